@@ -1,0 +1,1 @@
+"""Streaming readers and writers over file-like objects handed in by the caller."""
