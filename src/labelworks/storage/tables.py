@@ -1,0 +1,238 @@
+"""Table definitions (SQLAlchemy Core). Migrations in ``migrations/`` must match these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+# Deterministic constraint names so Alembic migrations are the same on both databases.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+vendors = Table(
+    "vendors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("role", String(20), nullable=False),
+    Column("vendor_id", Integer, ForeignKey("vendors.id"), nullable=True),
+    Column("team_id", Integer, ForeignKey("teams.id"), nullable=True),
+    Column("password_hash", String(300), nullable=True),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("created_at", DateTime, nullable=False),
+    CheckConstraint("role IN ('admin','manager','reviewer','annotator')", name="role"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(128), nullable=False, unique=True),
+    Column("label", String(200), nullable=False, server_default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime, nullable=True),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("spec", Text, nullable=False),
+    Column("overlap", Integer, nullable=False),
+    Column("lease_minutes", Integer, nullable=False),
+    Column("priority", Integer, nullable=False, server_default=text("0")),
+    Column("spec_revision", Integer, nullable=False, server_default=text("1")),
+    Column("guideline_version", Integer, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    CheckConstraint("overlap >= 1", name="overlap_positive"),
+)
+
+spec_revisions = Table(
+    "spec_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("forced", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("project_id", "revision"),
+)
+
+guideline_versions = Table(
+    "guideline_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("changelog", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("project_id", "version"),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_memberships_user_id", "user_id"),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("format", String(20), nullable=False),
+    Column("rows", Integer, nullable=False, server_default=text("0")),
+    Column("inserted", Integer, nullable=False, server_default=text("0")),
+    Column("skipped", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# ``pool`` drives next_task_for through one partial index: NULL when the item is full
+# (submitted + leased >= overlap), 0 when started, 1 when untouched, so "in progress first,
+# then priority, then import order" is an index range scan regardless of project size.
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("external_id", String(512), nullable=True),
+    Column("payload", Text, nullable=False),
+    Column("metadata", Text, nullable=False, server_default="{}"),
+    Column("content_hash", String(64), nullable=False),
+    Column("priority", Integer, nullable=False, server_default=text("0")),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=True),
+    Column("import_line", Integer, nullable=True),
+    Column("n_submitted", Integer, nullable=False, server_default=text("0")),
+    Column("n_leased", Integer, nullable=False, server_default=text("0")),
+    Column("pool", SmallInteger, nullable=True, server_default=text("1")),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("project_id", "content_hash"),
+    UniqueConstraint("project_id", "external_id"),
+    Index(
+        "ix_items_next",
+        "project_id",
+        "pool",
+        text("priority DESC"),
+        "id",
+        sqlite_where=text("pool IS NOT NULL"),
+        postgresql_where=text("pool IS NOT NULL"),
+    ),
+    Index("ix_items_project_complete", "project_id", "n_submitted"),
+)
+
+pre_annotations = Table(
+    "pre_annotations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("score", Float, nullable=True),
+    Column("value", Text, nullable=False),
+    Index("ix_pre_annotations_item_id", "item_id"),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("annotator_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("leased_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("closed_at", DateTime, nullable=True),
+    Column("skip_reason", Text, nullable=True),
+    Column("lease_count", Integer, nullable=False, server_default=text("1")),
+    # One row per (item, annotator) ever: the structural guarantee that nobody gets an item twice.
+    UniqueConstraint("item_id", "annotator_id"),
+    CheckConstraint("state IN ('leased','submitted','skipped','expired')", name="state"),
+    Index("ix_assignments_project_state_expires", "project_id", "state", "expires_at"),
+    Index("ix_assignments_annotator", "annotator_id", "project_id", "state"),
+)
+
+annotations = Table(
+    "annotations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assignment_id", Integer, ForeignKey("assignments.id"), nullable=False, unique=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("annotator_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("seconds", Float, nullable=True),
+    Column("guideline_version", Integer, nullable=True),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("after_expiry", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_annotations_item_id", "item_id"),
+    Index("ix_annotations_project_annotator", "project_id", "annotator_id"),
+)
+
+# Work refused because the lease expired and the item filled meanwhile: kept, never dropped.
+late_submissions = Table(
+    "late_submissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assignment_id", Integer, ForeignKey("assignments.id"), nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("annotator_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("seconds", Float, nullable=True),
+    Column("guideline_version", Integer, nullable=True),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("assignment_id", "idempotency_key"),
+    Index("ix_late_submissions_project_id", "project_id"),
+)
