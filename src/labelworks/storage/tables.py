@@ -193,6 +193,7 @@ assignments = Table(
     Column("closed_at", DateTime, nullable=True),
     Column("skip_reason", Text, nullable=True),
     Column("lease_count", Integer, nullable=False, server_default=text("1")),
+    Column("guideline_version", Integer, nullable=True),
     # One row per (item, annotator) ever: the structural guarantee that nobody gets an item twice.
     UniqueConstraint("item_id", "annotator_id"),
     CheckConstraint("state IN ('leased','submitted','skipped','expired')", name="state"),

@@ -218,6 +218,7 @@ def upgrade() -> None:
         sa.Column("closed_at", sa.DateTime(), nullable=True),
         sa.Column("skip_reason", sa.Text(), nullable=True),
         sa.Column("lease_count", sa.Integer(), server_default=sa.text("1"), nullable=False),
+        sa.Column("guideline_version", sa.Integer(), nullable=True),
         sa.CheckConstraint(
             "state IN ('leased','submitted','skipped','expired')", name=op.f("ck_assignments_state")
         ),

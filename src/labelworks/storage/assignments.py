@@ -1,0 +1,392 @@
+"""Leases, submissions and skips: the concurrency-critical queries.
+
+Locking, per database:
+
+- SQLite: every write transaction starts with ``BEGIN IMMEDIATE`` (see ``engine``), so the
+  read-check-write sequences below run one writer at a time; no row locks are needed.
+- PostgreSQL: the candidate item is picked with ``FOR UPDATE SKIP LOCKED`` (concurrent
+  annotators take different rows instead of queueing on the same one), the annotator's
+  membership row is locked so one annotator's parallel requests serialise, and counters are
+  only changed on rows this transaction has locked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, case, exists, func, insert, literal, select, update
+
+from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED, AssignmentState
+from labelworks.storage.tables import (
+    annotations,
+    assignments,
+    items,
+    late_submissions,
+    memberships,
+    projects,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentRow:
+    id: int
+    project_id: int
+    item_id: int
+    annotator_id: int
+    state: AssignmentState
+    leased_at: datetime
+    expires_at: datetime
+    guideline_version: int | None
+
+
+def _pool_expr(overlap: int) -> Any:
+    """SQL for ``domain.assignment.pool_of`` over the row's *new* counter values."""
+    load = items.c.n_submitted + items.c.n_leased
+    return case(
+        (load >= overlap, None),
+        (load > 0, literal(POOL_STARTED)),
+        else_=literal(POOL_FRESH),
+    )
+
+
+def _is_postgresql(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def lock_annotator(conn: Connection, project_id: int, annotator_id: int) -> None:
+    """Serialise one annotator's concurrent requests in a project (PostgreSQL row lock)."""
+    if _is_postgresql(conn):
+        conn.execute(
+            select(memberships.c.user_id)
+            .where(memberships.c.project_id == project_id, memberships.c.user_id == annotator_id)
+            .with_for_update()
+        )
+
+
+def reclaim_expired(conn: Connection, project_id: int, now: datetime) -> int:
+    """Turn lapsed leases into ``expired`` and give their slots back; returns how many."""
+    due = (
+        select(assignments.c.id)
+        .where(
+            assignments.c.project_id == project_id,
+            assignments.c.state == AssignmentState.LEASED.value,
+            assignments.c.expires_at < now,
+        )
+        .order_by(assignments.c.id)
+    )
+    if _is_postgresql(conn):
+        due = due.with_for_update(skip_locked=True)
+    rows = conn.execute(
+        update(assignments)
+        .where(assignments.c.id.in_(due.scalar_subquery()))
+        .values(state=AssignmentState.EXPIRED.value)
+        .returning(assignments.c.item_id)
+    ).all()
+    if not rows:
+        return 0
+    per_item = Counter(r.item_id for r in rows)
+    overlap = _project_overlap(conn, project_id)
+    # Sorted so that concurrent reclaimers lock items in one order (no deadlock).
+    for item_id in sorted(per_item):
+        conn.execute(
+            update(items)
+            .where(items.c.id == item_id)
+            .values(n_leased=items.c.n_leased - per_item[item_id])
+        )
+        _refresh_pool(conn, item_id, overlap)
+    return len(rows)
+
+
+def _project_overlap(conn: Connection, project_id: int) -> int:
+    query = select(projects.c.overlap).where(projects.c.id == project_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def _refresh_pool(conn: Connection, item_id: int, overlap: int) -> None:
+    conn.execute(update(items).where(items.c.id == item_id).values(pool=_pool_expr(overlap)))
+
+
+def live_lease(
+    conn: Connection, project_id: int, annotator_id: int, now: datetime
+) -> AssignmentRow | None:
+    """The annotator's current unexpired lease in the project, if any."""
+    row = conn.execute(
+        select(assignments)
+        .where(
+            assignments.c.annotator_id == annotator_id,
+            assignments.c.project_id == project_id,
+            assignments.c.state == AssignmentState.LEASED.value,
+            assignments.c.expires_at >= now,
+        )
+        .order_by(assignments.c.id)
+        .limit(1)
+    ).first()
+    return None if row is None else _to_row(row)
+
+
+def pick_item(
+    conn: Connection, project_id: int, annotator_id: int, *, skip_locked: bool = True
+) -> int | None:
+    """The next item for the annotator in queue order, locked for this transaction.
+
+    Walks the ``ix_items_next`` index (in progress, then priority, then id) and skips
+    items the annotator already holds a non-expired assignment for. On PostgreSQL,
+    ``skip_locked`` passes over rows other annotators are leasing right now; without it
+    the query waits for them, which the caller uses before concluding the queue is empty.
+    """
+    already = exists().where(
+        assignments.c.item_id == items.c.id,
+        assignments.c.annotator_id == annotator_id,
+        assignments.c.state != AssignmentState.EXPIRED.value,
+    )
+    query = (
+        select(items.c.id)
+        .where(items.c.project_id == project_id, items.c.pool.is_not(None), ~already)
+        .order_by(items.c.pool, items.c.priority.desc(), items.c.id)
+        .limit(1)
+    )
+    if _is_postgresql(conn):
+        query = query.with_for_update(of=items, skip_locked=skip_locked)
+    return conn.execute(query).scalar()
+
+
+def lease(
+    conn: Connection,
+    *,
+    project_id: int,
+    item_id: int,
+    annotator_id: int,
+    overlap: int,
+    now: datetime,
+    expires_at: datetime,
+    guideline_version: int | None,
+) -> int:
+    """Record a lease on a locked item with room; returns the assignment id.
+
+    An earlier expired assignment of the same (item, annotator) is reused, keeping one row
+    per pair, which the unique constraint guarantees.
+    """
+    conn.execute(update(items).where(items.c.id == item_id).values(n_leased=items.c.n_leased + 1))
+    _refresh_pool(conn, item_id, overlap)
+    reused = conn.execute(
+        update(assignments)
+        .where(
+            assignments.c.item_id == item_id,
+            assignments.c.annotator_id == annotator_id,
+            assignments.c.state == AssignmentState.EXPIRED.value,
+        )
+        .values(
+            state=AssignmentState.LEASED.value,
+            leased_at=now,
+            expires_at=expires_at,
+            lease_count=assignments.c.lease_count + 1,
+            guideline_version=guideline_version,
+        )
+        .returning(assignments.c.id)
+    ).scalar()
+    if reused is not None:
+        return int(reused)
+    return int(
+        conn.execute(
+            insert(assignments)
+            .values(
+                project_id=project_id,
+                item_id=item_id,
+                annotator_id=annotator_id,
+                state=AssignmentState.LEASED.value,
+                leased_at=now,
+                expires_at=expires_at,
+                guideline_version=guideline_version,
+            )
+            .returning(assignments.c.id)
+        ).scalar_one()
+    )
+
+
+def get_for_update(conn: Connection, assignment_id: int) -> AssignmentRow | None:
+    """Load an assignment, locking it on PostgreSQL."""
+    query = select(assignments).where(assignments.c.id == assignment_id)
+    if _is_postgresql(conn):
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    return None if row is None else _to_row(row)
+
+
+def get(conn: Connection, assignment_id: int) -> AssignmentRow | None:
+    row = conn.execute(select(assignments).where(assignments.c.id == assignment_id)).first()
+    return None if row is None else _to_row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemLoad:
+    n_submitted: int
+    n_leased: int
+    payload: str
+
+
+def lock_item(conn: Connection, item_id: int) -> ItemLoad:
+    """Lock an item row (PostgreSQL) and read its counters and payload."""
+    query = select(items.c.n_submitted, items.c.n_leased, items.c.payload).where(
+        items.c.id == item_id
+    )
+    if _is_postgresql(conn):
+        query = query.with_for_update()
+    row = conn.execute(query).one()
+    return ItemLoad(int(row.n_submitted), int(row.n_leased), str(row.payload))
+
+
+def recorded_annotation(conn: Connection, assignment_id: int) -> tuple[int, str] | None:
+    """The (annotation id, idempotency key) already recorded for the assignment."""
+    row = conn.execute(
+        select(annotations.c.id, annotations.c.idempotency_key).where(
+            annotations.c.assignment_id == assignment_id
+        )
+    ).first()
+    return None if row is None else (int(row.id), str(row.idempotency_key))
+
+
+def recorded_late(conn: Connection, assignment_id: int, key: str) -> int | None:
+    """The id of a late submission already kept for this assignment and key."""
+    return conn.execute(
+        select(late_submissions.c.id).where(
+            late_submissions.c.assignment_id == assignment_id,
+            late_submissions.c.idempotency_key == key,
+        )
+    ).scalar()
+
+
+def record_submission(
+    conn: Connection,
+    a: AssignmentRow,
+    *,
+    value: dict[str, Any],
+    seconds: float | None,
+    key: str,
+    now: datetime,
+    overlap: int,
+    after_expiry: bool,
+    still_leased: bool,
+) -> int:
+    """Store the annotation, close the assignment and move the item's counters."""
+    annotation_id = conn.execute(
+        insert(annotations)
+        .values(
+            assignment_id=a.id,
+            project_id=a.project_id,
+            item_id=a.item_id,
+            annotator_id=a.annotator_id,
+            value=json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+            seconds=seconds,
+            guideline_version=a.guideline_version,
+            idempotency_key=key,
+            after_expiry=after_expiry,
+            created_at=now,
+        )
+        .returning(annotations.c.id)
+    ).scalar_one()
+    conn.execute(
+        update(assignments)
+        .where(assignments.c.id == a.id)
+        .values(state=AssignmentState.SUBMITTED.value, closed_at=now)
+    )
+    conn.execute(
+        update(items)
+        .where(items.c.id == a.item_id)
+        .values(
+            n_submitted=items.c.n_submitted + 1,
+            n_leased=items.c.n_leased - (1 if still_leased else 0),
+        )
+    )
+    _refresh_pool(conn, a.item_id, overlap)
+    return int(annotation_id)
+
+
+def record_late(
+    conn: Connection,
+    a: AssignmentRow,
+    *,
+    value: dict[str, Any],
+    seconds: float | None,
+    key: str,
+    reason: str,
+    now: datetime,
+) -> int:
+    """Keep a refused submission so no work is ever silently dropped."""
+    return int(
+        conn.execute(
+            insert(late_submissions)
+            .values(
+                assignment_id=a.id,
+                project_id=a.project_id,
+                item_id=a.item_id,
+                annotator_id=a.annotator_id,
+                value=json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+                seconds=seconds,
+                guideline_version=a.guideline_version,
+                idempotency_key=key,
+                reason=reason,
+                created_at=now,
+            )
+            .returning(late_submissions.c.id)
+        ).scalar_one()
+    )
+
+
+def record_skip(
+    conn: Connection, a: AssignmentRow, *, reason: str | None, now: datetime, overlap: int
+) -> None:
+    """Close a live lease as skipped and return its slot to the pool."""
+    conn.execute(
+        update(assignments)
+        .where(assignments.c.id == a.id)
+        .values(state=AssignmentState.SKIPPED.value, closed_at=now, skip_reason=reason)
+    )
+    if a.state is AssignmentState.LEASED:
+        conn.execute(
+            update(items).where(items.c.id == a.item_id).values(n_leased=items.c.n_leased - 1)
+        )
+        _refresh_pool(conn, a.item_id, overlap)
+
+
+def active_leases(conn: Connection, project_id: int, now: datetime) -> int:
+    """How many unexpired leases the project has right now."""
+    query = select(func.count()).where(
+        assignments.c.project_id == project_id,
+        assignments.c.state == AssignmentState.LEASED.value,
+        assignments.c.expires_at >= now,
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def _to_row(row: Any) -> AssignmentRow:
+    return AssignmentRow(
+        id=int(row.id),
+        project_id=int(row.project_id),
+        item_id=int(row.item_id),
+        annotator_id=int(row.annotator_id),
+        state=AssignmentState(row.state),
+        leased_at=row.leased_at,
+        expires_at=row.expires_at,
+        guideline_version=row.guideline_version,
+    )
+
+
+def item_ids_with_state(
+    conn: Connection, annotator_id: int, project_id: int, states: Sequence[AssignmentState]
+) -> set[int]:
+    """Items the annotator has an assignment in one of ``states`` for (tests, status)."""
+    return {
+        int(r)
+        for r in conn.execute(
+            select(assignments.c.item_id).where(
+                assignments.c.annotator_id == annotator_id,
+                assignments.c.project_id == project_id,
+                assignments.c.state.in_([s.value for s in states]),
+            )
+        ).scalars()
+    }

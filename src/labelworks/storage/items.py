@@ -1,0 +1,330 @@
+"""Items and their pre-annotations: bulk insert with de-duplication, pages, counts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from labelworks.storage.tables import (
+    annotations,
+    assignments,
+    imports,
+    items,
+    late_submissions,
+    pre_annotations,
+    users,
+)
+
+_INSERT_COLUMNS = (
+    "project_id",
+    "external_id",
+    "payload",
+    "metadata",
+    "content_hash",
+    "priority",
+    "import_id",
+    "import_line",
+    "n_submitted",
+    "n_leased",
+    "pool",
+    "created_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """One row ready to store; JSON columns already serialised by the caller."""
+
+    external_id: str | None
+    payload: str
+    metadata: str
+    content_hash: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingExternal:
+    external_id: str
+    item_id: int
+    content_hash: str
+
+
+def start_import(conn: Connection, project_id: int, *, source: str, fmt: str, now: datetime) -> int:
+    return int(
+        conn.execute(
+            insert(imports)
+            .values(project_id=project_id, source=source, format=fmt, created_at=now)
+            .returning(imports.c.id)
+        ).scalar_one()
+    )
+
+
+def finish_import(conn: Connection, import_id: int, *, rows: int, inserted: int) -> None:
+    conn.execute(
+        update(imports)
+        .where(imports.c.id == import_id)
+        .values(rows=rows, inserted=inserted, skipped=rows - inserted)
+    )
+
+
+def existing_external_ids(
+    conn: Connection, project_id: int, external_ids: Sequence[str]
+) -> list[ExistingExternal]:
+    """Which of ``external_ids`` the project already has, with their content hashes."""
+    if not external_ids:
+        return []
+    rows = conn.execute(
+        select(items.c.external_id, items.c.id, items.c.content_hash).where(
+            items.c.project_id == project_id, items.c.external_id.in_(external_ids)
+        )
+    )
+    return [ExistingExternal(str(r.external_id), int(r.id), str(r.content_hash)) for r in rows]
+
+
+def insert_batch(
+    conn: Connection,
+    project_id: int,
+    import_id: int,
+    batch: Sequence[NewItem],
+    now: datetime,
+) -> None:
+    """Insert new items, silently passing over payloads the project already has.
+
+    Runs as one driver-level ``executemany``: at import volumes the ORM/Core per-row
+    overhead would dominate.
+    """
+    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(_INSERT_COLUMNS))
+    sql = (
+        f"INSERT INTO items ({', '.join(_INSERT_COLUMNS)}) VALUES ({marks}) "
+        "ON CONFLICT (project_id, content_hash) DO NOTHING"
+    )
+    params = [
+        (
+            project_id,
+            it.external_id,
+            it.payload,
+            it.metadata,
+            it.content_hash,
+            0,
+            import_id,
+            it.line,
+            0,
+            0,
+            1,
+            now,
+        )
+        for it in batch
+    ]
+    conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+
+
+def ids_for_hashes(
+    conn: Connection, project_id: int, import_id: int, hashes: Sequence[str]
+) -> dict[str, int]:
+    """Item ids created by this import for the given content hashes."""
+    if not hashes:
+        return {}
+    rows = conn.execute(
+        select(items.c.content_hash, items.c.id).where(
+            items.c.project_id == project_id,
+            items.c.import_id == import_id,
+            items.c.content_hash.in_(hashes),
+        )
+    )
+    return {str(r.content_hash): int(r.id) for r in rows}
+
+
+def insert_pre_annotations(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(pre_annotations), list(rows))
+
+
+def count_items(conn: Connection, project_id: int) -> int:
+    query = select(func.count()).select_from(items).where(items.c.project_id == project_id)
+    return int(conn.execute(query).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    id: int
+    external_id: str | None
+    payload: dict[str, Any]
+    metadata: dict[str, Any]
+    n_submitted: int
+    n_leased: int
+    created_at: datetime
+
+
+def get(conn: Connection, item_id: int) -> ItemRow | None:
+    row = conn.execute(select(items).where(items.c.id == item_id)).first()
+    return None if row is None else _to_item(row)
+
+
+def _to_item(row: Any) -> ItemRow:
+    return ItemRow(
+        id=int(row.id),
+        external_id=row.external_id,
+        payload=json.loads(row.payload),
+        metadata=json.loads(row.metadata),
+        n_submitted=int(row.n_submitted),
+        n_leased=int(row.n_leased),
+        created_at=row.created_at,
+    )
+
+
+def page(conn: Connection, project_id: int, *, after_id: int, limit: int) -> list[ItemRow]:
+    """Items in import order after ``after_id`` (keyset pagination)."""
+    rows = conn.execute(
+        select(items)
+        .where(items.c.project_id == project_id, items.c.id > after_id)
+        .order_by(items.c.id)
+        .limit(limit)
+    )
+    return [_to_item(r) for r in rows]
+
+
+def pre_annotations_for(
+    conn: Connection, item_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in item_ids}
+    if not item_ids:
+        return out
+    rows = conn.execute(
+        select(pre_annotations)
+        .where(pre_annotations.c.item_id.in_(item_ids))
+        .order_by(pre_annotations.c.id)
+    )
+    for r in rows:
+        out[int(r.item_id)].append(
+            {"model": r.model, "score": r.score, "value": json.loads(r.value)}
+        )
+    return out
+
+
+def annotations_for(conn: Connection, item_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in item_ids}
+    if not item_ids:
+        return out
+    rows = conn.execute(
+        select(
+            annotations.c.item_id,
+            annotations.c.value,
+            annotations.c.seconds,
+            annotations.c.guideline_version,
+            annotations.c.created_at,
+            users.c.email,
+        )
+        .join(users, users.c.id == annotations.c.annotator_id)
+        .where(annotations.c.item_id.in_(item_ids))
+        .order_by(annotations.c.id)
+    )
+    for r in rows:
+        out[int(r.item_id)].append(
+            {
+                "annotator": r.email,
+                "created_at": r.created_at.isoformat(),
+                "value": json.loads(r.value),
+                "seconds": r.seconds,
+                "guideline_version": r.guideline_version,
+            }
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectCounts:
+    items: int
+    complete: int
+    annotations: int
+    skips: int
+    late_submissions: int
+
+
+def counts(conn: Connection, project_id: int, overlap: int) -> ProjectCounts:
+    """Project totals, each answered from an index."""
+
+    def scalar(query: Any) -> int:
+        return int(conn.execute(query).scalar_one())
+
+    return ProjectCounts(
+        items=count_items(conn, project_id),
+        complete=scalar(
+            select(func.count())
+            .select_from(items)
+            .where(items.c.project_id == project_id, items.c.n_submitted >= overlap)
+        ),
+        annotations=scalar(
+            select(func.count())
+            .select_from(annotations)
+            .where(annotations.c.project_id == project_id)
+        ),
+        skips=scalar(
+            select(func.count())
+            .select_from(assignments)
+            .where(assignments.c.project_id == project_id, assignments.c.state == "skipped")
+        ),
+        late_submissions=scalar(
+            select(func.count())
+            .select_from(late_submissions)
+            .where(late_submissions.c.project_id == project_id)
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotatorCounts:
+    email: str
+    submitted: int
+    skipped: int
+    leased: int
+    seconds: float
+
+
+def per_annotator(conn: Connection, project_id: int, now: datetime) -> list[AnnotatorCounts]:
+    """Submitted, skipped and live-leased counts per annotator who touched the project."""
+    submitted = {
+        int(r.annotator_id): (int(r.n), float(r.seconds or 0.0))
+        for r in conn.execute(
+            select(
+                annotations.c.annotator_id,
+                func.count().label("n"),
+                func.sum(annotations.c.seconds).label("seconds"),
+            )
+            .where(annotations.c.project_id == project_id)
+            .group_by(annotations.c.annotator_id)
+        )
+    }
+    states: dict[int, dict[str, int]] = {}
+    for r in conn.execute(
+        select(assignments.c.annotator_id, assignments.c.state, func.count().label("n"))
+        .where(
+            assignments.c.project_id == project_id,
+            assignments.c.state.in_(["skipped", "leased"]),
+            (assignments.c.state == "skipped") | (assignments.c.expires_at >= now),
+        )
+        .group_by(assignments.c.annotator_id, assignments.c.state)
+    ):
+        states.setdefault(int(r.annotator_id), {})[str(r.state)] = int(r.n)
+    ids = sorted(set(submitted) | set(states))
+    if not ids:
+        return []
+    emails = {
+        int(r.id): str(r.email)
+        for r in conn.execute(select(users.c.id, users.c.email).where(users.c.id.in_(ids)))
+    }
+    out = [
+        AnnotatorCounts(
+            email=emails[i],
+            submitted=submitted.get(i, (0, 0.0))[0],
+            skipped=states.get(i, {}).get("skipped", 0),
+            leased=states.get(i, {}).get("leased", 0),
+            seconds=submitted.get(i, (0, 0.0))[1],
+        )
+        for i in ids
+    ]
+    return sorted(out, key=lambda c: c.email)

@@ -1,0 +1,167 @@
+"""Users, vendors, teams, memberships and API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from labelworks.storage.tables import api_tokens, memberships, projects, teams, users, vendors
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    id: int
+    email: str
+    name: str
+    role: str
+    vendor: str | None
+    team: str | None
+    active: bool
+
+
+def _user_query() -> Any:
+    return (
+        select(
+            users.c.id,
+            users.c.email,
+            users.c.name,
+            users.c.role,
+            users.c.active,
+            vendors.c.name.label("vendor"),
+            teams.c.name.label("team"),
+        )
+        .select_from(users)
+        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
+        .outerjoin(teams, teams.c.id == users.c.team_id)
+    )
+
+
+def _to_user(row: Any) -> UserRow:
+    return UserRow(
+        id=int(row.id),
+        email=str(row.email),
+        name=str(row.name),
+        role=str(row.role),
+        vendor=row.vendor,
+        team=row.team,
+        active=bool(row.active),
+    )
+
+
+def by_email(conn: Connection, email: str) -> UserRow | None:
+    row = conn.execute(_user_query().where(users.c.email == email)).first()
+    return None if row is None else _to_user(row)
+
+
+def by_id(conn: Connection, user_id: int) -> UserRow | None:
+    row = conn.execute(_user_query().where(users.c.id == user_id)).first()
+    return None if row is None else _to_user(row)
+
+
+def all_users(conn: Connection) -> list[UserRow]:
+    return [_to_user(r) for r in conn.execute(_user_query().order_by(users.c.email))]
+
+
+def _named(conn: Connection, table: Any, name: str, now: datetime) -> int:
+    found = conn.execute(select(table.c.id).where(table.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    return int(
+        conn.execute(
+            insert(table).values(name=name, created_at=now).returning(table.c.id)
+        ).scalar_one()
+    )
+
+
+def create(
+    conn: Connection,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    vendor: str | None,
+    team: str | None,
+    password_hash: str | None,
+    now: datetime,
+) -> int:
+    vendor_id = _named(conn, vendors, vendor, now) if vendor else None
+    team_id = _named(conn, teams, team, now) if team else None
+    return int(
+        conn.execute(
+            insert(users)
+            .values(
+                email=email,
+                name=name,
+                role=role,
+                vendor_id=vendor_id,
+                team_id=team_id,
+                password_hash=password_hash,
+                created_at=now,
+            )
+            .returning(users.c.id)
+        ).scalar_one()
+    )
+
+
+def add_membership(conn: Connection, project_id: int, user_id: int, now: datetime) -> bool:
+    """Make the user a member; returns False if they already were."""
+    exists = conn.execute(
+        select(memberships.c.user_id).where(
+            memberships.c.project_id == project_id, memberships.c.user_id == user_id
+        )
+    ).first()
+    if exists is not None:
+        return False
+    conn.execute(insert(memberships).values(project_id=project_id, user_id=user_id, created_at=now))
+    return True
+
+
+def is_member(conn: Connection, project_id: int, user_id: int) -> bool:
+    return (
+        conn.execute(
+            select(memberships.c.user_id).where(
+                memberships.c.project_id == project_id, memberships.c.user_id == user_id
+            )
+        ).first()
+        is not None
+    )
+
+
+def project_names_of(conn: Connection, user_id: int) -> list[str]:
+    rows = conn.execute(
+        select(projects.c.name)
+        .join(memberships, memberships.c.project_id == projects.c.id)
+        .where(memberships.c.user_id == user_id)
+        .order_by(projects.c.name)
+    )
+    return [str(r) for r in rows.scalars()]
+
+
+def members_of(conn: Connection, project_id: int) -> list[UserRow]:
+    rows = conn.execute(
+        _user_query()
+        .join(memberships, memberships.c.user_id == users.c.id)
+        .where(memberships.c.project_id == project_id)
+        .order_by(users.c.email)
+    )
+    return [_to_user(r) for r in rows]
+
+
+def add_token(conn: Connection, user_id: int, token_hash: str, label: str, now: datetime) -> None:
+    conn.execute(
+        insert(api_tokens).values(
+            user_id=user_id, token_hash=token_hash, label=label, created_at=now
+        )
+    )
+
+
+def by_token_hash(conn: Connection, token_hash: str) -> UserRow | None:
+    row = conn.execute(
+        _user_query()
+        .join(api_tokens, api_tokens.c.user_id == users.c.id)
+        .where(api_tokens.c.token_hash == token_hash)
+    ).first()
+    return None if row is None else _to_user(row)
