@@ -6,7 +6,6 @@ statistics run vectorised over codes and still report in the caller's own terms.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,9 +24,49 @@ class InvalidRatingsError(ValueError):
 def _is_missing(value: object) -> bool:
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, np.floating) and bool(np.isnan(value))
+    if isinstance(value, float | np.floating):
+        return bool(np.isnan(value))
+    # pandas.NA / NaT and polars nulls surface as these types; checking by name keeps the
+    # core free of a pandas import.
+    return type(value).__name__ in {"NAType", "NaTType"}
+
+
+def _column(values: Any, what: str) -> npt.NDArray[Any]:
+    """One 1-D array per column, keeping each original id as given.
+
+    ``np.asarray`` would turn ``[1, "a"]`` into the strings ``["1", "a"]`` and tuples into a
+    2-D array; both would silently change the caller's ids, so those fall back to ``object``.
+    """
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        return values
+    if hasattr(values, "to_numpy") and not isinstance(values, list | tuple):
+        arr = np.asarray(values.to_numpy())
+        if arr.ndim == 1:
+            return arr
+    seq = list(values) if not isinstance(values, list) else values
+    try:
+        arr = np.asarray(seq) if seq else np.empty(0, dtype=np.float64)
+    except ValueError:  # ragged tuples as ids
+        arr = np.empty((0, 0))
+    mixed = arr.dtype.kind in "USb" and len({type(v) for v in seq}) > 1
+    if arr.ndim != 1 or mixed or (arr.dtype.kind in "iuf" and _has_bool(seq)):
+        arr = np.empty(len(seq), dtype=object)
+        for k, v in enumerate(seq):
+            arr[k] = v
+    if arr.dtype.kind == "O" and what != "label":
+        for k, v in enumerate(arr.tolist()):
+            if _is_missing(v):
+                raise InvalidRatingsError(f"{what} id at row {k} is missing ({v!r})")
+    if arr.dtype.kind == "f" and what != "label":
+        bad = np.flatnonzero(np.isnan(arr))
+        if bad.size:
+            raise InvalidRatingsError(f"{what} id at row {int(bad[0])} is NaN")
+    return arr
+
+
+def _has_bool(seq: Sequence[Any]) -> bool:
+    kinds = {type(v) for v in seq}
+    return bool(kinds & {bool, np.bool_}) and len(kinds) > 1
 
 
 def _factorize(values: npt.NDArray[Any], what: str) -> tuple[IntArray, list[Any]]:
@@ -135,8 +174,15 @@ class Ratings:
     ) -> Ratings:
         """Build from a units × raters matrix; ``None`` or NaN marks a missing rating.
 
-        Item ids are the row numbers; annotator ids are ``annotators`` or column numbers.
+        Item ids are the row numbers; annotator ids are ``annotators``, else the column
+        names of a pandas/polars frame, else the column numbers.
         """
+        if annotators is None and hasattr(rows, "columns") and hasattr(rows, "to_numpy"):
+            annotators = list(rows.columns)
+        if hasattr(rows, "to_numpy"):
+            rows = rows.to_numpy()
+        if isinstance(rows, np.ndarray) and rows.ndim == 2 and rows.dtype.kind in "iuf":
+            return cls._from_numeric_matrix(rows, annotators, categories)
         matrix = [list(r) for r in rows]
         if not matrix:
             raise InvalidRatingsError("the ratings matrix has no rows")
@@ -146,11 +192,7 @@ class Ratings:
                 raise InvalidRatingsError(
                     f"row {i} of the ratings matrix has {len(r)} entries, expected {width}"
                 )
-        names = list(annotators) if annotators is not None else list(range(width))
-        if len(names) != width:
-            raise InvalidRatingsError(
-                f"{len(names)} annotator names given for a matrix with {width} columns"
-            )
+        names = _matrix_names(annotators, width)
         it_col: list[Any] = []
         an_col: list[Any] = []
         lab_col: list[Any] = []
@@ -163,6 +205,28 @@ class Ratings:
         return cls.from_columns(it_col, an_col, lab_col, categories=categories)
 
     @classmethod
+    def _from_numeric_matrix(
+        cls,
+        matrix: npt.NDArray[Any],
+        annotators: Sequence[Any] | None,
+        categories: Sequence[Any] | None,
+    ) -> Ratings:
+        if matrix.shape[0] == 0:
+            raise InvalidRatingsError("the ratings matrix has no rows")
+        names = _matrix_names(annotators, matrix.shape[1])
+        present = ~np.isnan(matrix) if matrix.dtype.kind == "f" else np.ones(matrix.shape, bool)
+        rows_idx, cols_idx = np.nonzero(present)
+        labels = matrix[rows_idx, cols_idx]
+        if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
+            # 1.0 / 2.0 from a NaN-padded matrix are the integer scores the caller typed
+            labels = labels.astype(np.int64)
+        name_arr = np.empty(len(names), dtype=object)
+        for k, n in enumerate(names):
+            name_arr[k] = n
+        ann = cols_idx if annotators is None else name_arr[cols_idx]
+        return cls.from_columns(rows_idx, ann, labels, categories=categories)
+
+    @classmethod
     def from_columns(
         cls,
         items: Any,
@@ -172,9 +236,9 @@ class Ratings:
         categories: Sequence[Any] | None = None,
     ) -> Ratings:
         """Build from three aligned sequences or arrays (the fast path for big tables)."""
-        it = np.asarray(items)
-        an = np.asarray(annotators)
-        lab = np.asarray(labels)
+        it = _column(items, "item")
+        an = _column(annotators, "annotator")
+        lab = _column(labels, "label")
         if not (len(it) == len(an) == len(lab)):
             raise InvalidRatingsError(
                 f"mismatched lengths: {len(it)} items, {len(an)} annotators, {len(lab)} labels"
@@ -201,18 +265,21 @@ class Ratings:
                 cats = [cats[k] for k in order]
         else:
             cats = list(categories)
-            if len(set(map(repr, cats))) != len(cats):
-                raise InvalidRatingsError(f"categories contain duplicates: {cats!r}")
-            lookup = {c: k for k, c in enumerate(cats)}
-            uniq, inverse = _factorize(lab, "label")
-            mapping = np.empty(len(inverse), dtype=np.int64)
-            for k, v in enumerate(inverse):
+            try:
+                lookup = {c: k for k, c in enumerate(cats)}
+            except TypeError as exc:
+                raise InvalidRatingsError(f"categories must be hashable: {cats!r}") from exc
+            if len(lookup) != len(cats) or any(_is_missing(c) for c in cats):
+                raise InvalidRatingsError(f"categories contain duplicates or gaps: {cats!r}")
+            codes, seen = _factorize(lab, "label")
+            mapping = np.empty(len(seen), dtype=np.int64)
+            for k, v in enumerate(seen):
                 if v not in lookup:
                     raise InvalidRatingsError(
                         f"label {v!r} is not one of the categories {cats!r}"
                     )
                 mapping[k] = lookup[v]
-            label_codes = mapping[uniq]
+            label_codes = mapping[codes]
         pair = item_codes * max(len(ann_ids), 1) + ann_codes
         if np.unique(pair).size != pair.size:
             dup = _first_duplicate(pair)
@@ -283,6 +350,69 @@ class Ratings:
             raise InvalidRatingsError(
                 f"this statistic needs at least {minimum} annotators, got {self.n_annotators}"
             )
+
+    def select(self, rows: npt.NDArray[np.bool_] | IntArray) -> Ratings:
+        """A table with only the given rows (a boolean mask or row indices).
+
+        Items and annotators that lose all their ratings are dropped and the codes are
+        renumbered; the categories (and so unused levels and their order) are kept.
+        """
+        rows = np.asarray(rows)
+        if rows.dtype == np.bool_:
+            if rows.shape != self.item.shape:
+                raise InvalidRatingsError(
+                    f"row mask has {rows.size} entries for a table of {self.n_ratings} rows"
+                )
+            rows = np.flatnonzero(rows)
+        if rows.size == 0:
+            raise InvalidRatingsError("the selection leaves no ratings")
+        item_used, item_codes = np.unique(self.item[rows], return_inverse=True)
+        ann_used, ann_codes = np.unique(self.annotator[rows], return_inverse=True)
+        return Ratings(
+            item=item_codes.astype(np.int64).reshape(-1),
+            annotator=ann_codes.astype(np.int64).reshape(-1),
+            label=self.label[rows],
+            items=[self.items[k] for k in item_used.tolist()],
+            annotators=[self.annotators[k] for k in ann_used.tolist()],
+            categories=self.categories,
+            values=self.values,
+        )
+
+    def take_items(self, indices: IntArray) -> Ratings:
+        """A table made of the given item codes in order; a repeated code becomes a new item.
+
+        This is the bootstrap resample: ``items`` lists the original id of each drawn item,
+        so ids repeat when an item is drawn twice. Annotators and categories are kept whole.
+        """
+        indices = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if indices.size == 0:
+            raise InvalidRatingsError("no items to take")
+        if indices.min() < 0 or indices.max() >= self.n_items:
+            raise InvalidRatingsError(f"item codes must lie in [0, {self.n_items})")
+        order = np.argsort(self.item, kind="stable")
+        starts = np.searchsorted(self.item[order], np.arange(self.n_items + 1))
+        lengths = starts[indices + 1] - starts[indices]
+        new_item = np.repeat(np.arange(indices.size, dtype=np.int64), lengths)
+        offsets = np.repeat(starts[indices] - np.cumsum(lengths) + lengths, lengths)
+        rows = order[offsets + np.arange(new_item.size)]
+        return Ratings(
+            item=new_item,
+            annotator=self.annotator[rows],
+            label=self.label[rows],
+            items=[self.items[k] for k in indices.tolist()],
+            annotators=self.annotators,
+            categories=self.categories,
+            values=self.values,
+        )
+
+
+def _matrix_names(annotators: Sequence[Any] | None, width: int) -> list[Any]:
+    names = list(annotators) if annotators is not None else list(range(width))
+    if len(names) != width:
+        raise InvalidRatingsError(
+            f"{len(names)} annotator names given for a matrix with {width} columns"
+        )
+    return names
 
 
 def _first_duplicate(pair: IntArray) -> int:
