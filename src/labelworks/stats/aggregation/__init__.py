@@ -1,0 +1,22 @@
+"""Label aggregation: turn several annotators' labels into one label per item.
+
+Every aggregator follows the estimator contract (keyword hyperparameters, ``fit(ratings)``
+returning ``self``, learned attributes ending in ``_``, ``fit_predict``). See
+``docs/stats-aggregation.md`` for a guide to choosing one.
+"""
+
+from labelworks.stats.aggregation.dawid_skene import DawidSkene, OneCoinDawidSkene
+from labelworks.stats.aggregation.estimator import Aggregator, ItemLabels
+from labelworks.stats.aggregation.majority import MajorityVote, Wawa
+from labelworks.stats.aggregation.simulation import SimulatedCrowd, simulate_crowd
+
+__all__ = [
+    "Aggregator",
+    "DawidSkene",
+    "ItemLabels",
+    "MajorityVote",
+    "OneCoinDawidSkene",
+    "SimulatedCrowd",
+    "Wawa",
+    "simulate_crowd",
+]
