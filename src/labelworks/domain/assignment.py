@@ -53,6 +53,13 @@ def is_complete(n_submitted: int, overlap: int) -> bool:
     return n_submitted >= overlap
 
 
+def item_status(n_submitted: int, n_leased: int, overlap: int) -> str:
+    """``complete``, ``in_progress`` (annotated or leased) or ``new``."""
+    if is_complete(n_submitted, overlap):
+        return "complete"
+    return "in_progress" if n_submitted + n_leased > 0 else "new"
+
+
 def pool_of(n_submitted: int, n_leased: int, overlap: int) -> int | None:
     """The item's place in the work pool: ``None`` when full, started, or fresh."""
     if not has_room(n_submitted, n_leased, overlap):

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, exists, func, insert, literal, select, update
+from sqlalchemy import Connection, exists, func, insert, select, update
 
-from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED, AssignmentState
+from labelworks.domain.assignment import AssignmentState
+from labelworks.storage.items import pool_expr
 from labelworks.storage.tables import (
     annotations,
     assignments,
@@ -42,16 +43,6 @@ class AssignmentRow:
     leased_at: datetime
     expires_at: datetime
     guideline_version: int | None
-
-
-def _pool_expr(overlap: int) -> Any:
-    """SQL for ``domain.assignment.pool_of`` over the row's *new* counter values."""
-    load = items.c.n_submitted + items.c.n_leased
-    return case(
-        (load >= overlap, None),
-        (load > 0, literal(POOL_STARTED)),
-        else_=literal(POOL_FRESH),
-    )
 
 
 def _is_postgresql(conn: Connection) -> bool:
@@ -108,7 +99,7 @@ def _project_overlap(conn: Connection, project_id: int) -> int:
 
 
 def _refresh_pool(conn: Connection, item_id: int, overlap: int) -> None:
-    conn.execute(update(items).where(items.c.id == item_id).values(pool=_pool_expr(overlap)))
+    conn.execute(update(items).where(items.c.id == item_id).values(pool=pool_expr(overlap)))
 
 
 def live_lease(

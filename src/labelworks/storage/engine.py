@@ -11,15 +11,24 @@ the repositories that need them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
+
+T = TypeVar("T")
+
+# PostgreSQL deadlock and serialisation failures, SQLite lock timeouts: the transaction
+# did nothing and can simply run again.
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
 
 _READ_ONLY = "labelworks_read_only"
 
@@ -69,10 +78,29 @@ class Database:
             yield conn
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A read-only transaction that never takes SQLite's write lock."""
-        with self.engine.execution_options(**{_READ_ONLY: True}).begin() as conn:
+    def read(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read-only transaction that never takes SQLite's write lock.
+
+        ``snapshot`` gives every statement the same view of the data (long exports);
+        SQLite's WAL readers already have that, PostgreSQL needs REPEATABLE READ.
+        """
+        options: dict[str, Any] = {_READ_ONLY: True}
+        if snapshot and self.is_postgresql:
+            options["isolation_level"] = "REPEATABLE READ"
+        with self.engine.execution_options(**options).begin() as conn:
             yield conn
+
+    def run_write(self, work: Callable[[Connection], T], *, attempts: int = 8) -> T:
+        """Run ``work`` in a write transaction, retrying transient lock conflicts."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.write() as conn:
+                    return work(conn)
+            except DBAPIError as exc:
+                if attempt == attempts or not _is_transient(exc):
+                    raise
+                time.sleep(random.uniform(0, 0.005 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -95,3 +123,10 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(conn: Connection) -> None:
         read_only = conn.get_execution_options().get(_READ_ONLY, False)
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _is_transient(exc: DBAPIError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, case, func, insert, literal, select, update
 
+from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED
 from labelworks.storage.tables import (
     annotations,
     assignments,
@@ -125,18 +126,18 @@ def insert_batch(
 
 def ids_for_hashes(
     conn: Connection, project_id: int, import_id: int, hashes: Sequence[str]
-) -> dict[str, int]:
-    """Item ids created by this import for the given content hashes."""
+) -> dict[str, tuple[int, int]]:
+    """(item id, source line) of items this import created, by content hash."""
     if not hashes:
         return {}
     rows = conn.execute(
-        select(items.c.content_hash, items.c.id).where(
+        select(items.c.content_hash, items.c.id, items.c.import_line).where(
             items.c.project_id == project_id,
             items.c.import_id == import_id,
             items.c.content_hash.in_(hashes),
         )
     )
-    return {str(r.content_hash): int(r.id) for r in rows}
+    return {str(r.content_hash): (int(r.id), int(r.import_line)) for r in rows}
 
 
 def insert_pre_annotations(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -328,3 +329,29 @@ def per_annotator(conn: Connection, project_id: int, now: datetime) -> list[Anno
         for i in ids
     ]
     return sorted(out, key=lambda c: c.email)
+
+
+def annotation_values(conn: Connection, project_id: int) -> Iterator[dict[str, Any]]:
+    """Every annotation value of the project, streamed (spec changes check label use)."""
+    result = conn.execution_options(stream_results=True, yield_per=5000).execute(
+        select(annotations.c.value).where(annotations.c.project_id == project_id)
+    )
+    for (value,) in result:
+        yield json.loads(value)
+
+
+def refresh_pools(conn: Connection, project_id: int, overlap: int) -> None:
+    """Recompute every item's pool after the project's overlap changed."""
+    conn.execute(
+        update(items).where(items.c.project_id == project_id).values(pool=pool_expr(overlap))
+    )
+
+
+def pool_expr(overlap: int) -> Any:
+    """SQL for ``domain.assignment.pool_of`` over the row's counter values."""
+    load = items.c.n_submitted + items.c.n_leased
+    return case(
+        (load >= overlap, None),
+        (load > 0, literal(POOL_STARTED)),
+        else_=literal(POOL_FRESH),
+    )

@@ -1,0 +1,267 @@
+"""Leasing the next task, submitting an annotation, skipping."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from labelworks.domain.assignment import (
+    AssignmentState,
+    SubmitOutcome,
+    decide_submit,
+    lease_expiry,
+)
+from labelworks.domain.errors import (
+    AssignmentClosed,
+    InvalidInput,
+    LeaseLost,
+    NotFound,
+    PermissionDenied,
+)
+from labelworks.domain.schema import validate_annotation
+from labelworks.services.specs import stored_spec
+from labelworks.storage import assignments as assignment_store
+from labelworks.storage import items as item_store
+from labelworks.storage import projects as project_store
+from labelworks.storage import users as user_store
+from labelworks.storage.engine import Database, utcnow
+from labelworks.storage.projects import ProjectRow
+
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A leased item, as the annotator's client receives it."""
+
+    assignment_id: int
+    project: str
+    item_id: int
+    payload: dict[str, Any]
+    pre_annotations: list[dict[str, Any]]
+    expires_at: datetime
+    guideline_version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    annotation_id: int
+    assignment_id: int
+    item_id: int
+    created: bool
+    after_expiry: bool
+
+
+def _project(conn: Connection, name: str) -> ProjectRow:
+    project = project_store.by_name(conn, name)
+    if project is None:
+        raise NotFound(f"project '{name}' does not exist")
+    return project
+
+
+def _check_worker(conn: Connection, project: ProjectRow, annotator_id: int) -> None:
+    user = user_store.by_id(conn, annotator_id)
+    if user is None or not user.active:
+        raise NotFound(f"user {annotator_id} does not exist")
+    if not user_store.is_member(conn, project.id, annotator_id):
+        raise PermissionDenied(f"{user.email} is not a member of project '{project.name}'")
+
+
+def next_task_for(
+    db: Database, project_name: str, annotator_id: int, *, now: datetime | None = None
+) -> Task | None:
+    """Lease the next item for the annotator, or ``None`` when nothing is left for them.
+
+    An annotator who already holds a live lease in the project gets that one back, so a
+    reloaded page or a retried request never hoards items.
+    """
+
+    def work(conn: Connection) -> Task | None:
+        at = now or utcnow()
+        project = _project(conn, project_name)
+        _check_worker(conn, project, annotator_id)
+        assignment_store.lock_annotator(conn, project.id, annotator_id)
+        assignment_store.reclaim_expired(conn, project.id, at)
+        held = assignment_store.live_lease(conn, project.id, annotator_id, at)
+        if held is not None:
+            return _task(
+                conn, project, held.id, held.item_id, held.expires_at, held.guideline_version
+            )
+        item_id = _pick(conn, project.id, annotator_id)
+        if item_id is None:
+            return None
+        expires = lease_expiry(at, project.lease_minutes)
+        assignment_id = assignment_store.lease(
+            conn,
+            project_id=project.id,
+            item_id=item_id,
+            annotator_id=annotator_id,
+            overlap=project.overlap,
+            now=at,
+            expires_at=expires,
+            guideline_version=project.guideline_version,
+        )
+        return _task(conn, project, assignment_id, item_id, expires, project.guideline_version)
+
+    return db.run_write(work)
+
+
+def _pick(conn: Connection, project_id: int, annotator_id: int) -> int | None:
+    item_id = assignment_store.pick_item(conn, project_id, annotator_id, skip_locked=True)
+    if item_id is None and conn.dialect.name == "postgresql":
+        # Every remaining candidate may just be locked by a concurrent lease; wait for
+        # those before answering "nothing left".
+        item_id = assignment_store.pick_item(conn, project_id, annotator_id, skip_locked=False)
+    return item_id
+
+
+def _task(
+    conn: Connection,
+    project: ProjectRow,
+    assignment_id: int,
+    item_id: int,
+    expires_at: datetime,
+    guideline_version: int | None,
+) -> Task:
+    item = item_store.get(conn, item_id)
+    assert item is not None  # a leased item exists: foreign key
+    return Task(
+        assignment_id=assignment_id,
+        project=project.name,
+        item_id=item_id,
+        payload=item.payload,
+        pre_annotations=item_store.pre_annotations_for(conn, [item_id])[item_id],
+        expires_at=expires_at,
+        guideline_version=guideline_version,
+    )
+
+
+def _owned_assignment(
+    conn: Connection, assignment_id: int, annotator_id: int
+) -> assignment_store.AssignmentRow:
+    plain = assignment_store.get(conn, assignment_id)
+    if plain is None or plain.annotator_id != annotator_id:
+        # Someone else's assignment is reported as missing: ids are not an oracle.
+        raise NotFound(f"assignment {assignment_id} does not exist")
+    assignment_store.lock_annotator(conn, plain.project_id, annotator_id)
+    locked = assignment_store.get_for_update(conn, assignment_id)
+    assert locked is not None
+    return locked
+
+
+def submit_annotation(
+    db: Database,
+    assignment_id: int,
+    annotator_id: int,
+    *,
+    value: dict[str, Any],
+    seconds: float | None,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> SubmitResult:
+    """Record an annotation for a leased item.
+
+    A retry with the same ``idempotency_key`` returns the first result and creates nothing.
+    A submit after the lease was reclaimed still counts while the item has room; otherwise
+    the value is kept as a late submission and ``LeaseLost`` is raised.
+    """
+    if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
+        raise InvalidInput(f"idempotency_key must be 1 to {MAX_KEY_LENGTH} characters")
+    if seconds is not None and not (seconds >= 0):
+        raise InvalidInput("seconds must be a non-negative number")
+
+    def work(conn: Connection) -> SubmitResult | LeaseLost:
+        at = now or utcnow()
+        a = _owned_assignment(conn, assignment_id, annotator_id)
+        if assignment_store.recorded_late(conn, a.id, idempotency_key) is not None:
+            return _lease_lost(a)
+        project = project_store.by_id(conn, a.project_id)
+        assert project is not None
+        item = assignment_store.lock_item(conn, a.item_id)
+        recorded = assignment_store.recorded_annotation(conn, a.id)
+        outcome = decide_submit(
+            state=a.state,
+            expires_at=a.expires_at,
+            now=at,
+            n_submitted=item.n_submitted,
+            n_leased=item.n_leased,
+            overlap=project.overlap,
+            previous_key=None if recorded is None else recorded[1],
+            key=idempotency_key,
+        )
+        if outcome is SubmitOutcome.REPLAY:
+            assert recorded is not None
+            return SubmitResult(recorded[0], a.id, a.item_id, created=False, after_expiry=False)
+        if outcome is SubmitOutcome.CLOSED:
+            raise AssignmentClosed(f"assignment {a.id} was already {a.state.value}")
+        spec = stored_spec(project.spec)
+        validate_annotation(spec.fields, value, json.loads(item.payload))
+        if outcome is SubmitOutcome.REFUSE_ITEM_FULL:
+            assignment_store.record_late(
+                conn,
+                a,
+                value=value,
+                seconds=seconds,
+                key=idempotency_key,
+                reason="lease expired and the item reached its overlap",
+                now=at,
+            )
+            return _lease_lost(a)
+        after_expiry = outcome is SubmitOutcome.ACCEPT_AFTER_EXPIRY
+        annotation_id = assignment_store.record_submission(
+            conn,
+            a,
+            value=value,
+            seconds=seconds,
+            key=idempotency_key,
+            now=at,
+            overlap=project.overlap,
+            after_expiry=after_expiry,
+            still_leased=a.state is AssignmentState.LEASED,
+        )
+        return SubmitResult(annotation_id, a.id, a.item_id, created=True, after_expiry=after_expiry)
+
+    result = db.run_write(work)
+    if isinstance(result, LeaseLost):
+        # Raised only after the late submission is committed: the work is kept.
+        raise result
+    return result
+
+
+def _lease_lost(a: assignment_store.AssignmentRow) -> LeaseLost:
+    return LeaseLost(
+        f"the lease on assignment {a.id} expired and item {a.item_id} was completed by "
+        "others; your annotation was kept as a late submission",
+        details={"assignment_id": a.id, "item_id": a.item_id},
+    )
+
+
+def skip_task(
+    db: Database,
+    assignment_id: int,
+    annotator_id: int,
+    *,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Give a leased item back with an optional reason; it is never offered to them again."""
+    if reason is not None and len(reason) > 2000:
+        raise InvalidInput("reason must be at most 2000 characters")
+
+    def work(conn: Connection) -> None:
+        at = now or utcnow()
+        a = _owned_assignment(conn, assignment_id, annotator_id)
+        if a.state is AssignmentState.SKIPPED:
+            return
+        if a.state is AssignmentState.SUBMITTED:
+            raise AssignmentClosed(f"assignment {a.id} was already submitted")
+        project = project_store.by_id(conn, a.project_id)
+        assert project is not None
+        assignment_store.lock_item(conn, a.item_id)
+        assignment_store.record_skip(conn, a, reason=reason, now=at, overlap=project.overlap)
+
+    db.run_write(work)

@@ -1,0 +1,161 @@
+"""Importing items from JSONL, CSV or Parquet: streamed, de-duplicated, all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, BinaryIO, Literal
+
+from sqlalchemy import Connection
+
+from labelworks.domain.errors import InvalidImport, Location, NotFound
+from labelworks.domain.schema import required_payload_keys, validate_annotation
+from labelworks.pipelines.rows import ImportRow, read_rows
+from labelworks.services.specs import stored_spec
+from labelworks.storage import items as item_store
+from labelworks.storage import projects as project_store
+from labelworks.storage.engine import Database, utcnow
+from labelworks.storage.items import NewItem
+
+ImportFormat = Literal["jsonl", "csv", "parquet"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    project: str
+    source: str
+    rows: int
+    inserted: int
+    skipped_duplicates: int
+    import_id: int
+
+
+def _batches(rows: Iterator[ImportRow], size: int) -> Iterator[list[ImportRow]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def import_items(
+    db: Database,
+    project_name: str,
+    stream: BinaryIO,
+    *,
+    format: ImportFormat,
+    source: str,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 5000,
+) -> ImportSummary:
+    """Import every row of ``stream`` into the project, or nothing at all.
+
+    The whole import is one transaction: the first malformed row raises ``InvalidImport``
+    naming the file, line and field, and the database is left as it was. Rows whose payload
+    the project already has (same content hash) are counted as skipped duplicates.
+    """
+    # Not retried: the stream cannot be read twice.
+    with db.write() as conn:
+        return _import(conn, project_name, stream, format, source, progress, batch_size)
+
+
+def _import(
+    conn: Connection,
+    project_name: str,
+    stream: BinaryIO,
+    fmt: ImportFormat,
+    source: str,
+    progress: Callable[[int], None] | None,
+    batch_size: int,
+) -> ImportSummary:
+    now = utcnow()
+    project = project_store.by_name(conn, project_name, for_update=True)
+    if project is None:
+        raise NotFound(f"project '{project_name}' does not exist")
+    fields = stored_spec(project.spec).fields
+
+    def check_pre_annotation(value: Any, payload: Any) -> None:
+        validate_annotation(fields, value, payload)
+
+    rows = read_rows(
+        stream,
+        format=fmt,
+        source=source,
+        required_keys=required_payload_keys(fields),
+        validate_pre_annotation=check_pre_annotation,
+    )
+    import_id = item_store.start_import(conn, project.id, source=source, fmt=fmt, now=now)
+    before = item_store.count_items(conn, project.id)
+    total = 0
+    for batch in _batches(rows, batch_size):
+        _check_external_ids(conn, project.id, batch, source)
+        item_store.insert_batch(
+            conn,
+            project.id,
+            import_id,
+            [
+                NewItem(
+                    external_id=r.external_id,
+                    payload=_json(r.payload),
+                    metadata=_json(r.metadata),
+                    content_hash=r.content_hash,
+                    line=r.line,
+                )
+                for r in batch
+            ],
+            now,
+        )
+        _store_pre_annotations(conn, project.id, import_id, batch)
+        total += len(batch)
+        if progress is not None:
+            progress(len(batch))
+    inserted = item_store.count_items(conn, project.id) - before
+    item_store.finish_import(conn, import_id, rows=total, inserted=inserted)
+    return ImportSummary(
+        project=project.name,
+        source=source,
+        rows=total,
+        inserted=inserted,
+        skipped_duplicates=total - inserted,
+        import_id=import_id,
+    )
+
+
+def _check_external_ids(
+    conn: Connection, project_id: int, batch: list[ImportRow], source: str
+) -> None:
+    """An external id may only come back with the same content (then it is a duplicate)."""
+    by_id = {r.external_id: r for r in batch if r.external_id is not None}
+    for found in item_store.existing_external_ids(conn, project_id, list(by_id)):
+        row = by_id[found.external_id]
+        if found.content_hash != row.content_hash:
+            raise InvalidImport(
+                f"external id '{found.external_id}' already belongs to item {found.item_id}, "
+                "whose payload differs",
+                location=Location(file=source, line=row.line, field="external_id"),
+            )
+
+
+def _store_pre_annotations(
+    conn: Connection, project_id: int, import_id: int, batch: list[ImportRow]
+) -> None:
+    with_pre = [r for r in batch if r.pre_annotations]
+    if not with_pre:
+        return
+    created = item_store.ids_for_hashes(
+        conn, project_id, import_id, [r.content_hash for r in with_pre]
+    )
+    records = []
+    for r in with_pre:
+        # Only the row that created the item brings its predictions, not a later duplicate.
+        item_id, line = created.get(r.content_hash, (None, None))
+        if item_id is None or line != r.line:
+            continue
+        for p in r.pre_annotations:
+            records.append(
+                {"item_id": item_id, "model": p.model, "score": p.score, "value": _json(p.value)}
+            )
+    item_store.insert_pre_annotations(conn, records)

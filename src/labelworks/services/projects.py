@@ -1,0 +1,186 @@
+"""Creating and updating projects from specs; guideline versions; the effective spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import Connection
+
+from labelworks.domain.errors import InvalidSpec, Location, NotFound, UnsafeSpecChange
+from labelworks.domain.schema import labels_in_use, labels_in_use_check
+from labelworks.domain.spec import ProjectSpec, parse_spec, spec_to_yaml
+from labelworks.services.specs import stored_spec
+from labelworks.storage import items as item_store
+from labelworks.storage import projects as project_store
+from labelworks.storage.engine import Database, utcnow
+from labelworks.storage.projects import GuidelineRow, ProjectRow
+
+MAX_GUIDELINES_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    project: str
+    action: Literal["created", "updated", "unchanged"]
+    spec_revision: int
+    guideline_version: int | None
+    guidelines_changed: bool
+    forced_changes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectView:
+    row: ProjectRow
+    spec: ProjectSpec
+    guidelines: GuidelineRow | None
+
+
+def load_spec_file(path: Path) -> tuple[ProjectSpec, str | None]:
+    """Read a YAML spec and the guidelines it points to (a path relative to the spec)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InvalidSpec(f"spec file {path} does not exist") from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidSpec(f"spec file {path} is not valid UTF-8 ({exc.reason})") from exc
+    spec = parse_spec(text, source=str(path))
+    relative = spec.guidelines_path()
+    if relative is None:
+        return spec, spec.guidelines
+    target = (path.parent / relative).resolve()
+    try:
+        raw = target.read_bytes()
+    except OSError as exc:
+        raise InvalidSpec(
+            f"guidelines file {target} cannot be read ({exc.strerror})",
+            location=Location(file=str(path), field="guidelines"),
+        ) from exc
+    if len(raw) > MAX_GUIDELINES_BYTES:
+        raise InvalidSpec(
+            f"guidelines file {target} is {len(raw):,} bytes, over the "
+            f"{MAX_GUIDELINES_BYTES:,} byte limit",
+            location=Location(file=str(path), field="guidelines"),
+        )
+    try:
+        return spec, raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidSpec(
+            f"guidelines file {target} is not valid UTF-8 (byte {exc.start})",
+            location=Location(file=str(path), field="guidelines"),
+        ) from exc
+
+
+def apply_spec(
+    db: Database, spec: ProjectSpec, *, guidelines: str | None, force: bool = False
+) -> ApplyResult:
+    """Create the project or bring it to ``spec``; idempotent.
+
+    A change that would invalidate existing annotations (a field or label in use removed,
+    a field's kind changed) raises ``UnsafeSpecChange`` unless ``force``. Guidelines that
+    differ from the current version become a new version with the spec's changelog line.
+    """
+    return db.run_write(lambda conn: _apply(conn, spec, guidelines, force))
+
+
+def _apply(conn: Connection, spec: ProjectSpec, guidelines: str | None, force: bool) -> ApplyResult:
+    now = utcnow()
+    spec_json = spec.model_dump_json()
+    project = project_store.by_name(conn, spec.name, for_update=True)
+    if project is None:
+        project_id = project_store.create(
+            conn,
+            name=spec.name,
+            description=spec.description,
+            spec=spec_json,
+            overlap=spec.overlap,
+            lease_minutes=spec.lease_minutes,
+            priority=spec.priority,
+            now=now,
+        )
+        version = None
+        if guidelines is not None and guidelines.strip():
+            version = project_store.add_guideline_version(
+                conn,
+                project_id,
+                content=guidelines,
+                changelog=spec.guidelines_changelog or "initial guidelines",
+                now=now,
+            )
+        return ApplyResult(spec.name, "created", 1, version, version is not None, [])
+
+    current = project_store.current_guidelines(conn, project)
+    guidelines_changed = (guidelines or "") != (current.content if current else "")
+    spec_changed = spec_json != project.spec
+    if not spec_changed and not guidelines_changed:
+        return ApplyResult(
+            spec.name, "unchanged", project.spec_revision, project.guideline_version, False, []
+        )
+    forced: list[str] = []
+    if spec_changed:
+        old = stored_spec(project.spec)
+        used = labels_in_use(old.fields, item_store.annotation_values(conn, project.id))
+        reasons = labels_in_use_check(old.fields, spec.fields, used, set(used))
+        if reasons and not force:
+            raise UnsafeSpecChange(
+                "this change would invalidate existing annotations: "
+                + "; ".join(reasons)
+                + " (apply with --force to do it anyway)",
+                details={"reasons": reasons},
+            )
+        forced = reasons
+    revision = project.spec_revision
+    if spec_changed:
+        revision = project_store.update_spec(
+            conn,
+            project,
+            description=spec.description,
+            spec=spec_json,
+            overlap=spec.overlap,
+            lease_minutes=spec.lease_minutes,
+            priority=spec.priority,
+            forced=bool(forced),
+            now=now,
+        )
+        if spec.overlap != project.overlap:
+            item_store.refresh_pools(conn, project.id, spec.overlap)
+    version = project.guideline_version
+    if guidelines_changed:
+        version = project_store.add_guideline_version(
+            conn,
+            project.id,
+            content=guidelines or "",
+            changelog=spec.guidelines_changelog or "guidelines updated",
+            now=now,
+        )
+    return ApplyResult(spec.name, "updated", revision, version, guidelines_changed, forced)
+
+
+def get_project(db: Database, name: str) -> ProjectView:
+    with db.read() as conn:
+        row = project_store.by_name(conn, name)
+        if row is None:
+            raise NotFound(f"project '{name}' does not exist")
+        return ProjectView(row, stored_spec(row.spec), project_store.current_guidelines(conn, row))
+
+
+def list_projects(db: Database) -> list[ProjectRow]:
+    with db.read() as conn:
+        return project_store.all_projects(conn)
+
+
+def effective_spec_yaml(db: Database, name: str) -> str:
+    """The project's spec with every default filled in, as YAML."""
+    return spec_to_yaml(get_project(db, name).spec)
+
+
+def spec_from_text(text: str, *, source: str) -> ProjectSpec:
+    """Parse a YAML spec given as text (HTTP uploads): inline guidelines only."""
+    spec = parse_spec(text, source=source)
+    if spec.guidelines_path() is not None:
+        raise InvalidSpec(
+            "guidelines must be inline Markdown here, not a file path",
+            location=Location(file=source, field="guidelines"),
+        )
+    return spec

@@ -1,0 +1,59 @@
+"""Project status: items, completion, annotations, leases, skips, per-annotator counts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from labelworks.domain.errors import NotFound
+from labelworks.storage import assignments as assignment_store
+from labelworks.storage import items as item_store
+from labelworks.storage import projects as project_store
+from labelworks.storage.engine import Database, utcnow
+from labelworks.storage.items import AnnotatorCounts
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectStatus:
+    project: str
+    overlap: int
+    items: int
+    complete: int
+    annotations: int
+    active_leases: int
+    skips: int
+    late_submissions: int
+    annotators: list[AnnotatorCounts]
+
+    @property
+    def completion(self) -> float:
+        """Share of items with ``overlap`` submitted annotations (0 for an empty project)."""
+        return self.complete / self.items if self.items else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["completion"] = round(self.completion, 6)
+        return out
+
+
+def project_status(
+    db: Database, project_name: str, *, now: datetime | None = None
+) -> ProjectStatus:
+    at = now or utcnow()
+    with db.read() as conn:
+        project = project_store.by_name(conn, project_name)
+        if project is None:
+            raise NotFound(f"project '{project_name}' does not exist")
+        counts = item_store.counts(conn, project.id, project.overlap)
+        return ProjectStatus(
+            project=project.name,
+            overlap=project.overlap,
+            items=counts.items,
+            complete=counts.complete,
+            annotations=counts.annotations,
+            active_leases=assignment_store.active_leases(conn, project.id, at),
+            skips=counts.skips,
+            late_submissions=counts.late_submissions,
+            annotators=item_store.per_annotator(conn, project.id, at),
+        )

@@ -1,0 +1,131 @@
+"""Shared fixtures: the ``--db`` option and a migrated, empty database per test.
+
+``--db auto`` (default) runs storage and service tests on SQLite and, when a server answers,
+on PostgreSQL too; ``--db all`` makes PostgreSQL mandatory (CI sets ``CI=true``, which does
+the same); ``--db sqlite`` or ``--db postgresql`` pick one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from labelworks.storage import migration
+from labelworks.storage.engine import Database
+from labelworks.storage.tables import metadata
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "LABELWORKS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        default="auto",
+        choices=["auto", "all", "sqlite", "postgresql"],
+        help="databases for storage and service tests (default: auto)",
+    )
+
+
+def _postgres_reachable() -> str | None:
+    """None when the server answers, else the reason it does not."""
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means "not reachable"
+        return str(exc).splitlines()[0]
+
+
+def _selected(config: pytest.Config) -> tuple[list[str], str]:
+    cached = getattr(config, "_lw_databases", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    choice = config.getoption("--db")
+    if choice == "auto" and os.environ.get("CI", "").lower() == "true":
+        choice = "all"
+    note = ""
+    if choice == "sqlite":
+        dbs = ["sqlite"]
+    elif choice == "postgresql":
+        dbs = ["postgresql"]
+    elif choice == "all":
+        dbs = ["sqlite", "postgresql"]
+    else:
+        reason = _postgres_reachable()
+        dbs = ["sqlite"] if reason else ["sqlite", "postgresql"]
+        note = f" (postgresql not reachable, skipped: {reason})" if reason else ""
+    result = (dbs, note)
+    config._lw_databases = result  # type: ignore[attr-defined]
+    return result
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    dbs, note = _selected(config)
+    return f"labelworks databases: {', '.join(dbs)}{note}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_kind" in metafunc.fixturenames:
+        dbs, _ = _selected(metafunc.config)
+        metafunc.parametrize("db_kind", dbs, scope="session")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating per test is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    migration.upgrade(db)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    reason = _postgres_reachable()
+    if reason:
+        pytest.fail(f"PostgreSQL is required but not reachable: {reason}")
+    name = f"labelworks_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    db = Database(url)
+    migration.upgrade(db)
+    db.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db(db_kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty, migrated database of the kind under test."""
+    if db_kind == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "labelworks.db"
+        shutil.copyfile(template, path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        url: str = request.getfixturevalue("postgres_url")
+        database = Database(url)
+        tables = ", ".join(t.name for t in metadata.sorted_tables)
+        with database.write() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield database
+    database.dispose()
