@@ -1,0 +1,268 @@
+"""Project specs: the YAML a user keeps next to their code, validated into ``ProjectSpec``.
+
+``parse_spec`` reports every problem with the file, 1-based line and field path
+(``fields[0].labels[2]``); ``spec_to_yaml`` writes the effective spec back so that it
+round-trips; ``unsafe_changes`` says why a new spec would invalidate existing annotations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from labelworks.domain.errors import InvalidSpec, Location
+from labelworks.domain.fields import (
+    Condition,
+    FieldSpec,
+    PairwiseField,
+    RatingField,
+    StrictInt,
+    quoted,
+    spec_error,
+)
+from labelworks.domain.schema import labels_in_use_check
+from labelworks.domain.spec_document import (
+    Path,
+    SpecDocument,
+    SpecSyntaxError,
+    dump_document,
+    load_document,
+)
+from labelworks.domain.spec_problems import (
+    Problem,
+    described,
+    key_order,
+    located_error,
+    problems_from,
+)
+
+__all__ = [
+    "ProjectSpec",
+    "QualitySpec",
+    "parse_spec",
+    "spec_from_dict",
+    "spec_to_yaml",
+    "unsafe_changes",
+]
+
+# The name appears in URLs and CLI arguments.
+_PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_GUIDELINE_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+class QualitySpec(BaseModel):
+    """Quality settings; later features add keys, so unknown keys are kept, not refused."""
+
+    model_config = ConfigDict(extra="allow")
+
+    gold_rate: float | None = Field(default=None, ge=0, le=1)
+    review_rate: float | None = Field(default=None, ge=0, le=1)
+    acceptance: dict[str, Any] | None = None
+
+
+class ProjectSpec(BaseModel):
+    """Everything ``labelworks project apply`` needs to create or update a project."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    fields: list[FieldSpec]
+    overlap: StrictInt = Field(default=1, ge=1, le=100)
+    lease_minutes: StrictInt = Field(default=30, ge=1)
+    priority: StrictInt = 0
+    guidelines: str | None = None
+    guidelines_changelog: str | None = None
+    allow_remote_media: bool = False
+    show_other_annotations: bool = False
+    quality: QualitySpec = Field(default_factory=QualitySpec)
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _PROJECT_NAME.match(value):
+            raise spec_error(
+                f"project name {value!r} must be 1-64 characters of lowercase letters, digits, "
+                "'-' and '_', starting with a letter or digit"
+            )
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _some_fields(cls, value: list[FieldSpec]) -> list[FieldSpec]:
+        if not value:
+            raise spec_error("a project needs at least one field")
+        return value
+
+    @model_validator(mode="after")
+    def _fields_agree(self) -> ProjectSpec:
+        position: dict[str, int] = {}
+        for index, field in enumerate(self.fields):
+            if field.name in position:
+                raise spec_error(
+                    f"duplicate field name {field.name!r} (also fields[{position[field.name]}])",
+                    "fields",
+                    index,
+                    "name",
+                )
+            position[field.name] = index
+        for index, field in enumerate(self.fields):
+            if field.when is not None:
+                _check_condition(self.fields, position, index, field.when)
+        return self
+
+    def guidelines_path(self) -> str | None:
+        """The file path if ``guidelines`` names a file rather than holding Markdown.
+
+        A path is a single line ending in .md, .markdown or .txt; anything with a line break
+        is inline text. Relative paths are relative to the spec file (the caller resolves).
+        """
+        text = self.guidelines
+        if text is None or "\n" in text or "\r" in text:
+            return None
+        stripped = text.strip()
+        return stripped if stripped.lower().endswith(_GUIDELINE_SUFFIXES) else None
+
+    def field(self, name: str) -> FieldSpec:
+        """The field called ``name``; ``KeyError`` if there is none."""
+        for field in self.fields:
+            if field.name == name:
+                return field
+        raise KeyError(name)
+
+
+def _check_condition(
+    fields: list[FieldSpec], position: dict[str, int], index: int, when: Condition
+) -> None:
+    at: Path = ("fields", index, "when")
+    target = when.field
+    if target == fields[index].name:
+        raise spec_error("a field's condition cannot refer to the field itself", *at, "field")
+    if target not in position:
+        raise spec_error(
+            f"condition refers to unknown field {target!r} (fields: {quoted(position)})",
+            *at,
+            "field",
+        )
+    if position[target] > index:
+        raise spec_error(
+            f"condition refers to {target!r}, which comes after this field; "
+            "conditions can only refer to earlier fields",
+            *at,
+            "field",
+        )
+    other = fields[position[target]]
+    for number, value in enumerate(when.expected()):
+        problem = _condition_value_problem(other, value)
+        if problem:
+            path = (*at, "equals") if when.equals is not None else (*at, "in", number)
+            raise spec_error(problem, *path)
+
+
+def _condition_value_problem(other: FieldSpec, value: str | int) -> str | None:
+    if isinstance(other, RatingField | PairwiseField):
+        if isinstance(other, PairwiseField):
+            choices = other.choices()
+            ok = value in choices
+            expected = f"one of {quoted(choices)}"
+        else:
+            ok = isinstance(value, int) and other.min <= value <= other.max
+            expected = f"an integer from {other.min} to {other.max}"
+        return (
+            None if ok else f"{value!r} can never be a value of field {other.name!r} ({expected})"
+        )
+    if not other.labels:
+        return (
+            f"conditions cannot refer to the {other.kind} field {other.name!r}; "
+            "use a choice, multi_choice, spans, boxes, segments, pairwise or rating field"
+        )
+    if str(value) not in other.labels:
+        return f"{value!r} is not a label of field {other.name!r} (labels: {quoted(other.labels)})"
+    return None
+
+
+def _validate(data: Any, doc: SpecDocument | None, source: str) -> ProjectSpec:
+    problems: list[Problem] = []
+    if doc is not None:
+        for path, first in doc.duplicate_keys():
+            problems.append((path, f"duplicate key {path[-1]!r} (first given on line {first})"))
+    if not isinstance(data, Mapping):
+        shape = "is empty" if data is None else f"is {described(data)}"
+        message = f"a spec must be a mapping with at least 'name' and 'fields'; this one {shape}"
+        raise located_error([((), message)], doc, source)
+    try:
+        spec = ProjectSpec.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, data, ProjectSpec))
+    if problems:
+        raise located_error(problems, doc, source)
+    return spec
+
+
+def parse_spec(text: str, *, source: str = "<spec>") -> ProjectSpec:
+    """Parse and validate a YAML spec; ``InvalidSpec`` names the file, line and field.
+
+    The error describes the first problem in the file; ``details["errors"]`` lists them all.
+    """
+    try:
+        doc = load_document(text)
+    except SpecSyntaxError as exc:
+        raise InvalidSpec(exc.message, location=Location(file=source, line=exc.line)) from exc
+    return _validate(doc.data, doc, source)
+
+
+def spec_from_dict(data: Mapping[str, Any], *, source: str = "<spec>") -> ProjectSpec:
+    """Validate an already-parsed spec (e.g. JSON from the API); errors carry no line."""
+    return _validate(data, None, source)
+
+
+# ---- writing the effective spec ---------------------------------------------------------
+
+
+def _plain(model: BaseModel) -> dict[str, Any]:
+    """Model to plain data in a stable, readable key order, leaving out empty defaults."""
+    infos = type(model).model_fields
+    out: dict[str, Any] = {}
+    for name in key_order(type(model)):
+        info = infos[name]
+        value = getattr(model, name)
+        default = info.get_default(call_default_factory=True)
+        if value == default and default in (None, "", [], {}):
+            continue
+        out[info.alias or name] = _plain_value(value)
+    for key, value in (model.model_extra or {}).items():
+        out[key] = _plain_value(value)
+    return out
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _plain(value)
+    if isinstance(value, list):
+        return [_plain_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain_value(item) for key, item in value.items()}
+    return value
+
+
+def spec_to_yaml(spec: ProjectSpec) -> str:
+    """The effective spec (defaults filled in) as YAML that ``parse_spec`` reads back equal."""
+    return dump_document(_plain(spec))
+
+
+def unsafe_changes(
+    old: ProjectSpec,
+    new: ProjectSpec,
+    labels_in_use: Mapping[str, set[str]],
+    fields_in_use: set[str],
+) -> list[str]:
+    """Why applying ``new`` over ``old`` would invalidate existing annotations; [] if safe.
+
+    ``labels_in_use`` maps field name to the labels its annotations use (see
+    ``labelworks.domain.schema.labels_in_use``); ``fields_in_use`` names the fields that
+    have any annotation.
+    """
+    return labels_in_use_check(old.fields, new.fields, labels_in_use, fields_in_use)

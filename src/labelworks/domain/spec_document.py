@@ -1,0 +1,150 @@
+"""The YAML text of a project spec: loading with line numbers, and writing it back.
+
+Specs are read with YAML 1.2 scalars (only ``true``/``false`` are booleans, no timestamps),
+so ``labels: [yes, no]`` stays two strings instead of YAML 1.1's ``[True, False]``, and a
+date-like description stays text. The composed node tree is kept so that a validation
+error's field path can be mapped back to a 1-based line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+Path = tuple[str | int, ...]
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+
+
+_SpecLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL_TAG, _TIMESTAMP_TAG)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_SpecLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+class _SpecDumper(yaml.SafeDumper):
+    """SafeDumper that writes multi-line text as ``|`` blocks and short scalar lists inline."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
+    inline = bool(value) and all(
+        isinstance(item, int | float | bool) or (isinstance(item, str) and "\n" not in item)
+        for item in value
+    )
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=inline)
+
+
+_SpecDumper.add_representer(str, _represent_str)
+_SpecDumper.add_representer(list, _represent_list)
+
+
+class SpecSyntaxError(Exception):
+    """The text is not valid YAML; ``line`` is 1-based when PyYAML knows it."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True)
+class SpecDocument:
+    """Parsed YAML data together with the node tree it came from."""
+
+    data: Any
+    root: Node | None
+
+    def line_of(self, path: Path) -> int | None:
+        """1-based line of the deepest node on ``path`` (the key's line for mapping keys)."""
+        node = self.root
+        if node is None:
+            return None
+        line = node.start_mark.line + 1
+        for part in path:
+            if isinstance(node, MappingNode):
+                match = _entry(node, part)
+                if match is None:
+                    break
+                key, node = match
+                line = key.start_mark.line + 1
+            elif isinstance(node, SequenceNode) and isinstance(part, int):
+                if not 0 <= part < len(node.value):
+                    break
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
+
+    def duplicate_keys(self) -> list[tuple[Path, int]]:
+        """Keys written twice in one mapping: (path, line of the first). YAML keeps the last."""
+        if self.root is None:
+            return []
+        return list(_duplicates(self.root, ()))
+
+
+def _entry(node: MappingNode, part: str | int) -> tuple[Node, Node] | None:
+    found: tuple[Node, Node] | None = None
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == str(part):
+            found = (key, value)  # the last one wins, as in the loaded data
+    return found
+
+
+def _duplicates(node: Node, path: Path) -> Iterator[tuple[Path, int]]:
+    if isinstance(node, MappingNode):
+        first_line: dict[str, int] = {}
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.tag != _MERGE_TAG:
+                line = key.start_mark.line + 1
+                if key.value in first_line:
+                    yield (*path, key.value), first_line[key.value]
+                else:
+                    first_line[key.value] = line
+                yield from _duplicates(value, (*path, key.value))
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicates(item, (*path, index))
+
+
+def load_document(text: str) -> SpecDocument:
+    """Parse YAML text into data and nodes, or raise ``SpecSyntaxError`` with the line."""
+    loader = _SpecLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SpecSyntaxError(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from exc
+    except yaml.YAMLError as exc:
+        raise SpecSyntaxError(f"invalid YAML: {exc}", None) from exc
+    finally:
+        loader.dispose()
+    return SpecDocument(data=data, root=root)
+
+
+def dump_document(data: dict[str, Any]) -> str:
+    """Write plain data as block YAML, keeping the key order given."""
+    return yaml.dump(
+        data, Dumper=_SpecDumper, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
