@@ -1,0 +1,158 @@
+"""``labelworks import`` and ``labelworks export``: streamed, with progress bars."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from labelworks.cli.context import console, err_console, reported, state
+from labelworks.domain.errors import InvalidImport
+from labelworks.services import exports as export_service
+from labelworks.services import ingestion
+
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+
+
+class _CountingReader:
+    """Counts bytes as the importer reads them, to drive a byte-accurate progress bar."""
+
+    def __init__(self, raw: BinaryIO, advance: Any) -> None:
+        self._raw = raw
+        self._advance = advance
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self._advance(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        self._advance(n or 0)
+        return int(n or 0)
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self._raw.readline(size)
+        self._advance(len(data))
+        return data
+
+    def __iter__(self) -> Any:
+        return iter(self.readline, b"")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _format_of(path: Path, given: str | None) -> str:
+    if given:
+        return given
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InvalidImport(
+            f"cannot tell the format of {path.name}; name it .jsonl, .csv or .parquet "
+            "or pass --format"
+        )
+    return fmt
+
+
+def import_command(
+    ctx: typer.Context,
+    project: str = typer.Argument(..., help="project name"),
+    file: Path = typer.Argument(..., help="JSONL, CSV or Parquet file"),
+    format: str | None = typer.Option(
+        None, "--format", help="jsonl, csv or parquet (default: from the file extension)"
+    ),
+) -> None:
+    """Import items into PROJECT from FILE: all rows or none."""
+    with reported():
+        fmt = _format_of(file, format)
+        if not file.is_file():
+            raise InvalidImport(f"{file} does not exist or is not a file")
+        db = state(ctx).database()
+        size = file.stat().st_size
+        with (
+            Progress(
+                TextColumn("importing {task.fields[name]}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=err_console,
+                transient=False,
+            ) as bar,
+            file.open("rb") as raw,
+        ):
+            task = bar.add_task("import", total=size, name=file.name)
+            reader = _CountingReader(raw, lambda n: bar.advance(task, n))
+            summary = ingestion.import_items(
+                db,
+                project,
+                reader,  # type: ignore[arg-type]
+                format=fmt,  # type: ignore[arg-type]
+                source=str(file),
+                batch_size=state(ctx).settings.import_batch_size,
+            )
+    console.print(
+        f"imported {summary.inserted:,} new items into [bold]{summary.project}[/] "
+        f"from {summary.rows:,} rows; {summary.skipped_duplicates:,} duplicates skipped"
+    )
+
+
+def export_command(
+    ctx: typer.Context,
+    project: str = typer.Argument(..., help="project name"),
+    format: str = typer.Option("jsonl", "--format", help="jsonl, csv or parquet"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="file (default: stdout)"),
+) -> None:
+    """Export every item of PROJECT with its annotations and pre-annotations."""
+    with reported():
+        if format not in ("jsonl", "csv", "parquet"):
+            raise InvalidImport(f"--format must be jsonl, csv or parquet, not '{format}'")
+        if output is None and format == "parquet" and sys.stdout.isatty():
+            raise InvalidImport("refusing to write Parquet to a terminal; pass -o FILE")
+        db = state(ctx).database()
+        total = export_service.count_for_export(db, project)
+        with Progress(
+            TextColumn("exporting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=output is None and not err_console.is_terminal,
+        ) as bar:
+            task = bar.add_task("export", total=total)
+            if output is None:
+                written = export_service.export_project(
+                    db,
+                    project,
+                    sys.stdout.buffer,
+                    format=format,  # type: ignore[arg-type]
+                    progress=lambda n: bar.advance(task, n),
+                )
+                sys.stdout.buffer.flush()
+            else:
+                tmp = output.with_name(output.name + ".partial")
+                with tmp.open("wb") as out:
+                    written = export_service.export_project(
+                        db,
+                        project,
+                        out,
+                        format=format,  # type: ignore[arg-type]
+                        progress=lambda n: bar.advance(task, n),
+                    )
+                # Only a finished export takes the target name.
+                tmp.replace(output)
+    if output is not None:
+        console.print(f"exported {written:,} items from [bold]{project}[/] to {output}")
