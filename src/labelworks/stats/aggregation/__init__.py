@@ -7,10 +7,14 @@ returning ``self``, learned attributes ending in ``_``, ``fit_predict``). See
 
 from labelworks.stats.aggregation.dawid_skene import DawidSkene, OneCoinDawidSkene
 from labelworks.stats.aggregation.estimator import Aggregator, ItemLabels
+from labelworks.stats.aggregation.glad import GLAD
+from labelworks.stats.aggregation.mace import MACE
 from labelworks.stats.aggregation.majority import MajorityVote, Wawa
 from labelworks.stats.aggregation.simulation import SimulatedCrowd, simulate_crowd
 
 __all__ = [
+    "GLAD",
+    "MACE",
     "Aggregator",
     "DawidSkene",
     "ItemLabels",
