@@ -1,0 +1,159 @@
+"""CSV files: a streaming record reader that checks the header and cell counts, and a writer.
+
+The reader works on the binary stream through ``formats.lines`` (not a ``TextIOWrapper``), so
+invalid UTF-8 is reported on the physical line of the bad byte, and a record is refused once
+it passes ``max_row_bytes`` instead of tripping the csv module's field limit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, BinaryIO, NoReturn
+
+from labelworks.domain.errors import InvalidImport, Location
+from labelworks.formats.json_text import JSON_COLUMNS, json_text
+from labelworks.formats.lines import iter_line_batches, too_big
+
+CsvRecords = Iterator[tuple[int, list[str]]]
+
+
+class _LineFeed:
+    """Feeds text lines to ``csv.reader`` while counting lines and bytes of the current record."""
+
+    def __init__(self, stream: BinaryIO, source: str, max_row_bytes: int) -> None:
+        self._batches = iter_line_batches(stream, source=source, max_row_bytes=max_row_bytes)
+        self._lines: Iterator[str] = iter(())
+        self._source = source
+        self._limit = max_row_bytes
+        self.consumed = 0  # physical lines handed to the csv reader so far
+        self.record_bytes = 0  # bytes of the record being parsed
+
+    def __iter__(self) -> _LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines, None)
+        if line is None:
+            _, batch = next(self._batches)  # StopIteration ends the csv reader
+            self._lines = iter(batch)
+            line = next(self._lines)
+        self.consumed += 1
+        self.record_bytes += len(line) if line.isascii() else len(line.encode("utf-8"))
+        if self.record_bytes > self._limit:
+            # A quoted field can span lines, so a record can outgrow the limit line by line.
+            _fail(self._source, self.consumed, too_big(self.record_bytes, self._limit))
+        return line + "\n"
+
+
+def read_csv(stream: BinaryIO, *, source: str, max_row_bytes: int) -> tuple[list[str], CsvRecords]:
+    """Read and check the header; return it with an iterator of ``(line, cells)`` records.
+
+    ``line`` is the physical line where the record starts. The header is the first line;
+    its names are stripped of surrounding spaces. Blank lines after it are skipped. Raises ``InvalidImport`` for an empty file,
+    an empty header, blank or repeated column names, a record whose cell count differs from
+    the header's, and malformed quoting.
+    """
+    # The csv module's field limit is process-wide; raising it (never lowering) only stops it
+    # from refusing fields we already bound by max_row_bytes.
+    if csv.field_size_limit() < max_row_bytes + 1:
+        csv.field_size_limit(max_row_bytes + 1)
+    feed = _LineFeed(stream, source, max_row_bytes)
+    reader = csv.reader(feed, strict=True)
+    header_row = _next_record(reader, feed, source, skip_blank=False)
+    if header_row is None:
+        _fail(source, None, f"{source} has no rows")
+    header = [name.strip() for name in header_row[1]]
+    _check_header(header, source)
+    return header, _records(reader, feed, source, len(header))
+
+
+def _check_header(header: list[str], source: str) -> None:
+    if not any(header):
+        _fail(source, 1, "CSV header is empty; the first line must name the columns")
+    seen: dict[str, int] = {}
+    for index, name in enumerate(header, start=1):
+        if not name:
+            _fail(source, 1, f"CSV header column {index} has no name")
+        if name in seen:
+            _fail(
+                source,
+                1,
+                f"CSV header repeats column '{name}' (columns {seen[name]} and {index})",
+                name,
+            )
+        seen[name] = index
+
+
+def _records(reader: Any, feed: _LineFeed, source: str, width: int) -> CsvRecords:
+    while (record := _next_record(reader, feed, source)) is not None:
+        line, cells = record
+        if len(cells) != width:
+            _fail(source, line, f"row has {len(cells)} cells but the header has {width} columns")
+        yield line, cells
+
+
+def _next_record(
+    reader: Any, feed: _LineFeed, source: str, *, skip_blank: bool = True
+) -> tuple[int, list[str]] | None:
+    """The next (non-blank) record and the line it starts on, or None at the end."""
+    while True:
+        start = feed.consumed + 1
+        feed.record_bytes = 0
+        try:
+            cells: list[str] = next(reader)
+        except StopIteration:
+            return None
+        except csv.Error as exc:
+            _fail(source, start, f"malformed CSV: {exc}")
+        if cells or not skip_blank:
+            return start, cells
+
+
+def _fail(source: str, line: int | None, message: str, field: str | None = None) -> NoReturn:
+    raise InvalidImport(message, location=Location(file=source, line=line, field=field))
+
+
+class CsvWriter:
+    """Streams records as CSV rows under a fixed header; ``close()`` leaves the stream open.
+
+    Columns named in ``JSON_COLUMNS`` (and any dict or list value) are written as compact
+    JSON text; ``None`` is an empty cell; booleans are ``true``/``false``. A record key that
+    is not a column is an error (``ValueError``), so nothing is dropped silently.
+    """
+
+    def __init__(self, stream: BinaryIO, columns: Sequence[str]) -> None:
+        self._columns = tuple(columns)
+        self._known = frozenset(self._columns)
+        self._text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        self._writer = csv.writer(self._text)
+        self._writer.writerow(self._columns)
+
+    def write(self, record: Mapping[str, Any]) -> None:
+        """Append one record as a row."""
+        extra = record.keys() - self._known
+        if extra:
+            raise ValueError(f"record keys not in the CSV columns: {sorted(extra)}")
+        self._writer.writerow([_cell(name, record.get(name)) for name in self._columns])
+
+    def close(self) -> None:
+        """Flush everything to the stream and release it (the caller closes it)."""
+        self._text.flush()
+        self._text.detach()
+
+    def __enter__(self) -> CsvWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _cell(column: str, value: Any) -> str:
+    if column in JSON_COLUMNS or isinstance(value, dict | list):
+        return "" if value is None else json_text(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
