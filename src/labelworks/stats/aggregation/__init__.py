@@ -8,6 +8,7 @@ returning ``self``, learned attributes ending in ``_``, ``fit_predict``). See
 from labelworks.stats.aggregation.dawid_skene import DawidSkene, OneCoinDawidSkene
 from labelworks.stats.aggregation.estimator import Aggregator, ItemLabels
 from labelworks.stats.aggregation.glad import GLAD
+from labelworks.stats.aggregation.gold import GoldReport, gold_accuracy, wilson_interval
 from labelworks.stats.aggregation.mace import MACE
 from labelworks.stats.aggregation.majority import MajorityVote, Wawa
 from labelworks.stats.aggregation.simulation import SimulatedCrowd, simulate_crowd
@@ -17,10 +18,13 @@ __all__ = [
     "MACE",
     "Aggregator",
     "DawidSkene",
+    "GoldReport",
     "ItemLabels",
     "MajorityVote",
     "OneCoinDawidSkene",
     "SimulatedCrowd",
     "Wawa",
+    "gold_accuracy",
     "simulate_crowd",
+    "wilson_interval",
 ]
