@@ -275,9 +275,7 @@ class Ratings:
             mapping = np.empty(len(seen), dtype=np.int64)
             for k, v in enumerate(seen):
                 if v not in lookup:
-                    raise InvalidRatingsError(
-                        f"label {v!r} is not one of the categories {cats!r}"
-                    )
+                    raise InvalidRatingsError(f"label {v!r} is not one of the categories {cats!r}")
                 mapping[k] = lookup[v]
             label_codes = mapping[codes]
         pair = item_codes * max(len(ann_ids), 1) + ann_codes
@@ -357,13 +355,14 @@ class Ratings:
         Items and annotators that lose all their ratings are dropped and the codes are
         renumbered; the categories (and so unused levels and their order) are kept.
         """
-        rows = np.asarray(rows)
-        if rows.dtype == np.bool_:
-            if rows.shape != self.item.shape:
+        given = np.asarray(rows)
+        if given.dtype == np.bool_:
+            if given.shape != self.item.shape:
                 raise InvalidRatingsError(
-                    f"row mask has {rows.size} entries for a table of {self.n_ratings} rows"
+                    f"row mask has {given.size} entries for a table of {self.n_ratings} rows"
                 )
-            rows = np.flatnonzero(rows)
+            given = np.flatnonzero(given)
+        rows = given.astype(np.int64, copy=False)
         if rows.size == 0:
             raise InvalidRatingsError("the selection leaves no ratings")
         item_used, item_codes = np.unique(self.item[rows], return_inverse=True)
