@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from labelworks.domain.errors import InvalidSpec, Location
 from labelworks.domain.fields import (
     Condition,
     FieldSpec,
@@ -210,7 +209,7 @@ def parse_spec(text: str, *, source: str = "<spec>") -> ProjectSpec:
     try:
         doc = load_document(text)
     except SpecSyntaxError as exc:
-        raise InvalidSpec(exc.message, location=Location(file=source, line=exc.line)) from exc
+        raise located_error([((), exc.message)], None, source, line=exc.line) from exc
     return _validate(doc.data, doc, source)
 
 

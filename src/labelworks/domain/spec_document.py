@@ -40,8 +40,16 @@ class _SpecDumper(yaml.SafeDumper):
     """SafeDumper that writes multi-line text as ``|`` blocks and short scalar lists inline."""
 
 
+# PyYAML writes these unescaped but reads them back as line breaks; quoting escapes them.
+_UNSAFE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    style: str | None = None
+    if any(ch in value for ch in _UNSAFE_BREAKS):
+        style = '"'
+    elif "\n" in value:
+        style = "|"
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -139,17 +139,24 @@ def _message(error: Any, path: Path, data: Any, root: type[BaseModel]) -> tuple[
     }
     if kind in bounds:
         word, key = bounds[kind]
-        return path, f"must be {word} {ctx[key]}, got {described(got)}"
+        bound = ctx[key]
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)  # "at most 1", not "at most 1.0", for a float setting
+        return path, f"must be {word} {bound}, got {described(got)}"
     if kind == "literal_error":
         return path, f"must be {ctx['expected']}, got {described(got)}"
     return path, str(error["msg"])
 
 
 def located_error(
-    problems: list[tuple[Path, str]], doc: SpecDocument | None, source: str
+    problems: list[Problem], doc: SpecDocument | None, source: str, *, line: int | None = None
 ) -> InvalidSpec:
+    """One InvalidSpec for the earliest problem, listing all of them in ``details``.
+
+    Lines come from ``doc`` when given, else ``line`` applies to every problem.
+    """
     located = [
-        (doc.line_of(path) if doc is not None else None, format_path(path) or None, message)
+        (doc.line_of(path) if doc is not None else line, format_path(path) or None, message)
         for path, message in problems
     ]
     # Python's sort is stable, so problems on one line keep pydantic's order.
