@@ -12,16 +12,20 @@ from labelworks.stats.aggregation.gold import GoldReport, gold_accuracy, wilson_
 from labelworks.stats.aggregation.mace import MACE
 from labelworks.stats.aggregation.majority import MajorityVote, Wawa
 from labelworks.stats.aggregation.simulation import SimulatedCrowd, simulate_crowd
+from labelworks.stats.ranking import BradleyTerry, Elo, RankedModel
 
 __all__ = [
     "GLAD",
     "MACE",
     "Aggregator",
+    "BradleyTerry",
     "DawidSkene",
+    "Elo",
     "GoldReport",
     "ItemLabels",
     "MajorityVote",
     "OneCoinDawidSkene",
+    "RankedModel",
     "SimulatedCrowd",
     "Wawa",
     "gold_accuracy",
