@@ -12,7 +12,7 @@ Rules:
   An item whose lease they let expire may come back to them.
 - A submit on a live lease is accepted. A submit after expiry is still accepted while its
   lease has not been reclaimed (the slot is still held) or the item still has room;
-  otherwise it is refused and the value kept as a late submission.
+  otherwise it is refused, the value kept as a late submission, and the assignment closed.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ class AssignmentState(StrEnum):
     SUBMITTED = "submitted"
     SKIPPED = "skipped"
     EXPIRED = "expired"
+    # Submitted after the lease was reclaimed and the item filled up: the value is kept as
+    # a late submission and the item is not offered to this annotator again.
+    LATE = "late"
 
 
 class SubmitOutcome(StrEnum):
@@ -123,7 +126,7 @@ def decide_submit(
     """
     if previous_key is not None:
         return SubmitOutcome.REPLAY if previous_key == key else SubmitOutcome.CLOSED
-    if state in (AssignmentState.SUBMITTED, AssignmentState.SKIPPED):
+    if state in (AssignmentState.SUBMITTED, AssignmentState.SKIPPED, AssignmentState.LATE):
         return SubmitOutcome.CLOSED
     if state is AssignmentState.LEASED:
         # An unreclaimed lease still holds its slot, even past its expiry.

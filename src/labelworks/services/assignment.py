@@ -257,8 +257,8 @@ def skip_task(
         a = _owned_assignment(conn, assignment_id, annotator_id)
         if a.state is AssignmentState.SKIPPED:
             return
-        if a.state is AssignmentState.SUBMITTED:
-            raise AssignmentClosed(f"assignment {a.id} was already submitted")
+        if a.state in (AssignmentState.SUBMITTED, AssignmentState.LATE):
+            raise AssignmentClosed(f"assignment {a.id} was already {a.state.value}")
         project = project_store.by_id(conn, a.project_id)
         assert project is not None
         assignment_store.lock_item(conn, a.item_id)

@@ -307,7 +307,13 @@ def record_late(
     reason: str,
     now: datetime,
 ) -> int:
-    """Keep a refused submission so no work is ever silently dropped."""
+    """Keep a refused submission so no work is ever silently dropped, and close the
+    assignment so the item is not offered to the annotator again."""
+    conn.execute(
+        update(assignments)
+        .where(assignments.c.id == a.id)
+        .values(state=AssignmentState.LATE.value, closed_at=now)
+    )
     return int(
         conn.execute(
             insert(late_submissions)

@@ -196,7 +196,7 @@ assignments = Table(
     Column("guideline_version", Integer, nullable=True),
     # One row per (item, annotator) ever: the structural guarantee that nobody gets an item twice.
     UniqueConstraint("item_id", "annotator_id"),
-    CheckConstraint("state IN ('leased','submitted','skipped','expired')", name="state"),
+    CheckConstraint("state IN ('leased','submitted','skipped','expired','late')", name="state"),
     Index("ix_assignments_project_state_expires", "project_id", "state", "expires_at"),
     Index("ix_assignments_annotator", "annotator_id", "project_id", "state"),
 )
