@@ -51,9 +51,9 @@ def read_csv(stream: BinaryIO, *, source: str, max_row_bytes: int) -> tuple[list
     """Read and check the header; return it with an iterator of ``(line, cells)`` records.
 
     ``line`` is the physical line where the record starts. The header is the first line;
-    its names are stripped of surrounding spaces. Blank lines after it are skipped. Raises ``InvalidImport`` for an empty file,
-    an empty header, blank or repeated column names, a record whose cell count differs from
-    the header's, and malformed quoting.
+    its names are stripped of surrounding spaces. Blank lines after it are skipped. Raises
+    ``InvalidImport`` for an empty file, an empty header, blank or repeated column names, a
+    record whose cell count differs from the header's, and malformed quoting.
     """
     # The csv module's field limit is process-wide; raising it (never lowering) only stops it
     # from refusing fields we already bound by max_row_bytes.
@@ -90,7 +90,12 @@ def _records(reader: Any, feed: _LineFeed, source: str, width: int) -> CsvRecord
     while (record := _next_record(reader, feed, source)) is not None:
         line, cells = record
         if len(cells) != width:
-            _fail(source, line, f"row has {len(cells)} cells but the header has {width} columns")
+            cells_word = "cell" if len(cells) == 1 else "cells"
+            _fail(
+                source,
+                line,
+                f"row has {len(cells)} {cells_word} but the header has {width} columns",
+            )
         yield line, cells
 
 

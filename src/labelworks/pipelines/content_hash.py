@@ -18,7 +18,7 @@ _encoder = json.JSONEncoder(
 )
 
 
-def _make_fast_encoder() -> Callable[[Any], str]:
+def _make_fast_encoders() -> tuple[Callable[[Any], str], Callable[[dict[str, Any]], str]]:
     """Build the encoder once: ``JSONEncoder.encode`` rebuilds its C encoder on every call.
 
     Falls back to the public API where CPython's C accelerator is missing.
@@ -30,7 +30,11 @@ def _make_fast_encoder() -> Callable[[Any], str]:
             """The canonical JSON text of a JSON value (sorted keys, no spaces)."""
             return _encoder.encode(value)
 
-        return portable
+        def portable_hash(payload: dict[str, Any]) -> str:
+            """The content hash of a payload object."""
+            return blake2b(portable(payload).encode("utf-8"), digest_size=16).hexdigest()
+
+        return portable, portable_hash
     encode = make(
         None,
         _encoder.default,
@@ -49,16 +53,22 @@ def _make_fast_encoder() -> Callable[[Any], str]:
             return _encoder.encode(value)
         return "".join(encode(value, 0))
 
-    return canonical
+    join = "".join
+
+    def fast_hash(payload: dict[str, Any]) -> str:
+        """The content hash of a payload object (one call per row on the import path)."""
+        return blake2b(join(encode(payload, 0)).encode("utf-8"), digest_size=16).hexdigest()
+
+    return canonical, fast_hash
 
 
-canonical_json: Callable[[Any], str] = _make_fast_encoder()
+canonical_json, hash_payload = _make_fast_encoders()
 
 
-def content_hash(payload: Any) -> str:
+def content_hash(payload: dict[str, Any]) -> str:
     """Hex blake2b-128 digest of the payload's canonical JSON.
 
     Raises ``ValueError`` for NaN or infinite floats and ``UnicodeEncodeError`` for unpaired
     surrogates: neither has a portable JSON form.
     """
-    return blake2b(canonical_json(payload).encode("utf-8"), digest_size=16).hexdigest()
+    return hash_payload(payload)
