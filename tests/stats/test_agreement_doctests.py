@@ -1,0 +1,27 @@
+"""Run the worked examples in the agreement modules' docstrings."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "labelworks.stats.bootstrap",
+    "labelworks.stats.chance",
+    "labelworks.stats.disagreement",
+    "labelworks.stats.icc",
+    "labelworks.stats.krippendorff",
+    "labelworks.stats.pairwise",
+    "labelworks.stats.structured",
+    "labelworks.stats.weights",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    """Every docstring example in the module runs and prints what it shows."""
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert (result.failed, result.attempted > 0) == (0, True)
