@@ -26,6 +26,12 @@ from labelworks.stats.icc import icc
 from labelworks.stats.krippendorff import coincidence_matrix, krippendorff_alpha
 from labelworks.stats.pairwise import PairwiseAgreement, pairwise_matrix
 from labelworks.stats.ratings import InvalidRatingsError, Ratings
+from labelworks.stats.structured import (
+    StructuredAgreement,
+    box_agreement,
+    segment_agreement,
+    span_agreement,
+)
 from labelworks.stats.weights import weight_matrix
 
 __all__ = [
@@ -33,7 +39,9 @@ __all__ = [
     "InvalidRatingsError",
     "PairwiseAgreement",
     "Ratings",
+    "StructuredAgreement",
     "bootstrap_ci",
+    "box_agreement",
     "brennan_prediger",
     "cohen_kappa",
     "coincidence_matrix",
@@ -49,5 +57,7 @@ __all__ = [
     "per_label_agreement",
     "percent_agreement",
     "scott_pi",
+    "segment_agreement",
+    "span_agreement",
     "weight_matrix",
 ]
