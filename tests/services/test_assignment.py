@@ -29,7 +29,7 @@ from labelworks.services.ingestion import ImportSummary
 from labelworks.services.status import project_status
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database, utcnow
-from labelworks.storage.tables import annotations, assignments, items, late_submissions
+from labelworks.storage.tables import annotations_table, assignments, items, late_submissions
 
 POS = {"sentiment": "positive"}
 T0 = datetime(2026, 1, 1, 12, 0, 0)
@@ -90,7 +90,9 @@ def test_submit_records_everything_and_completes_items(
     )
     assert ra == SubmitResult(1, ta.assignment_id, 1, created=True, after_expiry=False)
     assert rb == SubmitResult(2, tb.assignment_id, 1, created=True, after_expiry=False)
-    assert _rows(db, annotations, "annotator_id", "value", "seconds", "guideline_version") == [
+    assert _rows(
+        db, annotations_table, "annotator_id", "value", "seconds", "guideline_version"
+    ) == [
         (a, json.dumps(POS, separators=(",", ":")), 4.5, 1),
         (b, '{"sentiment":"neutral"}', 2.0, 1),
     ]
@@ -119,7 +121,7 @@ def test_retried_submit_is_idempotent(
             db, task.assignment_id, annotators[0], value=POS, seconds=1.0, idempotency_key="other"
         )
     assert str(caught.value) == f"assignment {task.assignment_id} was already submitted"
-    assert len(_rows(db, annotations, "id")) == 1
+    assert len(_rows(db, annotations_table, "id")) == 1
 
 
 def test_invalid_value_changes_nothing(
@@ -140,7 +142,7 @@ def test_invalid_value_changes_nothing(
             now=T0,
         )
     assert caught.value.location is not None and caught.value.location.field == "sentiment"
-    assert _rows(db, annotations, "id") == []
+    assert _rows(db, annotations_table, "id") == []
     assert _rows(db, assignments, "state") == [("leased",)]
     assert _rows(db, items, "n_submitted", "n_leased") == [(0, 1)]
 
@@ -213,7 +215,7 @@ def test_expired_lease_returns_the_item(
     assert _rows(db, late_submissions, "annotator_id", "value", "idempotency_key") == [
         (a, '{"sentiment":"positive"}', "late")
     ]
-    assert _rows(db, annotations, "id") == []
+    assert _rows(db, annotations_table, "id") == []
     assert _rows(db, assignments, "annotator_id", "state") == [
         (a, "late"),
         (b, "leased"),

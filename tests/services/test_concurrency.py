@@ -13,7 +13,8 @@ from tests.services.builders import add_annotators, load_texts, make_project
 from labelworks.domain.errors import LeaseLost
 from labelworks.services.assignment import next_task_for, skip_task, submit_annotation
 from labelworks.storage.engine import Database, utcnow
-from labelworks.storage.tables import annotations, assignments, items, late_submissions
+from labelworks.storage.tables import annotations_table as notes
+from labelworks.storage.tables import assignments, items, late_submissions
 
 THREADS = 16
 CYCLES = 2000
@@ -99,15 +100,17 @@ def test_sixteen_annotators_never_break_an_invariant(db: Database) -> None:
         stored = {
             r.id: (r.annotator_id, r.value)
             for r in conn.execute(
-                select(annotations.c.id, annotations.c.annotator_id, annotations.c.value)
+                select(
+                    notes.c.id,
+                    notes.c.annotator_id,
+                    notes.c.value,
+                )
             )
         }
         per_item = dict(
-            conn.execute(
-                select(annotations.c.item_id, func.count()).group_by(annotations.c.item_id)
-            ).all()
+            conn.execute(select(notes.c.item_id, func.count()).group_by(notes.c.item_id)).all()
         )
-        pairs = conn.execute(select(annotations.c.item_id, annotations.c.annotator_id)).all()
+        pairs = conn.execute(select(notes.c.item_id, notes.c.annotator_id)).all()
         late = sorted(
             conn.execute(
                 select(late_submissions.c.assignment_id, late_submissions.c.annotator_id)

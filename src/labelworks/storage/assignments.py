@@ -24,7 +24,7 @@ from sqlalchemy import Connection, exists, func, insert, select, update
 from labelworks.domain.assignment import AssignmentState
 from labelworks.storage.items import pool_expr
 from labelworks.storage.tables import (
-    annotations,
+    annotations_table,
     assignments,
     items,
     late_submissions,
@@ -234,8 +234,8 @@ def lock_item(conn: Connection, item_id: int) -> ItemLoad:
 def recorded_annotation(conn: Connection, assignment_id: int) -> tuple[int, str] | None:
     """The (annotation id, idempotency key) already recorded for the assignment."""
     row = conn.execute(
-        select(annotations.c.id, annotations.c.idempotency_key).where(
-            annotations.c.assignment_id == assignment_id
+        select(annotations_table.c.id, annotations_table.c.idempotency_key).where(
+            annotations_table.c.assignment_id == assignment_id
         )
     ).first()
     return None if row is None else (int(row.id), str(row.idempotency_key))
@@ -265,7 +265,7 @@ def record_submission(
 ) -> int:
     """Store the annotation, close the assignment and move the item's counters."""
     annotation_id = conn.execute(
-        insert(annotations)
+        insert(annotations_table)
         .values(
             assignment_id=a.id,
             project_id=a.project_id,
@@ -278,7 +278,7 @@ def record_submission(
             after_expiry=after_expiry,
             created_at=now,
         )
-        .returning(annotations.c.id)
+        .returning(annotations_table.c.id)
     ).scalar_one()
     conn.execute(
         update(assignments)

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, case, func, insert, literal, select, update
 
 from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED
 from labelworks.storage.tables import (
-    annotations,
+    annotations_table,
     assignments,
     imports,
     items,
@@ -121,7 +121,7 @@ def insert_batch(
         )
         for it in batch
     ]
-    conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+    conn.exec_driver_sql(sql, params)
 
 
 def ids_for_hashes(
@@ -213,16 +213,16 @@ def annotations_for(conn: Connection, item_ids: Sequence[int]) -> dict[int, list
         return out
     rows = conn.execute(
         select(
-            annotations.c.item_id,
-            annotations.c.value,
-            annotations.c.seconds,
-            annotations.c.guideline_version,
-            annotations.c.created_at,
+            annotations_table.c.item_id,
+            annotations_table.c.value,
+            annotations_table.c.seconds,
+            annotations_table.c.guideline_version,
+            annotations_table.c.created_at,
             users.c.email,
         )
-        .join(users, users.c.id == annotations.c.annotator_id)
-        .where(annotations.c.item_id.in_(item_ids))
-        .order_by(annotations.c.id)
+        .join(users, users.c.id == annotations_table.c.annotator_id)
+        .where(annotations_table.c.item_id.in_(item_ids))
+        .order_by(annotations_table.c.id)
     )
     for r in rows:
         out[int(r.item_id)].append(
@@ -261,8 +261,8 @@ def counts(conn: Connection, project_id: int, overlap: int) -> ProjectCounts:
         ),
         annotations=scalar(
             select(func.count())
-            .select_from(annotations)
-            .where(annotations.c.project_id == project_id)
+            .select_from(annotations_table)
+            .where(annotations_table.c.project_id == project_id)
         ),
         skips=scalar(
             select(func.count())
@@ -292,12 +292,12 @@ def per_annotator(conn: Connection, project_id: int, now: datetime) -> list[Anno
         int(r.annotator_id): (int(r.n), float(r.seconds or 0.0))
         for r in conn.execute(
             select(
-                annotations.c.annotator_id,
+                annotations_table.c.annotator_id,
                 func.count().label("n"),
-                func.sum(annotations.c.seconds).label("seconds"),
+                func.sum(annotations_table.c.seconds).label("seconds"),
             )
-            .where(annotations.c.project_id == project_id)
-            .group_by(annotations.c.annotator_id)
+            .where(annotations_table.c.project_id == project_id)
+            .group_by(annotations_table.c.annotator_id)
         )
     }
     states: dict[int, dict[str, int]] = {}
@@ -334,7 +334,7 @@ def per_annotator(conn: Connection, project_id: int, now: datetime) -> list[Anno
 def annotation_values(conn: Connection, project_id: int) -> Iterator[dict[str, Any]]:
     """Every annotation value of the project, streamed (spec changes check label use)."""
     result = conn.execution_options(stream_results=True, yield_per=5000).execute(
-        select(annotations.c.value).where(annotations.c.project_id == project_id)
+        select(annotations_table.c.value).where(annotations_table.c.project_id == project_id)
     )
     for (value,) in result:
         yield json.loads(value)

@@ -1,7 +1,5 @@
 """Table definitions (SQLAlchemy Core). Migrations in ``migrations/`` must match these."""
 
-from __future__ import annotations
-
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -201,7 +199,7 @@ assignments = Table(
     Index("ix_assignments_annotator", "annotator_id", "project_id", "state"),
 )
 
-annotations = Table(
+annotations_table = Table(
     "annotations",
     metadata,
     Column("id", Integer, primary_key=True),

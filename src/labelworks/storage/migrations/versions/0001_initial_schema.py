@@ -220,7 +220,8 @@ def upgrade() -> None:
         sa.Column("lease_count", sa.Integer(), server_default=sa.text("1"), nullable=False),
         sa.Column("guideline_version", sa.Integer(), nullable=True),
         sa.CheckConstraint(
-            "state IN ('leased','submitted','skipped','expired','late')", name=op.f("ck_assignments_state")
+            "state IN ('leased','submitted','skipped','expired','late')",
+            name=op.f("ck_assignments_state"),
         ),
         sa.ForeignKeyConstraint(
             ["annotator_id"], ["users.id"], name=op.f("fk_assignments_annotator_id_users")
