@@ -7,7 +7,6 @@ import time
 
 import typer
 import uvicorn
-from rich.table import Table
 
 from labelworks.cli.context import console, reported, state
 from labelworks.services.demo import seed_demo
@@ -58,10 +57,11 @@ def demo_command(
             f"demo project [bold]{info.project}[/] created with {info.items} items "
             f"in {state(ctx).settings.data_dir} ({time.perf_counter() - started:.2f} s)"
         )
-        people = Table("login", "role", "API token")
+        console.print("demo people (login, role, API token — shown once):")
+        width = max(len(email) for email, _, _ in info.people)
         for email, role, token in info.people:
-            people.add_row(email, role, token or "-")
-        console.print(people)
+            # Plain lines, never wrapped or cut: tokens must be copyable.
+            typer.echo(f"  {email:<{width}}  {role:<9}  {token or '-'}")
     else:
         console.print(f"demo project [bold]{info.project}[/] already exists; serving it")
     console.print(f"open http://{host}:{port}/  (API docs at http://{host}:{port}/docs)")
