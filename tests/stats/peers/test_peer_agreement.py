@@ -24,7 +24,7 @@ from labelworks.stats.agreement import (
 
 pytestmark = [
     pytest.mark.peer,
-    pytest.mark.filterwarnings("ignore:A value is trying to be set on a copy"),
+    pytest.mark.filterwarnings("ignore:(?s).*set on a copy of a slice"),
 ]
 
 
