@@ -441,3 +441,27 @@ def test_random_disjoint_spans_pass_without_overlap(text: str, data: st.DataObje
     ]
     shuffled = data.draw(st.permutations(spans))
     validate_annotation(SPANS_ONLY, {"ents": [], "flat": shuffled}, {"text": text})
+
+
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(1, 10)), max_size=8))
+def test_overlap_detection_matches_brute_force(raw: list[tuple[int, int]]) -> None:
+    """A no-overlap field refuses exactly the span sets where some pair overlaps, naming it."""
+    spans = [{"start": s, "end": s + n, "label": "A"} for s, n in dict.fromkeys(raw)]
+    clash = any(
+        a["start"] < b["end"] and b["start"] < a["end"]
+        for i, a in enumerate(spans)
+        for b in spans[:i]
+    )
+    value = {"ents": [], "flat": spans}
+    if not clash:
+        validate_annotation(SPANS_ONLY, value, {"text": "x" * 30})
+        return
+    with pytest.raises(InvalidAnnotation) as caught:
+        validate_annotation(SPANS_ONLY, value, {"text": "x" * 30})
+    here = int(caught.value.location.field.split("[")[1].rstrip("]"))  # type: ignore[union-attr]
+    other = int(caught.value.message.split("[")[1].split("]")[0])
+    first, second = spans[other], spans[here]
+    assert (other < here, first["start"] < second["end"] and second["start"] < first["end"]) == (
+        True,
+        True,
+    )

@@ -225,27 +225,35 @@ def _check_spans(field: SpansField, given: Any, payload: Mapping[str, Any]) -> N
                 f"{here}.text",
                 f"{quote!r} does not match the text at {start}..{end}: {text[start:end]!r}",
             )
-        _check_against_earlier(field, here, (start, end, span["label"]), seen, path)
         seen.append((start, end, span["label"]))
+    _check_ranges(field, path, seen)
 
 
-def _check_against_earlier(
-    field: SpansField | SegmentsField,
-    here: str,
-    current: tuple[Any, Any, str],
-    seen: list[tuple[Any, Any, str]],
-    path: str,
+def _check_ranges(
+    field: SpansField | SegmentsField, path: str, ranges: list[tuple[Any, Any, str]]
 ) -> None:
-    start, end, _ = current
-    for other_index, other in enumerate(seen):
-        if other == current:
-            raise _fail(here, f"duplicates {path}[{other_index}]")
-        if not field.allow_overlap and start < other[1] and other[0] < end:
+    """Refuse exact duplicates, and overlaps unless allowed, in O(n log n).
+
+    Token-level pre-annotations can carry thousands of spans, so no pairwise comparison.
+    """
+    first_at: dict[tuple[Any, Any, str], int] = {}
+    for index, current in enumerate(ranges):
+        if current in first_at:
+            raise _fail(f"{path}[{index}]", f"duplicates {path}[{first_at[current]}]")
+        first_at[current] = index
+    if field.allow_overlap:
+        return
+    reach: int | None = None  # the range seen so far that ends last
+    for index in sorted(range(len(ranges)), key=lambda i: (ranges[i][0], ranges[i][1], i)):
+        if reach is not None and ranges[index][0] < ranges[reach][1]:
+            here, other = max(index, reach), min(index, reach)
             raise _fail(
-                here,
-                f"overlaps {path}[{other_index}] ({other[0]}..{other[1]}); "
+                f"{path}[{here}]",
+                f"overlaps {path}[{other}] ({ranges[other][0]}..{ranges[other][1]}); "
                 "this field does not allow overlapping ranges",
             )
+        if reach is None or ranges[index][1] > ranges[reach][1]:
+            reach = index
 
 
 def _payload_number(payload: Mapping[str, Any], key: str | None) -> float | None:
@@ -306,8 +314,8 @@ def _check_segments(field: SegmentsField, given: Any, payload: Mapping[str, Any]
         if duration is not None and end > duration + _EDGE_TOLERANCE:
             raise _fail(f"{here}.end", f"{end:g} is past the end of the media ({duration:g} s)")
         _check_label(f"{here}.label", segment["label"], field.labels)
-        _check_against_earlier(field, here, (start, end, segment["label"]), seen, path)
         seen.append((start, end, segment["label"]))
+    _check_ranges(field, path, seen)
 
 
 def _check_pairwise(field: PairwiseField, given: Any) -> None:
