@@ -29,6 +29,7 @@ class _LineFeed:
         self._limit = max_row_bytes
         self.consumed = 0  # physical lines handed to the csv reader so far
         self.record_bytes = 0  # bytes of the record being parsed
+        self.record_start = 1  # its first physical line
 
     def __iter__(self) -> _LineFeed:
         return self
@@ -40,10 +41,13 @@ class _LineFeed:
             self._lines = iter(batch)
             line = next(self._lines)
         self.consumed += 1
-        self.record_bytes += len(line) if line.isascii() else len(line.encode("utf-8"))
+        # The newline counts: it is part of the record (and of a multi-line field).
+        self.record_bytes += 1 + (len(line) if line.isascii() else len(line.encode("utf-8")))
         if self.record_bytes > self._limit:
-            # A quoted field can span lines, so a record can outgrow the limit line by line.
-            _fail(self._source, self.consumed, too_big(self.record_bytes, self._limit))
+            # A quoted field can span lines, so a record can outgrow the limit line by line;
+            # it is refused as soon as it does, without reading the rest.
+            message = too_big(self.record_bytes, self._limit, at_least=True)
+            _fail(self._source, self.record_start, message)
         return line + "\n"
 
 
@@ -106,6 +110,7 @@ def _next_record(
     while True:
         start = feed.consumed + 1
         feed.record_bytes = 0
+        feed.record_start = start
         try:
             cells: list[str] = next(reader)
         except StopIteration:

@@ -18,9 +18,10 @@ CHUNK_BYTES = 1 << 20
 _BOM = "\ufeff"
 
 
-def too_big(size: int, limit: int) -> str:
+def too_big(size: int, limit: int, *, at_least: bool = False) -> str:
     """The message for a row over the size limit (shared by every format)."""
-    return f"row is {size:,} bytes, over the limit of {limit:,} bytes per row"
+    bound = "at least " if at_least else ""
+    return f"row is {bound}{size:,} bytes, over the limit of {limit:,} bytes per row"
 
 
 def iter_line_batches(
