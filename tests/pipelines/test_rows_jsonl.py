@@ -105,6 +105,11 @@ def test_content_hash_ignores_key_order_and_whitespace() -> None:
         ),
         (b'{"text": "a"} x\n', {}, _at(1, "invalid JSON: Extra data at column 15")),
         (b'{"score": NaN}\n', {}, _at(1, "invalid JSON: NaN is not valid JSON")),
+        (
+            b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
+            {},
+            _at(1, "invalid JSON: arrays or objects are nested too deeply"),
+        ),
         (b'{"a": 1}\n["text"]\n', {}, _at(2, "row is a JSON array, not an object")),
         (b'"just text"\n', {}, _at(1, "row is a JSON string, not an object")),
         (b"null\n", {}, _at(1, "row is a JSON null, not an object")),

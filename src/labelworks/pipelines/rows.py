@@ -153,10 +153,12 @@ decode_json: Callable[[str], Any] = _decoder.decode
 _scan_once: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
 
 
-def json_error(exc: ValueError) -> str:
+def json_error(exc: ValueError | RecursionError) -> str:
     """A short description of a JSON syntax error, with its column when known."""
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg} at column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "arrays or objects are nested too deeply"
     return str(exc)
 
 
@@ -176,12 +178,12 @@ def _jsonl_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> It
                 obj, end = scan(text, 0)
                 if end != len(text) and not text[end:].isspace():
                     obj = decode_json(text)  # raises the "Extra data" error
-            except (ValueError, StopIteration):
+            except (ValueError, StopIteration, RecursionError):
                 if not text.strip():
                     continue  # blank lines (e.g. a trailing one) are not rows
                 try:
                     obj = decode_json(text)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:
                     checker.fail(line, f"invalid JSON: {json_error(exc)}")
             if type(obj) is not dict:
                 checker.fail(line, f"row is a JSON {kind_of(obj)}, not an object")

@@ -112,7 +112,7 @@ def _json_cell(checker: RowChecker, text: str, line: int, field: str) -> Any:
         return None
     try:
         return decode_json(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         checker.fail(line, f"{field} is not valid JSON: {json_error(exc)}", field)
 
 
