@@ -139,20 +139,27 @@ class SqlTimer:
     def __init__(self, engine: Any) -> None:
         from sqlalchemy import event
 
+        self.engine = engine
         self.totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
         self._starts: dict[int, float] = {}
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
 
-        @event.listens_for(engine, "before_cursor_execute")
-        def _before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            self._starts[id(cursor)] = time.perf_counter()
+    def _before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self._starts[id(cursor)] = time.perf_counter()
 
-        @event.listens_for(engine, "after_cursor_execute")
-        def _after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            start = self._starts.pop(id(cursor), None)
-            if start is not None:
-                entry = self.totals[" ".join(statement.split())[:160]]
-                entry[0] += time.perf_counter() - start
-                entry[1] += 1
+    def _after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        start = self._starts.pop(id(cursor), None)
+        if start is not None:
+            entry = self.totals[" ".join(statement.split())[:160]]
+            entry[0] += time.perf_counter() - start
+            entry[1] += 1
+
+    def detach(self) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
 
     def top(self, n: int = 8) -> list[dict[str, Any]]:
         ranked = sorted(self.totals.items(), key=lambda kv: -kv[1][0])[:n]
