@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, exists, func, insert, select, update
 
 from labelworks.domain.assignment import AssignmentState
-from labelworks.storage.items import pool_expr
+from labelworks.storage.items import move_counters
 from labelworks.storage.tables import (
     annotations_table,
     assignments,
@@ -84,22 +84,13 @@ def reclaim_expired(conn: Connection, project_id: int, now: datetime) -> int:
     overlap = _project_overlap(conn, project_id)
     # Sorted so that concurrent reclaimers lock items in one order (no deadlock).
     for item_id in sorted(per_item):
-        conn.execute(
-            update(items)
-            .where(items.c.id == item_id)
-            .values(n_leased=items.c.n_leased - per_item[item_id])
-        )
-        _refresh_pool(conn, item_id, overlap)
+        move_counters(conn, item_id, overlap, leased=-per_item[item_id])
     return len(rows)
 
 
 def _project_overlap(conn: Connection, project_id: int) -> int:
     query = select(projects.c.overlap).where(projects.c.id == project_id)
     return int(conn.execute(query).scalar_one())
-
-
-def _refresh_pool(conn: Connection, item_id: int, overlap: int) -> None:
-    conn.execute(update(items).where(items.c.id == item_id).values(pool=pool_expr(overlap)))
 
 
 def live_lease(
@@ -162,8 +153,7 @@ def lease(
     An earlier expired assignment of the same (item, annotator) is reused, keeping one row
     per pair, which the unique constraint guarantees.
     """
-    conn.execute(update(items).where(items.c.id == item_id).values(n_leased=items.c.n_leased + 1))
-    _refresh_pool(conn, item_id, overlap)
+    move_counters(conn, item_id, overlap, leased=1)
     reused = conn.execute(
         update(assignments)
         .where(
@@ -285,15 +275,7 @@ def record_submission(
         .where(assignments.c.id == a.id)
         .values(state=AssignmentState.SUBMITTED.value, closed_at=now)
     )
-    conn.execute(
-        update(items)
-        .where(items.c.id == a.item_id)
-        .values(
-            n_submitted=items.c.n_submitted + 1,
-            n_leased=items.c.n_leased - (1 if still_leased else 0),
-        )
-    )
-    _refresh_pool(conn, a.item_id, overlap)
+    move_counters(conn, a.item_id, overlap, submitted=1, leased=-1 if still_leased else 0)
     return int(annotation_id)
 
 
@@ -344,10 +326,7 @@ def record_skip(
         .values(state=AssignmentState.SKIPPED.value, closed_at=now, skip_reason=reason)
     )
     if a.state is AssignmentState.LEASED:
-        conn.execute(
-            update(items).where(items.c.id == a.item_id).values(n_leased=items.c.n_leased - 1)
-        )
-        _refresh_pool(conn, a.item_id, overlap)
+        move_counters(conn, a.item_id, overlap, leased=-1)
 
 
 def active_leases(conn: Connection, project_id: int, now: datetime) -> int:

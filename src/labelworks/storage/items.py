@@ -347,9 +347,25 @@ def refresh_pools(conn: Connection, project_id: int, overlap: int) -> None:
     )
 
 
-def pool_expr(overlap: int) -> Any:
-    """SQL for ``domain.assignment.pool_of`` over the row's counter values."""
-    load = items.c.n_submitted + items.c.n_leased
+def move_counters(
+    conn: Connection, item_id: int, overlap: int, *, submitted: int = 0, leased: int = 0
+) -> None:
+    """Shift an item's counters and its queue pool in one statement."""
+    conn.execute(
+        update(items)
+        .where(items.c.id == item_id)
+        .values(
+            n_submitted=items.c.n_submitted + submitted,
+            n_leased=items.c.n_leased + leased,
+            # SET expressions see the old row, so the pool is computed from old + delta.
+            pool=pool_expr(overlap, submitted + leased),
+        )
+    )
+
+
+def pool_expr(overlap: int, delta: int = 0) -> Any:
+    """SQL for ``domain.assignment.pool_of`` over the row's counters plus ``delta``."""
+    load = items.c.n_submitted + items.c.n_leased + delta
     return case(
         (load >= overlap, None),
         (load > 0, literal(POOL_STARTED)),
