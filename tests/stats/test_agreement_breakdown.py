@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from agreement_data import KRIPPENDORFF_2011, SHROUT_FLEISS_1979
+from tests.stats.agreement_data import KRIPPENDORFF_2011, SHROUT_FLEISS_1979
 
 from labelworks.stats import InvalidRatingsError, Ratings
 from labelworks.stats.agreement import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from agreement_data import (
+from tests.stats.agreement_data import (
     GWET_4RATERS,
     KRIPPENDORFF_2011,
     SHROUT_FLEISS_1979,
