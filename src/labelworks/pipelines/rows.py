@@ -14,15 +14,13 @@ Row shapes (see docs/import-export.md):
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal, NoReturn
 
 from labelworks.domain.errors import InvalidAnnotation, InvalidImport, Location
-from labelworks.formats.lines import iter_line_batches
-from labelworks.pipelines.content_hash import canonical_json, content_hash, hash_payload
+from labelworks.pipelines.content_hash import canonical_json, content_hash
 
 ImportFormat = Literal["jsonl", "csv", "parquet"]
 PreAnnotationCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
@@ -66,52 +64,6 @@ class ImportRow:
     content_hash: str
 
 
-def _make_row_factory() -> Callable[
-    [int, str | None, dict[str, Any], dict[str, Any], tuple[PreAnnotation, ...], str], ImportRow
-]:
-    """A constructor for ``ImportRow`` that fills the slots directly.
-
-    The frozen dataclass ``__init__`` goes through ``object.__setattr__`` for each field,
-    which costs about a tenth of the per-row time of a plain JSONL import; the rows it
-    builds are ordinary (equal to, and indistinguishable from, ``ImportRow(...)``).
-    """
-    new = object.__new__
-    slots = ImportRow.__dict__
-    set_line, set_id, set_payload, set_meta, set_pre, set_hash = (
-        slots[name].__set__
-        for name in (
-            "line",
-            "external_id",
-            "payload",
-            "metadata",
-            "pre_annotations",
-            "content_hash",
-        )
-    )
-
-    def make(
-        line: int,
-        external_id: str | None,
-        payload: dict[str, Any],
-        metadata: dict[str, Any],
-        pre_annotations: tuple[PreAnnotation, ...],
-        content_hash: str,
-    ) -> ImportRow:
-        row = new(ImportRow)
-        set_line(row, line)
-        set_id(row, external_id)
-        set_payload(row, payload)
-        set_meta(row, metadata)
-        set_pre(row, pre_annotations)
-        set_hash(row, content_hash)
-        return row
-
-    return make
-
-
-new_row = _make_row_factory()
-
-
 def read_rows(
     stream: BinaryIO,
     *,
@@ -129,89 +81,18 @@ def read_rows(
     ``InvalidAnnotation``; it is reported as an ``InvalidImport`` on the field
     ``pre_annotations[i].value.<field>``.
     """
+    # Imported here: the readers build on this module's row types and checks (and the
+    # Parquet one loads pyarrow, which a JSONL import does not need).
+    from labelworks.pipelines import jsonl_rows, table_rows
+
     checker = RowChecker(source, required_keys, validate_pre_annotation)
     if format == "jsonl":
-        return _jsonl_rows(stream, checker, max_row_bytes)
-    # Imported late: the table readers pull in the csv module and pyarrow.
-    from labelworks.pipelines import table_rows
-
+        return jsonl_rows.jsonl_rows(stream, checker, max_row_bytes)
     if format == "csv":
         return table_rows.csv_rows(stream, checker, max_row_bytes)
     if format == "parquet":
         return table_rows.parquet_rows(stream, checker)
     raise ValueError(f"unknown import format '{format}' (use jsonl, csv or parquet)")
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-_decoder = json.JSONDecoder(parse_constant=_reject_constant)
-decode_json: Callable[[str], Any] = _decoder.decode
-# The scanner alone skips decode()'s two whitespace regexes; rows that it cannot take
-# whole (leading spaces, errors) go through decode() for the exact error.
-_scan_once: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: ignore[attr-defined]
-
-
-def json_error(exc: ValueError | RecursionError) -> str:
-    """A short description of a JSON syntax error, with its column when known."""
-    if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at column {exc.colno}"
-    if isinstance(exc, RecursionError):
-        return "arrays or objects are nested too deeply"
-    return str(exc)
-
-
-def _jsonl_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Iterator[ImportRow]:
-    source = checker.source
-    required = checker.required
-    seen = checker.seen_ids
-    scan = _scan_once
-    make_row = new_row
-    digest = hash_payload
-    rows = 0
-    for first, lines in iter_line_batches(stream, source=source, max_row_bytes=max_row_bytes):
-        line = first - 1
-        for text in lines:
-            line += 1
-            try:
-                obj, end = scan(text, 0)
-                if end != len(text) and not text[end:].isspace():
-                    obj = decode_json(text)  # raises the "Extra data" error
-            except (ValueError, StopIteration, RecursionError):
-                if not text.strip():
-                    continue  # blank lines (e.g. a trailing one) are not rows
-                try:
-                    obj = decode_json(text)
-                except (ValueError, RecursionError) as exc:
-                    checker.fail(line, f"invalid JSON: {json_error(exc)}")
-            if type(obj) is not dict:
-                checker.fail(line, f"row is a JSON {kind_of(obj)}, not an object")
-            rows += 1
-            # The common row (flat payload, maybe a string id) is handled inline: at a
-            # million rows every function call and check shows in the import rate.
-            if "payload" in obj or "metadata" in obj or "pre_annotations" in obj:
-                yield checker.from_object(obj, line)
-                continue
-            external_id = obj.pop("external_id", None)
-            if external_id is not None:
-                if type(external_id) is not str or not external_id.isascii():
-                    external_id = checker.external_id(external_id, line)
-                elif not external_id:
-                    checker.external_id(external_id, line)
-                if external_id in seen:
-                    checker.repeated(external_id, line)
-                seen[external_id] = line
-            for key in required:
-                if key not in obj:
-                    checker.missing(key, line)
-            try:
-                hashed = digest(obj)
-            except ValueError as exc:
-                checker.unportable(exc, line, "payload")
-            yield make_row(line, external_id, obj, {}, (), hashed)
-    if not rows:
-        checker.fail(None, f"{source} has no rows")
 
 
 def kind_of(value: Any) -> str:

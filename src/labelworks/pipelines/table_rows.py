@@ -16,15 +16,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 
 from labelworks.formats.csvfile import read_csv
-from labelworks.formats.parquet import read_parquet
+from labelworks.pipelines.jsonl_rows import decode_json, json_error
 from labelworks.pipelines.rows import (
     EXPORT_ONLY_KEYS,
     RESERVED_KEYS,
     STRUCTURED_KEYS,
     ImportRow,
     RowChecker,
-    decode_json,
-    json_error,
     kind_of,
     unknown_key_message,
 )
@@ -68,6 +66,8 @@ def csv_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Itera
 
 def parquet_rows(stream: BinaryIO, checker: RowChecker) -> Iterator[ImportRow]:
     """Rows of a Parquet stream, row group by row group; rows are numbered from 1."""
+    from labelworks.formats.parquet import read_parquet  # loads pyarrow: only when needed
+
     kinds, records = read_parquet(stream, source=checker.source)
     structured = kinds.get("payload") in ("struct", "text")
     _check_columns(checker, list(kinds), structured, "Parquet file", None)
