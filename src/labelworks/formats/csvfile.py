@@ -17,6 +17,7 @@ from labelworks.formats.json_text import JSON_COLUMNS, json_text
 from labelworks.formats.lines import iter_line_batches, too_big
 
 CsvRecords = Iterator[tuple[int, list[str]]]
+_FLUSH_CHARS = 1 << 18
 
 
 class _LineFeed:
@@ -134,9 +135,12 @@ class CsvWriter:
     """
 
     def __init__(self, stream: BinaryIO, columns: Sequence[str]) -> None:
+        self._stream = stream
         self._columns = tuple(columns)
         self._known = frozenset(self._columns)
-        self._text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        # Rows are formatted into a text buffer and written to the stream in blocks; a
+        # TextIOWrapper would close the caller's stream when it is garbage-collected.
+        self._text = io.StringIO()
         self._writer = csv.writer(self._text)
         self._writer.writerow(self._columns)
 
@@ -146,11 +150,20 @@ class CsvWriter:
         if extra:
             raise ValueError(f"record keys not in the CSV columns: {sorted(extra)}")
         self._writer.writerow([_cell(name, record.get(name)) for name in self._columns])
+        if self._text.tell() >= _FLUSH_CHARS:
+            self._flush()
 
     def close(self) -> None:
-        """Flush everything to the stream and release it (the caller closes it)."""
-        self._text.flush()
-        self._text.detach()
+        """Write what is pending and flush the stream; the caller still owns (and closes) it."""
+        self._flush()
+        self._stream.flush()
+
+    def _flush(self) -> None:
+        text = self._text.getvalue()
+        if text:
+            self._stream.write(text.encode("utf-8"))
+            self._text.seek(0)
+            self._text.truncate()
 
     def __enter__(self) -> CsvWriter:
         return self
