@@ -110,6 +110,11 @@ def test_content_hash_ignores_key_order_and_whitespace() -> None:
             {},
             _at(1, "invalid JSON: arrays or objects are nested too deeply"),
         ),
+        (
+            b'{"text": "open\n',
+            {},
+            _at(1, "invalid JSON: Unterminated string starting at column 10"),
+        ),
         (b'{"a": 1}\n["text"]\n', {}, _at(2, "row is a JSON array, not an object")),
         (b'"just text"\n', {}, _at(1, "row is a JSON string, not an object")),
         (b"null\n", {}, _at(1, "row is a JSON null, not an object")),

@@ -170,6 +170,19 @@ def test_csv_50_mb_field_gives_the_size_error() -> None:
     )
 
 
+def test_parquet_row_over_the_limit_is_refused() -> None:
+    """A Parquet cell that makes its row's JSON larger than the limit is refused on its row."""
+    table = pa.table({"text": ["ok", "x" * 3000, "ok again"]})
+    stream = _parquet_bytes(table)
+    rows = read_rows(stream, format="parquet", source="in.parquet", max_row_bytes=1000)
+    assert next(rows).payload == {"text": "ok"}
+    with pytest.raises(InvalidImport) as err:
+        next(rows)
+    assert err.value.to_dict() == _at(
+        "in.parquet", 2, "row is 3,011 bytes, over the limit of 1,000 bytes per row"
+    )
+
+
 def test_parquet_flat_and_struct_columns() -> None:
     """Flat Parquet columns are payload keys; structs and lists become dicts and lists."""
     table = pa.table(

@@ -8,6 +8,7 @@ JSON and a silent conversion would change what annotators see.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, BinaryIO, NoReturn
 
@@ -16,6 +17,7 @@ import pyarrow.parquet as pq
 
 from labelworks.domain.errors import InvalidImport, Location
 from labelworks.formats.json_text import JSON_COLUMNS, json_text
+from labelworks.formats.lines import too_big
 
 ParquetRows = Iterator[tuple[int, dict[str, Any]]]
 DEFAULT_READ_BATCH = 4096
@@ -23,14 +25,15 @@ DEFAULT_WRITE_BATCH = 10_000
 
 
 def read_parquet(
-    stream: BinaryIO, *, source: str, batch_size: int = DEFAULT_READ_BATCH
+    stream: BinaryIO, *, source: str, max_row_bytes: int, batch_size: int = DEFAULT_READ_BATCH
 ) -> tuple[dict[str, str], ParquetRows]:
     """Open a Parquet stream; return ``{column: kind}`` and an iterator of ``(row, record)``.
 
     ``kind`` is ``"text"`` for string columns, ``"struct"``, ``"list"`` or ``"scalar"``.
     Rows are numbered from 1 and read one batch at a time, so memory stays bounded by a
     batch. Raises ``InvalidImport`` for an empty or non-Parquet stream, a file with no rows,
-    and columns whose type has no JSON form.
+    columns whose type has no JSON form, and a row whose JSON form is over ``max_row_bytes``
+    (measured once its batch is read: Parquet cannot be measured before decoding).
     """
     if not stream.seekable():
         _fail(source, "a Parquet file must be read from a seekable file, not a pipe")
@@ -45,15 +48,28 @@ def read_parquet(
     kinds = {field.name: _kind(field, source) for field in parquet.schema_arrow}
     if parquet.metadata.num_rows == 0:
         _fail(source, f"{source} has no rows")
-    return kinds, _rows(parquet, batch_size)
+    return kinds, _rows(parquet, source, batch_size, max_row_bytes)
 
 
-def _rows(parquet: pq.ParquetFile, batch_size: int) -> ParquetRows:
+def _rows(parquet: pq.ParquetFile, source: str, batch_size: int, max_row_bytes: int) -> ParquetRows:
     number = 0
     for batch in parquet.iter_batches(batch_size=batch_size):
+        # No row can be over the limit when the whole batch is under it: the common case
+        # costs nothing; otherwise each row is measured as the JSON it will be stored as.
+        measure = batch.nbytes > max_row_bytes
         for record in batch.to_pylist():
             number += 1
+            if measure:
+                size = len(_json_size_text(record).encode("utf-8", "surrogatepass"))
+                if size > max_row_bytes:
+                    raise InvalidImport(
+                        too_big(size, max_row_bytes), location=Location(file=source, line=number)
+                    )
             yield number, record
+
+
+def _json_size_text(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _kind(field: pa.Field, source: str) -> str:

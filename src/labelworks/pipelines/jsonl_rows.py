@@ -75,7 +75,9 @@ _scan_once: Callable[[str, int], tuple[Any, int]] = _decoder.scan_once  # type: 
 def json_error(exc: ValueError | RecursionError) -> str:
     """A short description of a JSON syntax error, with its column when known."""
     if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at column {exc.colno}"
+        # Some messages already end in "at" ("Unterminated string starting at").
+        joiner = " " if exc.msg.endswith(" at") else " at "
+        return f"{exc.msg}{joiner}column {exc.colno}"
     if isinstance(exc, RecursionError):
         return "arrays or objects are nested too deeply"
     return str(exc)

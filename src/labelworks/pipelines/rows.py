@@ -91,7 +91,7 @@ def read_rows(
     if format == "csv":
         return table_rows.csv_rows(stream, checker, max_row_bytes)
     if format == "parquet":
-        return table_rows.parquet_rows(stream, checker)
+        return table_rows.parquet_rows(stream, checker, max_row_bytes)
     raise ValueError(f"unknown import format '{format}' (use jsonl, csv or parquet)")
 
 

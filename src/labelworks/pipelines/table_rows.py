@@ -64,11 +64,11 @@ def csv_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Itera
         checker.fail(None, f"{checker.source} has no rows")
 
 
-def parquet_rows(stream: BinaryIO, checker: RowChecker) -> Iterator[ImportRow]:
+def parquet_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Iterator[ImportRow]:
     """Rows of a Parquet stream, row group by row group; rows are numbered from 1."""
     from labelworks.formats.parquet import read_parquet  # loads pyarrow: only when needed
 
-    kinds, records = read_parquet(stream, source=checker.source)
+    kinds, records = read_parquet(stream, source=checker.source, max_row_bytes=max_row_bytes)
     structured = kinds.get("payload") in ("struct", "text")
     _check_columns(checker, list(kinds), structured, "Parquet file", None)
     text_cells = [name for name in _JSON_CELLS if kinds.get(name) == "text"]
