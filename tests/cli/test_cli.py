@@ -1,0 +1,357 @@
+"""The ``labelworks`` command end to end on an embedded SQLite data directory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from click.testing import Result
+from typer.testing import CliRunner
+
+from labelworks.cli.app import app
+from labelworks.config import Settings
+from labelworks.domain.spec import parse_spec
+from labelworks.services.status import project_status
+from labelworks.services.users import list_users, user_for_token
+from labelworks.storage.engine import Database
+from labelworks.storage.migration import head_revision
+
+SPEC = """\
+name: sentiment
+description: Sentiment of product reviews
+fields:
+  - name: sentiment
+    kind: choice
+    labels: [positive, negative, neutral]
+overlap: 2
+guidelines: guidelines.md
+guidelines_changelog: first version
+"""
+
+ITEMS = (
+    '{"external_id": "r1", "text": "Loved it"}\n'
+    '{"external_id": "r2", "text": "Hated it"}\n'
+    '{"text": "Loved it"}\n'
+)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """A folder with a spec, its guidelines and an items file."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "spec.yaml").write_text(SPEC)
+    (folder / "guidelines.md").write_text("# Sentiment\nLabel what is meant.\n")
+    (folder / "items.jsonl").write_text(ITEMS)
+    return folder
+
+
+@pytest.fixture
+def db(data_dir: Path) -> Iterator[Database]:
+    """The data directory's database, for checking what the commands did."""
+    settings = Settings(data_dir=data_dir)
+    database = Database(settings.effective_database_url)
+    yield database
+    database.dispose()
+
+
+def lw(data_dir: Path, *args: str) -> Result:
+    """Run ``labelworks --data-dir DATA_DIR ARGS`` with a wide terminal and no env overrides."""
+    return CliRunner().invoke(
+        app,
+        ["--data-dir", str(data_dir), *args],
+        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
+    )
+
+
+def flat(text: str) -> str:
+    """Output with runs of whitespace (Rich wrapping) collapsed to one space."""
+    return " ".join(text.split())
+
+
+def ready(data_dir: Path, work: Path) -> None:
+    """Apply the spec and import the items."""
+    assert lw(data_dir, "project", "apply", str(work / "spec.yaml")).exit_code == 0
+    assert lw(data_dir, "import", "sentiment", str(work / "items.jsonl")).exit_code == 0
+
+
+def test_project_apply_show_and_list(data_dir: Path, work: Path) -> None:
+    """Apply creates then reports unchanged; show prints the effective spec; list shows it."""
+    first = lw(data_dir, "project", "apply", str(work / "spec.yaml"))
+    assert (first.exit_code, first.stdout) == (
+        0,
+        "project sentiment: created (spec revision 1, guidelines v1)\nnew guidelines version v1\n",
+    )
+    again = lw(data_dir, "project", "apply", str(work / "spec.yaml"))
+    assert (again.exit_code, again.stdout) == (
+        0,
+        "project sentiment: unchanged (spec revision 1, guidelines v1)\n",
+    )
+    shown = lw(data_dir, "project", "show", "sentiment")
+    assert shown.exit_code == 0
+    assert parse_spec(shown.stdout) == parse_spec(SPEC)
+    assert yaml.safe_load(shown.stdout)["lease_minutes"] == 30
+    listed = lw(data_dir, "project", "list")
+    assert listed.exit_code == 0
+    rows = [line for line in listed.stdout.splitlines() if "sentiment" in line]
+    assert len(rows) == 1
+    assert re.search(r"sentiment\s*│\s*2\s*│\s*30\s*│\s*1\s*│\s*v1\s*│", rows[0])
+
+
+def test_user_add_prints_the_token_last(data_dir: Path, work: Path, db: Database) -> None:
+    """``user add --token`` prints a working token as the very last line."""
+    ready(data_dir, work)
+    result = lw(
+        data_dir,
+        "user",
+        "add",
+        "Ada@Example.com",
+        "--role",
+        "annotator",
+        "--project",
+        "sentiment",
+        "--vendor",
+        "Acme",
+        "--team",
+        "t1",
+        "--token",
+    )
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [
+        "user ada@example.com (annotator) — sentiment",
+        "API token (shown once, store it now):",
+    ]
+    assert len(lines) == 3
+    user = user_for_token(db, lines[-1])
+    assert user is not None
+    assert (user.email, user.role, user.vendor, user.team) == (
+        "ada@example.com",
+        "annotator",
+        "Acme",
+        "t1",
+    )
+    listed = lw(data_dir, "user", "list")
+    assert listed.exit_code == 0
+    assert "ada@example.com" in listed.stdout and "Acme" in listed.stdout
+
+
+def test_import_prints_a_summary(data_dir: Path, work: Path, db: Database) -> None:
+    """Import reports new items, rows read and duplicates skipped on its last line."""
+    lw(data_dir, "project", "apply", str(work / "spec.yaml"))
+    result = lw(data_dir, "import", "sentiment", str(work / "items.jsonl"))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == (
+        "imported 2 new items into sentiment from 3 rows; 1 duplicates skipped"
+    )
+    assert project_status(db, "sentiment").items == 2
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_export_to_a_file(data_dir: Path, work: Path, tmp_path: Path, fmt: str) -> None:
+    """``export -o`` writes every item in the chosen format and names the file."""
+    ready(data_dir, work)
+    target = tmp_path / f"out.{fmt}"
+    result = lw(data_dir, "export", "sentiment", "--format", fmt, "-o", str(target))
+    assert (result.exit_code, flat(result.stdout)) == (
+        0,
+        f"exported 2 items from sentiment to {target}",
+    )
+    data = target.read_bytes()
+    if fmt == "jsonl":
+        records = [json.loads(line) for line in data.splitlines()]
+    elif fmt == "csv":
+        records = list(csv.DictReader(io.StringIO(data.decode())))
+    else:
+        records = pq.read_table(io.BytesIO(data)).to_pylist()
+    payloads = [r["payload"] if fmt == "jsonl" else json.loads(r["payload"]) for r in records]
+    assert [(r["external_id"], p) for r, p in zip(records, payloads, strict=True)] == [
+        ("r1", {"text": "Loved it"}),
+        ("r2", {"text": "Hated it"}),
+    ]
+    assert not target.with_name(target.name + ".partial").exists()
+
+
+def test_export_to_stdout(data_dir: Path, work: Path) -> None:
+    """Without ``-o`` the JSONL export goes to standard output and nothing else does."""
+    ready(data_dir, work)
+    result = lw(data_dir, "export", "sentiment")
+    assert result.exit_code == 0
+    assert [json.loads(line)["external_id"] for line in result.stdout.splitlines()] == ["r1", "r2"]
+
+
+def test_status_table_and_json(data_dir: Path, work: Path) -> None:
+    """Status prints a table for people and the whole status as JSON with ``--json``."""
+    ready(data_dir, work)
+    table = lw(data_dir, "status", "sentiment")
+    assert table.exit_code == 0
+    assert "sentiment (overlap 2)" in table.stdout
+    assert re.search(r"│ items\s*│ 2\s*│", table.stdout)
+    assert re.search(r"│ complete\s*│ 0 \(0.0%\)\s*│", table.stdout)
+    as_json = lw(data_dir, "status", "sentiment", "--json")
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout) == {
+        "project": "sentiment",
+        "overlap": 2,
+        "items": 2,
+        "complete": 0,
+        "annotations": 0,
+        "active_leases": 0,
+        "skips": 0,
+        "late_submissions": 0,
+        "annotators": [],
+        "completion": 0.0,
+    }
+
+
+def test_db_current_and_upgrade(data_dir: Path) -> None:
+    """``db current`` on a new directory says empty; ``db upgrade`` migrates, then is a no-op."""
+    head = head_revision()
+    assert lw(data_dir, "db", "current").stdout == f"database: empty; shipped: {head}\n"
+    assert lw(data_dir, "db", "upgrade").stdout == f"database upgraded from empty to {head}\n"
+    assert lw(data_dir, "db", "upgrade").stdout == f"database already at revision {head}\n"
+    assert lw(data_dir, "db", "current").stdout == f"database: {head}; shipped: {head}\n"
+
+
+def test_demo_seeds_once(data_dir: Path, db: Database) -> None:
+    """``demo --no-serve`` makes 200 items and 4 people with working tokens, once."""
+    first = lw(data_dir, "demo", "--no-serve")
+    assert first.exit_code == 0
+    assert flat(first.stdout).startswith(
+        f"demo project sentiment-demo created with 200 items in {data_dir} ("
+    )
+    tokens = re.findall(r"lw_[A-Za-z0-9_-]{43}", first.stdout)
+    assert sorted(u.email for u in (user_for_token(db, t) for t in tokens) if u) == [
+        "ada@demo.labelworks",
+        "alan@demo.labelworks",
+        "grace@demo.labelworks",
+        "lead@demo.labelworks",
+    ]
+    assert first.stdout.splitlines()[-1] == (
+        "open http://127.0.0.1:8000/  (API docs at http://127.0.0.1:8000/docs)"
+    )
+    status = project_status(db, "sentiment-demo")
+    assert (status.items, status.overlap) == (200, 3)
+    again = lw(data_dir, "demo", "--no-serve")
+    assert again.exit_code == 0
+    assert again.stdout.splitlines()[0] == "demo project sentiment-demo already exists; serving it"
+    assert project_status(db, "sentiment-demo").items == 200
+    assert len(list_users(db)) == 4
+
+
+def test_invalid_input_exits_2_naming_file_line_and_field(data_dir: Path, work: Path) -> None:
+    """A bad import row exits 2 with file, line and field in the message; nothing is written."""
+    lw(data_dir, "project", "apply", str(work / "spec.yaml"))
+    bad = work / "bad.jsonl"
+    bad.write_text('{"text": "ok"}\n{"body": "no text"}\n')
+    result = lw(data_dir, "import", "sentiment", str(bad))
+    assert result.exit_code == 2
+    assert flat(result.stderr).split("error ", 1)[1] == (
+        f"{bad}, line 2, field 'payload.text': payload has no key "
+        "'text', which the project's fields need"
+    )
+    status = lw(data_dir, "status", "sentiment", "--json")
+    assert json.loads(status.stdout)["items"] == 0
+
+
+def test_other_invalid_inputs_exit_2(data_dir: Path, work: Path, tmp_path: Path) -> None:
+    """A bad spec, an unknown format or a missing file exits 2 with the reason."""
+    (work / "bad.yaml").write_text(SPEC.replace("overlap: 2", "overlap: 0"))
+    spec = lw(data_dir, "project", "apply", str(work / "bad.yaml"))
+    assert spec.exit_code == 2
+    assert flat(spec.stderr) == (
+        f"error {work / 'bad.yaml'}, line 7, field 'overlap': must be at least 1, got 0"
+    )
+    lw(data_dir, "project", "apply", str(work / "spec.yaml"))
+    unknown = lw(data_dir, "import", "sentiment", str(work / "spec.yaml"))
+    assert (unknown.exit_code, flat(unknown.stderr)) == (
+        2,
+        "error cannot tell the format of spec.yaml; name it .jsonl, .csv or "
+        ".parquet or pass --format",
+    )
+    missing = lw(data_dir, "import", "sentiment", str(tmp_path / "none.jsonl"))
+    assert (missing.exit_code, flat(missing.stderr)) == (
+        2,
+        f"error {tmp_path / 'none.jsonl'} does not exist or is not a file",
+    )
+    fmt = lw(data_dir, "export", "sentiment", "--format", "xml")
+    assert (fmt.exit_code, flat(fmt.stderr)) == (
+        2,
+        "error --format must be jsonl, csv or parquet, not 'xml'",
+    )
+
+
+def test_not_found_exits_3(data_dir: Path) -> None:
+    """A missing project exits 3 from show, status, import and export."""
+    for args in (
+        ("project", "show", "nope"),
+        ("status", "nope"),
+        ("export", "nope"),
+    ):
+        result = lw(data_dir, *args)
+        assert (result.exit_code, flat(result.stderr)) == (
+            3,
+            "error project 'nope' does not exist",
+        ), args
+
+
+def test_conflicts_exit_4(data_dir: Path, work: Path) -> None:
+    """Re-adding a user under another role exits 4 with already_exists."""
+    ready(data_dir, work)
+    assert lw(data_dir, "user", "add", "a@example.com", "--role", "annotator").exit_code == 0
+    result = lw(
+        data_dir, "user", "add", "a@example.com", "--role", "admin", "--project", "sentiment"
+    )
+    assert (result.exit_code, flat(result.stderr)) == (
+        4,
+        "error user a@example.com already exists with role annotator",
+    )
+
+
+def test_version(data_dir: Path) -> None:
+    """``--version`` prints the package version."""
+    from labelworks import __version__
+
+    result = lw(data_dir, "--version")
+    assert (result.exit_code, result.stdout) == (0, f"labelworks {__version__}\n")
+
+
+@pytest.mark.xfail(
+    reason="BUG: cli.context.fail prints f'[bold red]error[/] [{error.code}] {error}' with Rich "
+    "markup on, so '[invalid_import]' (and any '[word]' inside a message) is taken as a "
+    "markup tag and silently dropped; the code and message need rich.markup.escape",
+    strict=True,
+)
+def test_errors_show_their_stable_code(data_dir: Path) -> None:
+    """The error line carries the error's stable code, e.g. ``[not_found]``."""
+    result = lw(data_dir, "project", "show", "nope")
+    assert (result.exit_code, flat(result.stderr)) == (
+        3,
+        "error [not_found] project 'nope' does not exist",
+    )
+
+
+@pytest.mark.xfail(
+    reason="BUG: cli.transfer._CountingReader counts read/readline/readinto but forwards "
+    "read1 through __getattr__, and formats.lines reads with read1, so the import progress "
+    "bar never advances (it ends at 0/N bytes)",
+    strict=True,
+)
+def test_import_progress_reaches_the_file_size(data_dir: Path, work: Path) -> None:
+    """The import progress bar ends at the file's full size."""
+    lw(data_dir, "project", "apply", str(work / "spec.yaml"))
+    result = lw(data_dir, "import", "sentiment", str(work / "items.jsonl"))
+    size = (work / "items.jsonl").stat().st_size
+    assert f"{size}/{size} bytes" in result.stderr
