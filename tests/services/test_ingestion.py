@@ -277,11 +277,6 @@ def test_unknown_project_is_not_found(db: Database) -> None:
     assert _n_imports(db) == 0
 
 
-@pytest.mark.xfail(
-    reason="BUG: pipelines.table_rows.parquet_rows never applies max_row_bytes (only JSONL and "
-    "CSV lines are measured), so a 50 MB Parquet cell is imported instead of refused",
-    strict=True,
-)
 def test_parquet_field_over_the_row_limit_is_refused(db: Database) -> None:
     """A 50 MB Parquet cell is refused like a 50 MB JSONL or CSV row, and nothing is written."""
     make_project(db)
@@ -290,22 +285,23 @@ def test_parquet_field_over_the_row_limit_is_refused(db: Database) -> None:
     body.seek(0)
     with pytest.raises(InvalidImport) as caught:
         import_items(db, "sentiment", body, format="parquet", source="big.parquet")
-    assert caught.value.location is not None
-    assert (caught.value.location.file, caught.value.location.line) == ("big.parquet", 2)
+    assert caught.value.to_dict() == {
+        "code": "invalid_import",
+        "message": f"big.parquet, line 2: row is {BIG + 11:,} bytes, over the limit of "
+        "10,485,760 bytes per row",
+        "location": {"file": "big.parquet", "line": 2, "field": None},
+    }
     assert project_status(db, "sentiment").items == 0
     assert _n_imports(db) == 0
 
 
-@pytest.mark.xfail(
-    reason="BUG: pipelines.rows.json_error appends ' at column N' to JSONDecodeError.msg, and "
-    "'Unterminated string starting at' already ends in 'at', so the message reads 'at at'",
-    strict=True,
-)
-def test_unterminated_string_message_reads_well(db: Database) -> None:
-    """An unterminated JSON string is reported once with its column, without a doubled word."""
+def test_unterminated_string_is_reported_with_its_column(db: Database) -> None:
+    """An unterminated JSON string is reported once with its column."""
     make_project(db)
     with pytest.raises(InvalidImport) as caught:
         import_items(
             db, "sentiment", io.BytesIO(b'{"text": "open\n'), format="jsonl", source="u.jsonl"
         )
-    assert "at at" not in str(caught.value)
+    assert str(caught.value) == (
+        "u.jsonl, line 1: invalid JSON: Unterminated string starting at column 10"
+    )
