@@ -69,6 +69,9 @@ def simulate_crowd(
     spammers = rng.random(n_annotators) < spammer_rate
     spam_dist = rng.dirichlet(np.ones(k), size=n_annotators)
     confusions[spammers] = spam_dist[spammers][:, None, :]
+    # Drawn before anything that depends on n_labels, so one seed gives the same population
+    # (annotators and class balance) at every size.
+    priors = rng.dirichlet(np.full(k, 5.0))
 
     n_items = n_labels // lo + 1
     per_item = rng.integers(lo, hi + 1, n_items)
@@ -86,7 +89,6 @@ def simulate_crowd(
     annotator = offsets[item, slot].astype(np.int64)
     del steps, offsets, slot
 
-    priors = rng.dirichlet(np.full(k, 5.0))
     truth = rng.choice(k, size=n_items, p=priors).astype(np.int64)
     cumulative = np.cumsum(confusions, axis=2)
     u = rng.random(item.size)
