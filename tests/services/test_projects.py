@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import ProgrammingError
 from tests.services.builders import SENTIMENT, add_annotators, load_texts
 
 from labelworks.domain.errors import InvalidSpec, UnsafeSpecChange
@@ -23,21 +22,6 @@ from labelworks.services.projects import (
 from labelworks.storage.engine import Database
 
 RULES = "# Rules\nBe kind."
-
-
-def spec_update_bug(request: pytest.FixtureRequest, db: Database) -> None:
-    """Mark the test as a known failure on PostgreSQL (see the reason)."""
-    if db.is_postgresql:
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="BUG: storage.items.annotation_values calls conn.execution_options("
-                "stream_results=True), which in SQLAlchemy 2 changes the caller's Connection in "
-                "place, so the UPDATE that follows in apply_spec runs as a server-side cursor "
-                "and PostgreSQL rejects it: no existing project's spec can change on PostgreSQL",
-                raises=ProgrammingError,
-                strict=True,
-            )
-        )
 
 
 def _spec(**overrides: Any) -> ProjectSpec:
@@ -107,7 +91,6 @@ def test_guidelines_change_makes_a_new_version_with_its_changelog(
     request: pytest.FixtureRequest, db: Database
 ) -> None:
     """New guideline text becomes v2 carrying the spec's changelog line; the spec stays rev 1."""
-    spec_update_bug(request, db)
     apply_spec(db, _spec(), guidelines=RULES)
     result = apply_spec(db, _spec(), guidelines=RULES + "\nSarcasm counts as meant.")
     assert result == ApplyResult("sentiment", "updated", 1, 2, True, [])
@@ -126,7 +109,6 @@ def test_guidelines_change_makes_a_new_version_with_its_changelog(
 
 def test_spec_change_bumps_the_revision(request: pytest.FixtureRequest, db: Database) -> None:
     """A changed description and lease time make spec revision 2 and update the row."""
-    spec_update_bug(request, db)
     apply_spec(db, _spec(), guidelines=RULES)
     result = apply_spec(db, _spec(description="Reviews", lease_minutes=10), guidelines=RULES)
     assert result == ApplyResult("sentiment", "updated", 2, 1, False, [])
@@ -185,7 +167,6 @@ def test_unsafe_change_goes_through_with_force(
     request: pytest.FixtureRequest, db: Database, change: dict[str, Any], reason: str
 ) -> None:
     """With force the same change is applied and the forced reason is reported."""
-    spec_update_bug(request, db)
     apply_spec(db, _spec(), guidelines=RULES)
     load_texts(db, "sentiment", ["great"])
     _annotate(db, {"sentiment": "positive"})
@@ -196,7 +177,6 @@ def test_unsafe_change_goes_through_with_force(
 
 def test_removing_an_unused_label_is_safe(request: pytest.FixtureRequest, db: Database) -> None:
     """Removing a label nobody used needs no force."""
-    spec_update_bug(request, db)
     apply_spec(db, _spec(), guidelines=RULES)
     load_texts(db, "sentiment", ["great"])
     _annotate(db, {"sentiment": "positive"})
@@ -210,7 +190,6 @@ def test_raising_overlap_offers_full_items_again(
     request: pytest.FixtureRequest, db: Database
 ) -> None:
     """An item full at overlap 1 is offered to a second annotator once overlap becomes 2."""
-    spec_update_bug(request, db)
     apply_spec(db, _spec(overlap=1), guidelines=RULES)
     load_texts(db, "sentiment", ["only item"])
     _annotate(db, {"sentiment": "positive"})
@@ -225,7 +204,6 @@ def test_lowering_overlap_withdraws_started_items(
     request: pytest.FixtureRequest, db: Database
 ) -> None:
     """An item with one annotation at overlap 2 is no longer offered once overlap becomes 1."""
-    spec_update_bug(request, db)
     apply_spec(db, _spec(overlap=2), guidelines=RULES)
     load_texts(db, "sentiment", ["first", "second"])
     _annotate(db, {"sentiment": "positive"})

@@ -10,6 +10,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from labelworks.config import Settings
 from labelworks.domain.errors import (
@@ -61,7 +62,10 @@ def state(ctx: typer.Context) -> CliState:
 
 def fail(error: LabelworksError) -> NoReturn:
     code = next((c for cls, c in EXIT_CODES if isinstance(error, cls)), 1)
-    err_console.print(f"[bold red]error[/] [{error.code}] {error}", highlight=False, markup=True)
+    # Codes and messages are plain text: escape them so "[not_found]" is not read as markup.
+    err_console.print(
+        f"[bold red]error[/] {escape(f'[{error.code}]')} {escape(str(error))}", highlight=False
+    )
     raise typer.Exit(code)
 
 

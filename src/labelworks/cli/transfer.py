@@ -19,7 +19,7 @@ from rich.progress import (
 )
 
 from labelworks.cli.context import console, err_console, reported, state
-from labelworks.domain.errors import InvalidImport
+from labelworks.domain.errors import InvalidImport, InvalidInput
 from labelworks.services import exports as export_service
 from labelworks.services import ingestion
 
@@ -42,6 +42,11 @@ class _CountingReader:
         n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
         self._advance(n or 0)
         return int(n or 0)
+
+    def read1(self, size: int = -1) -> bytes:
+        data = self._raw.read1(size)  # type: ignore[attr-defined]
+        self._advance(len(data))
+        return bytes(data)
 
     def readline(self, size: int = -1) -> bytes:
         data = self._raw.readline(size)
@@ -119,9 +124,9 @@ def export_command(
     """Export every item of PROJECT with its annotations and pre-annotations."""
     with reported():
         if format not in ("jsonl", "csv", "parquet"):
-            raise InvalidImport(f"--format must be jsonl, csv or parquet, not '{format}'")
+            raise InvalidInput(f"--format must be jsonl, csv or parquet, not '{format}'")
         if output is None and format == "parquet" and sys.stdout.isatty():
-            raise InvalidImport("refusing to write Parquet to a terminal; pass -o FILE")
+            raise InvalidInput("refusing to write Parquet to a terminal; pass -o FILE")
         db = state(ctx).database()
         total = export_service.count_for_export(db, project)
         with Progress(

@@ -333,8 +333,11 @@ def per_annotator(conn: Connection, project_id: int, now: datetime) -> list[Anno
 
 def annotation_values(conn: Connection, project_id: int) -> Iterator[dict[str, Any]]:
     """Every annotation value of the project, streamed (spec changes check label use)."""
-    result = conn.execution_options(stream_results=True, yield_per=5000).execute(
-        select(annotations_table.c.value).where(annotations_table.c.project_id == project_id)
+    # Options on the statement, not the connection: connection options would stick and
+    # turn the caller's next UPDATE into a server-side cursor on PostgreSQL.
+    result = conn.execute(
+        select(annotations_table.c.value).where(annotations_table.c.project_id == project_id),
+        execution_options={"stream_results": True, "yield_per": 5000},
     )
     for (value,) in result:
         yield json.loads(value)
