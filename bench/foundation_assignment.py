@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from foundation_import_export import (
     RESULTS,
     SqlTimer,
+    provenance,
     scratch_database,
     sentence,
 )
@@ -222,6 +223,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out_path = RESULTS / f"foundation_assignment-{time.strftime('%Y%m%d-%H%M%S')}.json"
     runs: list[dict[str, Any]] = []
+    started = provenance()
     with tempfile.TemporaryDirectory(prefix="lw-bench-") as tmp:
         for kind in [d for d in args.db.split(",") if d]:
             with scratch_database(kind, "assign", Path(tmp)) as url:
@@ -259,7 +261,8 @@ def main() -> None:
                         invariants=invariants(db, project, r["cycles"]),
                     )
                     runs.append(r)
-                    out_path.write_text(json.dumps({"argv": sys.argv[1:], "runs": runs}, indent=2))
+                    record = {"argv": sys.argv[1:], "provenance": started, "runs": runs}
+                    out_path.write_text(json.dumps(record, indent=2))
                     print_run(r)
                 db.dispose()
     print_table(runs)

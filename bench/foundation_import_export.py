@@ -90,6 +90,21 @@ def write_items(path: Path, n: int, seed: int = 7) -> None:
             out.write(json.dumps({"external_id": f"ext-{i:08d}", "text": text}) + "\n")
 
 
+def provenance() -> dict[str, Any]:
+    """The commit measured, and which src/ files differed from it (others commit meanwhile)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=HERE, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "dirty_src": git("status", "--porcelain", "--", "../src").splitlines(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
+    }
+
+
 # --------------------------------------------------------------------------- databases
 
 
@@ -362,7 +377,13 @@ def main() -> None:
     formats = [f for f in args.formats.split(",") if f]
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    results: dict[str, Any] = {"argv": sys.argv[1:], "imports": [], "exports": [], "fixtures": []}
+    results: dict[str, Any] = {
+        "argv": sys.argv[1:],
+        "provenance": provenance(),
+        "imports": [],
+        "exports": [],
+        "fixtures": [],
+    }
     out_path = RESULTS / f"foundation_import_export-{stamp}.json"
 
     with tempfile.TemporaryDirectory(dir=args.workdir, prefix="lw-bench-") as tmp:
