@@ -44,26 +44,39 @@ def demo_command(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="interface to listen on"),
     port: int = typer.Option(8000, "--port", help="TCP port"),
-    items: int = typer.Option(200, "--items", help="how many demo items to generate"),
+    items: int = typer.Option(200, "--items", help="how many items per text demo project"),
     no_serve: bool = typer.Option(False, "--no-serve", help="seed the demo, then exit"),
 ) -> None:
-    """Create a demo project with generated items and demo people, then serve it."""
+    """Create demo projects (one per widget kind) and demo people, then serve them."""
     started = time.perf_counter()
+    settings = state(ctx).settings
     with reported():
         db = state(ctx).database()
-        info = seed_demo(db, n_items=items)
+        info = seed_demo(db, media_dir=settings.data_dir / "media", n_items=items)
+    seconds = time.perf_counter() - started
     if info.created:
         console.print(
-            f"demo project [bold]{info.project}[/] created with {info.items} items "
-            f"in {state(ctx).settings.data_dir} ({time.perf_counter() - started:.2f} s)"
+            f"demo data created in {settings.data_dir} ({seconds:.2f} s): "
+            f"{info.items} new items in {sum(p.created for p in info.projects)} projects"
         )
-        console.print("demo people (login, role, API token — shown once):")
-        width = max(len(email) for email, _, _ in info.people)
-        for email, role, token in info.people:
-            # Plain lines, never wrapped or cut: tokens must be copyable.
-            typer.echo(f"  {email:<{width}}  {role:<9}  {token or '-'}")
     else:
-        console.print(f"demo project [bold]{info.project}[/] already exists; serving it")
-    console.print(f"open http://{host}:{port}/  (API docs at http://{host}:{port}/docs)")
+        console.print(f"demo data already exists in {settings.data_dir}; serving it")
+    # Plain lines from here on, never wrapped or cut: URLs and tokens must be copyable.
+    typer.echo("labeling pages:")
+    name_width = max(len(p.name) for p in info.projects)
+    kind_width = max(len(p.kind) for p in info.projects)
+    for project in info.projects:
+        typer.echo(
+            f"  {project.name:<{name_width}}  {project.kind:<{kind_width}}  "
+            f"{project.items:>4} items  http://{host}:{port}/projects/{project.name}/label"
+        )
+    for name, reason in info.skipped:
+        typer.echo(f"  {name:<{name_width}}  skipped: {reason}")
+    typer.echo(f"logins (password for everyone: {info.password}; API tokens are shown once):")
+    width = max(len(email) for email, _, _ in info.people)
+    for email, role, token in info.people:
+        shown = token or "(token was shown when created)"
+        typer.echo(f"  {email:<{width}}  {role:<9}  {shown}")
+    typer.echo(f"open http://{host}:{port}/  (API docs at http://{host}:{port}/docs)")
     if not no_serve:
         _serve(ctx, host, port)

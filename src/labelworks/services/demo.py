@@ -1,24 +1,77 @@
-"""The demo: a text-classification project with generated reviews and demo people."""
+"""The demo: one project per labeling widget kind with generated data, and demo people.
+
+``seed_demo`` creates what is missing and leaves what exists alone, so it can run on every
+``labelworks demo`` start. Media files go under ``<media_dir>/<project>/`` and payloads
+name them by their path relative to that folder (``images/0001.png``).
+"""
 
 from __future__ import annotations
 
 import io
 import json
-import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from labelworks.domain.spec import spec_from_dict
-from labelworks.services import ingestion
+from labelworks.pipelines import samples, samples_answers
+from labelworks.services import demo_media, ingestion
 from labelworks.services import projects as project_service
 from labelworks.services import users as user_service
+from labelworks.services.demo_media import Builder, DemoContent, Unavailable, project_spec
+from labelworks.services.passwords import hash_password
+from labelworks.storage import items as item_store
 from labelworks.storage import projects as project_store
+from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database
 
 DEMO_PROJECT = "sentiment-demo"
+DEMO_PASSWORD = "demo-password"
 DEMO_ANNOTATORS = ("ada@demo.labelworks", "grace@demo.labelworks", "alan@demo.labelworks")
 DEMO_MANAGER = "lead@demo.labelworks"
+# (email, role, name, vendor, team): one person per role, annotators from two vendors and
+# the in-house team, so vendor and team views have something to show.
+DEMO_PEOPLE = (
+    ("admin@demo.labelworks", "admin", "Demo Admin", None, None),
+    (DEMO_MANAGER, "manager", "Demo Lead", None, None),
+    ("reviewer@demo.labelworks", "reviewer", "Demo Reviewer", None, None),
+    ("ada@demo.labelworks", "annotator", "Ada", "Acme Labeling", None),
+    ("grace@demo.labelworks", "annotator", "Grace", "Borealis Data", None),
+    ("alan@demo.labelworks", "annotator", "Alan", None, "in-house"),
+)
+# Media projects get fewer items than text ones: generating files is what keeps
+# ``labelworks demo`` from starting instantly.
+MEDIA_ITEMS = {"boxes-demo": 40, "audio-demo": 12, "sensor-demo": 6, "video-demo": 4}
 
-_GUIDELINES = """# Sentiment of product reviews
+
+@dataclass(frozen=True, slots=True)
+class DemoProject:
+    """A demo project: its name, the widget kind it shows, its items, whether it is new."""
+
+    name: str
+    kind: str
+    items: int
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DemoInfo:
+    """What ``seed_demo`` did.
+
+    ``created`` is true when any project was created; ``items`` counts the items created
+    by this call; ``people`` lists (email, role, token), with a token only for people
+    created by this call (tokens are stored hashed); ``skipped`` lists (project, reason).
+    """
+
+    project: str
+    created: bool
+    items: int
+    people: list[tuple[str, str, str | None]]
+    projects: list[DemoProject] = field(default_factory=list)
+    password: str = DEMO_PASSWORD
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+_SENTIMENT_GUIDELINES = """# Sentiment of product reviews
 
 Pick the overall sentiment the reviewer expresses about the product.
 
@@ -29,135 +82,198 @@ Pick the overall sentiment the reviewer expresses about the product.
 When a review is sarcastic, label what the reviewer means, not what they say.
 """
 
-_PRODUCTS = [
-    "headphones",
-    "blender",
-    "backpack",
-    "desk lamp",
-    "kettle",
-    "keyboard",
-    "running shoes",
-    "phone case",
-    "coffee grinder",
-    "tent",
-    "monitor",
-    "vacuum",
-]
-_POSITIVE = [
-    "works perfectly",
-    "exceeded my expectations",
-    "is worth every penny",
-    "feels solid and well made",
-    "arrived early and works great",
-    "is the best purchase I made this year",
-]
-_NEGATIVE = [
-    "broke after two weeks",
-    "is flimsy and overpriced",
-    "stopped working on day one",
-    "smells like burnt plastic",
-    "was nothing like the photos",
-    "made me regret not reading the reviews",
-]
-_NEUTRAL = [
-    "does what it says",
-    "arrived in a plain box",
-    "is about average for the price",
-    "comes in three colours",
-    "has a two-year warranty",
-    "is lighter than I expected",
-]
-_OPENERS = ["Honestly, the", "The", "Bought this", "My new", "After a month, the", "So far the"]
-_CLOSERS = [
-    "",
-    " Would buy again.",
-    " Returning it.",
-    " Not sure yet.",
-    " Five stars.",
-    " One star.",
-    " Shipping was fast.",
-]
 
-
-def demo_reviews(n: int, seed: int = 7) -> list[dict[str, object]]:
-    """``n`` distinct generated product reviews with a hidden intended sentiment."""
-    rng = random.Random(seed)
-    seen: set[str] = set()
-    out: list[dict[str, object]] = []
-    pools = {"positive": _POSITIVE, "negative": _NEGATIVE, "neutral": _NEUTRAL}
-    while len(out) < n:
-        mood = rng.choice(list(pools))
-        product = rng.choice(_PRODUCTS)
-        opener = rng.choice(_OPENERS)
-        text = f"{opener} {product} {rng.choice(pools[mood])}.{rng.choice(_CLOSERS)}"
-        if text in seen:
-            continue
-        seen.add(text)
-        out.append(
+def _sentiment(n: int) -> DemoContent:
+    spec = project_spec(
+        DEMO_PROJECT,
+        "Sentiment of generated product reviews (demo data)",
+        [
             {
-                "external_id": f"review-{len(out) + 1:04d}",
-                "payload": {"text": text, "product": product},
-                "metadata": {"source": "demo generator", "intended": mood},
+                "name": "sentiment",
+                "kind": "choice",
+                "labels": ["positive", "negative", "neutral"],
+                "source": "text",
             }
-        )
-    return out
+        ],
+        3,
+    )
+    return DemoContent(spec, _SENTIMENT_GUIDELINES, samples.reviews(n))
 
 
-@dataclass(frozen=True, slots=True)
-class DemoInfo:
-    project: str
-    created: bool
-    items: int
-    people: list[tuple[str, str, str | None]]  # (email, role, token)
+def _topics(n: int) -> DemoContent:
+    spec = project_spec(
+        "topics-demo",
+        "Topics of generated product reviews (demo data)",
+        [{"name": "topics", "kind": "multi_choice", "labels": list(samples.TOPICS)}],
+        2,
+    )
+    guidelines = (
+        "# Review topics\n\nSelect every topic the review talks about, even in passing. "
+        "Select none when it talks about none of them.\n\nSuggestions come from a keyword "
+        "matcher: it misses paraphrases, so read the whole review.\n"
+    )
+    return DemoContent(spec, guidelines, samples.topic_reviews(n))
 
 
-def seed_demo(db: Database, *, n_items: int = 200) -> DemoInfo:
-    """Create the demo project and people once; later calls leave existing data alone."""
+def _ner(n: int) -> DemoContent:
+    spec = project_spec(
+        "ner-demo",
+        "Named entities in generated news sentences (demo data)",
+        [{"name": "entities", "kind": "spans", "labels": list(samples.NER_LABELS)}],
+        2,
+    )
+    guidelines = (
+        "# Named entities\n\n- **PER**: a person's full name.\n- **ORG**: a company or "
+        "organisation, with its suffix (Inc, GmbH).\n- **LOC**: a city or place.\n- "
+        "**DATE**: a calendar date (day, month and year together).\n\nMark the whole name "
+        "and nothing around it (no punctuation). Suggestions from `regex-ner` find only "
+        "dates and some organisations.\n"
+    )
+    return DemoContent(spec, guidelines, samples.ner_sentences(n))
+
+
+def _pairwise(n: int) -> DemoContent:
+    spec = project_spec(
+        "pairwise-demo",
+        "Which assistant response is better (demo data)",
+        [
+            {
+                "name": "preference",
+                "kind": "pairwise",
+                "allow_tie": True,
+                "strength": {
+                    "min": 1,
+                    "max": 3,
+                    "anchors": {1: "slightly", 2: "clearly", 3: "much"},
+                },
+            }
+        ],
+        3,
+    )
+    guidelines = (
+        "# Response preference\n\nPick the response you would rather receive. Correctness "
+        "comes first: a short wrong answer loses to a long right one. Between two correct "
+        "answers prefer the one that answers directly. Choose **tie** only when neither is "
+        "better.\n\nStrength: 1 slightly, 2 clearly, 3 much better.\n"
+    )
+    return DemoContent(spec, guidelines, samples_answers.response_pairs(n))
+
+
+def _rating(n: int) -> DemoContent:
+    anchors = {
+        1: "wrong, or cut off before answering",
+        2: "mostly wrong or badly incomplete",
+        3: "partly correct, important gaps",
+        4: "correct, with filler or minor issues",
+        5: "correct, complete and to the point",
+    }
+    spec = project_spec(
+        "rating-demo",
+        "Rubric rating of generated answers (demo data)",
+        [
+            {"name": "quality", "kind": "rating", "min": 1, "max": 5, "anchors": anchors},
+            {
+                "name": "rationale",
+                "kind": "text",
+                "title": "Why this rating? (optional)",
+                "max_length": 500,
+                "required": False,
+            },
+        ],
+        2,
+    )
+    guidelines = (
+        "# Answer quality\n\nRate the answer to the question on the rubric; check facts and "
+        "arithmetic. In the rationale, name the error you found, if any.\n"
+    )
+    return DemoContent(spec, guidelines, samples_answers.rated_answers(n))
+
+
+# Display order: text widgets, media widgets, then comparisons and ratings.
+DEMO_BUILDERS: tuple[tuple[str, str, Builder], ...] = (
+    (DEMO_PROJECT, "choice", _sentiment),
+    ("topics-demo", "multi_choice", _topics),
+    ("ner-demo", "spans", _ner),
+    *demo_media.MEDIA_BUILDERS,
+    ("pairwise-demo", "pairwise", _pairwise),
+    ("rating-demo", "rating + text", _rating),
+)
+
+
+def _item_count(db: Database, name: str) -> int | None:
+    """The project's item count, or None when it does not exist."""
     with db.read() as conn:
-        exists = project_store.by_name(conn, DEMO_PROJECT) is not None
-    if exists:
-        return DemoInfo(DEMO_PROJECT, False, 0, [])
-    spec = spec_from_dict(
-        {
-            "name": DEMO_PROJECT,
-            "description": "Sentiment of generated product reviews (demo data)",
-            "fields": [
-                {
-                    "name": "sentiment",
-                    "kind": "choice",
-                    "labels": ["positive", "negative", "neutral"],
-                    "source": "text",
-                }
-            ],
-            "overlap": 3,
-            "lease_minutes": 30,
-            "guidelines_changelog": "first version",
-        },
-        source="demo",
+        project = project_store.by_name(conn, name)
+        return None if project is None else item_store.count_items(conn, project.id)
+
+
+def _seed_project(
+    db: Database, media_dir: Path, name: str, kind: str, build: Builder, n: int
+) -> DemoProject | Unavailable:
+    existing = _item_count(db, name)
+    if existing:
+        return DemoProject(name, kind, existing, False)
+    content = build(n)
+    if isinstance(content, Unavailable):
+        return content
+    project_service.apply_spec(
+        db, spec_from_dict(content.spec, source="demo"), guidelines=content.guidelines
     )
-    project_service.apply_spec(db, spec, guidelines=_GUIDELINES)
-    body = "\n".join(json.dumps(r) for r in demo_reviews(n_items)).encode()
+    for relative, data in content.files.items():
+        target = media_dir / name / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    body = "\n".join(json.dumps(r) for r in content.records).encode()
     summary = ingestion.import_items(
-        db, DEMO_PROJECT, io.BytesIO(body), format="jsonl", source="demo-reviews.jsonl"
+        db, name, io.BytesIO(body), format="jsonl", source=f"{name}.jsonl"
     )
+    return DemoProject(name, kind, summary.inserted, True)
+
+
+def _seed_people(db: Database, project_names: list[str]) -> list[tuple[str, str, str | None]]:
+    with db.read() as conn:
+        known = {email for email, *_ in DEMO_PEOPLE if user_store.by_email(conn, email)}
+    # One hash for everyone: argon2 is slow on purpose, and the password is public anyway.
+    password_hash = hash_password(DEMO_PASSWORD) if len(known) < len(DEMO_PEOPLE) else None
     people: list[tuple[str, str, str | None]] = []
-    manager = user_service.add_user(
-        db,
-        DEMO_MANAGER,
-        role="manager",
-        name="Demo Lead",
-        projects=[DEMO_PROJECT],
-        with_token=True,
-    )
-    people.append((manager.user.email, "manager", manager.token))
-    for email in DEMO_ANNOTATORS:
+    for email, role, name, vendor, team in DEMO_PEOPLE:
         added = user_service.add_user(
             db,
             email,
-            role="annotator",
-            name=email.split("@")[0].title(),
-            projects=[DEMO_PROJECT],
-            with_token=True,
+            role=role,
+            name=name,
+            projects=project_names,
+            vendor=vendor,
+            team=team,
+            with_token=email not in known,
+            password_hash=password_hash,
         )
-        people.append((added.user.email, "annotator", added.token))
-    return DemoInfo(DEMO_PROJECT, True, summary.inserted, people)
+        people.append((email, role, added.token))
+    return people
+
+
+def seed_demo(db: Database, *, media_dir: Path, n_items: int = 200) -> DemoInfo:
+    """Create the demo projects, their media files and the demo people, once.
+
+    Text projects get ``n_items`` items each, media projects fewer (``MEDIA_ITEMS``).
+    Projects that already have items, and people who already exist, are left alone;
+    every demo person is made a member of every demo project.
+    """
+    projects: list[DemoProject] = []
+    skipped: list[tuple[str, str]] = []
+    for name, kind, build in DEMO_BUILDERS:
+        n = min(n_items, MEDIA_ITEMS.get(name, n_items))
+        seeded = _seed_project(db, media_dir, name, kind, build, n)
+        if isinstance(seeded, Unavailable):
+            skipped.append((name, seeded.reason))
+        else:
+            projects.append(seeded)
+    people = _seed_people(db, [p.name for p in projects])
+    return DemoInfo(
+        project=DEMO_PROJECT,
+        created=any(p.created for p in projects),
+        items=sum(p.items for p in projects if p.created),
+        people=people,
+        projects=projects,
+        skipped=skipped,
+    )
