@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str | None = None
+    secure_cookies: bool = False  # set behind HTTPS so session cookies are never sent in clear
     sqlite_busy_timeout_ms: int = 5000
     import_batch_size: int = 5000
 

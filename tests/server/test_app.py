@@ -1,4 +1,4 @@
-"""The ASGI app: health, the index page, OpenAPI docs, and errors mapped to HTTP."""
+"""The ASGI app: health, the index page, OpenAPI docs, and API errors mapped to HTTP."""
 
 from __future__ import annotations
 
@@ -46,8 +46,19 @@ def test_health_names_the_database(client: TestClient, db_kind: str) -> None:
     )
 
 
+def test_index_sends_anonymous_visitors_to_login(client: TestClient) -> None:
+    """Without a session the project list redirects to the login page."""
+    response = client.get("/", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/login")
+
+
 def test_index_lists_projects_and_escapes_html(client: TestClient, db: Database) -> None:
-    """Project descriptions are shown escaped, never as live markup."""
+    """A logged-in admin sees project descriptions escaped, never as live markup."""
+    import re
+
+    from labelworks.services.passwords import hash_password
+    from labelworks.services.users import add_user
+
     spec = spec_from_dict(
         {
             "name": "xss",
@@ -57,23 +68,27 @@ def test_index_lists_projects_and_escapes_html(client: TestClient, db: Database)
         }
     )
     apply_spec(db, spec, guidelines=None)
+    add_user(db, "root@example.com", role="admin", password_hash=hash_password("password1"))
+    form = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    client.post(
+        "/login",
+        data={
+            "email": "root@example.com",
+            "password": "password1",
+            "csrf_token": token.group(1),
+            "next": "/",
+        },
+    )
     response = client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     body = response.text
     assert (
-        "<li><b>xss</b> — &lt;script&gt;alert(&quot;hi&quot;)&lt;/script&gt; &amp; "
-        "&lt;b&gt;bold&lt;/b&gt; (overlap 2)</li>"
+        "<td>&lt;script&gt;alert(&#34;hi&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;</td>"
     ) in body
-    assert "<script>" not in body
-    assert 'href="http://testserver/docs"' in body
-
-
-def test_index_without_projects(client: TestClient) -> None:
-    """An empty server says it has no projects yet and links the docs."""
-    body = client.get("/").text
-    assert "<li>no projects yet</li>" in body
-    assert f"<h1>labelworks {__version__}</h1>" in body
+    assert "<script>alert" not in body
 
 
 def test_docs_and_openapi_are_served(client: TestClient) -> None:
@@ -135,8 +150,8 @@ def test_errors_map_to_status_and_body(
     def boom() -> None:
         raise error
 
-    client.app.add_api_route("/boom", boom)  # type: ignore[attr-defined]
-    response = client.get("/boom")
+    client.app.add_api_route("/api/boom", boom)  # type: ignore[attr-defined]
+    response = client.get("/api/boom")
     assert (response.status_code, response.json()) == (status, body)
 
 

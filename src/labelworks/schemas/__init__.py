@@ -1,1 +1,1 @@
-"""schemas."""
+"""Pydantic wire models shared by the HTTP API and the SDK."""

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import html
+from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
 
 from labelworks import __version__
 from labelworks.config import Settings
 from labelworks.server import errors
-from labelworks.services import projects as project_service
+from labelworks.server.api import items, people, projects, work
+from labelworks.server.security import SESSION_COOKIE, LoginThrottle, SecurityHeaders, secret_key
+from labelworks.server.web import media, pages
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
+
+WEB = Path(__file__).with_name("web")
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -30,38 +36,27 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.templates = Jinja2Templates(directory=str(WEB / "templates"))
+    app.state.login_throttle = LoginThrottle()
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key(settings),
+        session_cookie=SESSION_COOKIE,
+        max_age=14 * 24 * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
     errors.install(app)
+    app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
 
     @app.get("/api/health", operation_id="health", tags=["system"])
     def health() -> dict[str, str]:
         """Liveness and the database kind in use."""
         return {"status": "ok", "version": __version__, "database": db.dialect}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(request: Request) -> str:
-        rows = project_service.list_projects(db)
-        items = "".join(
-            f"<li><b>{html.escape(p.name)}</b> — {html.escape(p.description)} "
-            f"(overlap {p.overlap})</li>"
-            for p in rows
-        )
-        return _INDEX.format(
-            version=__version__,
-            projects=items or "<li>no projects yet</li>",
-            base=html.escape(str(request.base_url)),
-        )
-
+    for router in (projects.router, items.router, work.router, people.router):
+        app.include_router(router)
+    app.include_router(media.router)
+    app.include_router(pages.router)
     return app
-
-
-_INDEX = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>labelworks</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:44rem;margin:3rem auto;line-height:1.5}}
-code{{background:#f3f3f3;padding:0 .3em}}</style></head>
-<body><h1>labelworks {version}</h1>
-<p>This server holds these projects:</p><ul>{projects}</ul>
-<p>The web labeling interface is coming; today you work through the CLI
-(<code>labelworks --help</code>) and this HTTP server.</p>
-<ul><li><a href="{base}docs">API documentation (OpenAPI / Swagger UI)</a></li>
-<li><a href="{base}api/health">/api/health</a></li></ul>
-</body></html>"""

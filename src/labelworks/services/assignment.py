@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from labelworks.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from labelworks.domain.schema import validate_annotation
+from labelworks.domain.schema import FieldSpec, validate_annotation
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store
 from labelworks.storage import items as item_store
@@ -45,6 +46,8 @@ class Task:
     pre_annotations: list[dict[str, Any]]
     expires_at: datetime
     guideline_version: int | None
+    fields: Sequence[FieldSpec] = ()
+    allow_remote_media: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,7 @@ def _task(
 ) -> Task:
     item = item_store.get(conn, item_id)
     assert item is not None  # a leased item exists: foreign key
+    spec = stored_spec(project.spec)
     return Task(
         assignment_id=assignment_id,
         project=project.name,
@@ -137,6 +141,8 @@ def _task(
         pre_annotations=item_store.pre_annotations_for(conn, [item_id])[item_id],
         expires_at=expires_at,
         guideline_version=guideline_version,
+        fields=spec.fields,
+        allow_remote_media=spec.allow_remote_media,
     )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import BinaryIO, Literal
 
+from labelworks.domain.access import Action, Actor
 from labelworks.domain.assignment import item_status
-from labelworks.domain.errors import NotFound
 from labelworks.formats import open_writer
+from labelworks.services.access import project_for
 from labelworks.storage import items as item_store
-from labelworks.storage import projects as project_store
 from labelworks.storage.engine import Database
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
@@ -25,12 +25,10 @@ EXPORT_COLUMNS = (
 )
 
 
-def count_for_export(db: Database, project_name: str) -> int:
+def count_for_export(db: Database, project_name: str, *, actor: Actor | None = None) -> int:
     """How many items an export of the project will write (for progress bars)."""
     with db.read() as conn:
-        project = project_store.by_name(conn, project_name)
-        if project is None:
-            raise NotFound(f"project '{project_name}' does not exist")
+        project = project_for(conn, actor, project_name, Action.REVIEW)
         return item_store.count_items(conn, project.id)
 
 
@@ -42,6 +40,7 @@ def export_project(
     format: ExportFormat,
     progress: Callable[[int], None] | None = None,
     page_size: int = 2000,
+    actor: Actor | None = None,
 ) -> int:
     """Write every item of the project to ``stream``; returns the number written.
 
@@ -50,9 +49,7 @@ def export_project(
     """
     written = 0
     with db.read(snapshot=True) as conn:
-        project = project_store.by_name(conn, project_name)
-        if project is None:
-            raise NotFound(f"project '{project_name}' does not exist")
+        project = project_for(conn, actor, project_name, Action.REVIEW)
         writer = open_writer(format, stream, EXPORT_COLUMNS)
         after = 0
         while True:

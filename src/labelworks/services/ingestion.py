@@ -9,15 +9,17 @@ from typing import Any, BinaryIO, Literal
 
 from sqlalchemy import Connection
 
-from labelworks.domain.errors import InvalidImport, Location, NotFound
+from labelworks.domain.access import Action, Actor
+from labelworks.domain.errors import InvalidImport, Location
 from labelworks.domain.schema import required_payload_keys, validate_annotation
 from labelworks.pipelines.content_hash import canonical_json
 from labelworks.pipelines.rows import ImportRow, read_rows
+from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import items as item_store
-from labelworks.storage import projects as project_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.items import NewItem
+from labelworks.storage.projects import ProjectRow
 
 ImportFormat = Literal["jsonl", "csv", "parquet"]
 
@@ -52,6 +54,7 @@ def import_items(
     source: str,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 5000,
+    actor: Actor | None = None,
 ) -> ImportSummary:
     """Import every row of ``stream`` into the project, or nothing at all.
 
@@ -61,12 +64,13 @@ def import_items(
     """
     # Not retried: the stream cannot be read twice.
     with db.write() as conn:
-        return _import(conn, project_name, stream, format, source, progress, batch_size)
+        project = project_for(conn, actor, project_name, Action.MANAGE, for_update=True)
+        return _import(conn, project, stream, format, source, progress, batch_size)
 
 
 def _import(
     conn: Connection,
-    project_name: str,
+    project: ProjectRow,
     stream: BinaryIO,
     fmt: ImportFormat,
     source: str,
@@ -74,9 +78,6 @@ def _import(
     batch_size: int,
 ) -> ImportSummary:
     now = utcnow()
-    project = project_store.by_name(conn, project_name, for_update=True)
-    if project is None:
-        raise NotFound(f"project '{project_name}' does not exist")
     fields = stored_spec(project.spec).fields
 
     def check_pre_annotation(value: Any, payload: Any) -> None:

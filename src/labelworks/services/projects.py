@@ -8,12 +8,16 @@ from typing import Literal
 
 from sqlalchemy import Connection
 
-from labelworks.domain.errors import InvalidSpec, Location, NotFound, UnsafeSpecChange
+from labelworks.domain.access import Action, Actor, allowed, may_create_projects
+from labelworks.domain.errors import InvalidSpec, Location, PermissionDenied, UnsafeSpecChange
 from labelworks.domain.schema import labels_in_use, labels_in_use_check
 from labelworks.domain.spec import ProjectSpec, parse_spec, spec_to_yaml
+from labelworks.services.access import project_for, visible_project_ids
 from labelworks.services.specs import stored_spec
+from labelworks.services.status import ProjectStatus, project_status
 from labelworks.storage import items as item_store
 from labelworks.storage import projects as project_store
+from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.projects import GuidelineRow, ProjectRow
 
@@ -73,7 +77,12 @@ def load_spec_file(path: Path) -> tuple[ProjectSpec, str | None]:
 
 
 def apply_spec(
-    db: Database, spec: ProjectSpec, *, guidelines: str | None, force: bool = False
+    db: Database,
+    spec: ProjectSpec,
+    *,
+    guidelines: str | None,
+    force: bool = False,
+    actor: Actor | None = None,
 ) -> ApplyResult:
     """Create the project or bring it to ``spec``; idempotent.
 
@@ -81,13 +90,23 @@ def apply_spec(
     a field's kind changed) raises ``UnsafeSpecChange`` unless ``force``. Guidelines that
     differ from the current version become a new version with the spec's changelog line.
     """
-    return db.run_write(lambda conn: _apply(conn, spec, guidelines, force))
+    return db.run_write(lambda conn: _apply(conn, spec, guidelines, force, actor))
 
 
-def _apply(conn: Connection, spec: ProjectSpec, guidelines: str | None, force: bool) -> ApplyResult:
+def _apply(
+    conn: Connection,
+    spec: ProjectSpec,
+    guidelines: str | None,
+    force: bool,
+    actor: Actor | None,
+) -> ApplyResult:
     now = utcnow()
     spec_json = spec.model_dump_json()
     project = project_store.by_name(conn, spec.name, for_update=True)
+    if project is not None:
+        project_for(conn, actor, spec.name, Action.MANAGE)
+    elif actor is not None and not may_create_projects(actor):
+        raise PermissionDenied(f"a {actor.role.value} may not create projects")
     if project is None:
         project_id = project_store.create(
             conn,
@@ -99,6 +118,8 @@ def _apply(conn: Connection, spec: ProjectSpec, guidelines: str | None, force: b
             priority=spec.priority,
             now=now,
         )
+        if actor is not None and not actor.is_admin:
+            user_store.add_membership(conn, project_id, actor.id, now)
         version = None
         if guidelines is not None and guidelines.strip():
             version = project_store.add_guideline_version(
@@ -157,22 +178,29 @@ def _apply(conn: Connection, spec: ProjectSpec, guidelines: str | None, force: b
     return ApplyResult(spec.name, "updated", revision, version, guidelines_changed, forced)
 
 
-def get_project(db: Database, name: str) -> ProjectView:
+def get_project(db: Database, name: str, *, actor: Actor | None = None) -> ProjectView:
     with db.read() as conn:
-        row = project_store.by_name(conn, name)
-        if row is None:
-            raise NotFound(f"project '{name}' does not exist")
+        row = project_for(conn, actor, name, Action.VIEW)
         return ProjectView(row, stored_spec(row.spec), project_store.current_guidelines(conn, row))
 
 
-def list_projects(db: Database) -> list[ProjectRow]:
+def list_projects(db: Database, *, actor: Actor | None = None) -> list[ProjectRow]:
+    """Projects the actor may see, by name."""
     with db.read() as conn:
-        return project_store.all_projects(conn)
+        visible = visible_project_ids(conn, actor)
+        rows = project_store.all_projects(conn)
+    return rows if visible is None else [p for p in rows if p.id in visible]
 
 
-def effective_spec_yaml(db: Database, name: str) -> str:
+def guideline_history(db: Database, name: str, *, actor: Actor | None = None) -> list[GuidelineRow]:
+    with db.read() as conn:
+        project = project_for(conn, actor, name, Action.VIEW)
+        return project_store.guideline_history(conn, project.id)
+
+
+def effective_spec_yaml(db: Database, name: str, *, actor: Actor | None = None) -> str:
     """The project's spec with every default filled in, as YAML."""
-    return spec_to_yaml(get_project(db, name).spec)
+    return spec_to_yaml(get_project(db, name, actor=actor).spec)
 
 
 def spec_from_text(text: str, *, source: str) -> ProjectSpec:
@@ -184,3 +212,19 @@ def spec_from_text(text: str, *, source: str) -> ProjectSpec:
             location=Location(file=source, field="guidelines"),
         )
     return spec
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectOverview:
+    view: ProjectView
+    status: ProjectStatus | None  # only for those who may review the project
+
+
+def project_overview(db: Database, name: str, *, actor: Actor | None = None) -> ProjectOverview:
+    """The project as the actor may see it: counts only with the review right."""
+    view = get_project(db, name, actor=actor)
+    with db.read() as conn:
+        reviewer = actor is None or allowed(
+            actor, Action.REVIEW, member=user_store.is_member(conn, view.row.id, actor.id)
+        )
+    return ProjectOverview(view, project_status(db, name, actor=actor) if reviewer else None)

@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from labelworks.domain.errors import NotFound
+from labelworks.domain.access import Action, Actor
+from labelworks.services.access import project_for
 from labelworks.storage import assignments as assignment_store
 from labelworks.storage import items as item_store
-from labelworks.storage import projects as project_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.items import AnnotatorCounts
 
@@ -38,13 +38,12 @@ class ProjectStatus:
 
 
 def project_status(
-    db: Database, project_name: str, *, now: datetime | None = None
+    db: Database, project_name: str, *, now: datetime | None = None, actor: Actor | None = None
 ) -> ProjectStatus:
+    """Counts for a project; needs the review right (managers, reviewers, admins)."""
     at = now or utcnow()
     with db.read() as conn:
-        project = project_store.by_name(conn, project_name)
-        if project is None:
-            raise NotFound(f"project '{project_name}' does not exist")
+        project = project_for(conn, actor, project_name, Action.REVIEW)
         counts = item_store.counts(conn, project.id, project.overlap)
         return ProjectStatus(
             project=project.name,

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from labelworks.domain.errors import AlreadyExists, InvalidInput, NotFound
+from labelworks.domain.access import Action, Actor, Role, may_grant, sees_person
+from labelworks.domain.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from labelworks.services.access import project_for
 from labelworks.storage import projects as project_store
 from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database, utcnow
@@ -42,6 +44,7 @@ def add_user(
     team: str | None = None,
     with_token: bool = False,
     password_hash: str | None = None,
+    actor: Actor | None = None,
 ) -> NewUser:
     """Create a user (or add an existing one to more projects) and optionally mint a token."""
     email = email.strip().lower()
@@ -50,8 +53,13 @@ def add_user(
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not '{role}'")
 
+    if actor is not None and not may_grant(actor, Role(role)):
+        raise PermissionDenied(f"a {actor.role.value} may not create {role} users")
+
     def work(conn: Connection) -> NewUser:
         now = utcnow()
+        for project_name in projects or []:
+            project_for(conn, actor, project_name, Action.MANAGE)
         existing = user_store.by_email(conn, email)
         if existing is not None and (existing.role != role or not projects):
             raise AlreadyExists(f"user {email} already exists with role {existing.role}")
@@ -85,10 +93,26 @@ def add_user(
     return db.run_write(work)
 
 
-def list_users(db: Database) -> list[tuple[UserRow, list[str]]]:
-    """Every user with the projects they are a member of."""
+def list_users(db: Database, *, actor: Actor | None = None) -> list[tuple[UserRow, list[str]]]:
+    """Users with the projects they are a member of.
+
+    Admins see everyone; managers see the people of the projects they manage, behind their
+    vendor wall; other roles may not list people.
+    """
+    if actor is None or actor.is_admin:
+        with db.read() as conn:
+            users = user_store.all_users(conn)
+            return [(u, user_store.project_names_of(conn, u.id)) for u in users]
+    if actor.role is not Role.MANAGER:
+        raise PermissionDenied(f"a {actor.role.value} may not list users")
     with db.read() as conn:
-        return [(u, user_store.project_names_of(conn, u.id)) for u in user_store.all_users(conn)]
+        mine = set(user_store.project_ids_of(conn, actor.id))
+        out = []
+        for u in user_store.all_users(conn):
+            shares = bool(mine & set(user_store.project_ids_of(conn, u.id)))
+            if (shares or u.id == actor.id) and sees_person(actor, u.vendor):
+                out.append((u, user_store.project_names_of(conn, u.id)))
+        return out
 
 
 def user_by_email(db: Database, email: str) -> UserRow:
@@ -102,3 +126,8 @@ def user_by_email(db: Database, email: str) -> UserRow:
 def user_for_token(db: Database, token: str) -> UserRow | None:
     with db.read() as conn:
         return user_store.by_token_hash(conn, hash_token(token))
+
+
+def projects_of(db: Database, user_id: int) -> list[str]:
+    with db.read() as conn:
+        return user_store.project_names_of(conn, user_id)

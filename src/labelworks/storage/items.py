@@ -374,3 +374,8 @@ def pool_expr(overlap: int, delta: int = 0) -> Any:
         (load > 0, literal(POOL_STARTED)),
         else_=literal(POOL_FRESH),
     )
+
+
+def project_of(conn: Connection, item_id: int) -> int | None:
+    found = conn.execute(select(items.c.project_id).where(items.c.id == item_id)).scalar()
+    return None if found is None else int(found)

@@ -165,6 +165,8 @@ items = Table(
         postgresql_where=text("pool IS NOT NULL"),
     ),
     Index("ix_items_project_complete", "project_id", "n_submitted"),
+    # Keyset pages of one project's items (browsing, export) without a table scan.
+    Index("ix_items_project_id_id", "project_id", "id"),
 )
 
 pre_annotations = Table(

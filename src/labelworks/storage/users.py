@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from labelworks.storage.tables import api_tokens, memberships, projects, teams, users, vendors
 
@@ -165,3 +165,31 @@ def by_token_hash(conn: Connection, token_hash: str) -> UserRow | None:
         .where(api_tokens.c.token_hash == token_hash)
     ).first()
     return None if row is None else _to_user(row)
+
+
+def project_ids_of(conn: Connection, user_id: int) -> list[int]:
+    rows = conn.execute(select(memberships.c.project_id).where(memberships.c.user_id == user_id))
+    return [int(r) for r in rows.scalars()]
+
+
+def password_hash_of(conn: Connection, email: str) -> tuple[int, str | None] | None:
+    """(user id, password hash) of an active user, for login."""
+    row = conn.execute(
+        select(users.c.id, users.c.password_hash).where(
+            users.c.email == email, users.c.active.is_(True)
+        )
+    ).first()
+    return None if row is None else (int(row.id), row.password_hash)
+
+
+def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def tokens_of(conn: Connection, user_id: int) -> list[tuple[int, str, datetime]]:
+    rows = conn.execute(
+        select(api_tokens.c.id, api_tokens.c.label, api_tokens.c.created_at)
+        .where(api_tokens.c.user_id == user_id)
+        .order_by(api_tokens.c.id)
+    )
+    return [(int(r.id), str(r.label), r.created_at) for r in rows]

@@ -1,1 +1,1 @@
-"""server/api."""
+"""The JSON API under ``/api/v1``."""

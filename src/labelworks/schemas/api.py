@@ -1,0 +1,156 @@
+"""Request and response bodies of ``/api/v1``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorOut(BaseModel):
+    code: str
+    message: str
+    location: dict[str, Any] | None = None
+    details: dict[str, Any] | None = None
+
+
+class ProgressOut(BaseModel):
+    done_today: int
+    remaining: int
+
+
+class ItemForTask(BaseModel):
+    id: int
+    payload: dict[str, Any]
+    pre_annotations: list[dict[str, Any]]
+    media: dict[str, str] = Field(default_factory=dict)
+
+
+class TaskOut(BaseModel):
+    assignment_id: int
+    item: ItemForTask
+    expires_at: datetime
+    guideline_version: int | None
+    progress: ProgressOut | None = None
+
+
+class SubmitIn(BaseModel):
+    value: dict[str, Any]
+    seconds: float | None = Field(default=None, ge=0)
+    idempotency_key: str = Field(min_length=1, max_length=200)
+
+
+class SubmitOut(BaseModel):
+    annotation_id: int
+    assignment_id: int
+    item_id: int
+    created: bool
+    after_expiry: bool
+
+
+class SkipIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class ProjectOut(BaseModel):
+    name: str
+    description: str
+    overlap: int
+    lease_minutes: int
+    priority: int
+    spec_revision: int
+    guideline_version: int | None
+    updated_at: datetime
+
+
+class CountsOut(BaseModel):
+    items: int
+    complete: int
+    annotations: int
+    active_leases: int
+    skips: int
+    late_submissions: int
+    completion: float
+
+
+class ProjectDetailOut(ProjectOut):
+    spec: dict[str, Any]
+    counts: CountsOut | None = None
+
+
+class ApplyOut(BaseModel):
+    project: str
+    action: str
+    spec_revision: int
+    guideline_version: int | None
+    guidelines_changed: bool
+    forced_changes: list[str]
+
+
+class ImportOut(BaseModel):
+    project: str
+    rows: int
+    inserted: int
+    skipped_duplicates: int
+
+
+class ItemRowOut(BaseModel):
+    id: int
+    external_id: str | None
+    status: str
+    n_submitted: int
+    payload_preview: str
+    created_at: datetime
+
+
+class ItemsPageOut(BaseModel):
+    items: list[ItemRowOut]
+    next_after: int | None
+
+
+class AnnotatorCountsOut(BaseModel):
+    email: str
+    submitted: int
+    skipped: int
+    leased: int
+    seconds: float
+
+
+class StatusOut(CountsOut):
+    project: str
+    overlap: int
+    annotators: list[AnnotatorCountsOut]
+
+
+class UserOut(BaseModel):
+    email: str
+    name: str
+    role: str
+    vendor: str | None
+    team: str | None
+    projects: list[str]
+
+
+class UserIn(BaseModel):
+    email: str
+    role: str = "annotator"
+    name: str = ""
+    projects: list[str] = Field(default_factory=list)
+    vendor: str | None = None
+    team: str | None = None
+    password: str | None = None
+    token: bool = False
+
+
+class UserCreatedOut(BaseModel):
+    user: UserOut
+    token: str | None
+
+
+class TokenIn(BaseModel):
+    label: str = Field(default="", max_length=200)
+
+
+class TokenOut(BaseModel):
+    token: str

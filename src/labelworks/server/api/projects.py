@@ -1,0 +1,115 @@
+"""Projects: list, detail with counts, apply a spec, status, export."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from labelworks.domain.errors import InvalidSpec, Location
+from labelworks.domain.spec import spec_from_dict
+from labelworks.schemas.api import ApplyOut, ProjectDetailOut, ProjectOut, StatusOut
+from labelworks.server.deps import DB, CurrentActor
+from labelworks.server.streaming import stream_from
+from labelworks.services import exports
+from labelworks.services import projects as project_service
+from labelworks.services.status import project_status
+
+router = APIRouter(prefix="/api/v1", tags=["projects"])
+
+MEDIA_TYPES = {
+    "jsonl": "application/x-ndjson",
+    "csv": "text/csv; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+
+@router.get("/projects", operation_id="list_projects", response_model=list[ProjectOut])
+def list_projects(db: DB, actor: CurrentActor) -> list[ProjectOut]:
+    """Projects the caller may see."""
+    return [
+        ProjectOut.model_validate(p, from_attributes=True)
+        for p in project_service.list_projects(db, actor=actor)
+    ]
+
+
+@router.get("/projects/{project}", operation_id="get_project", response_model=ProjectDetailOut)
+def get_project(project: str, db: DB, actor: CurrentActor) -> ProjectDetailOut:
+    """The project's settings and spec, with counts for those who may review it."""
+    overview = project_service.project_overview(db, project, actor=actor)
+    out = ProjectDetailOut.model_validate(overview.view.row, from_attributes=True)
+    out.spec = overview.view.spec.model_dump(mode="json", by_alias=True)
+    if overview.status is not None:
+        out.counts = StatusOut.model_validate(overview.status.to_dict())
+    return out
+
+
+@router.put("/projects/{project}", operation_id="apply_project_spec", response_model=ApplyOut)
+async def apply_spec(
+    project: str,
+    request: Request,
+    db: DB,
+    actor: CurrentActor,
+    force: bool = Query(False, description="apply even if existing annotations break"),
+) -> ApplyOut:
+    """Create or update the project from a spec (JSON object, or YAML text), idempotently."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    source = "request body"
+    if "json" in request.headers.get("content-type", ""):
+        try:
+            data = json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise InvalidSpec(
+                f"invalid JSON: {exc.msg}", location=Location(file=source, line=exc.lineno)
+            ) from exc
+        if not isinstance(data, dict):
+            raise InvalidSpec("the spec must be a JSON object", location=Location(file=source))
+        spec = spec_from_dict(data, source=source)
+        if spec.guidelines_path() is not None:
+            raise InvalidSpec(
+                "guidelines must be inline Markdown here, not a file path",
+                location=Location(file=source, field="guidelines"),
+            )
+    else:
+        spec = project_service.spec_from_text(body, source=source)
+    if spec.name != project:
+        raise InvalidSpec(
+            f"the spec names project '{spec.name}' but the URL names '{project}'",
+            location=Location(file=source, field="name"),
+        )
+    result = project_service.apply_spec(
+        db, spec, guidelines=spec.guidelines, force=force, actor=actor
+    )
+    return ApplyOut.model_validate(result, from_attributes=True)
+
+
+@router.get("/projects/{project}/status", operation_id="project_status", response_model=StatusOut)
+def status(project: str, db: DB, actor: CurrentActor) -> StatusOut:
+    """Items, completion, annotations, live leases, skips and per-annotator counts."""
+    return StatusOut.model_validate(project_status(db, project, actor=actor).to_dict())
+
+
+@router.get(
+    "/projects/{project}/export",
+    operation_id="export_project",
+    response_class=StreamingResponse,
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
+)
+def export(
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    format: Literal["jsonl", "csv", "parquet"] = Query("jsonl"),
+) -> StreamingResponse:
+    """Every item with its annotations and pre-annotations, streamed."""
+    exports.count_for_export(db, project, actor=actor)  # access is checked before streaming
+    body = stream_from(
+        lambda out: exports.export_project(db, project, out, format=format, actor=actor)
+    )
+    return StreamingResponse(
+        body,
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{project}.{format}"'},
+    )

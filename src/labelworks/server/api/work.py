@@ -1,0 +1,75 @@
+"""Annotators' work: lease the next task, submit, skip."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Response
+
+from labelworks.domain.media import media_refs
+from labelworks.schemas.api import ItemForTask, ProgressOut, SkipIn, SubmitIn, SubmitOut, TaskOut
+from labelworks.server.deps import DB, CurrentActor
+from labelworks.services import assignment, catalog
+
+router = APIRouter(prefix="/api/v1", tags=["work"])
+
+
+@router.post(
+    "/projects/{project}/next",
+    operation_id="next_task",
+    response_model=TaskOut,
+    responses={204: {"description": "nothing is left for this annotator"}},
+)
+def next_task(project: str, db: DB, actor: CurrentActor) -> TaskOut | Response:
+    """Lease the next item for the caller (the same one again while their lease is live)."""
+    task = assignment.next_task_for(db, project, actor.id)
+    if task is None:
+        return Response(status_code=204)
+    refs = media_refs(task.fields, task.payload, allow_remote=task.allow_remote_media)
+    media = {
+        key: ref.value if ref.where == "remote" else f"/media/{quote(project)}/{quote(ref.value)}"
+        for key, ref in refs.items()
+    }
+    progress = catalog.progress_for(db, project, actor)
+    return TaskOut(
+        assignment_id=task.assignment_id,
+        item=ItemForTask(
+            id=task.item_id,
+            payload=task.payload,
+            pre_annotations=task.pre_annotations,
+            media=media,
+        ),
+        expires_at=task.expires_at,
+        guideline_version=task.guideline_version,
+        progress=ProgressOut(done_today=progress.done_today, remaining=progress.remaining),
+    )
+
+
+@router.post(
+    "/assignments/{assignment_id}/submit",
+    operation_id="submit_annotation",
+    response_model=SubmitOut,
+)
+def submit(assignment_id: int, body: SubmitIn, db: DB, actor: CurrentActor) -> SubmitOut:
+    """Record the annotation; a retry with the same idempotency key returns the first result."""
+    result = assignment.submit_annotation(
+        db,
+        assignment_id,
+        actor.id,
+        value=body.value,
+        seconds=body.seconds,
+        idempotency_key=body.idempotency_key,
+    )
+    return SubmitOut.model_validate(result, from_attributes=True)
+
+
+@router.post(
+    "/assignments/{assignment_id}/skip",
+    operation_id="skip_task",
+    status_code=204,
+    response_class=Response,
+)
+def skip(assignment_id: int, body: SkipIn, db: DB, actor: CurrentActor) -> Response:
+    """Give the task back with an optional reason; it is not offered to the caller again."""
+    assignment.skip_task(db, assignment_id, actor.id, reason=body.reason)
+    return Response(status_code=204)

@@ -1,0 +1,63 @@
+"""Request dependencies: the database, the settings, and who is asking."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from labelworks.config import Settings
+from labelworks.domain.access import Actor
+from labelworks.domain.errors import PermissionDenied, Unauthenticated
+from labelworks.server.security import CSRF_HEADER, csrf_matches
+from labelworks.services import auth
+from labelworks.storage.engine import Database
+
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def optional_actor(request: Request) -> Actor | None:
+    """The caller, from a Bearer token or the session cookie; ``None`` when anonymous.
+
+    Cookie-authenticated writes must carry the session's CSRF token in ``X-CSRF-Token``;
+    token-authenticated calls need none (a browser never attaches them by itself).
+    """
+    db = get_db(request)
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("use 'Authorization: Bearer <token>'")
+        return auth.actor_for_token(db, token.strip())
+    user_id = request.session.get("uid")
+    if not isinstance(user_id, int):
+        return None
+    if request.method in _UNSAFE and not csrf_matches(request, request.headers.get(CSRF_HEADER)):
+        raise PermissionDenied("missing or wrong CSRF token (send the X-CSRF-Token header)")
+    try:
+        return auth.actor_by_id(db, user_id)
+    except Unauthenticated:
+        request.session.clear()
+        raise
+
+
+def current_actor(request: Request) -> Actor:
+    actor = optional_actor(request)
+    if actor is None:
+        raise Unauthenticated("log in or send 'Authorization: Bearer <token>'")
+    return actor
+
+
+DB = Annotated[Database, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]

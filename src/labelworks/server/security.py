@@ -1,0 +1,107 @@
+"""Sessions, CSRF, login throttling and security headers."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from labelworks.config import Settings
+from labelworks.domain.errors import RateLimited
+
+SESSION_COOKIE = "lw_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+
+# Scripts only from our own origin, no inline code: item content can never run.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob: https:; media-src 'self' blob: https:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+# Served media are untrusted files: a sandbox keeps an SVG or HTML file from running script
+# in our origin even when opened directly.
+MEDIA_SECURITY_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
+
+
+def secret_key(settings: Settings) -> str:
+    """The configured key, or one generated once and kept in the data directory."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.data_dir) / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def csrf_matches(request: Request, given: str | None) -> bool:
+    expected = request.session.get("csrf")
+    return bool(given and isinstance(expected, str) and hmac.compare_digest(expected, given))
+
+
+class LoginThrottle:
+    """At most ``limit`` failed logins per (client, email) in a sliding ``window``."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, client: str, email: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            recent = self._recent(client, email, now)
+            if len(recent) >= self.limit:
+                wait = int(self.window - (now - recent[0])) + 1
+                raise RateLimited(f"too many failed logins; try again in {wait} s")
+
+    def failed(self, client: str, email: str) -> None:
+        with self._lock:
+            self._recent(client, email, time.monotonic()).append(time.monotonic())
+
+    def succeeded(self, client: str, email: str) -> None:
+        with self._lock:
+            self._failures.pop((client, email.lower()), None)
+
+    def _recent(self, client: str, email: str, now: float) -> deque[float]:
+        recent = self._failures.setdefault((client, email.lower()), deque())
+        while recent and now - recent[0] > self.window:
+            recent.popleft()
+        return recent
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    """Headers every response carries (media responses set their own stricter policy)."""
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

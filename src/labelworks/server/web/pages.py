@@ -1,0 +1,233 @@
+"""The pages: login, settings, project list, project page, items table, item, labeling."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from labelworks.domain.access import Actor
+from labelworks.domain.errors import InvalidInput, LabelworksError, PermissionDenied
+from labelworks.server.deps import DB, CurrentActor, optional_actor
+from labelworks.server.security import CSRF_FIELD, LoginThrottle, csrf_matches, csrf_token
+from labelworks.server.web.markdown import render_markdown
+from labelworks.services import auth, catalog
+from labelworks.services import projects as project_service
+
+router = APIRouter(include_in_schema=False)
+
+
+def templates(request: Request) -> Jinja2Templates:
+    found: Jinja2Templates = request.app.state.templates
+    return found
+
+
+def page(
+    request: Request, name: str, actor: Actor | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    return templates(request).TemplateResponse(
+        request,
+        name,
+        {"user": actor, "csrf_token": csrf_token(request), **context},
+        status_code=status,
+    )
+
+
+def _check_form_csrf(request: Request, given: str) -> None:
+    if not csrf_matches(request, given):
+        raise PermissionDenied("the form expired; reload the page and try again")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    return page(request, "login.html", None, next=_safe_next(next), error=None)
+
+
+def _safe_next(target: str) -> str:
+    # Only same-site paths: an open redirect after login is a phishing aid.
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    db: DB,
+    email: str = Form(...),
+    password: str = Form(...),
+    csrf_token_field: str = Form("", alias=CSRF_FIELD),
+    next: str = Form("/"),
+) -> Response:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    target = _safe_next(next)
+    try:
+        _check_form_csrf(request, csrf_token_field)
+        throttle.check(_client(request), email)
+        actor = auth.authenticate(db, email, password)
+    except LabelworksError as exc:
+        if exc.code == "unauthenticated":
+            throttle.failed(_client(request), email)
+        status = 429 if exc.code == "rate_limited" else 400
+        return page(request, "login.html", None, status=status, next=target, error=str(exc))
+    throttle.succeeded(_client(request), email)
+    request.session.clear()  # a fresh session on login: no fixation
+    request.session["uid"] = actor.id
+    csrf_token(request)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token_field: str = Form("", alias=CSRF_FIELD)) -> Response:
+    _check_form_csrf(request, csrf_token_field)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, actor: CurrentActor) -> HTMLResponse:
+    return page(request, "settings.html", actor, message=None, token=None)
+
+
+@router.post("/settings/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    db: DB,
+    actor: CurrentActor,
+    current: str = Form(...),
+    new: str = Form(...),
+    repeat: str = Form(...),
+    csrf_token_field: str = Form("", alias=CSRF_FIELD),
+) -> HTMLResponse:
+    _check_form_csrf(request, csrf_token_field)
+    try:
+        if new != repeat:
+            raise InvalidInput("the two new passwords differ")
+        auth.change_password(db, actor, current, new)
+    except InvalidInput as exc:
+        return page(request, "settings.html", actor, status=400, message=str(exc), token=None)
+    return page(request, "settings.html", actor, message="Password changed.", token=None)
+
+
+@router.post("/settings/tokens", response_class=HTMLResponse)
+def new_token(
+    request: Request,
+    db: DB,
+    actor: CurrentActor,
+    label: str = Form(""),
+    csrf_token_field: str = Form("", alias=CSRF_FIELD),
+) -> HTMLResponse:
+    _check_form_csrf(request, csrf_token_field)
+    token = auth.create_token(db, actor, label)
+    return page(request, "settings.html", actor, message=None, token=token)
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, db: DB) -> Response:
+    actor = optional_actor(request)
+    if actor is None:
+        return RedirectResponse("/login", status_code=303)
+    rows = [
+        project_service.project_overview(db, p.name, actor=actor)
+        for p in project_service.list_projects(db, actor=actor)
+    ]
+    return page(request, "index.html", actor, projects=rows)
+
+
+@router.get("/projects/{project}", response_class=HTMLResponse)
+def project_page(request: Request, project: str, db: DB, actor: CurrentActor) -> Response:
+    overview = project_service.project_overview(db, project, actor=actor)
+    if overview.status is None:  # annotators go straight to work
+        return RedirectResponse(f"/projects/{quote(project)}/label", status_code=303)
+    return page(
+        request,
+        "project.html",
+        actor,
+        overview=overview,
+        spec_yaml=project_service.effective_spec_yaml(db, project, actor=actor),
+        history=project_service.guideline_history(db, project, actor=actor),
+        working=catalog.working_now(db, project, actor=actor),
+        items=catalog.list_items(db, project, actor=actor, limit=50),
+        filters={},
+    )
+
+
+@router.get("/projects/{project}/items", response_class=HTMLResponse)
+def items_table(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    status: str | None = Query(None),
+    annotator: str | None = Query(None),
+    label: str | None = Query(None),
+    q: str | None = Query(None),
+    after: int = Query(0, ge=0),
+) -> HTMLResponse:
+    """The items table alone (htmx swaps it in as filters change or pages turn)."""
+    filters = {
+        "status": status or None,
+        "annotator": annotator or None,
+        "label": label or None,
+        "q": q or None,
+    }
+    result = catalog.list_items(
+        db,
+        project,
+        actor=actor,
+        status=filters["status"],
+        annotator=filters["annotator"],
+        label=filters["label"],
+        text=filters["q"],
+        after=after,
+        limit=50,
+    )
+    return page(
+        request,
+        "items_table.html",
+        actor,
+        project_name=project,
+        items=result,
+        filters={k: v for k, v in filters.items() if v},
+    )
+
+
+@router.get("/projects/{project}/items/{item_id}", response_class=HTMLResponse)
+def item_page(
+    request: Request, project: str, item_id: int, db: DB, actor: CurrentActor
+) -> HTMLResponse:
+    detail = catalog.item_detail(db, project, item_id, actor=actor)
+    return page(request, "item.html", actor, project_name=project, item=detail)
+
+
+@router.get("/projects/{project}/label", response_class=HTMLResponse)
+def label_page(request: Request, project: str, db: DB, actor: CurrentActor) -> HTMLResponse:
+    view = project_service.get_project(db, project, actor=actor)
+    progress = catalog.progress_for(db, project, actor)
+    guidelines = view.guidelines
+    config = {
+        "project": view.row.name,
+        "fields": [f.model_dump(mode="json", by_alias=True) for f in view.spec.fields],
+        "guideline_version": view.row.guideline_version,
+        "api": {
+            "next": f"/api/v1/projects/{quote(view.row.name)}/next",
+            "submit": "/api/v1/assignments/{id}/submit",
+            "skip": "/api/v1/assignments/{id}/skip",
+        },
+        "idle_seconds": 60,
+        "progress": {"done_today": progress.done_today, "remaining": progress.remaining},
+    }
+    return page(
+        request,
+        "label.html",
+        actor,
+        project=view.row,
+        config=config,
+        guidelines_html=render_markdown(guidelines.content) if guidelines else "",
+        guideline_version=view.row.guideline_version,
+    )

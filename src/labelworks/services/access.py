@@ -1,0 +1,53 @@
+"""Enforcing the role policy of ``domain.access`` inside service transactions.
+
+``actor=None`` means a trusted local operator (the CLI on the server's own database); every
+HTTP request passes the authenticated actor.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from labelworks.domain.access import Action, Actor, Role, allowed
+from labelworks.domain.errors import NotFound, PermissionDenied
+from labelworks.storage import projects as project_store
+from labelworks.storage import users as user_store
+from labelworks.storage.projects import ProjectRow
+from labelworks.storage.users import UserRow
+
+
+def actor_of(user: UserRow) -> Actor:
+    return Actor(id=user.id, email=user.email, role=Role(user.role), vendor=user.vendor)
+
+
+def project_for(
+    conn: Connection,
+    actor: Actor | None,
+    name: str,
+    action: Action,
+    *,
+    for_update: bool = False,
+) -> ProjectRow:
+    """Load a project the actor may ``action`` on.
+
+    Non-members are told the project does not exist (names are not an oracle); members
+    whose role does not allow the action get ``PermissionDenied``.
+    """
+    project = project_store.by_name(conn, name, for_update=for_update)
+    if project is None:
+        raise NotFound(f"project '{name}' does not exist")
+    if actor is None:
+        return project
+    member = user_store.is_member(conn, project.id, actor.id)
+    if allowed(actor, action, member=member):
+        return project
+    if not member:
+        raise NotFound(f"project '{name}' does not exist")
+    raise PermissionDenied(f"a {actor.role.value} may not {action.value} project '{name}'")
+
+
+def visible_project_ids(conn: Connection, actor: Actor | None) -> set[int] | None:
+    """Projects the actor may see (``None``: all of them)."""
+    if actor is None or actor.is_admin:
+        return None
+    return set(user_store.project_ids_of(conn, actor.id))

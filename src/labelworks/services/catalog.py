@@ -1,0 +1,164 @@
+"""Browsing items and annotations, who is working now, and an annotator's progress."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from threading import Lock
+from typing import Any
+
+from labelworks.domain.access import Action, Actor, sees_person
+from labelworks.domain.assignment import item_status
+from labelworks.domain.errors import InvalidInput, NotFound
+from labelworks.services.access import project_for
+from labelworks.storage import catalog
+from labelworks.storage import items as item_store
+from labelworks.storage import users as user_store
+from labelworks.storage.catalog import ActiveLease, AnnotationView, ItemFilter
+from labelworks.storage.engine import Database, utcnow
+
+STATUSES = ("new", "in_progress", "complete")
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    id: int
+    external_id: str | None
+    status: str
+    n_submitted: int
+    payload_preview: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPage:
+    items: list[ItemRow]
+    next_after: int | None  # pass as ``after`` for the next page; None on the last page
+
+
+def list_items(
+    db: Database,
+    project_name: str,
+    *,
+    actor: Actor | None = None,
+    status: str | None = None,
+    annotator: str | None = None,
+    label: str | None = None,
+    text: str | None = None,
+    after: int = 0,
+    limit: int = 50,
+) -> ItemPage:
+    """A keyset page of the project's items, filtered; needs the review right."""
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not '{status}'")
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+    with db.read() as conn:
+        project = project_for(conn, actor, project_name, Action.REVIEW)
+        annotator_id = None
+        if annotator is not None:
+            user = user_store.by_email(conn, annotator.strip().lower())
+            if user is None:
+                return ItemPage([], None)
+            annotator_id = user.id
+        f = ItemFilter(status=status, annotator_id=annotator_id, label=label, text=text or None)
+        rows = catalog.item_page(
+            conn, project.id, project.overlap, f, after_id=after, limit=limit + 1
+        )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ItemPage(
+        [
+            ItemRow(
+                r.id,
+                r.external_id,
+                item_status(r.n_submitted, r.n_leased, project.overlap),
+                r.n_submitted,
+                r.payload[:300],
+                r.created_at,
+            )
+            for r in rows
+        ],
+        rows[-1].id if more and rows else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDetail:
+    id: int
+    external_id: str | None
+    status: str
+    payload: dict[str, Any]
+    metadata: dict[str, Any]
+    pre_annotations: list[dict[str, Any]]
+    annotations: list[AnnotationView]
+
+
+def item_detail(
+    db: Database, project_name: str, item_id: int, *, actor: Actor | None = None
+) -> ItemDetail:
+    """One item with every annotation the actor may see (vendor walls apply)."""
+    with db.read() as conn:
+        project = project_for(conn, actor, project_name, Action.REVIEW)
+        item = item_store.get(conn, item_id)
+        if item is None or item_store.project_of(conn, item_id) != project.id:
+            raise NotFound(f"item {item_id} does not exist in project '{project_name}'")
+        notes = [
+            a
+            for a in catalog.annotations_of_item(conn, item_id)
+            if actor is None or sees_person(actor, a.vendor)
+        ]
+        return ItemDetail(
+            id=item.id,
+            external_id=item.external_id,
+            status=item_status(item.n_submitted, item.n_leased, project.overlap),
+            payload=item.payload,
+            metadata=item.metadata,
+            pre_annotations=item_store.pre_annotations_for(conn, [item_id])[item_id],
+            annotations=notes,
+        )
+
+
+def working_now(
+    db: Database, project_name: str, *, actor: Actor | None = None
+) -> list[ActiveLease]:
+    """Live leases, newest first: who is labeling right now."""
+    with db.read() as conn:
+        project = project_for(conn, actor, project_name, Action.REVIEW)
+        leases = catalog.active_leases(conn, project.id, utcnow())
+    return [x for x in leases if actor is None or sees_person(actor, x.vendor)]
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    done_today: int
+    remaining: int
+
+
+_open_cache: dict[int, tuple[float, int]] = {}
+_open_lock = Lock()
+_OPEN_TTL = 2.0
+
+
+def progress_for(db: Database, project_name: str, actor: Actor) -> Progress:
+    """The annotator's submissions today (UTC) and the items still open in the project.
+
+    The open count is shared by every annotator and cached for two seconds: it is shown
+    after each submit, and recounting a million-item project each time is wasted work.
+    """
+    now = utcnow()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    with db.read() as conn:
+        project = project_for(conn, actor, project_name, Action.LABEL)
+        done = catalog.submitted_since(conn, project.id, actor.id, midnight)
+        with _open_lock:
+            cached = _open_cache.get(project.id)
+        if cached is None or time.monotonic() - cached[0] > _OPEN_TTL:
+            remaining = catalog.open_items(conn, project.id)
+            with _open_lock:
+                _open_cache[project.id] = (time.monotonic(), remaining)
+        else:
+            remaining = cached[1]
+    return Progress(done, remaining)
