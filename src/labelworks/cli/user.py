@@ -6,7 +6,9 @@ import typer
 from rich.table import Table
 
 from labelworks.cli.context import console, reported, state
+from labelworks.services import auth
 from labelworks.services import users as user_service
+from labelworks.services.passwords import check_new_password, hash_password
 
 app = typer.Typer(help="Manage users, their roles, vendors, teams and project membership.")
 
@@ -21,9 +23,17 @@ def add(
     team: str | None = typer.Option(None, "--team", help="team the user belongs to"),
     name: str = typer.Option("", "--name", help="display name"),
     token: bool = typer.Option(False, "--token", help="create an API token (printed last)"),
+    password: bool = typer.Option(
+        False, "--password", help="ask for a password (to log in to the web app)"
+    ),
 ) -> None:
     """Add a user (or add an existing user to more projects)."""
     with reported():
+        password_hash = None
+        if password:
+            secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+            check_new_password(secret)
+            password_hash = hash_password(secret)
         created = user_service.add_user(
             state(ctx).database(),
             email,
@@ -33,6 +43,7 @@ def add(
             vendor=vendor,
             team=team,
             with_token=token,
+            password_hash=password_hash,
         )
     u = created.user
     projects = ", ".join(created.projects) or "no projects"
@@ -41,6 +52,17 @@ def add(
         console.print("API token (shown once, store it now):")
         # Plain last line so scripts can take it with `tail -n1`.
         typer.echo(created.token)
+
+
+@app.command("password")
+def password_command(
+    ctx: typer.Context, email: str = typer.Argument(..., help="the user's email")
+) -> None:
+    """Set a user's web login password (asks twice)."""
+    with reported():
+        secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+        auth.set_password(state(ctx).database(), email, secret)
+    console.print(f"password set for {email}")
 
 
 @app.command("list")
