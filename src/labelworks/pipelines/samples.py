@@ -174,7 +174,7 @@ def topic_reviews(n: int, seed: int = 11, pre_every: int = 3) -> list[Record]:
     return out
 
 
-_PEOPLE = [
+PEOPLE = [
     "Ada Lovelace",
     "Grace Hopper",
     "Alan Turing",
@@ -188,7 +188,7 @@ _PEOPLE = [
     "Mei Tanaka",
     "Oluwaseun Adeyemi",
 ]
-_ORGS = [
+ORGANISATIONS = [
     "Northwind Traders",
     "Globex Corp",
     "Initech Inc",
@@ -200,7 +200,7 @@ _ORGS = [
     "Cyberdyne Systems",
     "Müller & Söhne GmbH",
 ]
-_PLACES = [
+PLACES = [
     "Lisbon",
     "Nairobi",
     "Toronto",
@@ -260,11 +260,11 @@ _REGEX_NER = (
 
 def _entity(rng: random.Random, label: str) -> str:
     if label == "PER":
-        return rng.choice(_PEOPLE)
+        return rng.choice(PEOPLE)
     if label == "ORG":
-        return rng.choice(_ORGS)
+        return rng.choice(ORGANISATIONS)
     if label == "LOC":
-        return rng.choice(_PLACES)
+        return rng.choice(PLACES)
     return f"{rng.randint(1, 28)} {rng.choice(_MONTHS)} {rng.randint(1990, 2025)}"
 
 
