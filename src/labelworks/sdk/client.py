@@ -1,0 +1,418 @@
+"""A Python client for the labelworks HTTP API (``/api/v1``).
+
+It talks HTTP only (never the database) and raises the same ``labelworks.domain.errors``
+classes the server mapped its responses from, so ``except UnsafeSpecChange`` works the same
+in a script as inside the server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, TypeVar, overload
+from urllib.parse import quote
+
+import httpx
+import yaml
+from pydantic import BaseModel, TypeAdapter
+
+from labelworks import __version__
+from labelworks.domain.errors import InvalidInput, InvalidSpec, Location
+from labelworks.schemas.api import (
+    ApplyOut,
+    ImportOut,
+    ItemRowOut,
+    ItemsPageOut,
+    ProjectDetailOut,
+    ProjectOut,
+    SkipIn,
+    StatusOut,
+    SubmitIn,
+    SubmitOut,
+    TaskOut,
+    TokenIn,
+    TokenOut,
+    UserCreatedOut,
+    UserIn,
+    UserOut,
+)
+from labelworks.sdk.errors import error_from_response
+
+ExportFormat = Literal["jsonl", "csv", "parquet"]
+Model = TypeVar("Model", bound=BaseModel)
+
+_API = "/api/v1"
+_CHUNK = 1024 * 1024
+# The same rule as the server's spec reader: a one-line value with one of these endings
+# names a Markdown file beside the spec rather than holding the Markdown itself.
+_GUIDELINE_SUFFIXES = (".md", ".markdown", ".txt")
+_PROJECTS = TypeAdapter(list[ProjectOut])
+_USERS = TypeAdapter(list[UserOut])
+
+
+def _segment(name: str) -> str:
+    return quote(name, safe="")
+
+
+class Client(AbstractContextManager["Client"]):
+    """A session with one labelworks server, authenticated by an API token.
+
+    ``transport`` is any synchronous ``httpx.BaseTransport`` (for tests: a mock, or the app
+    itself in-process; see ``from_httpx``). Use as a context manager, or call ``close``.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), transport=transport, timeout=timeout
+        )
+        self._owns_http = True
+        self._headers = self._auth_headers(token)
+
+    @classmethod
+    def from_httpx(cls, http: httpx.Client, token: str) -> Client:
+        """A client over an existing ``httpx.Client`` (its base URL, transport and timeouts).
+
+        FastAPI's ``TestClient(app)`` is such a client and runs the app in-process, which is
+        how the SDK is tested. ``close`` leaves a borrowed client open.
+        """
+        client = cls.__new__(cls)
+        client._http = http
+        client._owns_http = False
+        client._headers = cls._auth_headers(token)
+        return client
+
+    @staticmethod
+    def _auth_headers(token: str) -> dict[str, str]:
+        if not token or any(c.isspace() for c in token):
+            raise InvalidInput("an API token is one word, e.g. 'lw_…'")
+        return {"Authorization": f"Bearer {token}", "User-Agent": f"labelworks-sdk/{__version__}"}
+
+    def close(self) -> None:
+        """Close the connection pool (not a client handed to ``from_httpx``)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ---- plumbing ---------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        content: bytes | Iterator[bytes] | None = None,
+        content_type: str | None = None,
+    ) -> httpx.Response:
+        headers = dict(self._headers)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        response = self._http.request(
+            method,
+            _API + path,
+            params={k: v for k, v in (params or {}).items() if v is not None},
+            json=json_body,
+            content=content,
+            headers=headers,
+        )
+        if response.is_error:
+            raise error_from_response(response)
+        return response
+
+    def _get(self, path: str, model: type[Model], **params: Any) -> Model:
+        return model.model_validate(self._request("GET", path, params=params).json())
+
+    # ---- projects ---------------------------------------------------------------------
+
+    def projects(self) -> list[ProjectOut]:
+        """The projects the caller may see, by name."""
+        return _PROJECTS.validate_python(self._request("GET", "/projects").json())
+
+    def project(self, name: str) -> ProjectDetailOut:
+        """One project with its effective spec (and counts, for those who may review it)."""
+        return self._get(f"/projects/{_segment(name)}", ProjectDetailOut)
+
+    def apply_spec(
+        self, spec: Mapping[str, Any] | str | os.PathLike[str], *, force: bool = False
+    ) -> ApplyOut:
+        """Create or update a project from a spec; applying the same spec twice is a no-op.
+
+        ``spec`` is a mapping, YAML text, or the path of a YAML file (whose ``guidelines:``
+        may name a Markdown file beside it, sent inline). A change that would invalidate
+        existing annotations raises ``UnsafeSpecChange`` unless ``force``.
+        """
+        if isinstance(spec, Mapping):
+            data: dict[str, Any] = dict(spec)
+            return self._put_spec(_spec_name(data, "spec"), force, json_body=data)
+        if isinstance(spec, str):
+            name = _spec_name(_load_yaml(spec, "spec"), "spec")
+            return self._put_spec(name, force, yaml_text=spec)
+        path = Path(spec)
+        text = path.read_text(encoding="utf-8")
+        data = _load_yaml(text, str(path))
+        name = _spec_name(data, str(path))
+        guidelines = data.get("guidelines")
+        if isinstance(guidelines, str) and _names_a_file(guidelines):
+            data["guidelines"] = (path.parent / guidelines.strip()).read_text(encoding="utf-8")
+            return self._put_spec(name, force, json_body=data)
+        return self._put_spec(name, force, yaml_text=text)
+
+    def _put_spec(
+        self,
+        name: str,
+        force: bool,
+        *,
+        json_body: dict[str, Any] | None = None,
+        yaml_text: str | None = None,
+    ) -> ApplyOut:
+        if json_body is not None:
+            # default=str: YAML dates and the like travel as their text, as in the file.
+            content = json.dumps(json_body, default=str).encode()
+            content_type = "application/json"
+        else:
+            content = (yaml_text or "").encode()
+            content_type = "application/yaml"
+        response = self._request(
+            "PUT",
+            f"/projects/{_segment(name)}",
+            params={"force": "true" if force else None},
+            content=content,
+            content_type=content_type,
+        )
+        return ApplyOut.model_validate(response.json())
+
+    def status(self, project: str) -> StatusOut:
+        """Items, completion, annotations, live leases, skips and per-annotator counts."""
+        return self._get(f"/projects/{_segment(project)}/status", StatusOut)
+
+    # ---- items ------------------------------------------------------------------------
+
+    def import_items(
+        self, project: str, rows: Iterable[Mapping[str, Any]] | str | os.PathLike[str]
+    ) -> ImportOut:
+        """Add items, all or nothing: rows as mappings, or the path of a JSONL file.
+
+        A bad row raises ``InvalidImport`` whose ``location.line`` is the row's 1-based
+        number (the file's line) and ``location.field`` the field at fault.
+        """
+        if isinstance(rows, str | os.PathLike):
+            content: Iterator[bytes] = _file_chunks(Path(rows))
+        else:
+            content = (json.dumps(dict(r), ensure_ascii=False).encode() + b"\n" for r in rows)
+        response = self._request(
+            "POST",
+            f"/projects/{_segment(project)}/items",
+            content=content,
+            content_type="application/x-ndjson",
+        )
+        return ImportOut.model_validate(response.json())
+
+    def items(
+        self,
+        project: str,
+        *,
+        status: str | None = None,
+        annotator: str | None = None,
+        label: str | None = None,
+        q: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[ItemRowOut]:
+        """Every matching item in import order, fetched a page at a time as you iterate."""
+        after = 0
+        while True:
+            page = self._get(
+                f"/projects/{_segment(project)}/items",
+                ItemsPageOut,
+                status=status,
+                annotator=annotator,
+                label=label,
+                q=q,
+                after=after,
+                limit=page_size,
+            )
+            yield from page.items
+            if page.next_after is None:
+                return
+            after = page.next_after
+
+    # ---- work -------------------------------------------------------------------------
+
+    def next_task(self, project: str) -> TaskOut | None:
+        """Lease the next task for the caller; ``None`` when nothing is left for them."""
+        response = self._request("POST", f"/projects/{_segment(project)}/next")
+        if response.status_code == 204:
+            return None
+        return TaskOut.model_validate(response.json())
+
+    def submit(
+        self,
+        assignment_id: int,
+        value: Mapping[str, Any],
+        *,
+        seconds: float | None = None,
+        idempotency_key: str | None = None,
+    ) -> SubmitOut:
+        """Record an annotation. Pass your own ``idempotency_key`` to retry safely: a
+        repeat with the same key returns the first result (``created`` false)."""
+        body = SubmitIn(
+            value=dict(value), seconds=seconds, idempotency_key=idempotency_key or uuid.uuid4().hex
+        )
+        response = self._request(
+            "POST", f"/assignments/{assignment_id}/submit", json_body=body.model_dump()
+        )
+        return SubmitOut.model_validate(response.json())
+
+    def skip(self, assignment_id: int, reason: str | None = None) -> None:
+        """Give the task back; it is not offered to the caller again."""
+        body = SkipIn(reason=reason)
+        self._request("POST", f"/assignments/{assignment_id}/skip", json_body=body.model_dump())
+
+    # ---- export -----------------------------------------------------------------------
+
+    @overload
+    def export(
+        self, project: str, format: ExportFormat = ..., *, path: str | os.PathLike[str]
+    ) -> Path: ...
+
+    @overload
+    def export(
+        self, project: str, format: Literal["jsonl"] = ..., path: None = None
+    ) -> Iterator[dict[str, Any]]: ...
+
+    def export(
+        self,
+        project: str,
+        format: ExportFormat = "jsonl",
+        path: str | os.PathLike[str] | None = None,
+    ) -> Path | Iterator[dict[str, Any]]:
+        """Every item with its annotations and pre-annotations.
+
+        With ``path`` the body is streamed to that file (written beside it first, then
+        renamed, so a broken transfer never leaves a complete-looking file) and the path is
+        returned; without, JSONL records are yielded one at a time as they arrive.
+        """
+        url = f"{_API}/projects/{_segment(project)}/export"
+        params: dict[str, str] = {"format": format}
+        if path is None:
+            if format != "jsonl":
+                raise InvalidInput(f"give a path to export {format}; only jsonl can be iterated")
+            return self._records(url, params)
+        target = Path(path)
+        partial = target.with_name(target.name + ".part")
+        with self._http.stream("GET", url, params=params, headers=self._headers) as response:
+            _raise_for(response)
+            with partial.open("wb") as out:
+                for chunk in response.iter_bytes(_CHUNK):
+                    out.write(chunk)
+        partial.replace(target)
+        return target
+
+    def _records(self, url: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+        with self._http.stream("GET", url, params=params, headers=self._headers) as response:
+            _raise_for(response)
+            for line in response.iter_lines():
+                if line.strip():
+                    record: dict[str, Any] = json.loads(line)
+                    yield record
+
+    # ---- people -----------------------------------------------------------------------
+
+    def users(self) -> list[UserOut]:
+        """Everyone (admins) or the people of the caller's projects (managers)."""
+        return _USERS.validate_python(self._request("GET", "/users").json())
+
+    def create_user(
+        self,
+        email: str,
+        *,
+        role: str = "annotator",
+        name: str = "",
+        projects: Iterable[str] = (),
+        vendor: str | None = None,
+        team: str | None = None,
+        password: str | None = None,
+        token: bool = False,
+    ) -> UserCreatedOut:
+        """Create a user (or add an existing one to more projects); ``token`` mints an API
+        token, returned once in the result."""
+        body = UserIn(
+            email=email,
+            role=role,
+            name=name,
+            projects=list(projects),
+            vendor=vendor,
+            team=team,
+            password=password,
+            token=token,
+        )
+        response = self._request("POST", "/users", json_body=body.model_dump())
+        return UserCreatedOut.model_validate(response.json())
+
+    def me(self) -> UserOut:
+        """The caller: email, name, role, vendor, team and projects."""
+        return self._get("/me", UserOut)
+
+    def create_token(self, label: str = "") -> str:
+        """A new API token for the caller (shown once)."""
+        body = TokenIn(label=label).model_dump()
+        return TokenOut.model_validate(
+            self._request("POST", "/me/tokens", json_body=body).json()
+        ).token
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.is_error:
+        response.read()
+        raise error_from_response(response)
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            yield chunk
+
+
+def _names_a_file(guidelines: str) -> bool:
+    one_line = "\n" not in guidelines and "\r" not in guidelines
+    return one_line and guidelines.strip().lower().endswith(_GUIDELINE_SUFFIXES)
+
+
+def _load_yaml(text: str, source: str) -> dict[str, Any]:
+    """The spec as data, only to learn its name (the server validates the rest)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise InvalidSpec(
+            f"not valid YAML: {exc}", location=Location(file=source, line=line)
+        ) from exc
+    if not isinstance(data, dict):
+        raise InvalidSpec("a spec is a mapping of settings", location=Location(file=source))
+    return data
+
+
+def _spec_name(data: Mapping[str, Any], source: str) -> str:
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidSpec("the spec needs a 'name'", location=Location(file=source, field="name"))
+    return name
