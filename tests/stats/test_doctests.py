@@ -1,4 +1,4 @@
-"""Run the worked examples in the agreement modules' docstrings."""
+"""Run the worked examples in the statistics modules' docstrings."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ MODULES = [
     "labelworks.stats.pairwise",
     "labelworks.stats.structured",
     "labelworks.stats.weights",
+    "labelworks.stats.aggregation.dawid_skene",
+    "labelworks.stats.aggregation.glad",
+    "labelworks.stats.aggregation.gold",
+    "labelworks.stats.aggregation.mace",
+    "labelworks.stats.aggregation.majority",
+    "labelworks.stats.ranking",
 ]
 
 
