@@ -38,12 +38,14 @@ const DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9"];
 export function assignKeys(targets, shortcuts, defaults = DIGITS) {
   const given = shortcuts || {};
   const taken = new Set(Object.values(given));
-  const free = defaults.filter((key) => !taken.has(key));
   const keys = new Map();
-  for (const target of targets) {
+  // A target keeps its positional default (3rd label -> "3") unless a spec shortcut took it.
+  const spare = defaults.filter((key, i) => taken.has(defaults[i]) === false && i >= targets.length);
+  targets.forEach((target, i) => {
     if (Object.prototype.hasOwnProperty.call(given, target)) keys.set(target, given[target]);
-    else if (free.length) keys.set(target, free.shift());
-  }
+    else if (i < defaults.length && !taken.has(defaults[i])) keys.set(target, defaults[i]);
+    else if (spare.length) keys.set(target, spare.shift());
+  });
   return keys;
 }
 
