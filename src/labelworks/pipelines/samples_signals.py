@@ -145,7 +145,7 @@ class VideoSample:
 
 
 def video_clips(n: int, seed: int = 37, extension: str = "webm") -> list[VideoSample]:
-    """``n`` 5-7 s clips of a ball that moves, stands still or is absent (the labels).
+    """``n`` 4-6 s clips of a ball that moves, stands still or is absent (the labels).
 
     Payload: ``{"video": "video/0001.webm", "duration": seconds}``; segments tile the clip.
     """
@@ -158,7 +158,7 @@ def video_clips(n: int, seed: int = 37, extension: str = "webm") -> list[VideoSa
         radius = rng.randint(14, 28)
         x, y = float(VIDEO_WIDTH / 2), float(VIDEO_HEIGHT / 2)
         dx, dy = rng.uniform(-14, 14), rng.uniform(-10, 10)
-        total = VIDEO_FPS * rng.randint(5, 7)
+        total = VIDEO_FPS * rng.randint(4, 6)
         frames = np.empty((total, VIDEO_HEIGHT, VIDEO_WIDTH, 3), dtype=np.uint8)
         segments: list[dict[str, Any]] = []
         frame = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,7 @@ DEMO_PEOPLE = (
 )
 # Media projects get fewer items than text ones: generating files is what keeps
 # ``labelworks demo`` from starting instantly.
-MEDIA_ITEMS = {"boxes-demo": 40, "audio-demo": 12, "sensor-demo": 6, "video-demo": 4}
+MEDIA_ITEMS = {"boxes-demo": 40, "audio-demo": 12, "sensor-demo": 6, "video-demo": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,11 +231,14 @@ def _seed_project(
     return DemoProject(name, kind, summary.inserted, True)
 
 
-def _seed_people(db: Database, project_names: list[str]) -> list[tuple[str, str, str | None]]:
+def _missing_people(db: Database) -> set[str]:
     with db.read() as conn:
-        known = {email for email, *_ in DEMO_PEOPLE if user_store.by_email(conn, email)}
-    # One hash for everyone: argon2 is slow on purpose, and the password is public anyway.
-    password_hash = hash_password(DEMO_PASSWORD) if len(known) < len(DEMO_PEOPLE) else None
+        return {email for email, *_ in DEMO_PEOPLE if user_store.by_email(conn, email) is None}
+
+
+def _seed_people(
+    db: Database, project_names: list[str], missing: set[str], password_hash: str | None
+) -> list[tuple[str, str, str | None]]:
     people: list[tuple[str, str, str | None]] = []
     for email, role, name, vendor, team in DEMO_PEOPLE:
         added = user_service.add_user(
@@ -245,7 +249,7 @@ def _seed_people(db: Database, project_names: list[str]) -> list[tuple[str, str,
             projects=project_names,
             vendor=vendor,
             team=team,
-            with_token=email not in known,
+            with_token=email in missing,
             password_hash=password_hash,
         )
         people.append((email, role, added.token))
@@ -259,16 +263,22 @@ def seed_demo(db: Database, *, media_dir: Path, n_items: int = 200) -> DemoInfo:
     Projects that already have items, and people who already exist, are left alone;
     every demo person is made a member of every demo project.
     """
-    projects: list[DemoProject] = []
-    skipped: list[tuple[str, str]] = []
-    for name, kind, build in DEMO_BUILDERS:
-        n = min(n_items, MEDIA_ITEMS.get(name, n_items))
-        seeded = _seed_project(db, media_dir, name, kind, build, n)
-        if isinstance(seeded, Unavailable):
-            skipped.append((name, seeded.reason))
-        else:
-            projects.append(seeded)
-    people = _seed_people(db, [p.name for p in projects])
+    missing = _missing_people(db)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Argon2 is slow on purpose and releases the GIL: hash while the data is generated.
+        # One hash serves everyone, since the demo password is public anyway.
+        hashing = pool.submit(hash_password, DEMO_PASSWORD) if missing else None
+        projects: list[DemoProject] = []
+        skipped: list[tuple[str, str]] = []
+        for name, kind, build in DEMO_BUILDERS:
+            n = min(n_items, MEDIA_ITEMS.get(name, n_items))
+            seeded = _seed_project(db, media_dir, name, kind, build, n)
+            if isinstance(seeded, Unavailable):
+                skipped.append((name, seeded.reason))
+            else:
+                projects.append(seeded)
+        password_hash = hashing.result() if hashing is not None else None
+    people = _seed_people(db, [p.name for p in projects], missing, password_hash)
     return DemoInfo(
         project=DEMO_PROJECT,
         created=any(p.created for p in projects),
