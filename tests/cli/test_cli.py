@@ -226,19 +226,21 @@ def test_db_current_and_upgrade(data_dir: Path) -> None:
 
 
 def test_demo_seeds_once(data_dir: Path, db: Database) -> None:
-    """``demo --no-serve`` makes 200 items and 4 people with working tokens, once."""
+    """``demo --no-serve`` seeds every demo project and 6 people with working tokens, once."""
     first = lw(data_dir, "demo", "--no-serve")
     assert first.exit_code == 0
-    assert flat(first.stdout).startswith(
-        f"demo project sentiment-demo created with 200 items in {data_dir} ("
-    )
+    assert flat(first.stdout).startswith(f"demo data created in {data_dir} (")
     tokens = re.findall(r"lw_[A-Za-z0-9_-]{43}", first.stdout)
     assert sorted(u.email for u in (user_for_token(db, t) for t in tokens) if u) == [
         "ada@demo.labelworks",
+        "admin@demo.labelworks",
         "alan@demo.labelworks",
         "grace@demo.labelworks",
         "lead@demo.labelworks",
+        "reviewer@demo.labelworks",
     ]
+    assert "  sentiment-demo  " in first.stdout
+    assert "http://127.0.0.1:8000/projects/sentiment-demo/label" in first.stdout
     assert first.stdout.splitlines()[-1] == (
         "open http://127.0.0.1:8000/  (API docs at http://127.0.0.1:8000/docs)"
     )
@@ -246,9 +248,9 @@ def test_demo_seeds_once(data_dir: Path, db: Database) -> None:
     assert (status.items, status.overlap) == (200, 3)
     again = lw(data_dir, "demo", "--no-serve")
     assert again.exit_code == 0
-    assert again.stdout.splitlines()[0] == "demo project sentiment-demo already exists; serving it"
+    assert again.stdout.splitlines()[0] == f"demo data already exists in {data_dir}; serving it"
     assert project_status(db, "sentiment-demo").items == 200
-    assert len(list_users(db)) == 4
+    assert len(list_users(db)) == 6
 
 
 def test_invalid_input_exits_2_naming_file_line_and_field(data_dir: Path, work: Path) -> None:

@@ -31,25 +31,35 @@ def _serve(ctx: typer.Context, host: str, port: int) -> None:
 
 def serve_command(
     ctx: typer.Context,
-    host: str = typer.Option("127.0.0.1", "--host", help="interface to listen on"),
-    port: int = typer.Option(8000, "--port", help="TCP port"),
+    host: str | None = typer.Option(
+        None, "--host", help="interface to listen on (default 127.0.0.1, LABELWORKS_HOST)"
+    ),
+    port: int | None = typer.Option(
+        None, "--port", help="TCP port (default 8000, LABELWORKS_PORT)"
+    ),
 ) -> None:
     """Serve the HTTP API and pages for an existing data directory or database."""
     with reported():
         state(ctx).database()
-    _serve(ctx, host, port)
+    settings = state(ctx).settings
+    _serve(ctx, host or settings.host, port or settings.port)
 
 
 def demo_command(
     ctx: typer.Context,
-    host: str = typer.Option("127.0.0.1", "--host", help="interface to listen on"),
-    port: int = typer.Option(8000, "--port", help="TCP port"),
+    host: str | None = typer.Option(
+        None, "--host", help="interface to listen on (default 127.0.0.1, LABELWORKS_HOST)"
+    ),
+    port: int | None = typer.Option(
+        None, "--port", help="TCP port (default 8000, LABELWORKS_PORT)"
+    ),
     items: int = typer.Option(200, "--items", help="how many items per text demo project"),
     no_serve: bool = typer.Option(False, "--no-serve", help="seed the demo, then exit"),
 ) -> None:
     """Create demo projects (one per widget kind) and demo people, then serve them."""
     started = time.perf_counter()
     settings = state(ctx).settings
+    host, port = host or settings.host, port or settings.port
     with reported():
         db = state(ctx).database()
         info = seed_demo(db, media_dir=settings.data_dir / "media", n_items=items)
