@@ -173,6 +173,8 @@ function changed(coalesce) {
   task.lastCoalesce = coalesce || null;
   task.lastChange = Date.now();
   task.future = [];
+  // An error about the old answer is stale once the annotator changes it.
+  if (lastStatus.kind === "error" && !waiting) showStatus("");
   refresh();
   saveWork();
 }
@@ -347,11 +349,11 @@ function startTask(data) {
   refresh();
   const expires = data.expires_at ? new Date(data.expires_at) : null;
   ui.meta.textContent = `Item ${data.item.id}${expires && !Number.isNaN(expires.getTime()) ? ` · reserved for you until ${expires.toLocaleTimeString()}` : ""}${saved ? " · restored your unsaved work" : ""}`;
+  ui.task.hidden = false;
+  ui.done.hidden = true;
   const first = task.entries.find((e) => !e.wrap.hidden) || null;
   activate(first);
   if (first) focusEntry(first);
-  ui.task.hidden = false;
-  ui.done.hidden = true;
   setBusy(false);
 }
 
@@ -481,7 +483,7 @@ document.addEventListener("keydown", (event) => {
   const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
   if (mod && key === "Enter") { event.preventDefault(); submit(); return; }
   if (mod && !event.shiftKey && !event.altKey && key === "k") { event.preventDefault(); openSkip(); return; }
-  if (event.key === "Tab" && !mod && !event.altKey && task && ui.fields.contains(event.target)) {
+  if (event.key === "Tab" && !mod && !event.altKey && task && (ui.fields.contains(event.target) || event.target === document.body)) {
     event.preventDefault();
     step(event.shiftKey ? -1 : 1);
     return;

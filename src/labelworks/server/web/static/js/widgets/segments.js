@@ -235,9 +235,10 @@ export function create(field, ctx) {
   }
   function add(a, b) {
     const [start, end] = [round(Math.max(0, Math.min(a, b))), round(Math.min(duration || Infinity, Math.max(a, b)))];
-    if (!fits(start, end, null)) return;
+    if (!fits(start, end, null)) return false;
     selected = segments.length;
     commit([...segments, { start, end, label: current, suggested: false }]);
+    return true;
   }
   function applyLabel(label) {
     current = label;
@@ -359,8 +360,8 @@ export function create(field, ctx) {
         case "[": pending = round(now()); draw(); return true;
         case "]":
           if (pending === null) { ctx.notify("Press [ to mark the start first.", "warn"); return true; }
-          add(pending, now());
-          pending = null;
+          // A refused segment keeps its start mark, so the annotator can pick another end.
+          if (add(pending, now())) pending = null;
           draw();
           return true;
         case "{": moveEdge("start"); return true;
