@@ -16,12 +16,14 @@ from typing import Any
 import httpx
 import pyarrow.parquet as pq
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
-from labelworks.services import catalog
+from labelworks.services import catalog, passwords
+from labelworks.services.auth import set_password
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
@@ -662,7 +664,7 @@ def _login(client: TestClient, email: str, password: str) -> httpx.Response:
     )
 
 
-def test_users_list_and_create(env: Env) -> None:
+def test_users_list_and_create(env: Env, cheap_hashing: None) -> None:
     """Admins list everyone and create any role (with a password that then logs in);
     managers create annotators of their projects only; bad requests are refused."""
     created = env.call(
@@ -768,10 +770,16 @@ def test_me_and_new_tokens(env: Env) -> None:
 
 
 @pytest.fixture
-def with_password(env: Env) -> Env:
-    """ann1 can log in with ``PASSWORD``."""
-    from labelworks.services.auth import set_password
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its cheapest: these tests are about the login flow, not the hash's cost."""
+    monkeypatch.setattr(
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
 
+
+@pytest.fixture
+def with_password(env: Env, cheap_hashing: None) -> Env:
+    """ann1 can log in with ``PASSWORD``."""
     set_password(env.db, "ann1@example.com", PASSWORD)
     return env
 
