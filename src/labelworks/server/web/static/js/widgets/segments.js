@@ -291,7 +291,18 @@ export function create(field, ctx) {
     status.textContent = `No ${media} under "${field.source}" in this item.`;
     status.classList.add("error");
   } else if (element) {
-    element.addEventListener("loadedmetadata", () => { known(element.duration); canvas.dataset.loaded = "true"; });
+    element.addEventListener("loadedmetadata", () => {
+      // Streamed recordings (e.g. MediaRecorder WebM) report an infinite duration until the
+      // browser has seeked to their end.
+      if (element.duration === Infinity) element.currentTime = 1e101;
+      else known(element.duration);
+      canvas.dataset.loaded = "true";
+    });
+    element.addEventListener("durationchange", () => {
+      if (!Number.isFinite(element.duration) || duration > 0) return;
+      known(element.duration);
+      element.currentTime = 0;
+    });
     for (const type of ["play", "pause", "seeked", "ended"]) element.addEventListener(type, loop);
     element.addEventListener("error", () => { status.textContent = `The ${media} could not be loaded.`; status.classList.add("error"); });
     if (media === "video") element.addEventListener("click", toggle);
