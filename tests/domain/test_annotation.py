@@ -465,3 +465,15 @@ def test_overlap_detection_matches_brute_force(raw: list[tuple[int, int]]) -> No
         True,
         True,
     )
+
+
+def test_conditions_on_structured_fields_compare_labels() -> None:
+    """A `when` on a spans field holds when one of its spans carries the expected label."""
+    from labelworks.domain.schema import Condition, condition_holds
+
+    condition = Condition.model_validate({"field": "entities", "equals": "PER"})
+    spans = {
+        "entities": [{"start": 0, "end": 3, "label": "ORG"}, {"start": 4, "end": 7, "label": "PER"}]
+    }
+    others = {"entities": [{"start": 0, "end": 3, "label": "ORG"}]}
+    assert (condition_holds(condition, spans), condition_holds(condition, others)) == (True, False)

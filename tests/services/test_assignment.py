@@ -17,7 +17,6 @@ from labelworks.domain.errors import (
     InvalidInput,
     LeaseLost,
     NotFound,
-    PermissionDenied,
 )
 from labelworks.services.assignment import (
     SubmitResult,
@@ -263,12 +262,13 @@ def test_unexpired_but_unreclaimed_lease_keeps_its_slot(
 def test_only_members_work_and_only_on_their_own_assignments(
     db: Database, project: str, annotators: list[int], loaded: Callable[[int], ImportSummary]
 ) -> None:
-    """Outsiders are refused; another annotator's assignment id looks like a missing one."""
+    """Outsiders are told the project does not exist; another annotator's assignment id looks
+    like a missing one."""
     loaded(1)
     outsider = add_user(db, "out@example.com", role="annotator").user.id
-    with pytest.raises(PermissionDenied) as denied:
+    with pytest.raises(NotFound) as denied:
         next_task_for(db, project, outsider)
-    assert str(denied.value) == "out@example.com is not a member of project 'sentiment'"
+    assert str(denied.value) == "project 'sentiment' does not exist"
     task = next_task_for(db, project, annotators[0])
     assert task is not None
     with pytest.raises(NotFound) as missing:

@@ -69,7 +69,11 @@ def condition_holds(condition: Condition, value: Mapping[str, Any]) -> bool:
     actual = value.get(condition.field)
     expected = condition.expected()
     if isinstance(actual, list):
-        return any(_same(item, expected) for item in actual)
+        # multi_choice holds labels; spans, boxes and segments hold objects with a label.
+        return any(
+            _same(item.get("label") if isinstance(item, Mapping) else item, expected)
+            for item in actual
+        )
     if isinstance(actual, Mapping):
         return _same(actual.get("choice"), expected)
     return _same(actual, expected)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def _as_utc(value: datetime) -> datetime:
+    # Storage keeps naive UTC; on the wire every timestamp says it is UTC ("...Z"/"+00:00"),
+    # so browsers in other time zones read it right.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class ErrorOut(BaseModel):
@@ -30,7 +39,7 @@ class ItemForTask(BaseModel):
 class TaskOut(BaseModel):
     assignment_id: int
     item: ItemForTask
-    expires_at: datetime
+    expires_at: UtcDatetime
     guideline_version: int | None
     progress: ProgressOut | None = None
 
@@ -61,7 +70,7 @@ class ProjectOut(BaseModel):
     priority: int
     spec_revision: int
     guideline_version: int | None
-    updated_at: datetime
+    updated_at: UtcDatetime
 
 
 class CountsOut(BaseModel):
@@ -101,7 +110,7 @@ class ItemRowOut(BaseModel):
     status: str
     n_submitted: int
     payload_preview: str
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class ItemsPageOut(BaseModel):

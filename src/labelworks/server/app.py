@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -33,6 +34,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="labelworks",
         version=__version__,
         description="Self-hosted ML data and annotation operations.",
+        docs_url=None,  # served below from vendored files: no CDN, works offline, fits the CSP
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -55,8 +58,22 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         """Liveness and the database kind in use."""
         return {"status": "ok", "version": __version__, "database": db.dialect}
 
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(_DOCS_PAGE)
+
     for router in (projects.router, items.router, work.router, people.router):
         app.include_router(router)
     app.include_router(media.router)
     app.include_router(pages.router)
     return app
+
+
+_DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>labelworks API</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/static/vendor/swagger-ui-5.35.0.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui-bundle-5.35.0.js"></script>
+<script src="/static/js/docs.js"></script>
+</body></html>"""

@@ -21,9 +21,9 @@ SESSION_COOKIE = "lw_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 
-# Scripts only from our own origin, no inline code: item content can never run.
+# Scripts and styles only from our own files, nothing inline: item content can never run.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data: blob: https:; media-src 'self' blob: https:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from labelworks.domain.access import Action
 from labelworks.domain.assignment import (
     AssignmentState,
     SubmitOutcome,
@@ -21,9 +22,9 @@ from labelworks.domain.errors import (
     InvalidInput,
     LeaseLost,
     NotFound,
-    PermissionDenied,
 )
 from labelworks.domain.schema import FieldSpec, validate_annotation
+from labelworks.services.access import actor_of, project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store
 from labelworks.storage import items as item_store
@@ -59,19 +60,12 @@ class SubmitResult:
     after_expiry: bool
 
 
-def _project(conn: Connection, name: str) -> ProjectRow:
-    project = project_store.by_name(conn, name)
-    if project is None:
-        raise NotFound(f"project '{name}' does not exist")
-    return project
-
-
-def _check_worker(conn: Connection, project: ProjectRow, annotator_id: int) -> None:
+def _worker_project(conn: Connection, project_name: str, annotator_id: int) -> ProjectRow:
+    """The project, if the role policy lets this user label in it."""
     user = user_store.by_id(conn, annotator_id)
     if user is None or not user.active:
         raise NotFound(f"user {annotator_id} does not exist")
-    if not user_store.is_member(conn, project.id, annotator_id):
-        raise PermissionDenied(f"{user.email} is not a member of project '{project.name}'")
+    return project_for(conn, actor_of(user), project_name, Action.LABEL)
 
 
 def next_task_for(
@@ -85,8 +79,7 @@ def next_task_for(
 
     def work(conn: Connection) -> Task | None:
         at = now or utcnow()
-        project = _project(conn, project_name)
-        _check_worker(conn, project, annotator_id)
+        project = _worker_project(conn, project_name, annotator_id)
         assignment_store.lock_annotator(conn, project.id, annotator_id)
         assignment_store.reclaim_expired(conn, project.id, at)
         held = assignment_store.live_lease(conn, project.id, annotator_id, at)
