@@ -1,0 +1,284 @@
+"""The manager pages (project counts, items table partial with filters and paging, item page,
+settings tokens), the security headers on every page, and hostile item content rendered only
+as escaped text; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.services.builders import jsonl
+
+from labelworks.config import Settings
+from labelworks.domain.spec import spec_from_dict
+from labelworks.server.app import create_app
+from labelworks.server.security import CONTENT_SECURITY_POLICY
+from labelworks.services import assignment, ingestion
+from labelworks.services.projects import apply_spec
+from labelworks.services.users import add_user
+from labelworks.storage.engine import Database
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(2)>"
+JS_URL = "javascript:alert(3)"
+SVG = "<svg onload=alert(4)>"
+HOSTILE = f"{SCRIPT} {IMG} {SVG} {JS_URL}"
+SPEC: dict[str, Any] = {
+    "name": "shop",
+    "description": f"reviews {SCRIPT}",
+    "fields": [
+        {"name": "sentiment", "kind": "choice", "labels": ["pos", "neg"]},
+        {"name": "note", "kind": "text", "required": False},
+    ],
+    "overlap": 2,
+}
+GUIDELINES = f"# Rules\n\n{SCRIPT}\n\n[click]({JS_URL}) {IMG}\n"
+N_ITEMS = 55  # more than one page of the table (50 rows)
+
+
+@dataclass
+class Site:
+    client: TestClient
+    item_ids: list[int]
+    tokens: dict[str, str]
+
+    def get(self, url: str, who: str = "manager", **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.tokens[who]}", **kwargs.pop("headers", {})}
+        return self.client.get(url, headers=headers, follow_redirects=False, **kwargs)
+
+
+@pytest.fixture
+def site(db: Database, tmp_path: Path) -> Iterator[Site]:
+    """Project 'shop': 55 items (the last one hostile), two labelled by two annotators."""
+    apply_spec(db, spec_from_dict(SPEC), guidelines=GUIDELINES)
+    rows: list[dict[str, Any]] = [
+        {"external_id": f"e{i}", "payload": {"text": f"plain review {i}"}} for i in range(54)
+    ]
+    rows.append(
+        {
+            "external_id": f"x{SCRIPT}",
+            "payload": {"text": HOSTILE, "link": JS_URL},
+            "metadata": {"origin": IMG},
+            "pre_annotations": [{"model": SCRIPT, "value": {"sentiment": "pos", "note": HOSTILE}}],
+        }
+    )
+    ingestion.import_items(db, "shop", jsonl(rows), format="jsonl", source="items.jsonl")
+    tokens, ids = {}, {}
+    for key, role in (("manager", "manager"), ("ann1", "annotator"), ("ann2", "annotator")):
+        made = add_user(db, f"{key}@example.com", role=role, projects=["shop"], with_token=True)
+        assert made.token is not None
+        tokens[key], ids[key] = made.token, made.user.id
+    labelled = []
+    for key, sentiment in (("ann1", "pos"), ("ann2", "neg")):
+        for n in range(2):
+            task = assignment.next_task_for(db, "shop", ids[key])
+            assert task is not None
+            assignment.submit_annotation(
+                db,
+                task.assignment_id,
+                ids[key],
+                value={"sentiment": sentiment, "note": f"{key} says {HOSTILE}"},
+                seconds=2.0,
+                idempotency_key=f"{key}{n}",
+            )
+            labelled.append(task.item_id)
+    assert sorted(set(labelled)) == labelled[:2]  # both annotators labelled the same two
+    app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
+    with TestClient(app) as client:
+        yield Site(client, sorted(set(labelled)), tokens)
+
+
+def _rows(table_html: str) -> list[tuple[str, str, str]]:
+    """(id, status, annotation count) of each row of the items table."""
+    return re.findall(
+        r'<tr><td><a href="/projects/shop/items/(\d+)">\d+</a></td><td>[^<]*</td>'
+        r"<td>(\w+)</td><td>(\d+)</td>",
+        table_html,
+    )
+
+
+def test_project_page_counts_people_and_first_page(site: Site) -> None:
+    """The project page shows the counts, the people, the spec and 50 rows of items."""
+    page = site.get("/projects/shop")
+    counts = re.findall(r'<div class="card stat"><b>([\d.]+)</b>([^<]*)</div>', page.text)
+    people = re.findall(
+        r"<tr><td>([^<]+@example.com)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", page.text
+    )
+    assert (page.status_code, counts, people) == (
+        200,
+        [
+            ("55", "items"),
+            ("2", "complete (3.6%)"),
+            ("4", "annotations"),
+            ("0", "working now"),
+            ("0", "skips"),
+            ("0", "late submissions"),
+        ],
+        [("ann1@example.com", "2", "0", "0"), ("ann2@example.com", "2", "0", "0")],
+    )
+    rows = _rows(page.text)
+    assert (len(rows), rows[:3]) == (
+        50,
+        [
+            (str(site.item_ids[0]), "complete", "2"),
+            (str(site.item_ids[1]), "complete", "2"),
+            (str(site.item_ids[1] + 1), "new", "0"),
+        ],
+    )
+    assert "revision 1" in page.text and "v1 · " in page.text
+
+
+def test_items_partial_filters_and_next_page(site: Site) -> None:
+    """The items partial is a bare table fragment; filters narrow it; the next-page link
+    keeps the filters and leads to the remaining rows."""
+    first = site.get("/projects/shop/items", params={"q": "review"})
+    link = re.search(r'hx-get="([^"]+)"', first.text)
+    assert link is not None
+    follow = html.unescape(link.group(1))
+    second = site.get(follow)
+    filtered = {
+        "complete": _rows(site.get("/projects/shop/items?status=complete").text),
+        "by ann2": _rows(site.get("/projects/shop/items?annotator=ann2@example.com").text),
+        "label neg": _rows(site.get("/projects/shop/items?label=neg").text),
+        "search": _rows(site.get("/projects/shop/items?q=plain+review+53").text),
+        "nothing": _rows(site.get("/projects/shop/items?q=zebra").text),
+    }
+    done = [(str(i), "complete", "2") for i in site.item_ids]
+    assert (
+        first.status_code,
+        first.text.lstrip().startswith("<table"),
+        "<html" in first.text,
+        len(_rows(first.text)),
+        follow,
+        len(_rows(second.text)),
+        "hx-get" in second.text,
+    ) == (
+        200,
+        True,
+        False,
+        50,
+        f"/projects/shop/items?after={_rows(first.text)[-1][0]}&q=review",
+        4,
+        False,
+    )
+    assert filtered == {
+        "complete": done,
+        "by ann2": done,
+        "label neg": done,
+        "search": [(_rows(second.text)[-1][0], "new", "0")],
+        "nothing": [],
+    }
+    assert "no items match" in site.get("/projects/shop/items?q=zebra").text
+
+
+def test_item_page_lists_every_annotation_escaped(site: Site) -> None:
+    """An item page lists both annotators' labels with their notes escaped."""
+    page = site.get(f"/projects/shop/items/{site.item_ids[0]}")
+    annotations = re.findall(
+        r"<tr><td>([^<]+@example.com)</td><td><code>(.*?)</code></td><td>([\d.]+)</td>",
+        page.text,
+    )
+    assert (page.status_code, [(a, html.unescape(v), s) for a, v, s in annotations]) == (
+        200,
+        [
+            (
+                "ann1@example.com",
+                '{"note": "ann1 says \\u003cscript\\u003ealert(1)\\u003c/script\\u003e '
+                "\\u003cimg src=x onerror=alert(2)\\u003e \\u003csvg onload=alert(4)\\u003e "
+                'javascript:alert(3)", "sentiment": "pos"}',
+                "2.0",
+            ),
+            (
+                "ann2@example.com",
+                '{"note": "ann2 says \\u003cscript\\u003ealert(1)\\u003c/script\\u003e '
+                "\\u003cimg src=x onerror=alert(2)\\u003e \\u003csvg onload=alert(4)\\u003e "
+                'javascript:alert(3)", "sentiment": "neg"}',
+                "2.0",
+            ),
+        ],
+    )
+
+
+def _hostile_markup(body: str) -> list[str]:
+    """Live markup an attacker's content would have produced, if any got through."""
+    patterns = {
+        "script tag": r"<script>alert",
+        "event handler": r"<[a-z]+[^>]*\son(error|load)\s*=",
+        "javascript url": r"""(href|src|action)\s*=\s*["']?\s*javascript:""",
+    }
+    return [name for name, pattern in patterns.items() if re.search(pattern, body, re.I)]
+
+
+def test_hostile_content_is_only_ever_escaped(site: Site) -> None:
+    """Script, event-handler, SVG and javascript: payloads in items, metadata,
+    pre-annotations, annotations, descriptions and guidelines render as text on every page."""
+    hostile_id = max(int(r[0]) for r in _rows(site.get("/projects/shop/items?q=alert").text))
+    pages = {
+        "index": site.get("/"),
+        "project": site.get("/projects/shop"),
+        "items": site.get("/projects/shop/items?q=alert"),
+        "hostile item": site.get(f"/projects/shop/items/{hostile_id}"),
+        "labelled item": site.get(f"/projects/shop/items/{site.item_ids[0]}"),
+        "label page": site.get("/projects/shop/label", who="ann1"),
+    }
+    assert {k: (p.status_code, _hostile_markup(p.text)) for k, p in pages.items()} == {
+        k: (200, []) for k in pages
+    }
+    escaped = html.escape(SCRIPT, quote=False)
+    assert (
+        escaped in pages["items"].text,
+        escaped in pages["index"].text,
+        "\\u003cscript\\u003e" in pages["hostile item"].text,
+        "&lt;script&gt;" in pages["label page"].text,
+    ) == (True, True, True, True)
+
+
+def test_every_page_carries_the_security_headers(site: Site) -> None:
+    """Pages, partials, error pages and the login page all send the CSP and friends."""
+    urls = {
+        "/login": None,
+        "/": "manager",
+        "/settings": "manager",
+        "/projects/shop": "manager",
+        "/projects/shop/items": "manager",
+        f"/projects/shop/items/{site.item_ids[0]}": "manager",
+        "/projects/shop/label": "ann1",
+        "/projects/nope": "manager",
+        "/projects/shop/items/999999": "manager",
+    }
+    headers = {}
+    for url, who in urls.items():
+        r = site.client.get(url) if who is None else site.get(url, who=who)
+        headers[url] = (
+            r.status_code,
+            r.headers.get("content-security-policy"),
+            r.headers.get("x-frame-options"),
+            r.headers.get("x-content-type-options"),
+        )
+    ok = (CONTENT_SECURITY_POLICY, "DENY", "nosniff")
+    assert headers == {
+        url: ((404,) if "nope" in url or "999999" in url else (200,)) + ok for url in urls
+    }
+
+
+def test_settings_page_creates_a_token(site: Site) -> None:
+    """A token created on the settings page is shown once and then authenticates."""
+    page = site.get("/settings")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    made = site.client.post(
+        "/settings/tokens",
+        data={"label": "laptop", "csrf_token": csrf.group(1)},
+        headers={"Authorization": f"Bearer {site.tokens['manager']}"},
+    )
+    token = re.search(r'<code data-testid="new-token">([^<]+)</code>', made.text)
+    assert (made.status_code, token is not None) == (200, True)
+    assert token is not None
+    me = site.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.group(1)}"})
+    assert (me.status_code, me.json()["email"]) == (200, "manager@example.com")
