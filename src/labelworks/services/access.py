@@ -51,3 +51,10 @@ def visible_project_ids(conn: Connection, actor: Actor | None) -> set[int] | Non
     if actor is None or actor.is_admin:
         return None
     return set(user_store.project_ids_of(conn, actor.id))
+
+
+def walled(actor: Actor | None) -> str | None:
+    """The vendor whose people and work alone the actor may see (``None``: no wall)."""
+    if actor is None or actor.is_admin:
+        return None
+    return actor.vendor

@@ -8,7 +8,7 @@ from typing import BinaryIO, Literal
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.assignment import item_status
 from labelworks.formats import open_writer
-from labelworks.services.access import project_for
+from labelworks.services.access import project_for, walled
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database
 
@@ -58,7 +58,7 @@ def export_project(
                 break
             ids = [it.id for it in page]
             pre = item_store.pre_annotations_for(conn, ids)
-            done = item_store.annotations_for(conn, ids)
+            done = item_store.annotations_for(conn, ids, only_vendor=walled(actor))
             for it in page:
                 writer.write(
                     {

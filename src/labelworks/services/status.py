@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from labelworks.domain.access import Action, Actor
-from labelworks.services.access import project_for
+from labelworks.services.access import project_for, walled
 from labelworks.storage import assignments as assignment_store
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database, utcnow
@@ -54,5 +54,5 @@ def project_status(
             active_leases=assignment_store.active_leases(conn, project.id, at),
             skips=counts.skips,
             late_submissions=counts.late_submissions,
-            annotators=item_store.per_annotator(conn, project.id, at),
+            annotators=item_store.per_annotator(conn, project.id, at, only_vendor=walled(actor)),
         )

@@ -19,6 +19,7 @@ from labelworks.storage.tables import (
     late_submissions,
     pre_annotations,
     users,
+    vendors,
 )
 
 _INSERT_COLUMNS = (
@@ -207,11 +208,14 @@ def pre_annotations_for(
     return out
 
 
-def annotations_for(conn: Connection, item_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+def annotations_for(
+    conn: Connection, item_ids: Sequence[int], *, only_vendor: str | None = None
+) -> dict[int, list[dict[str, Any]]]:
+    """Annotations of the items, oldest first; ``only_vendor`` keeps one vendor's people."""
     out: dict[int, list[dict[str, Any]]] = {i: [] for i in item_ids}
     if not item_ids:
         return out
-    rows = conn.execute(
+    query = (
         select(
             annotations_table.c.item_id,
             annotations_table.c.value,
@@ -224,7 +228,11 @@ def annotations_for(conn: Connection, item_ids: Sequence[int]) -> dict[int, list
         .where(annotations_table.c.item_id.in_(item_ids))
         .order_by(annotations_table.c.id)
     )
-    for r in rows:
+    if only_vendor is not None:
+        query = query.join(vendors, vendors.c.id == users.c.vendor_id).where(
+            vendors.c.name == only_vendor
+        )
+    for r in conn.execute(query):
         out[int(r.item_id)].append(
             {
                 "annotator": r.email,
@@ -286,7 +294,9 @@ class AnnotatorCounts:
     seconds: float
 
 
-def per_annotator(conn: Connection, project_id: int, now: datetime) -> list[AnnotatorCounts]:
+def per_annotator(
+    conn: Connection, project_id: int, now: datetime, *, only_vendor: str | None = None
+) -> list[AnnotatorCounts]:
     """Submitted, skipped and live-leased counts per annotator who touched the project."""
     submitted = {
         int(r.annotator_id): (int(r.n), float(r.seconds or 0.0))
@@ -314,10 +324,12 @@ def per_annotator(conn: Connection, project_id: int, now: datetime) -> list[Anno
     ids = sorted(set(submitted) | set(states))
     if not ids:
         return []
-    emails = {
-        int(r.id): str(r.email)
-        for r in conn.execute(select(users.c.id, users.c.email).where(users.c.id.in_(ids)))
-    }
+    people = select(users.c.id, users.c.email).where(users.c.id.in_(ids))
+    if only_vendor is not None:
+        people = people.join(vendors, vendors.c.id == users.c.vendor_id).where(
+            vendors.c.name == only_vendor
+        )
+    emails = {int(r.id): str(r.email) for r in conn.execute(people)}
     out = [
         AnnotatorCounts(
             email=emails[i],
@@ -327,6 +339,7 @@ def per_annotator(conn: Connection, project_id: int, now: datetime) -> list[Anno
             seconds=submitted.get(i, (0, 0.0))[1],
         )
         for i in ids
+        if i in emails
     ]
     return sorted(out, key=lambda c: c.email)
 

@@ -39,11 +39,21 @@ def list_projects(db: DB, actor: CurrentActor) -> list[ProjectOut]:
 def get_project(project: str, db: DB, actor: CurrentActor) -> ProjectDetailOut:
     """The project's settings and spec, with counts for those who may review it."""
     overview = project_service.project_overview(db, project, actor=actor)
-    out = ProjectDetailOut.model_validate(overview.view.row, from_attributes=True)
-    out.spec = overview.view.spec.model_dump(mode="json", by_alias=True)
-    if overview.status is not None:
-        out.counts = StatusOut.model_validate(overview.status.to_dict())
-    return out
+    row = overview.view.row
+    return ProjectDetailOut(
+        name=row.name,
+        description=row.description,
+        overlap=row.overlap,
+        lease_minutes=row.lease_minutes,
+        priority=row.priority,
+        spec_revision=row.spec_revision,
+        guideline_version=row.guideline_version,
+        updated_at=row.updated_at,
+        spec=overview.view.spec.model_dump(mode="json", by_alias=True),
+        counts=None
+        if overview.status is None
+        else StatusOut.model_validate(overview.status.to_dict()),
+    )
 
 
 @router.put("/projects/{project}", operation_id="apply_project_spec", response_model=ApplyOut)
