@@ -114,6 +114,11 @@ class RssSampler:
             except OSError:
                 return
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server so far: a figure the shared machine's load spares."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def reset(self) -> None:
         self._max = self.status_mb("VmRSS")
 
@@ -467,6 +472,7 @@ def print_cycles(r: dict[str, Any]) -> None:
         f" s = {r['cycles_per_s']:7.1f}/s  next p50/p95 {r['next_p50_ms']:.1f}/"
         f"{r['next_p95_ms']:.1f} ms  submit p50/p95 {r['submit_p50_ms']:.1f}/"
         f"{r['submit_p95_ms']:.1f} ms  RSS max {r['rss_max_mb']} MB  load {r['loadavg']}"
+        f"  server CPU {r['server_cpu_ms_per_cycle']:.1f} ms/cycle"
         "  invariants "
         f"{'ok' if r['invariants']['ok'] else r['invariants']}"
         f"{'  errors: ' + str(len(r['errors'])) if r['errors'] else ''}",
@@ -577,6 +583,7 @@ def main() -> None:
                             stacks = RESULTS / f"http_server-{stamp}-{kind}-{n}.txt"
                             spy = profile_start(args.py_spy, proc.pid, stacks, args.seconds)
                         sampler.reset()
+                        cpu = sampler.cpu_seconds()
                         r = run_cycles(
                             base,
                             f"cycles{n}",
@@ -585,6 +592,10 @@ def main() -> None:
                             args.max_cycles,
                         )
                         r.update(db=kind, loadavg=loadavg(), **sampler.peak())
+                        # Warm-up cycles are inside the CPU window: count them too.
+                        r["server_cpu_ms_per_cycle"] = (
+                            1000 * (sampler.cpu_seconds() - cpu) / max(1, r["cycles"] + 2 * n)
+                        )
                         check = Database(url)
                         r["invariants"] = invariants(check, f"cycles{n}", r["cycles"] + 2 * n)
                         check.dispose()
