@@ -203,20 +203,11 @@ def test_manager_workflow(admin: Client, tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    reason="BUG: server/api/projects.py get_project validates ProjectDetailOut from the row, "
-    "whose spec is a JSON string, so GET /api/v1/projects/{project} always fails with 500",
-    strict=True,
-    raises=E.LabelworksError,  # the SDK's error for an HTTP 500
-)
-def test_project_detail(db: Database, tmp_path: Path) -> None:
+def test_project_detail(admin: Client) -> None:
     """``project`` returns the settings, the effective spec and the counts."""
-    app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
-    with TestClient(app, raise_server_exceptions=False) as http:
-        admin = Client.from_httpx(http, _token(db, "root@example.com", "admin"))
-        admin.apply_spec(SPEC)
-        admin.import_items("reviews", [{"text": "a"}, {"text": "b"}])
-        detail = admin.project("reviews")
+    admin.apply_spec(SPEC)
+    admin.import_items("reviews", [{"text": "a"}, {"text": "b"}])
+    detail = admin.project("reviews")
     assert detail.counts is not None
     assert (
         detail.name,

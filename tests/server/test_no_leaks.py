@@ -217,13 +217,6 @@ def test_vendor_walled_manager_sees_only_their_vendor(world: World) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    reason="BUG: vendor walls are not applied to project status (services/status.py "
-    "project_status lists every annotator via storage.items.per_annotator), nor to exports "
-    "(services/exports.py export_project writes every annotation with its annotator), nor "
-    "to the project page's People table built from that status",
-    strict=True,
-)
 def test_vendor_walled_manager_status_export_and_project_page(world: World) -> None:
     """Status, every export format and the project page show an acme manager nothing of
     globex's people or labels."""
