@@ -274,7 +274,8 @@ def test_other_invalid_inputs_exit_2(data_dir: Path, work: Path, tmp_path: Path)
     spec = lw(data_dir, "project", "apply", str(work / "bad.yaml"))
     assert spec.exit_code == 2
     assert flat(spec.stderr) == (
-        f"error [invalid_spec] {work / 'bad.yaml'}, line 7, field 'overlap': must be at least 1, got 0"
+        f"error [invalid_spec] {work / 'bad.yaml'}, line 7, field 'overlap': "
+        "must be at least 1, got 0"
     )
     lw(data_dir, "project", "apply", str(work / "spec.yaml"))
     unknown = lw(data_dir, "import", "sentiment", str(work / "spec.yaml"))
