@@ -197,16 +197,21 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/projects/leaky/items",
         "/projects/leaky/items?label=pos",
         "/settings",
+        "/projects/hidden",
+        "/api/v1/projects/hidden/items",
         *(f"/projects/leaky/items/{i}" for i in world.item_ids),
+        *(f"/projects/leaky/items/{i}" for i in range(1, 8) if i not in world.item_ids),
     ]
     return {url: world.get("manager", url)[1] for url in urls}
 
 
 def test_vendor_walled_manager_sees_only_their_vendor(world: World) -> None:
     """An acme manager's items, item pages and people hold acme's work but nothing of
-    globex's (its annotator, labels, vendor)."""
+    globex's (its annotator, labels, vendor), nor the item of a project they are not in
+    (asked for by id under their own project)."""
     crawl = _manager_crawl(world)
-    leaks = {url: found for url, body in crawl.items() if (found := _found(body, ANN2))}
+    others = [*ANN2, "HIDDEN-PROJECT-ITEM"]
+    leaks = {url: found for url, body in crawl.items() if (found := _found(body, others))}
     assert leaks == {}
     item_pages = [crawl[f"/projects/leaky/items/{i}"] for i in world.item_ids]
     assert [_found(page, ANN1) for page in item_pages] == [
