@@ -798,8 +798,9 @@ def with_password(env: Env, cheap_hashing: None) -> Env:
 
 
 def test_session_writes_need_the_csrf_header(with_password: Env) -> None:
-    """With a session cookie a POST without X-CSRF-Token is 403; with the session's token it
-    works; a login form without its token is refused."""
+    """With a session cookie a POST without X-CSRF-Token is 403 (also when shaped like a
+    cross-site form); with the session's token it works; a form without its token field is
+    refused, the login form too."""
     client = with_password.client
     no_token = client.post(
         "/login", data={"email": "ann1@example.com", "password": PASSWORD}, follow_redirects=False
@@ -810,14 +811,19 @@ def test_session_writes_need_the_csrf_header(with_password: Env) -> None:
     wrong = client.post("/api/v1/me/tokens", json={"label": "a"}, headers={"X-CSRF-Token": "x"})
     right = client.post("/api/v1/me/tokens", json={"label": "a"}, headers={"X-CSRF-Token": csrf})
     read = client.get("/api/v1/me")
-    assert [r.status_code for r in (no_token, logged_in, bare, wrong, right, read)] == [
-        400,
-        303,
-        403,
-        403,
-        201,
-        200,
+    # What a cross-site HTML form can send: urlencoded or text/plain bodies, no header.
+    forged = [
+        client.post(
+            "/api/v1/projects/reviews/items",
+            content=b'{"text": "forged"}\n',
+            headers={"Content-Type": content_type},
+        )
+        for content_type in ("application/x-www-form-urlencoded", "text/plain")
     ]
+    forged_page = client.post("/settings/tokens", data={"label": "forged"})
+    codes = [no_token, logged_in, bare, wrong, right, read, *forged, forged_page]
+    assert [r.status_code for r in codes] == [400, 303, 403, 403, 201, 200, 403, 403, 403]
+    assert [r.json()["message"] for r in forged] == [bare.json()["message"]] * 2
     assert (logged_in.headers["location"], bare.json()) == (
         "/settings",
         {
