@@ -355,12 +355,6 @@ def test_items_keyset_pages_and_filters(env: Env) -> None:
     )
 
 
-@pytest.mark.xfail(
-    reason="BUG: storage/catalog.py _conditions filters by label with LIKE '%\"<label>\"%' "
-    "over the annotation's JSON text, so a field name (a JSON key) or any string value "
-    "equal to it matches too: label=sentiment returns every labelled item",
-    strict=True,
-)
 def test_label_filter_matches_labels_not_field_names(env: Env) -> None:
     """``label`` finds items by a label some annotation carries, not by a field's name."""
     _import(env, [{"text": "a"}, {"text": "b"}])

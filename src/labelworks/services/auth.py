@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 
 from sqlalchemy import Connection
 
@@ -32,12 +34,30 @@ def actor_by_id(db: Database, user_id: int) -> Actor:
     return actor_of(user)
 
 
+# Every API call presents its token; remembering the answer for a few seconds saves a
+# database round trip per request. A deactivated user keeps access for at most this long.
+TOKEN_CACHE_SECONDS = 5.0
+_token_cache: dict[tuple[int, str], tuple[float, Actor]] = {}
+_token_lock = threading.Lock()
+
+
 def actor_for_token(db: Database, token: str) -> Actor:
+    key = (id(db), hash_token(token))
+    now = time.monotonic()
+    with _token_lock:
+        cached = _token_cache.get(key)
+    if cached is not None and now - cached[0] < TOKEN_CACHE_SECONDS:
+        return cached[1]
     with db.read() as conn:
-        user = user_store.by_token_hash(conn, hash_token(token))
+        user = user_store.by_token_hash(conn, key[1])
     if user is None or not user.active:
         raise Unauthenticated("invalid API token")
-    return actor_of(user)
+    actor = actor_of(user)
+    with _token_lock:
+        if len(_token_cache) > 10_000:
+            _token_cache.clear()
+        _token_cache[key] = (now, actor)
+    return actor
 
 
 def change_password(db: Database, actor: Actor, current: str, new: str) -> None:

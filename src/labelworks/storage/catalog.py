@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from labelworks.storage.tables import annotations_table, assignments, items, users, vendors
 
@@ -22,6 +22,16 @@ class ItemFilter:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _label_patterns(label: str) -> list[str]:
+    """LIKE patterns that find ``label`` as a value in compact JSON, never as a key.
+
+    A value follows a colon (a choice, or a span's ``"label"``) or sits in an array (a
+    multi-choice list); a key is always followed by a colon, which these never allow.
+    """
+    quoted = _like_escape(json.dumps(label, ensure_ascii=False))
+    return [f"%:{quoted}%", f"%[{quoted},%", f"%[{quoted}]%", f"%,{quoted},%", f"%,{quoted}]%"]
 
 
 def _conditions(project_id: int, overlap: int, f: ItemFilter) -> list[Any]:
@@ -41,12 +51,15 @@ def _conditions(project_id: int, overlap: int, f: ItemFilter) -> list[Any]:
             )
         )
     if f.label is not None:
-        # Values are stored as compact JSON: a label appears as a quoted JSON string.
-        pattern = "%" + _like_escape(json.dumps(f.label, ensure_ascii=False)) + "%"
         where.append(
             exists().where(
                 annotations_table.c.item_id == items.c.id,
-                annotations_table.c.value.like(pattern, escape="\\"),
+                or_(
+                    *(
+                        annotations_table.c.value.like(p, escape="\\")
+                        for p in _label_patterns(f.label)
+                    )
+                ),
             )
         )
     if f.text:

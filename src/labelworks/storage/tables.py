@@ -216,7 +216,8 @@ annotations_table = Table(
     Column("after_expiry", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", DateTime, nullable=False),
     Index("ix_annotations_item_id", "item_id"),
-    Index("ix_annotations_project_annotator", "project_id", "annotator_id"),
+    # Per-annotator counts, and "done today" without walking all of someone's history.
+    Index("ix_annotations_project_annotator_created", "project_id", "annotator_id", "created_at"),
 )
 
 # Work refused because the lease expired and the item filled meanwhile: kept, never dropped.
