@@ -25,6 +25,7 @@ from labelworks.domain.errors import (
 )
 from labelworks.domain.schema import FieldSpec, validate_annotation
 from labelworks.services.access import actor_of, project_for
+from labelworks.services.catalog import Progress, progress_in
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store
 from labelworks.storage import items as item_store
@@ -49,6 +50,7 @@ class Task:
     guideline_version: int | None
     fields: Sequence[FieldSpec] = ()
     allow_remote_media: bool = False
+    progress: Progress | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,13 @@ def next_task_for(
         held = assignment_store.live_lease(conn, project.id, annotator_id, at)
         if held is not None:
             return _task(
-                conn, project, held.id, held.item_id, held.expires_at, held.guideline_version
+                conn,
+                project,
+                annotator_id,
+                held.id,
+                held.item_id,
+                held.expires_at,
+                held.guideline_version,
             )
         item_id = _pick(conn, project.id, annotator_id)
         if item_id is None:
@@ -101,7 +109,9 @@ def next_task_for(
             expires_at=expires,
             guideline_version=project.guideline_version,
         )
-        return _task(conn, project, assignment_id, item_id, expires, project.guideline_version)
+        return _task(
+            conn, project, annotator_id, assignment_id, item_id, expires, project.guideline_version
+        )
 
     return db.run_write(work)
 
@@ -118,6 +128,7 @@ def _pick(conn: Connection, project_id: int, annotator_id: int) -> int | None:
 def _task(
     conn: Connection,
     project: ProjectRow,
+    annotator_id: int,
     assignment_id: int,
     item_id: int,
     expires_at: datetime,
@@ -136,6 +147,7 @@ def _task(
         guideline_version=guideline_version,
         fields=spec.fields,
         allow_remote_media=spec.allow_remote_media,
+        progress=progress_in(conn, project.id, annotator_id),
     )
 
 

@@ -8,6 +8,8 @@ from datetime import datetime
 from threading import Lock
 from typing import Any
 
+from sqlalchemy import Connection
+
 from labelworks.domain.access import Action, Actor, sees_person
 from labelworks.domain.assignment import item_status
 from labelworks.domain.errors import InvalidInput, NotFound
@@ -137,28 +139,32 @@ class Progress:
     remaining: int
 
 
-_open_cache: dict[int, tuple[float, int]] = {}
+_open_cache: dict[tuple[str, int], tuple[float, int]] = {}
 _open_lock = Lock()
 _OPEN_TTL = 2.0
 
 
-def progress_for(db: Database, project_name: str, actor: Actor) -> Progress:
+def progress_in(conn: Connection, project_id: int, annotator_id: int) -> Progress:
     """The annotator's submissions today (UTC) and the items still open in the project.
 
     The open count is shared by every annotator and cached for two seconds: it is shown
     after each submit, and recounting a million-item project each time is wasted work.
     """
-    now = utcnow()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    done = catalog.submitted_since(conn, project_id, annotator_id, midnight)
+    key = (str(conn.engine.url), project_id)
+    with _open_lock:
+        cached = _open_cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] <= _OPEN_TTL:
+        return Progress(done, cached[1])
+    remaining = catalog.open_items(conn, project_id)
+    with _open_lock:
+        _open_cache[key] = (time.monotonic(), remaining)
+    return Progress(done, remaining)
+
+
+def progress_for(db: Database, project_name: str, actor: Actor) -> Progress:
+    """``progress_in`` for a project the actor labels in."""
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.LABEL)
-        done = catalog.submitted_since(conn, project.id, actor.id, midnight)
-        with _open_lock:
-            cached = _open_cache.get(project.id)
-        if cached is None or time.monotonic() - cached[0] > _OPEN_TTL:
-            remaining = catalog.open_items(conn, project.id)
-            with _open_lock:
-                _open_cache[project.id] = (time.monotonic(), remaining)
-        else:
-            remaining = cached[1]
-    return Progress(done, remaining)
+        return progress_in(conn, project.id, actor.id)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from labelworks.domain.media import media_refs
 from labelworks.schemas.api import ItemForTask, ProgressOut, SkipIn, SubmitIn, SubmitOut, TaskOut
 from labelworks.server.deps import DB, CurrentActor
-from labelworks.services import assignment, catalog
+from labelworks.services import assignment
 
 router = APIRouter(prefix="/api/v1", tags=["work"])
 
@@ -30,7 +30,7 @@ def next_task(project: str, db: DB, actor: CurrentActor) -> TaskOut | Response:
         key: ref.value if ref.where == "remote" else f"/media/{quote(project)}/{quote(ref.value)}"
         for key, ref in refs.items()
     }
-    progress = catalog.progress_for(db, project, actor)
+    progress = task.progress
     return TaskOut(
         assignment_id=task.assignment_id,
         item=ItemForTask(
@@ -41,7 +41,9 @@ def next_task(project: str, db: DB, actor: CurrentActor) -> TaskOut | Response:
         ),
         expires_at=task.expires_at,
         guideline_version=task.guideline_version,
-        progress=ProgressOut(done_today=progress.done_today, remaining=progress.remaining),
+        progress=None
+        if progress is None
+        else ProgressOut(done_today=progress.done_today, remaining=progress.remaining),
     )
 
 
