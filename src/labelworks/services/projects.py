@@ -220,11 +220,15 @@ class ProjectOverview:
     status: ProjectStatus | None  # only for those who may review the project
 
 
-def project_overview(db: Database, name: str, *, actor: Actor | None = None) -> ProjectOverview:
-    """The project as the actor may see it: counts only with the review right."""
+def project_overview(
+    db: Database, name: str, *, actor: Actor | None = None, max_age: float = 0.0
+) -> ProjectOverview:
+    """The project as the actor may see it: counts only with the review right (totals up
+    to ``max_age`` seconds old, for dashboards)."""
     view = get_project(db, name, actor=actor)
     with db.read() as conn:
         reviewer = actor is None or allowed(
             actor, Action.REVIEW, member=user_store.is_member(conn, view.row.id, actor.id)
         )
-    return ProjectOverview(view, project_status(db, name, actor=actor) if reviewer else None)
+    status = project_status(db, name, actor=actor, max_age=max_age) if reviewer else None
+    return ProjectOverview(view, status)

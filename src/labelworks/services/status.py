@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from threading import Lock
 from typing import Any
+
+from sqlalchemy import Connection
 
 from labelworks.domain.access import Action, Actor
 from labelworks.services.access import project_for, walled
 from labelworks.storage import assignments as assignment_store
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database, utcnow
-from labelworks.storage.items import AnnotatorCounts
+from labelworks.storage.items import AnnotatorCounts, ProjectCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +41,27 @@ class ProjectStatus:
         return out
 
 
+_counts_cache: dict[tuple[str, int, int], tuple[float, ProjectCounts]] = {}
+_counts_lock = Lock()
+
+
 def project_status(
-    db: Database, project_name: str, *, now: datetime | None = None, actor: Actor | None = None
+    db: Database,
+    project_name: str,
+    *,
+    now: datetime | None = None,
+    actor: Actor | None = None,
+    max_age: float = 0.0,
 ) -> ProjectStatus:
-    """Counts for a project; needs the review right (managers, reviewers, admins)."""
+    """Counts for a project; needs the review right (managers, reviewers, admins).
+
+    ``max_age`` lets dashboards reuse item and annotation totals up to that many seconds
+    old: counting a million-item project on every page view is most of the page's time.
+    """
     at = now or utcnow()
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
-        counts = item_store.counts(conn, project.id, project.overlap)
+        counts = _counts(conn, project.id, project.overlap, max_age)
         return ProjectStatus(
             project=project.name,
             overlap=project.overlap,
@@ -56,3 +73,16 @@ def project_status(
             late_submissions=counts.late_submissions,
             annotators=item_store.per_annotator(conn, project.id, at, only_vendor=walled(actor)),
         )
+
+
+def _counts(conn: Connection, project_id: int, overlap: int, max_age: float) -> ProjectCounts:
+    key = (str(conn.engine.url), project_id, overlap)
+    if max_age > 0:
+        with _counts_lock:
+            cached = _counts_cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] <= max_age:
+            return cached[1]
+    counts = item_store.counts(conn, project_id, overlap)
+    with _counts_lock:
+        _counts_cache[key] = (time.monotonic(), counts)
+    return counts

@@ -18,6 +18,8 @@ from labelworks.services import auth, catalog
 from labelworks.services import projects as project_service
 
 router = APIRouter(include_in_schema=False)
+# Dashboards may show item and annotation totals this many seconds old.
+DASHBOARD_MAX_AGE = 2.0
 
 
 def templates(request: Request) -> Jinja2Templates:
@@ -133,7 +135,7 @@ def index(request: Request, db: DB) -> Response:
     if actor is None:
         return RedirectResponse("/login", status_code=303)
     rows = [
-        project_service.project_overview(db, p.name, actor=actor)
+        project_service.project_overview(db, p.name, actor=actor, max_age=DASHBOARD_MAX_AGE)
         for p in project_service.list_projects(db, actor=actor)
     ]
     return page(request, "index.html", actor, projects=rows)
@@ -141,7 +143,7 @@ def index(request: Request, db: DB) -> Response:
 
 @router.get("/projects/{project}", response_class=HTMLResponse)
 def project_page(request: Request, project: str, db: DB, actor: CurrentActor) -> Response:
-    overview = project_service.project_overview(db, project, actor=actor)
+    overview = project_service.project_overview(db, project, actor=actor, max_age=DASHBOARD_MAX_AGE)
     if overview.status is None:  # annotators go straight to work
         return RedirectResponse(f"/projects/{quote(project)}/label", status_code=303)
     return page(
