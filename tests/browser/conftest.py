@@ -166,13 +166,17 @@ def page_log() -> Iterator[LogLookup]:
 
 
 @pytest.fixture
-def new_page(browser: Browser, live_server: LiveServer, page_log: LogLookup) -> Iterator[PageFactory]:
+def new_page(
+    browser: Browser, live_server: LiveServer, page_log: LogLookup
+) -> Iterator[PageFactory]:
     """Open an anonymous page in a fresh context whose console errors, uncaught errors and
     dialogs are recorded (see ``page_log``); dialogs are dismissed so nothing blocks."""
     contexts = []
 
     def open_page() -> Page:
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
         contexts.append(context)
         page = context.new_page()
         log = page_log(page)
