@@ -88,6 +88,7 @@ def next_task_for(
         if held is not None:
             return _task(
                 conn,
+                db.cache_scope,
                 project,
                 annotator_id,
                 held.id,
@@ -110,7 +111,14 @@ def next_task_for(
             guideline_version=project.guideline_version,
         )
         return _task(
-            conn, project, annotator_id, assignment_id, item_id, expires, project.guideline_version
+            conn,
+            db.cache_scope,
+            project,
+            annotator_id,
+            assignment_id,
+            item_id,
+            expires,
+            project.guideline_version,
         )
 
     return db.run_write(work)
@@ -127,6 +135,7 @@ def _pick(conn: Connection, project_id: int, annotator_id: int) -> int | None:
 
 def _task(
     conn: Connection,
+    scope: str,
     project: ProjectRow,
     annotator_id: int,
     assignment_id: int,
@@ -147,7 +156,7 @@ def _task(
         guideline_version=guideline_version,
         fields=spec.fields,
         allow_remote_media=spec.allow_remote_media,
-        progress=progress_in(conn, project.id, annotator_id),
+        progress=progress_in(conn, scope, project.id, annotator_id),
     )
 
 

@@ -37,12 +37,12 @@ def actor_by_id(db: Database, user_id: int) -> Actor:
 # Every API call presents its token; remembering the answer for a few seconds saves a
 # database round trip per request. A deactivated user keeps access for at most this long.
 TOKEN_CACHE_SECONDS = 5.0
-_token_cache: dict[tuple[int, str], tuple[float, Actor]] = {}
+_token_cache: dict[tuple[str, str], tuple[float, Actor]] = {}
 _token_lock = threading.Lock()
 
 
 def actor_for_token(db: Database, token: str) -> Actor:
-    key = (id(db), hash_token(token))
+    key = (db.cache_scope, hash_token(token))
     now = time.monotonic()
     with _token_lock:
         cached = _token_cache.get(key)

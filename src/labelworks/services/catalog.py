@@ -144,7 +144,7 @@ _open_lock = Lock()
 _OPEN_TTL = 2.0
 
 
-def progress_in(conn: Connection, project_id: int, annotator_id: int) -> Progress:
+def progress_in(conn: Connection, scope: str, project_id: int, annotator_id: int) -> Progress:
     """The annotator's submissions today (UTC) and the items still open in the project.
 
     The open count is shared by every annotator and cached for two seconds: it is shown
@@ -152,7 +152,7 @@ def progress_in(conn: Connection, project_id: int, annotator_id: int) -> Progres
     """
     midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     done = catalog.submitted_since(conn, project_id, annotator_id, midnight)
-    key = (str(conn.engine.url), project_id)
+    key = (scope, project_id)
     with _open_lock:
         cached = _open_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] <= _OPEN_TTL:
@@ -167,4 +167,4 @@ def progress_for(db: Database, project_name: str, actor: Actor) -> Progress:
     """``progress_in`` for a project the actor labels in."""
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.LABEL)
-        return progress_in(conn, project.id, actor.id)
+        return progress_in(conn, db.cache_scope, project.id, actor.id)

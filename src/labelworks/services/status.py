@@ -61,7 +61,7 @@ def project_status(
     at = now or utcnow()
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
-        counts = _counts(conn, project.id, project.overlap, max_age)
+        counts = _counts(conn, db.cache_scope, project.id, project.overlap, max_age)
         return ProjectStatus(
             project=project.name,
             overlap=project.overlap,
@@ -75,8 +75,10 @@ def project_status(
         )
 
 
-def _counts(conn: Connection, project_id: int, overlap: int, max_age: float) -> ProjectCounts:
-    key = (str(conn.engine.url), project_id, overlap)
+def _counts(
+    conn: Connection, scope: str, project_id: int, overlap: int, max_age: float
+) -> ProjectCounts:
+    key = (scope, project_id, overlap)
     if max_age > 0:
         with _counts_lock:
             cached = _counts_cache.get(key)
