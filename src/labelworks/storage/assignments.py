@@ -241,6 +241,23 @@ def recorded_late(conn: Connection, assignment_id: int, key: str) -> int | None:
     ).scalar()
 
 
+def _work_row(
+    a: AssignmentRow, value: dict[str, Any], seconds: float | None, key: str, now: datetime
+) -> dict[str, Any]:
+    """Columns an annotation and a late submission share."""
+    return {
+        "assignment_id": a.id,
+        "project_id": a.project_id,
+        "item_id": a.item_id,
+        "annotator_id": a.annotator_id,
+        "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+        "seconds": seconds,
+        "guideline_version": a.guideline_version,
+        "idempotency_key": key,
+        "created_at": now,
+    }
+
+
 def record_submission(
     conn: Connection,
     a: AssignmentRow,
@@ -256,18 +273,7 @@ def record_submission(
     """Store the annotation, close the assignment and move the item's counters."""
     annotation_id = conn.execute(
         insert(annotations_table)
-        .values(
-            assignment_id=a.id,
-            project_id=a.project_id,
-            item_id=a.item_id,
-            annotator_id=a.annotator_id,
-            value=json.dumps(value, ensure_ascii=False, separators=(",", ":")),
-            seconds=seconds,
-            guideline_version=a.guideline_version,
-            idempotency_key=key,
-            after_expiry=after_expiry,
-            created_at=now,
-        )
+        .values(**_work_row(a, value, seconds, key, now), after_expiry=after_expiry)
         .returning(annotations_table.c.id)
     ).scalar_one()
     conn.execute(
@@ -299,18 +305,7 @@ def record_late(
     return int(
         conn.execute(
             insert(late_submissions)
-            .values(
-                assignment_id=a.id,
-                project_id=a.project_id,
-                item_id=a.item_id,
-                annotator_id=a.annotator_id,
-                value=json.dumps(value, ensure_ascii=False, separators=(",", ":")),
-                seconds=seconds,
-                guideline_version=a.guideline_version,
-                idempotency_key=key,
-                reason=reason,
-                created_at=now,
-            )
+            .values(**_work_row(a, value, seconds, key, now), reason=reason)
             .returning(late_submissions.c.id)
         ).scalar_one()
     )
