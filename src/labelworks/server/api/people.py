@@ -8,24 +8,21 @@ from labelworks.schemas.api import TokenIn, TokenOut, UserCreatedOut, UserIn, Us
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.services import auth, users
 from labelworks.services.passwords import check_new_password, hash_password
+from labelworks.services.users import UserRow
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
+
+
+def _user_out(u: UserRow, projects: list[str]) -> UserOut:
+    return UserOut(
+        email=u.email, name=u.name, role=u.role, vendor=u.vendor, team=u.team, projects=projects
+    )
 
 
 @router.get("/users", operation_id="list_users", response_model=list[UserOut])
 def list_users(db: DB, actor: CurrentActor) -> list[UserOut]:
     """Admins see everyone; managers see the people of their projects."""
-    return [
-        UserOut(
-            email=u.email,
-            name=u.name,
-            role=u.role,
-            vendor=u.vendor,
-            team=u.team,
-            projects=projects,
-        )
-        for u, projects in users.list_users(db, actor=actor)
-    ]
+    return [_user_out(u, projects) for u, projects in users.list_users(db, actor=actor)]
 
 
 @router.post("/users", operation_id="create_user", response_model=UserCreatedOut, status_code=201)
@@ -49,14 +46,7 @@ def create_user(body: UserIn, db: DB, actor: CurrentActor) -> UserCreatedOut:
     )
     u = created.user
     return UserCreatedOut(
-        user=UserOut(
-            email=u.email,
-            name=u.name,
-            role=u.role,
-            vendor=u.vendor,
-            team=u.team,
-            projects=created.projects,
-        ),
+        user=_user_out(u, created.projects),
         token=created.token,
     )
 
@@ -65,14 +55,7 @@ def create_user(body: UserIn, db: DB, actor: CurrentActor) -> UserCreatedOut:
 def me(db: DB, actor: CurrentActor) -> UserOut:
     """Who the caller is."""
     u = users.user_by_email(db, actor.email)
-    return UserOut(
-        email=u.email,
-        name=u.name,
-        role=u.role,
-        vendor=u.vendor,
-        team=u.team,
-        projects=users.projects_of(db, u.id),
-    )
+    return _user_out(u, users.projects_of(db, u.id))
 
 
 @router.post("/me/tokens", operation_id="create_token", response_model=TokenOut, status_code=201)
