@@ -15,7 +15,7 @@ from labelworks.services.access import project_for
 from labelworks.storage import projects as project_store
 from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database, utcnow
-from labelworks.storage.users import UserRow
+from labelworks.storage.users import UserRow as UserRow
 
 ROLES = ("admin", "manager", "reviewer", "annotator")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
