@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from argon2 import PasswordHasher
 from playwright.sync_api import Page
 from sqlalchemy import func, select
 from tests.browser.test_widgets import (
@@ -21,6 +22,7 @@ from tests.browser.test_widgets import (
     submit_and_wait,
 )
 
+from labelworks.services import passwords
 from labelworks.storage.engine import Database
 from labelworks.storage.tables import annotations_table, items, projects
 
@@ -37,6 +39,15 @@ REPLAY = """async ([id, body]) => {
   });
   return [response.status, await response.json()];
 }"""
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its cheapest for the demo people: these tests are about labeling, and each
+    one seeds and logs in afresh. Autouse, so it is in place before the demo is seeded."""
+    monkeypatch.setattr(
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
 
 
 def state(page: Page) -> dict[str, Any]:
