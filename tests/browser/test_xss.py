@@ -261,6 +261,7 @@ def _visit_everything(
     return shown
 
 
+@pytest.mark.slow  # 15-25 s: about 50 page visits
 def test_no_hostile_content_runs_for_a_manager(
     hostile: HostileSite, page_as: LoginFactory, page_log: LogLookup, screenshot: Screenshot
 ) -> None:
@@ -275,6 +276,7 @@ def test_no_hostile_content_runs_for_a_manager(
     assert visits.problems == {}
 
 
+@pytest.mark.slow  # 20-35 s: a labeling page per hostile item, each waited on to go idle
 def test_no_hostile_content_runs_for_an_annotator(
     hostile: HostileSite, page_as: LoginFactory, page_log: LogLookup, screenshot: Screenshot
 ) -> None:
