@@ -55,6 +55,10 @@ Read [x]({JS_URL}) or [y](JAVASCRIPT:window.__xss=1) or <a href="{JS_URL}">this<
 
 ![picture]({JS_URL})
 
+Back to [the top](#top "\\"><svg onload=\\"window.__xss=1\\">") of the page.
+
+![remote](https://127.0.0.1:9/p.png "\\" onerror=\\"window.__xss=1")
+
 {BREAKOUT} {TEMPLATE}
 """
 # The text keys of each demo project's payload (see services/demo*.py), and its media key.
@@ -65,7 +69,7 @@ TEXT_KEYS = {
     "pairwise-demo": ("prompt", "a", "b", "topic"),
     "rating-demo": ("question", "answer", "topic"),
 }
-MEDIA = {
+MEDIA: dict[str, tuple[str, dict[str, Any]]] = {
     "boxes-demo": ("image", {"width": 320, "height": 240}),
     "audio-demo": ("audio", {"duration": 10.0}),
     "video-demo": ("video", {"duration": 3.0}),
