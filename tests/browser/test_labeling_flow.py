@@ -3,6 +3,7 @@ and model suggestions, each checked against what reached the database."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -147,6 +148,80 @@ def test_undo_and_redo_walk_the_task_history(
     assert [(s.value, s.idempotency_key) for s in stored] == [
         ({"topics": ["durability", "support"]}, before["idempotencyKey"])
     ]
+    assert page_log(page).problems() == {}
+
+
+def caret_on_inc(page: Page, task: Task) -> int:
+    """Move the spans caret to "Inc", the last word of the suggested "Initech Inc";
+    returns its offset."""
+    text: str = task.payload["text"]
+    inc = text.index("Inc ")
+    tokens = [m.start() for m in re.finditer(r"\w+|[^\w\s]", text)]
+    press(page, "Home", *["ArrowRight"] * tokens.index(inc))
+    return inc
+
+
+def without_initech(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The suggested spans but "Initech Inc"."""
+    return [s for s in spans if s["text"] != "Initech Inc"]
+
+
+def test_undo_brings_back_spans_replaced_or_deleted(
+    page_as: LoginFactory, demo_server: LiveServer, page_log: LogLookup
+) -> None:
+    """A new span replaces the suggested span it overlaps and Ctrl+Z brings that back;
+    Delete removes the span under the caret and Ctrl+Z restores it too."""
+    page, task = open_labeling(page_as, demo_server.db, "ner-demo")
+    suggested = task.suggested("entities", "spans")
+    inc = caret_on_inc(page, task)
+    press(page, "1")
+    replaced = state(page)
+    press(page, "Control+z")
+    restored = state(page)
+    press(page, "Escape", "Delete")
+    deleted = state(page)["value"]
+    press(page, "Control+z")
+    assert (
+        replaced["value"],
+        replaced["status"],
+        restored["value"],
+        restored["suggested"],
+        deleted,
+        state(page)["value"],
+    ) == (
+        {
+            "entities": [
+                {"start": inc, "end": inc + 3, "label": "PER", "text": "Inc"},
+                *without_initech(suggested),
+            ]
+        },
+        {"text": "Replaced 1 overlapping span(s); Ctrl+Z undoes.", "kind": "info"},
+        {"entities": suggested},
+        {"entities": True},
+        {"entities": without_initech(suggested)},
+        {"entities": suggested},
+    )
+    assert page_log(page).problems() == {}
+
+
+@pytest.mark.xfail(
+    reason="BUG: spans.js setState keeps the selected span's index across undo, so after "
+    "undoing a new span another span (here the DATE suggestion) shows as selected and "
+    "Delete or a label key acts on it instead of the span under the caret",
+    strict=True,
+)
+def test_undo_leaves_no_stale_span_selection(
+    page_as: LoginFactory, demo_server: LiveServer, page_log: LogLookup
+) -> None:
+    """After Ctrl+Z removes the span just made, no span is selected, so Delete removes the
+    span under the caret (the suggested "Initech Inc"), not another one."""
+    page, task = open_labeling(page_as, demo_server.db, "ner-demo")
+    suggested = task.suggested("entities", "spans")
+    caret_on_inc(page, task)
+    press(page, "1", "Control+z")
+    selected = page.locator("[data-testid=span-item].lw-selected").all_inner_texts()
+    press(page, "Delete")
+    assert (selected, state(page)["value"]) == ([], {"entities": without_initech(suggested)})
     assert page_log(page).problems() == {}
 
 
