@@ -348,12 +348,6 @@ def test_the_checks_catch_an_injection(
     }
 
 
-@pytest.mark.xfail(
-    reason="BUG: item.html renders payload, metadata and annotation values with Jinja's "
-    "|tojson, which writes < > & ' as \\u003c \\u003e \\u0026 \\u0027 escapes, so the item "
-    "page shows '\\u003cscript\\u003e' instead of the text the item holds (safe, but wrong)",
-    strict=True,
-)
 def test_item_page_payload_shows_the_characters_imported(
     hostile: HostileSite, page_as: LoginFactory
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -22,6 +23,12 @@ from labelworks.storage.engine import Database
 WEB = Path(__file__).with_name("web")
 
 
+def json_text(value: object, indent: int | None = None) -> str:
+    """JSON for people to read: real characters (autoescaping makes it safe), unlike
+    ``|tojson``, whose ``\\u003c`` escapes are meant for script blocks."""
+    return json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=True)
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the app; an embedded SQLite database is created and migrated on start."""
     settings = settings or Settings()
@@ -39,7 +46,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.templates = Jinja2Templates(directory=str(WEB / "templates"))
+    templates = Jinja2Templates(directory=str(WEB / "templates"))
+    templates.env.filters["json_text"] = json_text
+    app.state.templates = templates
     app.state.login_throttle = LoginThrottle()
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
