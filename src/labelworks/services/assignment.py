@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from threading import Lock
 from typing import Any
 
 from sqlalchemy import Connection
@@ -83,7 +84,8 @@ def next_task_for(
         at = now or utcnow()
         project = _worker_project(conn, project_name, annotator_id)
         assignment_store.lock_annotator(conn, project.id, annotator_id)
-        assignment_store.reclaim_expired(conn, project.id, at)
+        if _reclaim_due(db.cache_scope, project.id, at):
+            assignment_store.reclaim_expired(conn, project.id, at)
         held = assignment_store.live_lease(conn, project.id, annotator_id, at)
         if held is not None:
             return _task(
@@ -122,6 +124,24 @@ def next_task_for(
         )
 
     return db.run_write(work)
+
+
+# Lapsed leases are reclaimed on the way to the next task, at most once a second per
+# project: a lease that lapsed less than a second ago can wait, and the sweep is one more
+# statement on the busiest path.
+RECLAIM_EVERY = timedelta(seconds=1)
+_last_reclaim: dict[tuple[str, int], datetime] = {}
+_reclaim_lock = Lock()
+
+
+def _reclaim_due(scope: str, project_id: int, at: datetime) -> bool:
+    key = (scope, project_id)
+    with _reclaim_lock:
+        last = _last_reclaim.get(key)
+        if last is not None and last <= at < last + RECLAIM_EVERY:
+            return False
+        _last_reclaim[key] = at
+        return True
 
 
 def _pick(conn: Connection, project_id: int, annotator_id: int) -> int | None:
@@ -167,6 +187,8 @@ def _owned_assignment(
     if plain is None or plain.annotator_id != annotator_id:
         # Someone else's assignment is reported as missing: ids are not an oracle.
         raise NotFound(f"assignment {assignment_id} does not exist")
+    if conn.dialect.name != "postgresql":
+        return plain  # SQLite: BEGIN IMMEDIATE already made this transaction the only writer
     assignment_store.lock_annotator(conn, plain.project_id, annotator_id)
     locked = assignment_store.get_for_update(conn, assignment_id)
     assert locked is not None
@@ -197,12 +219,18 @@ def submit_annotation(
     def work(conn: Connection) -> SubmitResult | LeaseLost:
         at = now or utcnow()
         a = _owned_assignment(conn, assignment_id, annotator_id)
-        if assignment_store.recorded_late(conn, a.id, idempotency_key) is not None:
+        late = a.state is AssignmentState.LATE
+        if late and assignment_store.recorded_late(conn, a.id, idempotency_key) is not None:
             return _lease_lost(a)
         project = project_store.by_id(conn, a.project_id)
         assert project is not None
         item = assignment_store.lock_item(conn, a.item_id)
-        recorded = assignment_store.recorded_annotation(conn, a.id)
+        # Only a submitted assignment has an annotation whose key a retry could match.
+        recorded = (
+            assignment_store.recorded_annotation(conn, a.id)
+            if a.state is AssignmentState.SUBMITTED
+            else None
+        )
         outcome = decide_submit(
             state=a.state,
             expires_at=a.expires_at,
