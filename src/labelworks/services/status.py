@@ -13,9 +13,9 @@ from sqlalchemy import Connection
 from labelworks.domain.access import Action, Actor
 from labelworks.services.access import project_for, walled
 from labelworks.storage import assignments as assignment_store
-from labelworks.storage import items as item_store
+from labelworks.storage import tallies
 from labelworks.storage.engine import Database, utcnow
-from labelworks.storage.items import AnnotatorCounts, ProjectCounts
+from labelworks.storage.tallies import AnnotatorCounts, ProjectCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ def project_status(
             active_leases=assignment_store.active_leases(conn, project.id, at),
             skips=counts.skips,
             late_submissions=counts.late_submissions,
-            annotators=item_store.per_annotator(conn, project.id, at, only_vendor=walled(actor)),
+            annotators=tallies.per_annotator(conn, project.id, at, only_vendor=walled(actor)),
         )
 
 
@@ -84,7 +84,7 @@ def _counts(
             cached = _counts_cache.get(key)
         if cached is not None and time.monotonic() - cached[0] <= max_age:
             return cached[1]
-    counts = item_store.counts(conn, project_id, overlap)
+    counts = tallies.counts(conn, project_id, overlap)
     with _counts_lock:
         _counts_cache[key] = (time.monotonic(), counts)
     return counts
