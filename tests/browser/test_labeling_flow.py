@@ -17,6 +17,7 @@ from tests.browser.test_widgets import (
     Task,
     assignment_row,
     current_task,
+    go_label,
     open_labeling,
     press,
     stored_annotations,
@@ -277,36 +278,33 @@ SUGGESTED = {
 }
 
 
-@pytest.mark.parametrize("project", list(SUGGESTED))
 def test_suggestions_are_prefilled_and_stored_when_confirmed(
-    project: str, page_as: LoginFactory, demo_server: LiveServer, page_log: LogLookup
+    page_as: LoginFactory, demo_server: LiveServer, page_log: LogLookup
 ) -> None:
-    """A model's suggestions appear prefilled and marked as suggested, and submitting them
-    unchanged stores them (without the model's scores) as the annotator's answer."""
-    field, kind, model = SUGGESTED[project]
-    page, task = open_labeling(page_as, demo_server.db, project)
-    expected = {field: task.suggested(field, kind)}
-    now = state(page)
-    wrap = page.locator(f"[data-testid=field-{field}]")
-    shown = (
-        now["value"],
-        now["suggested"],
-        wrap.locator("[data-testid=suggestion-badge]").inner_text(),
-        wrap.locator(".lw-row .lw-badge").all_inner_texts(),
-    )
-    n = len(expected[field])
-    assert shown == (
-        expected,
-        {field: True},
-        f"suggestion from {model}: edit or confirm",
-        ["suggested"] * n,
-    )
-    assert n >= 2
-    before = submit_and_wait(page)
-    stored = stored_annotations(demo_server.db, task.assignment_id)
-    assert stored == [
-        Stored(
-            expected, stored[0].seconds if stored else None, 1, ANNOTATOR, before["idempotencyKey"]
+    """A model's suggestions (spans, boxes) appear prefilled and marked as suggested, and
+    submitting them unchanged stores them (without the model's scores) as the answer."""
+    page = page_as(ANNOTATOR)
+    for project, (field, kind, model) in SUGGESTED.items():
+        task = go_label(page, demo_server.db, project)
+        expected = {field: task.suggested(field, kind)}
+        now = state(page)
+        wrap = page.locator(f"[data-testid=field-{field}]")
+        shown = (
+            now["value"],
+            now["suggested"],
+            wrap.locator("[data-testid=suggestion-badge]").inner_text(),
+            wrap.locator(".lw-row .lw-badge").all_inner_texts(),
         )
-    ]
+        n = len(expected[field])
+        assert shown == (
+            expected,
+            {field: True},
+            f"suggestion from {model}: edit or confirm",
+            ["suggested"] * n,
+        ), project
+        assert n >= 2
+        before = submit_and_wait(page)
+        stored = stored_annotations(demo_server.db, task.assignment_id)
+        seconds = stored[0].seconds if stored else None
+        assert stored == [Stored(expected, seconds, 1, ANNOTATOR, before["idempotencyKey"])]
     assert page_log(page).problems() == {}

@@ -101,10 +101,16 @@ class Stored:
 def open_labeling(page_as: LoginFactory, db: Database, project: str) -> tuple[Page, Task]:
     """Log in as the annotator, open the project's labeling page and wait for its task."""
     page = page_as(ANNOTATOR)
+    return page, go_label(page, db, project)
+
+
+def go_label(page: Page, db: Database, project: str) -> Task:
+    """Open a project's labeling page in a logged-in page, wait for its task and mark the
+    window (the marker is gone if the page ever reloads)."""
     page.goto(f"/projects/{project}/label")
     page.wait_for_function(READY)
     page.evaluate(f"window.__lwMarker = {json.dumps(MARKER)}")
-    return page, current_task(page, db)
+    return current_task(page, db)
 
 
 def current_task(page: Page, db: Database) -> Task:
