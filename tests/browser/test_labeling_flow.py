@@ -205,12 +205,6 @@ def test_undo_brings_back_spans_replaced_or_deleted(
     assert page_log(page).problems() == {}
 
 
-@pytest.mark.xfail(
-    reason="BUG: spans.js setState keeps the selected span's index across undo, so after "
-    "undoing a new span another span (here the DATE suggestion) shows as selected and "
-    "Delete or a label key acts on it instead of the span under the caret",
-    strict=True,
-)
 def test_undo_leaves_no_stale_span_selection(
     page_as: LoginFactory, demo_server: LiveServer, page_log: LogLookup
 ) -> None:

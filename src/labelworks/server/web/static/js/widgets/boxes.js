@@ -283,7 +283,8 @@ export function create(field, ctx) {
     getState: () => ({ boxes: boxes.map((b) => ({ ...b })) }),
     setState(next) {
       boxes = ((next && next.boxes) || []).map((b) => ({ ...b }));
-      if (selected !== null && selected >= boxes.length) selected = null;
+      // Undo/redo restore contents, not a selection: an index may now name another one.
+      selected = null;
       render();
     },
     getValue: () => boxes.map((b) => ({ x: b.x, y: b.y, width: b.width, height: b.height, label: b.label })),

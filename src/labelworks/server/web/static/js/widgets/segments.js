@@ -347,7 +347,8 @@ export function create(field, ctx) {
     getState: () => ({ segments: segments.map((s) => ({ ...s })) }),
     setState(next) {
       segments = ((next && next.segments) || []).map((s) => ({ ...s }));
-      if (selected !== null && selected >= segments.length) selected = null;
+      // Undo/redo restore contents, not a selection: an index may now name another one.
+      selected = null;
       render();
     },
     getValue: () => [...segments].sort((a, b) => a.start - b.start || a.end - b.end)

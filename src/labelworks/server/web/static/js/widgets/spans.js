@@ -237,7 +237,8 @@ export function create(field, ctx) {
     getState: () => ({ spans: spans.map((s) => ({ ...s })) }),
     setState(next) {
       spans = ((next && next.spans) || []).map((s) => ({ ...s }));
-      if (selected !== null && selected >= spans.length) selected = null;
+      // Undo/redo restore contents, not a selection: an index may now name another one.
+      selected = null;
       render();
     },
     getValue: () => [...spans]
