@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labelworks.pipelines.content_hash import canonical_json, content_hash
+from labelworks.pipelines.content_hash import canonical_json, compact_json, content_hash
 
 VALUES = st.recursive(
     st.none()
@@ -40,6 +40,15 @@ def test_canonical_json_is_sorted_compact_json(value: Any) -> None:
     """The fast encoder writes exactly what json.dumps writes with the canonical options."""
     assert canonical_json(value) == json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=VALUES)
+def test_compact_json_keeps_key_order(value: Any) -> None:
+    """The storage encoder writes what json.dumps writes compactly, keys in their order."""
+    assert compact_json(value) == json.dumps(
+        value, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
 
 

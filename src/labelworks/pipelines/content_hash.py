@@ -65,6 +65,27 @@ def _make_fast_encoders() -> tuple[Callable[[Any], str], Callable[[dict[str, Any
 canonical_json, hash_payload = _make_fast_encoders()
 
 
+def _make_compact_encoder() -> Callable[[Any], str]:
+    """Compact JSON that keeps key order (what people wrote is how they see it again)."""
+    plain = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return plain.encode
+    encode = make(
+        None, plain.default, json.encoder.encode_basestring, None, ":", ",", False, False, False
+    )
+
+    def compact(value: Any) -> str:
+        if type(value) is not dict:
+            return plain.encode(value)
+        return "".join(encode(value, 0))
+
+    return compact
+
+
+compact_json = _make_compact_encoder()
+
+
 def content_hash(payload: dict[str, Any]) -> str:
     """Hex blake2b-128 digest of the payload's canonical JSON.
 

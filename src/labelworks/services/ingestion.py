@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.errors import InvalidImport, Location
 from labelworks.domain.schema import required_payload_keys, validate_annotation
-from labelworks.pipelines.content_hash import canonical_json
+from labelworks.pipelines.content_hash import compact_json
 from labelworks.pipelines.rows import ImportRow, read_rows
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
@@ -40,9 +40,9 @@ def _batches(rows: Iterator[ImportRow], size: int) -> Iterator[list[ImportRow]]:
 
 
 def _json(value: Any) -> str:
-    # The hash's prebuilt encoder: json.dumps with options builds a new encoder per call,
-    # which at import volumes costs more than the database insert.
-    return canonical_json(value) if value else "{}"
+    # A prebuilt encoder (json.dumps with options builds a new one per call, which at import
+    # volumes costs more than the insert) that keeps the payload's own key order.
+    return compact_json(value) if value else "{}"
 
 
 def import_items(
