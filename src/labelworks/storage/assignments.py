@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from labelworks.domain.assignment import AssignmentState
 from labelworks.storage.items import move_counters
@@ -154,39 +156,29 @@ def lease(
     per pair, which the unique constraint guarantees.
     """
     move_counters(conn, item_id, overlap, leased=1)
-    reused = conn.execute(
-        update(assignments)
-        .where(
-            assignments.c.item_id == item_id,
-            assignments.c.annotator_id == annotator_id,
-            assignments.c.state == AssignmentState.EXPIRED.value,
-        )
-        .values(
-            state=AssignmentState.LEASED.value,
-            leased_at=now,
-            expires_at=expires_at,
-            lease_count=assignments.c.lease_count + 1,
-            guideline_version=guideline_version,
-        )
-        .returning(assignments.c.id)
-    ).scalar()
-    if reused is not None:
-        return int(reused)
-    return int(
-        conn.execute(
-            insert(assignments)
-            .values(
-                project_id=project_id,
-                item_id=item_id,
-                annotator_id=annotator_id,
-                state=AssignmentState.LEASED.value,
-                leased_at=now,
-                expires_at=expires_at,
-                guideline_version=guideline_version,
-            )
-            .returning(assignments.c.id)
-        ).scalar_one()
+    upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    fresh = upsert(assignments).values(
+        project_id=project_id,
+        item_id=item_id,
+        annotator_id=annotator_id,
+        state=AssignmentState.LEASED.value,
+        leased_at=now,
+        expires_at=expires_at,
+        guideline_version=guideline_version,
     )
+    # One statement either way: insert the pair's row, or revive its expired one.
+    statement = fresh.on_conflict_do_update(
+        index_elements=[assignments.c.item_id, assignments.c.annotator_id],
+        set_={
+            "state": AssignmentState.LEASED.value,
+            "leased_at": now,
+            "expires_at": expires_at,
+            "lease_count": assignments.c.lease_count + 1,
+            "guideline_version": guideline_version,
+        },
+        where=assignments.c.state == AssignmentState.EXPIRED.value,
+    ).returning(assignments.c.id)
+    return int(conn.execute(statement).scalar_one())
 
 
 def get_for_update(conn: Connection, assignment_id: int) -> AssignmentRow | None:
