@@ -33,12 +33,17 @@ def project_for(
     Non-members are told the project does not exist (names are not an oracle); members
     whose role does not allow the action get ``PermissionDenied``.
     """
-    project = project_store.by_name(conn, name, for_update=for_update)
-    if project is None:
-        raise NotFound(f"project '{name}' does not exist")
     if actor is None:
+        project = project_store.by_name(conn, name, for_update=for_update)
+        if project is None:
+            raise NotFound(f"project '{name}' does not exist")
         return project
-    member = user_store.is_member(conn, project.id, actor.id)
+    found, member = project_store.by_name_with_membership(
+        conn, name, actor.id, for_update=for_update
+    )
+    if found is None:
+        raise NotFound(f"project '{name}' does not exist")
+    project = found
     if allowed(actor, action, member=member):
         return project
     if not member:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from labelworks.domain.access import Action
+from labelworks.domain.access import Action, Actor
 from labelworks.domain.assignment import (
     AssignmentState,
     SubmitOutcome,
@@ -63,16 +63,25 @@ class SubmitResult:
     after_expiry: bool
 
 
-def _worker_project(conn: Connection, project_name: str, annotator_id: int) -> ProjectRow:
+def _worker_project(
+    conn: Connection, project_name: str, annotator_id: int, actor: Actor | None
+) -> ProjectRow:
     """The project, if the role policy lets this user label in it."""
-    user = user_store.by_id(conn, annotator_id)
-    if user is None or not user.active:
-        raise NotFound(f"user {annotator_id} does not exist")
-    return project_for(conn, actor_of(user), project_name, Action.LABEL)
+    if actor is None or actor.id != annotator_id:
+        user = user_store.by_id(conn, annotator_id)
+        if user is None or not user.active:
+            raise NotFound(f"user {annotator_id} does not exist")
+        actor = actor_of(user)
+    return project_for(conn, actor, project_name, Action.LABEL)
 
 
 def next_task_for(
-    db: Database, project_name: str, annotator_id: int, *, now: datetime | None = None
+    db: Database,
+    project_name: str,
+    annotator_id: int,
+    *,
+    now: datetime | None = None,
+    actor: Actor | None = None,
 ) -> Task | None:
     """Lease the next item for the annotator, or ``None`` when nothing is left for them.
 
@@ -82,7 +91,7 @@ def next_task_for(
 
     def work(conn: Connection) -> Task | None:
         at = now or utcnow()
-        project = _worker_project(conn, project_name, annotator_id)
+        project = _worker_project(conn, project_name, annotator_id, actor)
         assignment_store.lock_annotator(conn, project.id, annotator_id)
         if _reclaim_due(db.cache_scope, project.id, at):
             assignment_store.reclaim_expired(conn, project.id, at)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from labelworks.storage.tables import guideline_versions, projects, spec_revisions
+from labelworks.storage.tables import guideline_versions, memberships, projects, spec_revisions
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,26 @@ def by_name(conn: Connection, name: str, *, for_update: bool = False) -> Project
         query = query.with_for_update()
     row = conn.execute(query).first()
     return None if row is None else _to_project(row)
+
+
+def by_name_with_membership(
+    conn: Connection, name: str, user_id: int, *, for_update: bool = False
+) -> tuple[ProjectRow | None, bool]:
+    """The project and whether ``user_id`` is a member, in one query."""
+    query = (
+        select(projects, memberships.c.user_id.label("member_id"))
+        .outerjoin(
+            memberships,
+            (memberships.c.project_id == projects.c.id) & (memberships.c.user_id == user_id),
+        )
+        .where(projects.c.name == name)
+    )
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=projects)
+    row = conn.execute(query).first()
+    if row is None:
+        return None, False
+    return _to_project(row), row.member_id is not None
 
 
 def by_id(conn: Connection, project_id: int) -> ProjectRow | None:

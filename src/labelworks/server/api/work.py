@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["work"])
 )
 def next_task(project: str, db: DB, actor: CurrentActor) -> TaskOut | Response:
     """Lease the next item for the caller (the same one again while their lease is live)."""
-    task = assignment.next_task_for(db, project, actor.id)
+    task = assignment.next_task_for(db, project, actor.id, actor=actor)
     if task is None:
         return Response(status_code=204)
     refs = media_refs(task.fields, task.payload, allow_remote=task.allow_remote_media)
