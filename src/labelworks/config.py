@@ -6,6 +6,7 @@ environment anywhere else.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from pydantic import Field
@@ -32,6 +33,23 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'labelworks.db').resolve()}"
+
+    def ensure_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in the data directory.
+
+        Entry points call this before starting server processes, so that every worker
+        signs sessions with the same key.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = Path(self.data_dir) / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
 
     @property
     def is_embedded(self) -> bool:

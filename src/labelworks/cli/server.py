@@ -8,15 +8,18 @@ import time
 import typer
 import uvicorn
 
-from labelworks.cli.context import console, reported, state
+from labelworks.cli.context import console, fail, reported, state
+from labelworks.domain.errors import InvalidInput
 from labelworks.services.demo import seed_demo
 
 
-def _serve(ctx: typer.Context, host: str, port: int) -> None:
+def _serve(ctx: typer.Context, host: str, port: int, workers: int = 1) -> None:
     settings = state(ctx).settings
-    # The server process builds its own Settings from the environment (the CLI and the
-    # server never import each other), so hand over what was given on the command line.
+    # The server processes build their own Settings from the environment (the CLI and the
+    # server never import each other), so hand over what was given on the command line,
+    # and one session key for every worker.
     os.environ["LABELWORKS_DATA_DIR"] = str(settings.data_dir)
+    os.environ["LABELWORKS_SECRET_KEY"] = settings.ensure_secret_key()
     if settings.database_url:
         os.environ["LABELWORKS_DATABASE_URL"] = settings.database_url
     uvicorn.run(
@@ -24,6 +27,7 @@ def _serve(ctx: typer.Context, host: str, port: int) -> None:
         factory=True,
         host=host,
         port=port,
+        workers=workers,
         log_level="info",
         access_log=False,
     )
@@ -37,12 +41,17 @@ def serve_command(
     port: int | None = typer.Option(
         None, "--port", help="TCP port (default 8000, LABELWORKS_PORT)"
     ),
+    workers: int = typer.Option(
+        1, "--workers", help="server processes (PostgreSQL scales across them)"
+    ),
 ) -> None:
     """Serve the HTTP API and pages for an existing data directory or database."""
+    if workers < 1:
+        fail(InvalidInput("--workers must be at least 1"))
     with reported():
-        state(ctx).database()
+        state(ctx).database()  # migrates an embedded database before any worker starts
     settings = state(ctx).settings
-    _serve(ctx, host or settings.host, port or settings.port)
+    _serve(ctx, host or settings.host, port or settings.port, workers)
 
 
 def demo_command(

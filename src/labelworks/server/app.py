@@ -15,7 +15,7 @@ from labelworks import __version__
 from labelworks.config import Settings
 from labelworks.server import errors
 from labelworks.server.api import items, people, projects, work
-from labelworks.server.security import SESSION_COOKIE, LoginThrottle, SecurityHeaders, secret_key
+from labelworks.server.security import SESSION_COOKIE, LoginThrottle, SecurityHeaders
 from labelworks.server.web import media, pages
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=secret_key(settings),
+        secret_key=settings.ensure_secret_key(),
         session_cookie=SESSION_COOKIE,
         max_age=14 * 24 * 3600,
         same_site="lax",

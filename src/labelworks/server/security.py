@@ -7,12 +7,10 @@ import secrets
 import threading
 import time
 from collections import deque
-from pathlib import Path
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from labelworks.config import Settings
 from labelworks.domain.errors import RateLimited
 
 SESSION_COOKIE = "lw_session"
@@ -29,20 +27,6 @@ CONTENT_SECURITY_POLICY = (
 # Served media are untrusted files: a sandbox keeps an SVG or HTML file from running script
 # in our origin even when opened directly.
 MEDIA_SECURITY_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
-
-
-def secret_key(settings: Settings) -> str:
-    """The configured key, or one generated once and kept in the data directory."""
-    if settings.secret_key:
-        return settings.secret_key
-    path = Path(settings.data_dir) / "secret.key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
 
 
 def csrf_token(request: Request) -> str:
