@@ -9,8 +9,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from labelworks.formats import CsvWriter, JsonlWriter, ParquetWriter, open_writer
+from labelworks.formats.json_text import RawJson, json_array_text, json_object_text
 
 COLUMNS = (
     "id",
@@ -167,3 +170,82 @@ def test_open_writer_picks_the_class_by_format() -> None:
     with pytest.raises(ValueError) as err:
         open_writer("xml", io.BytesIO(), COLUMNS)  # type: ignore[arg-type]
     assert str(err.value) == "unknown export format 'xml' (use jsonl, csv or parquet)"
+
+
+def test_jsonl_writer_embeds_raw_json_verbatim() -> None:
+    """RawJson values go into the line as they are (spacing kept), other values are encoded."""
+    out = io.BytesIO()
+    with JsonlWriter(out) as writer:
+        writer.write({"id": 1, "payload": RawJson('{"a": [1, 2], "é": "ü"}'), "s": 'x"y'})
+        writer.write({"metadata": RawJson("{}"), "n": None, "ok": True, "f": 0.5, "l": [1]})
+    assert (
+        out.getvalue()
+        == (
+            '{"id":1,"payload":{"a": [1, 2], "é": "ü"},"s":"x\\"y"}\n'
+            '{"metadata":{},"n":null,"ok":true,"f":0.5,"l":[1]}\n'
+        ).encode()
+    )
+
+
+def test_jsonl_writer_keeps_one_record_per_line_for_raw_json_with_line_breaks() -> None:
+    """Raw JSON text holding line breaks (white space in JSON) is re-encoded compactly."""
+    out = io.BytesIO()
+    with JsonlWriter(out) as writer:
+        writer.write({"id": 1, "payload": RawJson('{\n  "a": 1,\r\n  "b": "é"\n}')})
+    assert out.getvalue() == '{"id":1,"payload":{"a":1,"b":"é"}}\n'.encode()
+
+
+def test_jsonl_writer_escapes_unpaired_surrogates_next_to_raw_json() -> None:
+    """A value with no UTF-8 form beside RawJson falls back to ASCII escapes, same values."""
+    out = io.BytesIO()
+    with JsonlWriter(out) as writer:
+        writer.write({"payload": RawJson('{"t":"é"}'), "external_id": "a\ud800"})
+    assert out.getvalue() == b'{"payload":{"t":"\\u00e9"},"external_id":"a\\ud800"}\n'
+    assert json.loads(out.getvalue()) == {"payload": {"t": "é"}, "external_id": "a\ud800"}
+
+
+def test_csv_and_parquet_writers_write_raw_json_as_the_cell_text() -> None:
+    """RawJson becomes the cell text as it is, in JSON columns and others alike."""
+    record = {"id": 3, "status": RawJson('"x"'), "payload": RawJson('{"a": "é"}')}
+    csv_out = io.BytesIO()
+    with CsvWriter(csv_out, ("id", "status", "payload")) as writer:
+        writer.write(record)
+    assert csv_out.getvalue().decode() == 'id,status,payload\r\n3,"""x""","{""a"": ""é""}"\r\n'
+    parquet_out = io.BytesIO()
+    with ParquetWriter(parquet_out, ("id", "status", "payload")) as writer:
+        writer.write(record)
+    parquet_out.seek(0)
+    assert pq.read_table(parquet_out).to_pylist() == [
+        {"id": 3, "status": '"x"', "payload": '{"a": "é"}'}
+    ]
+
+
+def test_json_object_text_refuses_nan_like_the_encoder() -> None:
+    """NaN and infinities are not JSON, so composing them raises ValueError."""
+    for bad in (float("nan"), float("inf"), float("-inf")):
+        with pytest.raises(ValueError):
+            json_object_text({"score": bad})
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(st.dictionaries(st.text(), st.tuples(json_values, st.booleans()), max_size=5))
+def test_composed_object_text_is_the_compact_encoding(fields: dict[str, Any]) -> None:
+    """Composing plain and RawJson members gives exactly the compact encoding of the values."""
+    plain = {key: value for key, (value, _) in fields.items()}
+    mixed = {
+        key: RawJson(json.dumps(value, ensure_ascii=False, separators=(",", ":"))) if raw else value
+        for key, (value, raw) in fields.items()
+    }
+    expected = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+    assert json_object_text(mixed) == expected
+    assert json_array_text([json_object_text(mixed)] * 2) == f"[{expected},{expected}]"

@@ -177,3 +177,108 @@ def test_unknown_project_is_not_found(db: Database) -> None:
     assert out.getvalue() == b""
     with pytest.raises(NotFound):
         count_for_export(db, "nope")
+
+
+# Payloads that exercise JSON text: non-ASCII, escapes, a JSON-escaped line break and
+# U+2028, nesting, big integers, floats, nulls and booleans.
+TRICKY = [
+    {
+        "external_id": "u1",
+        "payload": {
+            "text": 'Très "bien" \\ 日本語 🎉\nline two\u2028\x01',
+            "nested": {"a": [1, 2.5, None, True, {"b": "ü", "c": []}], "d": {}},
+            "big": 12345678901234567890,
+            "tiny": 1e-07,
+        },
+        "metadata": {"batch": "β-2", "tags": ["x", "y"]},
+        "pre_annotations": [
+            {"model": "m/ü", "score": 1 / 3, "value": {"sentiment": "negative"}},
+            {"model": "m2", "score": None, "value": {"sentiment": "neutral"}},
+        ],
+    },
+    {"external_id": "u2", "payload": {"text": "plain", "z": -0.0, "a": False}},
+    {"payload": {"text": "ascii only"}, "pre_annotations": [PRE[0]]},
+]
+OTHER = [
+    {"external_id": "o1", "payload": {"text": "other project"}, "pre_annotations": PRE},
+    {"payload": {"text": "other too"}},
+]
+LATE = [{"external_id": "u4", "payload": {"text": "after the other project", "n": 4}}]
+
+
+def _submit(db: Database, project: str, who: int, label: str, seconds: float | None) -> None:
+    """``who`` takes the next task of ``project`` and submits ``label``."""
+    task = next_task_for(db, project, who, now=T0)
+    assert task is not None
+    submit_annotation(
+        db,
+        task.assignment_id,
+        who,
+        value={"sentiment": label},
+        seconds=seconds,
+        idempotency_key=f"{project}-{who}",
+        now=T0,
+    )
+
+
+def _seed_tricky(db: Database) -> None:
+    """Project ``sentiment`` gets items 1-3 and 6, project ``other`` items 4-5 in between."""
+    make_project(db)
+    make_project(db, name="other")
+    import_items(db, "sentiment", jsonl(TRICKY), format="jsonl", source="a.jsonl")
+    import_items(db, "other", jsonl(OTHER), format="jsonl", source="b.jsonl")
+    import_items(db, "sentiment", jsonl(LATE), format="jsonl", source="c.jsonl")
+    a, b = add_annotators(db, "sentiment", 2)
+    _submit(db, "sentiment", a, "negative", 1.25)
+    _submit(db, "sentiment", b, "neutral", 7.0)
+    (c,) = add_annotators(db, "other", 1, prefix="oth")
+    _submit(db, "other", c, "positive", None)
+
+
+def _tricky_expected() -> list[dict[str, Any]]:
+    """The records of the tricky project, written out by hand from the seed."""
+    done = [
+        _annotation("ann0@example.com", "negative", 1.25),
+        _annotation("ann1@example.com", "neutral", 7.0),
+    ]
+    rows = [*TRICKY, *LATE]
+    return [
+        {
+            "id": item_id,
+            "external_id": row.get("external_id"),
+            "status": "complete" if item_id == 1 else "new",
+            "payload": row["payload"],
+            "metadata": row.get("metadata", {}),
+            "pre_annotations": row.get("pre_annotations", []),
+            "annotations": done if item_id == 1 else [],
+        }
+        for item_id, row in zip([1, 2, 3, 6], rows, strict=True)
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_export_of_stored_json_text_decodes_to_the_imported_values(
+    db: Database, fmt: ExportFormat
+) -> None:
+    """Unicode, nested payloads, predictions and work read back as imported, across pages
+    whose id ranges hold another project's items (which must not leak in)."""
+    _seed_tricky(db)
+    out = io.BytesIO()
+    assert export_project(db, "sentiment", out, format=fmt, page_size=2) == 4
+    assert _read(fmt, out.getvalue()) == _tricky_expected()
+
+
+def test_jsonl_export_is_the_compact_encoding_of_the_records(db: Database) -> None:
+    """Stored text passed through gives the same bytes as encoding the decoded records."""
+    _seed_tricky(db)
+    out = io.BytesIO()
+    export_project(db, "sentiment", out, format="jsonl", page_size=3)
+    stamps = [json.loads(line)["created_at"] for line in out.getvalue().splitlines()]
+    expected = [
+        {**{k: r[k] for k in ("id", "external_id", "status")}, "created_at": stamp, **r}
+        for r, stamp in zip(_tricky_expected(), stamps, strict=True)
+    ]
+    text = "".join(
+        json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in expected
+    )
+    assert out.getvalue() == text.encode("utf-8")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import BinaryIO, Literal
 
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.assignment import item_status
 from labelworks.formats import open_writer
+from labelworks.formats.json_text import RawJson, json_array_text, json_object_text
 from labelworks.services.access import project_for, walled
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database
@@ -46,19 +48,28 @@ def export_project(
 
     Reads keyset pages inside one snapshot, so memory stays flat however large the
     project, and the file is consistent even while annotators keep working.
+    Stored JSON text (payloads, metadata, values) goes to the writer as ``RawJson``, never
+    decoded.
     """
     written = 0
     with db.read(snapshot=True) as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
         writer = open_writer(format, stream, EXPORT_COLUMNS)
         after = 0
+        only_vendor = walled(actor)
         while True:
-            page = item_store.page(conn, project.id, after_id=after, limit=page_size)
+            page = item_store.page_text(conn, project.id, after_id=after, limit=page_size)
             if not page:
                 break
-            ids = [it.id for it in page]
-            pre = item_store.pre_annotations_for(conn, ids)
-            done = item_store.annotations_for(conn, ids, only_vendor=walled(actor))
+            last = page[-1].id
+            pre = _pre_annotations(
+                item_store.pre_annotation_texts(conn, project.id, after_id=after, last_id=last)
+            )
+            done = _annotations(
+                item_store.annotation_texts(
+                    conn, project.id, after_id=after, last_id=last, only_vendor=only_vendor
+                )
+            )
             for it in page:
                 writer.write(
                     {
@@ -66,15 +77,46 @@ def export_project(
                         "external_id": it.external_id,
                         "status": item_status(it.n_submitted, it.n_leased, project.overlap),
                         "created_at": it.created_at.isoformat(),
-                        "payload": it.payload,
-                        "metadata": it.metadata,
-                        "pre_annotations": pre[it.id],
-                        "annotations": done[it.id],
+                        "payload": RawJson(it.payload),
+                        "metadata": RawJson(it.metadata),
+                        "pre_annotations": pre.get(it.id, _NONE),
+                        "annotations": done.get(it.id, _NONE),
                     }
                 )
             written += len(page)
-            after = page[-1].id
+            after = last
             if progress is not None:
                 progress(len(page))
         writer.close()
     return written
+
+
+_NONE = RawJson("[]")
+
+
+def _pre_annotations(rows: list[tuple[int, str, float | None, str]]) -> dict[int, RawJson]:
+    """Each item's pre-annotations as one JSON array text, in the order given."""
+    grouped: dict[int, list[str]] = {}
+    for item_id, model, score, value in rows:
+        text = json_object_text({"model": model, "score": score, "value": RawJson(value)})
+        grouped.setdefault(item_id, []).append(text)
+    return {item_id: json_array_text(texts) for item_id, texts in grouped.items()}
+
+
+def _annotations(
+    rows: list[tuple[int, str, datetime, str, float | None, int | None]],
+) -> dict[int, RawJson]:
+    """Each item's annotations as one JSON array text, in the order given."""
+    grouped: dict[int, list[str]] = {}
+    for item_id, email, created_at, value, seconds, version in rows:
+        text = json_object_text(
+            {
+                "annotator": email,
+                "created_at": created_at.isoformat(),
+                "value": RawJson(value),
+                "seconds": seconds,
+                "guideline_version": version,
+            }
+        )
+        grouped.setdefault(item_id, []).append(text)
+    return {item_id: json_array_text(texts) for item_id, texts in grouped.items()}
