@@ -193,6 +193,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+WORKERS = 1
+
+
 def start_server(url: str, data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
@@ -204,7 +207,10 @@ def start_server(url: str, data_dir: Path, log: Path) -> tuple[subprocess.Popen[
     exe = Path(sys.executable).with_name("labelworks")
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(exe), "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
+            [str(exe), "serve", "--port", str(port), "--workers", str(WORKERS)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -530,7 +536,15 @@ def main() -> None:
     parser.add_argument("--page-requests", type=int, default=40)
     parser.add_argument("--page-seconds", type=float, default=20.0, help="per endpoint, at most")
     parser.add_argument("--py-spy", help="path to py-spy: profile the server in cycles runs")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (with more than 1, RSS and CPU figures cover the supervisor only)",
+    )
     args = parser.parse_args()
+    global WORKERS
+    WORKERS = args.workers
     clients = [int(c) for c in args.clients.split(",") if c]
     sizes = [int(s) for s in args.sizes.split(",") if s and int(s) > 0]
 
