@@ -340,11 +340,10 @@ def annotation_texts(
             annotations_table.c.guideline_version,
         )
         .join(users, users.c.id == annotations_table.c.annotator_id)
-        .where(
-            annotations_table.c.project_id == project_id,
-            annotations_table.c.item_id > after_id,
-            annotations_table.c.item_id <= last_id,
-        )
+        # Through items, like the pre-annotations: filtering annotations on project_id made
+        # SQLite walk every annotation of the project per page, by the wrong index.
+        .join(items, items.c.id == annotations_table.c.item_id)
+        .where(items.c.project_id == project_id, items.c.id > after_id, items.c.id <= last_id)
         .order_by(annotations_table.c.id)
     )
     if only_vendor is not None:
