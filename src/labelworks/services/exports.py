@@ -11,6 +11,7 @@ from labelworks.domain.assignment import item_status
 from labelworks.formats import open_writer
 from labelworks.formats.json_text import RawJson, json_array_text, json_object_text
 from labelworks.services.access import project_for, walled
+from labelworks.storage import export_rows
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database
 
@@ -58,15 +59,15 @@ def export_project(
         after = 0
         only_vendor = walled(actor)
         while True:
-            page = item_store.page_text(conn, project.id, after_id=after, limit=page_size)
+            page = export_rows.page_text(conn, project.id, after_id=after, limit=page_size)
             if not page:
                 break
             last = page[-1].id
             pre = _pre_annotations(
-                item_store.pre_annotation_texts(conn, project.id, after_id=after, last_id=last)
+                export_rows.pre_annotation_texts(conn, project.id, after_id=after, last_id=last)
             )
             done = _annotations(
-                item_store.annotation_texts(
+                export_rows.annotation_texts(
                     conn, project.id, after_id=after, last_id=last, only_vendor=only_vendor
                 )
             )

@@ -242,7 +242,7 @@ def _work_row(
         "project_id": a.project_id,
         "item_id": a.item_id,
         "annotator_id": a.annotator_id,
-        "value": json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+        "value": json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False),
         "seconds": seconds,
         "guideline_version": a.guideline_version,
         "idempotency_key": key,

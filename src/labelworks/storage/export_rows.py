@@ -1,0 +1,107 @@
+"""What an export reads: items, pre-annotations and annotations as their stored JSON text,
+page by page (exports pass the text through instead of decoding and re-encoding it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from labelworks.storage.tables import (
+    annotations_table,
+    items,
+    pre_annotations,
+    users,
+    vendors,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item as stored, JSON text not decoded (for exports, where decoding it only for a
+    writer to encode it again was ~40% of the time)."""
+
+    id: int
+    external_id: str | None
+    payload: str
+    metadata: str
+    n_submitted: int
+    n_leased: int
+    created_at: datetime
+
+
+def page_text(conn: Connection, project_id: int, *, after_id: int, limit: int) -> list[StoredItem]:
+    """Like ``page``, with the JSON columns left as stored text."""
+    rows = conn.execute(
+        select(*(items.c[name] for name in StoredItem.__slots__))
+        .where(items.c.project_id == project_id, items.c.id > after_id)
+        .order_by(items.c.id)
+        .limit(limit)
+    )
+    return [StoredItem(*r) for r in rows]
+
+
+def pre_annotation_texts(
+    conn: Connection, project_id: int, *, after_id: int, last_id: int
+) -> list[tuple[int, str, float | None, str]]:
+    """``(item id, model, score, value text)`` of the project's items in ``(after_id, last_id]``.
+
+    An id range, not an ``IN`` list of the page's ids (20-30 ms a page on PostgreSQL).
+    """
+    query = (
+        select(
+            pre_annotations.c.item_id,
+            pre_annotations.c.model,
+            pre_annotations.c.score,
+            pre_annotations.c.value,
+        )
+        .join(items, items.c.id == pre_annotations.c.item_id)
+        .where(*_id_range(pre_annotations.c.item_id, project_id, after_id, last_id))
+        .order_by(pre_annotations.c.id)
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in conn.execute(query)]
+
+
+def annotation_texts(
+    conn: Connection,
+    project_id: int,
+    *,
+    after_id: int,
+    last_id: int,
+    only_vendor: str | None = None,
+) -> list[tuple[int, str, datetime, str, float | None, int | None]]:
+    """``(item id, email, created_at, value text, seconds, guideline version)`` of the
+    project's items in ``(after_id, last_id]``, oldest first; ``only_vendor`` as above."""
+    query = (
+        select(
+            annotations_table.c.item_id,
+            users.c.email,
+            annotations_table.c.created_at,
+            annotations_table.c.value,
+            annotations_table.c.seconds,
+            annotations_table.c.guideline_version,
+        )
+        .join(users, users.c.id == annotations_table.c.annotator_id)
+        .join(items, items.c.id == annotations_table.c.item_id)
+        .where(*_id_range(annotations_table.c.item_id, project_id, after_id, last_id))
+        .order_by(annotations_table.c.id)
+    )
+    if only_vendor is not None:
+        query = query.join(vendors, vendors.c.id == users.c.vendor_id).where(
+            vendors.c.name == only_vendor
+        )
+    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in conn.execute(query)]
+
+
+def _id_range(item_id: Any, project_id: int, after_id: int, last_id: int) -> tuple[Any, ...]:
+    # The range on both sides of the join: SQLite, given annotations.project_id, walked all
+    # the project's annotations per page; given items' side only, PostgreSQL scanned them all.
+    return (
+        items.c.project_id == project_id,
+        items.c.id > after_id,
+        items.c.id <= last_id,
+        item_id > after_id,
+        item_id <= last_id,
+    )
