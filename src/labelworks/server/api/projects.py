@@ -38,7 +38,8 @@ def list_projects(db: DB, actor: CurrentActor) -> list[ProjectOut]:
 @router.get("/projects/{project}", operation_id="get_project", response_model=ProjectDetailOut)
 def get_project(project: str, db: DB, actor: CurrentActor) -> ProjectDetailOut:
     """The project's settings and spec, with counts for those who may review it."""
-    overview = project_service.project_overview(db, project, actor=actor)
+    # Totals up to 2 s old, as on the project page; /status always counts afresh.
+    overview = project_service.project_overview(db, project, actor=actor, max_age=2.0)
     row = overview.view.row
     return ProjectDetailOut(
         name=row.name,
