@@ -354,7 +354,7 @@ def test_value_must_be_an_object() -> None:
     """A value that is not a JSON object is refused without a field location."""
     assert error_of(["positive"]) == {
         "code": "invalid_annotation",
-        "message": "an annotation must be a JSON object, got list",
+        "message": "an annotation must be a JSON object, got array",
     }
 
 

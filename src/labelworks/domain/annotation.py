@@ -26,6 +26,7 @@ from labelworks.domain.fields import (
     TextField,
     quoted,
 )
+from labelworks.domain.json_value import json_kind
 
 # Floating-point drawing tools land a hair past the image edge; that is not an error.
 _EDGE_TOLERANCE = 1e-6
@@ -38,22 +39,6 @@ _PAIRWISE_KEYS = ("choice", "strength", "order")
 
 def _fail(path: str, message: str) -> InvalidAnnotation:
     return InvalidAnnotation(message, location=Location(field=path))
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "list"
-    if isinstance(value, Mapping):
-        return "object"
-    return type(value).__name__
 
 
 def _is_number(value: Any) -> bool:
@@ -95,7 +80,7 @@ def validate_annotation(
     texts, boxes against its image size and segments against its duration when known.
     """
     if not isinstance(value, Mapping):
-        raise InvalidAnnotation(f"an annotation must be a JSON object, got {_type_name(value)}")
+        raise InvalidAnnotation(f"an annotation must be a JSON object, got {json_kind(value)}")
     by_name = {field.name: field for field in fields}
     for key in value:
         if key not in by_name:
@@ -140,7 +125,7 @@ def _check_field(field: FieldSpec, given: Any, payload: Mapping[str, Any]) -> No
 
 def _check_label(path: str, given: Any, labels: list[str]) -> None:
     if not isinstance(given, str):
-        raise _fail(path, f"must be a label (a string), got {_type_name(given)}")
+        raise _fail(path, f"must be a label (a string), got {json_kind(given)}")
     if given not in labels:
         raise _fail(path, f"{given!r} is not one of the labels {quoted(labels)}")
 
@@ -154,7 +139,7 @@ def _check_point(path: str, given: Any, low: int, high: int) -> None:
 
 def _check_list(path: str, given: Any) -> list[Any]:
     if not isinstance(given, list):
-        raise _fail(path, f"must be a list, got {_type_name(given)}")
+        raise _fail(path, f"must be a list, got {json_kind(given)}")
     return given
 
 
@@ -180,7 +165,7 @@ def _check_object(
 ) -> Mapping[str, Any]:
     """Check an element is an object with only ``allowed`` keys and the first ``needed`` ones."""
     if not isinstance(given, Mapping):
-        raise _fail(path, f"must be an object with keys {quoted(allowed)}, got {_type_name(given)}")
+        raise _fail(path, f"must be an object with keys {quoted(allowed)}, got {json_kind(given)}")
     for key in given:
         if key not in allowed:
             raise _fail(f"{path}.{key}", f"unknown key {key!r} (allowed: {quoted(allowed)})")
@@ -189,14 +174,14 @@ def _check_object(
             raise _fail(f"{path}.{key}", "is missing")
     score = given.get("score")
     if "score" in allowed and score is not None and not _is_number(score):
-        raise _fail(f"{path}.score", f"must be a number, got {_type_name(score)}")
+        raise _fail(f"{path}.score", f"must be a number, got {json_kind(score)}")
     return given
 
 
 def _payload_text(path: str, source: str, payload: Mapping[str, Any]) -> str:
     text = payload.get(source)
     if not isinstance(text, str):
-        got = "has no key" if source not in payload else f"has a {_type_name(text)} at key"
+        got = "has no key" if source not in payload else f"has a {json_kind(text)} at key"
         raise _fail(path, f"spans need text, but the item payload {got} {source!r}")
     return text
 
@@ -352,7 +337,7 @@ def _check_strength(path: str, strength: Any, choice: str, scale: Scale | None) 
 def _check_text(field: TextField, given: Any) -> None:
     path = field.name
     if not isinstance(given, str):
-        raise _fail(path, f"must be a string, got {_type_name(given)}")
+        raise _fail(path, f"must be a string, got {json_kind(given)}")
     if field.required and not given.strip():
         raise _fail(path, "required field is empty")
     if len(given) > field.max_length:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal, NoReturn
 
 from labelworks.domain.errors import InvalidAnnotation, InvalidImport, Location
+from labelworks.domain.json_value import json_kind
 from labelworks.pipelines.content_hash import canonical_json, content_hash
 
 ImportFormat = Literal["jsonl", "csv", "parquet"]
@@ -95,21 +96,7 @@ def read_rows(
     raise ValueError(f"unknown import format '{format}' (use jsonl, csv or parquet)")
 
 
-def kind_of(value: Any) -> str:
-    """The JSON name of a value's type, for error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
+kind_of = json_kind  # the name the row readers use
 
 
 class RowChecker:
