@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -11,7 +12,7 @@ from sqlalchemy import Connection
 from labelworks.domain.access import Action, Actor, allowed, may_create_projects
 from labelworks.domain.errors import InvalidSpec, Location, PermissionDenied, UnsafeSpecChange
 from labelworks.domain.schema import labels_in_use, labels_in_use_check
-from labelworks.domain.spec import ProjectSpec, parse_spec, spec_to_yaml
+from labelworks.domain.spec import ProjectSpec, parse_spec, spec_from_dict, spec_to_yaml
 from labelworks.services.access import project_for, visible_project_ids
 from labelworks.services.specs import stored_spec
 from labelworks.services.status import ProjectStatus, project_status
@@ -205,7 +206,24 @@ def effective_spec_yaml(db: Database, name: str, *, actor: Actor | None = None) 
 
 def spec_from_text(text: str, *, source: str) -> ProjectSpec:
     """Parse a YAML spec given as text (HTTP uploads): inline guidelines only."""
-    spec = parse_spec(text, source=source)
+    return _inline_only(parse_spec(text, source=source), source)
+
+
+def spec_from_json(text: str, *, source: str) -> ProjectSpec:
+    """Parse a JSON spec object (HTTP uploads): inline guidelines only."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidSpec(
+            f"invalid JSON: {exc.msg}", location=Location(file=source, line=exc.lineno)
+        ) from exc
+    if not isinstance(data, dict):
+        raise InvalidSpec("the spec must be a JSON object", location=Location(file=source))
+    return _inline_only(spec_from_dict(data, source=source), source)
+
+
+def _inline_only(spec: ProjectSpec, source: str) -> ProjectSpec:
+    # A server never reads files a request names: guidelines must come with the spec.
     if spec.guidelines_path() is not None:
         raise InvalidSpec(
             "guidelines must be inline Markdown here, not a file path",

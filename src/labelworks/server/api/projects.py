@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from labelworks.domain.errors import InvalidSpec, Location
-from labelworks.domain.spec import spec_from_dict
 from labelworks.schemas.api import ApplyOut, ProjectDetailOut, ProjectOut, StatusOut
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.streaming import stream_from
@@ -69,20 +67,7 @@ async def apply_spec(
     body = (await request.body()).decode("utf-8", errors="replace")
     source = "request body"
     if "json" in request.headers.get("content-type", ""):
-        try:
-            data = json.loads(body)
-        except json.JSONDecodeError as exc:
-            raise InvalidSpec(
-                f"invalid JSON: {exc.msg}", location=Location(file=source, line=exc.lineno)
-            ) from exc
-        if not isinstance(data, dict):
-            raise InvalidSpec("the spec must be a JSON object", location=Location(file=source))
-        spec = spec_from_dict(data, source=source)
-        if spec.guidelines_path() is not None:
-            raise InvalidSpec(
-                "guidelines must be inline Markdown here, not a file path",
-                location=Location(file=source, field="guidelines"),
-            )
+        spec = project_service.spec_from_json(body, source=source)
     else:
         spec = project_service.spec_from_text(body, source=source)
     if spec.name != project:
