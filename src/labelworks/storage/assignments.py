@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -337,19 +336,3 @@ def _to_row(row: Any) -> AssignmentRow:
         expires_at=row.expires_at,
         guideline_version=row.guideline_version,
     )
-
-
-def item_ids_with_state(
-    conn: Connection, annotator_id: int, project_id: int, states: Sequence[AssignmentState]
-) -> set[int]:
-    """Items the annotator has an assignment in one of ``states`` for (tests, status)."""
-    return {
-        int(r)
-        for r in conn.execute(
-            select(assignments.c.item_id).where(
-                assignments.c.annotator_id == annotator_id,
-                assignments.c.project_id == project_id,
-                assignments.c.state.in_([s.value for s in states]),
-            )
-        ).scalars()
-    }

@@ -140,16 +140,6 @@ def project_names_of(conn: Connection, user_id: int) -> list[str]:
     return [str(r) for r in rows.scalars()]
 
 
-def members_of(conn: Connection, project_id: int) -> list[UserRow]:
-    rows = conn.execute(
-        _user_query()
-        .join(memberships, memberships.c.user_id == users.c.id)
-        .where(memberships.c.project_id == project_id)
-        .order_by(users.c.email)
-    )
-    return [_to_user(r) for r in rows]
-
-
 def add_token(conn: Connection, user_id: int, token_hash: str, label: str, now: datetime) -> None:
     conn.execute(
         insert(api_tokens).values(
