@@ -6,10 +6,11 @@ environment anywhere else.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,39 @@ class Settings(BaseSettings):
     secure_cookies: bool = False  # set behind HTTPS so session cookies are never sent in clear
     sqlite_busy_timeout_ms: int = 5000
     import_batch_size: int = 5000
+
+    # Connections (see docs/deploy.md). Per server process; uvicorn alone would wait forever
+    # for a request head or body that never completes, one descriptor per stalled client.
+    header_timeout: float = Field(default=10.0, gt=0)  # seconds to send a whole request head
+    body_timeout: float = Field(default=30.0, gt=0)  # longest silence while a body is due
+    min_body_rate: int = Field(default=1024, ge=0)  # bytes/s a body must average; 0: no floor
+    body_rate_grace: float = Field(default=10.0, ge=0)  # seconds before min_body_rate applies
+    max_connections: int = Field(default=1000, ge=1)  # more are closed as they are accepted
+    keep_alive_timeout: int = Field(default=5, ge=1)  # idle seconds allowed between requests
+    # Comma-separated IPs and CIDR networks whose X-Forwarded-For / X-Forwarded-Proto are
+    # believed. Empty (the default) believes nobody: a header any client can write must not
+    # choose the address that login throttling counts.
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (e.g. 10.0.0.0/8) "
+                    "and would never match a proxy"
+                ) from None
+        return ",".join(entries)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return self.trusted_proxies.split(",") if self.trusted_proxies else []
 
     @property
     def effective_database_url(self) -> str:
