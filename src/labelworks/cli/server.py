@@ -2,32 +2,81 @@
 
 from __future__ import annotations
 
+import json
 import os
+import resource
 import time
 
 import typer
 import uvicorn
 
 from labelworks.cli.context import console, fail, reported, state
+from labelworks.config import Settings
 from labelworks.domain.errors import InvalidInput
 from labelworks.services.demo import seed_demo
+
+# Descriptors a server process needs besides its client sockets: the listening socket, the
+# event loop, the database files of each pooled connection, logs, media files being sent.
+FILE_HEADROOM = 256
+
+
+def _open_file_limit(max_connections: int) -> None:
+    """Raise the soft open-file limit to the hard one; refuse a cap that does not fit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = max_connections + FILE_HEADROOM
+    unlimited = resource.RLIM_INFINITY
+    target = max(soft, needed) if hard == unlimited else hard
+    if soft != unlimited and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass  # some systems cap it below the hard limit: the check below explains
+    if soft != unlimited and soft < needed:
+        fail(
+            InvalidInput(
+                f"LABELWORKS_MAX_CONNECTIONS={max_connections} needs {needed} open files per "
+                f"server process ({FILE_HEADROOM} besides connections), but the limit is "
+                f"{soft}: raise it (ulimit -n, LimitNOFILE= in a systemd unit) or lower "
+                "LABELWORKS_MAX_CONNECTIONS"
+            )
+        )
+
+
+def _export(settings: Settings) -> None:
+    """Hand every setting given on the command line or in the environment to the server
+    processes, which build their own Settings from the environment (the CLI and the server
+    never import each other), plus one session key for every worker."""
+    values = settings.model_dump(mode="json")
+    for name in settings.model_fields_set | {"data_dir"}:
+        value = values[name]
+        if value is not None:
+            text = value if isinstance(value, str) else json.dumps(value)
+            os.environ[f"LABELWORKS_{name.upper()}"] = text
+    os.environ["LABELWORKS_SECRET_KEY"] = settings.ensure_secret_key()
 
 
 def _serve(ctx: typer.Context, host: str, port: int, workers: int = 1) -> None:
     settings = state(ctx).settings
-    # The server processes build their own Settings from the environment (the CLI and the
-    # server never import each other), so hand over what was given on the command line,
-    # and one session key for every worker.
-    os.environ["LABELWORKS_DATA_DIR"] = str(settings.data_dir)
-    os.environ["LABELWORKS_SECRET_KEY"] = settings.ensure_secret_key()
-    if settings.database_url:
-        os.environ["LABELWORKS_DATABASE_URL"] = settings.database_url
+    _open_file_limit(settings.max_connections)  # workers inherit the raised limit
+    _export(settings)
+    proxies = settings.trusted_proxy_list
     uvicorn.run(
         "labelworks.server.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        # A class name, not the class: the CLI never imports the server package.
+        http="labelworks.server.connections:HttpToolsConnection",
+        timeout_keep_alive=settings.keep_alive_timeout,
+        # uvicorn counts the asking connection itself (>=), so one above the cap serves every
+        # admitted connection and still answers 503 when more requests than that are in
+        # flight (handlers still running for clients that went away).
+        limit_concurrency=settings.max_connections + 1,
+        # uvicorn would believe X-Forwarded-* from 127.0.0.1 unless told otherwise.
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
         log_level="info",
         access_log=False,
     )
