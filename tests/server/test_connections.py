@@ -183,6 +183,17 @@ def test_half_a_request_head_gets_408_and_is_closed(served: int) -> None:
     assert _status(answer) == 408
 
 
+def test_a_second_head_that_stalls_on_a_kept_alive_connection_gets_408(served: int) -> None:
+    """After one answered request, a next request head that stops halfway gets a 408."""
+    with _connect(served) as sock:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: labelworks\r\n\r\n")
+        assert _status(_read_response(sock)) == 200
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: lab")
+        answer, seconds = _read_until_closed(sock)
+    print(f"half a second head: closed after {seconds:.2f} s")
+    assert _status(answer) == 408
+
+
 @pytest.mark.parametrize(
     ("path", "status"),
     [

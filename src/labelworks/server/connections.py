@@ -3,7 +3,8 @@
 uvicorn closes connections left idle between requests, but it waits forever for a request
 head that never completes or a body that trickles in, and it accepts connections until the
 process runs out of descriptors. These protocol classes (uvicorn's httptools and h11 ones,
-extended) give a request head ``header_timeout`` seconds, close a body that goes silent for
+extended) give a request head ``header_timeout`` seconds from the connection's start (on a
+reused connection, from the head's first byte), close a body that goes silent for
 ``body_timeout`` seconds or averages under ``min_body_rate`` bytes/s after
 ``body_rate_grace`` seconds, and close every connection above ``max_connections`` as soon
 as it is accepted. ``labelworks serve`` passes ``HttpToolsConnection`` to uvicorn.
@@ -102,6 +103,7 @@ class _Guarded(Protocol):
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
     server_state: ServerState
+    timeout_keep_alive_task: asyncio.TimerHandle | None
 
     def request_phase(self) -> Phase: ...
 
@@ -172,9 +174,14 @@ class _Guard:
                 self._body_timer.cancel()
                 self._body_timer = None
         loop = self._protocol.loop
-        # An armed timer stays: the deadline counts from when the phase began.
+        # An armed timer stays: the deadline counts from when the phase began. Between
+        # requests uvicorn's keep-alive timer (cancelled by any byte) bounds the wait instead,
+        # so the head's deadline starts at its first byte and a proxy's pooled connections
+        # may idle for as long as keep_alive_timeout allows.
+        keeping_alive = self._protocol.timeout_keep_alive_task is not None
         if phase is Phase.HEAD and self._head_timer is None:
-            self._head_timer = loop.call_later(self._limits.header_timeout, self._head_late)
+            if not keeping_alive or self._protocol.head_begun():
+                self._head_timer = loop.call_later(self._limits.header_timeout, self._head_late)
         elif phase is Phase.BODY and self._body_timer is None and self._clock is not None:
             now = loop.time()
             self._body_started = self._body_progress = now
