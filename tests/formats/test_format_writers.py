@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pyarrow as pa
@@ -12,7 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labelworks.formats import CsvWriter, JsonlWriter, ParquetWriter, open_writer
+from labelworks.formats import CsvWriter, JsonlWriter, ParquetWriter, escape_formula, open_writer
+from labelworks.formats.csvfile import FORMULA_STARTS
 from labelworks.formats.json_text import RawJson, json_array_text, json_object_text
 
 COLUMNS = (
@@ -249,3 +252,142 @@ def test_composed_object_text_is_the_compact_encoding(fields: dict[str, Any]) ->
     expected = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
     assert json_object_text(mixed) == expected
     assert json_array_text([json_object_text(mixed)] * 2) == f"[{expected},{expected}]"
+
+
+# What each cell becomes: formula starts get a quote, plain numbers and other text do not.
+ESCAPED = {
+    '=HYPERLINK("http://evil")': '\'=HYPERLINK("http://evil")',
+    "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0",
+    "-2+3": "'-2+3",
+    "@SUM(A1)": "'@SUM(A1)",
+    "\tx": "'\tx",
+    "\r=1": "'\r=1",
+    "=": "'=",
+    "-": "'-",
+    "=日本語": "'=日本語",
+    "=A1\n=B2": "'=A1\n=B2",
+    "-1\n": "'-1\n",
+    "-1,5": "'-1,5",
+    "-1 ": "'-1 ",
+    "-1_000": "'-1_000",
+    "-inf": "'-inf",
+    "-NaN": "'-NaN",
+    "-0x1F": "'-0x1F",
+    "-١٢": "'-١٢",
+    "'=x": "''=x",
+    "''@x": "'''@x",
+    "-1.5": "-1.5",
+    "+3": "+3",
+    "-2e5": "-2e5",
+    "+1E-3": "+1E-3",
+    "-.5": "-.5",
+    "-5.": "-5.",
+    "-0": "-0",
+    "'x": "'x",
+    "'": "'",
+    "x=1": "x=1",
+    " =1": " =1",
+    "日本=": "日本=",
+    '{"a":"=1"}': '{"a":"=1"}',
+    "[-1]": "[-1]",
+    "": "",
+}
+
+
+def test_escape_formula_quotes_formula_starts_but_not_numbers() -> None:
+    """Each formula start gets one quote, a quoted formula start one more; numbers stay."""
+    assert {text: escape_formula(text) for text in ESCAPED} == ESCAPED
+
+
+def test_csv_writer_escapes_formula_cells_by_default_and_not_when_raw() -> None:
+    """Escaping reaches every kind of cell and the header; ``raw`` writes the exact text."""
+    columns = ("id", "=note", "score", "payload", "flag")
+    record = {
+        "id": -3,
+        "=note": "@SUM(A1)\nsecond line",
+        "score": -1.5,
+        "payload": RawJson("-7"),
+        "flag": None,
+    }
+    escaped, raw = io.BytesIO(), io.BytesIO()
+    with CsvWriter(escaped, columns) as writer:
+        writer.write(record)
+        writer.write({"id": 4, "=note": "", "score": "-2+3", "payload": {"t": "=1"}})
+    with CsvWriter(raw, columns, formulas="raw") as writer:
+        writer.write(record)
+    assert (escaped.getvalue().decode(), raw.getvalue().decode()) == (
+        "id,'=note,score,payload,flag\r\n"
+        '-3,"\'@SUM(A1)\nsecond line",-1.5,-7,\r\n'
+        '4,,\'-2+3,"{""t"":""=1""}",\r\n',
+        'id,=note,score,payload,flag\r\n-3,"@SUM(A1)\nsecond line",-1.5,-7,\r\n',
+    )
+
+
+def test_csv_writer_refuses_an_unknown_formulas_mode() -> None:
+    """A misspelt mode is an error rather than silently writing formulas unescaped."""
+    with pytest.raises(ValueError) as err:
+        CsvWriter(io.BytesIO(), ("id",), formulas="Raw")  # type: ignore[arg-type]
+    assert str(err.value) == "formulas must be 'escape' or 'raw', not 'Raw'"
+
+
+def test_open_writer_passes_csv_formulas_to_the_csv_writer_only() -> None:
+    """``csv_formulas`` decides the CSV cells; the JSONL line is the same either way."""
+    record = {"id": 1, "external_id": "=1+1"}
+    written = {}
+    for fmt in ("csv", "jsonl"):
+        for mode in ("escape", "raw"):
+            out = io.BytesIO()
+            writer = open_writer(fmt, out, ("id", "external_id"), csv_formulas=mode)
+            writer.write(record)
+            writer.close()
+            written[fmt, mode] = out.getvalue()
+    assert written == {
+        ("csv", "escape"): b"id,external_id\r\n1,'=1+1\r\n",
+        ("csv", "raw"): b"id,external_id\r\n1,=1+1\r\n",
+        ("jsonl", "escape"): b'{"id":1,"external_id":"=1+1"}\n',
+        ("jsonl", "raw"): b'{"id":1,"external_id":"=1+1"}\n',
+    }
+
+
+def _unescaped(cell: str) -> str:
+    """Undo ``escape_formula``: drop one quote before (quotes and) a formula start."""
+    if cell.startswith("'") and cell[1:].lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def _is_number(cell: str) -> bool:
+    """A plain decimal number, judged by ``Decimal`` rather than the writer's own pattern."""
+    try:
+        number = Decimal(cell)
+    except InvalidOperation:
+        return False
+    return number.is_finite() and cell.isascii() and "_" not in cell and cell == cell.strip()
+
+
+cell_texts = st.one_of(
+    st.text(),
+    st.builds(str.__add__, st.sampled_from([*FORMULA_STARTS, "'", "''", "'-", "'\t"]), st.text()),
+    st.integers().map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+)
+
+
+@given(st.lists(cell_texts, min_size=1, max_size=4))
+def test_escaped_csv_cells_read_back_to_the_text_and_never_start_a_formula(
+    texts: list[str],
+) -> None:
+    """Read back by ``csv``, escaped cells undo to the text and start no formula unless they
+    are numbers; raw cells are the text itself."""
+    columns = [f"c{i}" for i in range(len(texts))]
+    record = dict(zip(columns, texts, strict=True))
+    read = {}
+    for mode in ("escape", "raw"):
+        out = io.BytesIO()
+        with CsvWriter(out, columns, formulas=mode) as writer:
+            writer.write(record)
+        read[mode] = list(csv.reader(io.StringIO(out.getvalue().decode(), newline="")))
+    escaped = read["escape"][1]
+    assert ([_unescaped(c) for c in escaped], read["raw"]) == (texts, [columns, texts])
+    assert [c for c in escaped if c.startswith(FORMULA_STARTS) and not _is_number(c)] == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from labelworks.formats.csvfile import CsvWriter
+from labelworks.formats.csvfile import CsvFormulas, CsvWriter, escape_formula
 from labelworks.formats.json_text import JSON_COLUMNS
 from labelworks.formats.jsonl import JsonlWriter
 from labelworks.formats.writers import ExportFormat, Writer, open_writer
@@ -17,11 +17,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JSON_COLUMNS",
+    "CsvFormulas",
     "CsvWriter",
     "ExportFormat",
     "JsonlWriter",
     "ParquetWriter",
     "Writer",
+    "escape_formula",
     "open_writer",
 ]
 

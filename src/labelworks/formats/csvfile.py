@@ -3,21 +3,39 @@
 The reader works on the binary stream through ``formats.lines`` (not a ``TextIOWrapper``), so
 invalid UTF-8 is reported on the physical line of the bad byte, and a record is refused once
 it passes ``max_row_bytes`` instead of tripping the csv module's field limit.
+
+The writer escapes cells a spreadsheet would run as a formula (see ``escape_formula``)
+unless it is told the file is for a program (``formulas="raw"``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, BinaryIO, NoReturn
+from operator import itemgetter
+from typing import Any, BinaryIO, Literal, NoReturn
 
 from labelworks.domain.errors import InvalidImport, Location
 from labelworks.formats.json_text import JSON_COLUMNS, json_text
 from labelworks.formats.lines import iter_line_batches, too_big
 
 CsvRecords = Iterator[tuple[int, list[str]]]
+CsvFormulas = Literal["escape", "raw"]
 _FLUSH_CHARS = 1 << 18
+
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"):
+# "=", "+", "-" and "@" start formulas, and Excel drops a leading tab or carriage return
+# before looking at what follows.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# First characters worth a closer look: the formula starts, and the quote itself, so that a
+# cell such as "'=x" keeps its quote (see ``escape_formula``).
+_CHECK_FIRST = frozenset((*FORMULA_STARTS, "'"))
+# A plain decimal number, as spreadsheets read one: ASCII digits, an optional sign, fraction
+# and exponent. No spaces, "_", "inf", "nan", hex or thousands separators.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_first_char = itemgetter(slice(None, 1))  # "" for an empty cell
 
 
 class _LineFeed:
@@ -126,30 +144,62 @@ def _fail(source: str, line: int | None, message: str, field: str | None = None)
     raise InvalidImport(message, location=Location(file=source, line=line, field=field))
 
 
+def escape_formula(text: str) -> str:
+    """``text`` as a spreadsheet shows it rather than runs it: the CSV cell to write.
+
+    A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading ``'`` (OWASP's advice; spreadsheets show the rest as text), unless it is a plain
+    decimal number such as ``-1.5``, ``+3`` or ``-2e5``: a number cannot run anything, and
+    quoting it would turn a numeric column into text. A cell that starts with quotes followed
+    by one of those characters gets one more quote, so that the escaping can always be
+    undone: drop one leading ``'`` where what follows it, past any further quotes, starts
+    with one of them. Everything else is written as it is.
+    """
+    if text[:1] not in _CHECK_FIRST:
+        return text
+    if not text.lstrip("'").startswith(FORMULA_STARTS) or _PLAIN_NUMBER.fullmatch(text):
+        return text
+    return "'" + text
+
+
 class CsvWriter:
     """Streams records as CSV rows under a fixed header; ``close()`` leaves the stream open.
 
     Columns named in ``JSON_COLUMNS`` (and any dict or list value) are written as compact
     JSON text; ``None`` is an empty cell; booleans are ``true``/``false``. A record key that
-    is not a column is an error (``ValueError``), so nothing is dropped silently.
+    is not a column is an error (``ValueError``), so nothing is dropped silently. Every
+    cell, the header's included, goes through ``escape_formula`` unless ``formulas`` is
+    ``"raw"`` (for programs that read the file and want the exact text).
     """
 
-    def __init__(self, stream: BinaryIO, columns: Sequence[str]) -> None:
+    def __init__(
+        self, stream: BinaryIO, columns: Sequence[str], *, formulas: CsvFormulas = "escape"
+    ) -> None:
+        if formulas not in ("escape", "raw"):
+            raise ValueError(f"formulas must be 'escape' or 'raw', not {formulas!r}")
         self._stream = stream
         self._columns = tuple(columns)
         self._known = frozenset(self._columns)
+        self._escape = formulas == "escape"
         # Rows are formatted into a text buffer and written to the stream in blocks; a
         # TextIOWrapper would close the caller's stream when it is garbage-collected.
         self._text = io.StringIO()
         self._writer = csv.writer(self._text)
-        self._writer.writerow(self._columns)
+        self._writer.writerow(
+            [escape_formula(c) for c in self._columns] if self._escape else self._columns
+        )
 
     def write(self, record: Mapping[str, Any]) -> None:
         """Append one record as a row."""
         extra = record.keys() - self._known
         if extra:
             raise ValueError(f"record keys not in the CSV columns: {sorted(extra)}")
-        self._writer.writerow([_cell(name, record.get(name)) for name in self._columns])
+        row = [_cell(name, record.get(name)) for name in self._columns]
+        # Most rows have nothing to escape: looking at their first characters in one C-level
+        # pass costs half as much as calling escape_formula on every cell.
+        if self._escape and not _CHECK_FIRST.isdisjoint(map(_first_char, row)):
+            row = [escape_formula(cell) for cell in row]
+        self._writer.writerow(row)
         if self._text.tell() >= _FLUSH_CHARS:
             self._flush()
 
