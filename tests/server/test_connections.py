@@ -262,6 +262,22 @@ def test_a_fast_5_mb_upload_is_not_cut(served: int) -> None:
     assert _status(answer) in {401, 403, 413}
 
 
+def test_serve_refuses_a_cap_beyond_the_open_file_limit(tmp_path: Path) -> None:
+    """``serve`` exits with a clear error when max_connections cannot fit under the file limit."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("LABELWORKS_")}
+    env["LABELWORKS_MAX_CONNECTIONS"] = str(10**9)
+    command = "from labelworks.cli.app import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", command, "--data-dir", str(tmp_path), "serve", "--port", "9"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "LABELWORKS_MAX_CONNECTIONS=1000000000 needs" in " ".join(result.stderr.split())
+
+
 # Each protocol class in this process, over an app that only reads its body after a pause.
 
 APP_PAUSE = 1.2  # seconds, longer than the body timeout and the grace period

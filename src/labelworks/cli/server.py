@@ -58,7 +58,6 @@ def _export(settings: Settings) -> None:
 
 def _serve(ctx: typer.Context, host: str, port: int, workers: int = 1) -> None:
     settings = state(ctx).settings
-    _open_file_limit(settings.max_connections)  # workers inherit the raised limit
     _export(settings)
     proxies = settings.trusted_proxy_list
     uvicorn.run(
@@ -97,6 +96,7 @@ def serve_command(
     """Serve the HTTP API and pages for an existing data directory or database."""
     if workers < 1:
         fail(InvalidInput("--workers must be at least 1"))
+    _open_file_limit(state(ctx).settings.max_connections)  # workers inherit the raised limit
     with reported():
         state(ctx).database()  # migrates an embedded database before any worker starts
     settings = state(ctx).settings
@@ -117,6 +117,8 @@ def demo_command(
     """Create demo projects (one per widget kind) and demo people, then serve them."""
     started = time.perf_counter()
     settings = state(ctx).settings
+    if not no_serve:
+        _open_file_limit(settings.max_connections)  # before seeding: fail fast
     host, port = host or settings.host, port or settings.port
     with reported():
         db = state(ctx).database()
