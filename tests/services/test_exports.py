@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from tests.services.builders import add_annotators, jsonl, make_project
 
-from labelworks.domain.errors import NotFound
+from labelworks.domain.errors import InvalidInput, NotFound
+from labelworks.formats import CsvFormulas
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.exports import (
     EXPORT_COLUMNS,
@@ -282,3 +283,72 @@ def test_jsonl_export_is_the_compact_encoding_of_the_records(db: Database) -> No
         json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in expected
     )
     assert out.getvalue() == text.encode("utf-8")
+
+
+# Texts a spreadsheet would run as formulas, and a number that must stay a number.
+FORMULAS = ['=HYPERLINK("http://evil")', "@SUM(A1)", "-2+3", "+cmd|' /C calc'!A0", "\tx", "-1.5"]
+
+
+def _seed_formulas(db: Database) -> None:
+    """One item per text, which is both its external id and its payload text."""
+    make_project(db)
+    rows = [{"external_id": text, "payload": {"text": text}} for text in FORMULAS]
+    import_items(db, "sentiment", jsonl(rows), format="jsonl", source="formulas.jsonl")
+
+
+def _exported(db: Database, fmt: ExportFormat, csv_formulas: CsvFormulas) -> bytes:
+    out = io.BytesIO()
+    export_project(db, "sentiment", out, format=fmt, csv_formulas=csv_formulas)
+    return out.getvalue()
+
+
+def test_csv_export_escapes_formula_cells_unless_raw(db: Database) -> None:
+    """CSV cells that start a formula get a quote by default and not when raw; JSON columns
+    (which start with a brace) and the number keep their text."""
+    _seed_formulas(db)
+    read = {
+        mode: [
+            (row["id"], row["external_id"], json.loads(row["payload"]))
+            for row in csv.DictReader(io.StringIO(_exported(db, "csv", mode).decode()))
+        ]
+        for mode in ("escape", "raw")
+    }
+    escaped_ids = [
+        '\'=HYPERLINK("http://evil")',
+        "'@SUM(A1)",
+        "'-2+3",
+        "'+cmd|' /C calc'!A0",
+        "'\tx",
+        "-1.5",
+    ]
+    assert read == {
+        "escape": [
+            (str(n), escaped, {"text": text})
+            for n, escaped, text in zip(range(1, 7), escaped_ids, FORMULAS, strict=True)
+        ],
+        "raw": [(str(n), text, {"text": text}) for n, text in enumerate(FORMULAS, start=1)],
+    }
+
+
+def test_jsonl_and_parquet_exports_keep_formula_texts_exact(db: Database) -> None:
+    """JSONL and Parquet hold the exact texts; asking them for raw CSV cells is refused."""
+    _seed_formulas(db)
+    jsonl_records = [json.loads(line) for line in _exported(db, "jsonl", "escape").splitlines()]
+    parquet_records = pq.read_table(io.BytesIO(_exported(db, "parquet", "escape"))).to_pylist()
+    expected = [(text, {"text": text}) for text in FORMULAS]
+    assert [(r["external_id"], r["payload"]) for r in jsonl_records] == expected
+    assert [(r["external_id"], json.loads(r["payload"])) for r in parquet_records] == expected
+    refused = {}
+    for fmt in ("jsonl", "parquet"):
+        out = io.BytesIO()
+        with pytest.raises(InvalidInput) as caught:
+            export_project(db, "sentiment", out, format=fmt, csv_formulas="raw")
+        refused[fmt] = (str(caught.value), out.getvalue())
+    assert refused == {
+        fmt: (
+            f"csv_formulas 'raw' applies to csv exports only; {fmt} exports always hold "
+            "the exact text",
+            b"",
+        )
+        for fmt in ("jsonl", "parquet")
+    }

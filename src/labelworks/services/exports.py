@@ -8,7 +8,8 @@ from typing import BinaryIO, Literal
 
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.assignment import item_status
-from labelworks.formats import open_writer
+from labelworks.domain.errors import InvalidInput
+from labelworks.formats import CsvFormulas, open_writer
 from labelworks.formats.json_text import RawJson, json_array_text, json_object_text
 from labelworks.services.access import project_for, walled
 from labelworks.storage import export_rows
@@ -28,6 +29,16 @@ EXPORT_COLUMNS = (
 )
 
 
+def check_export_options(format: ExportFormat, csv_formulas: CsvFormulas) -> None:
+    """Refuse ``csv_formulas="raw"`` outside CSV: JSONL and Parquet are always exact, so
+    asking for raw cells there is a mistake (say, the wrong format) rather than a choice."""
+    if csv_formulas == "raw" and format != "csv":
+        raise InvalidInput(
+            f"csv_formulas 'raw' applies to csv exports only; {format} exports always hold "
+            "the exact text"
+        )
+
+
 def count_for_export(db: Database, project_name: str, *, actor: Actor | None = None) -> int:
     """How many items an export of the project will write (for progress bars)."""
     with db.read() as conn:
@@ -41,6 +52,7 @@ def export_project(
     stream: BinaryIO,
     *,
     format: ExportFormat,
+    csv_formulas: CsvFormulas = "escape",
     progress: Callable[[int], None] | None = None,
     page_size: int = 2000,
     actor: Actor | None = None,
@@ -50,12 +62,15 @@ def export_project(
     Reads keyset pages inside one snapshot, so memory stays flat however large the
     project, and the file is consistent even while annotators keep working.
     Stored JSON text (payloads, metadata, values) goes to the writer as ``RawJson``, never
-    decoded.
+    decoded. CSV cells a spreadsheet would run as formulas are escaped unless
+    ``csv_formulas`` is ``"raw"`` (see ``formats.escape_formula``); ``"raw"`` with another
+    format is refused before anything is written.
     """
+    check_export_options(format, csv_formulas)
     written = 0
     with db.read(snapshot=True) as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
-        writer = open_writer(format, stream, EXPORT_COLUMNS)
+        writer = open_writer(format, stream, EXPORT_COLUMNS, csv_formulas=csv_formulas)
         after = 0
         only_vendor = walled(actor)
         while True:
