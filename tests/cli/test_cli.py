@@ -192,6 +192,50 @@ def test_export_to_stdout(data_dir: Path, work: Path) -> None:
     assert [json.loads(line)["external_id"] for line in result.stdout.splitlines()] == ["r1", "r2"]
 
 
+def test_csv_export_escapes_formulas_unless_raw(data_dir: Path, work: Path, tmp_path: Path) -> None:
+    """CSV cells that start a formula get a quote unless ``--csv-formulas raw``, which other
+    formats refuse before any file is written."""
+    assert lw(data_dir, "project", "apply", str(work / "spec.yaml")).exit_code == 0
+    rows = [{"external_id": "=1+1", "text": "@SUM(A1)"}, {"external_id": "-2", "text": "x"}]
+    (work / "formulas.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert lw(data_dir, "import", "sentiment", str(work / "formulas.jsonl")).exit_code == 0
+    read = {}
+    for mode in ("escape", "raw"):
+        target = tmp_path / f"{mode}.csv"
+        result = lw(
+            data_dir,
+            "export",
+            "sentiment",
+            "--format",
+            "csv",
+            "--csv-formulas",
+            mode,
+            "-o",
+            str(target),
+        )
+        records = csv.DictReader(io.StringIO(target.read_text()))
+        read[mode] = (
+            result.exit_code,
+            [(r["external_id"], json.loads(r["payload"])) for r in records],
+        )
+    assert read == {
+        "escape": (0, [("'=1+1", {"text": "@SUM(A1)"}), ("-2", {"text": "x"})]),
+        "raw": (0, [("=1+1", {"text": "@SUM(A1)"}), ("-2", {"text": "x"})]),
+    }
+    target = tmp_path / "out.jsonl"
+    refused = lw(data_dir, "export", "sentiment", "--csv-formulas", "raw", "-o", str(target))
+    unknown = lw(data_dir, "export", "sentiment", "--format", "csv", "--csv-formulas", "keep")
+    assert [(r.exit_code, flat(r.stderr)) for r in (refused, unknown)] == [
+        (
+            2,
+            "error [invalid_input] csv_formulas 'raw' applies to csv exports only; jsonl "
+            "exports always hold the exact text",
+        ),
+        (2, "error [invalid_input] --csv-formulas must be escape or raw, not 'keep'"),
+    ]
+    assert sorted(p.name for p in tmp_path.glob("out.*")) == []
+
+
 def test_status_table_and_json(data_dir: Path, work: Path) -> None:
     """Status prints a table for people and the whole status as JSON with ``--json``."""
     ready(data_dir, work)

@@ -120,11 +120,21 @@ def export_command(
     project: str = typer.Argument(..., help="project name"),
     format: str = typer.Option("jsonl", "--format", help="jsonl, csv or parquet"),
     output: Path | None = typer.Option(None, "-o", "--output", help="file (default: stdout)"),
+    csv_formulas: str = typer.Option(
+        "escape",
+        "--csv-formulas",
+        help="escape: prefix CSV cells a spreadsheet would run as formulas with ' "
+        "(default); raw: exact text, for programs",
+    ),
 ) -> None:
     """Export every item of PROJECT with its annotations and pre-annotations."""
     with reported():
         if format not in ("jsonl", "csv", "parquet"):
             raise InvalidInput(f"--format must be jsonl, csv or parquet, not '{format}'")
+        if csv_formulas not in ("escape", "raw"):
+            raise InvalidInput(f"--csv-formulas must be escape or raw, not '{csv_formulas}'")
+        # Checked before the output file is opened, so a refused option leaves nothing behind.
+        export_service.check_export_options(format, csv_formulas)  # type: ignore[arg-type]
         if output is None and format == "parquet" and sys.stdout.isatty():
             raise InvalidInput("refusing to write Parquet to a terminal; pass -o FILE")
         db = state(ctx).database()
@@ -144,6 +154,7 @@ def export_command(
                     project,
                     sys.stdout.buffer,
                     format=format,  # type: ignore[arg-type]
+                    csv_formulas=csv_formulas,  # type: ignore[arg-type]
                     progress=lambda n: bar.advance(task, n),
                 )
                 sys.stdout.buffer.flush()
@@ -155,6 +166,7 @@ def export_command(
                         project,
                         out,
                         format=format,  # type: ignore[arg-type]
+                        csv_formulas=csv_formulas,  # type: ignore[arg-type]
                         progress=lambda n: bar.advance(task, n),
                     )
                 # Only a finished export takes the target name.
