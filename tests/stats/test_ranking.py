@@ -52,25 +52,7 @@ def test_bradley_terry_reproduces_agrestis_published_estimates() -> None:
     np.testing.assert_allclose(relative, [1.176, 1.136, -0.569, -0.062, 0.0], atol=5e-4)
 
 
-@pytest.mark.peer
-def test_bradley_terry_matches_a_logistic_regression_fit() -> None:
-    """Score differences equal statsmodels' binomial GLM on the +1/-1 design (Agresti §8.6)."""
-    sm = pytest.importorskip("statsmodels.api")
-    rows, successes, trials = [], [], []
-    for i in range(5):
-        for j in range(i + 1, 5):
-            x = np.zeros(4)
-            if i < 4:
-                x[i] = 1.0
-            if j < 4:
-                x[j] = -1.0
-            rows.append(x)
-            successes.append(WINS[i][j])
-            trials.append(WINS[i][j] + WINS[j][i])
-    endog = np.column_stack([successes, np.subtract(trials, successes)])
-    glm = sm.GLM(endog, np.array(rows), family=sm.families.Binomial()).fit()
-    bt = BradleyTerry().fit(tennis())
-    np.testing.assert_allclose(bt.scores_[:4] - bt.scores_[4], glm.params, atol=1e-8)
+# The cross-check against statsmodels' binomial GLM lives in tests/stats/peers/agreement_checks.py.
 
 
 def test_ratings_are_on_the_elo_scale_and_can_be_anchored() -> None:
