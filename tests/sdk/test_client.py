@@ -203,6 +203,27 @@ def test_manager_workflow(admin: Client, tmp_path: Path) -> None:
     )
 
 
+def test_export_csv_formulas(admin: Client, tmp_path: Path) -> None:
+    """``csv_formulas`` reaches the server: escaped by default, exact when raw, refused for
+    JSONL."""
+    admin.apply_spec(SPEC)
+    admin.import_items("reviews", [{"text": "a", "external_id": "@SUM(A1)"}])
+    external_ids = {
+        mode: admin.export("reviews", "csv", path=tmp_path / f"{mode}.csv", csv_formulas=mode)
+        .read_text()
+        .splitlines()[1]
+        .split(",")[1]
+        for mode in ("escape", "raw")
+    }
+    with pytest.raises(E.InvalidInput) as caught:
+        admin.export("reviews", "jsonl", path=tmp_path / "out.jsonl", csv_formulas="raw")
+    assert (external_ids, str(caught.value), list(tmp_path.glob("out.*"))) == (
+        {"escape": "'@SUM(A1)", "raw": "@SUM(A1)"},
+        "csv_formulas 'raw' applies to csv exports only; jsonl exports always hold the exact text",
+        [],
+    )
+
+
 def test_project_detail(admin: Client) -> None:
     """``project`` returns the settings, the effective spec and the counts."""
     admin.apply_spec(SPEC)

@@ -616,6 +616,29 @@ def test_export_streams_jsonl_csv_and_parquet(env: Env) -> None:
     assert (bad.status_code, bad.json()["code"]) == (422, "invalid_input")
 
 
+def test_export_csv_formulas_query_parameter(env: Env) -> None:
+    """CSV cells that start a formula get a quote unless ``csv_formulas=raw``, which JSONL
+    refuses with 422 before streaming."""
+    _import(env, [{"external_id": "=1+1", "payload": {"text": "a"}}])
+    url = "/api/v1/projects/reviews/export?format="
+    answers = {
+        query: env.call("manager", "GET", url + query) for query in ("csv", "csv&csv_formulas=raw")
+    }
+    refused = env.call("manager", "GET", url + "jsonl&csv_formulas=raw")
+    assert {
+        query: (r.status_code, [row["external_id"] for row in csv.DictReader(io.StringIO(r.text))])
+        for query, r in answers.items()
+    } == {"csv": (200, ["'=1+1"]), "csv&csv_formulas=raw": (200, ["=1+1"])}
+    assert (refused.status_code, refused.json()) == (
+        422,
+        {
+            "code": "invalid_input",
+            "message": "csv_formulas 'raw' applies to csv exports only; jsonl exports always "
+            "hold the exact text",
+        },
+    )
+
+
 def test_status_counts_everything(env: Env) -> None:
     """Status has totals, completion and per-annotator counts."""
     _import(env, [{"text": t} for t in "abcd"])

@@ -44,6 +44,7 @@ from labelworks.schemas.api import (
 from labelworks.sdk.errors import error_from_response
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
+CsvFormulas = Literal["escape", "raw"]
 Model = TypeVar("Model", bound=BaseModel)
 
 _API = "/api/v1"
@@ -290,12 +291,22 @@ class Client(AbstractContextManager["Client"]):
 
     @overload
     def export(
-        self, project: str, format: ExportFormat = ..., *, path: str | os.PathLike[str]
+        self,
+        project: str,
+        format: ExportFormat = ...,
+        *,
+        path: str | os.PathLike[str],
+        csv_formulas: CsvFormulas = ...,
     ) -> Path: ...
 
     @overload
     def export(
-        self, project: str, format: Literal["jsonl"] = ..., path: None = None
+        self,
+        project: str,
+        format: Literal["jsonl"] = ...,
+        path: None = None,
+        *,
+        csv_formulas: CsvFormulas = ...,
     ) -> Iterator[dict[str, Any]]: ...
 
     def export(
@@ -303,15 +314,20 @@ class Client(AbstractContextManager["Client"]):
         project: str,
         format: ExportFormat = "jsonl",
         path: str | os.PathLike[str] | None = None,
+        *,
+        csv_formulas: CsvFormulas = "escape",
     ) -> Path | Iterator[dict[str, Any]]:
         """Every item with its annotations and pre-annotations.
 
         With ``path`` the body is streamed to that file (written beside it first, then
         renamed, so a broken transfer never leaves a complete-looking file) and the path is
         returned; without, JSONL records are yielded one at a time as they arrive.
+        In CSV, cells a spreadsheet would run as formulas are prefixed with ``'`` unless
+        ``csv_formulas="raw"`` (exact text, for programs); the server refuses ``"raw"`` with
+        another format.
         """
         url = f"{_API}/projects/{_segment(project)}/export"
-        params: dict[str, str] = {"format": format}
+        params: dict[str, str] = {"format": format, "csv_formulas": csv_formulas}
         if path is None:
             if format != "jsonl":
                 raise InvalidInput(f"give a path to export {format}; only jsonl can be iterated")

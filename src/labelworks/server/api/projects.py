@@ -98,11 +98,20 @@ def export(
     db: DB,
     actor: CurrentActor,
     format: Literal["jsonl", "csv", "parquet"] = Query("jsonl"),
+    csv_formulas: Literal["escape", "raw"] = Query(
+        "escape",
+        description="CSV only: 'escape' prefixes cells a spreadsheet would run as formulas "
+        "with ', 'raw' writes the exact text (for programs)",
+    ),
 ) -> StreamingResponse:
     """Every item with its annotations and pre-annotations, streamed."""
-    exports.count_for_export(db, project, actor=actor)  # access is checked before streaming
+    # Options and access are checked before streaming, while an error can still be a status.
+    exports.check_export_options(format, csv_formulas)
+    exports.count_for_export(db, project, actor=actor)
     body = stream_from(
-        lambda out: exports.export_project(db, project, out, format=format, actor=actor)
+        lambda out: exports.export_project(
+            db, project, out, format=format, csv_formulas=csv_formulas, actor=actor
+        )
     )
     return StreamingResponse(
         body,
