@@ -5,9 +5,12 @@ and a slow peer can be stopped by a timeout. Data: ``simulate_crowd`` — 500 an
 5 classes, 3-5 labels per item, annotator-specific confusion matrices, 10% spammers — seeded,
 so every implementation sees the same table.
 
-    python bench/stats.py                         # 10k, 100k, 1M, peers with a 120 s timeout
-    python bench/stats.py --sizes 10m --no-peers  # ours only at 10M labels
-    python bench/stats.py --sizes 100k --methods DawidSkene,GLAD --timeout 600
+    .venv-peers/bin/python bench/stats.py            # 10k, 100k, 1M, peers time out after 120 s
+    .venv/bin/python bench/stats.py --sizes 10m --no-peers   # ours only at 10M labels
+    .venv-peers/bin/python bench/stats.py --sizes 100k --methods DawidSkene,GLAD --timeout 600
+
+The peers come with the ``peers`` extra, which holds numpy below 2, so they live in their own
+venv: ``python3 -m venv .venv-peers && .venv-peers/bin/pip install -e '.[dev,peers]'``.
 
 Columns: seconds (fit only, data preparation excluded), peak MB (whole subprocess, data
 included), data MB (peak before fitting), accuracy against the simulated truth.
@@ -16,6 +19,7 @@ included), data MB (peak before fitting), accuracy against the simulated truth.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import resource
 import subprocess
@@ -30,6 +34,27 @@ AGGREGATORS = ["MajorityVote", "Wawa", "DawidSkene", "OneCoinDawidSkene", "GLAD"
 PEER_AGGREGATORS = ["MajorityVote", "DawidSkene", "OneCoinDawidSkene", "GLAD", "MACE"]
 AGREEMENT = ["krippendorff_alpha", "fleiss_kappa", "cohen_kappa"]
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
+# The modules each peer run imports (crowd-kit works on pandas frames).
+PEER_MODULES = {
+    "agg": ["crowdkit", "pandas"],
+    "krippendorff": ["krippendorff"],
+    "statsmodels": ["statsmodels"],
+}
+
+
+def require_peers(modules: list[str]) -> None:
+    """Stop before measuring anything when a peer is missing: otherwise every peer row would
+    only say ModuleNotFoundError, and the labelworks rows would run for nothing."""
+    missing = [m for m in dict.fromkeys(modules) if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SystemExit(
+            f"bench/stats.py: peer libraries not installed here: {', '.join(missing)}.\n"
+            "Install the `peers` extra in its own venv (it holds numpy below 2, so keep it out "
+            "of .venv) and run the benchmark there:\n"
+            "    python3 -m venv .venv-peers && .venv-peers/bin/pip install -e '.[dev,peers]'\n"
+            "    .venv-peers/bin/python bench/stats.py ...\n"
+            "or pass --no-peers to time labelworks alone."
+        )
 
 
 def peak_mb() -> float:
@@ -193,6 +218,16 @@ def main() -> None:
         have_agreement = True
     except ImportError:
         have_agreement = False
+    if not args.no_peers:
+        needed: list[str] = []
+        for method in methods:
+            if method in PEER_AGGREGATORS:
+                needed += PEER_MODULES["agg"]
+            elif method in AGREEMENT and not args.no_agreement:
+                needed += PEER_MODULES[
+                    "krippendorff" if method == "krippendorff_alpha" else "statsmodels"
+                ]
+        require_peers(needed)
     rows = []
     print(
         f"{'labels':>10} {'method':<19} {'impl':<13} {'seconds':>9} {'peak MB':>8} "
