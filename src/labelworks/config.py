@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 5000
     import_batch_size: int = 5000
 
+    # Request body limits in bytes, enforced while bodies stream in (see docs/api.md)
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)  # every JSON body and form
+    max_spec_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # PUT a spec (guidelines inline)
+    max_import_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)  # POST items
+
+    # Sessions and logins (see docs/api.md)
+    session_hours: float = Field(default=14 * 24, gt=0)  # a web session's lifetime
+    login_attempts_per_client: int = Field(default=5, ge=1)  # failures per email and address
+    login_attempts_per_email: int = Field(default=50, ge=1)  # failures per email, any address
+    login_window_seconds: float = Field(default=300.0, gt=0)
+
     # Connections (see docs/deploy.md). Per server process; uvicorn alone would wait forever
     # for a request head or body that never completes, one descriptor per stalled client.
     header_timeout: float = Field(default=10.0, gt=0)  # seconds to send a whole request head

@@ -325,8 +325,8 @@ def test_other_invalid_inputs_exit_2(data_dir: Path, work: Path, tmp_path: Path)
     unknown = lw(data_dir, "import", "sentiment", str(work / "spec.yaml"))
     assert (unknown.exit_code, flat(unknown.stderr)) == (
         2,
-        "error [invalid_import] cannot tell the format of spec.yaml; name it .jsonl, .csv or "
-        ".parquet or pass --format",
+        "error [invalid_import] cannot tell the format of spec.yaml; name it .jsonl, .json, "
+        ".csv or .parquet or pass --format",
     )
     missing = lw(data_dir, "import", "sentiment", str(tmp_path / "none.jsonl"))
     assert (missing.exit_code, flat(missing.stderr)) == (
@@ -363,7 +363,7 @@ def test_conflicts_exit_4(data_dir: Path, work: Path) -> None:
     )
     assert (result.exit_code, flat(result.stderr)) == (
         4,
-        "error [already_exists] user a@example.com already exists with role annotator",
+        "error [already_exists] user a@example.com already exists",
     )
 
 

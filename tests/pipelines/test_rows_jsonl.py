@@ -280,4 +280,4 @@ def test_unknown_format_is_a_programming_error() -> None:
     """An unsupported format name raises ValueError at call time."""
     with pytest.raises(ValueError) as err:
         read_rows(io.BytesIO(b""), format="xml", source="in.xml")  # type: ignore[arg-type]
-    assert str(err.value) == "unknown import format 'xml' (use jsonl, csv or parquet)"
+    assert str(err.value) == "unknown import format 'xml' (use jsonl, json, csv or parquet)"

@@ -79,6 +79,7 @@ def test_error_classes_are_the_whole_tree() -> None:
         "unauthenticated": E.Unauthenticated,
         "permission_denied": E.PermissionDenied,
         "rate_limited": E.RateLimited,
+        "payload_too_large": E.PayloadTooLarge,
     }
 
 
@@ -345,6 +346,7 @@ def test_people(admin: Client, http: TestClient) -> None:
         "vendor": "acme",
         "team": None,
         "projects": ["reviews"],
+        "active": True,
     }
     assert created.token is not None
     worker = Client.from_httpx(http, created.token)

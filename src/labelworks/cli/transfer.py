@@ -23,7 +23,13 @@ from labelworks.domain.errors import InvalidImport, InvalidInput
 from labelworks.services import exports as export_service
 from labelworks.services import ingestion
 
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".parquet": "parquet",
+}
 
 
 class _CountingReader:
@@ -62,11 +68,13 @@ class _CountingReader:
 
 def _format_of(path: Path, given: str | None) -> str:
     if given:
+        if given not in FORMATS.values():
+            raise InvalidInput(f"--format must be jsonl, json, csv or parquet, not '{given}'")
         return given
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InvalidImport(
-            f"cannot tell the format of {path.name}; name it .jsonl, .csv or .parquet "
+            f"cannot tell the format of {path.name}; name it .jsonl, .json, .csv or .parquet "
             "or pass --format"
         )
     return fmt
@@ -75,9 +83,9 @@ def _format_of(path: Path, given: str | None) -> str:
 def import_command(
     ctx: typer.Context,
     project: str = typer.Argument(..., help="project name"),
-    file: Path = typer.Argument(..., help="JSONL, CSV or Parquet file"),
+    file: Path = typer.Argument(..., help="JSONL, JSON array, CSV or Parquet file"),
     format: str | None = typer.Option(
-        None, "--format", help="jsonl, csv or parquet (default: from the file extension)"
+        None, "--format", help="jsonl, json, csv or parquet (default: from the file extension)"
     ),
 ) -> None:
     """Import items into PROJECT from FILE: all rows or none."""

@@ -65,6 +65,24 @@ def may_grant(actor: Actor, role: Role) -> bool:
     return actor.role is Role.MANAGER and role in (Role.REVIEWER, Role.ANNOTATOR)
 
 
-def sees_person(actor: Actor, vendor: str | None) -> bool:
+def wall(actor: Actor | None) -> str | None:
+    """The vendor whose people and work alone ``actor`` may see or touch (``None``: no wall).
+
+    The one vendor-wall rule: reads, filters and writes all ask it. ``actor=None`` is a
+    trusted local operator.
+    """
+    if actor is None or actor.is_admin:
+        return None
+    return actor.vendor
+
+
+def sees_person(actor: Actor | None, vendor: str | None) -> bool:
     """Vendor walls: a vendor's staff see only their own vendor's people and work."""
-    return actor.is_admin or actor.vendor is None or actor.vendor == vendor
+    walled_to = wall(actor)
+    return walled_to is None or walled_to == vendor
+
+
+def may_manage_person(actor: Actor | None, role: Role, vendor: str | None) -> bool:
+    """Whether ``actor`` may add a person of ``role`` and ``vendor`` to a project they
+    manage, take them off it, or (de)activate them: the people they may create."""
+    return actor is None or (may_grant(actor, role) and sees_person(actor, vendor))

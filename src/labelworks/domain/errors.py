@@ -142,3 +142,9 @@ class RateLimited(LabelworksError):
     """Too many attempts; try again later."""
 
     code = "rate_limited"
+
+
+class PayloadTooLarge(InvalidInput):
+    """A request body is over its route's size limit; nothing of it was used."""
+
+    code = "payload_too_large"

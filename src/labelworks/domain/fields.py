@@ -37,6 +37,8 @@ PAIRWISE_CHOICES: tuple[str, ...] = ("a", "b", "tie")
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 StrictInt = Annotated[int, Field(strict=True)]
+MAX_LABELS = 1000
+MAX_SCALE_STEPS = 100
 
 
 def spec_error(message: str, *at: str | int) -> PydanticCustomError:
@@ -61,7 +63,7 @@ class Condition(BaseModel):
 
     field: str
     equals: str | StrictInt | None = None
-    in_: list[str | StrictInt] | None = Field(default=None, alias="in")
+    in_: list[str | StrictInt] | None = Field(default=None, alias="in", max_length=MAX_LABELS)
 
     @model_validator(mode="after")
     def _one_test(self) -> Condition:
@@ -101,6 +103,8 @@ def check_scale(low: int, high: int, anchors: dict[int, str]) -> None:
     """Raise a spec error unless ``low < high`` and every anchor lies on the scale."""
     if low >= high:
         raise spec_error(f"min ({low}) must be less than max ({high})", "min")
+    if high - low > MAX_SCALE_STEPS:
+        raise spec_error(f"a scale has at most {MAX_SCALE_STEPS + 1} points", "max")
     for point in anchors:
         if not low <= point <= high:
             raise spec_error(f"anchor {point} is outside the scale {low}..{high}", "anchors", point)
@@ -112,7 +116,7 @@ class _BaseField(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
     name: str
-    title: str | None = None
+    title: str | None = Field(default=None, max_length=200)
     required: bool = True
     when: Condition | None = None
     shortcuts: dict[str, str] = Field(default_factory=dict)
@@ -177,7 +181,7 @@ def _check_labels(labels: list[str]) -> list[str]:
 
 
 class _LabelledField(_BaseField):
-    labels: list[str]
+    labels: list[Annotated[str, Field(max_length=200)]] = Field(max_length=MAX_LABELS)
 
     @field_validator("labels")
     @classmethod
@@ -334,7 +338,7 @@ class TextField(_BaseField):
 
     kind: Literal["text"] = "text"
     source: str | None = None
-    max_length: StrictInt = Field(default=2000, ge=1)
+    max_length: StrictInt = Field(default=2000, ge=1, le=1_000_000)
 
     @property
     def labels(self) -> list[str]:

@@ -52,6 +52,14 @@ _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _GUIDELINE_SUFFIXES = (".md", ".markdown", ".txt")
 
 
+# Bounds that keep one spec from costing unbounded memory or time anywhere it is used, and
+# every number inside what the database's 32-bit integer columns hold.
+MAX_FIELDS = 100
+MAX_LEASE_MINUTES = 4 * 7 * 24 * 60
+MAX_PRIORITY = 1_000_000
+MAX_GUIDELINES_CHARS = 2 * 1024 * 1024
+
+
 class QualitySpec(BaseModel):
     """Quality settings; later features add keys, so unknown keys are kept, not refused."""
 
@@ -68,13 +76,13 @@ class ProjectSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    description: str = ""
-    fields: list[FieldSpec]
+    description: str = Field(default="", max_length=10_000)
+    fields: list[FieldSpec] = Field(max_length=MAX_FIELDS)
     overlap: StrictInt = Field(default=1, ge=1, le=100)
-    lease_minutes: StrictInt = Field(default=30, ge=1)
-    priority: StrictInt = 0
-    guidelines: str | None = None
-    guidelines_changelog: str | None = None
+    lease_minutes: StrictInt = Field(default=30, ge=1, le=MAX_LEASE_MINUTES)
+    priority: StrictInt = Field(default=0, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
+    guidelines: str | None = Field(default=None, max_length=MAX_GUIDELINES_CHARS)
+    guidelines_changelog: str | None = Field(default=None, max_length=2000)
     allow_remote_media: bool = False
     show_other_annotations: bool = False
     quality: QualitySpec = Field(default_factory=QualitySpec)

@@ -23,8 +23,55 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
+# A spec is a few hundred nodes; these bounds leave room for thousands of labels while an
+# alias bomb (a few hundred bytes that expand to billions of nodes) or a document nested
+# thousands deep is refused as it is read, long before it costs memory, time or recursion.
+MAX_DEPTH = 50
+MAX_NODES = 200_000
+
+
 class _SpecLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+    """SafeLoader with YAML 1.2 booleans, no implicit timestamps, and bounded expansion.
+
+    Each composed node records its expanded size (an alias counts the whole node it
+    refers to, as the loaded data will); composing stops once a node nests deeper than
+    ``MAX_DEPTH`` or expands beyond ``MAX_NODES``.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise SpecSyntaxError(f"the spec nests more than {MAX_DEPTH} levels deep", _line(mark))
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        size = 1
+        if isinstance(node, SequenceNode):
+            size += sum(self._sizes.get(id(child), 1) for child in node.value)
+        elif isinstance(node, MappingNode):
+            size += sum(
+                self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value
+            )
+        if size > MAX_NODES:
+            raise SpecSyntaxError(
+                f"the spec expands to more than {MAX_NODES:,} values (aliases included)",
+                _line(mark),
+            )
+        self._sizes[id(node)] = size
+        return node
+
+
+def _line(mark: Any) -> int | None:
+    return None if mark is None else int(mark.line) + 1
 
 
 _SpecLoader.yaml_implicit_resolvers = {

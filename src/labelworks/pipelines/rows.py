@@ -23,7 +23,7 @@ from labelworks.domain.errors import InvalidAnnotation, InvalidImport, Location
 from labelworks.domain.json_value import json_kind
 from labelworks.pipelines.content_hash import canonical_json, content_hash
 
-ImportFormat = Literal["jsonl", "csv", "parquet"]
+ImportFormat = Literal["jsonl", "json", "csv", "parquet"]
 PreAnnotationCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 
 RESERVED_KEYS = ("external_id", "metadata", "pre_annotations")
@@ -84,16 +84,18 @@ def read_rows(
     """
     # Imported here: the readers build on this module's row types and checks (and the
     # Parquet one loads pyarrow, which a JSONL import does not need).
-    from labelworks.pipelines import jsonl_rows, table_rows
+    from labelworks.pipelines import json_array_rows, jsonl_rows, table_rows
 
     checker = RowChecker(source, required_keys, validate_pre_annotation)
     if format == "jsonl":
         return jsonl_rows.jsonl_rows(stream, checker, max_row_bytes)
+    if format == "json":
+        return json_array_rows.json_array_rows(stream, checker, max_row_bytes)
     if format == "csv":
         return table_rows.csv_rows(stream, checker, max_row_bytes)
     if format == "parquet":
         return table_rows.parquet_rows(stream, checker, max_row_bytes)
-    raise ValueError(f"unknown import format '{format}' (use jsonl, csv or parquet)")
+    raise ValueError(f"unknown import format '{format}' (use jsonl, json, csv or parquet)")
 
 
 kind_of = json_kind  # the name the row readers use

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -139,17 +139,27 @@ class UserOut(BaseModel):
     vendor: str | None
     team: str | None
     projects: list[str]
+    active: bool = True
+
+
+RoleName = Literal["admin", "manager", "reviewer", "annotator"]
 
 
 class UserIn(BaseModel):
-    email: str
-    role: str = "annotator"
-    name: str = ""
-    projects: list[str] = Field(default_factory=list)
-    vendor: str | None = None
-    team: str | None = None
-    password: str | None = None
-    token: bool = False
+    email: str = Field(max_length=320)
+    role: RoleName = "annotator"
+    name: str = Field(default="", max_length=200)
+    projects: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=100
+    )
+    vendor: str | None = Field(default=None, max_length=200)
+    team: str | None = Field(default=None, max_length=200)
+    password: str | None = Field(default=None, max_length=1000)
+    token: bool = Field(default=False, description="admins only: also create an API token")
+
+
+class MemberIn(BaseModel):
+    email: str = Field(max_length=320, description="an existing person's email")
 
 
 class UserCreatedOut(BaseModel):
@@ -163,3 +173,9 @@ class TokenIn(BaseModel):
 
 class TokenOut(BaseModel):
     token: str
+
+
+class TokenInfoOut(BaseModel):
+    id: int
+    label: str
+    created_at: UtcDatetime

@@ -35,13 +35,9 @@ from labelworks.schemas.api import (
     SubmitIn,
     SubmitOut,
     TaskOut,
-    TokenIn,
-    TokenOut,
-    UserCreatedOut,
-    UserIn,
-    UserOut,
 )
 from labelworks.sdk.errors import error_from_response
+from labelworks.sdk.people import PeopleApi
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 CsvFormulas = Literal["escape", "raw"]
@@ -53,14 +49,13 @@ _CHUNK = 1024 * 1024
 # names a Markdown file beside the spec rather than holding the Markdown itself.
 _GUIDELINE_SUFFIXES = (".md", ".markdown", ".txt")
 _PROJECTS = TypeAdapter(list[ProjectOut])
-_USERS = TypeAdapter(list[UserOut])
 
 
 def _segment(name: str) -> str:
     return quote(name, safe="")
 
 
-class Client(AbstractContextManager["Client"]):
+class Client(PeopleApi, AbstractContextManager["Client"]):
     """A session with one labelworks server, authenticated by an API token.
 
     ``transport`` is any synchronous ``httpx.BaseTransport`` (for tests: a mock, or the app
@@ -349,50 +344,6 @@ class Client(AbstractContextManager["Client"]):
                 if line.strip():
                     record: dict[str, Any] = json.loads(line)
                     yield record
-
-    # ---- people -----------------------------------------------------------------------
-
-    def users(self) -> list[UserOut]:
-        """Everyone (admins) or the people of the caller's projects (managers)."""
-        return _USERS.validate_python(self._request("GET", "/users").json())
-
-    def create_user(
-        self,
-        email: str,
-        *,
-        role: str = "annotator",
-        name: str = "",
-        projects: Iterable[str] = (),
-        vendor: str | None = None,
-        team: str | None = None,
-        password: str | None = None,
-        token: bool = False,
-    ) -> UserCreatedOut:
-        """Create a user (or add an existing one to more projects); ``token`` mints an API
-        token, returned once in the result."""
-        body = UserIn(
-            email=email,
-            role=role,
-            name=name,
-            projects=list(projects),
-            vendor=vendor,
-            team=team,
-            password=password,
-            token=token,
-        )
-        response = self._request("POST", "/users", json_body=body.model_dump())
-        return UserCreatedOut.model_validate(response.json())
-
-    def me(self) -> UserOut:
-        """The caller: email, name, role, vendor, team and projects."""
-        return self._get("/me", UserOut)
-
-    def create_token(self, label: str = "") -> str:
-        """A new API token for the caller (shown once)."""
-        body = TokenIn(label=label).model_dump()
-        return TokenOut.model_validate(
-            self._request("POST", "/me/tokens", json_body=body).json()
-        ).token
 
 
 def _raise_for(response: httpx.Response) -> None:

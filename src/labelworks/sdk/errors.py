@@ -18,6 +18,7 @@ from labelworks.domain.errors import (
     LabelworksError,
     Location,
     NotFound,
+    PayloadTooLarge,
     PermissionDenied,
     RateLimited,
     Unauthenticated,
@@ -30,6 +31,7 @@ _BY_STATUS: dict[int, type[LabelworksError]] = {
     403: PermissionDenied,
     404: NotFound,
     409: Conflict,
+    413: PayloadTooLarge,
     422: InvalidInput,
     429: RateLimited,
 }

@@ -13,9 +13,11 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from labelworks import __version__
 from labelworks.config import Settings
+from labelworks.domain.login_policy import LoginRules
 from labelworks.server import errors
 from labelworks.server.api import items, people, projects, work
-from labelworks.server.security import SESSION_COOKIE, LoginThrottle, SecurityHeaders
+from labelworks.server.bodies import BodyLimits
+from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import media, pages
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
@@ -49,13 +51,26 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     templates = Jinja2Templates(directory=str(WEB / "templates"))
     templates.env.filters["json_text"] = json_text
     app.state.templates = templates
-    app.state.login_throttle = LoginThrottle()
+    app.state.login_rules = LoginRules(
+        per_client=settings.login_attempts_per_client,
+        per_identity=settings.login_attempts_per_email,
+        window_seconds=settings.login_window_seconds,
+        session_seconds=settings.session_hours * 3600,
+    )
+    app.add_middleware(
+        BodyLimits,
+        limits={
+            "request": settings.max_request_bytes,
+            "spec": settings.max_spec_bytes,
+            "import": settings.max_import_bytes,
+        },
+    )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.ensure_secret_key(),
         session_cookie=SESSION_COOKIE,
-        max_age=14 * 24 * 3600,
+        max_age=int(settings.session_hours * 3600),
         same_site="lax",
         https_only=settings.secure_cookies,
     )

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from labelworks.config import Settings
-from labelworks.domain.access import Actor
+from labelworks.domain.access import Action, Actor
 from labelworks.domain.errors import PermissionDenied, Unauthenticated
-from labelworks.server.security import CSRF_HEADER, csrf_matches
-from labelworks.services import auth
+from labelworks.server.params import ProjectName
+from labelworks.server.security import CSRF_HEADER, SESSION_KEY, csrf_matches
+from labelworks.services import access, auth, projects
 from labelworks.storage.engine import Database
 
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -39,14 +40,14 @@ def optional_actor(request: Request) -> Actor | None:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("use 'Authorization: Bearer <token>'")
         return auth.actor_for_token(db, token.strip())
-    user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
+    session = request.session.get(SESSION_KEY)
+    if not isinstance(session, str):
         return None
     needs_header = request.method in _UNSAFE and not _page_form(request)
     if needs_header and not csrf_matches(request, request.headers.get(CSRF_HEADER)):
         raise PermissionDenied("missing or wrong CSRF token (send the X-CSRF-Token header)")
     try:
-        return auth.actor_by_id(db, user_id)
+        return auth.actor_for_session(db, session)
     except Unauthenticated:
         request.session.clear()
         raise
@@ -70,3 +71,16 @@ def current_actor(request: Request) -> Actor:
 DB = Annotated[Database, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def _may_manage(project: ProjectName, db: DB, actor: CurrentActor) -> None:
+    access.require(db, actor, project, Action.MANAGE)
+
+
+def _may_apply_spec(project: ProjectName, db: DB, actor: CurrentActor) -> None:
+    projects.check_may_apply(db, project, actor=actor)
+
+
+# Declared before a body parameter, these refuse a caller before their body is read.
+MayManage = Annotated[None, Depends(_may_manage)]
+MayApplySpec = Annotated[None, Depends(_may_apply_spec)]

@@ -3,11 +3,14 @@ the API, an error page (or a login redirect) for the pages."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from labelworks.domain.errors import (
     AlreadyExists,
@@ -15,13 +18,16 @@ from labelworks.domain.errors import (
     InvalidInput,
     LabelworksError,
     NotFound,
+    PayloadTooLarge,
     PermissionDenied,
     RateLimited,
     Unauthenticated,
 )
+from labelworks.server.bodies import invalid_input
 from labelworks.server.security import csrf_token
 
 STATUS: tuple[tuple[type[LabelworksError], int], ...] = (
+    (PayloadTooLarge, 413),
     (InvalidInput, 422),
     (NotFound, 404),
     (AlreadyExists, 409),
@@ -35,6 +41,7 @@ TITLES = {
     403: "Not allowed",
     404: "Not found",
     409: "Conflict",
+    413: "Too large",
     422: "Invalid input",
     429: "Slow down",
 }
@@ -49,36 +56,72 @@ def _wants_page(request: Request) -> bool:
     return not path.startswith(("/api/", "/media/")) and request.method == "GET"
 
 
+# Starlette's own HTTP errors (no such route, wrong method, a body it could not parse) get
+# stable codes too, so every error any interface sees has the same ``{code, message}`` shape.
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+
+
+def _answer(
+    request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response:
+    """A JSON error for the API and media, an error page (or the login page) for pages."""
+    if _wants_page(request) and "session" in request.scope:
+        if status == 401:
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        templates = request.app.state.templates
+        return templates.TemplateResponse(  # type: ignore[no-any-return]
+            request,
+            "error.html",
+            {
+                "user": None,
+                "csrf_token": csrf_token(request),
+                "status": status,
+                "title": TITLES.get(status, "Error"),
+                "message": body["message"],
+            },
+            status_code=status,
+            headers=headers,
+        )
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods | {"OPTIONS"}) if methods else []
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LabelworksError)
     def _handle(request: Request, exc: LabelworksError) -> Response:
-        status = status_for(exc)
-        if _wants_page(request) and "session" in request.scope:
-            if status == 401:
-                return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-            templates = request.app.state.templates
-            return templates.TemplateResponse(  # type: ignore[no-any-return]
-                request,
-                "error.html",
-                {
-                    "user": None,
-                    "csrf_token": csrf_token(request),
-                    "status": status,
-                    "title": TITLES.get(status, "Error"),
-                    "message": str(exc),
-                },
-                status_code=status,
-            )
-        return JSONResponse(exc.to_dict(), status_code=status)
+        return _answer(request, status_for(exc), exc.to_dict())
 
     @app.exception_handler(RequestValidationError)
-    def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        field = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        message = f"{field}: {first.get('msg')}" if field else str(first.get("msg"))
-        body = {
-            "code": "invalid_input",
-            "message": message,
-            "location": {"file": "request", "line": None, "field": field or None},
-        }
-        return JSONResponse(body, status_code=422)
+    def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        error = invalid_input(list(exc.errors()))
+        return _answer(request, 422, error.to_dict())
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, LabelworksError):  # e.g. a form body over its limit
+            return _handle(request, exc.__cause__)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            allow = allowed_methods(request)
+            headers["Allow"] = ", ".join(allow)
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers=headers)
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        message = str(exc.detail)
+        if exc.status_code == 405:
+            message = f"{request.method} is not allowed here; use {headers['Allow']}"
+        return _answer(request, exc.status_code, {"code": code, "message": message}, headers)

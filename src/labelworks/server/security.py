@@ -1,19 +1,17 @@
-"""Sessions, CSRF, login throttling and security headers."""
+"""Session cookie names, CSRF, and security headers."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from labelworks.domain.errors import RateLimited
-
 SESSION_COOKIE = "lw_session"
+# The signed cookie holds only this random session id (and the CSRF token); the session
+# itself lives in the database (services.auth), so it can be ended at once.
+SESSION_KEY = "sid"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 
@@ -41,38 +39,6 @@ def csrf_token(request: Request) -> str:
 def csrf_matches(request: Request, given: str | None) -> bool:
     expected = request.session.get("csrf")
     return bool(given and isinstance(expected, str) and hmac.compare_digest(expected, given))
-
-
-class LoginThrottle:
-    """At most ``limit`` failed logins per (client, email) in a sliding ``window``."""
-
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, client: str, email: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            recent = self._recent(client, email, now)
-            if len(recent) >= self.limit:
-                wait = int(self.window - (now - recent[0])) + 1
-                raise RateLimited(f"too many failed logins; try again in {wait} s")
-
-    def failed(self, client: str, email: str) -> None:
-        with self._lock:
-            self._recent(client, email, time.monotonic()).append(time.monotonic())
-
-    def succeeded(self, client: str, email: str) -> None:
-        with self._lock:
-            self._failures.pop((client, email.lower()), None)
-
-    def _recent(self, client: str, email: str, now: float) -> deque[float]:
-        recent = self._failures.setdefault((client, email.lower()), deque())
-        while recent and now - recent[0] > self.window:
-            recent.popleft()
-        return recent
 
 
 _HEADERS = (

@@ -12,6 +12,7 @@ from labelworks.domain.access import Action, Actor, Role, allowed
 from labelworks.domain.errors import NotFound, PermissionDenied
 from labelworks.storage import projects as project_store
 from labelworks.storage import users as user_store
+from labelworks.storage.engine import Database
 from labelworks.storage.projects import ProjectRow
 from labelworks.storage.users import UserRow
 
@@ -58,8 +59,8 @@ def visible_project_ids(conn: Connection, actor: Actor | None) -> set[int] | Non
     return set(user_store.project_ids_of(conn, actor.id))
 
 
-def walled(actor: Actor | None) -> str | None:
-    """The vendor whose people and work alone the actor may see (``None``: no wall)."""
-    if actor is None or actor.is_admin:
-        return None
-    return actor.vendor
+def require(db: Database, actor: Actor | None, name: str, action: Action) -> None:
+    """Check, in a transaction of its own, that the actor may ``action`` on the project
+    (interfaces ask before they read a request body)."""
+    with db.read() as conn:
+        project_for(conn, actor, name, action)

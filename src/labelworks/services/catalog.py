@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from labelworks.domain.access import Action, Actor, sees_person
+from labelworks.domain.access import Action, Actor, sees_person, wall
 from labelworks.domain.assignment import item_status
 from labelworks.domain.errors import InvalidInput, NotFound
+from labelworks.domain.identity import email_key
 from labelworks.services.access import project_for
 from labelworks.storage import catalog
 from labelworks.storage import items as item_store
@@ -52,7 +53,12 @@ def list_items(
     after: int = 0,
     limit: int = 50,
 ) -> ItemPage:
-    """A keyset page of the project's items, filtered; needs the review right."""
+    """A keyset page of the project's items, filtered; needs the review right.
+
+    Vendor walls apply to the filters and counts: someone behind another vendor's wall
+    filters like someone who does not exist, and labels and counts consider only the
+    caller's vendor's annotations.
+    """
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not '{status}'")
     if not 1 <= limit <= MAX_PAGE:
@@ -61,11 +67,17 @@ def list_items(
         project = project_for(conn, actor, project_name, Action.REVIEW)
         annotator_id = None
         if annotator is not None:
-            user = user_store.by_email(conn, annotator.strip().lower())
-            if user is None:
+            user = user_store.by_email(conn, email_key(annotator))
+            if user is None or not sees_person(actor, user.vendor):
                 return ItemPage([], None)
             annotator_id = user.id
-        f = ItemFilter(status=status, annotator_id=annotator_id, label=label, text=text or None)
+        f = ItemFilter(
+            status=status,
+            annotator_id=annotator_id,
+            label=label,
+            text=text or None,
+            wall=wall(actor),
+        )
         rows = catalog.item_page(
             conn, project.id, project.overlap, f, after_id=after, limit=limit + 1
         )
@@ -107,11 +119,7 @@ def item_detail(
         item = item_store.get(conn, item_id)
         if item is None or item_store.project_of(conn, item_id) != project.id:
             raise NotFound(f"item {item_id} does not exist in project '{project_name}'")
-        notes = [
-            a
-            for a in catalog.annotations_of_item(conn, item_id)
-            if actor is None or sees_person(actor, a.vendor)
-        ]
+        notes = catalog.annotations_of_item(conn, item_id, wall(actor))
         return ItemDetail(
             id=item.id,
             external_id=item.external_id,
@@ -129,8 +137,7 @@ def working_now(
     """Live leases, newest first: who is labeling right now."""
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
-        leases = catalog.active_leases(conn, project.id, utcnow())
-    return [x for x in leases if actor is None or sees_person(actor, x.vendor)]
+        return catalog.active_leases(conn, project.id, utcnow(), wall(actor))
 
 
 @dataclass(frozen=True, slots=True)

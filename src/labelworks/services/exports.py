@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import BinaryIO, Literal
 
-from labelworks.domain.access import Action, Actor
+from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.assignment import item_status
 from labelworks.domain.errors import InvalidInput
 from labelworks.formats import CsvFormulas, open_writer
 from labelworks.formats.json_text import RawJson, json_array_text, json_object_text
-from labelworks.services.access import project_for, walled
+from labelworks.services.access import project_for
 from labelworks.storage import export_rows
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database
@@ -72,7 +72,7 @@ def export_project(
         project = project_for(conn, actor, project_name, Action.REVIEW)
         writer = open_writer(format, stream, EXPORT_COLUMNS, csv_formulas=csv_formulas)
         after = 0
-        only_vendor = walled(actor)
+        only_vendor = wall(actor)
         while True:
             page = export_rows.page_text(conn, project.id, after_id=after, limit=page_size)
             if not page:

@@ -21,7 +21,7 @@ from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.items import NewItem
 from labelworks.storage.projects import ProjectRow
 
-ImportFormat = Literal["jsonl", "csv", "parquet"]
+ImportFormat = Literal["jsonl", "json", "csv", "parquet"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -10,9 +9,16 @@ from typing import Literal
 from sqlalchemy import Connection
 
 from labelworks.domain.access import Action, Actor, allowed, may_create_projects
-from labelworks.domain.errors import InvalidSpec, Location, PermissionDenied, UnsafeSpecChange
+from labelworks.domain.errors import (
+    InvalidInput,
+    InvalidSpec,
+    Location,
+    PermissionDenied,
+    UnsafeSpecChange,
+)
 from labelworks.domain.schema import labels_in_use, labels_in_use_check
 from labelworks.domain.spec import ProjectSpec, parse_spec, spec_from_dict, spec_to_yaml
+from labelworks.formats.json_input import load_json
 from labelworks.services.access import project_for, visible_project_ids
 from labelworks.services.specs import stored_spec
 from labelworks.services.status import ProjectStatus, project_status
@@ -179,6 +185,16 @@ def _apply(
     return ApplyResult(spec.name, "updated", revision, version, guidelines_changed, forced)
 
 
+def check_may_apply(db: Database, name: str, *, actor: Actor | None = None) -> None:
+    """Whether ``apply_spec`` of a spec named ``name`` could be allowed for the actor
+    (interfaces ask before reading the spec): manage it if it exists, else create projects."""
+    with db.read() as conn:
+        if project_store.by_name(conn, name) is not None:
+            project_for(conn, actor, name, Action.MANAGE)
+        elif actor is not None and not may_create_projects(actor):
+            raise PermissionDenied(f"a {actor.role.value} may not create projects")
+
+
 def get_project(db: Database, name: str, *, actor: Actor | None = None) -> ProjectView:
     with db.read() as conn:
         row = project_for(conn, actor, name, Action.VIEW)
@@ -209,17 +225,24 @@ def spec_from_text(text: str, *, source: str) -> ProjectSpec:
     return _inline_only(parse_spec(text, source=source), source)
 
 
-def spec_from_json(text: str, *, source: str) -> ProjectSpec:
-    """Parse a JSON spec object (HTTP uploads): inline guidelines only."""
+def spec_from_upload(body: bytes, *, json: bool, source: str) -> ProjectSpec:
+    """Parse an uploaded spec: a JSON object when ``json``, else YAML text; inline
+    guidelines only. Bytes that are not UTF-8, and JSON or YAML nested or expanding past
+    the loaders' bounds, are ``InvalidSpec`` like any other mistake in a spec."""
+    where = Location(file=source)
+    if json:
+        try:
+            data = load_json(body, source=source)
+        except InvalidInput as exc:
+            raise InvalidSpec(exc.message, location=exc.location or where) from None
+        if not isinstance(data, dict):
+            raise InvalidSpec("the spec must be a JSON object", location=where)
+        return _inline_only(spec_from_dict(data, source=source), source)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidSpec(
-            f"invalid JSON: {exc.msg}", location=Location(file=source, line=exc.lineno)
-        ) from exc
-    if not isinstance(data, dict):
-        raise InvalidSpec("the spec must be a JSON object", location=Location(file=source))
-    return _inline_only(spec_from_dict(data, source=source), source)
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidSpec(f"{source} is not UTF-8 (byte {exc.start})", location=where) from None
+    return spec_from_text(text, source=source)
 
 
 def _inline_only(spec: ProjectSpec, source: str) -> ProjectSpec:

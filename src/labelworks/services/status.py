@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from labelworks.domain.access import Action, Actor
-from labelworks.services.access import project_for, walled
+from labelworks.domain.access import Action, Actor, wall
+from labelworks.services.access import project_for
 from labelworks.storage import assignments as assignment_store
 from labelworks.storage import tallies
 from labelworks.storage.engine import Database, utcnow
@@ -71,7 +71,7 @@ def project_status(
             active_leases=assignment_store.active_leases(conn, project.id, at),
             skips=counts.skips,
             late_submissions=counts.late_submissions,
-            annotators=tallies.per_annotator(conn, project.id, at, only_vendor=walled(actor)),
+            annotators=tallies.per_annotator(conn, project.id, at, only_vendor=wall(actor)),
         )
 
 

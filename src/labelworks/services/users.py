@@ -1,24 +1,35 @@
-"""People: adding users with roles, vendors, teams, memberships and API tokens."""
+"""People: creating users, project membership, tokens issued for others, deactivation.
+
+Each is its own action with its own permission check, all behind the one vendor-wall rule
+of ``domain.access``: creating a user never hands out a token or joins an existing person
+to a project on the side.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from labelworks.domain.access import Action, Actor, Role, may_grant, sees_person
-from labelworks.domain.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from labelworks.domain.access import Action, Actor, Role, may_grant, may_manage_person, sees_person
+from labelworks.domain.access import wall as vendor_wall
+from labelworks.domain.errors import (
+    AlreadyExists,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from labelworks.domain.identity import email_key, normal_email
 from labelworks.services.access import project_for
-from labelworks.storage import projects as project_store
+from labelworks.services.auth import hash_token, new_token
+from labelworks.storage import sessions as session_store
 from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.users import UserRow as UserRow
 
-ROLES = ("admin", "manager", "reviewer", "annotator")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+ROLES = tuple(r.value for r in Role)
+MAX_NAME = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +39,19 @@ class NewUser:
     token: str | None
 
 
-def hash_token(token: str) -> str:
-    """Tokens are 256-bit random, so a plain SHA-256 is enough to store them safely."""
-    return hashlib.sha256(token.encode()).hexdigest()
+def _role(role: str) -> Role:
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not '{role}'")
+    return Role(role)
+
+
+def _label(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value or len(value) > MAX_NAME:
+        raise InvalidInput(f"a {what} name is 1 to {MAX_NAME} characters")
+    return value
 
 
 def add_user(
@@ -46,23 +67,39 @@ def add_user(
     password_hash: str | None = None,
     actor: Actor | None = None,
 ) -> NewUser:
-    """Create a user (or add an existing one to more projects) and optionally mint a token."""
-    email = email.strip().lower()
-    if not _EMAIL.match(email):
-        raise InvalidInput(f"'{email}' is not an email address")
-    if role not in ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, not '{role}'")
+    """Create a user in the given projects, optionally with an API token.
 
-    if actor is not None and not may_grant(actor, Role(role)):
-        raise PermissionDenied(f"a {actor.role.value} may not create {role} users")
+    Through the API (``actor`` given) the email must be new, only admins may ask for a
+    token, and a vendor's manager creates people of their own vendor only (theirs by
+    default). A local operator (``actor=None``) may also add an existing user of the same
+    role to more projects, or mint them a token.
+    """
+    email = normal_email(email)
+    wanted = _role(role)
+    vendor, team = _label(vendor, "vendor"), _label(team, "team")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"a name is at most {MAX_NAME} characters")
+    if actor is not None:
+        if not may_grant(actor, wanted):
+            raise PermissionDenied(f"a {actor.role.value} may not create {role} users")
+        if with_token and not actor.is_admin:
+            raise PermissionDenied(
+                "only an admin may create a token for someone else; people create their "
+                "own on the settings page or with POST /api/v1/me/tokens"
+            )
+        walled_to = vendor_wall(actor)
+        if walled_to is not None:
+            if vendor not in (None, walled_to):
+                raise PermissionDenied(f"you may only create people of vendor '{walled_to}'")
+            vendor = walled_to
 
     def work(conn: Connection) -> NewUser:
         now = utcnow()
-        for project_name in projects or []:
-            project_for(conn, actor, project_name, Action.MANAGE)
+        targets = [project_for(conn, actor, p, Action.MANAGE) for p in projects or []]
         existing = user_store.by_email(conn, email)
-        if existing is not None and (existing.role != role or not projects):
-            raise AlreadyExists(f"user {email} already exists with role {existing.role}")
+        if existing is not None and (actor is not None or existing.role != role or not targets):
+            hint = " (add them to a project with POST /api/v1/projects/{project}/members)"
+            raise AlreadyExists(f"user {email} already exists{hint if actor else ''}")
         user_id = (
             existing.id
             if existing is not None
@@ -77,18 +114,102 @@ def add_user(
                 now=now,
             )
         )
-        for project_name in projects or []:
-            project = project_store.by_name(conn, project_name)
-            if project is None:
-                raise NotFound(f"project '{project_name}' does not exist")
+        for project in targets:
             user_store.add_membership(conn, project.id, user_id, now)
-        token = None
-        if with_token:
-            token = "lw_" + secrets.token_urlsafe(32)
+        token = new_token() if with_token else None
+        if token is not None:
             user_store.add_token(conn, user_id, hash_token(token), "cli", now)
         user = user_store.by_id(conn, user_id)
         assert user is not None
         return NewUser(user, user_store.project_names_of(conn, user_id), token)
+
+    return db.run_write(work)
+
+
+def _visible_user(conn: Connection, actor: Actor | None, email: str) -> UserRow:
+    """The user, if the actor may know of them; people behind another vendor's wall are
+    reported as not existing, exactly like people who do not."""
+    user = user_store.by_email(conn, email_key(email))
+    if user is None or not sees_person(actor, user.vendor):
+        raise NotFound(f"user {email_key(email)} does not exist")
+    return user
+
+
+def _manageable(conn: Connection, actor: Actor | None, email: str) -> UserRow:
+    user = _visible_user(conn, actor, email)
+    if not may_manage_person(actor, Role(user.role), user.vendor):
+        assert actor is not None
+        raise PermissionDenied(f"a {actor.role.value} may not manage {user.role} users")
+    return user
+
+
+def add_member(
+    db: Database, project_name: str, email: str, *, actor: Actor | None = None
+) -> tuple[UserRow, list[str]]:
+    """Add an existing, active person to a project the actor manages."""
+
+    def work(conn: Connection) -> tuple[UserRow, list[str]]:
+        project = project_for(conn, actor, project_name, Action.MANAGE)
+        user = _manageable(conn, actor, email)
+        if not user.active:
+            raise Conflict(f"user {user.email} is deactivated")
+        user_store.add_membership(conn, project.id, user.id, utcnow())
+        return user, user_store.project_names_of(conn, user.id)
+
+    return db.run_write(work)
+
+
+def remove_member(
+    db: Database, project_name: str, email: str, *, actor: Actor | None = None
+) -> None:
+    """Take a person off a project the actor manages (their work stays)."""
+
+    def work(conn: Connection) -> None:
+        project = project_for(conn, actor, project_name, Action.MANAGE)
+        user = _manageable(conn, actor, email)
+        if not user_store.remove_membership(conn, project.id, user.id):
+            raise NotFound(f"user {user.email} is not a member of project '{project_name}'")
+
+    db.run_write(work)
+
+
+def issue_token(db: Database, email: str, label: str, *, actor: Actor | None = None) -> str:
+    """A new API token for someone else: a local operator or an admin only."""
+    if actor is not None and not actor.is_admin:
+        raise PermissionDenied("only an admin may create a token for someone else")
+    if len(label) > MAX_NAME:
+        raise InvalidInput(f"a token label is at most {MAX_NAME} characters")
+    token = new_token()
+
+    def work(conn: Connection) -> None:
+        user = _visible_user(conn, actor, email)
+        user_store.add_token(conn, user.id, hash_token(token), label, utcnow())
+
+    db.run_write(work)
+    return token
+
+
+def set_active(db: Database, email: str, active: bool, *, actor: Actor | None = None) -> UserRow:
+    """Deactivate (every session and token stops working at once) or reactivate a person.
+
+    Admins may do it to anyone but themselves; managers to the people they may manage who
+    belong to one of their projects.
+    """
+
+    def work(conn: Connection) -> UserRow:
+        user = _manageable(conn, actor, email)
+        if actor is not None and user.id == actor.id:
+            raise Conflict("you cannot deactivate or reactivate yourself")
+        if actor is not None and not actor.is_admin:
+            shared = set(user_store.project_ids_of(conn, actor.id))
+            if not shared & set(user_store.project_ids_of(conn, user.id)):
+                raise NotFound(f"user {user.email} does not exist")
+        user_store.set_active(conn, user.id, active)
+        if not active:
+            session_store.end_all_of(conn, user.id)
+        found = user_store.by_id(conn, user.id)
+        assert found is not None
+        return found
 
     return db.run_write(work)
 
@@ -117,7 +238,7 @@ def list_users(db: Database, *, actor: Actor | None = None) -> list[tuple[UserRo
 
 def user_by_email(db: Database, email: str) -> UserRow:
     with db.read() as conn:
-        user = user_store.by_email(conn, email.strip().lower())
+        user = user_store.by_email(conn, email_key(email))
     if user is None:
         raise NotFound(f"user {email} does not exist")
     return user

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from labelworks.storage.tables import annotations_table, assignments, items, users, vendors
+from labelworks.storage.walls import within_wall
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,7 @@ class ItemFilter:
     annotator_id: int | None = None
     label: str | None = None
     text: str | None = None
+    wall: str | None = None  # the vendor whose annotations alone filters and counts consider
 
 
 def _like_escape(text: str) -> str:
@@ -48,12 +50,14 @@ def _conditions(project_id: int, overlap: int, f: ItemFilter) -> list[Any]:
             exists().where(
                 annotations_table.c.item_id == items.c.id,
                 annotations_table.c.annotator_id == f.annotator_id,
+                within_wall(annotations_table.c.annotator_id, f.wall),
             )
         )
     if f.label is not None:
         where.append(
             exists().where(
                 annotations_table.c.item_id == items.c.id,
+                within_wall(annotations_table.c.annotator_id, f.wall),
                 or_(
                     *(
                         annotations_table.c.value.like(p, escape="\\")
@@ -86,13 +90,26 @@ def item_page(
     after_id: int,
     limit: int,
 ) -> list[ItemSummary]:
-    """Up to ``limit`` matching items with ids above ``after_id``, in import order."""
+    """Up to ``limit`` matching items with ids above ``after_id``, in import order.
+
+    Behind a wall, ``n_submitted`` counts only the wall's annotations.
+    """
+    submitted: Any = items.c.n_submitted
+    if f.wall is not None:
+        submitted = (
+            select(func.count())
+            .where(
+                annotations_table.c.item_id == items.c.id,
+                within_wall(annotations_table.c.annotator_id, f.wall),
+            )
+            .scalar_subquery()
+        )
     rows = conn.execute(
         select(
             items.c.id,
             items.c.external_id,
             items.c.payload,
-            items.c.n_submitted,
+            submitted.label("n_submitted"),
             items.c.n_leased,
             items.c.created_at,
         )
@@ -124,7 +141,9 @@ class AnnotationView:
     after_expiry: bool
 
 
-def annotations_of_item(conn: Connection, item_id: int) -> list[AnnotationView]:
+def annotations_of_item(
+    conn: Connection, item_id: int, wall: str | None = None
+) -> list[AnnotationView]:
     rows = conn.execute(
         select(
             users.c.email,
@@ -137,7 +156,10 @@ def annotations_of_item(conn: Connection, item_id: int) -> list[AnnotationView]:
         )
         .join(users, users.c.id == annotations_table.c.annotator_id)
         .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
-        .where(annotations_table.c.item_id == item_id)
+        .where(
+            annotations_table.c.item_id == item_id,
+            within_wall(annotations_table.c.annotator_id, wall),
+        )
         .order_by(annotations_table.c.id)
     )
     return [
@@ -163,7 +185,9 @@ class ActiveLease:
     expires_at: datetime
 
 
-def active_leases(conn: Connection, project_id: int, now: datetime) -> list[ActiveLease]:
+def active_leases(
+    conn: Connection, project_id: int, now: datetime, wall: str | None = None
+) -> list[ActiveLease]:
     """Who holds a live lease right now, newest first."""
     rows = conn.execute(
         select(
@@ -179,6 +203,7 @@ def active_leases(conn: Connection, project_id: int, now: datetime) -> list[Acti
             assignments.c.project_id == project_id,
             assignments.c.state == "leased",
             assignments.c.expires_at >= now,
+            within_wall(assignments.c.annotator_id, wall),
         )
         .order_by(assignments.c.leased_at.desc())
         .limit(200)

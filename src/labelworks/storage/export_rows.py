@@ -14,8 +14,8 @@ from labelworks.storage.tables import (
     items,
     pre_annotations,
     users,
-    vendors,
 )
+from labelworks.storage.walls import within_wall
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +85,12 @@ def annotation_texts(
         )
         .join(users, users.c.id == annotations_table.c.annotator_id)
         .join(items, items.c.id == annotations_table.c.item_id)
-        .where(*_id_range(annotations_table.c.item_id, project_id, after_id, last_id))
+        .where(
+            *_id_range(annotations_table.c.item_id, project_id, after_id, last_id),
+            within_wall(annotations_table.c.annotator_id, only_vendor),
+        )
         .order_by(annotations_table.c.id)
     )
-    if only_vendor is not None:
-        query = query.join(vendors, vendors.c.id == users.c.vendor_id).where(
-            vendors.c.name == only_vendor
-        )
     return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in conn.execute(query)]
 
 

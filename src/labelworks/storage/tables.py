@@ -71,6 +71,31 @@ api_tokens = Table(
     Column("last_used_at", DateTime, nullable=True),
 )
 
+# Server-side web sessions: the cookie carries a random id whose hash is looked up here, so
+# logging out, changing a password or deactivating a user ends a session at once.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+# Failed logins, shared by every server process (an in-memory counter per process would
+# multiply the allowance by the number of workers). ``identity`` is the normalised email.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("identity", String(320), nullable=False),
+    Column("client", String(100), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_login_failures_identity_created_at", "identity", "created_at"),
+)
+
 projects = Table(
     "projects",
     metadata,

@@ -15,8 +15,8 @@ from labelworks.storage.tables import (
     items,
     late_submissions,
     users,
-    vendors,
 )
+from labelworks.storage.walls import within_wall
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +98,9 @@ def per_annotator(
     ids = sorted(set(submitted) | set(states))
     if not ids:
         return []
-    people = select(users.c.id, users.c.email).where(users.c.id.in_(ids))
-    if only_vendor is not None:
-        people = people.join(vendors, vendors.c.id == users.c.vendor_id).where(
-            vendors.c.name == only_vendor
-        )
+    people = select(users.c.id, users.c.email).where(
+        users.c.id.in_(ids), within_wall(users.c.id, only_vendor)
+    )
     emails = {int(r.id): str(r.email) for r in conn.execute(people)}
     out = [
         AnnotatorCounts(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from labelworks.storage.tables import api_tokens, memberships, projects, teams, users, vendors
 
@@ -22,7 +22,7 @@ class UserRow:
     active: bool
 
 
-def _user_query() -> Any:
+def user_query() -> Any:
     return (
         select(
             users.c.id,
@@ -39,7 +39,7 @@ def _user_query() -> Any:
     )
 
 
-def _to_user(row: Any) -> UserRow:
+def to_user(row: Any) -> UserRow:
     return UserRow(
         id=int(row.id),
         email=str(row.email),
@@ -52,17 +52,17 @@ def _to_user(row: Any) -> UserRow:
 
 
 def by_email(conn: Connection, email: str) -> UserRow | None:
-    row = conn.execute(_user_query().where(users.c.email == email)).first()
-    return None if row is None else _to_user(row)
+    row = conn.execute(user_query().where(users.c.email == email)).first()
+    return None if row is None else to_user(row)
 
 
 def by_id(conn: Connection, user_id: int) -> UserRow | None:
-    row = conn.execute(_user_query().where(users.c.id == user_id)).first()
-    return None if row is None else _to_user(row)
+    row = conn.execute(user_query().where(users.c.id == user_id)).first()
+    return None if row is None else to_user(row)
 
 
 def all_users(conn: Connection) -> list[UserRow]:
-    return [_to_user(r) for r in conn.execute(_user_query().order_by(users.c.email))]
+    return [to_user(r) for r in conn.execute(user_query().order_by(users.c.email))]
 
 
 def _named(conn: Connection, table: Any, name: str, now: datetime) -> int:
@@ -150,11 +150,11 @@ def add_token(conn: Connection, user_id: int, token_hash: str, label: str, now: 
 
 def by_token_hash(conn: Connection, token_hash: str) -> UserRow | None:
     row = conn.execute(
-        _user_query()
+        user_query()
         .join(api_tokens, api_tokens.c.user_id == users.c.id)
-        .where(api_tokens.c.token_hash == token_hash)
+        .where(api_tokens.c.token_hash == token_hash, users.c.active.is_(True))
     ).first()
-    return None if row is None else _to_user(row)
+    return None if row is None else to_user(row)
 
 
 def project_ids_of(conn: Connection, user_id: int) -> list[int]:
@@ -183,3 +183,25 @@ def tokens_of(conn: Connection, user_id: int) -> list[tuple[int, str, datetime]]
         .order_by(api_tokens.c.id)
     )
     return [(int(r.id), str(r.label), r.created_at) for r in rows]
+
+
+def remove_membership(conn: Connection, project_id: int, user_id: int) -> bool:
+    """End the user's membership; returns False if they were not a member."""
+    result = conn.execute(
+        delete(memberships).where(
+            memberships.c.project_id == project_id, memberships.c.user_id == user_id
+        )
+    )
+    return bool(result.rowcount)
+
+
+def set_active(conn: Connection, user_id: int, active: bool) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(active=active))
+
+
+def delete_token(conn: Connection, user_id: int, token_id: int) -> bool:
+    """Revoke one of the user's tokens; False when they have no such token."""
+    result = conn.execute(
+        delete(api_tokens).where(api_tokens.c.user_id == user_id, api_tokens.c.id == token_id)
+    )
+    return bool(result.rowcount)

@@ -1,73 +1,99 @@
-"""Items: import (JSON array or JSONL body) and filtered keyset pages."""
+"""Items: import (JSONL, a JSON array, CSV or Parquet body) and filtered keyset pages."""
 
 from __future__ import annotations
 
-import io
-import json
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 
-from labelworks.domain.errors import InvalidImport, Location
 from labelworks.schemas.api import ImportOut, ItemRowOut, ItemsPageOut
-from labelworks.server.deps import DB, CurrentActor
+from labelworks.server.api.answers import ERRORS
+from labelworks.server.bodies import BODY, SpooledBody, raw_body_doc
+from labelworks.server.deps import DB, CurrentActor, MayManage
+from labelworks.server.params import AfterId, ProjectName
 from labelworks.services import catalog, ingestion
 
-router = APIRouter(prefix="/api/v1", tags=["items"])
-BODY = "request body"
+router = APIRouter(prefix="/api/v1", tags=["items"], responses=ERRORS)
+
+_ROW = {"type": "object", "additionalProperties": True}
+IMPORT_BODY = raw_body_doc(
+    {
+        "application/x-ndjson": {"schema": {"type": "string", "description": "one row a line"}},
+        "application/json": {"schema": {"type": "array", "items": _ROW, "minItems": 1}},
+        "text/csv": {"schema": {"type": "string", "description": "a header line, then rows"}},
+        "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+    },
+    limit="import",
+)
 
 
-def _as_jsonl(body: bytes, content_type: str) -> bytes:
-    """A JSON array body becomes JSONL, one element a line, so rows keep their numbers."""
-    if "json" not in content_type or "ndjson" in content_type:
-        return body
-    stripped = body.lstrip()
-    if not stripped.startswith(b"["):
-        return body
-    try:
-        rows = json.loads(stripped)
-    except json.JSONDecodeError as exc:
-        raise InvalidImport(
-            f"invalid JSON: {exc.msg} at column {exc.colno}",
-            location=Location(file=BODY, line=exc.lineno),
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise InvalidImport(f"the body is not UTF-8 (byte {exc.start})") from exc
-    return b"".join(
-        json.dumps(r, ensure_ascii=False, allow_nan=False).encode() + b"\n" for r in rows
-    )
+def _format_of(content_type: str, body: SpooledBody) -> ingestion.ImportFormat:
+    kind = content_type.split(";")[0].strip().lower()
+    if kind == "text/csv":
+        return "csv"
+    if kind in ("application/vnd.apache.parquet", "application/x-parquet"):
+        return "parquet"
+    if kind == "application/json":
+        start = body.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+        body.seek(0)
+        if start.startswith(b"["):
+            return "json"
+    return "jsonl"
 
 
-@router.post("/projects/{project}/items", operation_id="import_items", response_model=ImportOut)
-async def import_items(project: str, request: Request, db: DB, actor: CurrentActor) -> ImportOut:
-    """Add items, all or nothing; errors name the line (array element) and field."""
-    body = _as_jsonl(await request.body(), request.headers.get("content-type", ""))
-    summary = ingestion.import_items(
-        db, project, io.BytesIO(body), format="jsonl", source=BODY, actor=actor
-    )
+@router.post(
+    "/projects/{project}/items",
+    operation_id="import_items",
+    response_model=ImportOut,
+    openapi_extra=IMPORT_BODY,
+)
+def import_items(
+    project: ProjectName,
+    request: Request,
+    db: DB,
+    actor: CurrentActor,
+    _may: MayManage,
+    body: SpooledBody,
+) -> ImportOut:
+    """Add items, all or nothing; errors name the line (array element) and field.
+
+    The body is JSONL (``application/x-ndjson``, the default), a JSON array of rows
+    (``application/json``), CSV (``text/csv``) or Parquet; see docs/import-export.md.
+    """
+    fmt = _format_of(request.headers.get("content-type", ""), body)
+    summary = ingestion.import_items(db, project, body, format=fmt, source=BODY, actor=actor)
     return ImportOut.model_validate(summary, from_attributes=True)
 
 
 @router.get("/projects/{project}/items", operation_id="list_items", response_model=ItemsPageOut)
 def list_items(
-    project: str,
+    project: ProjectName,
     db: DB,
     actor: CurrentActor,
-    status: str | None = Query(None, description="new, in_progress or complete"),
-    annotator: str | None = Query(None, description="email of someone who annotated it"),
-    label: str | None = Query(None, description="a label some annotation carries"),
-    q: str | None = Query(None, description="text to find in the payload"),
-    after: int = Query(0, ge=0, description="the next_after of the previous page"),
+    status: Literal["", "new", "in_progress", "complete"] = Query(
+        "", description="new, in_progress or complete; empty for all"
+    ),
+    annotator: str = Query(
+        "", max_length=320, description="email of someone who annotated it; empty for all"
+    ),
+    label: str = Query("", max_length=200, description="a label some annotation carries"),
+    q: str = Query("", max_length=500, description="text to find in the payload"),
+    after: AfterId = 0,
     limit: int = Query(50, ge=1, le=500),
 ) -> ItemsPageOut:
-    """A page of items in import order; follow ``next_after`` for the next page."""
+    """A page of items in import order; follow ``next_after`` for the next page.
+
+    Behind a vendor wall, the annotator and label filters and the counts consider only
+    your vendor's annotations.
+    """
     page = catalog.list_items(
         db,
         project,
         actor=actor,
-        status=status,
-        annotator=annotator,
-        label=label,
-        text=q,
+        status=status or None,
+        annotator=annotator or None,
+        label=label or None,
+        text=q or None,
         after=after,
         limit=limit,
     )

@@ -9,13 +9,16 @@ from fastapi.responses import StreamingResponse
 
 from labelworks.domain.errors import InvalidSpec, Location
 from labelworks.schemas.api import ApplyOut, ProjectDetailOut, ProjectOut, StatusOut
-from labelworks.server.deps import DB, CurrentActor
+from labelworks.server.api.answers import ERRORS
+from labelworks.server.bodies import BODY, RawBody, raw_body_doc
+from labelworks.server.deps import DB, CurrentActor, MayApplySpec
+from labelworks.server.params import ProjectName
 from labelworks.server.streaming import stream_from
 from labelworks.services import exports
 from labelworks.services import projects as project_service
 from labelworks.services.status import project_status
 
-router = APIRouter(prefix="/api/v1", tags=["projects"])
+router = APIRouter(prefix="/api/v1", tags=["projects"], responses=ERRORS)
 
 MEDIA_TYPES = {
     "jsonl": "application/x-ndjson",
@@ -34,7 +37,7 @@ def list_projects(db: DB, actor: CurrentActor) -> list[ProjectOut]:
 
 
 @router.get("/projects/{project}", operation_id="get_project", response_model=ProjectDetailOut)
-def get_project(project: str, db: DB, actor: CurrentActor) -> ProjectDetailOut:
+def get_project(project: ProjectName, db: DB, actor: CurrentActor) -> ProjectDetailOut:
     """The project's settings and spec, with counts for those who may review it."""
     # Totals up to 2 s old, as on the project page; /status always counts afresh.
     overview = project_service.project_overview(db, project, actor=actor, max_age=2.0)
@@ -55,25 +58,38 @@ def get_project(project: str, db: DB, actor: CurrentActor) -> ProjectDetailOut:
     )
 
 
-@router.put("/projects/{project}", operation_id="apply_project_spec", response_model=ApplyOut)
-async def apply_spec(
-    project: str,
+SPEC_BODY = raw_body_doc(
+    {
+        "application/json": {"schema": {"type": "object", "additionalProperties": True}},
+        "application/yaml": {"schema": {"type": "string", "description": "the spec as YAML"}},
+    },
+    limit="spec",
+)
+
+
+@router.put(
+    "/projects/{project}",
+    operation_id="apply_project_spec",
+    response_model=ApplyOut,
+    openapi_extra=SPEC_BODY,
+)
+def apply_spec(
+    project: ProjectName,
     request: Request,
     db: DB,
     actor: CurrentActor,
+    _may: MayApplySpec,
+    body: RawBody,
     force: bool = Query(False, description="apply even if existing annotations break"),
 ) -> ApplyOut:
     """Create or update the project from a spec (JSON object, or YAML text), idempotently."""
-    body = (await request.body()).decode("utf-8", errors="replace")
-    source = "request body"
-    if "json" in request.headers.get("content-type", ""):
-        spec = project_service.spec_from_json(body, source=source)
-    else:
-        spec = project_service.spec_from_text(body, source=source)
+    spec = project_service.spec_from_upload(
+        body, json="json" in request.headers.get("content-type", ""), source=BODY
+    )
     if spec.name != project:
         raise InvalidSpec(
             f"the spec names project '{spec.name}' but the URL names '{project}'",
-            location=Location(file=source, field="name"),
+            location=Location(file=BODY, field="name"),
         )
     result = project_service.apply_spec(
         db, spec, guidelines=spec.guidelines, force=force, actor=actor
@@ -82,7 +98,7 @@ async def apply_spec(
 
 
 @router.get("/projects/{project}/status", operation_id="project_status", response_model=StatusOut)
-def status(project: str, db: DB, actor: CurrentActor) -> StatusOut:
+def status(project: ProjectName, db: DB, actor: CurrentActor) -> StatusOut:
     """Items, completion, annotations, live leases, skips and per-annotator counts."""
     return StatusOut.model_validate(project_status(db, project, actor=actor).to_dict())
 

@@ -8,10 +8,13 @@ from fastapi import APIRouter, Response
 
 from labelworks.domain.media import media_refs
 from labelworks.schemas.api import ItemForTask, ProgressOut, SkipIn, SubmitIn, SubmitOut, TaskOut
+from labelworks.server.api.answers import ERRORS
+from labelworks.server.bodies import RawBody, json_body_doc, parse_body
 from labelworks.server.deps import DB, CurrentActor
+from labelworks.server.params import ProjectName, RowId
 from labelworks.services import assignment
 
-router = APIRouter(prefix="/api/v1", tags=["work"])
+router = APIRouter(prefix="/api/v1", tags=["work"], responses=ERRORS)
 
 
 @router.post(
@@ -20,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["work"])
     response_model=TaskOut,
     responses={204: {"description": "nothing is left for this annotator"}},
 )
-def next_task(project: str, db: DB, actor: CurrentActor) -> TaskOut | Response:
+def next_task(project: ProjectName, db: DB, actor: CurrentActor) -> TaskOut | Response:
     """Lease the next item for the caller (the same one again while their lease is live)."""
     task = assignment.next_task_for(db, project, actor.id, actor=actor)
     if task is None:
@@ -51,9 +54,11 @@ def next_task(project: str, db: DB, actor: CurrentActor) -> TaskOut | Response:
     "/assignments/{assignment_id}/submit",
     operation_id="submit_annotation",
     response_model=SubmitOut,
+    openapi_extra=json_body_doc(SubmitIn),
 )
-def submit(assignment_id: int, body: SubmitIn, db: DB, actor: CurrentActor) -> SubmitOut:
+def submit(assignment_id: RowId, db: DB, actor: CurrentActor, raw: RawBody) -> SubmitOut:
     """Record the annotation; a retry with the same idempotency key returns the first result."""
+    body = parse_body(SubmitIn, raw)
     result = assignment.submit_annotation(
         db,
         assignment_id,
@@ -70,8 +75,10 @@ def submit(assignment_id: int, body: SubmitIn, db: DB, actor: CurrentActor) -> S
     operation_id="skip_task",
     status_code=204,
     response_class=Response,
+    openapi_extra=json_body_doc(SkipIn),
 )
-def skip(assignment_id: int, body: SkipIn, db: DB, actor: CurrentActor) -> Response:
+def skip(assignment_id: RowId, db: DB, actor: CurrentActor, raw: RawBody) -> Response:
     """Give the task back with an optional reason; it is not offered to the caller again."""
+    body = parse_body(SkipIn, raw)
     assignment.skip_task(db, assignment_id, actor.id, reason=body.reason)
     return Response(status_code=204)

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from labelworks.domain.access import Actor
 from labelworks.domain.errors import InvalidInput, LabelworksError, PermissionDenied
 from labelworks.server.deps import DB, CurrentActor, optional_actor
-from labelworks.server.security import CSRF_FIELD, LoginThrottle, csrf_matches, csrf_token
+from labelworks.server.security import CSRF_FIELD, SESSION_KEY, csrf_matches, csrf_token
 from labelworks.server.web.markdown import render_markdown
 from labelworks.services import auth, catalog
 from labelworks.services import projects as project_service
@@ -66,27 +66,38 @@ def login(
     csrf_token_field: str = Form("", alias=CSRF_FIELD),
     next: str = Form("/"),
 ) -> Response:
-    throttle: LoginThrottle = request.app.state.login_throttle
     target = _safe_next(next)
     try:
         _check_form_csrf(request, csrf_token_field)
-        throttle.check(_client(request), email)
-        actor = auth.authenticate(db, email, password)
+        done = auth.log_in(
+            db, email, password, client=_client(request), rules=request.app.state.login_rules
+        )
     except LabelworksError as exc:
-        if exc.code == "unauthenticated":
-            throttle.failed(_client(request), email)
         status = 429 if exc.code == "rate_limited" else 400
         return page(request, "login.html", None, status=status, next=target, error=str(exc))
-    throttle.succeeded(_client(request), email)
-    request.session.clear()  # a fresh session on login: no fixation
-    request.session["uid"] = actor.id
-    csrf_token(request)
+    _start_session(request, done.session)
     return RedirectResponse(target, status_code=303)
 
 
+def _start_session(request: Request, session: str, *, keep_csrf: bool = False) -> None:
+    # A fresh cookie on login (no fixation); a password change keeps the CSRF token, so
+    # the user's other open tabs of this browser still post.
+    csrf = request.session.get("csrf") if keep_csrf else None
+    request.session.clear()
+    request.session[SESSION_KEY] = session
+    if isinstance(csrf, str):
+        request.session["csrf"] = csrf
+    csrf_token(request)
+
+
 @router.post("/logout")
-def logout(request: Request, csrf_token_field: str = Form("", alias=CSRF_FIELD)) -> Response:
+def logout(
+    request: Request, db: DB, csrf_token_field: str = Form("", alias=CSRF_FIELD)
+) -> Response:
     _check_form_csrf(request, csrf_token_field)
+    session = request.session.get(SESSION_KEY)
+    if isinstance(session, str):
+        auth.end_session(db, session)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -110,10 +121,12 @@ def change_password(
     try:
         if new != repeat:
             raise InvalidInput("the two new passwords differ")
-        auth.change_password(db, actor, current, new)
+        session = auth.change_password(db, actor, current, new, rules=request.app.state.login_rules)
     except InvalidInput as exc:
         return page(request, "settings.html", actor, status=400, message=str(exc), token=None)
-    return page(request, "settings.html", actor, message="Password changed.", token=None)
+    _start_session(request, session, keep_csrf=True)
+    message = "Password changed. Every other session of yours has been logged out."
+    return page(request, "settings.html", actor, message=message, token=None)
 
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
