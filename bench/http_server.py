@@ -196,7 +196,10 @@ def free_port() -> int:
 WORKERS = 1
 
 
-def start_server(url: str, data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    url: str, data_dir: Path, log: Path, workers: int | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``labelworks serve`` on a free port; ``workers`` defaults to ``--workers``."""
     port = free_port()
     env = {
         **os.environ,
@@ -207,7 +210,7 @@ def start_server(url: str, data_dir: Path, log: Path) -> tuple[subprocess.Popen[
     exe = Path(sys.executable).with_name("labelworks")
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(exe), "serve", "--port", str(port), "--workers", str(WORKERS)],
+            [str(exe), "serve", "--port", str(port), "--workers", str(workers or WORKERS)],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
