@@ -27,7 +27,7 @@ def add(
         False, "--password", help="ask for a password (to log in to the web app)"
     ),
 ) -> None:
-    """Add a user (or add an existing user to more projects)."""
+    """Add a user (an existing user of the same role joins the projects given)."""
     with reported():
         password_hash = None
         if password:
@@ -65,12 +65,80 @@ def password_command(
     console.print(f"password set for {email}")
 
 
+@app.command("join")
+def join(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="an existing user's email"),
+    project: list[str] = typer.Option(..., "--project", help="project to join (repeatable)"),
+) -> None:
+    """Add an existing user to one or more projects."""
+    with reported():
+        db = state(ctx).database()
+        projects: list[str] = []
+        for name in project:
+            user, projects = user_service.add_member(db, name, email)
+    console.print(f"user {user.email} ({user.role}) — {', '.join(projects)}")
+
+
+@app.command("leave")
+def leave(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="the user's email"),
+    project: str = typer.Option(..., "--project", help="project to take them off"),
+) -> None:
+    """Take a user off a project (their annotations stay)."""
+    with reported():
+        user_service.remove_member(state(ctx).database(), project, email)
+    console.print(f"{email} is no longer a member of {project}")
+
+
+@app.command("deactivate")
+def deactivate(
+    ctx: typer.Context, email: str = typer.Argument(..., help="the user's email")
+) -> None:
+    """Deactivate a user: their sessions and API tokens stop working at once."""
+    with reported():
+        user = user_service.set_active(state(ctx).database(), email, False)
+    console.print(f"{user.email} is deactivated; every session and token of theirs has ended")
+
+
+@app.command("reactivate")
+def reactivate(
+    ctx: typer.Context, email: str = typer.Argument(..., help="the user's email")
+) -> None:
+    """Let a deactivated user log in again (old sessions stay ended)."""
+    with reported():
+        user = user_service.set_active(state(ctx).database(), email, True)
+    console.print(f"{user.email} is active again")
+
+
+@app.command("token")
+def token_command(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="the user's email"),
+    label: str = typer.Option("cli", "--label", help="what the token is for"),
+) -> None:
+    """Create an API token for a user (printed once, on the last line)."""
+    with reported():
+        token = user_service.issue_token(state(ctx).database(), email, label)
+    console.print(f"API token for {email} (shown once, store it now):")
+    typer.echo(token)
+
+
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
     """List users with their role, vendor, team and projects."""
     with reported():
         rows = user_service.list_users(state(ctx).database())
-    table = Table("email", "name", "role", "vendor", "team", "projects")
+    table = Table("email", "name", "role", "vendor", "team", "projects", "active")
     for u, projects in rows:
-        table.add_row(u.email, u.name, u.role, u.vendor or "-", u.team or "-", ", ".join(projects))
+        table.add_row(
+            u.email,
+            u.name,
+            u.role,
+            u.vendor or "-",
+            u.team or "-",
+            ", ".join(projects),
+            "yes" if u.active else "no",
+        )
     console.print(table)

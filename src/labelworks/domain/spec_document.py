@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from labelworks.domain.json_value import decode_failure
+
 Path = tuple[str | int, ...]
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -193,6 +195,8 @@ def load_document(text: str) -> SpecDocument:
         raise SpecSyntaxError(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from exc
     except yaml.YAMLError as exc:
         raise SpecSyntaxError(f"invalid YAML: {exc}", None) from exc
+    except ValueError as exc:  # a scalar no Python value can hold, e.g. 5,000 digits
+        raise SpecSyntaxError(f"invalid YAML: {decode_failure(exc)}", None) from exc
     finally:
         loader.dispose()
     return SpecDocument(data=data, root=root)

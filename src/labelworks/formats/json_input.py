@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from labelworks.domain.errors import InvalidInput, Location
+from labelworks.domain.json_value import decode_failure
 
 MAX_DEPTH = 64
 
@@ -80,7 +81,7 @@ def load_json(data: bytes, *, source: str, max_depth: int = MAX_DEPTH) -> Any:
             location=Location(file=source, line=exc.lineno),
         ) from exc
     except (ValueError, RecursionError) as exc:  # NaN, 5,000-digit numbers
-        raise InvalidInput(f"invalid JSON: {exc}", location=where) from exc
+        raise InvalidInput(f"invalid JSON: {decode_failure(exc)}", location=where) from exc
     if _ESCAPED_SURROGATE.search(text) and _unpaired_surrogate(value):
         raise InvalidInput(
             f"{source} holds an unpaired UTF-16 surrogate (such as \\ud800), "

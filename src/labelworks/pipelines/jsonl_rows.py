@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
+from labelworks.domain.json_value import decode_failure
 from labelworks.formats.lines import iter_line_batches
 from labelworks.pipelines.content_hash import hash_payload
 from labelworks.pipelines.rows import ImportRow, PreAnnotation, RowChecker, kind_of
@@ -78,9 +79,7 @@ def json_error(exc: ValueError | RecursionError) -> str:
         # Some messages already end in "at" ("Unterminated string starting at").
         joiner = " " if exc.msg.endswith(" at") else " at "
         return f"{exc.msg}{joiner}column {exc.colno}"
-    if isinstance(exc, RecursionError):
-        return "arrays or objects are nested too deeply"
-    return str(exc)
+    return decode_failure(exc)
 
 
 def jsonl_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Iterator[ImportRow]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -15,10 +15,11 @@ from labelworks import __version__
 from labelworks.config import Settings
 from labelworks.domain.login_policy import LoginRules
 from labelworks.server import errors
-from labelworks.server.api import items, people, projects, work
+from labelworks.server.api import items, people, projects, system, work
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import media, pages
+from labelworks.server.web import people as people_pages
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
 
@@ -29,6 +30,24 @@ def json_text(value: object, indent: int | None = None) -> str:
     """JSON for people to read: real characters (autoescaping makes it safe), unlike
     ``|tojson``, whose ``\\u003c`` escapes are meant for script blocks."""
     return json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=True)
+
+
+# Every route the app serves, in matching order (pages last: their paths are the loosest).
+ROUTERS: tuple[APIRouter, ...] = (
+    system.router,
+    projects.router,
+    items.router,
+    work.router,
+    people.router,
+    media.router,
+    pages.router,
+    people_pages.router,
+)
+
+
+def routes() -> list[APIRoute]:
+    """The routes of ``ROUTERS``, for the error mapping's ``Allow`` and for tests."""
+    return [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -43,7 +62,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="labelworks",
         version=__version__,
         description="Self-hosted ML data and annotation operations.",
-        docs_url=None,  # served below from vendored files: no CDN, works offline, fits the CSP
+        docs_url=None,  # served by the system router from vendored files
         redoc_url=None,
     )
     app.state.settings = settings
@@ -77,27 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
 
-    @app.get("/api/health", operation_id="health", tags=["system"])
-    def health() -> dict[str, str]:
-        """Liveness and the database kind in use."""
-        return {"status": "ok", "version": __version__, "database": db.dialect}
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return HTMLResponse(_DOCS_PAGE)
-
-    for router in (projects.router, items.router, work.router, people.router):
+    for router in ROUTERS:
         app.include_router(router)
-    app.include_router(media.router)
-    app.include_router(pages.router)
+    app.state.allowed_methods = [(r.path_regex, frozenset(r.methods)) for r in routes()]
     return app
-
-
-_DOCS_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>labelworks API</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/static/vendor/swagger-ui-5.35.0.css"></head>
-<body><div id="swagger-ui"></div>
-<script src="/static/vendor/swagger-ui-bundle-5.35.0.js"></script>
-<script src="/static/js/docs.js"></script>
-</body></html>"""

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.requests import ClientDisconnect
 
 from labelworks.domain.errors import (
     AlreadyExists,
@@ -91,12 +91,13 @@ def _answer(
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
+    """Every method some route serves at this path (Starlette names only the first route's;
+    ``create_app`` keeps the table)."""
+    path = request.url.path
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    for pattern, serves in request.app.state.allowed_methods:
+        if pattern.match(path):
+            methods |= serves
     return sorted(methods | {"OPTIONS"}) if methods else []
 
 
@@ -109,6 +110,12 @@ def install(app: FastAPI) -> None:
     def _invalid(request: Request, exc: RequestValidationError) -> Response:
         error = invalid_input(list(exc.errors()))
         return _answer(request, 422, error.to_dict())
+
+    @app.exception_handler(ClientDisconnect)
+    def _gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The client left while sending its body: nothing was used, nobody will read an
+        # answer, and it is not the server's error to log.
+        return Response(status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> Response:

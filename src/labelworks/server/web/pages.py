@@ -12,10 +12,12 @@ from fastapi.templating import Jinja2Templates
 from labelworks.domain.access import Actor
 from labelworks.domain.errors import InvalidInput, LabelworksError, PermissionDenied
 from labelworks.server.deps import DB, CurrentActor, optional_actor
+from labelworks.server.params import AfterId, RowId
 from labelworks.server.security import CSRF_FIELD, SESSION_KEY, csrf_matches, csrf_token
 from labelworks.server.web.markdown import render_markdown
 from labelworks.services import auth, catalog
 from labelworks.services import projects as project_service
+from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
 # Dashboards may show item and annotation totals this many seconds old.
@@ -38,7 +40,7 @@ def page(
     )
 
 
-def _check_form_csrf(request: Request, given: str) -> None:
+def check_form_csrf(request: Request, given: str) -> None:
     if not csrf_matches(request, given):
         raise PermissionDenied("the form expired; reload the page and try again")
 
@@ -68,7 +70,7 @@ def login(
 ) -> Response:
     target = _safe_next(next)
     try:
-        _check_form_csrf(request, csrf_token_field)
+        check_form_csrf(request, csrf_token_field)
         done = auth.log_in(
             db, email, password, client=_client(request), rules=request.app.state.login_rules
         )
@@ -94,7 +96,7 @@ def _start_session(request: Request, session: str, *, keep_csrf: bool = False) -
 def logout(
     request: Request, db: DB, csrf_token_field: str = Form("", alias=CSRF_FIELD)
 ) -> Response:
-    _check_form_csrf(request, csrf_token_field)
+    check_form_csrf(request, csrf_token_field)
     session = request.session.get(SESSION_KEY)
     if isinstance(session, str):
         auth.end_session(db, session)
@@ -102,9 +104,29 @@ def logout(
     return RedirectResponse("/login", status_code=303)
 
 
+def _settings(
+    request: Request,
+    db: Database,
+    actor: Actor,
+    *,
+    message: str | None = None,
+    token: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    return page(
+        request,
+        "settings.html",
+        actor,
+        status=status,
+        message=message,
+        token=token,
+        tokens=auth.tokens_of(db, actor),
+    )
+
+
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(request: Request, actor: CurrentActor) -> HTMLResponse:
-    return page(request, "settings.html", actor, message=None, token=None)
+def settings_page(request: Request, db: DB, actor: CurrentActor) -> HTMLResponse:
+    return _settings(request, db, actor)
 
 
 @router.post("/settings/password", response_class=HTMLResponse)
@@ -117,16 +139,16 @@ def change_password(
     repeat: str = Form(...),
     csrf_token_field: str = Form("", alias=CSRF_FIELD),
 ) -> HTMLResponse:
-    _check_form_csrf(request, csrf_token_field)
+    check_form_csrf(request, csrf_token_field)
     try:
         if new != repeat:
             raise InvalidInput("the two new passwords differ")
         session = auth.change_password(db, actor, current, new, rules=request.app.state.login_rules)
     except InvalidInput as exc:
-        return page(request, "settings.html", actor, status=400, message=str(exc), token=None)
+        return _settings(request, db, actor, status=400, message=str(exc))
     _start_session(request, session, keep_csrf=True)
     message = "Password changed. Every other session of yours has been logged out."
-    return page(request, "settings.html", actor, message=message, token=None)
+    return _settings(request, db, actor, message=message)
 
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
@@ -137,9 +159,9 @@ def new_token(
     label: str = Form(""),
     csrf_token_field: str = Form("", alias=CSRF_FIELD),
 ) -> HTMLResponse:
-    _check_form_csrf(request, csrf_token_field)
+    check_form_csrf(request, csrf_token_field)
     token = auth.create_token(db, actor, label)
-    return page(request, "settings.html", actor, message=None, token=token)
+    return _settings(request, db, actor, token=token)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -182,7 +204,7 @@ def items_table(
     annotator: str | None = Query(None),
     label: str | None = Query(None),
     q: str | None = Query(None),
-    after: int = Query(0, ge=0),
+    after: AfterId = 0,
 ) -> HTMLResponse:
     """The items table alone (htmx swaps it in as filters change or pages turn)."""
     filters = {
@@ -214,7 +236,7 @@ def items_table(
 
 @router.get("/projects/{project}/items/{item_id}", response_class=HTMLResponse)
 def item_page(
-    request: Request, project: str, item_id: int, db: DB, actor: CurrentActor
+    request: Request, project: str, item_id: RowId, db: DB, actor: CurrentActor
 ) -> HTMLResponse:
     detail = catalog.item_detail(db, project, item_id, actor=actor)
     return page(request, "item.html", actor, project_name=project, item=detail)

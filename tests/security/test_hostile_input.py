@@ -1,0 +1,217 @@
+"""Hostile input, as properties over every API operation in the OpenAPI document × every
+kind of caller: oversized, deeply nested, alias-bomb, NaN, unpaired-surrogate, 5,000-digit
+and bad-UTF-8 bodies, and ids past what storage holds. Whatever the caller and the body,
+the answer is never a server error, always ``{code, message}``, always one the document
+declares for that operation, and a hostile body is never accepted; on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.security.conftest import World
+
+from labelworks.config import Settings
+from labelworks.server.app import create_app
+
+CALLERS = [None, "acme_ann", "acme_rev", "acme_lead", "lead", "admin"]
+LIMITS = {"max_request_bytes": 64 * 1024, "max_spec_bytes": 256 * 1024, "max_import_bytes": 1 << 20}
+BILLION_LAUGHS = (
+    b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + b"".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n".encode()
+        for i in range(8)
+    )
+    + b"name: alpha\nfields: *i\n"
+)
+HOSTILE: dict[str, bytes] = {
+    "deep array": b"[" * 100_000 + b"]" * 100_000,
+    "deep object": b'{"a":' * 30_000 + b"1" + b"}" * 30_000,
+    "NaN": b'{"value":{"sentiment":NaN},"idempotency_key":"k","email":NaN,"label":NaN}',
+    "Infinity": b'{"value":{"sentiment":"pos"},"seconds":Infinity,"idempotency_key":"k"}',
+    "unpaired surrogate": (
+        b'{"value":{"sentiment":"\\ud800"},"idempotency_key":"\\udfff",'
+        b'"email":"a\\ud800@example.org","label":"\\ud800","name":"x"}'
+    ),
+    "5,000 digits": b'{"seconds":1' + b"0" * 5000 + b',"idempotency_key":"k","value":{}}',
+    "bad UTF-8": b'{"label":"\xff\xfe\xfd","email":"\xc3(@example.org"}',
+    "alias bomb": BILLION_LAUGHS,
+    "deep YAML": b"name: alpha\nfields: " + b"[" * 50_000 + b"]" * 50_000 + b"\n",
+    "array of NaN rows": b'[{"text":"a"},{"text":NaN}]',
+    "array of deep rows": b'[{"text":' + b"[" * 100_000 + b"]" * 100_000 + b"}]",
+}
+
+
+@pytest.fixture
+def strict(world: World) -> TestClient:
+    """The world's database behind an app with small body limits (so 'oversized' is cheap)."""
+    app = create_app(Settings(data_dir=world.data_dir, **LIMITS), database=world.db)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:
+    document = client.get("/openapi.json").json()
+    return [
+        (method.upper(), path, op)
+        for path, ops in document["paths"].items()
+        for method, op in ops.items()
+    ]
+
+
+def _url(world: World, path: str, **override: str) -> str:
+    values = {
+        "project": "alpha",
+        "assignment_id": str(world.assignments["acme_ann"]),
+        "email": world.email("acme_ann"),
+        "token_id": "1",
+        **override,
+    }
+    return path.format(**values)
+
+
+def _limit_of(op: dict[str, Any]) -> int:
+    kind = op.get("x-body-limit", "request")
+    return LIMITS[f"max_{kind}_bytes"]
+
+
+def _problems(answer: Any, op: dict[str, Any], *, may_succeed: bool) -> list[str]:
+    found = []
+    if answer.status_code >= 500:
+        found.append(f"server error {answer.status_code}")
+    if str(answer.status_code) not in op["responses"]:
+        found.append(f"undocumented {answer.status_code}")
+    if answer.status_code < 400 and not may_succeed:
+        found.append(f"accepted with {answer.status_code}")
+    if answer.status_code >= 400:
+        try:
+            body = answer.json()
+        except ValueError:
+            body = {"not JSON": answer.text[:80]}
+        if not {"code", "message"} <= set(body):
+            found.append(f"error body {body}")
+    return found
+
+
+def _send(client: TestClient, world: World, who: str | None, method: str, url: str,
+          body: bytes, content_type: str) -> Any:  # fmt: skip
+    headers = {"Content-Type": content_type}
+    if who is not None:
+        headers["Authorization"] = f"Bearer {world.tokens[who]}"
+    return client.request(method, url, content=body, headers=headers)
+
+
+def test_hostile_bodies_are_refused_cleanly_everywhere(world: World, strict: TestClient) -> None:
+    """Every body-taking operation × every caller × every hostile body (and one just over
+    the route's limit): refused with a declared ``{code, message}`` answer, never accepted."""
+    problems: dict[tuple[str, str | None, str, str], list[str]] = {}
+    sent = 0
+    for method, path, op in _operations(strict):
+        content = op.get("requestBody", {}).get("content")
+        if not content:
+            continue
+        oversized = b" " * (_limit_of(op) + 1)
+        bodies = {**HOSTILE, "oversized": oversized}
+        for who, (name, body), kind in itertools.product(CALLERS, bodies.items(), content):
+            answer = _send(strict, world, who, method, _url(world, path), body, kind)
+            sent += 1
+            if found := _problems(answer, op, may_succeed=False):
+                problems[(f"{method} {path}", who, name, kind)] = found
+            if name == "oversized" and answer.status_code not in (401, 403, 404, 413):
+                problems[(f"{method} {path}", who, name, kind)] = [f"{answer.status_code}"]
+    assert (problems, sent > 700) == ({}, True)
+
+
+def test_a_body_over_the_limit_is_refused_while_it_streams(
+    world: World, strict: TestClient
+) -> None:
+    """A chunked body with no Content-Length is cut off at the limit with 413."""
+
+    def chunks() -> Any:
+        for _ in range(64):
+            yield b" " * 65536
+
+    headers = {"Authorization": f"Bearer {world.tokens['lead']}"}
+    answers = [
+        strict.post(url, content=chunks(), headers={**headers, "Content-Type": kind})
+        for url, kind in [
+            ("/api/v1/projects/alpha/items", "application/x-ndjson"),
+            ("/api/v1/me/tokens", "application/json"),
+        ]
+    ]
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [
+        (413, "payload_too_large"),
+        (413, "payload_too_large"),
+    ]
+
+
+def test_spec_bombs_are_refused_by_the_loader_for_managers(world: World) -> None:
+    """A manager's alias bomb and deeply nested specs are refused as invalid specs (with
+    the reason) rather than expanded; an annotator's are refused before being read."""
+    kinds = {
+        "alias bomb": ("application/yaml", BILLION_LAUGHS, "expands to more than"),
+        "deep YAML": ("application/yaml", HOSTILE["deep YAML"], "nests more than"),
+        "deep JSON": ("application/json", HOSTILE["deep object"], "nests arrays or objects"),
+    }
+    seen = {}
+    for name, (kind, body, reason) in kinds.items():
+        lead = _send(world.client, world, "lead", "PUT", "/api/v1/projects/alpha", body, kind)
+        ann = _send(world.client, world, "acme_ann", "PUT", "/api/v1/projects/alpha", body, kind)
+        seen[name] = (lead.status_code, reason in lead.json()["message"], ann.status_code)
+    assert seen == {name: (422, True, 403) for name in kinds}
+
+
+@pytest.mark.parametrize("value", [str(2**31), str(2**63), str(2**64), "-1", "0", "1e3"])
+def test_ids_past_storage_are_invalid_input(world: World, value: str) -> None:
+    """An id no column can hold is a 422 on every operation that takes one, never a 500."""
+    answers = {
+        f"{method} {path}": world.call(
+            "admin", method, _url(world, path, assignment_id=value, token_id=value), json={}
+        ).status_code
+        for method, path, _ in _operations(world.client)
+        if "{assignment_id}" in path or "{token_id}" in path
+    }
+    after = world.call("admin", "GET", f"/api/v1/projects/alpha/items?after={value}")
+    item_page = world.call("admin", "GET", f"/projects/alpha/items/{value}").status_code
+    assert (answers, after.status_code, item_page) == (
+        dict.fromkeys(answers, 422),
+        200 if value == "0" else 422,
+        422,
+    )
+
+
+def test_imports_of_an_array_and_of_jsonl_fail_alike(world: World) -> None:
+    """The same bad rows as a JSON array and as JSONL get the same 422 (one decoding path)."""
+    rows = [
+        (b'{"text":"ok"}', b'{"text":NaN}', "NaN is not valid JSON"),
+        (b'{"text":"ok"}', b'{"text":"\\ud800"}', "unpaired UTF-16 surrogate"),
+        (b'{"text":"ok"}', b'{"text":1' + b"0" * 5000 + b"}", "digits"),
+        (b'{"text":"ok"}', b'{"text":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested"),
+    ]
+    seen = []
+    for good, bad, reason in rows:
+        array = world.call(
+            "lead",
+            "POST",
+            "/api/v1/projects/alpha/items",
+            content=b"[" + good + b",\n  " + bad + b"]",
+            headers={"Content-Type": "application/json"},
+        )
+        lines = world.call(
+            "lead",
+            "POST",
+            "/api/v1/projects/alpha/items",
+            content=good + b"\n" + bad + b"\n",
+            headers={"Content-Type": "application/x-ndjson"},
+        )
+        seen.append(
+            (
+                array.status_code,
+                array.json()["location"]["line"],
+                array.json()["message"] == lines.json()["message"],
+                reason in array.json()["message"],
+            )
+        )
+    assert seen == [(422, 2, True, True)] * len(rows)
