@@ -98,5 +98,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     for router in ROUTERS:
         app.include_router(router)
-    app.state.allowed_methods = [(r.path_regex, frozenset(r.methods)) for r in routes()]
+    app.state.allowed_methods = [(r.path_regex, frozenset(r.methods or ())) for r in routes()]
     return app
