@@ -24,7 +24,9 @@ from labelworks.domain.spec import spec_from_dict
 from labelworks.server.security import CONTENT_SECURITY_POLICY
 from labelworks.services import assignment, catalog, ingestion
 from labelworks.services import projects as project_service
+from labelworks.services import auth
 from labelworks.services import users as user_service
+from labelworks.services.access import actor_of as auth_actor
 from labelworks.storage.engine import Database
 
 if TYPE_CHECKING:
@@ -169,6 +171,18 @@ def hostile(demo_server: LiveServer) -> HostileSite:
         ingestion.import_items(db, name, io.BytesIO(body), format="jsonl", source="xss.jsonl")
         found = catalog.list_items(db, name, text="__xss", limit=200).items
         items[name] = [row.id for row in found]
+    # People and tokens with hostile names, on the People and settings pages.
+    user_service.add_user(
+        db,
+        "hostile.person@demo.labelworks",
+        role="annotator",
+        name=HOSTILE[:200],
+        vendor=None,
+        team=HOSTILE[:200],
+        projects=names,
+    )
+    manager = user_service.user_by_email(db, "lead@demo.labelworks")
+    auth.create_token(db, auth_actor(manager), HOSTILE[:200])
     return HostileSite(demo_server, items)
 
 
@@ -245,6 +259,7 @@ def _visit_everything(
     """Open every page there is for the person; returns what each labeling page showed."""
     visits.visit("/")
     visits.visit("/settings")
+    visits.visit("/people")
     shown = {}
     for n, (project, item_ids) in enumerate(site.items.items()):
         page = visits.visit(f"/projects/{quote(project)}")

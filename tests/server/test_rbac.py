@@ -55,6 +55,11 @@ RIGHTS = {
 }
 
 
+# An annotator of 'alpha' whom callers add to 'alpha' again; an email nobody has.
+TARGET = "annotator@example.com"
+NOBODY = "nobody@example.com"
+
+
 @dataclass(frozen=True)
 class Route:
     name: str
@@ -113,6 +118,11 @@ def _routes(item_id: int, submit_id: int, skip_id: int) -> list[tuple[Route, dic
     # Creating an annotator of 'alpha': admins, and managers of 'alpha'; other roles may not
     # create people at all, whatever the project.
     create_people = {**people, "admin": 201, "manager": 201, "manager_other": 404}
+    admin_only = {c: 401 if c == "anonymous" else 201 if c == "admin" else 403 for c in CALLERS}
+    # Nobody of that email exists: those who may manage people are told so (404).
+    people_404 = {**people, "admin": 404, "manager": 404, "manager_other": 404}
+    people_page = {**people, "anonymous": 303}
+    members = "/api/v1/projects/alpha/members"
     items = "/api/v1/projects/alpha/items"
     new_user = {"email": "new@example.com", "role": "annotator", "projects": ["alpha"]}
     submit = {"value": {"sentiment": "pos"}, "idempotency_key": "rbac"}
@@ -136,6 +146,15 @@ def _routes(item_id: int, submit_id: int, skip_id: int) -> list[tuple[Route, dic
         (Route("create user", "POST", "/api/v1/users", body=new_user), create_people),
         anyone(Route("me", "GET", "/api/v1/me"), 200),
         anyone(Route("new token", "POST", "/api/v1/me/tokens", body={"label": "t"}), 201),
+        anyone(Route("my tokens", "GET", "/api/v1/me/tokens"), 200),
+        # Token ids are per caller: id 999 is nobody's, so everyone gets 404.
+        anyone(Route("revoke token", "DELETE", "/api/v1/me/tokens/999"), 404),
+        (Route("issue token", "POST", f"/api/v1/users/{TARGET}/tokens", body={}), admin_only),
+        project(Route("add member", "POST", members, body={"email": TARGET}), "manage", 200),
+        project(Route("remove member", "DELETE", f"{members}/{NOBODY}"), "manage", 404),
+        (Route("deactivate", "POST", f"/api/v1/users/{NOBODY}/deactivate"), people_404),
+        (Route("reactivate", "POST", f"/api/v1/users/{NOBODY}/reactivate"), people_404),
+        (Route("people page", "GET", "/people", page=True), people_page),
         anyone(Route("index page", "GET", "/", page=True), 200),
         (Route("project page", "GET", "/projects/alpha", page=True), pages_project),
         project(Route("items page", "GET", "/projects/alpha/items", page=True), "review", 200),
@@ -196,7 +215,7 @@ def _call(world: World, route: Route, caller: str) -> int:
     if caller in world.tokens:
         headers["Authorization"] = f"Bearer {world.tokens[caller]}"
     body = route.body
-    if isinstance(body, dict) and "email" in body:  # each caller creates a person of their own
+    if route.name == "create user":  # each caller creates a person of their own
         body = {**body, "email": body["email"].replace("@", f"-{caller}@")}
     response = world.client.request(
         route.method, route.path, json=body, headers=headers, follow_redirects=False

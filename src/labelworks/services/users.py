@@ -136,6 +136,8 @@ def _visible_user(conn: Connection, actor: Actor | None, email: str) -> UserRow:
 
 
 def _manageable(conn: Connection, actor: Actor | None, email: str) -> UserRow:
+    if actor is not None and actor.role not in (Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied(f"a {actor.role.value} may not manage people")
     user = _visible_user(conn, actor, email)
     if not may_manage_person(actor, Role(user.role), user.vendor):
         assert actor is not None

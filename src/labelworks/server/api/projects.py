@@ -110,7 +110,7 @@ def status(project: ProjectName, db: DB, actor: CurrentActor) -> StatusOut:
     responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
 )
 def export(
-    project: str,
+    project: ProjectName,
     db: DB,
     actor: CurrentActor,
     format: Literal["jsonl", "csv", "parquet"] = Query("jsonl"),

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from labelworks.domain.access import Actor, Role
+from labelworks.domain.access import Actor, Role, may_manage_person
 from labelworks.domain.errors import LabelworksError, PermissionDenied
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.errors import status_for
@@ -29,6 +29,11 @@ def _people_page(
     if actor.role not in (Role.ADMIN, Role.MANAGER):
         raise PermissionDenied(f"a {actor.role.value} may not manage people")
     rows = users.list_users(db, actor=actor)
+    manageable = {
+        u.email
+        for u, _ in rows
+        if u.id != actor.id and may_manage_person(actor, Role(u.role), u.vendor)
+    }
     projects = [p.name for p in project_service.list_projects(db, actor=actor)]
     roles = (
         ["admin", "manager", "reviewer", "annotator"]
@@ -44,6 +49,7 @@ def _people_page(
         actor,
         status=status,
         people=rows,
+        manageable=manageable,
         projects=projects,
         roles=roles,
         message=message,
