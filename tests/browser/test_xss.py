@@ -22,9 +22,8 @@ from playwright.sync_api import Page, Response
 
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.security import CONTENT_SECURITY_POLICY
-from labelworks.services import assignment, catalog, ingestion
+from labelworks.services import assignment, auth, catalog, ingestion
 from labelworks.services import projects as project_service
-from labelworks.services import auth
 from labelworks.services import users as user_service
 from labelworks.services.access import actor_of as auth_actor
 from labelworks.storage.engine import Database
