@@ -9,8 +9,8 @@ so every implementation sees the same table.
     .venv/bin/python bench/stats.py --sizes 10m --no-peers   # ours only at 10M labels
     .venv-peers/bin/python bench/stats.py --sizes 100k --methods DawidSkene,GLAD --timeout 600
 
-The peers come with the ``peers`` extra, which holds numpy below 2, so they live in their own
-venv: ``python3 -m venv .venv-peers && .venv-peers/bin/pip install -e '.[dev,peers]'``.
+The peers come with the ``peers`` extra, kept out of the main venv; ``bash .ci/peers`` builds
+their venv, ``.venv-peers``.
 
 Columns: seconds (fit only, data preparation excluded), peak MB (whole subprocess, data
 included), data MB (peak before fitting), accuracy against the simulated truth.
@@ -49,9 +49,9 @@ def require_peers(modules: list[str]) -> None:
     if missing:
         raise SystemExit(
             f"bench/stats.py: peer libraries not installed here: {', '.join(missing)}.\n"
-            "Install the `peers` extra in its own venv (it holds numpy below 2, so keep it out "
-            "of .venv) and run the benchmark there:\n"
-            "    python3 -m venv .venv-peers && .venv-peers/bin/pip install -e '.[dev,peers]'\n"
+            "Install the `peers` extra in its own venv (kept out of .venv: it would change the "
+            "stack under test) and run the benchmark there:\n"
+            "    bash .ci/peers    # builds .venv-peers, then runs the live cross-checks\n"
             "    .venv-peers/bin/python bench/stats.py ...\n"
             "or pass --no-peers to time labelworks alone."
         )

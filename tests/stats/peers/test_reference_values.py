@@ -1,9 +1,10 @@
 """labelworks against the peer libraries' stored results, in the main environment.
 
 The peers (crowd-kit, irrCAC, krippendorff, scikit-learn, statsmodels) are not installed
-here: they would hold numpy, scipy and pyarrow below what users get. Their results on the
-seeded inputs are stored in reference_values.json by ``regenerate.py``; each case here
-recomputes labelworks' side and compares it at the tolerance the live check uses.
+here: they would change the stack under test (irrCAC pins scipy 1.12, crowd-kit needs
+pandas < 3). Their results on the seeded inputs are stored in reference_values.json by
+``regenerate.py``; each case here recomputes labelworks' side and compares it at the
+tolerance the live check uses.
 """
 
 from __future__ import annotations
