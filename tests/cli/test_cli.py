@@ -148,6 +148,41 @@ def test_user_add_prints_the_token_last(data_dir: Path, work: Path, db: Database
     assert "ada@example.com" in listed.stdout and "Acme" in listed.stdout
 
 
+def test_people_commands_join_leave_deactivate_and_token(
+    data_dir: Path, work: Path, db: Database
+) -> None:
+    """join and leave change memberships, deactivate ends tokens at once and reactivate
+    brings them back, token prints a working token last; list shows who is active."""
+    ready(data_dir, work)
+    assert lw(data_dir, "user", "add", "bo@example.com", "--token").exit_code == 0
+    joined = lw(data_dir, "user", "join", "BO@example.com", "--project", "sentiment")
+    token = lw(data_dir, "user", "token", "bo@example.com", "--label", "ci")
+    secret = token.stdout.splitlines()[-1]
+    off = lw(data_dir, "user", "deactivate", "bo@example.com")
+    while_off = user_for_token(db, secret)
+    listed = lw(data_dir, "user", "list").stdout
+    on = lw(data_dir, "user", "reactivate", "bo@example.com")
+    left = lw(data_dir, "user", "leave", "bo@example.com", "--project", "sentiment")
+    again = lw(data_dir, "user", "leave", "bo@example.com", "--project", "sentiment")
+    assert [(r.exit_code, flat(r.stdout)) for r in (joined, off, on, left)] == [
+        (0, "user bo@example.com (annotator) — sentiment"),
+        (0, "bo@example.com is deactivated; every session and token of theirs has ended"),
+        (0, "bo@example.com is active again"),
+        (0, "bo@example.com is no longer a member of sentiment"),
+    ]
+    user = user_for_token(db, secret)
+    assert (token.exit_code, while_off, user is not None and user.email) == (
+        0,
+        None,
+        "bo@example.com",
+    )
+    assert re.search(r"bo@example\.com\s.*\sno\s", listed)
+    assert (again.exit_code, flat(again.stderr)) == (
+        3,
+        "error [not_found] user bo@example.com is not a member of project 'sentiment'",
+    )
+
+
 def test_import_prints_a_summary(data_dir: Path, work: Path, db: Database) -> None:
     """Import reports new items, rows read and duplicates skipped on its last line."""
     lw(data_dir, "project", "apply", str(work / "spec.yaml"))

@@ -358,6 +358,26 @@ def test_people(admin: Client, http: TestClient) -> None:
     ]
     with pytest.raises(E.AlreadyExists):
         admin.create_user("worker@example.com", role="reviewer")
+    admin.apply_spec({**SPEC, "name": "other"})
+    joined = admin.add_member("other", "Worker@Example.com")
+    admin.remove_member("reviews", "worker@example.com")
+    issued = Client.from_httpx(http, admin.issue_token("worker@example.com", "ci"))
+    labels = sorted(t.label for t in worker.tokens())
+    laptop = next(t.id for t in worker.tokens() if t.label == "laptop")
+    worker.revoke_token(laptop)
+    with pytest.raises(E.Unauthenticated):
+        fresh.me()
+    off = admin.deactivate_user("worker@example.com")
+    with pytest.raises(E.Unauthenticated):
+        issued.me()
+    on = admin.reactivate_user("worker@example.com")
+    assert (joined.projects, labels, off.active, on.active, issued.me().projects) == (
+        ["other", "reviews"],
+        ["ci", "cli", "laptop"],
+        False,
+        True,
+        ["other"],
+    )
     with pytest.raises(E.InvalidInput) as short:
         admin.create_user("p@example.com", password="short")
     assert str(short.value) == "a password needs at least 8 characters"

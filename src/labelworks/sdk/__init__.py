@@ -13,6 +13,7 @@ from labelworks.schemas.api import (
     StatusOut,
     SubmitOut,
     TaskOut,
+    TokenInfoOut,
     UserCreatedOut,
     UserOut,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "SubmitOut",
     "Task",
     "TaskOut",
+    "TokenInfoOut",
     "UserCreatedOut",
     "UserOut",
     "error_classes",
