@@ -58,7 +58,10 @@ def _background(rng: random.Random) -> tuple[Image.Image, tuple[int, int, int]]:
         return Image.new("RGB", (IMAGE_WIDTH, IMAGE_HEIGHT), start), start
     # Colours vary along one axis only: build that line and stretch it (cheap to draw).
     across = style == "horizontal"
-    steps = np.linspace(0.0, 1.0, IMAGE_WIDTH if across else IMAGE_HEIGHT)
+    # Annotated: numpy 2.4's stubs type the stripes' int * float as floating, not float64.
+    steps: NDArray[np.floating[Any]] = np.linspace(
+        0.0, 1.0, IMAGE_WIDTH if across else IMAGE_HEIGHT
+    )
     if style == "stripes":
         steps = (np.arange(IMAGE_HEIGHT) // 16 % 2) * 0.4
     lo, hi = np.array(start, dtype=np.float64), np.array(end, dtype=np.float64)

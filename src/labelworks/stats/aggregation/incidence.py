@@ -13,6 +13,8 @@ joins comes from.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -63,7 +65,7 @@ def _csr(
     n_rows: int,
     n_cols: int,
     data: FloatArray,
-    index_type: type[np.signedinteger],  # type: ignore[type-arg]
+    index_type: type[np.signedinteger[Any]],
 ) -> sp.csr_matrix:
     """CSR built directly from a stable sort (no COO round trip, no duplicate summing)."""
     order = np.argsort(rows, kind="stable")
