@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select
 
 from labelworks.storage.tables import login_failures, sessions, users
 from labelworks.storage.users import UserRow, to_user, user_query
@@ -20,17 +20,21 @@ def create(
     )
 
 
+# Every page and cookie-authenticated call runs this: built once.
+_BY_SESSION = (
+    user_query()
+    .join(sessions, sessions.c.user_id == users.c.id)
+    .where(
+        sessions.c.token_hash == bindparam("token_hash"),
+        sessions.c.expires_at > bindparam("now"),
+        users.c.active.is_(True),
+    )
+)
+
+
 def user_of(conn: Connection, token_hash: str, now: datetime) -> UserRow | None:
     """The active user a live session belongs to (one query: session, user, vendor, team)."""
-    row = conn.execute(
-        user_query()
-        .join(sessions, sessions.c.user_id == users.c.id)
-        .where(
-            sessions.c.token_hash == token_hash,
-            sessions.c.expires_at > now,
-            users.c.active.is_(True),
-        )
-    ).first()
+    row = conn.execute(_BY_SESSION, {"token_hash": token_hash, "now": now}).first()
     return None if row is None else to_user(row)
 
 

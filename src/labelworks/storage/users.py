@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from labelworks.storage.tables import api_tokens, memberships, projects, teams, users, vendors
 
@@ -148,12 +148,17 @@ def add_token(conn: Connection, user_id: int, token_hash: str, label: str, now: 
     )
 
 
+# Every API request runs this: built once, so only its parameter changes per call.
+_BY_TOKEN = (
+    user_query()
+    .join(api_tokens, api_tokens.c.user_id == users.c.id)
+    .where(api_tokens.c.token_hash == bindparam("token_hash"), users.c.active.is_(True))
+)
+
+
 def by_token_hash(conn: Connection, token_hash: str) -> UserRow | None:
-    row = conn.execute(
-        user_query()
-        .join(api_tokens, api_tokens.c.user_id == users.c.id)
-        .where(api_tokens.c.token_hash == token_hash, users.c.active.is_(True))
-    ).first()
+    """The active user a token belongs to."""
+    row = conn.execute(_BY_TOKEN, {"token_hash": token_hash}).first()
     return None if row is None else to_user(row)
 
 
