@@ -59,7 +59,11 @@ def log_in(
     with db.read() as conn:
         found = user_store.password_hash_of(conn, identity)
     if not verify_password(None if found is None else found[1], password) or found is None:
-        db.run_write(lambda conn: session_store.record_failure(conn, identity, client, now))
+        db.run_write(
+            lambda conn: session_store.record_failure(
+                conn, identity, client, now, now - rules.window
+            )
+        )
         raise Unauthenticated("wrong email or password")
     user_id = found[0]
     session = secrets.token_urlsafe(32)

@@ -56,7 +56,12 @@ def count_of(conn: Connection, user_id: int) -> int:
     return int(conn.execute(query).scalar_one())
 
 
-def record_failure(conn: Connection, identity: str, client: str, now: datetime) -> None:
+def record_failure(
+    conn: Connection, identity: str, client: str, now: datetime, forget_before: datetime
+) -> None:
+    """Count a failed login, and forget everyone's failures older than ``forget_before``
+    (someone guessing many identities must not grow the table without end)."""
+    conn.execute(delete(login_failures).where(login_failures.c.created_at < forget_before))
     conn.execute(
         insert(login_failures).values(identity=identity, client=client[:100], created_at=now)
     )

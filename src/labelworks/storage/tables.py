@@ -94,6 +94,7 @@ login_failures = Table(
     Column("client", String(100), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Index("ix_login_failures_identity_created_at", "identity", "created_at"),
+    Index("ix_login_failures_created_at", "created_at"),
 )
 
 projects = Table(

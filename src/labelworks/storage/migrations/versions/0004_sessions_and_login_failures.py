@@ -47,6 +47,7 @@ def upgrade() -> None:
         ["identity", "created_at"],
         unique=False,
     )
+    op.create_index("ix_login_failures_created_at", "login_failures", ["created_at"], unique=False)
     # Emails were stored lower-cased; the normal form is NFC and case-folded (they differ
     # only for a few non-ASCII letters, e.g. ß). Two accounts that would collide are left
     # as they are rather than merged: the unique constraint keeps the first.
@@ -62,6 +63,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_login_failures_created_at", table_name="login_failures")
     op.drop_index("ix_login_failures_identity_created_at", table_name="login_failures")
     op.drop_table("login_failures")
     op.drop_index("ix_sessions_user_id", table_name="sessions")
