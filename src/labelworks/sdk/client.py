@@ -15,7 +15,6 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
-from urllib.parse import quote
 
 import httpx
 import yaml
@@ -37,6 +36,7 @@ from labelworks.schemas.api import (
     TaskOut,
 )
 from labelworks.sdk.errors import error_from_response
+from labelworks.sdk.paths import segment
 from labelworks.sdk.people import PeopleApi
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
@@ -49,10 +49,6 @@ _CHUNK = 1024 * 1024
 # names a Markdown file beside the spec rather than holding the Markdown itself.
 _GUIDELINE_SUFFIXES = (".md", ".markdown", ".txt")
 _PROJECTS = TypeAdapter(list[ProjectOut])
-
-
-def _segment(name: str) -> str:
-    return quote(name, safe="")
 
 
 class Client(PeopleApi, AbstractContextManager["Client"]):
@@ -145,7 +141,7 @@ class Client(PeopleApi, AbstractContextManager["Client"]):
 
     def project(self, name: str) -> ProjectDetailOut:
         """One project with its effective spec (and counts, for those who may review it)."""
-        return self._get(f"/projects/{_segment(name)}", ProjectDetailOut)
+        return self._get(f"/projects/{segment(name)}", ProjectDetailOut)
 
     def apply_spec(
         self, spec: Mapping[str, Any] | str | os.PathLike[str], *, force: bool = False
@@ -189,7 +185,7 @@ class Client(PeopleApi, AbstractContextManager["Client"]):
             content_type = "application/yaml"
         response = self._request(
             "PUT",
-            f"/projects/{_segment(name)}",
+            f"/projects/{segment(name)}",
             params={"force": "true" if force else None},
             content=content,
             content_type=content_type,
@@ -198,7 +194,7 @@ class Client(PeopleApi, AbstractContextManager["Client"]):
 
     def status(self, project: str) -> StatusOut:
         """Items, completion, annotations, live leases, skips and per-annotator counts."""
-        return self._get(f"/projects/{_segment(project)}/status", StatusOut)
+        return self._get(f"/projects/{segment(project)}/status", StatusOut)
 
     # ---- items ------------------------------------------------------------------------
 
@@ -216,7 +212,7 @@ class Client(PeopleApi, AbstractContextManager["Client"]):
             content = (json.dumps(dict(r), ensure_ascii=False).encode() + b"\n" for r in rows)
         response = self._request(
             "POST",
-            f"/projects/{_segment(project)}/items",
+            f"/projects/{segment(project)}/items",
             content=content,
             content_type="application/x-ndjson",
         )
@@ -236,7 +232,7 @@ class Client(PeopleApi, AbstractContextManager["Client"]):
         after = 0
         while True:
             page = self._get(
-                f"/projects/{_segment(project)}/items",
+                f"/projects/{segment(project)}/items",
                 ItemsPageOut,
                 status=status,
                 annotator=annotator,
@@ -254,7 +250,7 @@ class Client(PeopleApi, AbstractContextManager["Client"]):
 
     def next_task(self, project: str) -> TaskOut | None:
         """Lease the next task for the caller; ``None`` when nothing is left for them."""
-        response = self._request("POST", f"/projects/{_segment(project)}/next")
+        response = self._request("POST", f"/projects/{segment(project)}/next")
         if response.status_code == 204:
             return None
         return TaskOut.model_validate(response.json())
@@ -321,7 +317,7 @@ class Client(PeopleApi, AbstractContextManager["Client"]):
         ``csv_formulas="raw"`` (exact text, for programs); the server refuses ``"raw"`` with
         another format.
         """
-        url = f"{_API}/projects/{_segment(project)}/export"
+        url = f"{_API}/projects/{segment(project)}/export"
         params: dict[str, str] = {"format": format, "csv_formulas": csv_formulas}
         if path is None:
             if format != "jsonl":

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, TypeVar
-from urllib.parse import quote
+from collections.abc import Callable, Iterable
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
 from labelworks.schemas.api import (
     MemberIn,
@@ -19,30 +17,16 @@ from labelworks.schemas.api import (
     UserIn,
     UserOut,
 )
+from labelworks.sdk.paths import segment
 
-Model = TypeVar("Model", bound=BaseModel)
 _USERS = TypeAdapter(list[UserOut])
 _TOKENS = TypeAdapter(list[TokenInfoOut])
-
-
-def _segment(name: str) -> str:
-    return quote(name, safe="")
 
 
 class PeopleApi:
     """Mixed into ``Client``, which provides ``_request``."""
 
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        content: bytes | Iterator[bytes] | None = None,
-        content_type: str | None = None,
-    ) -> httpx.Response:
-        raise NotImplementedError  # pragma: no cover - Client defines it
+    _request: Callable[..., httpx.Response]
 
     def users(self) -> list[UserOut]:
         """Everyone (admins) or the people of the caller's projects (managers)."""
@@ -78,27 +62,27 @@ class PeopleApi:
     def add_member(self, project: str, email: str) -> UserOut:
         """Add an existing person to a project you manage."""
         body = MemberIn(email=email).model_dump()
-        url = f"/projects/{_segment(project)}/members"
+        url = f"/projects/{segment(project)}/members"
         return UserOut.model_validate(self._request("POST", url, json_body=body).json())
 
     def remove_member(self, project: str, email: str) -> None:
         """Take a person off a project you manage (their annotations stay)."""
-        self._request("DELETE", f"/projects/{_segment(project)}/members/{_segment(email)}")
+        self._request("DELETE", f"/projects/{segment(project)}/members/{segment(email)}")
 
     def deactivate_user(self, email: str) -> UserOut:
         """End every session and token of the person at once; they can no longer log in."""
-        url = f"/users/{_segment(email)}/deactivate"
+        url = f"/users/{segment(email)}/deactivate"
         return UserOut.model_validate(self._request("POST", url).json())
 
     def reactivate_user(self, email: str) -> UserOut:
         """Let a deactivated person log in again."""
-        url = f"/users/{_segment(email)}/reactivate"
+        url = f"/users/{segment(email)}/reactivate"
         return UserOut.model_validate(self._request("POST", url).json())
 
     def issue_token(self, email: str, label: str = "") -> str:
         """Admins only: a new API token for someone else (shown once)."""
         body = TokenIn(label=label).model_dump()
-        url = f"/users/{_segment(email)}/tokens"
+        url = f"/users/{segment(email)}/tokens"
         return TokenOut.model_validate(self._request("POST", url, json_body=body).json()).token
 
     def me(self) -> UserOut:

@@ -123,10 +123,7 @@ def json_body_doc(model: type[BaseModel], limit: LimitKind = "request") -> dict[
     """OpenAPI for a route that reads ``model`` as its JSON body through ``RawBody``."""
     schema = model.model_json_schema()
     assert "$defs" not in schema, "inline body schemas cannot hold references"
-    return {
-        LIMIT_KEY: limit,
-        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
-    }
+    return raw_body_doc({"application/json": {"schema": schema}}, limit)
 
 
 def raw_body_doc(content: dict[str, Any], limit: LimitKind) -> dict[str, Any]:

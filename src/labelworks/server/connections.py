@@ -245,10 +245,34 @@ class _Guard:
         self._protocol.transport.close()
 
 
-class HttpToolsConnection(HttpToolsProtocol):
-    """uvicorn's httptools protocol with the deadlines and the cap; ``serve`` uses it."""
+class _Guarding:
+    """What both protocols add to uvicorn's: a ``_Guard`` started with the connection and
+    stopped with it. Listed first among the bases, so its methods wrap uvicorn's."""
 
     limits: ClassVar[ConnectionLimits | None] = None  # None: this process's settings
+    flow: FlowControl
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)  # type: ignore[call-arg]
+        self._guard = _Guard(cast(_Guarded, self), self.limits or _process_limits())
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self.flow = self._guard.start(cast(asyncio.Transport, transport))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._guard.stop()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+
+class HttpToolsConnection(_Guarding, HttpToolsProtocol):
+    """uvicorn's httptools protocol with the deadlines and the cap; ``serve`` uses it."""
 
     def __init__(
         self,
@@ -258,18 +282,9 @@ class HttpToolsConnection(HttpToolsProtocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        self._guard = _Guard(self, self.limits or _process_limits())
         self._head_started = False
         self._in_body = False
         self._unanswered = 0
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.flow = self._guard.start(transport)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._guard.stop()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -314,28 +329,8 @@ class HttpToolsConnection(HttpToolsProtocol):
         return True
 
 
-class H11Connection(H11Protocol):
+class H11Connection(_Guarding, H11Protocol):
     """uvicorn's h11 protocol with the deadlines and the cap (for hosts without httptools)."""
-
-    limits: ClassVar[ConnectionLimits | None] = None  # None: this process's settings
-
-    def __init__(
-        self,
-        config: Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self._guard = _Guard(self, self.limits or _process_limits())
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.flow = self._guard.start(transport)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._guard.stop()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         before = self.request_phase()

@@ -122,13 +122,11 @@ def install(app: FastAPI) -> None:
         if isinstance(exc.__cause__, LabelworksError):  # e.g. a form body over its limit
             return _handle(request, exc.__cause__)
         headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            allow = allowed_methods(request)
-            headers["Allow"] = ", ".join(allow)
-            if request.method == "OPTIONS":
-                return Response(status_code=204, headers=headers)
-        code = HTTP_CODES.get(exc.status_code, "http_error")
         message = str(exc.detail)
         if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers=headers)
             message = f"{request.method} is not allowed here; use {headers['Allow']}"
+        code = HTTP_CODES.get(exc.status_code, "http_error")
         return _answer(request, exc.status_code, {"code": code, "message": message}, headers)

@@ -144,19 +144,26 @@ def set_password(db: Database, email: str, new: str) -> None:
     db.run_write(work)
 
 
-def create_token(db: Database, actor: Actor, label: str) -> str:
-    """A new API token for the actor themself, returned once (only its hash is stored)."""
-    return _add_token(db, actor.id, label)
+MAX_TOKEN_LABEL = 200
 
 
-def _add_token(db: Database, user_id: int, label: str) -> str:
-    if len(label) > 200:
-        raise InvalidInput("a token label is at most 200 characters")
+def check_token_label(label: str) -> None:
+    if len(label) > MAX_TOKEN_LABEL:
+        raise InvalidInput(f"a token label is at most {MAX_TOKEN_LABEL} characters")
+
+
+def add_token(conn: Connection, user_id: int, label: str) -> str:
+    """A new API token for the user, in the caller's transaction; returned once (only its
+    hash is stored). Every way of making a token comes here."""
+    check_token_label(label)
     token = new_token()
-    db.run_write(
-        lambda conn: user_store.add_token(conn, user_id, hash_token(token), label, utcnow())
-    )
+    user_store.add_token(conn, user_id, hash_token(token), label, utcnow())
     return token
+
+
+def create_token(db: Database, actor: Actor, label: str) -> str:
+    """A new API token for the actor themself."""
+    return db.run_write(lambda conn: add_token(conn, actor.id, label))
 
 
 @dataclass(frozen=True, slots=True)

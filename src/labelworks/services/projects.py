@@ -109,11 +109,7 @@ def _apply(
 ) -> ApplyResult:
     now = utcnow()
     spec_json = spec.model_dump_json()
-    project = project_store.by_name(conn, spec.name, for_update=True)
-    if project is not None:
-        project_for(conn, actor, spec.name, Action.MANAGE)
-    elif actor is not None and not may_create_projects(actor):
-        raise PermissionDenied(f"a {actor.role.value} may not create projects")
+    project = _applicable(conn, actor, spec.name, for_update=True)
     if project is None:
         project_id = project_store.create(
             conn,
@@ -185,14 +181,23 @@ def _apply(
     return ApplyResult(spec.name, "updated", revision, version, guidelines_changed, forced)
 
 
+def _applicable(
+    conn: Connection, actor: Actor | None, name: str, *, for_update: bool = False
+) -> ProjectRow | None:
+    """The project a spec named ``name`` updates (``None``: it would create one), once the
+    actor is known to be allowed: to manage it if it exists, else to create projects."""
+    project = project_store.by_name(conn, name, for_update=for_update)
+    if project is not None:
+        project_for(conn, actor, name, Action.MANAGE)
+    elif actor is not None and not may_create_projects(actor):
+        raise PermissionDenied(f"a {actor.role.value} may not create projects")
+    return project
+
+
 def check_may_apply(db: Database, name: str, *, actor: Actor | None = None) -> None:
-    """Whether ``apply_spec`` of a spec named ``name`` could be allowed for the actor
-    (interfaces ask before reading the spec): manage it if it exists, else create projects."""
+    """``apply_spec``'s permission check alone (interfaces ask before reading the spec)."""
     with db.read() as conn:
-        if project_store.by_name(conn, name) is not None:
-            project_for(conn, actor, name, Action.MANAGE)
-        elif actor is not None and not may_create_projects(actor):
-            raise PermissionDenied(f"a {actor.role.value} may not create projects")
+        _applicable(conn, actor, name)
 
 
 def get_project(db: Database, name: str, *, actor: Actor | None = None) -> ProjectView:

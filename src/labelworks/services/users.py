@@ -22,7 +22,7 @@ from labelworks.domain.errors import (
 )
 from labelworks.domain.identity import email_key, normal_email
 from labelworks.services.access import project_for
-from labelworks.services.auth import hash_token, new_token
+from labelworks.services.auth import add_token, check_token_label, hash_token
 from labelworks.storage import sessions as session_store
 from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database, utcnow
@@ -116,9 +116,7 @@ def add_user(
         )
         for project in targets:
             user_store.add_membership(conn, project.id, user_id, now)
-        token = new_token() if with_token else None
-        if token is not None:
-            user_store.add_token(conn, user_id, hash_token(token), "cli", now)
+        token = add_token(conn, user_id, "cli") if with_token else None
         user = user_store.by_id(conn, user_id)
         assert user is not None
         return NewUser(user, user_store.project_names_of(conn, user_id), token)
@@ -179,16 +177,8 @@ def issue_token(db: Database, email: str, label: str, *, actor: Actor | None = N
     """A new API token for someone else: a local operator or an admin only."""
     if actor is not None and not actor.is_admin:
         raise PermissionDenied("only an admin may create a token for someone else")
-    if len(label) > MAX_NAME:
-        raise InvalidInput(f"a token label is at most {MAX_NAME} characters")
-    token = new_token()
-
-    def work(conn: Connection) -> None:
-        user = _visible_user(conn, actor, email)
-        user_store.add_token(conn, user.id, hash_token(token), label, utcnow())
-
-    db.run_write(work)
-    return token
+    check_token_label(label)
+    return db.run_write(lambda conn: add_token(conn, _visible_user(conn, actor, email).id, label))
 
 
 def set_active(db: Database, email: str, active: bool, *, actor: Actor | None = None) -> UserRow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from labelworks.domain.access import Actor
 from labelworks.schemas.api import (
     MemberIn,
     TokenIn,
@@ -20,6 +21,7 @@ from labelworks.server.params import ProjectName, RowId, TextKey
 from labelworks.services import auth, users
 from labelworks.services.passwords import check_new_password, hash_password
 from labelworks.services.users import UserRow
+from labelworks.storage.engine import Database
 
 router = APIRouter(prefix="/api/v1", tags=["people"], responses=ERRORS)
 
@@ -103,14 +105,17 @@ def remove_member(project: ProjectName, email: TextKey, db: DB, actor: CurrentAc
 @router.post("/users/{email}/deactivate", operation_id="deactivate_user", response_model=UserOut)
 def deactivate_user(email: TextKey, db: DB, actor: CurrentActor) -> UserOut:
     """End every session and token of the person at once; they can no longer log in."""
-    u = users.set_active(db, email, False, actor=actor)
-    return _user_out(u, users.projects_of(db, u.id))
+    return _set_active(db, email, False, actor)
 
 
 @router.post("/users/{email}/reactivate", operation_id="reactivate_user", response_model=UserOut)
 def reactivate_user(email: TextKey, db: DB, actor: CurrentActor) -> UserOut:
     """Let a deactivated person log in again (their old sessions stay ended)."""
-    u = users.set_active(db, email, True, actor=actor)
+    return _set_active(db, email, True, actor)
+
+
+def _set_active(db: Database, email: str, active: bool, actor: Actor) -> UserOut:
+    u = users.set_active(db, email, active, actor=actor)
     return _user_out(u, users.projects_of(db, u.id))
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from labelworks.domain.access import Actor, Role, may_manage_person
-from labelworks.domain.errors import LabelworksError, PermissionDenied
+from labelworks.domain.access import Actor, Role, may_grant, may_manage_person
+from labelworks.domain.errors import LabelworksError
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.errors import status_for
 from labelworks.server.params import RowId
@@ -26,23 +26,14 @@ Csrf = Form("", alias=CSRF_FIELD)
 def _people_page(
     request: Request, db: Database, actor: Actor, *, message: str | None, status: int = 200
 ) -> HTMLResponse:
-    if actor.role not in (Role.ADMIN, Role.MANAGER):
-        raise PermissionDenied(f"a {actor.role.value} may not manage people")
-    rows = users.list_users(db, actor=actor)
+    rows = users.list_users(db, actor=actor)  # refuses reviewers and annotators
     manageable = {
         u.email
         for u, _ in rows
         if u.id != actor.id and may_manage_person(actor, Role(u.role), u.vendor)
     }
     projects = [p.name for p in project_service.list_projects(db, actor=actor)]
-    roles = (
-        ["admin", "manager", "reviewer", "annotator"]
-        if actor.is_admin
-        else [
-            "annotator",
-            "reviewer",
-        ]
-    )
+    roles = [r.value for r in reversed(Role) if may_grant(actor, r)]  # annotator first
     return page(
         request,
         "people.html",
