@@ -2,7 +2,9 @@
 
 Generates JSONL files of text items (~100-character sentences with external ids), then for
 every database and size: imports the file into a fresh project through
-``services.ingestion.import_items`` (items/s, peak RSS); then, for the export size, adds
+``services.ingestion.import_items`` (items/s, peak RSS), and (mode ``cli``) into another fresh
+database with the whole ``labelworks import`` command as a subprocess (wall time from
+process start to exit, startup included; peak RSS from ``wait4``); then, for the export size, adds
 three submitted annotations per item with bulk SQL (a benchmark fixture, not product code)
 and times ``services.exports.export_project`` to a file for each format.
 
@@ -15,6 +17,7 @@ a temp dir, or ``CREATE DATABASE`` on the local PostgreSQL (dropped afterwards).
     python bench/foundation_import_export.py --sizes 100000 --db sqlite
     python bench/foundation_import_export.py --profile             # cProfile each import
     python bench/foundation_import_export.py --sql-timing          # time per SQL statement
+    python bench/foundation_import_export.py --modes cli --export-sizes 0   # the command only
 
 Raw results go to bench/results/foundation_import_export-<time>.json.
 """
@@ -220,6 +223,55 @@ def child_import(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def child_setup(args: argparse.Namespace) -> dict[str, Any]:
+    """Migrate the scratch database and create the project, for a ``labelworks import`` run."""
+    from labelworks.domain.spec import spec_from_dict
+    from labelworks.services import projects as project_service
+    from labelworks.storage.engine import Database
+    from labelworks.storage.migration import upgrade
+
+    db = Database(args.url)
+    upgrade(db)
+    project_service.apply_spec(db, spec_from_dict(SPEC), guidelines="# Rules\nBe kind.")
+    db.dispose()
+    return {}
+
+
+def cli_import(url: str, file: Path, timeout: float) -> dict[str, Any]:
+    """Time ``labelworks import`` as a user runs it: a fresh process, startup included."""
+    labelworks = Path(sys.executable).with_name("labelworks")
+    cmd = [str(labelworks), "--database-url", url, "import", PROJECT, str(file)]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        deadline = start + timeout
+        while True:
+            # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would mix in others).
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                raise RuntimeError(f"labelworks import timed out after {timeout} s")
+            time.sleep(0.005)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise RuntimeError(f"labelworks import failed:\n{stderr[-4000:]}")
+    rows = int(stdout.split(" from ")[1].split(" rows")[0].replace(",", ""))
+    return {
+        "seconds": seconds,
+        "rows": rows,
+        "items_per_s": rows / seconds,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "stdout": stdout.strip(),
+    }
+
+
 def dump_profile(profiler: cProfile.Profile, path: str | None) -> str:
     import io
 
@@ -354,13 +406,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--export-sizes", default=None, help="default: the largest size")
+    parser.add_argument(
+        "--modes",
+        default="service,cli",
+        help="service: time import_items in-process; cli: time the whole labelworks import",
+    )
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--timeout", type=float, default=3600.0, help="per step, seconds")
     parser.add_argument("--profile", action="store_true", help="cProfile imports and exports")
     parser.add_argument("--sql-timing", action="store_true", help="wall time per statement")
     parser.add_argument("--workdir", default=None, help="default: a fresh temp dir")
     # Child-process options (internal).
-    parser.add_argument("--child", choices=["import", "annotate", "export"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["import", "annotate", "export", "setup"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--format", help=argparse.SUPPRESS)
@@ -368,7 +427,12 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.child:
-        step = {"import": child_import, "annotate": child_annotate, "export": child_export}
+        step = {
+            "import": child_import,
+            "annotate": child_annotate,
+            "export": child_export,
+            "setup": child_setup,
+        }
         print(json.dumps(step[args.child](args)))
         return
 
@@ -381,6 +445,7 @@ def main() -> None:
         "argv": sys.argv[1:],
         "provenance": provenance(),
         "imports": [],
+        "cli_imports": [],
         "exports": [],
         "fixtures": [],
     }
@@ -395,8 +460,24 @@ def main() -> None:
             write_items(files[n], n)
             mb = files[n].stat().st_size / 2**20
             print(f"generated {n:,} items ({mb:.0f} MB) in {time.perf_counter() - t:.1f} s")
+        modes = [m for m in args.modes.split(",") if m]
         for kind in [d for d in args.db.split(",") if d]:
-            for n in sizes:
+            for n in sizes if "cli" in modes else []:
+                with scratch_database(kind, f"cli{n}", workdir) as url:
+                    # Settle the disk before timing (the file was just written, or the
+                    # previous run's WAL is being dropped).
+                    run_child("setup", args.timeout, url=url)
+                    files[n].read_bytes()
+                    r = cli_import(url, files[n], args.timeout)
+                    r.update(db=kind, size=n)
+                    results["cli_imports"].append(r)
+                    print(
+                        f"cli import {kind:10} {n:>9,}: {r['seconds']:7.1f} s "
+                        f"{r['items_per_s']:>9,.0f} items/s  peak {r['peak_mb']:.0f} MB",
+                        flush=True,
+                    )
+                    save(out_path, results)
+            for n in sizes if "service" in modes else []:
                 with scratch_database(kind, str(n), workdir) as url:
                     prof = str(RESULTS / f"import-{kind}-{n}-{stamp}.pstats")
                     r = run_child(
@@ -464,6 +545,14 @@ def save(path: Path, results: dict[str, Any]) -> None:
 
 
 def print_tables(results: dict[str, Any]) -> None:
+    if results["cli_imports"]:
+        print("\nImport, whole command (labelworks import, JSONL text items)")
+        print(f"{'db':<11}{'items':>10}{'seconds':>9}{'items/s':>10}{'peak MB':>9}")
+        for r in results["cli_imports"]:
+            print(
+                f"{r['db']:<11}{r['size']:>10,}{r['seconds']:>9.1f}{r['items_per_s']:>10,.0f}"
+                f"{r['peak_mb']:>9.0f}"
+            )
     print("\nImport (services.ingestion.import_items, JSONL text items)")
     print(f"{'db':<11}{'items':>10}{'seconds':>9}{'items/s':>10}{'base MB':>9}{'peak MB':>9}")
     for r in results["imports"]:
