@@ -1,6 +1,7 @@
 """Nothing CPU-heavy or blocking runs on the event loop: every route is a plain ``def``
 (FastAPI runs it in the thread pool), and the only coroutines in any route's dependency
-tree are the body readers, which only await the network."""
+tree are the body readers, which only await the network, and the readers of the request
+and app state, which do no I/O at all."""
 
 from __future__ import annotations
 
@@ -13,12 +14,19 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from labelworks.config import Settings
-from labelworks.server import bodies
+from labelworks.server import bodies, deps
 from labelworks.server.app import create_app
 from labelworks.server.app import routes as all_routes
 
-# Coroutines allowed on the loop: they await the request body and do nothing else.
-ALLOWED_ASYNC = {bodies._body, bodies._spooled}
+# Coroutines allowed on the loop: they await the request body and do nothing else, or only
+# read the request's headers and the app's state (a thread hop would cost more than them).
+ALLOWED_ASYNC = {
+    bodies._body,
+    bodies._spooled,
+    deps.get_db,
+    deps.get_settings,
+    deps.required_credential,
+}
 
 
 def _calls(dependant: Dependant) -> Iterator[Any]:

@@ -101,9 +101,15 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods | {"OPTIONS"}) if methods else []
 
 
+def _by_session(request: Request) -> bool:
+    return "session" in request.scope and "authorization" not in request.headers
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LabelworksError)
     def _handle(request: Request, exc: LabelworksError) -> Response:
+        if isinstance(exc, Unauthenticated) and _by_session(request):
+            request.session.clear()  # the session ended: the browser may forget its cookie
         return _answer(request, status_for(exc), exc.to_dict())
 
     @app.exception_handler(RequestValidationError)

@@ -26,11 +26,11 @@ from labelworks.domain.errors import (
 )
 from labelworks.domain.schema import FieldSpec, validate_annotation
 from labelworks.services.access import actor_of, project_for
+from labelworks.services.auth import Credential, actor_in
 from labelworks.services.catalog import Progress, progress_in
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store
 from labelworks.storage import items as item_store
-from labelworks.storage import projects as project_store
 from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.projects import ProjectRow
@@ -75,15 +75,26 @@ def _worker_project(
     return project_for(conn, actor, project_name, Action.LABEL)
 
 
+def _who(conn: Connection, annotator: int | Credential) -> tuple[int, Actor | None]:
+    """The annotator's id, and their actor when a request's credential names them."""
+    if isinstance(annotator, Credential):
+        actor = actor_in(conn, annotator)
+        return actor.id, actor
+    return annotator, None
+
+
 def next_task_for(
     db: Database,
     project_name: str,
-    annotator_id: int,
+    annotator: int | Credential,
     *,
     now: datetime | None = None,
     actor: Actor | None = None,
 ) -> Task | None:
     """Lease the next item for the annotator, or ``None`` when nothing is left for them.
+
+    ``annotator`` is a user id (trusted callers; ``actor`` is who acts for them) or the
+    credential of the request, checked in the same transaction as the lease.
 
     An annotator who already holds a live lease in the project gets that one back, so a
     reloaded page or a retried request never hoards items.
@@ -91,25 +102,21 @@ def next_task_for(
 
     def work(conn: Connection) -> Task | None:
         at = now or utcnow()
-        project = _worker_project(conn, project_name, annotator_id, actor)
+        annotator_id, caller = _who(conn, annotator)
+        project = _worker_project(conn, project_name, annotator_id, caller or actor)
         assignment_store.lock_annotator(conn, project.id, annotator_id)
         if _reclaim_due(db.cache_scope, project.id, at):
             assignment_store.reclaim_expired(conn, project.id, at)
         held = assignment_store.live_lease(conn, project.id, annotator_id, at)
         if held is not None:
-            return _task(
-                conn,
-                db.cache_scope,
-                project,
-                annotator_id,
-                held.id,
-                held.item_id,
-                held.expires_at,
-                held.guideline_version,
-            )
-        item_id = _pick(conn, project.id, annotator_id)
-        if item_id is None:
+            item = item_store.get(conn, held.item_id)
+            assert item is not None  # a leased item exists: foreign key
+            lease = (held.id, held.item_id, held.expires_at, held.guideline_version)
+            return _task(conn, db.cache_scope, project, annotator_id, lease, item.payload)
+        picked = _pick(conn, project.id, annotator_id)
+        if picked is None:
             return None
+        item_id, payload = picked
         expires = lease_expiry(at, project.lease_minutes)
         assignment_id = assignment_store.lease(
             conn,
@@ -121,16 +128,8 @@ def next_task_for(
             expires_at=expires,
             guideline_version=project.guideline_version,
         )
-        return _task(
-            conn,
-            db.cache_scope,
-            project,
-            annotator_id,
-            assignment_id,
-            item_id,
-            expires,
-            project.guideline_version,
-        )
+        lease = (assignment_id, item_id, expires, project.guideline_version)
+        return _task(conn, db.cache_scope, project, annotator_id, lease, json.loads(payload))
 
     return db.run_write(work)
 
@@ -153,13 +152,13 @@ def _reclaim_due(scope: str, project_id: int, at: datetime) -> bool:
         return True
 
 
-def _pick(conn: Connection, project_id: int, annotator_id: int) -> int | None:
-    item_id = assignment_store.pick_item(conn, project_id, annotator_id, skip_locked=True)
-    if item_id is None and conn.dialect.name == "postgresql":
+def _pick(conn: Connection, project_id: int, annotator_id: int) -> tuple[int, str] | None:
+    picked = assignment_store.pick_item(conn, project_id, annotator_id, skip_locked=True)
+    if picked is None and conn.dialect.name == "postgresql":
         # Every remaining candidate may just be locked by a concurrent lease; wait for
         # those before answering "nothing left".
-        item_id = assignment_store.pick_item(conn, project_id, annotator_id, skip_locked=False)
-    return item_id
+        picked = assignment_store.pick_item(conn, project_id, annotator_id, skip_locked=False)
+    return picked
 
 
 def _task(
@@ -167,20 +166,17 @@ def _task(
     scope: str,
     project: ProjectRow,
     annotator_id: int,
-    assignment_id: int,
-    item_id: int,
-    expires_at: datetime,
-    guideline_version: int | None,
+    lease: tuple[int, int, datetime, int | None],
+    payload: dict[str, Any],
 ) -> Task:
-    item = item_store.get(conn, item_id)
-    assert item is not None  # a leased item exists: foreign key
+    assignment_id, item_id, expires_at, guideline_version = lease
     spec = stored_spec(project.spec)
     return Task(
         assignment_id=assignment_id,
         project=project.name,
         item_id=item_id,
-        payload=item.payload,
-        pre_annotations=item_store.pre_annotations_for(conn, [item_id])[item_id],
+        payload=payload,
+        pre_annotations=item_store.pre_annotations_of(conn, item_id),
         expires_at=expires_at,
         guideline_version=guideline_version,
         fields=spec.fields,
@@ -189,25 +185,29 @@ def _task(
     )
 
 
-def _owned_assignment(
-    conn: Connection, assignment_id: int, annotator_id: int
-) -> assignment_store.AssignmentRow:
-    plain = assignment_store.get(conn, assignment_id)
-    if plain is None or plain.annotator_id != annotator_id:
+def _owned_work(
+    conn: Connection, assignment_id: int, annotator: int | Credential
+) -> assignment_store.Work:
+    """The caller's assignment with its item and project, locked for this transaction."""
+    annotator_id, _ = _who(conn, annotator)
+    if conn.dialect.name == "postgresql":
+        # Lock order, as for a lease: the annotator's membership, then assignment and item.
+        plain = assignment_store.get(conn, assignment_id)
+        if plain is None or plain.annotator_id != annotator_id:
+            raise NotFound(f"assignment {assignment_id} does not exist")
+        assignment_store.lock_annotator(conn, plain.project_id, annotator_id)
+    # SQLite: BEGIN IMMEDIATE already made this transaction the only writer.
+    work = assignment_store.work_of(conn, assignment_id)
+    if work is None or work.assignment.annotator_id != annotator_id:
         # Someone else's assignment is reported as missing: ids are not an oracle.
         raise NotFound(f"assignment {assignment_id} does not exist")
-    if conn.dialect.name != "postgresql":
-        return plain  # SQLite: BEGIN IMMEDIATE already made this transaction the only writer
-    assignment_store.lock_annotator(conn, plain.project_id, annotator_id)
-    locked = assignment_store.get_for_update(conn, assignment_id)
-    assert locked is not None
-    return locked
+    return work
 
 
 def submit_annotation(
     db: Database,
     assignment_id: int,
-    annotator_id: int,
+    annotator: int | Credential,
     *,
     value: dict[str, Any],
     seconds: float | None,
@@ -216,9 +216,10 @@ def submit_annotation(
 ) -> SubmitResult:
     """Record an annotation for a leased item.
 
-    A retry with the same ``idempotency_key`` returns the first result and creates nothing.
-    A submit after the lease was reclaimed still counts while the item has room; otherwise
-    the value is kept as a late submission and ``LeaseLost`` is raised.
+    ``annotator`` is the submitter's user id or the request's credential. A retry with the
+    same ``idempotency_key`` returns the first result and creates nothing. A submit after
+    the lease was reclaimed still counts while the item has room; otherwise the value is
+    kept as a late submission and ``LeaseLost`` is raised.
     """
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
         raise InvalidInput(f"idempotency_key must be 1 to {MAX_KEY_LENGTH} characters")
@@ -227,13 +228,11 @@ def submit_annotation(
 
     def work(conn: Connection) -> SubmitResult | LeaseLost:
         at = now or utcnow()
-        a = _owned_assignment(conn, assignment_id, annotator_id)
+        w = _owned_work(conn, assignment_id, annotator)
+        a = w.assignment
         late = a.state is AssignmentState.LATE
         if late and assignment_store.recorded_late(conn, a.id, idempotency_key) is not None:
             return _lease_lost(a)
-        project = project_store.by_id(conn, a.project_id)
-        assert project is not None
-        item = assignment_store.lock_item(conn, a.item_id)
         # Only a submitted assignment has an annotation whose key a retry could match.
         recorded = (
             assignment_store.recorded_annotation(conn, a.id)
@@ -244,9 +243,9 @@ def submit_annotation(
             state=a.state,
             expires_at=a.expires_at,
             now=at,
-            n_submitted=item.n_submitted,
-            n_leased=item.n_leased,
-            overlap=project.overlap,
+            n_submitted=w.n_submitted,
+            n_leased=w.n_leased,
+            overlap=w.overlap,
             previous_key=None if recorded is None else recorded[1],
             key=idempotency_key,
         )
@@ -255,8 +254,8 @@ def submit_annotation(
             return SubmitResult(recorded[0], a.id, a.item_id, created=False, after_expiry=False)
         if outcome is SubmitOutcome.CLOSED:
             raise AssignmentClosed(f"assignment {a.id} was already {a.state.value}")
-        spec = stored_spec(project.spec)
-        validate_annotation(spec.fields, value, json.loads(item.payload))
+        spec = stored_spec(w.spec)
+        validate_annotation(spec.fields, value, json.loads(w.payload))
         if outcome is SubmitOutcome.REFUSE_ITEM_FULL:
             assignment_store.record_late(
                 conn,
@@ -276,7 +275,7 @@ def submit_annotation(
             seconds=seconds,
             key=idempotency_key,
             now=at,
-            overlap=project.overlap,
+            overlap=w.overlap,
             after_expiry=after_expiry,
             still_leased=a.state is AssignmentState.LEASED,
         )
@@ -300,7 +299,7 @@ def _lease_lost(a: assignment_store.AssignmentRow) -> LeaseLost:
 def skip_task(
     db: Database,
     assignment_id: int,
-    annotator_id: int,
+    annotator: int | Credential,
     *,
     reason: str | None = None,
     now: datetime | None = None,
@@ -311,14 +310,12 @@ def skip_task(
 
     def work(conn: Connection) -> None:
         at = now or utcnow()
-        a = _owned_assignment(conn, assignment_id, annotator_id)
+        w = _owned_work(conn, assignment_id, annotator)
+        a = w.assignment
         if a.state is AssignmentState.SKIPPED:
             return
         if a.state in (AssignmentState.SUBMITTED, AssignmentState.LATE):
             raise AssignmentClosed(f"assignment {a.id} was already {a.state.value}")
-        project = project_store.by_id(conn, a.project_id)
-        assert project is not None
-        assignment_store.lock_item(conn, a.item_id)
-        assignment_store.record_skip(conn, a, reason=reason, now=at, overlap=project.overlap)
+        assignment_store.record_skip(conn, a, reason=reason, now=at, overlap=w.overlap)
 
     db.run_write(work)

@@ -81,13 +81,43 @@ def log_in(
     return LoggedIn(db.run_write(work), session)
 
 
-def actor_for_session(db: Database, session: str) -> Actor:
-    """The actor of a live session; ``Unauthenticated`` once it ended or expired."""
-    with db.read() as conn:
-        user = session_store.user_of(conn, hash_token(session), utcnow())
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """What a request presented: an API token, or a web session id (already past its CSRF
+    check). Resolving it is a query, so services do it inside their own transaction."""
+
+    token: str | None = None
+    session: str | None = None
+
+
+def actor_in(conn: Connection, credential: Credential) -> Actor:
+    """The active user behind a credential, in the caller's transaction (no cache:
+    revocation, logout and deactivation take effect on the next request)."""
+    if credential.token is not None:
+        user = user_store.by_token_hash(conn, hash_token(credential.token))
+        if user is None:
+            raise Unauthenticated("invalid API token")
+        return actor_of(user)
+    user = session_store.user_of(conn, hash_token(credential.session or ""), utcnow())
     if user is None:
         raise Unauthenticated("your session has ended; log in again")
     return actor_of(user)
+
+
+def identify(conn: Connection, who: Actor | Credential | None) -> Actor | None:
+    """An already known actor as is, a credential resolved in ``conn``."""
+    return actor_in(conn, who) if isinstance(who, Credential) else who
+
+
+def actor_for(db: Database, credential: Credential) -> Actor:
+    """``actor_in`` in a read transaction of its own."""
+    with db.read() as conn:
+        return actor_in(conn, credential)
+
+
+def actor_for_session(db: Database, session: str) -> Actor:
+    """The actor of a live session; ``Unauthenticated`` once it ended or expired."""
+    return actor_for(db, Credential(session=session))
 
 
 def end_session(db: Database, session: str) -> None:
@@ -95,13 +125,8 @@ def end_session(db: Database, session: str) -> None:
 
 
 def actor_for_token(db: Database, token: str) -> Actor:
-    """The active user an API token belongs to (one query, no cache: revocation and
-    deactivation take effect on the next request)."""
-    with db.read() as conn:
-        user = user_store.by_token_hash(conn, hash_token(token))
-    if user is None:
-        raise Unauthenticated("invalid API token")
-    return actor_of(user)
+    """The active user an API token belongs to."""
+    return actor_for(db, Credential(token=token))
 
 
 def change_password(

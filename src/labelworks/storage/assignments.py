@@ -14,22 +14,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, func, insert, select, update
 
-from labelworks.domain.assignment import AssignmentState
-from labelworks.storage.items import move_counters
+from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED, AssignmentState
+from labelworks.storage.sql import Sql, read_time
 from labelworks.storage.tables import (
     annotations_table,
     assignments,
-    items,
     late_submissions,
-    memberships,
     projects,
 )
 
@@ -50,14 +47,16 @@ def _is_postgresql(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+_LOCK_ANNOTATOR = Sql(
+    "SELECT user_id FROM memberships WHERE project_id = :project AND user_id = :annotator "
+    "FOR UPDATE"
+)
+
+
 def lock_annotator(conn: Connection, project_id: int, annotator_id: int) -> None:
     """Serialise one annotator's concurrent requests in a project (PostgreSQL row lock)."""
     if _is_postgresql(conn):
-        conn.execute(
-            select(memberships.c.user_id)
-            .where(memberships.c.project_id == project_id, memberships.c.user_id == annotator_id)
-            .with_for_update()
-        )
+        _LOCK_ANNOTATOR.run(conn, {"project": project_id, "annotator": annotator_id})
 
 
 def reclaim_expired(conn: Connection, project_id: int, now: datetime) -> int:
@@ -94,48 +93,93 @@ def _project_overlap(conn: Connection, project_id: int) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+# ``domain.assignment.pool_of`` over the row's counters after the move (SET expressions
+# see the old row, hence old + delta).
+_MOVE = Sql(
+    "UPDATE items SET n_submitted = n_submitted + :submitted, n_leased = n_leased + :leased, "
+    "pool = CASE WHEN n_submitted + n_leased + :delta >= :overlap THEN NULL "
+    f"WHEN n_submitted + n_leased + :delta > 0 THEN {POOL_STARTED} ELSE {POOL_FRESH} END "
+    "WHERE id = :item"
+)
+
+
+def move_counters(
+    conn: Connection, item_id: int, overlap: int, *, submitted: int = 0, leased: int = 0
+) -> None:
+    """Shift an item's counters and its queue pool in one statement."""
+    _MOVE.run(
+        conn,
+        {
+            "item": item_id,
+            "overlap": overlap,
+            "submitted": submitted,
+            "leased": leased,
+            "delta": submitted + leased,
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HeldLease:
+    id: int
+    item_id: int
+    expires_at: datetime
+    guideline_version: int | None
+
+
+_LIVE_LEASE = Sql(
+    "SELECT id, item_id, expires_at, guideline_version FROM assignments "
+    "WHERE annotator_id = :annotator AND project_id = :project AND state = 'leased' "
+    "AND expires_at >= :now ORDER BY id LIMIT 1"
+)
+
+
 def live_lease(
     conn: Connection, project_id: int, annotator_id: int, now: datetime
-) -> AssignmentRow | None:
+) -> HeldLease | None:
     """The annotator's current unexpired lease in the project, if any."""
-    row = conn.execute(
-        select(assignments)
-        .where(
-            assignments.c.annotator_id == annotator_id,
-            assignments.c.project_id == project_id,
-            assignments.c.state == AssignmentState.LEASED.value,
-            assignments.c.expires_at >= now,
-        )
-        .order_by(assignments.c.id)
-        .limit(1)
-    ).first()
-    return None if row is None else _to_row(row)
+    row = _LIVE_LEASE.one(conn, {"annotator": annotator_id, "project": project_id, "now": now})
+    if row is None:
+        return None
+    return HeldLease(int(row[0]), int(row[1]), read_time(row[2]), row[3])
+
+
+_PICK = (
+    "SELECT id, payload FROM items WHERE project_id = :project AND pool IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM assignments WHERE assignments.item_id = items.id "
+    "AND assignments.annotator_id = :annotator AND assignments.state != 'expired') "
+    "ORDER BY pool, priority DESC, id LIMIT 1"
+)
+_PICK_SKIP_LOCKED = Sql(_PICK, postgresql=_PICK + " FOR UPDATE OF items SKIP LOCKED")
+_PICK_WAIT = Sql(_PICK, postgresql=_PICK + " FOR UPDATE OF items")
 
 
 def pick_item(
     conn: Connection, project_id: int, annotator_id: int, *, skip_locked: bool = True
-) -> int | None:
-    """The next item for the annotator in queue order, locked for this transaction.
+) -> tuple[int, str] | None:
+    """The next item for the annotator in queue order, locked for this transaction: its id
+    and payload.
 
     Walks the ``ix_items_next`` index (in progress, then priority, then id) and skips
     items the annotator already holds a non-expired assignment for. On PostgreSQL,
     ``skip_locked`` passes over rows other annotators are leasing right now; without it
     the query waits for them, which the caller uses before concluding the queue is empty.
     """
-    already = exists().where(
-        assignments.c.item_id == items.c.id,
-        assignments.c.annotator_id == annotator_id,
-        assignments.c.state != AssignmentState.EXPIRED.value,
-    )
-    query = (
-        select(items.c.id)
-        .where(items.c.project_id == project_id, items.c.pool.is_not(None), ~already)
-        .order_by(items.c.pool, items.c.priority.desc(), items.c.id)
-        .limit(1)
-    )
-    if _is_postgresql(conn):
-        query = query.with_for_update(of=items, skip_locked=skip_locked)
-    return conn.execute(query).scalar()
+    query = _PICK_SKIP_LOCKED if skip_locked else _PICK_WAIT
+    row = query.one(conn, {"project": project_id, "annotator": annotator_id})
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+_LEASE = Sql(
+    "INSERT INTO assignments (project_id, item_id, annotator_id, state, leased_at, "
+    "expires_at, guideline_version, lease_count) "
+    "VALUES (:project, :item, :annotator, 'leased', :now, :expires, :guideline, 1) "
+    "ON CONFLICT (item_id, annotator_id) DO UPDATE SET state = 'leased', "
+    "leased_at = excluded.leased_at, expires_at = excluded.expires_at, "
+    "lease_count = assignments.lease_count + 1, "
+    "guideline_version = excluded.guideline_version "
+    "WHERE assignments.state = 'expired' RETURNING id"
+)
 
 
 def lease(
@@ -155,61 +199,58 @@ def lease(
     per pair, which the unique constraint guarantees.
     """
     move_counters(conn, item_id, overlap, leased=1)
-    upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    fresh = upsert(assignments).values(
-        project_id=project_id,
-        item_id=item_id,
-        annotator_id=annotator_id,
-        state=AssignmentState.LEASED.value,
-        leased_at=now,
-        expires_at=expires_at,
-        guideline_version=guideline_version,
-    )
-    # One statement either way: insert the pair's row, or revive its expired one.
-    statement = fresh.on_conflict_do_update(
-        index_elements=[assignments.c.item_id, assignments.c.annotator_id],
-        set_={
-            "state": AssignmentState.LEASED.value,
-            "leased_at": now,
-            "expires_at": expires_at,
-            "lease_count": assignments.c.lease_count + 1,
-            "guideline_version": guideline_version,
+    row = _LEASE.one(
+        conn,
+        {
+            "project": project_id,
+            "item": item_id,
+            "annotator": annotator_id,
+            "now": now,
+            "expires": expires_at,
+            "guideline": guideline_version,
         },
-        where=assignments.c.state == AssignmentState.EXPIRED.value,
-    ).returning(assignments.c.id)
-    return int(conn.execute(statement).scalar_one())
+    )
+    assert row is not None  # the pick excluded pairs with a live row
+    return int(row[0])
 
 
-def get_for_update(conn: Connection, assignment_id: int) -> AssignmentRow | None:
-    """Load an assignment, locking it on PostgreSQL."""
-    query = select(assignments).where(assignments.c.id == assignment_id)
-    if _is_postgresql(conn):
-        query = query.with_for_update()
-    row = conn.execute(query).first()
-    return None if row is None else _to_row(row)
+_COLUMNS = (
+    "a.id, a.project_id, a.item_id, a.annotator_id, a.state, a.leased_at, a.expires_at, "
+    "a.guideline_version"
+)
+_GET = Sql(f"SELECT {_COLUMNS} FROM assignments a WHERE a.id = :id")
+_WORK = (
+    f"SELECT {_COLUMNS}, i.n_submitted, i.n_leased, i.payload, p.overlap, p.spec "
+    "FROM assignments a JOIN items i ON i.id = a.item_id "
+    "JOIN projects p ON p.id = a.project_id WHERE a.id = :id"
+)
+_WORK_LOCKED = Sql(_WORK, postgresql=_WORK + " FOR UPDATE OF a, i")
 
 
 def get(conn: Connection, assignment_id: int) -> AssignmentRow | None:
-    row = conn.execute(select(assignments).where(assignments.c.id == assignment_id)).first()
+    row = _GET.one(conn, {"id": assignment_id})
     return None if row is None else _to_row(row)
 
 
 @dataclass(frozen=True, slots=True)
-class ItemLoad:
+class Work:
+    """An assignment with what deciding on it needs: its item's counters and payload, its
+    project's overlap and spec (one query; the rows locked on PostgreSQL)."""
+
+    assignment: AssignmentRow
     n_submitted: int
     n_leased: int
     payload: str
+    overlap: int
+    spec: str
 
 
-def lock_item(conn: Connection, item_id: int) -> ItemLoad:
-    """Lock an item row (PostgreSQL) and read its counters and payload."""
-    query = select(items.c.n_submitted, items.c.n_leased, items.c.payload).where(
-        items.c.id == item_id
-    )
-    if _is_postgresql(conn):
-        query = query.with_for_update()
-    row = conn.execute(query).one()
-    return ItemLoad(int(row.n_submitted), int(row.n_leased), str(row.payload))
+def work_of(conn: Connection, assignment_id: int) -> Work | None:
+    """The assignment, its item and its project, locked (PostgreSQL) for this transaction."""
+    row = _WORK_LOCKED.one(conn, {"id": assignment_id})
+    if row is None:
+        return None
+    return Work(_to_row(row), int(row[8]), int(row[9]), str(row[10]), int(row[11]), str(row[12]))
 
 
 def recorded_annotation(conn: Connection, assignment_id: int) -> tuple[int, str] | None:
@@ -249,6 +290,15 @@ def _work_row(
     }
 
 
+_ANNOTATE = Sql(
+    "INSERT INTO annotations (assignment_id, project_id, item_id, annotator_id, value, "
+    "seconds, guideline_version, idempotency_key, created_at, after_expiry) "
+    "VALUES (:assignment_id, :project_id, :item_id, :annotator_id, :value, :seconds, "
+    ":guideline_version, :idempotency_key, :created_at, :after_expiry) RETURNING id"
+)
+_CLOSE = Sql("UPDATE assignments SET state = :state, closed_at = :now WHERE id = :id")
+
+
 def record_submission(
     conn: Connection,
     a: AssignmentRow,
@@ -262,18 +312,13 @@ def record_submission(
     still_leased: bool,
 ) -> int:
     """Store the annotation, close the assignment and move the item's counters."""
-    annotation_id = conn.execute(
-        insert(annotations_table)
-        .values(**_work_row(a, value, seconds, key, now), after_expiry=after_expiry)
-        .returning(annotations_table.c.id)
-    ).scalar_one()
-    conn.execute(
-        update(assignments)
-        .where(assignments.c.id == a.id)
-        .values(state=AssignmentState.SUBMITTED.value, closed_at=now)
+    row = _ANNOTATE.one(
+        conn, {**_work_row(a, value, seconds, key, now), "after_expiry": after_expiry}
     )
+    assert row is not None
+    _CLOSE.run(conn, {"state": AssignmentState.SUBMITTED.value, "now": now, "id": a.id})
     move_counters(conn, a.item_id, overlap, submitted=1, leased=-1 if still_leased else 0)
-    return int(annotation_id)
+    return int(row[0])
 
 
 def record_late(
@@ -325,14 +370,14 @@ def active_leases(conn: Connection, project_id: int, now: datetime) -> int:
     return int(conn.execute(query).scalar_one())
 
 
-def _to_row(row: Any) -> AssignmentRow:
+def _to_row(row: Sequence[Any]) -> AssignmentRow:
     return AssignmentRow(
-        id=int(row.id),
-        project_id=int(row.project_id),
-        item_id=int(row.item_id),
-        annotator_id=int(row.annotator_id),
-        state=AssignmentState(row.state),
-        leased_at=row.leased_at,
-        expires_at=row.expires_at,
-        guideline_version=row.guideline_version,
+        id=int(row[0]),
+        project_id=int(row[1]),
+        item_id=int(row[2]),
+        annotator_id=int(row[3]),
+        state=AssignmentState(row[4]),
+        leased_at=read_time(row[5]),
+        expires_at=read_time(row[6]),
+        guideline_version=row[7],
     )

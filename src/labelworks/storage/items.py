@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, insert, literal, select, update
 
 from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED
+from labelworks.storage.sql import Sql
 from labelworks.storage.tables import (
     annotations_table,
     imports,
@@ -226,6 +227,17 @@ def pre_annotations_for(
     return out
 
 
+_PRE_ANNOTATIONS_OF = Sql(
+    "SELECT model, score, value FROM pre_annotations WHERE item_id = :item ORDER BY id"
+)
+
+
+def pre_annotations_of(conn: Connection, item_id: int) -> list[dict[str, Any]]:
+    """``pre_annotations_for`` one item, on the annotators' hot path (fixed SQL)."""
+    rows = _PRE_ANNOTATIONS_OF.all(conn, {"item": item_id})
+    return [{"model": m, "score": score, "value": json.loads(v)} for m, score, v in rows]
+
+
 def annotation_values(conn: Connection, project_id: int) -> Iterator[dict[str, Any]]:
     """Every annotation value of the project, streamed (spec changes check label use)."""
     # Options on the statement, not the connection: connection options would stick and
@@ -242,22 +254,6 @@ def refresh_pools(conn: Connection, project_id: int, overlap: int) -> None:
     """Recompute every item's pool after the project's overlap changed."""
     conn.execute(
         update(items).where(items.c.project_id == project_id).values(pool=pool_expr(overlap))
-    )
-
-
-def move_counters(
-    conn: Connection, item_id: int, overlap: int, *, submitted: int = 0, leased: int = 0
-) -> None:
-    """Shift an item's counters and its queue pool in one statement."""
-    conn.execute(
-        update(items)
-        .where(items.c.id == item_id)
-        .values(
-            n_submitted=items.c.n_submitted + submitted,
-            n_leased=items.c.n_leased + leased,
-            # SET expressions see the old row, so the pool is computed from old + delta.
-            pool=pool_expr(overlap, submitted + leased),
-        )
     )
 
 

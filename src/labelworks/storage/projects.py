@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from labelworks.storage.tables import guideline_versions, memberships, projects, spec_revisions
+from labelworks.storage.sql import Sql, read_time
+from labelworks.storage.tables import guideline_versions, projects, spec_revisions
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,24 +47,40 @@ def by_name(conn: Connection, name: str, *, for_update: bool = False) -> Project
     return None if row is None else _to_project(row)
 
 
+_PROJECT_COLUMNS = ", ".join(f"p.{name}" for name in ProjectRow.__slots__)
+_WITH_MEMBERSHIP = (
+    f"SELECT {_PROJECT_COLUMNS}, m.user_id FROM projects p LEFT JOIN memberships m "
+    "ON m.project_id = p.id AND m.user_id = :user WHERE p.name = :name"
+)
+# Every request that names a project asks this first: fixed SQL (see ``storage.sql``).
+_BY_NAME_WITH_MEMBERSHIP = Sql(_WITH_MEMBERSHIP)
+_BY_NAME_WITH_MEMBERSHIP_LOCKED = Sql(
+    _WITH_MEMBERSHIP, postgresql=_WITH_MEMBERSHIP + " FOR UPDATE OF p"
+)
+
+
 def by_name_with_membership(
     conn: Connection, name: str, user_id: int, *, for_update: bool = False
 ) -> tuple[ProjectRow | None, bool]:
     """The project and whether ``user_id`` is a member, in one query."""
-    query = (
-        select(projects, memberships.c.user_id.label("member_id"))
-        .outerjoin(
-            memberships,
-            (memberships.c.project_id == projects.c.id) & (memberships.c.user_id == user_id),
-        )
-        .where(projects.c.name == name)
-    )
-    if for_update and conn.dialect.name == "postgresql":
-        query = query.with_for_update(of=projects)
-    row = conn.execute(query).first()
+    query = _BY_NAME_WITH_MEMBERSHIP_LOCKED if for_update else _BY_NAME_WITH_MEMBERSHIP
+    row = query.one(conn, {"user": user_id, "name": name})
     if row is None:
         return None, False
-    return _to_project(row), row.member_id is not None
+    project = ProjectRow(
+        id=row[0],
+        name=row[1],
+        description=row[2],
+        spec=row[3],
+        overlap=row[4],
+        lease_minutes=row[5],
+        priority=row[6],
+        spec_revision=row[7],
+        guideline_version=row[8],
+        created_at=read_time(row[9]),
+        updated_at=read_time(row[10]),
+    )
+    return project, row[11] is not None
 
 
 def by_id(conn: Connection, project_id: int) -> ProjectRow | None:

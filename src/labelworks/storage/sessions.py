@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, and_, delete, func, insert, select
 
-from labelworks.storage.tables import login_failures, sessions, users
-from labelworks.storage.users import UserRow, to_user, user_query
+from labelworks.storage.sql import Sql
+from labelworks.storage.tables import login_failures, sessions
+from labelworks.storage.users import USER_COLUMNS, UserRow, user_from
 
 
 def create(
@@ -20,22 +21,17 @@ def create(
     )
 
 
-# Every page and cookie-authenticated call runs this: built once.
-_BY_SESSION = (
-    user_query()
-    .join(sessions, sessions.c.user_id == users.c.id)
-    .where(
-        sessions.c.token_hash == bindparam("token_hash"),
-        sessions.c.expires_at > bindparam("now"),
-        users.c.active.is_(True),
-    )
+# Every page and cookie-authenticated call runs this: fixed SQL (see ``storage.sql``).
+_BY_SESSION = Sql(
+    f"{USER_COLUMNS} JOIN sessions s ON s.user_id = u.id "
+    "WHERE s.token_hash = :token_hash AND s.expires_at > :now AND u.active"
 )
 
 
 def user_of(conn: Connection, token_hash: str, now: datetime) -> UserRow | None:
     """The active user a live session belongs to (one query: session, user, vendor, team)."""
-    row = conn.execute(_BY_SESSION, {"token_hash": token_hash, "now": now}).first()
-    return None if row is None else to_user(row)
+    row = _BY_SESSION.one(conn, {"token_hash": token_hash, "now": now})
+    return None if row is None else user_from(row)
 
 
 def end(conn: Connection, token_hash: str) -> None:

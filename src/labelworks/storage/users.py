@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
+from labelworks.storage.sql import Sql
 from labelworks.storage.tables import api_tokens, memberships, projects, teams, users, vendors
 
 
@@ -149,17 +151,26 @@ def add_token(conn: Connection, user_id: int, token_hash: str, label: str, now: 
 
 
 # Every API request runs this: built once, so only its parameter changes per call.
-_BY_TOKEN = (
-    user_query()
-    .join(api_tokens, api_tokens.c.user_id == users.c.id)
-    .where(api_tokens.c.token_hash == bindparam("token_hash"), users.c.active.is_(True))
+# Asked on every API request: fixed SQL (see ``storage.sql``).
+USER_COLUMNS = (
+    "SELECT u.id, u.email, u.name, u.role, u.active, v.name, t.name FROM users u "
+    "LEFT JOIN vendors v ON v.id = u.vendor_id LEFT JOIN teams t ON t.id = u.team_id"
 )
+_BY_TOKEN = Sql(
+    f"{USER_COLUMNS} JOIN api_tokens k ON k.user_id = u.id "
+    "WHERE k.token_hash = :token_hash AND u.active"
+)
+
+
+def user_from(row: Sequence[Any]) -> UserRow:
+    """A row of ``USER_COLUMNS`` as a ``UserRow``."""
+    return UserRow(int(row[0]), str(row[1]), str(row[2]), str(row[3]), row[5], row[6], bool(row[4]))
 
 
 def by_token_hash(conn: Connection, token_hash: str) -> UserRow | None:
     """The active user a token belongs to."""
-    row = conn.execute(_BY_TOKEN, {"token_hash": token_hash}).first()
-    return None if row is None else to_user(row)
+    row = _BY_TOKEN.one(conn, {"token_hash": token_hash})
+    return None if row is None else user_from(row)
 
 
 def project_ids_of(conn: Connection, user_id: int) -> list[int]:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response
 from labelworks.domain.media import media_refs
 from labelworks.schemas.api import ItemForTask, ProgressOut, SkipIn, SubmitIn, SubmitOut, TaskOut
 from labelworks.server.api.answers import ERRORS
-from labelworks.server.bodies import RawBody, json_body_doc, parse_body
-from labelworks.server.deps import DB, CurrentActor
+from labelworks.server.bodies import RawBody, json_body_doc, json_response, parse_body
+from labelworks.server.deps import DB, Caller
 from labelworks.server.params import ProjectName, RowId
 from labelworks.services import assignment
 
@@ -23,9 +23,9 @@ router = APIRouter(prefix="/api/v1", tags=["work"], responses=ERRORS)
     response_model=TaskOut,
     responses={204: {"description": "nothing is left for this annotator"}},
 )
-def next_task(project: ProjectName, db: DB, actor: CurrentActor) -> TaskOut | Response:
+def next_task(project: ProjectName, db: DB, caller: Caller) -> Response:
     """Lease the next item for the caller (the same one again while their lease is live)."""
-    task = assignment.next_task_for(db, project, actor.id, actor=actor)
+    task = assignment.next_task_for(db, project, caller)
     if task is None:
         return Response(status_code=204)
     refs = media_refs(task.fields, task.payload, allow_remote=task.allow_remote_media)
@@ -34,7 +34,7 @@ def next_task(project: ProjectName, db: DB, actor: CurrentActor) -> TaskOut | Re
         for key, ref in refs.items()
     }
     progress = task.progress
-    return TaskOut(
+    task_out = TaskOut(
         assignment_id=task.assignment_id,
         item=ItemForTask(
             id=task.item_id,
@@ -48,6 +48,7 @@ def next_task(project: ProjectName, db: DB, actor: CurrentActor) -> TaskOut | Re
         if progress is None
         else ProgressOut(done_today=progress.done_today, remaining=progress.remaining),
     )
+    return json_response(task_out)
 
 
 @router.post(
@@ -56,18 +57,18 @@ def next_task(project: ProjectName, db: DB, actor: CurrentActor) -> TaskOut | Re
     response_model=SubmitOut,
     openapi_extra=json_body_doc(SubmitIn),
 )
-def submit(assignment_id: RowId, db: DB, actor: CurrentActor, raw: RawBody) -> SubmitOut:
+def submit(assignment_id: RowId, db: DB, caller: Caller, raw: RawBody) -> Response:
     """Record the annotation; a retry with the same idempotency key returns the first result."""
     body = parse_body(SubmitIn, raw)
     result = assignment.submit_annotation(
         db,
         assignment_id,
-        actor.id,
+        caller,
         value=body.value,
         seconds=body.seconds,
         idempotency_key=body.idempotency_key,
     )
-    return SubmitOut.model_validate(result, from_attributes=True)
+    return json_response(SubmitOut.model_validate(result, from_attributes=True))
 
 
 @router.post(
@@ -77,8 +78,8 @@ def submit(assignment_id: RowId, db: DB, actor: CurrentActor, raw: RawBody) -> S
     response_class=Response,
     openapi_extra=json_body_doc(SkipIn),
 )
-def skip(assignment_id: RowId, db: DB, actor: CurrentActor, raw: RawBody) -> Response:
+def skip(assignment_id: RowId, db: DB, caller: Caller, raw: RawBody) -> Response:
     """Give the task back with an optional reason; it is not offered to the caller again."""
     body = parse_body(SkipIn, raw)
-    assignment.skip_task(db, assignment_id, actor.id, reason=body.reason)
+    assignment.skip_task(db, assignment_id, caller, reason=body.reason)
     return Response(status_code=204)
