@@ -6,91 +6,28 @@ statistics run vectorised over codes and still report in the caller's own terms.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from labelworks.stats.codes import (
+    Coded,
+    InvalidRatingsError,
+    column,
+    encode_series,
+    factorize,
+    first_duplicate,
+    is_missing,
+    sort_key,
+)
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-
-class InvalidRatingsError(ValueError):
-    """The ratings table cannot be used for the requested statistic."""
-
-
-def _is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float | np.floating):
-        return bool(np.isnan(value))
-    # pandas.NA / NaT and polars nulls surface as these types; checking by name keeps the
-    # core free of a pandas import.
-    return type(value).__name__ in {"NAType", "NaTType"}
-
-
-def _column(values: Any, what: str) -> npt.NDArray[Any]:
-    """One 1-D array per column, keeping each original id as given.
-
-    ``np.asarray`` would turn ``[1, "a"]`` into the strings ``["1", "a"]`` and tuples into a
-    2-D array; both would silently change the caller's ids, so those fall back to ``object``.
-    """
-    if isinstance(values, np.ndarray) and values.ndim == 1:
-        return values
-    if hasattr(values, "to_numpy") and not isinstance(values, list | tuple):
-        arr = np.asarray(values.to_numpy())
-        if arr.ndim == 1:
-            return arr
-    seq = list(values) if not isinstance(values, list) else values
-    try:
-        arr = np.asarray(seq) if seq else np.empty(0, dtype=np.float64)
-    except ValueError:  # ragged tuples as ids
-        arr = np.empty((0, 0))
-    mixed = arr.dtype.kind in "USb" and len({type(v) for v in seq}) > 1
-    if arr.ndim != 1 or mixed or (arr.dtype.kind in "iuf" and _has_bool(seq)):
-        arr = np.empty(len(seq), dtype=object)
-        for k, v in enumerate(seq):
-            arr[k] = v
-    if arr.dtype.kind == "O" and what != "label":
-        for k, v in enumerate(arr.tolist()):
-            if _is_missing(v):
-                raise InvalidRatingsError(f"{what} id at row {k} is missing ({v!r})")
-    if arr.dtype.kind == "f" and what != "label":
-        bad = np.flatnonzero(np.isnan(arr))
-        if bad.size:
-            raise InvalidRatingsError(f"{what} id at row {int(bad[0])} is NaN")
-    return arr
-
-
-def _has_bool(seq: Sequence[Any]) -> bool:
-    kinds = {type(v) for v in seq}
-    return bool(kinds & {bool, np.bool_}) and len(kinds) > 1
-
-
-def _factorize(values: npt.NDArray[Any], what: str) -> tuple[IntArray, list[Any]]:
-    """Integer codes in sorted order of the distinct values (first-seen order if unsortable)."""
-    try:
-        uniques, codes = np.unique(values, return_inverse=True)
-        return codes.astype(np.int64, copy=False).reshape(-1), uniques.tolist()
-    except TypeError:
-        index: dict[Hashable, int] = {}
-        out = np.empty(len(values), dtype=np.int64)
-        for i, v in enumerate(values.tolist()):
-            try:
-                out[i] = index.setdefault(v, len(index))
-            except TypeError as exc:
-                raise InvalidRatingsError(f"{what} id {v!r} at row {i} is not hashable") from exc
-        return out, list(index)
-
-
-def _sort_key(value: object) -> tuple[int, Any]:
-    if isinstance(value, bool | np.bool_):
-        return (0, int(value))
-    if isinstance(value, int | float | np.integer | np.floating):
-        return (0, float(value))
-    return (1, str(value))
+__all__ = ["FloatArray", "IntArray", "InvalidRatingsError", "Ratings"]
 
 
 @dataclass(frozen=True)
@@ -157,12 +94,7 @@ class Ratings:
                 raise InvalidRatingsError(
                     f"data frame has no column {name!r} (columns: {', '.join(map(str, columns))})"
                 )
-        return cls.from_columns(
-            df[item].to_numpy(),
-            df[annotator].to_numpy(),
-            df[label].to_numpy(),
-            categories=categories,
-        )
+        return cls.from_columns(df[item], df[annotator], df[label], categories=categories)
 
     @classmethod
     def from_matrix(
@@ -198,7 +130,7 @@ class Ratings:
         lab_col: list[Any] = []
         for i, r in enumerate(matrix):
             for j, v in enumerate(r):
-                if not _is_missing(v):
+                if not is_missing(v):
                     it_col.append(i)
                     an_col.append(names[j])
                     lab_col.append(v)
@@ -235,29 +167,29 @@ class Ratings:
         *,
         categories: Sequence[Any] | None = None,
     ) -> Ratings:
-        """Build from three aligned sequences or arrays (the fast path for big tables)."""
-        it = _column(items, "item")
-        an = _column(annotators, "annotator")
-        lab = _column(labels, "label")
-        if not (len(it) == len(an) == len(lab)):
+        """Build from three aligned sequences or arrays (the fast path for big tables).
+
+        A column may also be a pandas or polars Series or a pyarrow array: string columns of
+        those are coded without being turned into Python objects first.
+        """
+        it, an, lab = (
+            encode_series(values) or column(values, what)
+            for values, what in ((items, "item"), (annotators, "annotator"), (labels, "label"))
+        )
+        sizes = [len(c.codes) if isinstance(c, Coded) else len(c) for c in (it, an, lab)]
+        if len(set(sizes)) > 1:
             raise InvalidRatingsError(
-                f"mismatched lengths: {len(it)} items, {len(an)} annotators, {len(lab)} labels"
+                f"mismatched lengths: {sizes[0]} items, {sizes[1]} annotators, {sizes[2]} labels"
             )
-        if len(it) == 0:
+        if sizes[0] == 0:
             raise InvalidRatingsError("the ratings table is empty")
-        if lab.dtype.kind == "f":
-            bad = np.flatnonzero(np.isnan(lab))
-            if bad.size:
-                raise InvalidRatingsError(f"label at row {int(bad[0])} is NaN")
-        elif lab.dtype.kind == "O":
-            for k, v in enumerate(lab.tolist()):
-                if _is_missing(v):
-                    raise InvalidRatingsError(f"label at row {k} is missing ({v!r})")
-        item_codes, item_ids = _factorize(it, "item")
-        ann_codes, ann_ids = _factorize(an, "annotator")
+        if isinstance(lab, np.ndarray):
+            _check_labels(lab)
+        item_codes, item_ids = _codes(it, "item")
+        ann_codes, ann_ids = _codes(an, "annotator")
         if categories is None:
-            label_codes, cats = _factorize(lab, "label")
-            order = sorted(range(len(cats)), key=lambda k: _sort_key(cats[k]))
+            label_codes, cats = _codes(lab, "label")
+            order = sorted(range(len(cats)), key=lambda k: sort_key(cats[k]))
             if order != list(range(len(cats))):
                 remap = np.empty(len(cats), dtype=np.int64)
                 remap[np.asarray(order)] = np.arange(len(cats))
@@ -269,18 +201,17 @@ class Ratings:
                 lookup = {c: k for k, c in enumerate(cats)}
             except TypeError as exc:
                 raise InvalidRatingsError(f"categories must be hashable: {cats!r}") from exc
-            if len(lookup) != len(cats) or any(_is_missing(c) for c in cats):
+            if len(lookup) != len(cats) or any(is_missing(c) for c in cats):
                 raise InvalidRatingsError(f"categories contain duplicates or gaps: {cats!r}")
-            codes, seen = _factorize(lab, "label")
+            codes, seen = _codes(lab, "label")
             mapping = np.empty(len(seen), dtype=np.int64)
             for k, v in enumerate(seen):
                 if v not in lookup:
                     raise InvalidRatingsError(f"label {v!r} is not one of the categories {cats!r}")
                 mapping[k] = lookup[v]
             label_codes = mapping[codes]
-        pair = item_codes * max(len(ann_ids), 1) + ann_codes
-        if np.unique(pair).size != pair.size:
-            dup = _first_duplicate(pair)
+        dup = first_duplicate(item_codes * max(len(ann_ids), 1) + ann_codes)
+        if dup is not None:
             raise InvalidRatingsError(
                 f"annotator {ann_ids[int(ann_codes[dup])]!r} rated item "
                 f"{item_ids[int(item_codes[dup])]!r} more than once (row {dup})"
@@ -414,8 +345,16 @@ def _matrix_names(annotators: Sequence[Any] | None, width: int) -> list[Any]:
     return names
 
 
-def _first_duplicate(pair: IntArray) -> int:
-    order = np.argsort(pair, kind="stable")
-    sorted_pair = pair[order]
-    same = np.flatnonzero(sorted_pair[1:] == sorted_pair[:-1])
-    return int(order[same[0] + 1])
+def _check_labels(lab: npt.NDArray[Any]) -> None:
+    if lab.dtype.kind == "f":
+        bad = np.flatnonzero(np.isnan(lab))
+        if bad.size:
+            raise InvalidRatingsError(f"label at row {int(bad[0])} is NaN")
+    elif lab.dtype.kind == "O":
+        for k, v in enumerate(lab.tolist()):
+            if is_missing(v):
+                raise InvalidRatingsError(f"label at row {k} is missing ({v!r})")
+
+
+def _codes(col: Coded | npt.NDArray[Any], what: str) -> tuple[IntArray, list[Any]]:
+    return (col.codes, col.ids) if isinstance(col, Coded) else factorize(col, what)
