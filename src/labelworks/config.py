@@ -7,6 +7,7 @@ environment anywhere else.
 from __future__ import annotations
 
 import ipaddress
+import os
 import secrets
 from pathlib import Path
 
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # Server processes for ``serve``; 0 picks one per CPU core, at most 4 on SQLite (one
+    # writer at a time: more processes only queue on it). docs/deploy.md.
+    workers: int = Field(default=0, ge=0)
     secret_key: str | None = None
     secure_cookies: bool = False  # set behind HTTPS so session cookies are never sent in clear
     sqlite_busy_timeout_ms: int = 5000
@@ -95,6 +99,14 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    @property
+    def server_processes(self) -> int:
+        """``workers``, or the default for this machine and database."""
+        if self.workers:
+            return self.workers
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return max(1, min(cores or 1, 4 if self.is_embedded else 16))
 
     @property
     def is_embedded(self) -> bool:

@@ -89,18 +89,21 @@ def serve_command(
     port: int | None = typer.Option(
         None, "--port", help="TCP port (default 8000, LABELWORKS_PORT)"
     ),
-    workers: int = typer.Option(
-        1, "--workers", help="server processes (PostgreSQL scales across them)"
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        help="server processes (default: one per CPU core, at most 4 on SQLite and 16 on "
+        "PostgreSQL; LABELWORKS_WORKERS)",
     ),
 ) -> None:
     """Serve the HTTP API and pages for an existing data directory or database."""
-    if workers < 1:
+    if workers is not None and workers < 1:
         fail(InvalidInput("--workers must be at least 1"))
     _open_file_limit(state(ctx).settings.max_connections)  # workers inherit the raised limit
     with reported():
         state(ctx).database()  # migrates an embedded database before any worker starts
     settings = state(ctx).settings
-    _serve(ctx, host or settings.host, port or settings.port, workers)
+    _serve(ctx, host or settings.host, port or settings.port, workers or settings.server_processes)
 
 
 def demo_command(

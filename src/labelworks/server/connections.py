@@ -29,6 +29,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from labelworks.config import Settings
+from labelworks.server.wire import Coalescing
 
 log = logging.getLogger("uvicorn.error")
 
@@ -264,7 +265,10 @@ class _Guarding:
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
-        self.flow = self._guard.start(cast(asyncio.Transport, transport))
+        raw = cast(asyncio.Transport, transport)
+        self.flow = self._guard.start(raw)
+        # Responses go out head and body in one write (server/wire.py).
+        self.transport = cast(asyncio.Transport, Coalescing(raw, asyncio.get_running_loop()))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._guard.stop()

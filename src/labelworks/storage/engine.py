@@ -11,6 +11,7 @@ the repositories that need them.
 
 from __future__ import annotations
 
+import fcntl
 import random
 import threading
 import time
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -66,13 +67,20 @@ class Database:
         else:
             kwargs["poolclass"] = NullPool
         self.engine: Engine = create_engine(url, **kwargs)
-        # SQLite has one writer at a time. Queueing this process's writers on a lock hands
-        # the database over the moment it is free; SQLite's own busy handler polls with
-        # sleeps of up to 100 ms, which leaves it idle while waiters sleep.
+        # SQLite has one writer at a time. Queueing writers on a lock hands the database
+        # over the moment it is free; SQLite's own busy handler polls with sleeps of up to
+        # 100 ms, which leaves it idle while waiters sleep. Threads queue on a thread lock,
+        # then one per process on a lock file beside the database, so that several server
+        # processes share one database file without meeting in the busy handler.
         self._writer = threading.Lock() if self.dialect == "sqlite" else None
         self._writer_wait = busy_timeout_ms / 1000
+        self._writer_file: BinaryIO | None = None
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine, busy_timeout_ms)
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                # A file object, not a bare descriptor: closed when the Database goes.
+                self._writer_file = open(f"{database}.writer", "ab")  # noqa: SIM115
 
     @property
     def is_sqlite(self) -> bool:
@@ -86,9 +94,18 @@ class Database:
     def write(self) -> Iterator[Connection]:
         """A read-write transaction: commits on success, rolls back on any exception."""
         held = self._writer is not None and self._writer.acquire(timeout=self._writer_wait)
+        lock_file = self._writer_file if held else None
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            if lock_file is not None:
+                # Blocks without the GIL; the kernel hands the lock to the next process in
+                # line the moment the holder's transaction ends (or its process dies).
+                fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                with self.engine.begin() as conn:
+                    yield conn
+            finally:
+                if lock_file is not None:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
         finally:
             if held:
                 assert self._writer is not None
