@@ -127,10 +127,6 @@ def test_csv_with_a_payload_column_is_structured() -> None:
             _at("in.csv", 2, "metadata must be a JSON object, not array", "metadata"),
         ),
         (
-            "text,external_id\na,x\nb,y\nc,x\n",
-            _at("in.csv", 4, "external_id 'x' repeats the one on line 2", "external_id"),
-        ),
-        (
             'payload,external_id\n"[1]",x\n',
             _at("in.csv", 2, "payload must be a JSON object, not array", "payload"),
         ),

@@ -305,3 +305,118 @@ def test_unterminated_string_is_reported_with_its_column(db: Database) -> None:
     assert str(caught.value) == (
         "u.jsonl, line 1: invalid JSON: Unterminated string starting at column 10"
     )
+
+
+def _repeat(line: int, external_id: str, first: int) -> str:
+    return (
+        f"bad.jsonl, line {line}, field 'external_id': external_id '{external_id}' repeats "
+        f"the one on line {first}"
+    )
+
+
+REPEATS = [
+    pytest.param(
+        [{"external_id": "a", "text": "x"}, {"text": "y"}, {"external_id": "a", "text": "z"}],
+        _repeat(3, "a", 1),
+        id="other-payload",
+    ),
+    pytest.param(
+        [{"external_id": "a", "text": "x"}, {"external_id": "a", "text": "x"}],
+        _repeat(2, "a", 1),
+        id="identical-row",
+    ),
+    pytest.param(
+        [{"external_id": 7, "text": "x"}, {"payload": {"text": "y"}, "external_id": "7"}],
+        _repeat(2, "7", 1),
+        id="integer-then-string",
+    ),
+    pytest.param(
+        [
+            {"external_id": "a", "text": "x"},
+            {"external_id": "b", "text": "x"},  # skipped as a duplicate: not in the database
+            {"external_id": "b", "text": "y"},
+        ],
+        _repeat(3, "b", 2),
+        id="id-of-a-skipped-row",
+    ),
+    pytest.param(
+        [
+            {"external_id": "a", "text": "x"},
+            {"external_id": "b", "text": "y"},
+            {"external_id": "a", "text": "y"},  # a duplicate payload whose id was used
+        ],
+        _repeat(3, "a", 1),
+        id="skipped-row-with-a-used-id",
+    ),
+    pytest.param(
+        [
+            {"external_id": "old", "text": "changed"},
+            {"external_id": "a", "text": "x"},
+            {"external_id": "a", "text": "y"},
+        ],
+        "bad.jsonl, line 1, field 'external_id': external id 'old' already belongs to item 1, "
+        "whose payload differs",
+        id="clash-before-repeat",
+    ),
+]
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 5000])
+@pytest.mark.parametrize(("rows", "message"), REPEATS)
+def test_an_external_id_used_twice_in_a_file_is_refused(
+    db: Database, rows: list[dict[str, Any]], message: str, batch_size: int
+) -> None:
+    """A repeated external id names both lines, whatever the batches; nothing is written."""
+    make_project(db)
+    _import(db, jsonl([{"external_id": "old", "text": "existing"}]), "jsonl")
+    with pytest.raises(InvalidImport) as caught:
+        import_items(
+            db, "sentiment", jsonl(rows), format="jsonl", source="bad.jsonl", batch_size=batch_size
+        )
+    assert str(caught.value) == message
+    assert _items(db) == [("old", {"text": "existing"}, {}, [])]
+    assert _n_imports(db) == 1
+
+
+@pytest.mark.parametrize("batch_size", [1, 5000])
+def test_the_first_bad_row_is_reported_whatever_the_check(db: Database, batch_size: int) -> None:
+    """A repeat found by the database check comes before a later JSON error in the batch."""
+    make_project(db)
+    body = b'{"external_id": "a", "text": "x"}\n{"external_id": "a", "text": "y"}\n{"text": ,}\n'
+    with pytest.raises(InvalidImport) as caught:
+        import_items(
+            db,
+            "sentiment",
+            io.BytesIO(body),
+            format="jsonl",
+            source="bad.jsonl",
+            batch_size=batch_size,
+        )
+    assert str(caught.value) == _repeat(2, "a", 1)
+    assert _n_imports(db) == 0
+
+
+def test_a_csv_repeat_is_refused_like_a_jsonl_one(db: Database) -> None:
+    """CSV rows follow the same external-id rule, with CSV line numbers."""
+    make_project(db)
+    with pytest.raises(InvalidImport) as caught:
+        import_items(
+            db,
+            "sentiment",
+            io.BytesIO(b"text,external_id\na,x\nb,y\nc,x\n"),
+            format="csv",
+            source="bad.csv",
+        )
+    assert str(caught.value) == (
+        "bad.csv, line 4, field 'external_id': external_id 'x' repeats the one on line 2"
+    )
+
+
+def test_duplicates_with_ids_skip_across_batches(db: Database) -> None:
+    """Re-importing rows with ids, mixed with new ones, in small batches skips the old ones."""
+    make_project(db)
+    _import(db, jsonl(ROWS[:2]), "jsonl")
+    assert _import(db, jsonl(list(reversed(ROWS))), "jsonl", batch_size=1) == ImportSummary(
+        "sentiment", "items.jsonl", 3, 1, 2, 2
+    )
+    assert sorted(_items(db)) == sorted(EXPECTED_ITEMS)

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from hashlib import blake2b
 from typing import Any
 
+import orjson
+
 _encoder = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 )
@@ -93,3 +95,28 @@ def content_hash(payload: dict[str, Any]) -> str:
     surrogates: neither has a portable JSON form.
     """
     return hash_payload(payload)
+
+
+_SIMPLE = frozenset({str, int, bool, type(None)})
+_dumps = orjson.dumps
+_SORTED = orjson.OPT_SORT_KEYS
+
+
+def fast_payload(payload: dict[str, Any]) -> tuple[str, str] | None:
+    """``(compact_json(payload), content_hash(payload))`` through orjson, when that is exact.
+
+    orjson writes strings, integers, booleans and null byte for byte as the stdlib encoders
+    do (same escapes, keys sorted by code point), but not floats (``1e+16`` vs ``1e16``), so
+    only payloads whose values are all of those scalar types qualify. Returns ``None`` for
+    any other payload, and where orjson refuses (unpaired surrogates, integers beyond 64
+    bits): the caller then takes the stdlib path, which gives the exact error.
+    """
+    for value in payload.values():
+        if type(value) not in _SIMPLE:
+            return None
+    try:
+        compact = _dumps(payload)
+        canonical = compact if len(payload) < 2 else _dumps(payload, option=_SORTED)
+    except TypeError:
+        return None
+    return compact.decode(), blake2b(canonical, digest_size=16).hexdigest()

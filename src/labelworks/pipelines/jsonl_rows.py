@@ -1,7 +1,8 @@
 """JSONL import rows: the hot path of a large import, one JSON object per line.
 
-Plain flat rows (a payload with maybe an external id) are handled inline in the loop; any row
-with more parts goes through ``RowChecker.from_object``.
+Plain flat rows (a payload with maybe an external id) are decoded with orjson and handled
+inline in the loop; any other row goes through the stdlib decoder, and rows with more parts
+through ``RowChecker.from_object``.
 """
 
 from __future__ import annotations
@@ -10,14 +11,25 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
+import orjson
+
 from labelworks.domain.json_value import decode_failure
 from labelworks.formats.lines import iter_line_batches
-from labelworks.pipelines.content_hash import hash_payload
+from labelworks.pipelines.content_hash import fast_payload, hash_payload
 from labelworks.pipelines.rows import ImportRow, PreAnnotation, RowChecker, kind_of
 
 
 def _make_row_factory() -> Callable[
-    [int, str | None, dict[str, Any], dict[str, Any], tuple[PreAnnotation, ...], str], ImportRow
+    [
+        int,
+        str | None,
+        dict[str, Any],
+        dict[str, Any],
+        tuple[PreAnnotation, ...],
+        str,
+        str | None,
+    ],
+    ImportRow,
 ]:
     """A constructor for ``ImportRow`` that fills the slots directly.
 
@@ -27,7 +39,7 @@ def _make_row_factory() -> Callable[
     """
     new = object.__new__
     slots = ImportRow.__dict__
-    set_line, set_id, set_payload, set_meta, set_pre, set_hash = (
+    set_line, set_id, set_payload, set_meta, set_pre, set_hash, set_json = (
         slots[name].__set__
         for name in (
             "line",
@@ -36,6 +48,7 @@ def _make_row_factory() -> Callable[
             "metadata",
             "pre_annotations",
             "content_hash",
+            "payload_json",
         )
     )
 
@@ -46,6 +59,7 @@ def _make_row_factory() -> Callable[
         metadata: dict[str, Any],
         pre_annotations: tuple[PreAnnotation, ...],
         content_hash: str,
+        payload_json: str | None,
     ) -> ImportRow:
         row = new(ImportRow)
         set_line(row, line)
@@ -54,6 +68,7 @@ def _make_row_factory() -> Callable[
         set_meta(row, metadata)
         set_pre(row, pre_annotations)
         set_hash(row, content_hash)
+        set_json(row, payload_json)
         return row
 
     return make
@@ -86,50 +101,74 @@ def jsonl_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Ite
     """Rows of a JSONL stream; see ``read_rows`` for the shapes and errors."""
     source = checker.source
     required = checker.required
-    seen = checker.seen_ids
-    scan = _scan_once
+    loads = orjson.loads
+    fast = fast_payload
     make_row = new_row
-    digest = hash_payload
     rows = 0
     for first, lines in iter_line_batches(stream, source=source, max_row_bytes=max_row_bytes):
         line = first - 1
         for text in lines:
             line += 1
+            # The common row (a flat payload of strings, numbers without fractions, booleans
+            # or nulls, maybe a string id) is decoded and encoded by orjson, inline: at a
+            # million rows every call shows in the import rate. Anything else, including
+            # every row orjson refuses, is decoded again by the stdlib path below, which
+            # owns what is accepted and the error messages.
             try:
-                obj, end = scan(text, 0)
-                if end != len(text) and not text[end:].isspace():
-                    obj = decode_json(text)  # raises the "Extra data" error
-            except (ValueError, StopIteration, RecursionError):
-                if not text.strip():
-                    continue  # blank lines (e.g. a trailing one) are not rows
-                try:
-                    obj = decode_json(text)
-                except (ValueError, RecursionError) as exc:
-                    checker.fail(line, f"invalid JSON: {json_error(exc)}")
-            if type(obj) is not dict:
-                checker.fail(line, f"row is a JSON {kind_of(obj)}, not an object")
-            rows += 1
-            # The common row (flat payload, maybe a string id) is handled inline: at a
-            # million rows every function call and check shows in the import rate.
-            if "payload" in obj or "metadata" in obj or "pre_annotations" in obj:
-                yield checker.from_object(obj, line)
-                continue
-            external_id = obj.pop("external_id", None)
-            if external_id is not None:
-                if type(external_id) is not str or not external_id.isascii():
-                    external_id = checker.external_id(external_id, line)
-                elif not external_id:
-                    checker.external_id(external_id, line)
-                if external_id in seen:
-                    checker.repeated(external_id, line)
-                seen[external_id] = line
-            for key in required:
-                if key not in obj:
-                    checker.missing(key, line)
-            try:
-                hashed = digest(obj)
-            except ValueError as exc:
-                checker.unportable(exc, line, "payload")
-            yield make_row(line, external_id, obj, {}, (), hashed)
+                obj = loads(text)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                if (
+                    type(obj) is dict
+                    and "payload" not in obj
+                    and "metadata" not in obj
+                    and "pre_annotations" not in obj
+                ):
+                    external_id = obj.pop("external_id", None)
+                    if external_id is None or (type(external_id) is str and external_id):
+                        for key in required:
+                            if key not in obj:
+                                break
+                        else:
+                            parts = fast(obj)
+                            if parts is not None:
+                                rows += 1
+                                yield make_row(line, external_id, obj, {}, (), parts[1], parts[0])
+                                continue
+            row = _stdlib_row(text, line, checker)
+            if row is not None:
+                rows += 1
+                yield row
     if not rows:
         checker.fail(None, f"{source} has no rows")
+
+
+def _stdlib_row(text: str, line: int, checker: RowChecker) -> ImportRow | None:
+    """One line through the stdlib decoder and the full checks; ``None`` for a blank line."""
+    try:
+        obj, end = _scan_once(text, 0)
+        if end != len(text) and not text[end:].isspace():
+            obj = decode_json(text)  # raises the "Extra data" error
+    except (ValueError, StopIteration, RecursionError):
+        if not text.strip():
+            return None  # blank lines (e.g. a trailing one) are not rows
+        try:
+            obj = decode_json(text)
+        except (ValueError, RecursionError) as exc:
+            checker.fail(line, f"invalid JSON: {json_error(exc)}")
+    if type(obj) is not dict:
+        checker.fail(line, f"row is a JSON {kind_of(obj)}, not an object")
+    if "payload" in obj or "metadata" in obj or "pre_annotations" in obj:
+        return checker.from_object(obj, line)
+    external_id = obj.pop("external_id", None)
+    if external_id is not None:
+        external_id = checker.external_id(external_id, line)
+    for key in checker.required:
+        if key not in obj:
+            checker.missing(key, line)
+    try:
+        hashed = hash_payload(obj)
+    except ValueError as exc:
+        checker.unportable(exc, line, "payload")
+    return new_row(line, external_id, obj, {}, (), hashed, None)

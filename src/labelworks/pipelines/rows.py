@@ -1,8 +1,8 @@
 """Import rows: reading JSONL, CSV or Parquet streams into checked, hashed ``ImportRow``s.
 
-``read_rows`` is lazy and streams: memory stays constant whatever the file size, except the
-map of external ids already seen in the file (to refuse repeats and name the earlier line),
-which costs roughly 100-150 bytes per distinct external id.
+``read_rows`` is lazy and streams: memory stays constant whatever the file size. It checks
+each row on its own; rules across rows (an external id used twice in a file, or already
+taken in the project) are the importer's, which asks the database (``services.ingestion``).
 
 Row shapes (see docs/import-export.md):
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Literal, NoReturn
 
 from labelworks.domain.errors import InvalidAnnotation, InvalidImport, Location
@@ -63,6 +63,8 @@ class ImportRow:
     metadata: dict[str, Any]
     pre_annotations: tuple[PreAnnotation, ...]
     content_hash: str
+    # ``compact_json(payload)`` when the reader already made it (the JSONL fast path).
+    payload_json: str | None = field(default=None, compare=False, repr=False)
 
 
 def read_rows(
@@ -113,7 +115,6 @@ class RowChecker:
         self.source = source
         self.required = tuple(sorted(required_keys))
         self.validate = validate_pre_annotation
-        self.seen_ids: dict[str, int] = {}
 
     def fail(self, line: int | None, message: str, field: str | None = None) -> NoReturn:
         """Raise ``InvalidImport`` at ``line`` (and ``field``) of this file."""
@@ -142,9 +143,6 @@ class RowChecker:
         """Check every part of a row and build it; ``None`` means a part is absent."""
         if external_id is not None:
             external_id = self.external_id(external_id, line)
-            if external_id in self.seen_ids:
-                self.repeated(external_id, line)
-            self.seen_ids[external_id] = line
         for key in self.required:
             if key not in payload:
                 self.missing(key, line)
@@ -175,15 +173,6 @@ class RowChecker:
             self.fail(line, "external_id is an empty string", "external_id")
         self.portable(value, line, "external_id")
         return value
-
-    def repeated(self, external_id: str, line: int) -> NoReturn:
-        """Refuse an external id this file already used."""
-        first = self.seen_ids[external_id]
-        self.fail(
-            line,
-            f"external_id '{external_id}' repeats the one on line {first}",
-            "external_id",
-        )
 
     def missing(self, key: str, line: int) -> NoReturn:
         """Refuse a payload without a key the project's fields need."""

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any, BinaryIO, Literal
 
 from sqlalchemy import Connection
 
 from labelworks.domain.access import Action, Actor
-from labelworks.domain.errors import InvalidImport, Location
+from labelworks.domain.errors import InvalidImport
 from labelworks.domain.schema import required_payload_keys, validate_annotation
 from labelworks.pipelines.content_hash import compact_json
+from labelworks.pipelines.prefetch import read_ahead
 from labelworks.pipelines.rows import ImportRow, read_rows
 from labelworks.services.access import project_for
+from labelworks.services.external_ids import ExternalIds
 from labelworks.services.specs import stored_spec
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database, utcnow
@@ -35,7 +37,23 @@ class ImportSummary:
 
 
 def _batches(rows: Iterator[ImportRow], size: int) -> Iterator[list[ImportRow]]:
-    while batch := list(islice(rows, size)):
+    """Batches of ``size`` rows; a bad row ends the stream after the rows before it.
+
+    Those rows are handed on first so that the checks that need the database (external
+    ids) run on them: the error reported is the first bad row's, whichever check finds it.
+    """
+    batch: list[ImportRow] = []
+    try:
+        for row in rows:
+            batch.append(row)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except InvalidImport:
+        if batch:
+            yield batch
+        raise
+    if batch:
         yield batch
 
 
@@ -92,31 +110,16 @@ def _import(
     )
     import_id = item_store.start_import(conn, project.id, source=source, fmt=fmt, now=now)
     before = item_store.count_items(conn, project.id)
-    total = 0
-    for batch in _batches(rows, batch_size):
-        if before:  # an empty project has no external ids to clash with
-            _check_external_ids(conn, project.id, batch, source)
-        item_store.insert_batch(
-            conn,
-            project.id,
-            import_id,
-            [
-                NewItem(
-                    external_id=r.external_id,
-                    payload=_json(r.payload),
-                    metadata=_json(r.metadata),
-                    content_hash=r.content_hash,
-                    line=r.line,
-                )
-                for r in batch
-            ],
-            now,
-        )
-        _store_pre_annotations(conn, project.id, import_id, batch)
-        total += len(batch)
-        if progress is not None:
-            progress(len(batch))
-    inserted = item_store.count_items(conn, project.id) - before
+    ids = ExternalIds(conn, project.id, import_id, source, prior=before > 0)
+    total = inserted = 0
+    batches = read_ahead(_batches(rows, batch_size))
+    with item_store.bulk_load(conn), closing(batches):
+        for batch in batches:
+            inserted += ids.insert(batch, [_new_item(r) for r in batch], now)
+            _store_pre_annotations(conn, project.id, import_id, batch)
+            total += len(batch)
+            if progress is not None:
+                progress(len(batch))
     item_store.finish_import(conn, import_id, rows=total, inserted=inserted)
     return ImportSummary(
         project=project.name,
@@ -128,19 +131,14 @@ def _import(
     )
 
 
-def _check_external_ids(
-    conn: Connection, project_id: int, batch: list[ImportRow], source: str
-) -> None:
-    """An external id may only come back with the same content (then it is a duplicate)."""
-    by_id = {r.external_id: r for r in batch if r.external_id is not None}
-    for found in item_store.existing_external_ids(conn, project_id, list(by_id)):
-        row = by_id[found.external_id]
-        if found.content_hash != row.content_hash:
-            raise InvalidImport(
-                f"external id '{found.external_id}' already belongs to item {found.item_id}, "
-                "whose payload differs",
-                location=Location(file=source, line=row.line, field="external_id"),
-            )
+def _new_item(r: ImportRow) -> NewItem:
+    return NewItem(
+        external_id=r.external_id,
+        payload=r.payload_json if r.payload_json is not None else _json(r.payload),
+        metadata=_json(r.metadata),
+        content_hash=r.content_hash,
+        line=r.line,
+    )
 
 
 def _store_pre_annotations(
