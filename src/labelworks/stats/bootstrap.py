@@ -78,7 +78,7 @@ def resample_values(
                 out[b] = np.nan
         return out
     stats = builder(r, **metric_kwargs)
-    width = max(1, _CHUNK_CELLS // max(n, stats.table.shape[1]))
+    width = max(1, _CHUNK_CELLS // max(n, stats.n_columns))
     parts = []
     for start in range(0, n_resamples, width):
         b = min(width, n_resamples - start)

@@ -19,7 +19,9 @@ from scipy import sparse
 
 from labelworks.stats.ratings import FloatArray, InvalidRatingsError, Ratings
 from labelworks.stats.statistic import (
+    Block,
     ItemStatistics,
+    OneHot,
     UnitCounts,
     columns,
     ratio,
@@ -31,7 +33,7 @@ from labelworks.stats.weights import weight_matrix
 _FIXED = 3  # columns before the category propensities: pa_i, [r_i >= 2], 1
 
 
-def _pooled_table(r: Ratings, weights: Any) -> tuple[sparse.csr_matrix, FloatArray]:
+def _pooled_table(r: Ratings, weights: Any) -> tuple[tuple[Block, ...], FloatArray]:
     """Columns: per-item agreement p_a,i (0 below two ratings), has-two-ratings flag, one,
     then the item's category shares n_ik / r_i."""
     uc = UnitCounts.of(r)
@@ -138,13 +140,11 @@ def _cohen_statistics(r: Ratings, weights: Any = None) -> ItemStatistics:
     is_first = r.annotator == 0
     first[r.item[is_first]] = r.label[is_first]
     second[r.item[~is_first]] = r.label[~is_first]
-    both = np.flatnonzero((first >= 0) & (second >= 0))
-    if both.size == 0:
+    both = (first >= 0) & (second >= 0)
+    if not both.any():
         raise InvalidRatingsError("the two annotators share no rated item")
     w = weight_matrix(weights, q)
-    table = sparse.csr_matrix(
-        (np.ones(both.size), (both, first[both] * q + second[both])), shape=(r.n_items, q * q)
-    )
+    table = (OneHot(np.where(both, first * q + second, -1), q * q),)
 
     def finish(t: FloatArray) -> FloatArray:
         joint = t.reshape(-1, q, q)

@@ -11,7 +11,7 @@ import numpy as np
 
 from labelworks.stats.chance import fleiss_kappa
 from labelworks.stats.ratings import FloatArray, IntArray, InvalidRatingsError, Ratings
-from labelworks.stats.statistic import UnitCounts, require_pairable
+from labelworks.stats.statistic import UnitCounts, gram, require_pairable
 
 
 def per_label_agreement(
@@ -115,8 +115,8 @@ def disagreement_matrix(r: Ratings) -> DisagreementMatrix:
     uc = UnitCounts.of(r)
     require_pairable(uc.raters)
     n = uc.matrix()
-    pairs = np.asarray((n.T @ n).todense(), dtype=np.float64)
-    pairs -= np.diag(np.bincount(uc.category, uc.count, minlength=uc.n_categories))
+    pairs = gram(n, n)
+    pairs -= np.diag(uc.category_totals())
     counts = np.rint(pairs).astype(np.int64)
     totals = counts.sum(axis=1, keepdims=True).astype(np.float64)
     rates = np.divide(counts, totals, out=np.full(counts.shape, np.nan), where=totals > 0)

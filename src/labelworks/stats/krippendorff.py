@@ -19,6 +19,7 @@ from labelworks.stats.statistic import (
     ItemStatistics,
     UnitCounts,
     columns,
+    gram,
     ratio,
     require_pairable,
     resamplable,
@@ -86,11 +87,9 @@ def coincidence_matrix(r: Ratings) -> FloatArray:
     [[2.0, 1.0], [1.0, 2.0]]
     """
     uc, scale = _pairable(r)
-    n = uc.matrix()
-    weighted = uc.matrix(scale)
-    o = np.asarray((n.T @ weighted).todense(), dtype=np.float64)
+    o = gram(uc.matrix(), uc.matrix(scale))
     # a rating is never paired with itself
-    o -= np.diag(np.bincount(uc.category, uc.count * scale[uc.unit], minlength=uc.n_categories))
+    o -= np.diag(uc.category_totals(scale))
     return o
 
 
@@ -99,8 +98,7 @@ def _alpha_statistics(r: Ratings, level: Level = "nominal") -> ItemStatistics:
     uc, scale = _pairable(r)
     q = uc.n_categories
     # ordered pairs of distinct categories within each item: n_uc n_uk / (m_u - 1)
-    order = np.argsort(uc.unit, kind="stable")
-    unit, cat, cnt = uc.unit[order], uc.category[order], uc.count[order]
+    unit, cat, cnt = uc.unit, uc.category, uc.count  # in item order
     starts = np.searchsorted(unit, np.arange(uc.n_units + 1))
     sizes = np.diff(starts)
     # for every triple t, pair it with each triple of its own unit
@@ -114,7 +112,10 @@ def _alpha_statistics(r: Ratings, level: Level = "nominal") -> ItemStatistics:
         (cnt[left] * cnt[right] * scale[unit[left]], (unit[left], cat[left] * q + cat[right])),
         shape=(uc.n_units, q * q),
     )
-    margins = uc.matrix((scale > 0).astype(np.float64))
+    # sparse: a resample's product then costs the non-zero counts, not items × categories
+    margins = sparse.csr_matrix(
+        (cnt * (scale[unit] > 0), (unit, cat)), shape=(uc.n_units, uc.n_categories)
+    )
     table = columns(margins, pairs)
 
     def finish(t: FloatArray) -> FloatArray:

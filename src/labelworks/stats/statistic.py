@@ -1,16 +1,21 @@
 """Per-item sufficient statistics: the shared engine of the coefficients and the bootstrap.
 
-Every vectorised coefficient is written as ``finish(table.sum over items)``: a sparse
-items × K table of per-item contributions and a function of the column totals. The plain
-coefficient sums every item once; the bootstrap multiplies the table by the resample counts,
-so 1,000 resamples cost one sparse product instead of 1,000 recomputations.
+Every vectorised coefficient is written as ``finish(table.sum over items)``: an items × K
+table of per-item contributions and a function of the column totals. The plain coefficient
+sums every item once; the bootstrap multiplies the table by the resample counts, so 1,000
+resamples cost one matrix product instead of 1,000 recomputations.
+
+The table is kept as the blocks it was made of (dense columns and matrices, sparse
+matrices, one-hot codes) rather than stacked into one sparse matrix: stacking cost more
+than the coefficient itself, and a plain coefficient needs only each block's column sums.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeAlias
 
 import numpy as np
 from scipy import sparse
@@ -26,82 +31,185 @@ Finish = Callable[[FloatArray], FloatArray]
 
 @dataclass(frozen=True)
 class UnitCounts:
-    """How many annotators chose each category on each item, as non-zero triples.
+    """How many annotators chose each category on each item.
 
-    ``count[k]`` annotators put item ``unit[k]`` in category ``category[k]``; ``raters[i]``
-    is the number of ratings of item ``i``.
+    ``count[k]`` annotators put item ``unit[k]`` in category ``category[k]`` (the non-zero
+    triples, ordered by item, then category); ``raters[i]`` is the number of ratings of
+    item ``i``. ``dense`` is the same as
+    an items × categories matrix when that is small enough to hold, else ``None``.
     """
 
-    unit: IntArray
-    category: IntArray
-    count: FloatArray
+    key: IntArray
     raters: FloatArray
     n_units: int
     n_categories: int
+    dense: FloatArray | None
 
     @classmethod
     def of(cls, r: Ratings) -> UnitCounts:
         c = r.n_categories
         key = r.item * c + r.label
+        dense = None
         if r.n_items * c <= max(_DENSE_CELLS, 4 * r.n_ratings):
-            dense = np.bincount(key, minlength=r.n_items * c)
-            nz = np.flatnonzero(dense)
-            counts = dense[nz]
-        else:
-            nz, counts = np.unique(key, return_counts=True)
-        unit = (nz // c).astype(np.int64)
-        return cls(
-            unit=unit,
-            category=(nz % c).astype(np.int64),
-            count=counts.astype(np.float64),
-            raters=np.bincount(r.item, minlength=r.n_items).astype(np.float64),
-            n_units=r.n_items,
-            n_categories=c,
+            flat = np.bincount(key, minlength=r.n_items * c).astype(np.float64)
+            dense = flat.reshape(r.n_items, c)
+        raters = np.bincount(r.item, minlength=r.n_items).astype(np.float64)
+        return cls(key=key, raters=raters, n_units=r.n_items, n_categories=c, dense=dense)
+
+    @cached_property
+    def _triples(self) -> tuple[IntArray, FloatArray]:
+        if self.dense is not None:
+            nz = np.flatnonzero(self.dense)
+            return nz, self.dense.reshape(-1)[nz]
+        nz, counts = np.unique(self.key, return_counts=True)
+        return nz, counts.astype(np.float64)
+
+    @property
+    def unit(self) -> IntArray:
+        return (self._triples[0] // self.n_categories).astype(np.int64)
+
+    @property
+    def category(self) -> IntArray:
+        return (self._triples[0] % self.n_categories).astype(np.int64)
+
+    @property
+    def count(self) -> FloatArray:
+        return self._triples[1]
+
+    def matrix(self, scale: FloatArray | None = None) -> FloatArray | sparse.csr_matrix:
+        """Items × categories count matrix (dense when small enough), each row optionally
+        multiplied by ``scale``."""
+        if self.dense is not None:
+            return self.dense if scale is None else self.dense * scale[:, None]
+        unit = self.unit
+        data = self.count if scale is None else self.count * scale[unit]
+        return sparse.csr_matrix(
+            (data, (unit, self.category)), shape=(self.n_units, self.n_categories)
         )
 
-    def matrix(self, scale: FloatArray | None = None) -> sparse.csr_matrix:
-        """Items × categories count matrix, each row optionally multiplied by ``scale``."""
-        data = self.count if scale is None else self.count * scale[self.unit]
-        return sparse.csr_matrix(
-            (data, (self.unit, self.category)), shape=(self.n_units, self.n_categories)
-        )
+    def category_totals(self, scale: FloatArray | None = None) -> FloatArray:
+        """Per category, the (row-scaled) count over all items."""
+        if self.dense is not None:
+            return self.dense.sum(axis=0) if scale is None else scale @ self.dense
+        weights = self.count if scale is None else self.count * scale[self.unit]
+        return np.bincount(self.category, weights, minlength=self.n_categories).astype(np.float64)
 
     def within_unit_pairs(self, weights: FloatArray) -> FloatArray:
         """Per item, ``sum_kl w_kl n_ik n_il``: the weighted count of ordered rating pairs
         (including a rating with itself)."""
-        if np.array_equal(weights, np.eye(self.n_categories)):
+        identity = np.array_equal(weights, np.eye(self.n_categories))
+        if self.dense is not None:
+            n = self.dense
+            return np.asarray(np.einsum("ik,ik->i", n, n if identity else n @ weights))
+        if identity:
             return np.bincount(self.unit, self.count**2, minlength=self.n_units).astype(np.float64)
-        n = self.matrix()
-        return np.asarray(n.multiply(n @ sparse.csr_matrix(weights)).sum(axis=1)).reshape(-1)
+        m: Any = self.matrix()
+        return np.asarray(m.multiply(m @ sparse.csr_matrix(weights)).sum(axis=1)).reshape(-1)
+
+
+def gram(a: FloatArray | sparse.csr_matrix, b: FloatArray | sparse.csr_matrix) -> FloatArray:
+    """``a.T @ b`` as a dense array, for dense or sparse items × categories matrices."""
+    out: Any = a.T @ b
+    return np.asarray(out.toarray() if sparse.issparse(out) else out, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class OneHot:
+    """An items × ``width`` 0/1 block with at most one 1 per item, in column ``code[i]``
+    (``-1``: none)."""
+
+    code: IntArray
+    width: int
+
+    def matrix(self) -> sparse.csr_matrix:
+        rows = np.flatnonzero(self.code >= 0)
+        return sparse.csr_matrix(
+            (np.ones(rows.size), (rows, self.code[rows])), shape=(self.code.size, self.width)
+        )
+
+
+Block: TypeAlias = FloatArray | sparse.csr_matrix | OneHot
+
+
+def _width(block: Block) -> int:
+    if isinstance(block, OneHot):
+        return block.width
+    return 1 if block.ndim == 1 else int(block.shape[1])
+
+
+def _totals(block: Block) -> FloatArray:
+    """Column sums of a block, shape ``(width,)``."""
+    if isinstance(block, OneHot):
+        used = block.code[block.code >= 0]
+        return np.bincount(used, minlength=block.width).astype(np.float64)
+    if isinstance(block, np.ndarray):
+        return np.atleast_1d(block.sum(axis=0)).astype(np.float64)
+    return np.asarray(block.sum(axis=0), dtype=np.float64).reshape(-1)
 
 
 @dataclass(frozen=True)
 class ItemStatistics:
-    """A coefficient as per-item contributions (``table``, items × K) and ``finish``, which
-    maps column totals of shape (B, K) to B coefficient values."""
+    """A coefficient as per-item contributions (``blocks``, side by side an items × K
+    table) and ``finish``, which maps column totals of shape (B, K) to B coefficient values.
+    """
 
-    table: sparse.csr_matrix
+    blocks: tuple[Block, ...]
     finish: Finish
 
+    @property
+    def n_columns(self) -> int:
+        return sum(_width(b) for b in self.blocks)
+
     def value(self) -> float:
-        totals = np.asarray(self.table.sum(axis=0), dtype=np.float64).reshape(1, -1)
+        totals = np.concatenate([_totals(b) for b in self.blocks]).reshape(1, -1)
         return float(self.finish(totals)[0])
 
     def resampled(self, counts: FloatArray) -> FloatArray:
         """Coefficient values for resamples given as a (B, items) matrix of draw counts."""
-        totals = np.asarray((self.table.T @ counts.T).T, dtype=np.float64)
+        dense, dense_columns, sparse_parts = self._for_products
+        totals = np.empty((counts.shape[0], self.n_columns))
+        if dense is not None:
+            totals[:, dense_columns] = counts @ dense
+        for matrix, where in sparse_parts:
+            totals[:, where] = (matrix.T @ counts.T).T
         return self.finish(totals)
 
+    @cached_property
+    def _for_products(self) -> tuple[FloatArray | None, IntArray, list[tuple[Any, IntArray]]]:
+        """The dense blocks stacked into one matrix, so that each resample chunk reads the
+        (B, items) counts once, and the sparse blocks as matrices, with their columns."""
+        dense: list[FloatArray] = []
+        dense_columns: list[IntArray] = []
+        sparse_blocks: list[Any] = []
+        sparse_columns: list[IntArray] = []
+        start = 0
+        for block in self.blocks:
+            where = np.arange(start, start + _width(block))
+            start += where.size
+            if isinstance(block, np.ndarray):
+                dense.append(block.reshape(block.shape[0], -1))
+                dense_columns.append(where)
+            else:
+                sparse_blocks.append(block.matrix() if isinstance(block, OneHot) else block)
+                sparse_columns.append(where)
+        sparse_parts = []
+        if sparse_blocks:
+            stacked = sparse.hstack(sparse_blocks, format="csr")
+            sparse_parts.append((stacked, np.concatenate(sparse_columns)))
+        if not dense:
+            return None, np.empty(0, dtype=np.int64), sparse_parts
+        return np.hstack(dense), np.concatenate(dense_columns), sparse_parts
 
-def columns(*blocks: Any) -> sparse.csr_matrix:
-    """Stack per-item blocks (1-D arrays or sparse/dense matrices) side by side."""
-    parts = []
+
+def columns(*blocks: Block | Sequence[Block]) -> tuple[Block, ...]:
+    """Blocks of per-item columns side by side (nested groups are flattened)."""
+    out: list[Block] = []
     for b in blocks:
-        if isinstance(b, np.ndarray) and b.ndim == 1:
-            parts.append(sparse.csr_matrix(b.reshape(-1, 1)))
+        if isinstance(b, tuple | list):
+            out.extend(b)
         else:
-            parts.append(sparse.csr_matrix(b))
-    return sparse.hstack(parts, format="csr")
+            out.append(b)
+    return tuple(out)
 
 
 Builder = Callable[..., ItemStatistics]
