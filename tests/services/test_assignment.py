@@ -26,7 +26,7 @@ from labelworks.services.assignment import (
 )
 from labelworks.services.ingestion import ImportSummary
 from labelworks.services.status import project_status
-from labelworks.services.users import add_user
+from labelworks.services.users import add_member, add_user, remove_member
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.tables import annotations_table, assignments, items, late_submissions
 
@@ -278,6 +278,39 @@ def test_only_members_work_and_only_on_their_own_assignments(
     assert str(missing.value) == f"assignment {task.assignment_id} does not exist"
     with pytest.raises(NotFound):
         next_task_for(db, "nope", annotators[0])
+
+
+def _done_today(db: Database, project: str, annotator: int, now: datetime | None = None) -> int:
+    task = next_task_for(db, project, annotator, now=now)
+    assert task is not None and task.progress is not None
+    return task.progress.done_today
+
+
+def _submit_next(db: Database, project: str, annotator: int) -> None:
+    task = next_task_for(db, project, annotator)
+    assert task is not None
+    submit_annotation(db, task.assignment_id, annotator, value=POS, seconds=1, idempotency_key="k")
+
+
+def test_done_today_is_kept_per_member_and_per_day(
+    db: Database, project: str, annotators: list[int], loaded: Callable[[int], ImportSummary]
+) -> None:
+    """The day's count follows each submit, survives leaving and rejoining the project,
+    starts again the next day, and is counted for an admin labelling without membership."""
+    loaded(10)
+    a = annotators[0]
+    counts = [_done_today(db, project, a)]
+    for _ in range(2):
+        _submit_next(db, project, a)
+        counts.append(_done_today(db, project, a))
+    remove_member(db, project, "ann0@example.com")
+    add_member(db, project, "ann0@example.com")
+    counts.append(_done_today(db, project, a))
+    counts.append(_done_today(db, project, a, now=utcnow() + timedelta(days=1)))
+    admin = add_user(db, "boss@example.com", role="admin").user.id
+    _submit_next(db, project, admin)
+    counts.append(_done_today(db, project, admin))
+    assert counts == [0, 1, 2, 2, 0, 1]
 
 
 def test_status_counts_follow_the_work(

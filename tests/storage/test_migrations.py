@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,69 @@ def test_history_is_linear() -> None:
     scripts = ScriptDirectory.from_config(cfg)
     assert scripts.get_heads() == [migration.head_revision()]
     assert len(scripts.get_bases()) == 1
+
+
+def test_done_today_counters_start_from_the_days_annotations(fresh: Database) -> None:
+    """Migration 0005 gives each membership its annotator's count of today's annotations
+    (yesterday's and other people's do not count)."""
+    migration.upgrade(fresh, "0004")
+    now = utcnow()
+    yesterday = now - timedelta(days=1)
+    with fresh.write() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, email, name, role, active, created_at) VALUES "
+                "(1, 'a@example.com', '', 'annotator', true, :t), "
+                "(2, 'b@example.com', '', 'annotator', true, :t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO projects (id, name, description, spec, overlap, lease_minutes, "
+                "priority, spec_revision, created_at, updated_at) "
+                "VALUES (1, 'p', '', '{}', 2, 30, 0, 1, :t, :t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO memberships (project_id, user_id, created_at) "
+                "VALUES (1, 1, :t), (1, 2, :t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO items (id, project_id, payload, metadata, content_hash, priority, "
+                "n_submitted, n_leased, created_at) VALUES (1, 1, '{}', '{}', 'h1', 0, 0, 0, :t), "
+                "(2, 1, '{}', '{}', 'h2', 0, 0, 0, :t), (3, 1, '{}', '{}', 'h3', 0, 0, 0, :t)"
+            ),
+            {"t": now},
+        )
+        for n, (item, user, at) in enumerate(
+            [(1, 1, now), (2, 1, now), (3, 1, yesterday), (1, 2, yesterday)], start=1
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO assignments (id, project_id, item_id, annotator_id, state, "
+                    "leased_at, expires_at, lease_count) "
+                    "VALUES (:n, 1, :item, :user, 'submitted', :at, :at, 1)"
+                ),
+                {"n": n, "item": item, "user": user, "at": at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO annotations (assignment_id, project_id, item_id, annotator_id, "
+                    "value, idempotency_key, after_expiry, created_at) "
+                    "VALUES (:n, 1, :item, :user, '{}', 'k', false, :at)"
+                ),
+                {"n": n, "item": item, "user": user, "at": at},
+            )
+    migration.upgrade(fresh)
+    with fresh.read() as conn:
+        rows = conn.execute(
+            text("SELECT user_id, done_day, done_count FROM memberships ORDER BY user_id")
+        ).all()
+    today = now.date().isoformat()
+    assert [tuple(r) for r in rows] == [(1, today, 2), (2, today, 0)]

@@ -31,6 +31,7 @@ from labelworks.services.catalog import Progress, progress_in
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store
 from labelworks.storage import items as item_store
+from labelworks.storage import leases as lease_store
 from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.projects import ProjectRow
@@ -104,32 +105,39 @@ def next_task_for(
         at = now or utcnow()
         annotator_id, caller = _who(conn, annotator)
         project = _worker_project(conn, project_name, annotator_id, caller or actor)
-        assignment_store.lock_annotator(conn, project.id, annotator_id)
+        # Locks the annotator's membership on PostgreSQL first (the lock order every lease
+        # and submit follows): one annotator's requests in a project run one at a time.
+        standing = lease_store.standing(conn, project.id, annotator_id, at)
         if _reclaim_due(db.cache_scope, project.id, at):
-            assignment_store.reclaim_expired(conn, project.id, at)
-        held = assignment_store.live_lease(conn, project.id, annotator_id, at)
+            lease_store.reclaim_expired(conn, project.id, at)
+        held = standing.held
         if held is not None:
             item = item_store.get(conn, held.item_id)
             assert item is not None  # a leased item exists: foreign key
             lease = (held.id, held.item_id, held.expires_at, held.guideline_version)
-            return _task(conn, db.cache_scope, project, annotator_id, lease, item.payload)
-        picked = _pick(conn, project.id, annotator_id)
-        if picked is None:
-            return None
-        item_id, payload = picked
+            held_pre = item_store.pre_annotations_of(conn, held.item_id)
+            progress = progress_in(
+                conn, db.cache_scope, project.id, annotator_id, standing.done_today
+            )
+            return _task(project, lease, item.payload, held_pre, progress)
         expires = lease_expiry(at, project.lease_minutes)
-        assignment_id = assignment_store.lease(
+        leased = lease_store.pick_and_lease(
             conn,
             project_id=project.id,
-            item_id=item_id,
             annotator_id=annotator_id,
             overlap=project.overlap,
             now=at,
             expires_at=expires,
             guideline_version=project.guideline_version,
         )
-        lease = (assignment_id, item_id, expires, project.guideline_version)
-        return _task(conn, db.cache_scope, project, annotator_id, lease, json.loads(payload))
+        if leased is None:
+            return None
+        lease = (leased.assignment_id, leased.item_id, expires, project.guideline_version)
+        pre = leased.pre_annotations
+        if pre is None:
+            pre = item_store.pre_annotations_of(conn, leased.item_id)
+        progress = progress_in(conn, db.cache_scope, project.id, annotator_id, standing.done_today)
+        return _task(project, lease, json.loads(leased.payload), pre, progress)
 
     return db.run_write(work)
 
@@ -152,22 +160,12 @@ def _reclaim_due(scope: str, project_id: int, at: datetime) -> bool:
         return True
 
 
-def _pick(conn: Connection, project_id: int, annotator_id: int) -> tuple[int, str] | None:
-    picked = assignment_store.pick_item(conn, project_id, annotator_id, skip_locked=True)
-    if picked is None and conn.dialect.name == "postgresql":
-        # Every remaining candidate may just be locked by a concurrent lease; wait for
-        # those before answering "nothing left".
-        picked = assignment_store.pick_item(conn, project_id, annotator_id, skip_locked=False)
-    return picked
-
-
 def _task(
-    conn: Connection,
-    scope: str,
     project: ProjectRow,
-    annotator_id: int,
     lease: tuple[int, int, datetime, int | None],
     payload: dict[str, Any],
+    pre_annotations: list[dict[str, Any]],
+    progress: Progress,
 ) -> Task:
     assignment_id, item_id, expires_at, guideline_version = lease
     spec = stored_spec(project.spec)
@@ -176,12 +174,12 @@ def _task(
         project=project.name,
         item_id=item_id,
         payload=payload,
-        pre_annotations=item_store.pre_annotations_of(conn, item_id),
+        pre_annotations=pre_annotations,
         expires_at=expires_at,
         guideline_version=guideline_version,
         fields=spec.fields,
         allow_remote_media=spec.allow_remote_media,
-        progress=progress_in(conn, scope, project.id, annotator_id),
+        progress=progress,
     )
 
 
@@ -190,12 +188,12 @@ def _owned_work(
 ) -> assignment_store.Work:
     """The caller's assignment with its item and project, locked for this transaction."""
     annotator_id, _ = _who(conn, annotator)
-    if conn.dialect.name == "postgresql":
-        # Lock order, as for a lease: the annotator's membership, then assignment and item.
+    # PostgreSQL locks in a lease's order: the annotator's membership, then assignment and
+    # item. A non-member (an admin labelling) has no membership row to lock.
+    if not assignment_store.lock_submitter(conn, assignment_id, annotator_id):
         plain = assignment_store.get(conn, assignment_id)
         if plain is None or plain.annotator_id != annotator_id:
             raise NotFound(f"assignment {assignment_id} does not exist")
-        assignment_store.lock_annotator(conn, plain.project_id, annotator_id)
     # SQLite: BEGIN IMMEDIATE already made this transaction the only writer.
     work = assignment_store.work_of(conn, assignment_id)
     if work is None or work.assignment.annotator_id != annotator_id:

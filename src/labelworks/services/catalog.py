@@ -151,23 +151,32 @@ _open_lock = Lock()
 _OPEN_TTL = 2.0
 
 
-def progress_in(conn: Connection, scope: str, project_id: int, annotator_id: int) -> Progress:
+def progress_in(
+    conn: Connection,
+    scope: str,
+    project_id: int,
+    annotator_id: int,
+    done_today: int | None = None,
+) -> Progress:
     """The annotator's submissions today (UTC) and the items still open in the project.
 
-    The open count is shared by every annotator and cached for two seconds: it is shown
-    after each submit, and recounting a million-item project each time is wasted work.
+    ``done_today`` is the count a lease already read from the membership row; without it
+    (a non-member labelling, or a caller that has not read it) the day is counted. The
+    open count is shared by every annotator and cached for two seconds: it is shown after
+    each submit, and recounting a million-item project each time is wasted work.
     """
-    midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    done = catalog.submitted_since(conn, project_id, annotator_id, midnight)
+    if done_today is None:
+        midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        done_today = catalog.submitted_since(conn, project_id, annotator_id, midnight)
     key = (scope, project_id)
     with _open_lock:
         cached = _open_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] <= _OPEN_TTL:
-        return Progress(done, cached[1])
+        return Progress(done_today, cached[1])
     remaining = catalog.open_items(conn, project_id)
     with _open_lock:
         _open_cache[key] = (time.monotonic(), remaining)
-    return Progress(done, remaining)
+    return Progress(done_today, remaining)
 
 
 def progress_for(db: Database, project_name: str, actor: Actor) -> Progress:

@@ -1,19 +1,15 @@
-"""Leases, submissions and skips: the concurrency-critical queries.
+"""Submissions and skips: the other half of the concurrency-critical queries (leasing is in
+``leases``, whose docstring gives the locking rules of both).
 
-Locking, per database:
-
-- SQLite: every write transaction starts with ``BEGIN IMMEDIATE`` (see ``engine``), so the
-  read-check-write sequences below run one writer at a time; no row locks are needed.
-- PostgreSQL: the candidate item is picked with ``FOR UPDATE SKIP LOCKED`` (concurrent
-  annotators take different rows instead of queueing on the same one), the annotator's
-  membership row is locked so one annotator's parallel requests serialise, and counters are
-  only changed on rows this transaction has locked.
+A submit on PostgreSQL is three statements after the credential: the annotator's membership
+locked through their assignment, the assignment with its item and project (locked), and one
+statement that stores the annotation, closes the assignment, moves the item's counters and
+counts the annotator's day. SQLite runs the last one as four statements.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,13 +17,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED, AssignmentState
+from labelworks.domain.assignment import AssignmentState
+from labelworks.storage.leases import move_counters, pool_after
 from labelworks.storage.sql import Sql, read_time
 from labelworks.storage.tables import (
     annotations_table,
     assignments,
     late_submissions,
-    projects,
 )
 
 
@@ -47,173 +43,6 @@ def _is_postgresql(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
-_LOCK_ANNOTATOR = Sql(
-    "SELECT user_id FROM memberships WHERE project_id = :project AND user_id = :annotator "
-    "FOR UPDATE"
-)
-
-
-def lock_annotator(conn: Connection, project_id: int, annotator_id: int) -> None:
-    """Serialise one annotator's concurrent requests in a project (PostgreSQL row lock)."""
-    if _is_postgresql(conn):
-        _LOCK_ANNOTATOR.run(conn, {"project": project_id, "annotator": annotator_id})
-
-
-def reclaim_expired(conn: Connection, project_id: int, now: datetime) -> int:
-    """Turn lapsed leases into ``expired`` and give their slots back; returns how many."""
-    due = (
-        select(assignments.c.id)
-        .where(
-            assignments.c.project_id == project_id,
-            assignments.c.state == AssignmentState.LEASED.value,
-            assignments.c.expires_at < now,
-        )
-        .order_by(assignments.c.id)
-    )
-    if _is_postgresql(conn):
-        due = due.with_for_update(skip_locked=True)
-    rows = conn.execute(
-        update(assignments)
-        .where(assignments.c.id.in_(due.scalar_subquery()))
-        .values(state=AssignmentState.EXPIRED.value)
-        .returning(assignments.c.item_id)
-    ).all()
-    if not rows:
-        return 0
-    per_item = Counter(r.item_id for r in rows)
-    overlap = _project_overlap(conn, project_id)
-    # Sorted so that concurrent reclaimers lock items in one order (no deadlock).
-    for item_id in sorted(per_item):
-        move_counters(conn, item_id, overlap, leased=-per_item[item_id])
-    return len(rows)
-
-
-def _project_overlap(conn: Connection, project_id: int) -> int:
-    query = select(projects.c.overlap).where(projects.c.id == project_id)
-    return int(conn.execute(query).scalar_one())
-
-
-# ``domain.assignment.pool_of`` over the row's counters after the move (SET expressions
-# see the old row, hence old + delta).
-_MOVE = Sql(
-    "UPDATE items SET n_submitted = n_submitted + :submitted, n_leased = n_leased + :leased, "
-    "pool = CASE WHEN n_submitted + n_leased + :delta >= :overlap THEN NULL "
-    f"WHEN n_submitted + n_leased + :delta > 0 THEN {POOL_STARTED} ELSE {POOL_FRESH} END "
-    "WHERE id = :item"
-)
-
-
-def move_counters(
-    conn: Connection, item_id: int, overlap: int, *, submitted: int = 0, leased: int = 0
-) -> None:
-    """Shift an item's counters and its queue pool in one statement."""
-    _MOVE.run(
-        conn,
-        {
-            "item": item_id,
-            "overlap": overlap,
-            "submitted": submitted,
-            "leased": leased,
-            "delta": submitted + leased,
-        },
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class HeldLease:
-    id: int
-    item_id: int
-    expires_at: datetime
-    guideline_version: int | None
-
-
-_LIVE_LEASE = Sql(
-    "SELECT id, item_id, expires_at, guideline_version FROM assignments "
-    "WHERE annotator_id = :annotator AND project_id = :project AND state = 'leased' "
-    "AND expires_at >= :now ORDER BY id LIMIT 1"
-)
-
-
-def live_lease(
-    conn: Connection, project_id: int, annotator_id: int, now: datetime
-) -> HeldLease | None:
-    """The annotator's current unexpired lease in the project, if any."""
-    row = _LIVE_LEASE.one(conn, {"annotator": annotator_id, "project": project_id, "now": now})
-    if row is None:
-        return None
-    return HeldLease(int(row[0]), int(row[1]), read_time(row[2]), row[3])
-
-
-_PICK = (
-    "SELECT id, payload FROM items WHERE project_id = :project AND pool IS NOT NULL "
-    "AND NOT EXISTS (SELECT 1 FROM assignments WHERE assignments.item_id = items.id "
-    "AND assignments.annotator_id = :annotator AND assignments.state != 'expired') "
-    "ORDER BY pool, priority DESC, id LIMIT 1"
-)
-_PICK_SKIP_LOCKED = Sql(_PICK, postgresql=_PICK + " FOR UPDATE OF items SKIP LOCKED")
-_PICK_WAIT = Sql(_PICK, postgresql=_PICK + " FOR UPDATE OF items")
-
-
-def pick_item(
-    conn: Connection, project_id: int, annotator_id: int, *, skip_locked: bool = True
-) -> tuple[int, str] | None:
-    """The next item for the annotator in queue order, locked for this transaction: its id
-    and payload.
-
-    Walks the ``ix_items_next`` index (in progress, then priority, then id) and skips
-    items the annotator already holds a non-expired assignment for. On PostgreSQL,
-    ``skip_locked`` passes over rows other annotators are leasing right now; without it
-    the query waits for them, which the caller uses before concluding the queue is empty.
-    """
-    query = _PICK_SKIP_LOCKED if skip_locked else _PICK_WAIT
-    row = query.one(conn, {"project": project_id, "annotator": annotator_id})
-    return None if row is None else (int(row[0]), str(row[1]))
-
-
-_LEASE = Sql(
-    "INSERT INTO assignments (project_id, item_id, annotator_id, state, leased_at, "
-    "expires_at, guideline_version, lease_count) "
-    "VALUES (:project, :item, :annotator, 'leased', :now, :expires, :guideline, 1) "
-    "ON CONFLICT (item_id, annotator_id) DO UPDATE SET state = 'leased', "
-    "leased_at = excluded.leased_at, expires_at = excluded.expires_at, "
-    "lease_count = assignments.lease_count + 1, "
-    "guideline_version = excluded.guideline_version "
-    "WHERE assignments.state = 'expired' RETURNING id"
-)
-
-
-def lease(
-    conn: Connection,
-    *,
-    project_id: int,
-    item_id: int,
-    annotator_id: int,
-    overlap: int,
-    now: datetime,
-    expires_at: datetime,
-    guideline_version: int | None,
-) -> int:
-    """Record a lease on a locked item with room; returns the assignment id.
-
-    An earlier expired assignment of the same (item, annotator) is reused, keeping one row
-    per pair, which the unique constraint guarantees.
-    """
-    move_counters(conn, item_id, overlap, leased=1)
-    row = _LEASE.one(
-        conn,
-        {
-            "project": project_id,
-            "item": item_id,
-            "annotator": annotator_id,
-            "now": now,
-            "expires": expires_at,
-            "guideline": guideline_version,
-        },
-    )
-    assert row is not None  # the pick excluded pairs with a live row
-    return int(row[0])
-
-
 _COLUMNS = (
     "a.id, a.project_id, a.item_id, a.annotator_id, a.state, a.leased_at, a.expires_at, "
     "a.guideline_version"
@@ -225,6 +54,23 @@ _WORK = (
     "JOIN projects p ON p.id = a.project_id WHERE a.id = :id"
 )
 _WORK_LOCKED = Sql(_WORK, postgresql=_WORK + " FOR UPDATE OF a, i")
+
+
+_LOCK_SUBMITTER = Sql(
+    "SELECT a.id FROM assignments a JOIN memberships m ON m.project_id = a.project_id "
+    "AND m.user_id = a.annotator_id WHERE a.id = :id AND a.annotator_id = :annotator "
+    "FOR UPDATE OF m"
+)
+
+
+def lock_submitter(conn: Connection, assignment_id: int, annotator_id: int) -> bool:
+    """PostgreSQL: lock the membership of the annotator who owns the assignment, in the
+    order a lease takes its locks (membership, then assignment and item). False when the
+    assignment is not theirs or they are not a member (then there is nothing to lock)."""
+    if conn.dialect.name != "postgresql":
+        return True
+    params = {"id": assignment_id, "annotator": annotator_id}
+    return _LOCK_SUBMITTER.one(conn, params) is not None
 
 
 def get(conn: Connection, assignment_id: int) -> AssignmentRow | None:
@@ -290,13 +136,26 @@ def _work_row(
     }
 
 
-_ANNOTATE = Sql(
+_ANNOTATE = (
     "INSERT INTO annotations (assignment_id, project_id, item_id, annotator_id, value, "
     "seconds, guideline_version, idempotency_key, created_at, after_expiry) "
     "VALUES (:assignment_id, :project_id, :item_id, :annotator_id, :value, :seconds, "
     ":guideline_version, :idempotency_key, :created_at, :after_expiry) RETURNING id"
 )
-_CLOSE = Sql("UPDATE assignments SET state = :state, closed_at = :now WHERE id = :id")
+_CLOSE = "UPDATE assignments SET state = 'submitted', closed_at = :created_at WHERE id = :id"
+_MOVE_SUBMITTED = (
+    "UPDATE items SET n_submitted = n_submitted + 1, n_leased = n_leased + :leased, "
+    f"pool = {pool_after(':delta')} WHERE id = :item_id"
+)
+_COUNT_DAY = (
+    "UPDATE memberships SET done_count = CASE WHEN done_day = :day THEN done_count + 1 "
+    "ELSE 1 END, done_day = :day WHERE project_id = :project_id AND user_id = :annotator_id"
+)
+_SQLITE_SUBMIT = [Sql(_ANNOTATE), Sql(_CLOSE), Sql(_MOVE_SUBMITTED), Sql(_COUNT_DAY)]
+_PG_SUBMIT = Sql(
+    f"WITH annotated AS ({_ANNOTATE}), closed AS ({_CLOSE}), moved AS ({_MOVE_SUBMITTED}), "
+    f"counted AS ({_COUNT_DAY}) SELECT id FROM annotated"
+)
 
 
 def record_submission(
@@ -311,13 +170,26 @@ def record_submission(
     after_expiry: bool,
     still_leased: bool,
 ) -> int:
-    """Store the annotation, close the assignment and move the item's counters."""
-    row = _ANNOTATE.one(
-        conn, {**_work_row(a, value, seconds, key, now), "after_expiry": after_expiry}
-    )
+    """Store the annotation, close the assignment, move the item's counters and count the
+    annotator's day (one statement on PostgreSQL)."""
+    leased = -1 if still_leased else 0
+    params = {
+        **_work_row(a, value, seconds, key, now),
+        "after_expiry": after_expiry,
+        "id": a.id,
+        "overlap": overlap,
+        "leased": leased,
+        "delta": 1 + leased,
+        "day": now.date().isoformat(),
+    }
+    if conn.dialect.name == "postgresql":
+        row = _PG_SUBMIT.one(conn, params)
+    else:
+        insert_annotation, *rest = _SQLITE_SUBMIT
+        row = insert_annotation.one(conn, params)
+        for statement in rest:
+            statement.run(conn, params)
     assert row is not None
-    _CLOSE.run(conn, {"state": AssignmentState.SUBMITTED.value, "now": now, "id": a.id})
-    move_counters(conn, a.item_id, overlap, submitted=1, leased=-1 if still_leased else 0)
     return int(row[0])
 
 

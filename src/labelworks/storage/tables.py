@@ -144,6 +144,10 @@ memberships = Table(
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("created_at", DateTime, nullable=False),
+    # The member's submissions on the UTC day ``done_day`` (YYYY-MM-DD): "done today",
+    # kept by each submit rather than counted (migration 0005).
+    Column("done_day", String(10), nullable=True),
+    Column("done_count", Integer, nullable=False, server_default=text("0")),
     Index("ix_memberships_user_id", "user_id"),
 )
 

@@ -7,10 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from labelworks.storage.sql import Sql
-from labelworks.storage.tables import api_tokens, memberships, projects, teams, users, vendors
+from labelworks.storage.tables import (
+    annotations_table,
+    api_tokens,
+    memberships,
+    projects,
+    teams,
+    users,
+    vendors,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +125,24 @@ def add_membership(conn: Connection, project_id: int, user_id: int, now: datetim
     ).first()
     if exists is not None:
         return False
-    conn.execute(insert(memberships).values(project_id=project_id, user_id=user_id, created_at=now))
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    done = conn.execute(
+        select(func.count()).where(
+            annotations_table.c.project_id == project_id,
+            annotations_table.c.annotator_id == user_id,
+            annotations_table.c.created_at >= midnight,
+        )
+    ).scalar_one()
+    conn.execute(
+        insert(memberships).values(
+            project_id=project_id,
+            user_id=user_id,
+            created_at=now,
+            # A returning member's work of the day still counts (see tables.memberships).
+            done_day=midnight.date().isoformat(),
+            done_count=done,
+        )
+    )
     return True
 
 
