@@ -143,6 +143,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
                 "serve",
                 "--port",
                 str(port),
+                # The cap is per server process: one process makes it exact.
+                "--workers",
+                "1",
             ],
             env=env,
             stdout=log,
