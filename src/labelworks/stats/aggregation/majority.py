@@ -12,6 +12,9 @@ from labelworks.stats.aggregation.estimator import (
     FloatArray,
     IntArray,
     check_ratings,
+    row_argmax,
+    row_max,
+    row_sum,
 )
 from labelworks.stats.ratings import InvalidRatingsError, Ratings
 
@@ -26,7 +29,7 @@ def vote_shares(ratings: Ratings, weights: FloatArray | None = None) -> FloatArr
         minlength=ratings.n_items * k,
     ).astype(np.float64, copy=False)
     scores = flat.reshape(ratings.n_items, k)
-    total = scores.sum(axis=1, keepdims=True)
+    total = row_sum(scores)[:, None]
     empty = total[:, 0] <= 0
     if empty.any():
         scores[empty] = 1.0
@@ -94,8 +97,8 @@ class MajorityVote(Aggregator):
         w = None if self.weights is None else annotator_weights(ratings, self.weights)
         shares = vote_shares(ratings, w)
         self._finish(ratings, shares)
-        top = shares.max(axis=1, keepdims=True)
-        self.ties_ = (shares == top).sum(axis=1) > 1
+        top = row_max(shares)[:, None]
+        self.ties_ = row_sum((shares == top).astype(np.float64)) > 1
         self.skills_ = agreement_with(ratings, self.labels_.codes)
         return self
 
@@ -149,7 +152,7 @@ class Wawa(Aggregator):
     def fit(self, ratings: Ratings) -> Wawa:
         """Run the three Wawa steps."""
         ratings = check_ratings(ratings)
-        first = np.argmax(vote_shares(ratings), axis=1).astype(np.int64)
+        first = row_argmax(vote_shares(ratings))
         self.skills_ = agreement_with(ratings, first)
         self._finish(ratings, vote_shares(ratings, self.skills_))
         return self
