@@ -210,7 +210,8 @@ class Ratings:
                     raise InvalidRatingsError(f"label {v!r} is not one of the categories {cats!r}")
                 mapping[k] = lookup[v]
             label_codes = mapping[codes]
-        dup = first_duplicate(item_codes * max(len(ann_ids), 1) + ann_codes)
+        width = max(len(ann_ids), 1)
+        dup = first_duplicate(item_codes * width + ann_codes, len(item_ids) * width)
         if dup is not None:
             raise InvalidRatingsError(
                 f"annotator {ann_ids[int(ann_codes[dup])]!r} rated item "
