@@ -61,7 +61,7 @@ def _serve(ctx: typer.Context, host: str, port: int, workers: int = 1) -> None:
     _export(settings)
     proxies = settings.trusted_proxy_list
     uvicorn.run(
-        "labelworks.server.app:create_app",
+        "labelworks.server.app:serve_app",
         factory=True,
         host=host,
         port=port,
