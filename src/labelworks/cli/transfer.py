@@ -18,7 +18,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from labelworks.cli.context import console, err_console, reported, state
+from labelworks.cli.context import console, err_console, reported, settle_heap, state
 from labelworks.domain.errors import InvalidImport, InvalidInput
 from labelworks.services import exports as export_service
 from labelworks.services import ingestion
@@ -94,6 +94,7 @@ def import_command(
         if not file.is_file():
             raise InvalidImport(f"{file} does not exist or is not a file")
         db = state(ctx).database()
+        settle_heap()
         size = file.stat().st_size
         with (
             Progress(
@@ -146,6 +147,7 @@ def export_command(
         if output is None and format == "parquet" and sys.stdout.isatty():
             raise InvalidInput("refusing to write Parquet to a terminal; pass -o FILE")
         db = state(ctx).database()
+        settle_heap()
         total = export_service.count_for_export(db, project)
         with Progress(
             TextColumn("exporting"),
