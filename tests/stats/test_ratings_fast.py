@@ -190,3 +190,21 @@ def test_polars_frames_take_the_arrow_path() -> None:
     assert outcome(lambda: Ratings.from_frame(frame)) == outcome(
         lambda: Ratings.from_frame(pd.DataFrame(data))
     )
+
+
+@given(tables(), st.booleans())
+@PROPERTY
+def test_polars_frames_build_what_the_general_path_builds(
+    table: tuple[list[Any], list[Any], list[Any]], categorical: bool
+) -> None:
+    """A polars frame (strings, categoricals, ints, nulls) gives the same Ratings or error on
+    both paths."""
+    pl = pytest.importorskip("polars")
+    try:
+        df = pl.DataFrame({name: col for name, col in zip("ial", table, strict=True)})
+    except Exception:  # polars refuses mixed columns and pd.NA
+        return
+    if categorical:
+        df = df.with_columns(pl.col(pl.String).cast(pl.Categorical))
+    fast, general = both(lambda: Ratings.from_frame(df, item="i", annotator="a", label="l"))
+    assert fast == general
