@@ -1,8 +1,8 @@
 """Reading ahead: run an iterator in a thread so its next items are ready when asked for.
 
 An import parses rows (Python, holding the GIL) and writes them (the database, which
-releases the GIL: sqlite3 for the whole of one statement, psycopg while it waits for the
-server). Reading the next batch while the last one is written puts the second core to work.
+releases the GIL while it works: psycopg while the server inserts a batch, sqlite3 for each
+row's step). Reading the next batch while the last one is written puts a second core to work.
 """
 
 from __future__ import annotations

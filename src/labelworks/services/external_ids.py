@@ -8,8 +8,8 @@ the ids of rows skipped as duplicates, of which the database keeps no trace, sta
 
 The exact check (``_check``) runs when a batch may break a rule: the project had items
 before the import, a cheap look at the batch finds a repeat, the insert is refused, or a
-skipped row's id was inserted earlier in this import. It sees the database as it was before
-the batch (the batch is inserted inside a savepoint, rolled back first when needed), so it
+skipped row's id was inserted earlier in this import. It judges the batch against the items
+from before it (those the batch itself inserted are told apart by their line), so it
 reports the first bad row of the batch.
 """
 
@@ -29,7 +29,7 @@ from labelworks.storage.items import NewItem
 
 
 class _Recheck(Exception):
-    """Rolls the batch's savepoint back so that the exact check sees the state before it."""
+    """A skipped row may break a rule: leave the batch for the exact check."""
 
 
 class ExternalIds:
@@ -50,16 +50,16 @@ class ExternalIds:
         with_ids = [r for r in batch if r.external_id is not None]
         checked = bool(with_ids) and (self.prior or self._suspect(with_ids))
         if checked:
-            self._check(with_ids)
+            self._check(with_ids, batch[0].line)
         try:
-            with self.conn.begin_nested():
+            with item_store.batch_guard(self.conn):
                 inserted = item_store.insert_batch(
                     self.conn, self.project_id, self.import_id, items, now
                 )
                 if inserted < len(items) and with_ids:
                     self._remember_skipped(with_ids, recheck=not checked)
         except (IntegrityError, _Recheck):
-            self._check(with_ids)
+            self._check(with_ids, batch[0].line)
             raise
         return inserted
 
@@ -90,14 +90,24 @@ class ExternalIds:
         found = item_store.existing_external_ids(self.conn, self.project_id, ids)
         return {f.external_id: f for f in found}
 
-    def _check(self, with_ids: Sequence[ImportRow]) -> None:
-        """Raise ``InvalidImport`` at the first row that breaks a rule."""
+    def _check(self, with_ids: Sequence[ImportRow], first_line: int) -> None:
+        """Raise ``InvalidImport`` at the first row that breaks a rule.
+
+        Items that this batch (from ``first_line`` on) inserted before it was refused are
+        left out: the check judges the batch against what came before it.
+        """
         found = self._found(with_ids)
         seen: dict[str, int] = {}
         for r in with_ids:
             external_id = r.external_id
             assert external_id is not None
             item = found.get(external_id)
+            if (
+                item is not None
+                and item.import_id == self.import_id
+                and (item.import_line or 0) >= first_line
+            ):
+                item = None
             first = seen.get(external_id) or self.skipped.get(external_id)
             if first is None and item is not None and item.import_id == self.import_id:
                 first = item.import_line
