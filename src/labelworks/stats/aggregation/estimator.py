@@ -158,8 +158,7 @@ def row_argmax(a: FloatArray) -> IntArray:
     best = a[:, 0].copy()
     out = np.zeros(a.shape[0], dtype=np.int64)
     for j in range(1, a.shape[1]):
-        better = a[:, j] > best
-        out[better] = j
+        np.copyto(out, j, where=a[:, j] > best)
         np.maximum(best, a[:, j], out=best)
     return out
 

@@ -40,8 +40,8 @@ def vote_shares(ratings: Ratings, weights: FloatArray | None = None) -> FloatArr
 
 def agreement_with(ratings: Ratings, codes: IntArray) -> FloatArray:
     """Per annotator: the fraction of their labels equal to ``codes[item]``."""
-    hits = (ratings.label == codes[ratings.item]).astype(np.float64)
-    agree = np.bincount(ratings.annotator, weights=hits, minlength=ratings.n_annotators)
+    hits = ratings.label == codes[ratings.item]
+    agree = np.bincount(ratings.annotator[hits], minlength=ratings.n_annotators)
     seen = np.bincount(ratings.annotator, minlength=ratings.n_annotators)
     out: FloatArray = agree / np.maximum(seen, 1)
     return out
@@ -97,8 +97,11 @@ class MajorityVote(Aggregator):
         w = None if self.weights is None else annotator_weights(ratings, self.weights)
         shares = vote_shares(ratings, w)
         self._finish(ratings, shares)
-        top = row_max(shares)[:, None]
-        self.ties_ = row_sum((shares == top).astype(np.float64)) > 1
+        top = row_max(shares)
+        at_top = np.zeros(shares.shape[0], dtype=np.int64)
+        for column in shares.T:
+            at_top += column == top
+        self.ties_ = at_top > 1
         self.skills_ = agreement_with(ratings, self.labels_.codes)
         return self
 
