@@ -52,6 +52,8 @@ def encode_series(values: Any) -> Coded | None:
     """Codes for a pandas / polars / pyarrow string column without converting it to Python
     objects first, or ``None`` when the general path has to look at it."""
     module = type(values).__module__.split(".", 1)[0]
+    if getattr(values, "ndim", 1) != 1:  # e.g. a frame's duplicated column name
+        return None
     if module == "pandas":
         if not isinstance(values.dtype, np.dtype):  # string, categorical, Arrow-backed
             return _arrow_codes(values)
