@@ -33,12 +33,13 @@ def json_text(value: object, indent: int | None = None) -> str:
     return json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=True)
 
 
-# Every route the app serves, in matching order (pages last: their paths are the loosest).
+# Every route the app serves, in matching order: the annotators' work first (most requests,
+# and every route tried before the matching one costs a regex), pages last (the loosest).
 ROUTERS: tuple[APIRouter, ...] = (
+    work.router,
     system.router,
     projects.router,
     items.router,
-    work.router,
     people.router,
     media.router,
     pages.router,
