@@ -26,7 +26,6 @@ ALLOWED_ASYNC = {
     bodies._spooled,
     deps.get_db,
     deps.get_settings,
-    deps.required_credential,
 }
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from labelworks.domain.media import media_refs
 from labelworks.schemas.api import ItemForTask, ProgressOut, SkipIn, SubmitIn, SubmitOut, TaskOut
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import RawBody, json_body_doc, json_response, parse_body
-from labelworks.server.deps import DB, Caller
+from labelworks.server.deps import caller_of
 from labelworks.server.params import ProjectName, RowId
 from labelworks.services import assignment
 
@@ -23,8 +23,9 @@ router = APIRouter(prefix="/api/v1", tags=["work"], responses=ERRORS)
     response_model=TaskOut,
     responses={204: {"description": "nothing is left for this annotator"}},
 )
-def next_task(project: ProjectName, db: DB, caller: Caller) -> Response:
+def next_task(project: ProjectName, request: Request) -> Response:
     """Lease the next item for the caller (the same one again while their lease is live)."""
+    db, caller = caller_of(request)
     task = assignment.next_task_for(db, project, caller)
     if task is None:
         return Response(status_code=204)
@@ -57,8 +58,9 @@ def next_task(project: ProjectName, db: DB, caller: Caller) -> Response:
     response_model=SubmitOut,
     openapi_extra=json_body_doc(SubmitIn),
 )
-def submit(assignment_id: RowId, db: DB, caller: Caller, raw: RawBody) -> Response:
+def submit(assignment_id: RowId, request: Request, raw: RawBody) -> Response:
     """Record the annotation; a retry with the same idempotency key returns the first result."""
+    db, caller = caller_of(request)
     body = parse_body(SubmitIn, raw)
     result = assignment.submit_annotation(
         db,
@@ -78,8 +80,9 @@ def submit(assignment_id: RowId, db: DB, caller: Caller, raw: RawBody) -> Respon
     response_class=Response,
     openapi_extra=json_body_doc(SkipIn),
 )
-def skip(assignment_id: RowId, db: DB, caller: Caller, raw: RawBody) -> Response:
+def skip(assignment_id: RowId, request: Request, raw: RawBody) -> Response:
     """Give the task back with an optional reason; it is not offered to the caller again."""
+    db, caller = caller_of(request)
     body = parse_body(SkipIn, raw)
     assignment.skip_task(db, assignment_id, caller, reason=body.reason)
     return Response(status_code=204)
