@@ -29,7 +29,6 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from labelworks.config import Settings
-from labelworks.server.wire import Coalescing
 
 log = logging.getLogger("uvicorn.error")
 
@@ -265,10 +264,7 @@ class _Guarding:
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
-        raw = cast(asyncio.Transport, transport)
-        self.flow = self._guard.start(raw)
-        # Responses go out head and body in one write (server/wire.py).
-        self.transport = cast(asyncio.Transport, Coalescing(raw, asyncio.get_running_loop()))
+        self.flow = self._guard.start(cast(asyncio.Transport, transport))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._guard.stop()
