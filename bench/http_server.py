@@ -33,6 +33,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -107,6 +108,23 @@ def process_tree(pid: int) -> list[int]:
         tree.append(current)
         todo.extend(children.get(current, []))
     return tree
+
+
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL server process on the machine so far."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, _, rest = stat.partition(") ")
+        if name.endswith("(postgres"):
+            fields = rest.split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class RssSampler:
@@ -276,9 +294,15 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 def run_cycles(
-    base: str, project: str, tokens: list[str], seconds: float, max_cycles: int
+    base: str,
+    project: str,
+    tokens: list[str],
+    seconds: float,
+    max_cycles: int,
+    start_at: float | None = None,
 ) -> dict[str, Any]:
-    """Every client cycles next+submit until the time or the shared cycle budget runs out."""
+    """Every client cycles next+submit until the time or the shared cycle budget runs out
+    (from ``start_at``, a ``time.time()``, when several client processes start together)."""
     n = len(tokens)
     lock = threading.Lock()
     budget = [max_cycles]
@@ -340,6 +364,8 @@ def run_cycles(
     ]
     for t in threads:
         t.start()
+    if start_at is not None:
+        time.sleep(max(0.0, start_at - time.time()))
     barrier.wait()
     start = time.perf_counter()
     for t in threads:
@@ -362,6 +388,56 @@ def run_cycles(
         "per_client_cycles": [len(s) for s in submit_ms],
         "errors": errors,
         "queue_exhausted": exhausted[0],
+        "next_ms": nexts,
+        "submit_ms": submits,
+    }
+
+
+def run_cycles_in_processes(
+    base: str, project: str, tokens: list[str], seconds: float, max_cycles: int, per_process: int
+) -> dict[str, Any]:
+    """``run_cycles`` with the clients spread over processes of ``per_process`` threads.
+
+    Many annotators are many browsers: in one Python process their threads would queue on
+    its GIL and the figure would measure the client, so each group of clients gets its own
+    process, and they all start their timed cycles at the same moment.
+    """
+    groups = [tokens[i : i + per_process] for i in range(0, len(tokens), per_process)]
+    if len(groups) <= 1:
+        return run_cycles(base, project, tokens, seconds, max_cycles)
+    start_at = time.time() + 3 + 0.1 * len(tokens)  # after every client's warm-up
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--child-cycles",
+                json.dumps([base, project, group, seconds, max_cycles // len(groups), start_at]),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for group in groups
+    ]
+    parts = [json.loads(child.communicate()[0]) for child in children]
+    nexts = [v for p in parts for v in p["next_ms"]]
+    submits = [v for p in parts for v in p["submit_ms"]]
+    elapsed = max(p["seconds"] for p in parts)
+    return {
+        "clients": len(tokens),
+        "client_processes": len(groups),
+        "cycles": len(submits),
+        "seconds": elapsed,
+        "cycles_per_s": len(submits) / elapsed,
+        "next_p50_ms": percentile(nexts, 50),
+        "next_p95_ms": percentile(nexts, 95),
+        "submit_p50_ms": percentile(submits, 50),
+        "submit_p95_ms": percentile(submits, 95),
+        "per_client_cycles": [c for p in parts for c in p["per_client_cycles"]],
+        "errors": [e for p in parts for e in p["errors"]],
+        "queue_exhausted": sum(p["queue_exhausted"] for p in parts),
+        "next_ms": nexts,
+        "submit_ms": submits,
     }
 
 
@@ -518,7 +594,12 @@ def print_cycles(r: dict[str, Any]) -> None:
         f"{r['submit_p95_ms']:.1f} ms  RSS max {r['rss_max_mb']} MB  load {r['loadavg']}"
         f"  server CPU {r['server_cpu_ms_per_cycle']:.1f} ms/cycle"
         f"  client CPU {r.get('client_cpu_ms_per_cycle', float('nan')):.1f} ms/cycle"
-        "  invariants "
+        + (
+            f"  PostgreSQL CPU {r['db_cpu_ms_per_cycle']:.1f} ms/cycle"
+            if "db_cpu_ms_per_cycle" in r
+            else ""
+        )
+        + "  invariants "
         f"{'ok' if r['invariants']['ok'] else r['invariants']}"
         f"{'  errors: ' + str(len(r['errors'])) if r['errors'] else ''}",
         flush=True,
@@ -564,13 +645,30 @@ def print_summary(record: dict[str, Any]) -> None:
     print(f"targets: {TARGETS}")
 
 
+def _own_and_children_cpu() -> float:
+    """CPU seconds of this process and of its finished children (the client processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--child-cycles"]:
+        result = run_cycles(*json.loads(sys.argv[2]))
+        print(json.dumps(result))
+        return
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--sizes", default="100000,1000000", help="page sizes; 0 for none")
     parser.add_argument("--items", type=int, default=10_000, help="items per cycles project")
     parser.add_argument("--overlap", type=int, default=1, help="of the cycles projects")
+    parser.add_argument(
+        "--clients-per-process",
+        type=int,
+        default=8,
+        help="client threads per client process (more clients: more processes)",
+    )
     parser.add_argument("--seconds", type=float, default=20.0, help="per cycles run, at most")
     parser.add_argument("--max-cycles", type=int, default=30_000, help="per cycles run")
     parser.add_argument("--page-requests", type=int, default=40)
@@ -640,22 +738,33 @@ def main() -> None:
                             spy = profile_start(args.py_spy, proc.pid, stacks, args.seconds)
                         sampler.reset()
                         cpu = sampler.cpu_seconds()
-                        client_cpu = time.process_time()
-                        r = run_cycles(
+                        client_cpu = _own_and_children_cpu()
+                        db_cpu = postgres_cpu_seconds()
+                        r = run_cycles_in_processes(
                             base,
                             f"cycles{n}",
                             fx["annotator_tokens"][n],
                             args.seconds,
                             args.max_cycles,
+                            args.clients_per_process,
                         )
+                        del r["next_ms"], r["submit_ms"]  # summarised above; too long to keep
                         r.update(db=kind, loadavg=loadavg(), **sampler.peak())
                         # Warm-up cycles are inside the CPU window: count them too.
                         r["server_cpu_ms_per_cycle"] = (
                             1000 * (sampler.cpu_seconds() - cpu) / max(1, r["cycles"] + 2 * n)
                         )
                         # The clients share the two cores: their cost bounds what is left.
+                        if kind == "postgresql":
+                            r["db_cpu_ms_per_cycle"] = (
+                                1000
+                                * (postgres_cpu_seconds() - db_cpu)
+                                / max(1, r["cycles"] + 2 * n)
+                            )
                         r["client_cpu_ms_per_cycle"] = (
-                            1000 * (time.process_time() - client_cpu) / max(1, r["cycles"] + 2 * n)
+                            1000
+                            * (_own_and_children_cpu() - client_cpu)
+                            / max(1, r["cycles"] + 2 * n)
                         )
                         check = Database(url)
                         r["invariants"] = invariants(check, f"cycles{n}", r["cycles"] + 2 * n)
