@@ -104,3 +104,49 @@ def test_read_transactions_are_read_only_on_sqlite(sqlite_db: Database) -> None:
         conn.execute(text("SELECT 1"))
         with sqlite_db.write() as writer:
             writer.execute(vendors.insert().values(name="Acme", created_at=utcnow()))
+
+
+_WRITER = """
+import sys, time
+from sqlalchemy import text
+from labelworks.storage.engine import Database
+
+db = Database(sys.argv[1], busy_timeout_ms=50)
+start = float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+for n in range(int(sys.argv[3])):
+    with db.write() as conn:  # a read-then-write inside, held a little while
+        count = conn.execute(text("SELECT count(*) FROM vendors")).scalar_one()
+        time.sleep(0.001)
+        conn.execute(
+            text("INSERT INTO vendors (name, created_at) VALUES (:n, '2026-01-01')"),
+            {"n": f"{sys.argv[4]}-{n}-{count}"},
+        )
+"""
+
+
+def test_sqlite_writers_in_several_processes_take_turns(tmp_path: Path) -> None:
+    """Three processes writing one SQLite file at once, with a busy timeout far shorter than
+    their combined work, all finish: the writer lock file beside the database queues them,
+    instead of SQLite's busy handler refusing them with 'database is locked'."""
+    import subprocess
+    import sys
+    import time
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    database = Database(url)
+    migration.upgrade(database)
+    start = str(time.time() + 2)
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, url, start, "150", f"p{i}"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(3)
+    ]
+    failures = [w.communicate()[1] for w in writers if w.wait() != 0]
+    with database.read() as conn:
+        written = conn.execute(select(func.count()).select_from(vendors)).scalar_one()
+    database.dispose()
+    assert (failures, written, (tmp_path / "shared.db.writer").exists()) == ([], 450, True)
