@@ -41,8 +41,9 @@ def vote_shares(ratings: Ratings, weights: FloatArray | None = None) -> FloatArr
 def agreement_with(ratings: Ratings, codes: IntArray) -> FloatArray:
     """Per annotator: the fraction of their labels equal to ``codes[item]``."""
     hits = ratings.label == codes[ratings.item]
-    agree = np.bincount(ratings.annotator[hits], minlength=ratings.n_annotators)
-    seen = np.bincount(ratings.annotator, minlength=ratings.n_annotators)
+    # one count of (annotator, hit) pairs gives both the agreeing and all labels
+    pairs = np.bincount(ratings.annotator * 2 + hits, minlength=2 * ratings.n_annotators)
+    agree, seen = pairs[1::2], pairs[0::2] + pairs[1::2]
     out: FloatArray = agree / np.maximum(seen, 1)
     return out
 
