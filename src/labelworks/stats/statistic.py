@@ -166,39 +166,25 @@ class ItemStatistics:
 
     def resampled(self, counts: FloatArray) -> FloatArray:
         """Coefficient values for resamples given as a (B, items) matrix of draw counts."""
-        dense, dense_columns, sparse_parts = self._for_products
-        totals = np.empty((counts.shape[0], self.n_columns))
-        if dense is not None:
-            totals[:, dense_columns] = counts @ dense
-        for matrix, where in sparse_parts:
-            totals[:, where] = (matrix.T @ counts.T).T
-        return self.finish(totals)
+        return self.finish(np.asarray((self._table.T @ counts.T).T, dtype=np.float64))
 
     @cached_property
-    def _for_products(self) -> tuple[FloatArray | None, IntArray, list[tuple[Any, IntArray]]]:
-        """The dense blocks stacked into one matrix, so that each resample chunk reads the
-        (B, items) counts once, and the sparse blocks as matrices, with their columns."""
-        dense: list[FloatArray] = []
-        dense_columns: list[IntArray] = []
-        sparse_blocks: list[Any] = []
-        sparse_columns: list[IntArray] = []
-        start = 0
+    def _table(self) -> Any:
+        """The blocks stacked into one sparse items × K matrix, built once per bootstrap.
+
+        One sparse product per resample chunk, as before the blocks were kept apart: a dense
+        BLAS product was no faster here, and its idle threads spinning on the second core
+        slowed the resample draws in between.
+        """
+        parts = []
         for block in self.blocks:
-            where = np.arange(start, start + _width(block))
-            start += where.size
-            if isinstance(block, np.ndarray):
-                dense.append(block.reshape(block.shape[0], -1))
-                dense_columns.append(where)
+            if isinstance(block, OneHot):
+                parts.append(block.matrix())
+            elif isinstance(block, np.ndarray):
+                parts.append(sparse.csr_matrix(block.reshape(block.shape[0], -1)))
             else:
-                sparse_blocks.append(block.matrix() if isinstance(block, OneHot) else block)
-                sparse_columns.append(where)
-        sparse_parts = []
-        if sparse_blocks:
-            stacked = sparse.hstack(sparse_blocks, format="csr")
-            sparse_parts.append((stacked, np.concatenate(sparse_columns)))
-        if not dense:
-            return None, np.empty(0, dtype=np.int64), sparse_parts
-        return np.hstack(dense), np.concatenate(dense_columns), sparse_parts
+                parts.append(sparse.csr_matrix(block))
+        return sparse.hstack(parts, format="csr")
 
 
 def columns(*blocks: Block | Sequence[Block]) -> tuple[Block, ...]:
