@@ -6,8 +6,9 @@ sums every item once; the bootstrap multiplies the table by the resample counts,
 resamples cost one matrix product instead of 1,000 recomputations.
 
 The table is kept as the blocks it was made of (dense columns and matrices, sparse
-matrices, one-hot codes) rather than stacked into one sparse matrix: stacking cost more
-than the coefficient itself, and a plain coefficient needs only each block's column sums.
+matrices, one-hot codes): a plain coefficient needs only each block's column sums, and
+stacking them into one sparse matrix cost more than the coefficient itself, so only the
+bootstrap does it, once.
 """
 
 from __future__ import annotations
