@@ -60,4 +60,4 @@ def test_sqlite_page_cache_is_put_back_even_after_a_failed_import(tmp_path: Path
     with db.write() as conn:
         after = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
     db.dispose()
-    assert (during, after) == (-64 * 1024, usual)
+    assert (during, after) == (-32 * 1024, usual)
