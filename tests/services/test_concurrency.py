@@ -12,6 +12,8 @@ from tests.services.builders import add_annotators, load_texts, make_project
 
 from labelworks.domain.errors import LeaseLost
 from labelworks.services.assignment import next_task_for, skip_task, submit_annotation
+from labelworks.services.auth import Credential
+from labelworks.services.users import add_user
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.tables import annotations_table as notes
 from labelworks.storage.tables import assignments, items, late_submissions
@@ -139,3 +141,34 @@ def test_sixteen_annotators_never_break_an_invariant(db: Database) -> None:
     assert [(i, s, n) for i, s, n in counters] == [
         (i, per_item.get(i, 0), leased.get(i, 0)) for i, _, _ in counters
     ]
+
+
+def test_one_annotators_parallel_requests_share_one_lease(db: Database) -> None:
+    """Twelve requests from one annotator at once, by API token as the server makes them
+    and by user id as the CLI does, all get the same single lease."""
+    project = make_project(db, overlap=1, lease_minutes=10)
+    load_texts(db, project, [f"parallel review {i}" for i in range(50)])
+    added = add_user(db, "racer@example.com", role="annotator", projects=[project], with_token=True)
+    assert added.token is not None
+    callers = [Credential(token=added.token), added.user.id] * 6
+    start = threading.Barrier(len(callers))
+    got: list[int] = []
+    errors: list[BaseException] = []
+
+    def ask(who: int | Credential) -> None:
+        start.wait()
+        try:
+            task = next_task_for(db, project, who)
+            assert task is not None
+            got.append(task.assignment_id)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(who,)) for who in callers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with db.read() as conn:
+        leases = conn.execute(select(func.count()).select_from(assignments)).scalar_one()
+    assert (errors, len(set(got)), len(got), leases) == ([], 1, 12, 1)

@@ -42,11 +42,18 @@ def project_for(
     found, member = project_store.by_name_with_membership(
         conn, name, actor.id, for_update=for_update
     )
+    return admit(actor, name, action, found, member=member)
+
+
+def admit(
+    actor: Actor, name: str, action: Action, found: ProjectRow | None, *, member: bool
+) -> ProjectRow:
+    """``found`` (the project named ``name``), if the actor may ``action`` on it; the
+    errors of ``project_for``."""
     if found is None:
         raise NotFound(f"project '{name}' does not exist")
-    project = found
     if allowed(actor, action, member=member):
-        return project
+        return found
     if not member:
         raise NotFound(f"project '{name}' does not exist")
     raise PermissionDenied(f"a {actor.role.value} may not {action.value} project '{name}'")

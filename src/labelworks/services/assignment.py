@@ -25,8 +25,8 @@ from labelworks.domain.errors import (
     NotFound,
 )
 from labelworks.domain.schema import FieldSpec, validate_annotation
-from labelworks.services.access import actor_of, project_for
-from labelworks.services.auth import Credential, actor_in
+from labelworks.services.access import actor_of, admit, project_for
+from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.catalog import Progress, progress_in
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store
@@ -76,12 +76,24 @@ def _worker_project(
     return project_for(conn, actor, project_name, Action.LABEL)
 
 
-def _who(conn: Connection, annotator: int | Credential) -> tuple[int, Actor | None]:
-    """The annotator's id, and their actor when a request's credential names them."""
-    if isinstance(annotator, Credential):
-        actor = actor_in(conn, annotator)
-        return actor.id, actor
-    return annotator, None
+def _enter(
+    conn: Connection,
+    project_name: str,
+    annotator: int | Credential,
+    actor: Actor | None,
+    at: datetime,
+) -> tuple[int, ProjectRow, int | None]:
+    """Who labels, in which project, and their submissions today (``None``: not a member),
+    with the (project, annotator) lock taken: one statement for a request's credential."""
+    if not isinstance(annotator, Credential):
+        project = _worker_project(conn, project_name, annotator, actor)
+        return annotator, project, lease_store.hold(conn, project.id, annotator, at)
+    seat = lease_store.seat(conn, **hashes(annotator), name=project_name, now=at)
+    if seat.user is None:
+        raise refused(annotator)
+    caller = actor_of(seat.user)
+    project = admit(caller, project_name, Action.LABEL, seat.project, member=seat.member)
+    return caller.id, project, seat.done_today
 
 
 def next_task_for(
@@ -103,41 +115,27 @@ def next_task_for(
 
     def work(conn: Connection) -> Task | None:
         at = now or utcnow()
-        annotator_id, caller = _who(conn, annotator)
-        project = _worker_project(conn, project_name, annotator_id, caller or actor)
-        # Locks the annotator's membership on PostgreSQL first (the lock order every lease
-        # and submit follows): one annotator's requests in a project run one at a time.
-        standing = lease_store.standing(conn, project.id, annotator_id, at)
+        # The (project, annotator) lock comes first, in every lease and submit: one
+        # annotator's requests in a project run one at a time.
+        annotator_id, project, done_today = _enter(conn, project_name, annotator, actor, at)
         if _reclaim_due(db.cache_scope, project.id, at):
             lease_store.reclaim_expired(conn, project.id, at)
-        held = standing.held
-        if held is not None:
-            item = item_store.get(conn, held.item_id)
-            assert item is not None  # a leased item exists: foreign key
-            lease = (held.id, held.item_id, held.expires_at, held.guideline_version)
-            held_pre = item_store.pre_annotations_of(conn, held.item_id)
-            progress = progress_in(
-                conn, db.cache_scope, project.id, annotator_id, standing.done_today
-            )
-            return _task(project, lease, item.payload, held_pre, progress)
-        expires = lease_expiry(at, project.lease_minutes)
-        leased = lease_store.pick_and_lease(
+        lease = lease_store.lease_next(
             conn,
             project_id=project.id,
             annotator_id=annotator_id,
             overlap=project.overlap,
             now=at,
-            expires_at=expires,
+            expires_at=lease_expiry(at, project.lease_minutes),
             guideline_version=project.guideline_version,
         )
-        if leased is None:
+        if lease is None:
             return None
-        lease = (leased.assignment_id, leased.item_id, expires, project.guideline_version)
-        pre = leased.pre_annotations
+        pre = lease.pre_annotations
         if pre is None:
-            pre = item_store.pre_annotations_of(conn, leased.item_id)
-        progress = progress_in(conn, db.cache_scope, project.id, annotator_id, standing.done_today)
-        return _task(project, lease, json.loads(leased.payload), pre, progress)
+            pre = item_store.pre_annotations_of(conn, lease.item_id)
+        progress = progress_in(conn, db.cache_scope, project.id, annotator_id, done_today)
+        return _task(project, lease, pre, progress)
 
     return db.run_write(work)
 
@@ -162,21 +160,19 @@ def _reclaim_due(scope: str, project_id: int, at: datetime) -> bool:
 
 def _task(
     project: ProjectRow,
-    lease: tuple[int, int, datetime, int | None],
-    payload: dict[str, Any],
+    lease: lease_store.Lease,
     pre_annotations: list[dict[str, Any]],
     progress: Progress,
 ) -> Task:
-    assignment_id, item_id, expires_at, guideline_version = lease
     spec = stored_spec(project.spec)
     return Task(
-        assignment_id=assignment_id,
+        assignment_id=lease.assignment_id,
         project=project.name,
-        item_id=item_id,
-        payload=payload,
+        item_id=lease.item_id,
+        payload=json.loads(lease.payload),
         pre_annotations=pre_annotations,
-        expires_at=expires_at,
-        guideline_version=guideline_version,
+        expires_at=lease.expires_at,
+        guideline_version=lease.guideline_version,
         fields=spec.fields,
         allow_remote_media=spec.allow_remote_media,
         progress=progress,
@@ -184,18 +180,20 @@ def _task(
 
 
 def _owned_work(
-    conn: Connection, assignment_id: int, annotator: int | Credential
+    conn: Connection, assignment_id: int, annotator: int | Credential, at: datetime
 ) -> assignment_store.Work:
-    """The caller's assignment with its item and project, locked for this transaction."""
-    annotator_id, _ = _who(conn, annotator)
-    # PostgreSQL locks in a lease's order: the annotator's membership, then assignment and
-    # item. A non-member (an admin labelling) has no membership row to lock.
-    if not assignment_store.lock_submitter(conn, assignment_id, annotator_id):
-        plain = assignment_store.get(conn, assignment_id)
-        if plain is None or plain.annotator_id != annotator_id:
-            raise NotFound(f"assignment {assignment_id} does not exist")
-    # SQLite: BEGIN IMMEDIATE already made this transaction the only writer.
-    work = assignment_store.work_of(conn, assignment_id)
+    """The caller's assignment with its item and project, locked for this transaction
+    after the (project, annotator) lock, in a lease's lock order."""
+    if isinstance(annotator, Credential):
+        user, mine = assignment_store.submitter(
+            conn, **hashes(annotator), assignment_id=assignment_id, now=at
+        )
+        if user is None:
+            raise refused(annotator)
+        annotator_id = user.id
+    else:
+        annotator_id, mine = annotator, assignment_store.owned(conn, assignment_id, annotator)
+    work = assignment_store.work_of(conn, assignment_id) if mine else None
     if work is None or work.assignment.annotator_id != annotator_id:
         # Someone else's assignment is reported as missing: ids are not an oracle.
         raise NotFound(f"assignment {assignment_id} does not exist")
@@ -226,7 +224,7 @@ def submit_annotation(
 
     def work(conn: Connection) -> SubmitResult | LeaseLost:
         at = now or utcnow()
-        w = _owned_work(conn, assignment_id, annotator)
+        w = _owned_work(conn, assignment_id, annotator, at)
         a = w.assignment
         late = a.state is AssignmentState.LATE
         if late and assignment_store.recorded_late(conn, a.id, idempotency_key) is not None:
@@ -308,7 +306,7 @@ def skip_task(
 
     def work(conn: Connection) -> None:
         at = now or utcnow()
-        w = _owned_work(conn, assignment_id, annotator)
+        w = _owned_work(conn, assignment_id, annotator, at)
         a = w.assignment
         if a.state is AssignmentState.SKIPPED:
             return

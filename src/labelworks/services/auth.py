@@ -90,17 +90,29 @@ class Credential:
     session: str | None = None
 
 
+def hashes(credential: Credential) -> dict[str, str | None]:
+    """The stored forms of a credential, as the storage lookups that take one expect."""
+    if credential.token is not None:
+        return {"token_hash": hash_token(credential.token), "session_hash": None}
+    return {"token_hash": None, "session_hash": hash_token(credential.session or "")}
+
+
+def refused(credential: Credential) -> Unauthenticated:
+    """The error for a credential that names nobody active."""
+    if credential.token is not None:
+        return Unauthenticated("invalid API token")
+    return Unauthenticated("your session has ended; log in again")
+
+
 def actor_in(conn: Connection, credential: Credential) -> Actor:
     """The active user behind a credential, in the caller's transaction (no cache:
     revocation, logout and deactivation take effect on the next request)."""
     if credential.token is not None:
         user = user_store.by_token_hash(conn, hash_token(credential.token))
-        if user is None:
-            raise Unauthenticated("invalid API token")
-        return actor_of(user)
-    user = session_store.user_of(conn, hash_token(credential.session or ""), utcnow())
+    else:
+        user = session_store.user_of(conn, hash_token(credential.session or ""), utcnow())
     if user is None:
-        raise Unauthenticated("your session has ended; log in again")
+        raise refused(credential)
     return actor_of(user)
 
 

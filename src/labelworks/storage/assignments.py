@@ -1,10 +1,10 @@
 """Submissions and skips: the other half of the concurrency-critical queries (leasing is in
 ``leases``, whose docstring gives the locking rules of both).
 
-A submit on PostgreSQL is three statements after the credential: the annotator's membership
-locked through their assignment, the assignment with its item and project (locked), and one
-statement that stores the annotation, closes the assignment, moves the item's counters and
-counts the annotator's day. SQLite runs the last one as four statements.
+A submit on PostgreSQL is three statements: the caller with the (project, annotator) lock
+taken through their assignment, the assignment with its item and project (rows locked),
+and one statement that stores the annotation, closes the assignment, moves the item's
+counters and counts the annotator's day. SQLite runs the last one as four statements.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from labelworks.storage.tables import (
     assignments,
     late_submissions,
 )
+from labelworks.storage.users import UserRow, caller_query, user_from
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,21 +57,44 @@ _WORK = (
 _WORK_LOCKED = Sql(_WORK, postgresql=_WORK + " FOR UPDATE OF a, i")
 
 
-_LOCK_SUBMITTER = Sql(
-    "SELECT a.id FROM assignments a JOIN memberships m ON m.project_id = a.project_id "
-    "AND m.user_id = a.annotator_id WHERE a.id = :id AND a.annotator_id = :annotator "
-    "FOR UPDATE OF m"
+def _submitter_sql(*, session: bool) -> Sql:
+    return caller_query(
+        session=session,
+        columns="a.id",
+        joins="LEFT JOIN assignments a ON a.id = :id AND a.annotator_id = u.id",
+        lock="pg_advisory_xact_lock(a.project_id, u.id)",
+    )
+
+
+_SUBMITTER_BY_TOKEN = _submitter_sql(session=False)
+_SUBMITTER_BY_SESSION = _submitter_sql(session=True)
+_OWNER = Sql(
+    "SELECT 1 FROM assignments WHERE id = :id AND annotator_id = :annotator",
+    postgresql="SELECT pg_advisory_xact_lock(project_id, annotator_id) FROM assignments "
+    "WHERE id = :id AND annotator_id = :annotator",
 )
 
 
-def lock_submitter(conn: Connection, assignment_id: int, annotator_id: int) -> bool:
-    """PostgreSQL: lock the membership of the annotator who owns the assignment, in the
-    order a lease takes its locks (membership, then assignment and item). False when the
-    assignment is not theirs or they are not a member (then there is nothing to lock)."""
-    if conn.dialect.name != "postgresql":
-        return True
-    params = {"id": assignment_id, "annotator": annotator_id}
-    return _LOCK_SUBMITTER.one(conn, params) is not None
+def submitter(
+    conn: Connection,
+    *,
+    token_hash: str | None,
+    session_hash: str | None,
+    assignment_id: int,
+    now: datetime,
+) -> tuple[UserRow | None, bool]:
+    """Who an API token (or else a session) belongs to, and whether the assignment is
+    theirs; if it is, the (project, annotator) lock of ``leases`` is taken (PostgreSQL) in
+    the same statement, so a submit queues behind that annotator's lease as a lease does."""
+    query = _SUBMITTER_BY_TOKEN if token_hash is not None else _SUBMITTER_BY_SESSION
+    params = {"hash": token_hash or session_hash, "id": assignment_id, "now": now}
+    row = query.one(conn, params)
+    return (None, False) if row is None else (user_from(row), row[7] is not None)
+
+
+def owned(conn: Connection, assignment_id: int, annotator_id: int) -> bool:
+    """Whether the assignment is the annotator's; if so, with the lock taken as above."""
+    return _OWNER.one(conn, {"id": assignment_id, "annotator": annotator_id}) is not None
 
 
 def get(conn: Connection, assignment_id: int) -> AssignmentRow | None:

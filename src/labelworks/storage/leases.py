@@ -1,18 +1,19 @@
-"""Leasing: where an annotator stands in a project, the pick of the next item, the lease.
+"""Leasing: who is asking and where they stand, the pick of the next item, the lease.
 
 Locking, per database:
 
 - SQLite: every write transaction starts with ``BEGIN IMMEDIATE`` (see ``engine``), so the
   read-check-write sequences run one writer at a time; no row locks are needed.
-- PostgreSQL: the annotator's membership row is locked first, so one annotator's parallel
-  requests serialise; the candidate item is picked with ``FOR UPDATE SKIP LOCKED``
-  (concurrent annotators take different rows instead of queueing on the same one); counters
-  only change on rows this transaction has locked.
+- PostgreSQL: a transaction-scoped advisory lock on (project, annotator) comes first, so
+  one annotator's parallel requests in a project run one at a time (never two leases); the
+  candidate item is picked with ``FOR UPDATE SKIP LOCKED`` (concurrent annotators take
+  different rows instead of queueing on the same one); counters only change on rows this
+  transaction has locked.
 
-Each step is one statement on PostgreSQL, where every statement is a network round trip:
-the membership lock, the live lease and the day's count in one; the pick, the counter move,
-the lease and the item's pre-annotations in one (data-modifying CTEs). SQLite, in-process,
-runs the same steps as separate statements.
+On PostgreSQL every statement is a network round trip, so a lease is two: the caller, the
+project, their membership and day's count with the advisory lock taken, in one; then the
+live lease or else the pick, the counter move, the new lease and the item's pre-annotations
+in one (data-modifying CTEs). SQLite, in-process, runs the same steps as small statements.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED, AssignmentState
+from labelworks.storage.projects import PROJECT_COLUMNS, ProjectRow, project_from
 from labelworks.storage.sql import Sql, read_time
 from labelworks.storage.tables import assignments, projects
+from labelworks.storage.users import UserRow, caller_query, user_from
 
 
 def _is_postgresql(conn: Connection) -> bool:
@@ -34,50 +37,69 @@ def _is_postgresql(conn: Connection) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class HeldLease:
-    id: int
-    item_id: int
-    expires_at: datetime
-    guideline_version: int | None
+class Seat:
+    """The caller a credential names (``None``: nobody active), the project they asked
+    for (``None``: no such project), whether they are a member, and their submissions
+    today (``None`` when not a member: nothing is kept for them)."""
 
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """The annotator's live lease in the project, and their submissions today (``None``
-    when they label there without being a member, e.g. an admin: nothing is kept)."""
-
-    held: HeldLease | None
+    user: UserRow | None
+    project: ProjectRow | None
+    member: bool
     done_today: int | None
 
 
-_LIVE = (
-    "SELECT a.id, a.item_id, a.expires_at, a.guideline_version FROM assignments a "
-    "WHERE a.annotator_id = :annotator AND a.project_id = :project AND a.state = 'leased' "
-    "AND a.expires_at >= :now ORDER BY a.id LIMIT 1"
+def _seat_sql(*, session: bool) -> Sql:
+    return caller_query(
+        session=session,
+        columns=f"{PROJECT_COLUMNS}, m.user_id, m.done_day, m.done_count",
+        joins="LEFT JOIN projects p ON p.name = :name "
+        "LEFT JOIN memberships m ON m.project_id = p.id AND m.user_id = u.id",
+        lock="pg_advisory_xact_lock(p.id, u.id)",
+    )
+
+
+_SEAT_BY_TOKEN = _seat_sql(session=False)
+_SEAT_BY_SESSION = _seat_sql(session=True)
+
+
+def seat(
+    conn: Connection, *, token_hash: str | None, session_hash: str | None, name: str, now: datetime
+) -> Seat:
+    """Who an API token (or else a session) belongs to, and their seat in project ``name``;
+    on PostgreSQL the (project, annotator) lock is taken in the same statement."""
+    query = _SEAT_BY_TOKEN if token_hash is not None else _SEAT_BY_SESSION
+    row = query.one(conn, {"hash": token_hash or session_hash, "name": name, "now": now})
+    if row is None:
+        return Seat(None, None, False, None)
+    project = None if row[7] is None else project_from(row[7:18])
+    member = row[18] is not None
+    return Seat(user_from(row), project, member, _done(row[19], row[20], now) if member else None)
+
+
+def _done(day: str | None, count: int, now: datetime) -> int:
+    return int(count) if day == now.date().isoformat() else 0
+
+
+_LOCK = Sql("SELECT pg_advisory_xact_lock(:project, :annotator)")
+_DAY = Sql(
+    "SELECT done_day, done_count FROM memberships WHERE project_id = :project "
+    "AND user_id = :annotator"
 )
-_LIVE_LEASE = Sql(_LIVE)
-_STANDING = (
-    "SELECT m.done_day, m.done_count, a.id, a.item_id, a.expires_at, a.guideline_version "
-    "FROM memberships m LEFT JOIN assignments a ON a.annotator_id = m.user_id "
-    "AND a.project_id = m.project_id AND a.state = 'leased' AND a.expires_at >= :now "
-    "WHERE m.project_id = :project AND m.user_id = :annotator ORDER BY a.id LIMIT 1"
-)
-_STANDING_LOCKED = Sql(_STANDING, postgresql=_STANDING + " FOR UPDATE OF m")
 
 
-def standing(conn: Connection, project_id: int, annotator_id: int, now: datetime) -> Standing:
-    """Lock the annotator's membership (PostgreSQL) and read their live lease and count."""
-    params = {"project": project_id, "annotator": annotator_id, "now": now}
-    row = _STANDING_LOCKED.one(conn, params)
-    if row is None:  # not a member: no row to lock or count on
-        live = _LIVE_LEASE.one(conn, params)
-        return Standing(None if live is None else _held(live), None)
-    done = int(row[1]) if row[0] == now.date().isoformat() else 0
-    return Standing(None if row[2] is None else _held(row[2:]), done)
+def lock(conn: Connection, project_id: int, annotator_id: int) -> None:
+    """Take the (project, annotator) lock until the transaction ends (PostgreSQL; SQLite's
+    single writer needs none)."""
+    if _is_postgresql(conn):
+        _LOCK.run(conn, {"project": project_id, "annotator": annotator_id})
 
 
-def _held(row: Any) -> HeldLease:
-    return HeldLease(int(row[0]), int(row[1]), read_time(row[2]), row[3])
+def hold(conn: Connection, project_id: int, annotator_id: int, now: datetime) -> int | None:
+    """For a caller known by id: take the (project, annotator) lock and read their
+    submissions today (``None`` when not a member)."""
+    lock(conn, project_id, annotator_id)
+    row = _DAY.one(conn, {"project": project_id, "annotator": annotator_id})
+    return None if row is None else _done(row[0], row[1], now)
 
 
 def reclaim_expired(conn: Connection, project_id: int, now: datetime) -> int:
@@ -143,6 +165,11 @@ def move_counters(
     )
 
 
+_LIVE = (
+    "SELECT a.id, a.item_id, a.expires_at, a.guideline_version FROM assignments a "
+    "WHERE a.annotator_id = :annotator AND a.project_id = :project AND a.state = 'leased' "
+    "AND a.expires_at >= :now ORDER BY a.id LIMIT 1"
+)
 # The queue order walks the ``ix_items_next`` index (in progress, then priority, then id),
 # passing over items the annotator already has a non-expired assignment for.
 _PICK = (
@@ -161,6 +188,8 @@ _LEASE = (
     "guideline_version = excluded.guideline_version "
     "WHERE assignments.state = 'expired' RETURNING id, item_id"
 )
+_SQLITE_LIVE = Sql(_LIVE)
+_SQLITE_PAYLOAD = Sql("SELECT payload FROM items WHERE id = :item")
 _SQLITE_PICK = Sql(_PICK)
 _SQLITE_LEASE = Sql(
     _LEASE.format(
@@ -169,9 +198,18 @@ _SQLITE_LEASE = Sql(
 )
 
 
-def _pick_and_lease_cte(lock: str) -> Sql:
+def _pre_annotations(item: str) -> str:
+    return (
+        "(SELECT json_agg(json_build_object('model', p.model, 'score', p.score, "
+        f"'value', p.value::json) ORDER BY p.id) FROM pre_annotations p WHERE p.item_id = {item})"
+    )
+
+
+def _lease_cte(lock: str) -> Sql:
+    """The live lease, or else a new one: one statement (PostgreSQL)."""
+    pick = _PICK.replace(" ORDER BY", " AND NOT EXISTS (SELECT 1 FROM held) ORDER BY")
     text = (
-        f"WITH picked AS ({_PICK} {lock}), "
+        f"WITH held AS ({_LIVE}), picked AS ({pick} {lock}), "
         "moved AS (UPDATE items SET n_leased = items.n_leased + 1, "
         f"pool = {pool_after('1', 'items.')} FROM picked WHERE items.id = picked.id "
         "RETURNING items.id), "
@@ -182,31 +220,37 @@ def _pick_and_lease_cte(lock: str) -> Sql:
             "'leased', CAST(:now AS TIMESTAMP), CAST(:expires AS TIMESTAMP), "
             "CAST(:guideline AS INTEGER), 1 FROM moved"
         )
-        + ") SELECT leased.id, leased.item_id, picked.payload, "
-        "(SELECT json_agg(json_build_object('model', p.model, 'score', p.score, "
-        "'value', p.value::json) ORDER BY p.id) FROM pre_annotations p "
-        "WHERE p.item_id = leased.item_id) "
+        + ") "
+        "SELECT held.id, held.item_id, held.expires_at, held.guideline_version, items.payload, "
+        f"{_pre_annotations('held.item_id')} FROM held JOIN items ON items.id = held.item_id "
+        "UNION ALL "
+        "SELECT leased.id, leased.item_id, CAST(:expires AS TIMESTAMP), "
+        "CAST(:guideline AS INTEGER), picked.payload, "
+        f"{_pre_annotations('leased.item_id')} "
         "FROM leased JOIN picked ON picked.id = leased.item_id"
     )
     return Sql(text, postgresql=text)
 
 
-_PG_SKIP_LOCKED = _pick_and_lease_cte("FOR UPDATE OF items SKIP LOCKED")
-_PG_WAIT = _pick_and_lease_cte("FOR UPDATE OF items")
+_PG_SKIP_LOCKED = _lease_cte("FOR UPDATE OF items SKIP LOCKED")
+_PG_WAIT = _lease_cte("FOR UPDATE OF items")
 
 
 @dataclass(frozen=True, slots=True)
-class Leased:
-    """A new lease: its assignment, the item's payload (JSON text) and, when the same
-    statement could read them, the item's pre-annotations (``None``: not read yet)."""
+class Lease:
+    """The annotator's lease: its assignment and item, until when, under which guideline
+    version; the item's payload (JSON text) and, when the same statement could read them,
+    its pre-annotations (``None``: not read yet)."""
 
     assignment_id: int
     item_id: int
+    expires_at: datetime
+    guideline_version: int | None
     payload: str
     pre_annotations: list[dict[str, Any]] | None
 
 
-def pick_and_lease(
+def lease_next(
     conn: Connection,
     *,
     project_id: int,
@@ -215,8 +259,10 @@ def pick_and_lease(
     now: datetime,
     expires_at: datetime,
     guideline_version: int | None,
-) -> Leased | None:
-    """Lease the next item in queue order to the annotator; ``None`` when none is left.
+) -> Lease | None:
+    """The annotator's live lease in the project if they hold one, else a new lease on the
+    next item in queue order; ``None`` when nothing is left for them. Call with the
+    (project, annotator) lock held (``seat``, ``hold``).
 
     An earlier expired assignment of the same (item, annotator) is reused, keeping one row
     per pair, which the unique constraint guarantees. On PostgreSQL items other annotators
@@ -235,7 +281,14 @@ def pick_and_lease(
         row = _PG_SKIP_LOCKED.one(conn, params) or _PG_WAIT.one(conn, params)
         if row is None:
             return None
-        return Leased(int(row[0]), int(row[1]), str(row[2]), list(row[3] or []))
+        return Lease(
+            int(row[0]), int(row[1]), read_time(row[2]), row[3], str(row[4]), list(row[5] or [])
+        )
+    live = _SQLITE_LIVE.one(conn, params)
+    if live is not None:
+        payload = _SQLITE_PAYLOAD.one(conn, {"item": live[1]})
+        assert payload is not None  # a leased item exists: foreign key
+        return Lease(int(live[0]), int(live[1]), read_time(live[2]), live[3], payload[0], None)
     picked = _SQLITE_PICK.one(conn, params)
     if picked is None:
         return None
@@ -243,4 +296,4 @@ def pick_and_lease(
     move_counters(conn, item_id, overlap, leased=1)
     leased = _SQLITE_LEASE.one(conn, {**params, "item": item_id})
     assert leased is not None  # the pick excluded pairs with a live row
-    return Leased(int(leased[0]), item_id, str(picked[1]), None)
+    return Lease(int(leased[0]), item_id, expires_at, guideline_version, str(picked[1]), None)

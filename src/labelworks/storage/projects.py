@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,9 +48,10 @@ def by_name(conn: Connection, name: str, *, for_update: bool = False) -> Project
     return None if row is None else _to_project(row)
 
 
-_PROJECT_COLUMNS = ", ".join(f"p.{name}" for name in ProjectRow.__slots__)
+# A project row as fixed SQL selects it (``project_from`` reads it back), table alias ``p``.
+PROJECT_COLUMNS = ", ".join(f"p.{name}" for name in ProjectRow.__slots__)
 _WITH_MEMBERSHIP = (
-    f"SELECT {_PROJECT_COLUMNS}, m.user_id FROM projects p LEFT JOIN memberships m "
+    f"SELECT {PROJECT_COLUMNS}, m.user_id FROM projects p LEFT JOIN memberships m "
     "ON m.project_id = p.id AND m.user_id = :user WHERE p.name = :name"
 )
 # Every request that names a project asks this first: fixed SQL (see ``storage.sql``).
@@ -67,7 +69,12 @@ def by_name_with_membership(
     row = query.one(conn, {"user": user_id, "name": name})
     if row is None:
         return None, False
-    project = ProjectRow(
+    return project_from(row), row[11] is not None
+
+
+def project_from(row: Sequence[Any]) -> ProjectRow:
+    """The ``PROJECT_COLUMNS`` at the start of ``row`` as a ``ProjectRow``."""
+    return ProjectRow(
         id=row[0],
         name=row[1],
         description=row[2],
@@ -80,7 +87,6 @@ def by_name_with_membership(
         created_at=read_time(row[9]),
         updated_at=read_time(row[10]),
     )
-    return project, row[11] is not None
 
 
 def by_id(conn: Connection, project_id: int) -> ProjectRow | None:

@@ -187,6 +187,21 @@ _BY_TOKEN = Sql(
 )
 
 
+def caller_query(*, session: bool, columns: str, joins: str, lock: str) -> Sql:
+    """A statement that finds the active user an API token (or a live session) hash belongs
+    to, as ``USER_COLUMNS`` then ``columns`` from ``joins``; on PostgreSQL it also selects
+    ``lock`` (an advisory lock, taken as the row is read). Parameters: ``:hash``, ``:now``
+    for sessions, and whatever ``joins`` use."""
+    table, valid = ("sessions", " AND c.expires_at > :now") if session else ("api_tokens", "")
+    tail = (
+        f" FROM users u{USER_COLUMNS.split(' FROM users u', 1)[1]} "
+        f"JOIN {table} c ON c.user_id = u.id {joins} "
+        f"WHERE c.token_hash = :hash AND u.active{valid}"
+    )
+    head = USER_COLUMNS.split(" FROM users u", 1)[0]
+    return Sql(f"{head}, {columns}{tail}", postgresql=f"{head}, {columns}, {lock}{tail}")
+
+
 def user_from(row: Sequence[Any]) -> UserRow:
     """A row of ``USER_COLUMNS`` as a ``UserRow``."""
     return UserRow(int(row[0]), str(row[1]), str(row[2]), str(row[3]), row[5], row[6], bool(row[4]))
