@@ -80,6 +80,7 @@ def _done(day: str | None, count: int, now: datetime) -> int:
     return int(count) if day == now.date().isoformat() else 0
 
 
+# Advisory locks are keyed (project id, user id); labelworks takes no other advisory locks.
 _LOCK = Sql("SELECT pg_advisory_xact_lock(:project, :annotator)")
 _DAY = Sql(
     "SELECT done_day, done_count FROM memberships WHERE project_id = :project "
@@ -87,7 +88,7 @@ _DAY = Sql(
 )
 
 
-def lock(conn: Connection, project_id: int, annotator_id: int) -> None:
+def _lock(conn: Connection, project_id: int, annotator_id: int) -> None:
     """Take the (project, annotator) lock until the transaction ends (PostgreSQL; SQLite's
     single writer needs none)."""
     if _is_postgresql(conn):
@@ -97,7 +98,7 @@ def lock(conn: Connection, project_id: int, annotator_id: int) -> None:
 def hold(conn: Connection, project_id: int, annotator_id: int, now: datetime) -> int | None:
     """For a caller known by id: take the (project, annotator) lock and read their
     submissions today (``None`` when not a member)."""
-    lock(conn, project_id, annotator_id)
+    _lock(conn, project_id, annotator_id)
     row = _DAY.one(conn, {"project": project_id, "annotator": annotator_id})
     return None if row is None else _done(row[0], row[1], now)
 
