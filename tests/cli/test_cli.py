@@ -425,3 +425,38 @@ def test_import_progress_reaches_the_file_size(data_dir: Path, work: Path) -> No
     result = lw(data_dir, "import", "sentiment", str(work / "items.jsonl"))
     size = (work / "items.jsonl").stat().st_size
     assert f"{size}/{size} bytes" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("LABELWORKS_WORKERS", "-1", "Input should be greater than or equal to 0 (got '-1')"),
+        (
+            "LABELWORKS_PORT",
+            "abc",
+            "Input should be a valid integer, unable to parse string as an integer (got 'abc')",
+        ),
+        ("LABELWORKS_SESSION_HOURS", "nan", "Input should be greater than 0 (got 'nan')"),
+        (
+            "LABELWORKS_PORT",
+            "9" * 100_000,
+            "Unable to parse input string as an integer, exceeded maximum size "
+            f"(got '{'9' * 56}...)",
+        ),
+    ],
+)
+def test_a_bad_setting_is_named_and_changes_nothing(
+    data_dir: Path, variable: str, value: str, message: str
+) -> None:
+    """A malformed LABELWORKS_ variable stops every command with one line naming it (long
+    values cut short), exit code 2, and no data directory made."""
+    result = CliRunner().invoke(
+        app,
+        ["--data-dir", str(data_dir), "status", "anything"],
+        env={"COLUMNS": "400", variable: value, "LABELWORKS_DATABASE_URL": None},
+    )
+    assert (result.exit_code, flat(result.output).strip(), data_dir.exists()) == (
+        2,
+        f"error [invalid_input] field '{variable}': {message}",
+        False,
+    )

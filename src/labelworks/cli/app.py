@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 
 from labelworks import __version__
 from labelworks.cli import db, project, user
-from labelworks.cli.context import CliState
+from labelworks.cli.context import CliState, fail
 from labelworks.cli.server import demo_command, serve_command
 from labelworks.cli.status import status_command
 from labelworks.cli.transfer import export_command, import_command
 from labelworks.config import Settings
+from labelworks.domain.errors import InvalidInput, Location
 
 app = typer.Typer(
     name="labelworks",
@@ -55,7 +57,21 @@ def root(
         overrides["data_dir"] = data_dir
     if database_url is not None:
         overrides["database_url"] = database_url
-    ctx.obj = CliState(Settings(**overrides))  # type: ignore[arg-type]
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        fail(_bad_setting(exc))
+    ctx.obj = CliState(settings)
+
+
+def _bad_setting(exc: ValidationError) -> InvalidInput:
+    """The first bad setting, named as the environment variable that carries it."""
+    problem = exc.errors()[0]
+    name = f"LABELWORKS_{'_'.join(str(p) for p in problem['loc']).upper()}"
+    given = repr(problem.get("input"))
+    if len(given) > 60:  # a runaway value is named, not echoed whole
+        given = f"{given[:57]}..."
+    return InvalidInput(f"{problem['msg']} (got {given})", location=Location(field=name))
 
 
 def main() -> None:
