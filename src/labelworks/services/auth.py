@@ -116,29 +116,14 @@ def actor_in(conn: Connection, credential: Credential) -> Actor:
     return actor_of(user)
 
 
-def identify(conn: Connection, who: Actor | Credential | None) -> Actor | None:
-    """An already known actor as is, a credential resolved in ``conn``."""
-    return actor_in(conn, who) if isinstance(who, Credential) else who
-
-
 def actor_for(db: Database, credential: Credential) -> Actor:
     """``actor_in`` in a read transaction of its own."""
     with db.read() as conn:
         return actor_in(conn, credential)
 
 
-def actor_for_session(db: Database, session: str) -> Actor:
-    """The actor of a live session; ``Unauthenticated`` once it ended or expired."""
-    return actor_for(db, Credential(session=session))
-
-
 def end_session(db: Database, session: str) -> None:
     db.run_write(lambda conn: session_store.end(conn, hash_token(session)))
-
-
-def actor_for_token(db: Database, token: str) -> Actor:
-    """The active user an API token belongs to."""
-    return actor_for(db, Credential(token=token))
 
 
 def change_password(
