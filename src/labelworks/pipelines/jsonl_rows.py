@@ -15,7 +15,7 @@ import orjson
 
 from labelworks.domain.json_value import decode_failure
 from labelworks.formats.lines import iter_line_batches
-from labelworks.pipelines.content_hash import fast_payload, hash_payload
+from labelworks.pipelines.content_hash import fast_payload
 from labelworks.pipelines.rows import ImportRow, PreAnnotation, RowChecker, kind_of
 
 
@@ -161,14 +161,5 @@ def _stdlib_row(text: str, line: int, checker: RowChecker) -> ImportRow | None:
         checker.fail(line, f"row is a JSON {kind_of(obj)}, not an object")
     if "payload" in obj or "metadata" in obj or "pre_annotations" in obj:
         return checker.from_object(obj, line)
-    external_id = obj.pop("external_id", None)
-    if external_id is not None:
-        external_id = checker.external_id(external_id, line)
-    for key in checker.required:
-        if key not in obj:
-            checker.missing(key, line)
-    try:
-        hashed = hash_payload(obj)
-    except ValueError as exc:
-        checker.unportable(exc, line, "payload")
-    return new_row(line, external_id, obj, {}, (), hashed, None)
+    # A flat row is its own payload: the same checks as any row, without metadata.
+    return checker.build(line, obj.pop("external_id", None), obj, None, None)
