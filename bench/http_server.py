@@ -376,10 +376,28 @@ def run_cycles(
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
-    nexts = [v for per in next_ms for v in per]
-    submits = [v for per in submit_ms for v in per]
+    return cycles_result(
+        [v for per in next_ms for v in per],
+        [v for per in submit_ms for v in per],
+        elapsed,
+        per_client_cycles=[len(s) for s in submit_ms],
+        errors=errors,
+        queue_exhausted=exhausted[0],
+    )
+
+
+def cycles_result(
+    nexts: list[float],
+    submits: list[float],
+    elapsed: float,
+    *,
+    per_client_cycles: list[int],
+    errors: list[str],
+    queue_exhausted: int,
+) -> dict[str, Any]:
+    """A cycles run's figures from its latencies (ms), whether one process or several ran it."""
     return {
-        "clients": n,
+        "clients": len(per_client_cycles),
         "cycles": len(submits),
         "seconds": round(elapsed, 2),
         "cycles_per_s": len(submits) / elapsed,
@@ -387,9 +405,9 @@ def run_cycles(
         "next_p95_ms": percentile(nexts, 95),
         "submit_p50_ms": percentile(submits, 50),
         "submit_p95_ms": percentile(submits, 95),
-        "per_client_cycles": [len(s) for s in submit_ms],
+        "per_client_cycles": per_client_cycles,
         "errors": errors,
-        "queue_exhausted": exhausted[0],
+        "queue_exhausted": queue_exhausted,
         "next_ms": nexts,
         "submit_ms": submits,
     }
@@ -422,25 +440,15 @@ def run_cycles_in_processes(
         for group in groups
     ]
     parts = [json.loads(child.communicate()[0]) for child in children]
-    nexts = [v for p in parts for v in p["next_ms"]]
-    submits = [v for p in parts for v in p["submit_ms"]]
-    elapsed = max(p["seconds"] for p in parts)
-    return {
-        "clients": len(tokens),
-        "client_processes": len(groups),
-        "cycles": len(submits),
-        "seconds": elapsed,
-        "cycles_per_s": len(submits) / elapsed,
-        "next_p50_ms": percentile(nexts, 50),
-        "next_p95_ms": percentile(nexts, 95),
-        "submit_p50_ms": percentile(submits, 50),
-        "submit_p95_ms": percentile(submits, 95),
-        "per_client_cycles": [c for p in parts for c in p["per_client_cycles"]],
-        "errors": [e for p in parts for e in p["errors"]],
-        "queue_exhausted": sum(p["queue_exhausted"] for p in parts),
-        "next_ms": nexts,
-        "submit_ms": submits,
-    }
+    result = cycles_result(
+        [v for p in parts for v in p["next_ms"]],
+        [v for p in parts for v in p["submit_ms"]],
+        max(p["seconds"] for p in parts),
+        per_client_cycles=[c for p in parts for c in p["per_client_cycles"]],
+        errors=[e for p in parts for e in p["errors"]],
+        queue_exhausted=sum(p["queue_exhausted"] for p in parts),
+    )
+    return {**result, "client_processes": len(groups)}
 
 
 # --------------------------------------------------------------------------- pages
