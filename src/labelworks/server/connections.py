@@ -274,17 +274,10 @@ class _Guarding:
 class HttpToolsConnection(_Guarding, HttpToolsProtocol):
     """uvicorn's httptools protocol with the deadlines and the cap; ``serve`` uses it."""
 
-    def __init__(
-        self,
-        config: Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self._head_started = False
-        self._in_body = False
-        self._unanswered = 0
+    # Where the connection is in its request (each connection sets its own as it goes).
+    _head_started = False
+    _in_body = False
+    _unanswered = 0
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
