@@ -19,7 +19,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from labelworks.domain.assignment import AssignmentState
 from labelworks.storage.leases import move_counters, pool_after
-from labelworks.storage.sql import Sql, read_time
+from labelworks.storage.sql import Sql, read_time, stored_day
 from labelworks.storage.tables import (
     annotations_table,
     assignments,
@@ -204,7 +204,7 @@ def record_submission(
         "overlap": overlap,
         "leased": leased,
         "delta": 1 + leased,
-        "day": now.date().isoformat(),
+        "day": stored_day(now),
     }
     if conn.dialect.name == "postgresql":
         row = _PG_SUBMIT.one(conn, params)

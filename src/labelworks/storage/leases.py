@@ -27,7 +27,7 @@ from sqlalchemy import Connection, select, update
 
 from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED, AssignmentState
 from labelworks.storage.projects import PROJECT_COLUMNS, ProjectRow, project_from
-from labelworks.storage.sql import Sql, read_time
+from labelworks.storage.sql import Sql, read_time, stored_day
 from labelworks.storage.tables import assignments, projects
 from labelworks.storage.users import UserRow, caller_query, user_from
 
@@ -77,7 +77,7 @@ def seat(
 
 
 def _done(day: str | None, count: int, now: datetime) -> int:
-    return int(count) if day == now.date().isoformat() else 0
+    return int(count) if day == stored_day(now) else 0
 
 
 # Advisory locks are keyed (project id, user id); labelworks takes no other advisory locks.

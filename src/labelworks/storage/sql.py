@@ -30,6 +30,11 @@ def sqlite_time(value: datetime) -> str:
     return value.isoformat(" ", "microseconds")
 
 
+def stored_day(at: datetime) -> str:
+    """The UTC day of ``at`` as day columns hold it (``YYYY-MM-DD``, on both databases)."""
+    return at.date().isoformat()
+
+
 def read_time(value: Any) -> datetime:
     """A stored date-time back as ``datetime`` (SQLite hands back its text)."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
-from labelworks.storage.sql import Sql
+from labelworks.storage import catalog
+from labelworks.storage.sql import Sql, stored_day
 from labelworks.storage.tables import (
-    annotations_table,
     api_tokens,
     memberships,
     projects,
@@ -126,20 +126,14 @@ def add_membership(conn: Connection, project_id: int, user_id: int, now: datetim
     if exists is not None:
         return False
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    done = conn.execute(
-        select(func.count()).where(
-            annotations_table.c.project_id == project_id,
-            annotations_table.c.annotator_id == user_id,
-            annotations_table.c.created_at >= midnight,
-        )
-    ).scalar_one()
+    done = catalog.submitted_since(conn, project_id, user_id, midnight)
     conn.execute(
         insert(memberships).values(
             project_id=project_id,
             user_id=user_id,
             created_at=now,
             # A returning member's work of the day still counts (see tables.memberships).
-            done_day=midnight.date().isoformat(),
+            done_day=stored_day(midnight),
             done_count=done,
         )
     )
