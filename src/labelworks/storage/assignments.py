@@ -40,15 +40,10 @@ class AssignmentRow:
     guideline_version: int | None
 
 
-def _is_postgresql(conn: Connection) -> bool:
-    return conn.dialect.name == "postgresql"
-
-
 _COLUMNS = (
     "a.id, a.project_id, a.item_id, a.annotator_id, a.state, a.leased_at, a.expires_at, "
     "a.guideline_version"
 )
-_GET = Sql(f"SELECT {_COLUMNS} FROM assignments a WHERE a.id = :id")
 _WORK = (
     f"SELECT {_COLUMNS}, i.n_submitted, i.n_leased, i.payload, p.overlap, p.spec "
     "FROM assignments a JOIN items i ON i.id = a.item_id "
@@ -95,11 +90,6 @@ def submitter(
 def owned(conn: Connection, assignment_id: int, annotator_id: int) -> bool:
     """Whether the assignment is the annotator's; if so, with the lock taken as above."""
     return _OWNER.one(conn, {"id": assignment_id, "annotator": annotator_id}) is not None
-
-
-def get(conn: Connection, assignment_id: int) -> AssignmentRow | None:
-    row = _GET.one(conn, {"id": assignment_id})
-    return None if row is None else _to_row(row)
 
 
 @dataclass(frozen=True, slots=True)
