@@ -6,9 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, func, insert, select
 
-from labelworks.storage.sql import Sql
 from labelworks.storage.tables import login_failures, sessions
-from labelworks.storage.users import USER_COLUMNS, UserRow, user_from
+from labelworks.storage.users import UserRow, caller_query, user_from
 
 
 def create(
@@ -21,16 +20,13 @@ def create(
     )
 
 
-# Every page and cookie-authenticated call runs this: fixed SQL (see ``storage.sql``).
-_BY_SESSION = Sql(
-    f"{USER_COLUMNS} JOIN sessions s ON s.user_id = u.id "
-    "WHERE s.token_hash = :token_hash AND s.expires_at > :now AND u.active"
-)
+# Every page and cookie-authenticated call runs this (see ``users.caller_query``).
+_BY_SESSION = caller_query(session=True)
 
 
 def user_of(conn: Connection, token_hash: str, now: datetime) -> UserRow | None:
     """The active user a live session belongs to (one query: session, user, vendor, team)."""
-    row = _BY_SESSION.one(conn, {"token_hash": token_hash, "now": now})
+    row = _BY_SESSION.one(conn, {"hash": token_hash, "now": now})
     return None if row is None else user_from(row)
 
 

@@ -171,39 +171,41 @@ def add_token(conn: Connection, user_id: int, token_hash: str, label: str, now: 
 
 # Every API request runs this: built once, so only its parameter changes per call.
 # Asked on every API request: fixed SQL (see ``storage.sql``).
-USER_COLUMNS = (
-    "SELECT u.id, u.email, u.name, u.role, u.active, v.name, t.name FROM users u "
-    "LEFT JOIN vendors v ON v.id = u.vendor_id LEFT JOIN teams t ON t.id = u.team_id"
-)
-_BY_TOKEN = Sql(
-    f"{USER_COLUMNS} JOIN api_tokens k ON k.user_id = u.id "
-    "WHERE k.token_hash = :token_hash AND u.active"
+# A user as fixed SQL reads one (``user_from`` reads it back), table alias ``u``.
+_USER_FIELDS = "u.id, u.email, u.name, u.role, u.active, v.name, t.name"
+_USER_FROM = (
+    "FROM users u LEFT JOIN vendors v ON v.id = u.vendor_id LEFT JOIN teams t ON t.id = u.team_id"
 )
 
 
-def caller_query(*, session: bool, columns: str, joins: str, lock: str) -> Sql:
+def caller_query(*, session: bool, columns: str = "", joins: str = "", lock: str = "") -> Sql:
     """A statement that finds the active user an API token (or a live session) hash belongs
-    to, as ``USER_COLUMNS`` then ``columns`` from ``joins``; on PostgreSQL it also selects
-    ``lock`` (an advisory lock, taken as the row is read). Parameters: ``:hash``, ``:now``
-    for sessions, and whatever ``joins`` use."""
+    to, then ``columns`` from ``joins``; on PostgreSQL it also selects ``lock`` (an advisory
+    lock, taken as the row is read). Parameters: ``:hash``, ``:now`` for sessions, and
+    whatever ``joins`` use. Every request's credential is checked by one of these."""
     table, valid = ("sessions", " AND c.expires_at > :now") if session else ("api_tokens", "")
     tail = (
-        f" FROM users u{USER_COLUMNS.split(' FROM users u', 1)[1]} "
-        f"JOIN {table} c ON c.user_id = u.id {joins} "
+        f" {_USER_FROM} JOIN {table} c ON c.user_id = u.id {joins} "
         f"WHERE c.token_hash = :hash AND u.active{valid}"
     )
-    head = USER_COLUMNS.split(" FROM users u", 1)[0]
-    return Sql(f"{head}, {columns}{tail}", postgresql=f"{head}, {columns}, {lock}{tail}")
+    extra = f", {columns}" if columns else ""
+    locked = f"{extra}, {lock}" if lock else extra
+    return Sql(
+        f"SELECT {_USER_FIELDS}{extra}{tail}", postgresql=f"SELECT {_USER_FIELDS}{locked}{tail}"
+    )
+
+
+_BY_TOKEN = caller_query(session=False)
 
 
 def user_from(row: Sequence[Any]) -> UserRow:
-    """A row of ``USER_COLUMNS`` as a ``UserRow``."""
+    """A row of a ``caller_query`` as a ``UserRow`` (its first columns)."""
     return UserRow(int(row[0]), str(row[1]), str(row[2]), str(row[3]), row[5], row[6], bool(row[4]))
 
 
 def by_token_hash(conn: Connection, token_hash: str) -> UserRow | None:
     """The active user a token belongs to."""
-    row = _BY_TOKEN.one(conn, {"token_hash": token_hash})
+    row = _BY_TOKEN.one(conn, {"hash": token_hash})
     return None if row is None else user_from(row)
 
 
