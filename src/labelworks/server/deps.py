@@ -16,6 +16,7 @@ from labelworks.services.auth import Credential
 from labelworks.storage.engine import Database
 
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+_ANONYMOUS = "log in or send 'Authorization: Bearer <token>'"
 
 
 # The dependencies that only read the request or the app's state are coroutines: FastAPI
@@ -58,7 +59,7 @@ def caller_of(request: Request) -> tuple[Database, Credential]:
     the reading does. The service checks the credential inside its own transaction."""
     credential = credential_of(request)
     if credential is None:
-        raise Unauthenticated("log in or send 'Authorization: Bearer <token>'")
+        raise Unauthenticated(_ANONYMOUS)
     db: Database = request.app.state.db
     return db, credential
 
@@ -74,7 +75,7 @@ def optional_actor(request: Request) -> Actor | None:
 def current_actor(request: Request) -> Actor:
     actor = optional_actor(request)
     if actor is None:
-        raise Unauthenticated("log in or send 'Authorization: Bearer <token>'")
+        raise Unauthenticated(_ANONYMOUS)
     return actor
 
 
