@@ -75,7 +75,7 @@ def stored_items(db: Database, name: str) -> list[tuple[dict[str, Any], list[dic
         project = project_store.by_name(conn, name)
         assert project is not None
         rows = item_store.page(conn, project.id, after_id=0, limit=1000)
-        pre = item_store.pre_annotations_for(conn, [r.id for r in rows])
+        pre = {r.id: item_store.pre_annotations_of(conn, r.id) for r in rows}
         fields = stored_spec(project.spec).fields
     for row in rows:
         for p in pre[row.id]:

@@ -126,7 +126,7 @@ def item_detail(
             status=item_status(item.n_submitted, item.n_leased, project.overlap),
             payload=item.payload,
             metadata=item.metadata,
-            pre_annotations=item_store.pre_annotations_for(conn, [item_id])[item_id],
+            pre_annotations=item_store.pre_annotations_of(conn, item_id),
             annotations=notes,
         )
 

@@ -245,31 +245,13 @@ def page(conn: Connection, project_id: int, *, after_id: int, limit: int) -> lis
     return [_to_item(r) for r in rows]
 
 
-def pre_annotations_for(
-    conn: Connection, item_ids: Sequence[int]
-) -> dict[int, list[dict[str, Any]]]:
-    out: dict[int, list[dict[str, Any]]] = {i: [] for i in item_ids}
-    if not item_ids:
-        return out
-    rows = conn.execute(
-        select(pre_annotations)
-        .where(pre_annotations.c.item_id.in_(item_ids))
-        .order_by(pre_annotations.c.id)
-    )
-    for r in rows:
-        out[int(r.item_id)].append(
-            {"model": r.model, "score": r.score, "value": json.loads(r.value)}
-        )
-    return out
-
-
 _PRE_ANNOTATIONS_OF = Sql(
     "SELECT model, score, value FROM pre_annotations WHERE item_id = :item ORDER BY id"
 )
 
 
 def pre_annotations_of(conn: Connection, item_id: int) -> list[dict[str, Any]]:
-    """``pre_annotations_for`` one item, on the annotators' hot path (fixed SQL)."""
+    """The item's pre-annotations (model, score, value) in the order they were imported."""
     rows = _PRE_ANNOTATIONS_OF.all(conn, {"item": item_id})
     return [{"model": m, "score": score, "value": json.loads(v)} for m, score, v in rows]
 
