@@ -119,7 +119,7 @@ def next_task_for(
         # annotator's requests in a project run one at a time.
         annotator_id, project, done_today = _enter(conn, project_name, annotator, actor, at)
         if _reclaim_due(db.cache_scope, project.id, at):
-            lease_store.reclaim_expired(conn, project.id, at)
+            lease_store.reclaim_expired(conn, project.id, project.overlap, at)
         lease = lease_store.lease_next(
             conn,
             project_id=project.id,

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, select, update
 from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED, AssignmentState
 from labelworks.storage.projects import PROJECT_COLUMNS, ProjectRow, project_from
 from labelworks.storage.sql import Sql, read_time, stored_day
-from labelworks.storage.tables import assignments, projects
+from labelworks.storage.tables import assignments
 from labelworks.storage.users import UserRow, caller_query, user_from
 
 
@@ -103,8 +103,9 @@ def hold(conn: Connection, project_id: int, annotator_id: int, now: datetime) ->
     return None if row is None else _done(row[0], row[1], now)
 
 
-def reclaim_expired(conn: Connection, project_id: int, now: datetime) -> int:
-    """Turn lapsed leases into ``expired`` and give their slots back; returns how many."""
+def reclaim_expired(conn: Connection, project_id: int, overlap: int, now: datetime) -> int:
+    """Turn lapsed leases of the project (of ``overlap``) into ``expired`` and give their
+    slots back; returns how many."""
     due = (
         select(assignments.c.id)
         .where(
@@ -125,12 +126,9 @@ def reclaim_expired(conn: Connection, project_id: int, now: datetime) -> int:
     if not rows:
         return 0
     per_item = Counter(r.item_id for r in rows)
-    overlap = conn.execute(
-        select(projects.c.overlap).where(projects.c.id == project_id)
-    ).scalar_one()
     # Sorted so that concurrent reclaimers lock items in one order (no deadlock).
     for item_id in sorted(per_item):
-        move_counters(conn, item_id, int(overlap), leased=-per_item[item_id])
+        move_counters(conn, item_id, overlap, leased=-per_item[item_id])
     return len(rows)
 
 
