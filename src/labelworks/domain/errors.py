@@ -138,6 +138,13 @@ class PermissionDenied(LabelworksError):
     code = "permission_denied"
 
 
+class AnnotatorPaused(PermissionDenied):
+    """The annotator is paused in this project (e.g. their gold accuracy fell below the
+    bar) until a manager reinstates them; the message says why."""
+
+    code = "annotator_paused"
+
+
 class RateLimited(LabelworksError):
     """Too many attempts; try again later."""
 

@@ -39,6 +39,7 @@ from labelworks.domain.spec_problems import (
 )
 
 __all__ = [
+    "AutoPauseSpec",
     "ProjectSpec",
     "QualitySpec",
     "parse_spec",
@@ -60,12 +61,23 @@ MAX_PRIORITY = 1_000_000
 MAX_GUIDELINES_CHARS = 2 * 1024 * 1024
 
 
+class AutoPauseSpec(BaseModel):
+    """``auto_pause``: pause an annotator once they have ``min_gold`` gold answers and the
+    upper end of the 95% Wilson interval of their accuracy is below ``below``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_gold: StrictInt = Field(ge=1, le=100_000)
+    below: float = Field(gt=0, le=1, allow_inf_nan=False)
+
+
 class QualitySpec(BaseModel):
     """Quality settings; later features add keys, so unknown keys are kept, not refused."""
 
     model_config = ConfigDict(extra="allow")
 
-    gold_rate: float | None = Field(default=None, ge=0, le=1)
+    gold_rate: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    auto_pause: AutoPauseSpec | None = None
     review_rate: float | None = Field(default=None, ge=0, le=1)
     acceptance: dict[str, Any] | None = None
 

@@ -19,15 +19,18 @@ from labelworks.domain.assignment import (
     lease_expiry,
 )
 from labelworks.domain.errors import (
+    AnnotatorPaused,
     AssignmentClosed,
     InvalidInput,
     LeaseLost,
     NotFound,
 )
+from labelworks.domain.gold import gold_draw
 from labelworks.domain.schema import FieldSpec, validate_annotation
 from labelworks.services.access import actor_of, admit, project_for
 from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.catalog import Progress, progress_in
+from labelworks.services.gold import score_gold
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store
 from labelworks.storage import items as item_store
@@ -84,16 +87,22 @@ def _enter(
     at: datetime,
 ) -> tuple[int, ProjectRow, int | None]:
     """Who labels, in which project, and their submissions today (``None``: not a member),
-    with the (project, annotator) lock taken: one statement for a request's credential."""
+    with the (project, annotator) lock taken: one statement for a request's credential.
+    A paused annotator is refused here, with the reason."""
     if not isinstance(annotator, Credential):
         project = _worker_project(conn, project_name, annotator, actor)
-        return annotator, project, lease_store.hold(conn, project.id, annotator, at)
-    seat = lease_store.seat(conn, **hashes(annotator), name=project_name, now=at)
-    if seat.user is None:
-        raise refused(annotator)
-    caller = actor_of(seat.user)
-    project = admit(caller, project_name, Action.LABEL, seat.project, member=seat.member)
-    return caller.id, project, seat.done_today
+        done, paused = lease_store.hold(conn, project.id, annotator, at)
+        annotator_id = annotator
+    else:
+        seat = lease_store.seat(conn, **hashes(annotator), name=project_name, now=at)
+        if seat.user is None:
+            raise refused(annotator)
+        caller = actor_of(seat.user)
+        project = admit(caller, project_name, Action.LABEL, seat.project, member=seat.member)
+        annotator_id, done, paused = caller.id, seat.done_today, seat.paused
+    if paused is not None:
+        raise AnnotatorPaused(f"you are paused in project '{project.name}': {paused}")
+    return annotator_id, project, done
 
 
 def next_task_for(
@@ -120,6 +129,7 @@ def next_task_for(
         annotator_id, project, done_today = _enter(conn, project_name, annotator, actor, at)
         if _reclaim_due(db.cache_scope, project.id, at):
             lease_store.reclaim_expired(conn, project.id, project.overlap, at)
+        spec = stored_spec(project.spec)
         lease = lease_store.lease_next(
             conn,
             project_id=project.id,
@@ -128,6 +138,7 @@ def next_task_for(
             now=at,
             expires_at=lease_expiry(at, project.lease_minutes),
             guideline_version=project.guideline_version,
+            gold=gold_draw(spec.quality.gold_rate),
         )
         if lease is None:
             return None
@@ -275,6 +286,8 @@ def submit_annotation(
             after_expiry=after_expiry,
             still_leased=a.state is AssignmentState.LEASED,
         )
+        if w.gold:
+            score_gold(conn, spec, a, annotation_id, value, at)
         return SubmitResult(annotation_id, a.id, a.item_id, created=True, after_expiry=after_expiry)
 
     result = db.run_write(work)

@@ -45,7 +45,7 @@ _COLUMNS = (
     "a.guideline_version"
 )
 _WORK = (
-    f"SELECT {_COLUMNS}, i.n_submitted, i.n_leased, i.payload, p.overlap, p.spec "
+    f"SELECT {_COLUMNS}, i.n_submitted, i.n_leased, i.payload, p.overlap, p.spec, i.gold "
     "FROM assignments a JOIN items i ON i.id = a.item_id "
     "JOIN projects p ON p.id = a.project_id WHERE a.id = :id"
 )
@@ -94,8 +94,9 @@ def owned(conn: Connection, assignment_id: int, annotator_id: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Work:
-    """An assignment with what deciding on it needs: its item's counters and payload, its
-    project's overlap and spec (one query; the rows locked on PostgreSQL)."""
+    """An assignment with what deciding on it needs: its item's counters, payload and
+    whether it is gold, its project's overlap and spec (one query; the rows locked on
+    PostgreSQL)."""
 
     assignment: AssignmentRow
     n_submitted: int
@@ -103,6 +104,7 @@ class Work:
     payload: str
     overlap: int
     spec: str
+    gold: bool = False
 
 
 def work_of(conn: Connection, assignment_id: int) -> Work | None:
@@ -110,7 +112,15 @@ def work_of(conn: Connection, assignment_id: int) -> Work | None:
     row = _WORK_LOCKED.one(conn, {"id": assignment_id})
     if row is None:
         return None
-    return Work(_to_row(row), int(row[8]), int(row[9]), str(row[10]), int(row[11]), str(row[12]))
+    return Work(
+        _to_row(row),
+        int(row[8]),
+        int(row[9]),
+        str(row[10]),
+        int(row[11]),
+        str(row[12]),
+        bool(row[13]),
+    )
 
 
 def recorded_annotation(conn: Connection, assignment_id: int) -> tuple[int, str] | None:
@@ -159,7 +169,7 @@ _ANNOTATE = (
 _CLOSE = "UPDATE assignments SET state = 'submitted', closed_at = :created_at WHERE id = :id"
 _MOVE_SUBMITTED = (
     "UPDATE items SET n_submitted = n_submitted + 1, n_leased = n_leased + :leased, "
-    f"pool = {pool_after(':delta')} WHERE id = :item_id"
+    f"pool = {pool_after(':delta')} WHERE id = :item_id AND NOT gold"
 )
 _COUNT_DAY = (
     "UPDATE memberships SET done_count = CASE WHEN done_day = :day THEN done_count + 1 "

@@ -19,6 +19,7 @@ in one (data-modifying CTEs). SQLite, in-process, runs the same steps as small s
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,18 +41,21 @@ def _is_postgresql(conn: Connection) -> bool:
 class Seat:
     """The caller a credential names (``None``: nobody active), the project they asked
     for (``None``: no such project), whether they are a member, and their submissions
-    today (``None`` when not a member: nothing is kept for them)."""
+    today (``None`` when not a member: nothing is kept for them); ``paused`` is why they
+    are paused in that project (``None``: they are not)."""
 
     user: UserRow | None
     project: ProjectRow | None
     member: bool
     done_today: int | None
+    paused: str | None = None
 
 
 def _seat_sql(*, session: bool) -> Sql:
     return caller_query(
         session=session,
-        columns=f"{PROJECT_COLUMNS}, m.user_id, m.done_day, m.done_count",
+        columns=f"{PROJECT_COLUMNS}, m.user_id, m.done_day, m.done_count, m.paused_at, "
+        "m.pause_reason",
         joins="LEFT JOIN projects p ON p.name = :name "
         "LEFT JOIN memberships m ON m.project_id = p.id AND m.user_id = u.id",
         lock="pg_advisory_xact_lock(p.id, u.id)",
@@ -73,7 +77,14 @@ def seat(
         return Seat(None, None, False, None)
     project = None if row[7] is None else project_from(row[7:18])
     member = row[18] is not None
-    return Seat(user_from(row), project, member, _done(row[19], row[20], now) if member else None)
+    if not member:
+        return Seat(user_from(row), project, False, None)
+    return Seat(user_from(row), project, True, _done(row[19], row[20], now), _paused(row[21:23]))
+
+
+def _paused(row: Sequence[Any]) -> str | None:
+    """The pause reason of a membership's (paused_at, pause_reason), if it is paused."""
+    return None if row[0] is None else str(row[1] or "paused by a manager")
 
 
 def _done(day: str | None, count: int, now: datetime) -> int:
@@ -83,8 +94,8 @@ def _done(day: str | None, count: int, now: datetime) -> int:
 # Advisory locks are keyed (project id, user id); labelworks takes no other advisory locks.
 _LOCK = Sql("SELECT pg_advisory_xact_lock(:project, :annotator)")
 _DAY = Sql(
-    "SELECT done_day, done_count FROM memberships WHERE project_id = :project "
-    "AND user_id = :annotator"
+    "SELECT done_day, done_count, paused_at, pause_reason FROM memberships "
+    "WHERE project_id = :project AND user_id = :annotator"
 )
 
 
@@ -95,12 +106,14 @@ def _lock(conn: Connection, project_id: int, annotator_id: int) -> None:
         _LOCK.run(conn, {"project": project_id, "annotator": annotator_id})
 
 
-def hold(conn: Connection, project_id: int, annotator_id: int, now: datetime) -> int | None:
+def hold(
+    conn: Connection, project_id: int, annotator_id: int, now: datetime
+) -> tuple[int | None, str | None]:
     """For a caller known by id: take the (project, annotator) lock and read their
-    submissions today (``None`` when not a member)."""
+    submissions today (``None`` when not a member) and why they are paused, if they are."""
     _lock(conn, project_id, annotator_id)
     row = _DAY.one(conn, {"project": project_id, "annotator": annotator_id})
-    return None if row is None else _done(row[0], row[1], now)
+    return (None, None) if row is None else (_done(row[0], row[1], now), _paused(row[2:4]))
 
 
 def reclaim_expired(conn: Connection, project_id: int, overlap: int, now: datetime) -> int:
@@ -142,9 +155,10 @@ def pool_after(delta: str, table: str = "") -> str:
     )
 
 
+# A gold item's counters and pool stay still (it is out of the queue): ``NOT gold``.
 _MOVE = Sql(
     "UPDATE items SET n_submitted = n_submitted + :submitted, n_leased = n_leased + :leased, "
-    f"pool = {pool_after(':delta')} WHERE id = :item"
+    f"pool = {pool_after(':delta')} WHERE id = :item AND NOT gold"
 )
 
 
@@ -187,7 +201,16 @@ _LEASE = (
     "guideline_version = excluded.guideline_version "
     "WHERE assignments.state = 'expired' RETURNING id, item_id"
 )
+# A gold item the annotator has not had, drawn at random (gold sets are small, and its
+# position in the set must tell nothing).
+_GOLD_PICK = (
+    "SELECT id, payload FROM items WHERE project_id = :project AND gold "
+    "AND NOT EXISTS (SELECT 1 FROM assignments WHERE assignments.item_id = items.id "
+    "AND assignments.annotator_id = :annotator AND assignments.state != 'expired') "
+    "ORDER BY random() LIMIT 1"
+)
 _SQLITE_LIVE = Sql(_LIVE)
+_SQLITE_GOLD_PICK = Sql(_GOLD_PICK)
 _SQLITE_PAYLOAD = Sql("SELECT payload FROM items WHERE id = :item")
 _SQLITE_PICK = Sql(_PICK)
 _SQLITE_LEASE = Sql(
@@ -231,6 +254,34 @@ def _lease_cte(lock: str) -> Sql:
     return Sql(text, postgresql=text)
 
 
+def _gold_lease_cte() -> Sql:
+    """A new lease on a gold item, only while the annotator has no live lease and ordinary
+    work is left for them (gold comes mixed into work, never after it): one statement
+    (PostgreSQL). Gold rows are not locked: their counters do not move, and the unique
+    (item, annotator) pair already keeps one annotator from holding one twice."""
+    work_left = _PICK.replace("SELECT id, payload", "SELECT 1")
+    pick = _GOLD_PICK.replace(
+        " ORDER BY",
+        f" AND NOT EXISTS (SELECT 1 FROM held) AND EXISTS ({work_left}) ORDER BY",
+    )
+    text = (
+        f"WITH held AS ({_LIVE}), picked AS ({pick}), "
+        "leased AS ("
+        + _LEASE.format(
+            source="SELECT CAST(:project AS INTEGER), picked.id, CAST(:annotator AS INTEGER), "
+            "'leased', CAST(:now AS TIMESTAMP), CAST(:expires AS TIMESTAMP), "
+            "CAST(:guideline AS INTEGER), 1 FROM picked"
+        )
+        + ") "
+        "SELECT leased.id, leased.item_id, CAST(:expires AS TIMESTAMP), "
+        "CAST(:guideline AS INTEGER), picked.payload, "
+        f"{_pre_annotations('leased.item_id')} "
+        "FROM leased JOIN picked ON picked.id = leased.item_id"
+    )
+    return Sql(text, postgresql=text)
+
+
+_PG_GOLD = _gold_lease_cte()
 _PG_SKIP_LOCKED = _lease_cte("FOR UPDATE OF items SKIP LOCKED")
 _PG_WAIT = _lease_cte("FOR UPDATE OF items")
 
@@ -258,10 +309,14 @@ def lease_next(
     now: datetime,
     expires_at: datetime,
     guideline_version: int | None,
+    gold: bool = False,
 ) -> Lease | None:
     """The annotator's live lease in the project if they hold one, else a new lease on the
     next item in queue order; ``None`` when nothing is left for them. Call with the
     (project, annotator) lock held (``seat``, ``hold``).
+
+    With ``gold`` (the lease's gold draw came up) the new lease is on a gold item they have
+    not had, when there is one and ordinary work is left for them.
 
     An earlier expired assignment of the same (item, annotator) is reused, keeping one row
     per pair, which the unique constraint guarantees. On PostgreSQL items other annotators
@@ -277,7 +332,8 @@ def lease_next(
         "guideline": guideline_version,
     }
     if _is_postgresql(conn):
-        row = _PG_SKIP_LOCKED.one(conn, params) or _PG_WAIT.one(conn, params)
+        row = _PG_GOLD.one(conn, params) if gold else None
+        row = row or _PG_SKIP_LOCKED.one(conn, params) or _PG_WAIT.one(conn, params)
         if row is None:
             return None
         return Lease(
@@ -291,6 +347,12 @@ def lease_next(
     picked = _SQLITE_PICK.one(conn, params)
     if picked is None:
         return None
+    if gold and (golden := _SQLITE_GOLD_PICK.one(conn, params)) is not None:
+        leased = _SQLITE_LEASE.one(conn, {**params, "item": golden[0]})
+        assert leased is not None  # the pick excluded pairs with a live row
+        return Lease(
+            int(leased[0]), int(golden[0]), expires_at, guideline_version, str(golden[1]), None
+        )
     item_id = int(picked[0])
     move_counters(conn, item_id, overlap, leased=1)
     leased = _SQLITE_LEASE.one(conn, {**params, "item": item_id})

@@ -148,6 +148,11 @@ memberships = Table(
     # kept by each submit rather than counted (migration 0005).
     Column("done_day", String(10), nullable=True),
     Column("done_count", Integer, nullable=False, server_default=text("0")),
+    # Paused (auto-pause on gold, or by a manager): no tasks until reinstated. Gold answers
+    # before ``gold_since`` (the last reinstatement) do not count towards the next pause.
+    Column("paused_at", DateTime, nullable=True),
+    Column("pause_reason", Text, nullable=True),
+    Column("gold_since", DateTime, nullable=True),
     Index("ix_memberships_user_id", "user_id"),
 )
 
@@ -182,6 +187,9 @@ items = Table(
     Column("n_submitted", Integer, nullable=False, server_default=text("0")),
     Column("n_leased", Integer, nullable=False, server_default=text("0")),
     Column("pool", SmallInteger, nullable=True, server_default=text("1")),
+    # A gold item is out of the queue (pool NULL, counters still): only the gold draw
+    # serves it, to each annotator once (migration 0006).
+    Column("gold", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("project_id", "content_hash"),
     UniqueConstraint("project_id", "external_id"),
@@ -197,6 +205,13 @@ items = Table(
     Index("ix_items_project_complete", "project_id", "n_submitted"),
     # Keyset pages of one project's items (browsing, export) without a table scan.
     Index("ix_items_project_id_id", "project_id", "id"),
+    Index(
+        "ix_items_gold",
+        "project_id",
+        "id",
+        sqlite_where=text("gold"),
+        postgresql_where=text("gold"),
+    ),
 )
 
 pre_annotations = Table(
@@ -267,4 +282,59 @@ late_submissions = Table(
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("assignment_id", "idempotency_key"),
     Index("ix_late_submissions_project_id", "project_id"),
+)
+
+# The expert answer of a gold item; never read by an annotator- or vendor-facing route.
+gold_answers = Table(
+    "gold_answers",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("explanation", Text, nullable=False, server_default=""),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_gold_answers_project_id", "project_id"),
+)
+
+# One row per annotation of a gold item, scored when it was submitted: ``fields`` maps each
+# field of the expert answer to whether the annotator matched it (JSON).
+gold_results = Table(
+    "gold_results",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("annotator_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("annotation_id", Integer, nullable=False, unique=True),
+    Column("correct", Boolean, nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index(
+        "ix_gold_results_project_id_annotator_id_created_at",
+        "project_id",
+        "annotator_id",
+        "created_at",
+    ),
+)
+
+# Annotations taken out of the data set (e.g. a paused annotator's work, sent back for
+# others to redo): kept whole, never deleted, so nothing submitted is lost.
+set_aside_annotations = Table(
+    "set_aside_annotations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("annotation_id", Integer, nullable=False),
+    Column("assignment_id", Integer, nullable=False),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("annotator_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("seconds", Float, nullable=True),
+    Column("guideline_version", Integer, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_aside_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("set_aside_at", DateTime, nullable=False),
+    Index("ix_set_aside_annotations_project_id", "project_id"),
 )
