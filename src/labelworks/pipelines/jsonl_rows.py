@@ -39,7 +39,7 @@ def _make_row_factory() -> Callable[
     """
     new = object.__new__
     slots = ImportRow.__dict__
-    set_line, set_id, set_payload, set_meta, set_pre, set_hash, set_json = (
+    set_line, set_id, set_payload, set_meta, set_pre, set_hash, set_json, set_gold, set_why = (
         slots[name].__set__
         for name in (
             "line",
@@ -49,6 +49,8 @@ def _make_row_factory() -> Callable[
             "pre_annotations",
             "content_hash",
             "payload_json",
+            "gold",
+            "gold_explanation",
         )
     )
 
@@ -69,12 +71,19 @@ def _make_row_factory() -> Callable[
         set_pre(row, pre_annotations)
         set_hash(row, content_hash)
         set_json(row, payload_json)
+        set_gold(row, None)
+        set_why(row, "")
         return row
 
     return make
 
 
 new_row = _make_row_factory()
+
+
+# Keys that send a row through ``RowChecker.from_object`` (a flat row without them is its
+# own payload, apart from ``external_id``).
+_FLAT_ONLY = frozenset({"payload", "metadata", "pre_annotations", "gold", "gold_explanation"})
 
 
 def _reject_constant(name: str) -> Any:
@@ -124,6 +133,8 @@ def jsonl_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Ite
                     and "payload" not in obj
                     and "metadata" not in obj
                     and "pre_annotations" not in obj
+                    and "gold" not in obj
+                    and "gold_explanation" not in obj
                 ):
                     external_id = obj.pop("external_id", None)
                     if external_id is None or (type(external_id) is str and external_id):
@@ -159,7 +170,7 @@ def _stdlib_row(text: str, line: int, checker: RowChecker) -> ImportRow | None:
             checker.fail(line, f"invalid JSON: {json_error(exc)}")
     if type(obj) is not dict:
         checker.fail(line, f"row is a JSON {kind_of(obj)}, not an object")
-    if "payload" in obj or "metadata" in obj or "pre_annotations" in obj:
+    if not _FLAT_ONLY.isdisjoint(obj):
         return checker.from_object(obj, line)
     # A flat row is its own payload: the same checks as any row, without metadata.
     return checker.build(line, obj.pop("external_id", None), obj, None, None)

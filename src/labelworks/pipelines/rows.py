@@ -6,10 +6,14 @@ taken in the project) are the importer's, which asks the database (``services.in
 
 Row shapes (see docs/import-export.md):
 
-- structured: ``{"payload": {...}, "external_id"?, "metadata"?, "pre_annotations"?}``, plus
+- structured: ``{"payload": {...}, "external_id"?, "metadata"?, "pre_annotations"?, "gold"?,
+  "gold_explanation"?}``, plus
   export-only keys (``EXPORT_ONLY_KEYS``) that are ignored so an export re-imports;
 - flat: any object without a ``"payload"`` object is the payload itself, with the reserved
-  keys ``external_id``, ``metadata`` and ``pre_annotations`` lifted out.
+  keys (``RESERVED_KEYS``) lifted out.
+
+``gold`` makes the new item a gold question with that expert answer (checked like an
+annotation), ``gold_explanation`` says why, for trainees and reviewers of mistakes.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from labelworks.pipelines.content_hash import canonical_json, content_hash
 ImportFormat = Literal["jsonl", "json", "csv", "parquet"]
 PreAnnotationCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 
-RESERVED_KEYS = ("external_id", "metadata", "pre_annotations")
+RESERVED_KEYS = ("external_id", "metadata", "pre_annotations", "gold", "gold_explanation")
+MAX_GOLD_EXPLANATION = 10_000
 # Keys an export record carries that describe the item's life in labelworks, not its input.
 EXPORT_ONLY_KEYS = frozenset(
     {
@@ -65,6 +70,8 @@ class ImportRow:
     content_hash: str
     # ``compact_json(payload)`` when the reader already made it (the JSONL fast path).
     payload_json: str | None = field(default=None, compare=False, repr=False)
+    gold: dict[str, Any] | None = None
+    gold_explanation: str = ""
 
 
 def read_rows(
@@ -82,7 +89,8 @@ def read_rows(
     first bad row; rows before it have been yielded, so callers must treat the import as
     all-or-nothing. ``validate_pre_annotation(value, payload)`` may raise
     ``InvalidAnnotation``; it is reported as an ``InvalidImport`` on the field
-    ``pre_annotations[i].value.<field>``.
+    ``pre_annotations[i].value.<field>``; the same check applies to a ``gold`` answer,
+    reported on ``gold.<field>``.
     """
     # Imported here: the readers build on this module's row types and checks (and the
     # Parquet one loads pyarrow, which a JSONL import does not need).
@@ -135,10 +143,20 @@ class RowChecker:
             payload,
             obj.get("metadata"),
             obj.get("pre_annotations"),
+            gold=obj.get("gold"),
+            gold_explanation=obj.get("gold_explanation"),
         )
 
     def build(
-        self, line: int, external_id: Any, payload: dict[str, Any], metadata: Any, pre: Any
+        self,
+        line: int,
+        external_id: Any,
+        payload: dict[str, Any],
+        metadata: Any,
+        pre: Any,
+        *,
+        gold: Any = None,
+        gold_explanation: Any = None,
     ) -> ImportRow:
         """Check every part of a row and build it; ``None`` means a part is absent."""
         if external_id is not None:
@@ -157,7 +175,55 @@ class RowChecker:
         else:
             self.portable(metadata, line, "metadata")
         pre_annotations = () if pre is None else self.pre_annotations(pre, payload, line)
-        return ImportRow(line, external_id, payload, metadata, pre_annotations, hashed)
+        if gold is None and gold_explanation is None:
+            return ImportRow(line, external_id, payload, metadata, pre_annotations, hashed)
+        answer, why = self.gold(gold, gold_explanation, payload, line)
+        return ImportRow(
+            line,
+            external_id,
+            payload,
+            metadata,
+            pre_annotations,
+            hashed,
+            gold=answer,
+            gold_explanation=why,
+        )
+
+    def gold(
+        self, value: Any, explanation: Any, payload: dict[str, Any], line: int
+    ) -> tuple[dict[str, Any], str]:
+        """Check a gold answer (an annotation of the item) and its explanation."""
+        if value is None:
+            self.fail(line, "gold_explanation is given but there is no gold answer", "gold")
+        if type(value) is not dict or not value:
+            self.fail(line, f"gold must be a non-empty JSON object, not {kind_of(value)}", "gold")
+        self.portable(value, line, "gold")
+        if explanation is None:
+            explanation = ""
+        if type(explanation) is not str:
+            self.fail(
+                line,
+                f"gold_explanation must be a string, not {kind_of(explanation)}",
+                "gold_explanation",
+            )
+        if len(explanation) > MAX_GOLD_EXPLANATION:
+            self.fail(
+                line,
+                f"gold_explanation is longer than {MAX_GOLD_EXPLANATION} characters",
+                "gold_explanation",
+            )
+        self.portable(explanation, line, "gold_explanation")
+        if self.validate is not None:
+            try:
+                self.validate(value, payload)
+            except InvalidAnnotation as exc:
+                inner = exc.location.field if exc.location is not None else None
+                self.fail(
+                    line,
+                    f"the gold answer does not fit the project's fields: {exc.message}",
+                    f"gold.{inner}" if inner else "gold",
+                )
+        return value, explanation
 
     def external_id(self, value: Any, line: int) -> str:
         """The external id as a string: integers are converted, other types refused."""

@@ -3,11 +3,12 @@
 Column rules, shared by both formats:
 
 - a ``payload`` column (JSON text, or a struct in Parquet) means the structured form: the
-  other columns may only be ``external_id``, ``metadata``, ``pre_annotations`` and the
-  export-only columns, which are ignored;
-- otherwise every column except those three is a payload key (in CSV, always a string);
-- ``metadata`` and ``pre_annotations`` hold JSON text (or native structs/lists in Parquet);
-  an empty cell or a null means "none".
+  other columns may only be ``external_id``, ``metadata``, ``pre_annotations``, ``gold``,
+  ``gold_explanation`` and the export-only columns, which are ignored;
+- otherwise every column except those reserved ones is a payload key (in CSV, always a
+  string);
+- ``metadata``, ``pre_annotations`` and ``gold`` hold JSON text (or native structs/lists in
+  Parquet); an empty cell or a null means "none".
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from labelworks.pipelines.rows import (
     unknown_key_message,
 )
 
-_JSON_CELLS = ("payload", "metadata", "pre_annotations")
+_JSON_CELLS = ("payload", "metadata", "pre_annotations", "gold")
 
 
 def csv_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Iterator[ImportRow]:
@@ -59,6 +60,10 @@ def csv_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Itera
             payload,
             parsed.get("metadata"),
             parsed.get("pre_annotations"),
+            gold=parsed.get("gold"),
+            gold_explanation=cells[position["gold_explanation"]] or None
+            if "gold_explanation" in position
+            else None,
         )
     if not rows:
         checker.fail(None, f"{checker.source} has no rows")
@@ -85,6 +90,8 @@ def parquet_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> I
             payload,
             record.get("metadata"),
             record.get("pre_annotations"),
+            gold=record.get("gold"),
+            gold_explanation=record.get("gold_explanation"),
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, BinaryIO, Literal
 
 from sqlalchemy import Connection
@@ -18,6 +19,7 @@ from labelworks.pipelines.rows import ImportRow, read_rows
 from labelworks.services.access import project_for
 from labelworks.services.external_ids import ExternalIds
 from labelworks.services.specs import stored_spec
+from labelworks.storage import gold as gold_store
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.items import NewItem
@@ -117,6 +119,7 @@ def _import(
         for batch in batches:
             inserted += ids.insert(batch, [_new_item(r) for r in batch], now)
             _store_pre_annotations(conn, project.id, import_id, batch)
+            _store_gold(conn, project.id, import_id, batch, now)
             total += len(batch)
             if progress is not None:
                 progress(len(batch))
@@ -161,3 +164,22 @@ def _store_pre_annotations(
                 {"item_id": item_id, "model": p.model, "score": p.score, "value": _json(p.value)}
             )
     item_store.insert_pre_annotations(conn, records)
+
+
+def _store_gold(
+    conn: Connection, project_id: int, import_id: int, batch: list[ImportRow], now: datetime
+) -> None:
+    """Make the items whose rows carry ``gold`` gold questions (only the row that created
+    the item: a duplicate row does not turn an existing item into gold)."""
+    with_gold = [r for r in batch if r.gold is not None]
+    if not with_gold:
+        return
+    created = item_store.ids_for_hashes(
+        conn, project_id, import_id, [r.content_hash for r in with_gold]
+    )
+    rows = []
+    for r in with_gold:
+        item_id, line = created.get(r.content_hash, (None, None))
+        if item_id is not None and line == r.line:
+            rows.append((item_id, _json(r.gold), r.gold_explanation))
+    gold_store.mark_many(conn, project_id, rows, now)
