@@ -18,15 +18,18 @@ import pyarrow.parquet as pq
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
 from labelworks.services import catalog, passwords
 from labelworks.services.auth import set_password
+from labelworks.services.gold import mark_gold
 from labelworks.services.projects import apply_spec
-from labelworks.services.users import add_user
+from labelworks.services.users import add_member, add_user
 from labelworks.storage.engine import Database
+from labelworks.storage.tables import assignments
 
 SPEC: dict[str, Any] = {
     "name": "reviews",
@@ -43,6 +46,14 @@ class Env:
     db: Database
     tokens: dict[str, str]
     ids: dict[str, int]
+
+    def item_of(self, assignment_id: int) -> int:
+        """The item behind an assignment (annotators' responses do not name it)."""
+        with self.db.read() as conn:
+            found = conn.execute(
+                select(assignments.c.item_id).where(assignments.c.id == assignment_id)
+            ).scalar_one()
+        return int(found)
 
     def call(self, who: str | None, method: str, url: str, **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}))
@@ -80,7 +91,7 @@ def _lease_and_submit(env: Env, who: str, value: dict[str, Any]) -> int:
     body = {"value": value, "seconds": 3.0, "idempotency_key": f"{who}-{task['assignment_id']}"}
     done = env.call(who, "POST", f"/api/v1/assignments/{task['assignment_id']}/submit", json=body)
     assert done.status_code == 200
-    return int(task["item"]["id"])
+    return env.item_of(task["assignment_id"])
 
 
 def test_anonymous_and_malformed_credentials_get_401(env: Env) -> None:
@@ -305,7 +316,9 @@ def test_items_keyset_pages_and_filters(env: Env) -> None:
     _import(env, [{"text": t} for t in ("apple pie", "banana", "cherry", "apple tart", "fig")])
     first = _lease_and_submit(env, "ann1", {"sentiment": "pos"})
     second = _lease_and_submit(env, "ann2", {"sentiment": "neg"})
-    leased = env.call("ann1", "POST", "/api/v1/projects/reviews/next").json()["item"]["id"]
+    leased = env.item_of(
+        env.call("ann1", "POST", "/api/v1/projects/reviews/next").json()["assignment_id"]
+    )
     url = "/api/v1/projects/reviews/items"
     pages, after = [], 0
     while after is not None:
@@ -417,7 +430,6 @@ def test_next_shape_media_progress_and_204(
     assert body == {
         "assignment_id": body["assignment_id"],
         "item": {
-            "id": body["item"]["id"],
             "payload": {"image": "cats/1.png", "caption": "a cat"},
             "pre_annotations": rows[0]["pre_annotations"],
             "media": {"image": "/media/pics/cats/1.png"},
@@ -459,7 +471,7 @@ def test_submit_replay_closed_invalid_and_foreign(env: Env) -> None:
         "ann1", "POST", url, json={"value": {"sentiment": "neg"}, "idempotency_key": "k2"}
     )
     answers = [first, replay, invalid, no_key, foreign, other]
-    ids = {"assignment_id": task["assignment_id"], "item_id": task["item"]["id"]}
+    ids = {"assignment_id": task["assignment_id"]}
     annotation = first.json().get("annotation_id")
     assert [(r.status_code, r.json()) for r in answers] == [
         (200, {"annotation_id": annotation, **ids, "created": True, "after_expiry": False}),
@@ -517,7 +529,73 @@ def test_skip_returns_204_and_closes_the_assignment(env: Env) -> None:
         204,
         200,
     ]
-    assert (skipped.content, theirs.json()["item"]["id"]) == (b"", task["item"]["id"])
+    assert (skipped.content, env.item_of(theirs.json()["assignment_id"])) == (
+        b"",
+        env.item_of(task["assignment_id"]),
+    )
+
+
+def _shape(value: Any) -> Any:
+    """A JSON value's keys and types, without its values."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shape(v) for v in value]
+    return type(value).__name__
+
+
+def _keys(value: Any) -> set[str]:
+    """Every object key anywhere in a JSON value."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+def test_tasks_and_submits_name_no_item_and_gold_looks_ordinary(
+    env: Env, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Task and submit responses carry no item id, and a gold task has exactly the shape
+    of an ordinary one (so nothing tells an annotator which is which)."""
+    monkeypatch.setattr(catalog, "_open_cache", {})
+    spec = {**SPEC, "name": "goldy", "quality": {"gold_rate": 1.0}}
+    apply_spec(db, spec_from_dict(spec), guidelines=None)
+    add_member(db, "goldy", "ann1@example.com")
+    rows = [{"external_id": f"g{i}", "payload": {"text": t}} for i, t in enumerate("abc")]
+    assert _import(env, rows, "goldy").status_code == 200
+    gold_item = catalog.list_items(db, "goldy", limit=10).items[1].id
+    mark_gold(db, "goldy", gold_item, value={"sentiment": "neg"}, explanation="clearly neg")
+    bodies, submits, served = [], [], []
+    for _ in range(2):
+        task = env.call("ann1", "POST", "/api/v1/projects/goldy/next").json()
+        url = f"/api/v1/assignments/{task['assignment_id']}/submit"
+        body = {"value": {"sentiment": "pos"}, "idempotency_key": str(task["assignment_id"])}
+        bodies.append(task)
+        submits.append(env.call("ann1", "POST", url, json=body).json())
+        served.append(env.item_of(task["assignment_id"]))
+    gold, ordinary = bodies
+    assert (served[0], served[1] != gold_item) == (gold_item, True)
+    assert (_shape(gold), _shape(submits[0])) == (_shape(ordinary), _shape(submits[1]))
+    assert sorted(_keys(gold) | _keys(ordinary)) == [
+        "assignment_id",
+        "done_today",
+        "expires_at",
+        "guideline_version",
+        "item",
+        "media",
+        "payload",
+        "pre_annotations",
+        "progress",
+        "remaining",
+        "text",
+    ]
+    assert sorted(_keys(submits[0]) | _keys(submits[1])) == [
+        "after_expiry",
+        "annotation_id",
+        "assignment_id",
+        "created",
+    ]
 
 
 def _normalised(record: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,8 @@ class ProgressOut(BaseModel):
 
 
 class ItemForTask(BaseModel):
-    id: int
+    """An item as its annotator sees it: no id, so a gold item looks like any other task."""
+
     payload: dict[str, Any]
     pre_annotations: list[dict[str, Any]]
     media: dict[str, str] = Field(default_factory=dict)
@@ -53,7 +54,6 @@ class SubmitIn(BaseModel):
 class SubmitOut(BaseModel):
     annotation_id: int
     assignment_id: int
-    item_id: int
     created: bool
     after_expiry: bool
 

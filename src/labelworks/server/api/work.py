@@ -38,7 +38,6 @@ def next_task(project: ProjectName, request: Request) -> Response:
     task_out = TaskOut(
         assignment_id=task.assignment_id,
         item=ItemForTask(
-            id=task.item_id,
             payload=task.payload,
             pre_annotations=task.pre_annotations,
             media=media,

@@ -322,7 +322,7 @@ function startTask(data) {
   for (const [key, url] of Object.entries(data.item.media || {})) { const ok = safeUrl(url); if (ok) media[key] = ok; }
   const saved = loadWork(data.assignment_id);
   task = {
-    assignmentId: data.assignment_id, itemId: data.item.id, expiresAt: data.expires_at,
+    assignmentId: data.assignment_id, expiresAt: data.expires_at,
     guidelineVersion: data.guideline_version ?? null, key: saved?.key || newKey(), entries: [],
     history: [], future: [], busy: false, active: null, lastCoalesce: null, lastChange: 0, suggestions: {},
   };
@@ -348,7 +348,10 @@ function startTask(data) {
   saveWork();
   refresh();
   const expires = data.expires_at ? new Date(data.expires_at) : null;
-  ui.meta.textContent = `Item ${data.item.id}${expires && !Number.isNaN(expires.getTime()) ? ` · reserved for you until ${expires.toLocaleTimeString()}` : ""}${saved ? " · restored your unsaved work" : ""}`;
+  const parts = [];
+  if (expires && !Number.isNaN(expires.getTime())) parts.push(`Reserved for you until ${expires.toLocaleTimeString()}`);
+  if (saved) parts.push(parts.length ? "restored your unsaved work" : "Restored your unsaved work");
+  ui.meta.textContent = parts.join(" · ");
   ui.task.hidden = false;
   ui.done.hidden = true;
   const first = task.entries.find((e) => !e.wrap.hidden) || null;
@@ -422,7 +425,7 @@ async function submit() {
     lastResult = result.data;
     forgetWork(assignmentId);
     progress.done_today = (progress.done_today ?? 0) + 1;
-    await loadNext(`Saved item ${result.data?.item_id ?? ""}.`.replace(" .", "."), "ok");
+    await loadNext("Saved.", "ok");
   } else if (result.status === 409 && code === "lease_lost") {
     forgetWork(assignmentId);
     await loadNext(`${problemOf(result)} Your annotation was kept as a late submission.`, "warn");
@@ -518,7 +521,7 @@ setInterval(() => {
 function publicState() {
   const { value, visible } = task ? collect() : { value: null, visible: {} };
   return {
-    project: config.project, assignmentId: task ? task.assignmentId : null, itemId: task ? task.itemId : null,
+    project: config.project, assignmentId: task ? task.assignmentId : null,
     value, visible, idempotencyKey: task ? task.key : null, activeField: task?.active?.field.name ?? null,
     busy: task ? task.busy : false, allDone, progress: { ...progress }, seconds: clock.peek(),
     undoDepth: task ? task.history.length - 1 : 0, status: { ...lastStatus }, lastSubmission: lastResult,
