@@ -78,6 +78,7 @@ def test_error_classes_are_the_whole_tree() -> None:
         "assignment_closed": E.AssignmentClosed,
         "unauthenticated": E.Unauthenticated,
         "permission_denied": E.PermissionDenied,
+        "annotator_paused": E.AnnotatorPaused,
         "rate_limited": E.RateLimited,
         "payload_too_large": E.PayloadTooLarge,
     }

@@ -36,6 +36,7 @@ from labelworks.schemas.api import (
     TaskOut,
 )
 from labelworks.sdk.errors import error_from_response
+from labelworks.sdk.gold import GoldApi
 from labelworks.sdk.paths import segment
 from labelworks.sdk.people import PeopleApi
 
@@ -51,7 +52,7 @@ _GUIDELINE_SUFFIXES = (".md", ".markdown", ".txt")
 _PROJECTS = TypeAdapter(list[ProjectOut])
 
 
-class Client(PeopleApi, AbstractContextManager["Client"]):
+class Client(PeopleApi, GoldApi, AbstractContextManager["Client"]):
     """A session with one labelworks server, authenticated by an API token.
 
     ``transport`` is any synchronous ``httpx.BaseTransport`` (for tests: a mock, or the app
