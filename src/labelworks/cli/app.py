@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 
 from labelworks import __version__
-from labelworks.cli import db, project, user
+from labelworks.cli import db, gold, project, user
 from labelworks.cli.context import CliState, fail
 from labelworks.cli.server import demo_command, serve_command
 from labelworks.cli.status import status_command
@@ -26,6 +26,7 @@ app = typer.Typer(
 app.add_typer(project.app, name="project")
 app.add_typer(user.app, name="user")
 app.add_typer(db.app, name="db")
+app.add_typer(gold.app, name="gold")
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("status")(status_command)
