@@ -17,6 +17,8 @@ outside the timed run).
     python bench/hot_path.py                       # SQLite, both layers
     python bench/hot_path.py --db postgresql --cycles 3000
     python bench/hot_path.py --profile asgi        # cProfile the ASGI layer, top 40
+    python bench/hot_path.py --gold 0.1            # quality settings on: gold draws at 10%,
+                                                   # each gold answer scored, auto-pause rule
 """
 
 from __future__ import annotations
@@ -36,16 +38,21 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from foundation_assignment import make_project
 from foundation_import_export import scratch_database
 from labelworks.config import Settings
+from labelworks.domain.spec import QualitySpec
 from labelworks.server.app import create_app
 from labelworks.services import assignment
+from labelworks.services import projects as project_service
 from labelworks.services import users as user_service
-from labelworks.storage.engine import Database
+from labelworks.services.specs import stored_spec
+from labelworks.storage import gold as gold_store
+from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.migration import upgrade
+from labelworks.storage.tables import items, projects
 
 PROJECT = "hot"
 
@@ -153,6 +160,7 @@ def measure(
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats("labelworks", 30)
     return {"cpu_ms_per_cycle": 1000 * cpu / cycles, "wall_ms_per_cycle": 1000 * wall / cycles}
 
 
@@ -176,6 +184,26 @@ def count_statements(db: Database, cycle: Callable[[int], None], start: int) -> 
     return seen[0] / 100
 
 
+def with_gold(db: Database, n_items: int, rate: float) -> None:
+    """Turn the quality settings on: ``gold_rate``, an auto-pause rule that is checked on
+    every gold answer (its bar low enough never to stop the run), and enough gold items
+    for every draw to find an unseen one."""
+    with db.read() as conn:
+        spec = stored_spec(conn.execute(select(projects.c.spec)).scalar_one())
+    quality = {"gold_rate": rate, "auto_pause": {"min_gold": 10, "below": 0.05}}
+    project_service.apply_spec(
+        db,
+        spec.model_copy(update={"quality": QualitySpec.model_validate(quality)}),
+        guidelines="# Rules\nBe kind.",
+    )
+    step = max(2, int(1 / rate) // 2)
+    with db.write() as conn:
+        ids = conn.execute(select(items.c.id).order_by(items.c.id)).scalars().all()
+        rows = [(int(i), '{"sentiment":"positive"}', "") for i in ids[::step]]
+        gold_store.mark_many(conn, 1, rows, utcnow())
+    print(f"gold: rate {rate}, {len(rows)} gold items of {n_items}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
@@ -183,12 +211,17 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--layers", default="service,asgi")
     parser.add_argument("--profile", default="", help="a layer to cProfile")
+    parser.add_argument(
+        "--gold", type=float, default=0.0, help="gold_rate (with auto-pause and enough gold)"
+    )
     args = parser.parse_args()
     items = 2 * (args.cycles + args.warmup + 100) * len(args.layers.split(","))
     with tempfile.TemporaryDirectory() as tmp, scratch_database(args.db, "hot", Path(tmp)) as url:
         db = Database(url)
         upgrade(db)
         make_project(db, PROJECT, items, overlap=1, seed=1)
+        if args.gold:
+            with_gold(db, items, args.gold)
         added = user_service.add_user(
             db, "hot@example.com", role="annotator", projects=[PROJECT], with_token=True
         )

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from labelworks.domain.assignment import AssignmentState, pool_of
+from labelworks.storage.sql import Sql
 from labelworks.storage.tables import (
     annotations_table,
     assignments,
@@ -129,14 +130,14 @@ def unmark(conn: Connection, item_id: int, overlap: int, now: datetime) -> bool:
     return True
 
 
+_ANSWER_OF = Sql("SELECT value, explanation FROM gold_answers WHERE item_id = :item")
+
+
 def answer_of(conn: Connection, item_id: int) -> tuple[dict[str, Any], str] | None:
-    """The expert answer and explanation of a gold item."""
-    row = conn.execute(
-        select(gold_answers.c.value, gold_answers.c.explanation).where(
-            gold_answers.c.item_id == item_id
-        )
-    ).first()
-    return None if row is None else (json.loads(row.value), str(row.explanation))
+    """The expert answer and explanation of a gold item (fixed SQL: it runs inside
+    submits)."""
+    row = _ANSWER_OF.one(conn, {"item": item_id})
+    return None if row is None else (json.loads(row[0]), str(row[1]))
 
 
 def page(conn: Connection, project_id: int, *, after: int, limit: int) -> list[GoldAnswer]:
@@ -189,6 +190,20 @@ def count(conn: Connection, project_id: int) -> int:
     return int(conn.execute(query.where(gold_answers.c.project_id == project_id)).scalar_one())
 
 
+_RECORD = Sql(
+    "INSERT INTO gold_results (project_id, item_id, annotator_id, annotation_id, correct, "
+    "fields, created_at) VALUES (:project, :item, :annotator, :annotation, :correct, "
+    ":fields, :now)"
+)
+# Gold answers since the membership's ``gold_since`` (all of them if never reinstated).
+_WINDOW = Sql(
+    "SELECT count(*), sum(CASE WHEN r.correct THEN 1 ELSE 0 END) FROM gold_results r "
+    "JOIN memberships m ON m.project_id = r.project_id AND m.user_id = r.annotator_id "
+    "WHERE r.project_id = :project AND r.annotator_id = :annotator "
+    "AND (m.gold_since IS NULL OR r.created_at >= m.gold_since)"
+)
+
+
 def record_result(
     conn: Connection,
     *,
@@ -200,37 +215,25 @@ def record_result(
     correct: bool,
     now: datetime,
 ) -> None:
-    conn.execute(
-        insert(gold_results).values(
-            project_id=project_id,
-            item_id=item_id,
-            annotator_id=annotator_id,
-            annotation_id=annotation_id,
-            correct=correct,
-            fields=json.dumps(scores, separators=(",", ":")),
-            created_at=now,
-        )
+    """Keep a scored gold answer (fixed SQL, inside the submit)."""
+    _RECORD.run(
+        conn,
+        {
+            "project": project_id,
+            "item": item_id,
+            "annotator": annotator_id,
+            "annotation": annotation_id,
+            "correct": correct,
+            "fields": json.dumps(scores, separators=(",", ":")),
+            "now": now,
+        },
     )
 
 
 def window(conn: Connection, project_id: int, annotator_id: int) -> tuple[int, int]:
-    """(correct, total) of the annotator's gold answers since they were last reinstated."""
-    since = (
-        select(memberships.c.gold_since)
-        .where(memberships.c.project_id == project_id, memberships.c.user_id == annotator_id)
-        .scalar_subquery()
-    )
-    row = conn.execute(
-        select(
-            func.count(),
-            func.sum(func.cast(gold_results.c.correct, type_=items.c.n_submitted.type)),
-        ).where(
-            gold_results.c.project_id == project_id,
-            gold_results.c.annotator_id == annotator_id,
-            (since.is_(None)) | (gold_results.c.created_at >= since),
-        )
-    ).one()
-    return int(row[1] or 0), int(row[0])
+    """(correct, total) of the member's gold answers since they were last reinstated."""
+    row = _WINDOW.one(conn, {"project": project_id, "annotator": annotator_id})
+    return (0, 0) if row is None else (int(row[1] or 0), int(row[0]))
 
 
 @dataclass(frozen=True, slots=True)

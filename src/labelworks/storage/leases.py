@@ -18,6 +18,7 @@ in one (data-modifying CTEs). SQLite, in-process, runs the same steps as small s
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from labelworks.storage.projects import PROJECT_COLUMNS, ProjectRow, project_fro
 from labelworks.storage.sql import Sql, read_time, stored_day
 from labelworks.storage.tables import assignments
 from labelworks.storage.users import UserRow, caller_query, user_from
+
+_random = random.SystemRandom()
 
 
 def _is_postgresql(conn: Connection) -> bool:
@@ -201,13 +204,28 @@ _LEASE = (
     "guideline_version = excluded.guideline_version "
     "WHERE assignments.state = 'expired' RETURNING id, item_id"
 )
-# A gold item the annotator has not had, drawn at random (gold sets are small, and its
-# position in the set must tell nothing).
+# A gold item the annotator has not had, drawn at random: the first one at or after a
+# random point of the gold ids, wrapping around (two short walks of the ``ix_items_gold``
+# index; ``ORDER BY random()`` would read every gold item on every gold lease).
+_GOLD_START = (
+    "(SELECT min(id) + CAST((max(id) - min(id) + 1) * :fraction AS INTEGER) FROM items "
+    "WHERE project_id = :project AND gold)"
+)
+
+
+def _gold_after(op: str) -> str:
+    return (
+        f"SELECT id, payload FROM items WHERE project_id = :project AND gold "
+        f"AND id {op} {_GOLD_START} "
+        "AND NOT EXISTS (SELECT 1 FROM assignments WHERE assignments.item_id = items.id "
+        "AND assignments.annotator_id = :annotator AND assignments.state != 'expired') "
+        "ORDER BY id LIMIT 1"
+    )
+
+
 _GOLD_PICK = (
-    "SELECT id, payload FROM items WHERE project_id = :project AND gold "
-    "AND NOT EXISTS (SELECT 1 FROM assignments WHERE assignments.item_id = items.id "
-    "AND assignments.annotator_id = :annotator AND assignments.state != 'expired') "
-    "ORDER BY random() LIMIT 1"
+    f"SELECT id, payload FROM ({_gold_after('>=')}) later UNION ALL "
+    f"SELECT id, payload FROM ({_gold_after('<')}) earlier LIMIT 1"
 )
 _SQLITE_LIVE = Sql(_LIVE)
 _SQLITE_GOLD_PICK = Sql(_GOLD_PICK)
@@ -260,9 +278,10 @@ def _gold_lease_cte() -> Sql:
     (PostgreSQL). Gold rows are not locked: their counters do not move, and the unique
     (item, annotator) pair already keeps one annotator from holding one twice."""
     work_left = _PICK.replace("SELECT id, payload", "SELECT 1")
+    # Both walks of the pick get the conditions (``replace`` changes every ORDER BY).
     pick = _GOLD_PICK.replace(
-        " ORDER BY",
-        f" AND NOT EXISTS (SELECT 1 FROM held) AND EXISTS ({work_left}) ORDER BY",
+        " ORDER BY id",
+        f" AND NOT EXISTS (SELECT 1 FROM held) AND EXISTS ({work_left}) ORDER BY id",
     )
     text = (
         f"WITH held AS ({_LIVE}), picked AS ({pick}), "
@@ -330,6 +349,7 @@ def lease_next(
         "now": now,
         "expires": expires_at,
         "guideline": guideline_version,
+        "fraction": _random.random(),
     }
     if _is_postgresql(conn):
         row = _PG_GOLD.one(conn, params) if gold else None
