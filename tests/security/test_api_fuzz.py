@@ -18,6 +18,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from tests.security.conftest import build_world
 
+from labelworks.services import gold
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
 
@@ -70,6 +71,9 @@ def test_every_operation_survives_the_fuzzer(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'fuzz.db'}")
     migration.upgrade(db)
     world = build_world(db, tmp_path / "data")
+    # A gold item and a paused annotator: the gold list and report answer with rows to check.
+    gold.mark_gold(db, "alpha", world.items[0], value={"sentiment": "pos"}, explanation="why")
+    gold.pause_annotator(db, "alpha", world.email("globex_ann"), reason="audit")
     schema = schemathesis.openapi.from_asgi("/openapi.json", world.app)
     failures: dict[str, str] = {}
     reached: Counter[tuple[str, str]] = Counter()

@@ -67,6 +67,7 @@ def _url(world: World, path: str, **override: str) -> str:
         "assignment_id": str(world.assignments["acme_ann"]),
         "email": world.email("acme_ann"),
         "token_id": "1",
+        "item_id": str(world.items[0]),
         **override,
     }
     return path.format(**values)
@@ -166,12 +167,13 @@ def test_spec_bombs_are_refused_by_the_loader_for_managers(world: World) -> None
 @pytest.mark.parametrize("value", [str(2**31), str(2**63), str(2**64), "-1", "0", "1e3"])
 def test_ids_past_storage_are_invalid_input(world: World, value: str) -> None:
     """An id no column can hold is a 422 on every operation that takes one, never a 500."""
+    ids = dict.fromkeys(("assignment_id", "token_id", "item_id"), value)
     answers = {
         f"{method} {path}": world.call(
-            "admin", method, _url(world, path, assignment_id=value, token_id=value), json={}
+            "admin", method, _url(world, path, **ids), json={}
         ).status_code
         for method, path, _ in _operations(world.client)
-        if "{assignment_id}" in path or "{token_id}" in path
+        if any(f"{{{name}}}" in path for name in ids)
     }
     after = world.call("admin", "GET", f"/api/v1/projects/alpha/items?after={value}")
     item_page = world.call("admin", "GET", f"/projects/alpha/items/{value}").status_code
@@ -215,3 +217,60 @@ def test_imports_of_an_array_and_of_jsonl_fail_alike(world: World) -> None:
             )
         )
     assert seen == [(422, 2, True, True)] * len(rows)
+
+
+def test_hostile_gold_bodies_from_a_manager_change_nothing(
+    world: World, strict: TestClient
+) -> None:
+    """The gold routes' bodies, sent by a manager who may use them: deep, NaN, bad UTF-8,
+    oversized, unknown keys, over-long text and a deep answer are each refused with the
+    reason; no item became gold, nobody was paused, nothing was requeued."""
+    item = f"/api/v1/projects/alpha/items/{world.items[0]}/gold"
+    member = f"/api/v1/projects/alpha/members/{world.email('acme_ann')}"
+    deep_answer = b'{"value":{"sentiment":' + b"[" * 60 + b"]" * 60 + b"}}"
+    sends = {
+        "deep": (item, "PUT", b'{"value":' + b'{"a":' * 100 + b"1" + b"}" * 101),
+        "NaN": (item, "PUT", HOSTILE["NaN"]),
+        "bad UTF-8": (f"{member}/pause", "POST", HOSTILE["bad UTF-8"]),
+        "surrogate": (f"{member}/requeue", "POST", b'{"reason":"\\ud800"}'),
+        "oversized": (item, "PUT", b'{"value":{"sentiment":"' + b"p" * 70_000 + b'"}}'),
+        "unknown key": (item, "PUT", b'{"value":{"sentiment":"pos"},"gold":true}'),
+        "long explanation": (
+            item,
+            "PUT",
+            b'{"value":{"sentiment":"pos"},"explanation":"' + b"x" * 10_001 + b'"}',
+        ),
+        "long reason": (f"{member}/pause", "POST", b'{"reason":"' + b"x" * 2_001 + b'"}'),
+        "deep answer": (item, "PUT", deep_answer),
+    }
+    seen = {}
+    for name, (url, method, body) in sends.items():
+        answer = _send(strict, world, "lead", method, url, body, "application/json")
+        seen[name] = (answer.status_code, answer.json()["message"])
+    after = {
+        "gold": world.call("lead", "GET", "/api/v1/projects/alpha/gold").json(),
+        "next": world.call("acme_ann", "POST", "/api/v1/projects/alpha/next").status_code,
+        "annotations": world.call("lead", "GET", "/api/v1/projects/alpha/status").json()[
+            "annotations"
+        ],
+    }
+    body = "request body"
+    assert seen == {
+        "deep": (422, f"{body}: {body} nests arrays or objects more than 64 deep"),
+        "NaN": (422, f"{body}: invalid JSON: NaN is not valid JSON"),
+        "bad UTF-8": (422, f"{body}: {body} is not UTF-8 (byte 10)"),
+        "surrogate": (
+            422,
+            f"{body}: {body} holds an unpaired UTF-16 surrogate (such as \\ud800), which is "
+            "not valid Unicode",
+        ),
+        "oversized": (413, "the request body is over this route's limit of 65,536 bytes"),
+        "unknown key": (422, f"{body}, field 'gold': Extra inputs are not permitted"),
+        "long explanation": (
+            422,
+            f"{body}, field 'explanation': String should have at most 10000 characters",
+        ),
+        "long reason": (422, f"{body}, field 'reason': String should have at most 2000 characters"),
+        "deep answer": (422, "field 'sentiment': must be a label (a string), got array"),
+    }
+    assert after == {"gold": {"items": [], "next_after": None}, "next": 200, "annotations": 4}

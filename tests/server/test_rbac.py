@@ -4,9 +4,10 @@ exactly the status the role policy implies; on SQLite and PostgreSQL.
 The expected table is written out here from the policy of ``domain/access.py`` (not computed
 by it): admins may do everything everywhere; managers, reviewers and annotators act only in
 projects they are members of; annotators only view and label; reviewers also review (items,
-status, export) but never manage (spec, import, people). Non-members are told a project does
-not exist (404); a member whose role lacks the right gets 403. Anonymous callers get 401 from
-the API and media, and a redirect to the login page (303) from pages.
+status, export, the gold report) but never manage (spec, import, people, gold answers,
+pauses). Non-members are told a project does not exist (404); a member whose role lacks the
+right gets 403. Anonymous callers get 401 from the API and media, and a redirect to the login
+page (303) from pages.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ class World:
     expected: dict[tuple[str, str], int]
 
 
-def _routes(item_id: int, submit_id: int, skip_id: int) -> list[tuple[Route, dict[str, int]]]:
+def _routes(
+    item_id: int, submit_id: int, skip_id: int, gold_id: int
+) -> list[tuple[Route, dict[str, int]]]:
     """Every route with the status each caller must get."""
 
     def project(route: Route, action: str, ok: int) -> tuple[Route, dict[str, int]]:
@@ -105,6 +108,10 @@ def _routes(item_id: int, submit_id: int, skip_id: int) -> list[tuple[Route, dic
         return route, {
             c: 401 if CALLERS[c] is None else (ok if c == "annotator" else 404) for c in CALLERS
         }
+
+    def after_admin(entry: tuple[Route, dict[str, int]]) -> tuple[Route, dict[str, int]]:
+        # The admin acted first: for the manager there is nothing left to undo (404).
+        return entry[0], {**entry[1], "manager": 404}
 
     people = {
         "anonymous": 401,
@@ -123,6 +130,8 @@ def _routes(item_id: int, submit_id: int, skip_id: int) -> list[tuple[Route, dic
     people_404 = {**people, "admin": 404, "manager": 404, "manager_other": 404}
     people_page = {**people, "anonymous": 303}
     members = "/api/v1/projects/alpha/members"
+    target = f"{members}/{TARGET}"
+    gold = f"/api/v1/projects/alpha/items/{gold_id}/gold"
     items = "/api/v1/projects/alpha/items"
     new_user = {"email": "new@example.com", "role": "annotator", "projects": ["alpha"]}
     submit = {"value": {"sentiment": "pos"}, "idempotency_key": "rbac"}
@@ -154,6 +163,15 @@ def _routes(item_id: int, submit_id: int, skip_id: int) -> list[tuple[Route, dic
         project(Route("remove member", "DELETE", f"{members}/{NOBODY}"), "manage", 404),
         (Route("deactivate", "POST", f"/api/v1/users/{NOBODY}/deactivate"), people_404),
         (Route("reactivate", "POST", f"/api/v1/users/{NOBODY}/reactivate"), people_404),
+        project(
+            Route("mark gold", "PUT", gold, body={"value": {"sentiment": "pos"}}), "manage", 204
+        ),
+        project(Route("list gold", "GET", "/api/v1/projects/alpha/gold"), "manage", 200),
+        project(Route("gold report", "GET", "/api/v1/projects/alpha/gold/report"), "review", 200),
+        after_admin(project(Route("unmark gold", "DELETE", gold), "manage", 204)),
+        project(Route("pause", "POST", f"{target}/pause", body={"reason": "rbac"}), "manage", 204),
+        after_admin(project(Route("reinstate", "POST", f"{target}/reinstate"), "manage", 204)),
+        project(Route("requeue", "POST", f"{target}/requeue", body={}), "manage", 200),
         (Route("people page", "GET", "/people", page=True), people_page),
         anyone(Route("index page", "GET", "/", page=True), 200),
         (Route("project page", "GET", "/projects/alpha", page=True), pages_project),
@@ -199,7 +217,8 @@ def world(db: Database, tmp_path: Path) -> Iterator[World]:
     media = tmp_path / "data" / "media" / "alpha"
     media.mkdir(parents=True)
     (media / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
-    table = _routes(to_submit.item_id, to_submit.assignment_id, to_skip.assignment_id)
+    gold_id = next(i for i in range(1, 13) if i != to_submit.item_id)  # alpha's, not leased
+    table = _routes(to_submit.item_id, to_submit.assignment_id, to_skip.assignment_id, gold_id)
     app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield World(
