@@ -24,7 +24,7 @@ from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
 from labelworks.server.security import MEDIA_SECURITY_POLICY
-from labelworks.services import assignment, ingestion
+from labelworks.services import assignment, catalog, gold, ingestion
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
@@ -42,6 +42,9 @@ SPEC: dict[str, Any] = {
 ANN1 = ["ann1@example.com", "ACME-NOTE-"]
 ANN2 = ["ann2@example.com", "GLOBEX-NOTE-", "GLOBEX-SKIP-REASON", "globex"]
 HIDDEN = ["GOLD-ANSWER-", "HIDDEN-PROJECT-ITEM"]
+# An expert's gold answer and explanation: only managers outside any vendor may read them.
+EXPERT_ANSWER = {"sentiment": "neg", "note": "EXPERT-ANSWER-NOTE"}
+EXPERT = ["EXPERT-ANSWER-NOTE", "EXPERT-WHY"]
 
 
 @dataclass
@@ -137,6 +140,8 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/api/v1/projects/leaky/items?label=GLOBEX-NOTE-0",
         "/api/v1/projects/leaky/status",
         "/api/v1/projects/leaky/export",
+        "/api/v1/projects/leaky/gold",
+        "/api/v1/projects/leaky/gold/report",
         "/api/v1/projects/hidden",
         "/api/v1/users",
         "/api/v1/me",
@@ -195,6 +200,8 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/api/v1/projects/leaky/items?annotator=ann1@example.com",
         "/api/v1/projects/leaky/items?annotator=ann2@example.com",
         "/api/v1/projects/leaky/items?label=neg",
+        "/api/v1/projects/leaky/gold",
+        "/api/v1/projects/leaky/gold/report",
         "/api/v1/users",
         "/api/v1/me",
         "/api/v1/me/tokens",
@@ -278,3 +285,62 @@ def test_media_refuses_paths_out_of_the_project(world: World) -> None:
         response.headers["content-security-policy"],
         response.headers["x-content-type-options"],
     ) == (200, b"\x89PNG\r\n\x1a\nleaky", "image/png", MEDIA_SECURITY_POLICY, "nosniff")
+
+
+def test_gold_answers_reach_no_annotator_reviewer_or_vendor_manager(
+    world: World, db: Database
+) -> None:
+    """With a gold item served first (gold rate 1) to an annotator and a reviewer: nothing
+    they or the acme manager receive (every crawl above, the gold routes, the gold item's
+    page, the gold task round trip) holds the expert's answer or explanation; the crawls
+    did reach the gold item, and an admin does get the answer."""
+    apply_spec(
+        db,
+        spec_from_dict({**SPEC, "quality": {"gold_rate": 1.0}}),
+        guidelines="# Rules\nLabel the feeling.",
+    )
+    gold_row = {"payload": {"text": "GOLD-ITEM-TEXT"}}
+    ingestion.import_items(db, "leaky", jsonl([gold_row]), format="jsonl", source="g.jsonl")
+    (gold_item,) = catalog.list_items(db, "leaky", text="GOLD-ITEM-TEXT").items
+    gold.mark_gold(db, "leaky", gold_item.id, value=EXPERT_ANSWER, explanation="EXPERT-WHY")
+    for who, role in (("reviewer", "reviewer"), ("admin", "admin")):
+        made = add_user(db, f"{who}@example.com", role=role, projects=["leaky"], with_token=True)
+        assert made.token is not None
+        world.tokens[who] = made.token
+    gold_urls = ["/api/v1/projects/leaky/gold", "/api/v1/projects/leaky/gold/report"]
+    more = [
+        f"/projects/leaky/items/{gold_item.id}",
+        "/projects/leaky/items",
+        "/api/v1/projects/leaky/items",
+        "/api/v1/projects/leaky/export?format=jsonl",
+        "/api/v1/projects/leaky/export?format=csv",
+        *gold_urls,
+    ]
+    crawls = {
+        "ann1": _annotator_crawl(world, "ann1"),
+        "reviewer": {
+            **_annotator_crawl(world, "reviewer"),
+            **{url: world.get("reviewer", url) for url in more},
+        },
+        "manager": {
+            **{url: (0, body) for url, body in _manager_crawl(world).items()},
+            **{url: world.get("manager", url) for url in more},
+        },
+    }
+    leaks = {
+        (who, url): found
+        for who, crawl in crawls.items()
+        for url, (_, body) in crawl.items()
+        if (found := _found(body, EXPERT))
+    }
+    served = {
+        who: _found(crawls[who]["POST next"][1], ["GOLD-ITEM-TEXT"]) for who in ("ann1", "reviewer")
+    }
+    statuses = {who: [crawls[who][url][0] for url in gold_urls] for who in crawls}
+    admin = world.get("admin", "/api/v1/projects/leaky/gold")
+    assert (leaks, served) == (
+        {},
+        {"ann1": ["GOLD-ITEM-TEXT"], "reviewer": ["GOLD-ITEM-TEXT"]},
+    )
+    assert statuses == {"ann1": [403, 403], "reviewer": [403, 200], "manager": [403, 200]}
+    assert (admin[0], _found(admin[1], EXPERT)) == (200, EXPERT)
