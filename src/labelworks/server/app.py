@@ -21,6 +21,7 @@ from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import media, pages
 from labelworks.server.web import people as people_pages
+from labelworks.server.web import quality as quality_pages
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
 
@@ -45,6 +46,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     media.router,
     pages.router,
     people_pages.router,
+    quality_pages.router,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +17,7 @@ from labelworks.server.params import AfterId, RowId
 from labelworks.server.security import CSRF_FIELD, SESSION_KEY, csrf_matches, csrf_token
 from labelworks.server.web.markdown import render_markdown
 from labelworks.services import auth, catalog
+from labelworks.services import gold as gold_service
 from labelworks.services import projects as project_service
 from labelworks.storage.engine import Database
 
@@ -38,6 +40,19 @@ def page(
         {"user": actor, "csrf_token": csrf_token(request), **context},
         status_code=status,
     )
+
+
+def flash(request: Request, text: str, *, ok: bool = True) -> None:
+    """A notice for the next page this browser opens (the one a form redirects to)."""
+    request.session["flash"] = [text, ok]
+
+
+def take_flash(request: Request) -> tuple[str, bool] | None:
+    """The notice a form left for this page, once."""
+    found = request.session.pop("flash", None)
+    if isinstance(found, list) and len(found) == 2:
+        return str(found[0]), bool(found[1])
+    return None
 
 
 def check_form_csrf(request: Request, given: str) -> None:
@@ -238,8 +253,42 @@ def items_table(
 def item_page(
     request: Request, project: str, item_id: RowId, db: DB, actor: CurrentActor
 ) -> HTMLResponse:
+    return item_view(request, db, actor, project, item_id, notice=take_flash(request))
+
+
+@dataclass(frozen=True, slots=True)
+class GoldCard:
+    """The item page's gold card, for those who may read expert answers: the item's
+    answer (``None``: not gold), or the form's rejected input and why."""
+
+    answer: gold_service.GoldAnswer | None
+    error: str | None = None
+    draft: tuple[str, str] | None = None  # (value JSON, explanation) as typed
+
+
+def item_view(
+    request: Request,
+    db: Database,
+    actor: Actor,
+    project: str,
+    item_id: int,
+    *,
+    status: int = 200,
+    notice: tuple[str, bool] | None = None,
+    gold_error: str | None = None,
+    draft: tuple[str, str] | None = None,
+) -> HTMLResponse:
+    """The item page; with ``gold_error``, its gold form shown again with what was typed."""
     detail = catalog.item_detail(db, project, item_id, actor=actor)
-    return page(request, "item.html", actor, project_name=project, item=detail)
+    try:  # the service keeps expert answers from reviewers, annotators and vendors' staff
+        first = gold_service.gold_answers(db, project, actor=actor, after=item_id - 1, limit=1)
+        answer = first[0] if first and first[0].item_id == item_id else None
+        gold: GoldCard | None = GoldCard(answer, gold_error, draft)
+    except PermissionDenied:
+        gold = None
+        notice = (gold_error, False) if gold_error else notice
+    context = {"project_name": project, "item": detail, "gold": gold, "notice": notice}
+    return page(request, "item.html", actor, status=status, **context)
 
 
 @router.get("/projects/{project}/label", response_class=HTMLResponse)
