@@ -12,19 +12,22 @@ page (303) from pages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from tests.services.builders import jsonl
 
 from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
-from labelworks.services import assignment, ingestion
+from labelworks.services import assignment, catalog, ingestion, passwords
+from labelworks.services.auth import set_password
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
@@ -180,6 +183,7 @@ def _routes(
             Route("item page", "GET", f"/projects/alpha/items/{item_id}", page=True), "review", 200
         ),
         project(Route("label page", "GET", "/projects/alpha/label", page=True), "label", 200),
+        project(Route("quality page", "GET", "/projects/alpha/quality", page=True), "review", 200),
         anyone(Route("settings page", "GET", "/settings", page=True), 200),
         project(Route("media", "GET", "/media/alpha/pic.png"), "view", 200),
     ]
@@ -267,3 +271,55 @@ def test_anonymous_pages_redirect_to_login_with_next(world: World) -> None:
             if route.page and route.path != "/"
         },
     }
+
+
+def _session(world: World, caller: str) -> tuple[TestClient, str]:
+    """A client logged in as ``caller`` through the login form (anonymous: not logged in),
+    and its session's CSRF token."""
+    client = TestClient(world.client.app, raise_server_exceptions=False, follow_redirects=False)
+    page = client.get("/login").text
+    if CALLERS[caller] is not None:
+        form = {"email": f"{caller}@example.com", "password": "correct horse"}
+        done = client.post("/login", data={**form, "csrf_token": _csrf(page)})
+        assert done.status_code == 303, done.text
+        page = client.get("/settings").text
+    return client, _csrf(page)
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Quality page's and the gold card's forms, posted with the session's CSRF token
+    by every caller: back to the page (303) where the policy lets them manage, else the
+    policy's refusal; the admin acts first, so the manager finds nothing left to undo."""
+    monkeypatch.setattr(
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+    for caller, who in CALLERS.items():
+        if who is not None:
+            set_password(db, f"{caller}@example.com", "correct horse")
+    item = catalog.list_items(db, "alpha", limit=1).items[0].id
+    quality, gold = "/projects/alpha/quality", f"/projects/alpha/items/{item}/gold"
+    forms: list[tuple[str, dict[str, str], dict[str, int]]] = [
+        (f"{quality}/pause", {"email": TARGET, "reason": "rbac"}, {}),
+        (f"{quality}/requeue", {"email": TARGET}, {}),
+        (f"{quality}/reinstate", {"email": TARGET}, {"manager": 404}),
+        (gold, {"value": '{"sentiment": "pos"}', "explanation": "rbac"}, {}),
+        (f"{gold}/remove", {}, {"manager": 404}),
+    ]
+    sessions = {caller: _session(world, caller) for caller in CALLERS}
+    seen = {
+        (path, caller): client.post(path, data={**data, "csrf_token": csrf}).status_code
+        for path, data, _ in forms
+        for caller, (client, csrf) in sessions.items()
+    }
+    expected = {
+        (path, caller): after.get(caller, _project_status(caller, "manage", 303, page=False))
+        for path, _, after in forms
+        for caller in CALLERS
+    }
+    assert seen == expected
