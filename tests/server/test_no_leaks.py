@@ -151,6 +151,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/projects/leaky",
         "/projects/leaky/label",
         "/projects/leaky/items",
+        "/projects/leaky/quality",
         "/projects/hidden/label",
         "/settings",
         *(f"/projects/leaky/items/{i}" for i in world.item_ids),
@@ -210,6 +211,7 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/projects/leaky/items",
         "/projects/leaky/items?label=pos",
         "/projects/leaky/items?annotator=ann2@example.com",
+        "/projects/leaky/quality",
         "/settings",
         "/projects/hidden",
         "/api/v1/projects/hidden/items",
@@ -292,8 +294,9 @@ def test_gold_answers_reach_no_annotator_reviewer_or_vendor_manager(
 ) -> None:
     """With a gold item served first (gold rate 1) to an annotator and a reviewer: nothing
     they or the acme manager receive (every crawl above, the gold routes, the gold item's
-    page, the gold task round trip) holds the expert's answer or explanation; the crawls
-    did reach the gold item, and an admin does get the answer."""
+    page, the Quality page, the gold task round trip) holds the expert's answer or
+    explanation; the crawls did reach the gold item, and an admin does get the answer (on
+    the API, the item page and the Quality page)."""
     apply_spec(
         db,
         spec_from_dict({**SPEC, "quality": {"gold_rate": 1.0}}),
@@ -310,6 +313,7 @@ def test_gold_answers_reach_no_annotator_reviewer_or_vendor_manager(
     gold_urls = ["/api/v1/projects/leaky/gold", "/api/v1/projects/leaky/gold/report"]
     more = [
         f"/projects/leaky/items/{gold_item.id}",
+        "/projects/leaky/quality",
         "/projects/leaky/items",
         "/api/v1/projects/leaky/items",
         "/api/v1/projects/leaky/export?format=jsonl",
@@ -337,10 +341,17 @@ def test_gold_answers_reach_no_annotator_reviewer_or_vendor_manager(
         who: _found(crawls[who]["POST next"][1], ["GOLD-ITEM-TEXT"]) for who in ("ann1", "reviewer")
     }
     statuses = {who: [crawls[who][url][0] for url in gold_urls] for who in crawls}
+    pages = [f"/projects/leaky/items/{gold_item.id}", "/projects/leaky/quality"]
+    page_statuses = {who: [crawls[who][url][0] for url in pages[1:]] for who in crawls}
+    admin_pages = [_found(world.get("admin", url)[1], EXPERT) for url in pages]
     admin = world.get("admin", "/api/v1/projects/leaky/gold")
     assert (leaks, served) == (
         {},
         {"ann1": ["GOLD-ITEM-TEXT"], "reviewer": ["GOLD-ITEM-TEXT"]},
     )
     assert statuses == {"ann1": [403, 403], "reviewer": [403, 200], "manager": [403, 200]}
+    assert (page_statuses, admin_pages) == (
+        {"ann1": [403], "reviewer": [200], "manager": [200]},
+        [EXPERT, EXPERT],
+    )
     assert (admin[0], _found(admin[1], EXPERT)) == (200, EXPERT)
