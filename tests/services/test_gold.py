@@ -14,6 +14,7 @@ from labelworks.domain.errors import (
     AnnotatorPaused,
     InvalidAnnotation,
     InvalidImport,
+    InvalidInput,
     NotFound,
     PermissionDenied,
 )
@@ -273,3 +274,28 @@ def test_a_skipped_gold_item_leaves_its_counters_alone(db: Database) -> None:
         ).one()
     nxt = next_task_for(db, project, a, now=T0 + timedelta(seconds=1))
     assert (tuple(row), nxt is not None and nxt.item_id) == ((0, 0, None), ids[1])
+
+
+def test_pausing_and_requeueing_need_a_member_and_nobody_pauses_themselves(db: Database) -> None:
+    """Someone outside the project is 'not a member' for pause, reinstate and requeue
+    alike, and a manager cannot pause themselves."""
+    project = make_project(db)
+    outsider = add_user(db, "out@example.com", role="annotator").user
+    lead = add_user(db, "lead@example.com", role="manager", projects=[project]).user
+    problems = []
+    for call in (
+        lambda: gold_service.pause_annotator(db, project, outsider.email, reason="x"),
+        lambda: gold_service.reinstate_annotator(db, project, outsider.email),
+        lambda: gold_service.requeue_annotations(db, project, outsider.email),
+    ):
+        with pytest.raises(NotFound) as missing:
+            call()
+        problems.append(str(missing.value))
+    with pytest.raises(InvalidInput) as own:
+        gold_service.pause_annotator(
+            db, project, lead.email, reason="x", actor=Actor(lead.id, lead.email, Role.MANAGER)
+        )
+    assert (problems, str(own.value)) == (
+        [f"user 'out@example.com' is not a member of project '{project}'"] * 3,
+        "you cannot pause yourself",
+    )

@@ -25,6 +25,7 @@ from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import gold as gold_store
 from labelworks.storage import items as item_store
+from labelworks.storage import projects as project_store
 from labelworks.storage import users as user_store
 from labelworks.storage.assignments import AssignmentRow
 from labelworks.storage.engine import Database, utcnow
@@ -243,10 +244,15 @@ def gold_report(db: Database, project_name: str, *, actor: Actor | None = None) 
     )
 
 
-def _person(conn: Connection, actor: Actor | None, email: str) -> user_store.UserRow:
+def _member(
+    conn: Connection, actor: Actor | None, project: ProjectRow, email: str
+) -> user_store.UserRow:
+    """The project member with this email, if the actor may see them (vendor walls)."""
     user = user_store.by_email(conn, email_key(email))
     if user is None or not sees_person(actor, user.vendor):
         raise NotFound(f"user '{email}' does not exist")
+    if not project_store.by_name_with_membership(conn, project.name, user.id)[1]:
+        raise NotFound(f"user '{email}' is not a member of project '{project.name}'")
     return user
 
 
@@ -259,10 +265,11 @@ def pause_annotator(
         raise InvalidInput(f"reason must be 1 to {MAX_REASON} characters")
     with db.write() as conn:
         project = project_for(conn, actor, project_name, Action.MANAGE)
-        user = _person(conn, actor, email)
+        user = _member(conn, actor, project, email)
+        if actor is not None and user.id == actor.id:
+            raise InvalidInput("you cannot pause yourself")
         by = "a manager" if actor is None else actor.email
-        if not gold_store.pause(conn, project.id, user.id, f"paused by {by}: {reason}", utcnow()):
-            raise NotFound(f"user '{email}' is not a member of project '{project_name}'")
+        gold_store.pause(conn, project.id, user.id, f"paused by {by}: {reason}", utcnow())
 
 
 def reinstate_annotator(
@@ -271,7 +278,7 @@ def reinstate_annotator(
     """Lift a pause; the next auto-pause counts only gold answers from now on."""
     with db.write() as conn:
         project = project_for(conn, actor, project_name, Action.MANAGE)
-        user = _person(conn, actor, email)
+        user = _member(conn, actor, project, email)
         if not gold_store.reinstate(conn, project.id, user.id, utcnow()):
             raise NotFound(f"user '{email}' is not paused in project '{project_name}'")
 
@@ -287,11 +294,12 @@ def requeue_annotations(
     """Send every annotation the person made on ordinary items back for others to redo:
     the annotations are set aside (kept whole, out of exports and statistics) and each
     item's slot returns to the queue. Returns how many were sent back."""
+    reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"reason must be at most {MAX_REASON} characters")
     with db.write() as conn:
         project = project_for(conn, actor, project_name, Action.MANAGE)
-        user = _person(conn, actor, email)
+        user = _member(conn, actor, project, email)
         return gold_store.set_aside(
             conn,
             project_id=project.id,
