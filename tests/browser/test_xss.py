@@ -22,7 +22,7 @@ from playwright.sync_api import Page, Response
 
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.security import CONTENT_SECURITY_POLICY
-from labelworks.services import assignment, auth, catalog, ingestion
+from labelworks.services import assignment, auth, catalog, gold, ingestion
 from labelworks.services import projects as project_service
 from labelworks.services import users as user_service
 from labelworks.services.access import actor_of as auth_actor
@@ -107,10 +107,12 @@ RECORD_CSP = """document.addEventListener("securitypolicyviolation", (e) => {
 
 @dataclass(frozen=True, slots=True)
 class HostileSite:
-    """The seeded server and, per project, the ids of its hostile items."""
+    """The seeded server and, per project, the ids of its hostile items and of its gold
+    item with a hostile explanation (some projects)."""
 
     server: LiveServer
     items: dict[str, list[int]]
+    gold: dict[str, int]
 
 
 def _hostile_record(payload: dict[str, Any], external_id: str, value: str) -> dict[str, Any]:
@@ -182,7 +184,16 @@ def hostile(demo_server: LiveServer) -> HostileSite:
     )
     manager = user_service.user_by_email(db, "lead@demo.labelworks")
     auth.create_token(db, auth_actor(manager), HOSTILE[:200])
-    return HostileSite(demo_server, items)
+    # Gold with hostile explanations (and a hostile free-text answer), and the hostile
+    # person paused for a hostile reason: the Quality page and the item page's gold card.
+    answers = {"sentiment-demo": {"sentiment": "negative"}, "rating-demo": {"quality": 2}}
+    answers["rating-demo"]["rationale"] = HOSTILE
+    gold_items = {}
+    for name, value in answers.items():
+        gold_items[name] = catalog.list_items(db, name, limit=1).items[0].id
+        gold.mark_gold(db, name, gold_items[name], value=value, explanation=HOSTILE)
+    gold.pause_annotator(db, "sentiment-demo", "hostile.person@demo.labelworks", reason=HOSTILE)
+    return HostileSite(demo_server, items, gold_items)
 
 
 def _is_hostile(payload: dict[str, Any]) -> bool:
@@ -273,6 +284,9 @@ def _visit_everything(
         # Annotators are refused item pages: one refusal per project is enough.
         for item_id in item_ids if search.count() else item_ids[:1]:
             visits.visit(f"/projects/{quote(project)}/items/{item_id}")
+        visits.visit(f"/projects/{quote(project)}/quality")
+        if project in site.gold:
+            visits.visit(f"/projects/{quote(project)}/items/{site.gold[project]}")
         shown[project] = _visit_labeling(visits, site.server.db, project, email, every=every_task)
         if project in ("boxes-demo", "pairwise-demo"):
             shoot(visits.page, f"xss-label-{project}-{email.split('@')[0]}")
@@ -339,6 +353,22 @@ def test_hostile_text_is_shown_as_text(
     page.goto(f"/projects/sentiment-demo/items/{hostile.items['sentiment-demo'][0]}")
     seen["item page external id"] = f"({HOSTILE} #1)" in page.locator("h1").inner_text()
     screenshot(page, "xss-items-table")
+    page.goto("/projects/sentiment-demo/quality")
+    paused = page.locator("[data-testid=annotator]", has_text="hostile.person")
+    seen["paused person's name"] = HOSTILE[:200] in paused.inner_text()
+    seen["pause reason"] = paused.locator("[data-testid=pause-reason]").inner_text() == (
+        f"paused by a manager: {HOSTILE}"
+    )
+    page.goto("/projects/rating-demo/quality")
+    gold_table = page.locator("[data-testid=gold-items]").inner_text()
+    seen["gold answer and explanation"] = gold_table.count(HOSTILE) == 2
+    screenshot(page, "xss-quality-page")
+    page.goto(f"/projects/rating-demo/items/{hostile.gold['rating-demo']}")
+    card = page.locator("[data-testid=gold-card]")
+    seen["gold card explanation"] = card.locator("[data-testid=gold-explanation]").inner_text() == (
+        HOSTILE
+    )
+    seen["gold card answer"] = HOSTILE in card.locator("dl.answer").inner_text()
     assert seen == dict.fromkeys(seen, True)
 
 
