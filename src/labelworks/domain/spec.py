@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -40,6 +40,7 @@ from labelworks.domain.spec_problems import (
 
 __all__ = [
     "AutoPauseSpec",
+    "DynamicOverlapSpec",
     "ProjectSpec",
     "QualitySpec",
     "parse_spec",
@@ -71,6 +72,24 @@ class AutoPauseSpec(BaseModel):
     below: float = Field(gt=0, le=1, allow_inf_nan=False)
 
 
+class DynamicOverlapSpec(BaseModel):
+    """``dynamic_overlap``: start at ``min`` annotations; while the final label's confidence
+    is below ``confidence`` and the item has fewer than ``max``, ask for one more; at
+    ``max``, send it to adjudication."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min: StrictInt = Field(ge=1, le=100)
+    max: StrictInt = Field(ge=1, le=100)
+    confidence: float = Field(gt=0, le=1, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DynamicOverlapSpec:
+        if self.max < self.min:
+            raise spec_error(f"max ({self.max}) must be at least min ({self.min})", "max")
+        return self
+
+
 class QualitySpec(BaseModel):
     """Quality settings; later features add keys, so unknown keys are kept, not refused."""
 
@@ -78,6 +97,8 @@ class QualitySpec(BaseModel):
 
     gold_rate: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     auto_pause: AutoPauseSpec | None = None
+    consensus: Literal["majority", "wawa", "dawid_skene"] | None = None
+    dynamic_overlap: DynamicOverlapSpec | None = None
     review_rate: float | None = Field(default=None, ge=0, le=1)
     acceptance: dict[str, Any] | None = None
 
@@ -115,6 +136,21 @@ class ProjectSpec(BaseModel):
         if not value:
             raise spec_error("a project needs at least one field")
         return value
+
+    @model_validator(mode="after")
+    def _overlap_is_dynamic_min(self) -> ProjectSpec:
+        dynamic = self.quality.dynamic_overlap
+        if dynamic is None:
+            return self
+        if "overlap" not in self.model_fields_set:
+            self.overlap = dynamic.min
+        elif self.overlap != dynamic.min:
+            raise spec_error(
+                f"overlap ({self.overlap}) must equal quality.dynamic_overlap.min "
+                f"({dynamic.min}), the overlap every item starts with; or leave it out",
+                "overlap",
+            )
+        return self
 
     @model_validator(mode="after")
     def _fields_agree(self) -> ProjectSpec:

@@ -27,6 +27,8 @@ from labelworks.domain.errors import (
 )
 from labelworks.domain.gold import gold_draw
 from labelworks.domain.schema import FieldSpec, validate_annotation
+from labelworks.domain.spec import ProjectSpec
+from labelworks.services import consensus
 from labelworks.services.access import actor_of, admit, project_for
 from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.catalog import Progress, progress_in
@@ -288,9 +290,17 @@ def submit_annotation(
         )
         if w.gold:
             score_gold(conn, spec, a, annotation_id, value, at)
+        elif consensus.method_of(spec) is not None and w.n_submitted + 1 >= w.overlap:
+            consensus.settle(conn, db.cache_scope, spec, a.project_id, a.item_id, at)
+            settled.append((a.project_id, spec))
         return SubmitResult(annotation_id, a.id, a.item_id, created=True, after_expiry=after_expiry)
 
+    settled: list[tuple[int, ProjectSpec]] = []
     result = db.run_write(work)
+    for project_id, project_spec in settled[-1:]:
+        # After the commit, outside the request's transaction: fitting never stalls it.
+        if consensus.refit_due(db.cache_scope, project_id, project_spec):
+            consensus.start_refit(db, project_id, project_spec)
     if isinstance(result, LeaseLost):
         # Raised only after the late submission is committed: the work is kept.
         raise result

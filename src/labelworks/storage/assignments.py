@@ -45,7 +45,8 @@ _COLUMNS = (
     "a.guideline_version"
 )
 _WORK = (
-    f"SELECT {_COLUMNS}, i.n_submitted, i.n_leased, i.payload, p.overlap, p.spec, i.gold "
+    f"SELECT {_COLUMNS}, i.n_submitted, i.n_leased, i.payload, "
+    "COALESCE(i.target, p.overlap), p.spec, i.gold "
     "FROM assignments a JOIN items i ON i.id = a.item_id "
     "JOIN projects p ON p.id = a.project_id WHERE a.id = :id"
 )
@@ -95,8 +96,8 @@ def owned(conn: Connection, assignment_id: int, annotator_id: int) -> bool:
 @dataclass(frozen=True, slots=True)
 class Work:
     """An assignment with what deciding on it needs: its item's counters, payload and
-    whether it is gold, its project's overlap and spec (one query; the rows locked on
-    PostgreSQL)."""
+    whether it is gold, the item's overlap (its own target, else the project's) and the
+    project's spec (one query; the rows locked on PostgreSQL)."""
 
     assignment: AssignmentRow
     n_submitted: int

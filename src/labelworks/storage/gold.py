@@ -386,12 +386,14 @@ def set_aside(
             update(items).where(items.c.id == item_id).values(n_submitted=items.c.n_submitted - 1)
         )
         row = conn.execute(
-            select(items.c.n_submitted, items.c.n_leased).where(items.c.id == item_id)
+            select(items.c.n_submitted, items.c.n_leased, items.c.target).where(
+                items.c.id == item_id
+            )
         ).one()
         conn.execute(
             update(items)
             .where(items.c.id == item_id)
-            .values(pool=pool_of(int(row[0]), int(row[1]), overlap))
+            .values(pool=pool_of(int(row[0]), int(row[1]), int(row[2] or overlap)))
         )
     return len(rows)
 

@@ -269,17 +269,21 @@ def annotation_values(conn: Connection, project_id: int) -> Iterator[dict[str, A
 
 
 def refresh_pools(conn: Connection, project_id: int, overlap: int) -> None:
-    """Recompute every item's pool after the project's overlap changed."""
+    """Recompute every item's pool after the project's overlap changed (gold items stay
+    out of the queue)."""
     conn.execute(
-        update(items).where(items.c.project_id == project_id).values(pool=pool_expr(overlap))
+        update(items)
+        .where(items.c.project_id == project_id, ~items.c.gold)
+        .values(pool=pool_expr(overlap))
     )
 
 
 def pool_expr(overlap: int, delta: int = 0) -> Any:
-    """SQL for ``domain.assignment.pool_of`` over the row's counters plus ``delta``."""
+    """SQL for ``domain.assignment.pool_of`` over the row's counters plus ``delta``; an
+    item's own ``target`` overrides ``overlap``."""
     load = items.c.n_submitted + items.c.n_leased + delta
     return case(
-        (load >= overlap, None),
+        (load >= func.coalesce(items.c.target, overlap), None),
         (load > 0, literal(POOL_STARTED)),
         else_=literal(POOL_FRESH),
     )

@@ -152,8 +152,9 @@ def pool_after(delta: str, table: str = "") -> str:
     """SQL for ``domain.assignment.pool_of`` over the row's counters plus ``delta`` (SET
     expressions see the old row, hence old + delta)."""
     load = f"{table}n_submitted + {table}n_leased + {delta}"
+    # An item's own ``target`` (raised by dynamic overlap) overrides the project's.
     return (
-        f"CASE WHEN {load} >= :overlap THEN NULL "
+        f"CASE WHEN {load} >= COALESCE({table}target, :overlap) THEN NULL "
         f"WHEN {load} > 0 THEN {POOL_STARTED} ELSE {POOL_FRESH} END"
     )
 

@@ -190,6 +190,9 @@ items = Table(
     # A gold item is out of the queue (pool NULL, counters still): only the gold draw
     # serves it, to each annotator once (migration 0006).
     Column("gold", Boolean, nullable=False, server_default=text("false")),
+    # The item's own overlap when dynamic overlap asked for more annotations than the
+    # project's (NULL: the project's), migration 0007.
+    Column("target", SmallInteger, nullable=True),
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("project_id", "content_hash"),
     UniqueConstraint("project_id", "external_id"),
@@ -337,4 +340,35 @@ set_aside_annotations = Table(
     Column("set_aside_by", Integer, ForeignKey("users.id"), nullable=True),
     Column("set_aside_at", DateTime, nullable=False),
     Index("ix_set_aside_annotations_project_id", "project_id"),
+)
+
+# An item's final label (migration 0007): decided by the project's consensus method when
+# the item reached its overlap, or sent to adjudication, or decided there by an expert.
+final_labels = Table(
+    "final_labels",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("n_annotations", Integer, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("annotation_ids", Text, nullable=False),
+    Column("decided_at", DateTime, nullable=False),
+    CheckConstraint("status IN ('final','adjudication','adjudicated')", name="status"),
+    Index("ix_final_labels_project_id_status", "project_id", "status"),
+)
+
+# The project's fitted consensus model (priors, confusions, weights per categorical field,
+# JSON), refitted in the background as annotations accumulate.
+consensus_models = Table(
+    "consensus_models",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("method", String(20), nullable=False),
+    Column("models", Text, nullable=False),
+    Column("n_annotations", Integer, nullable=False),
+    Column("fitted_at", DateTime, nullable=False),
 )
