@@ -9,6 +9,7 @@ Screenshots go to ``/tmp/lw-shots/`` for people to look at.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,21 +48,22 @@ def _with_quality(db: Database, quality: dict[str, Any]) -> None:
     project_service.apply_spec(db, spec_from_dict({**spec, "quality": quality}), guidelines=None)
 
 
-def _answer(db: Database, email: str, answers: dict[int, str], tasks: int) -> None:
-    """The person takes ``tasks`` tasks: gold items get ``answers``, others 'positive'."""
+def _answer(db: Database, email: str, choose: Callable[[int, int], str], tasks: int) -> None:
+    """The person takes ``tasks`` tasks, answering ``choose(item id, task number)``."""
     uid = users.user_by_email(db, email).id
     for n in range(tasks):
         task = assignment.next_task_for(db, PROJECT, uid)
         assert task is not None
-        value = {"sentiment": answers.get(task.item_id, "positive")}
+        value = {"sentiment": choose(task.item_id, n)}
         assignment.submit_annotation(
             db, task.assignment_id, uid, value=value, seconds=3.0, idempotency_key=f"q{n}"
         )
 
 
 def _seed_gold(db: Database) -> tuple[list[int], list[int]]:
-    """Five gold items; Alan answers all right, Grace four of five, Ada one of four (and is
-    paused). Returns the gold and the other item ids."""
+    """Five gold items, served first (gold rate 1 while seeding, 5% after); Alan answers
+    all right, Grace four of five, Ada only the first she gets of four (and is paused).
+    Returns the gold and the other item ids."""
     _with_quality(db, {"gold_rate": 1.0, "auto_pause": {"min_gold": 4, "below": 0.7}})
     ids = [row.id for row in catalog.list_items(db, PROJECT, limit=100).items]
     gold_ids, plain = ids[-5:], ids[:-5]
@@ -71,13 +73,17 @@ def _seed_gold(db: Database) -> tuple[list[int], list[int]]:
             db, PROJECT, item_id, value={"sentiment": expert[item_id]}, explanation=WHY[n]
         )
 
-    def wrong(i: int) -> str:
-        return LABELS[(LABELS.index(expert[i]) + 1) % 3]
+    def right(item_id: int, n: int) -> str:
+        return expert.get(item_id, "positive")
 
-    _answer(db, "alan@demo.labelworks", expert, 7)
-    _answer(db, "grace@demo.labelworks", {**expert, gold_ids[2]: wrong(gold_ids[2])}, 6)
-    ada = {i: (expert[i] if n == 0 else wrong(i)) for n, i in enumerate(gold_ids)}
-    _answer(db, "ada@demo.labelworks", ada, 4)  # paused after the fourth: 1 of 4 right
+    def wrong(item_id: int, n: int) -> str:
+        return LABELS[(LABELS.index(expert[item_id]) + 1) % 3]
+
+    _answer(db, "alan@demo.labelworks", right, 7)
+    _answer(
+        db, "grace@demo.labelworks", lambda i, n: (wrong if i == gold_ids[2] else right)(i, n), 6
+    )
+    _answer(db, "ada@demo.labelworks", lambda i, n: (right if n == 0 else wrong)(i, n), 4)
     _with_quality(db, {"gold_rate": 0.05, "auto_pause": {"min_gold": 4, "below": 0.7}})
     return gold_ids, plain
 
