@@ -11,6 +11,7 @@ from labelworks import __version__
 from labelworks.cli import db, gold, project, user
 from labelworks.cli.context import CliState, fail
 from labelworks.cli.server import demo_command, serve_command
+from labelworks.cli.simulate import simulate_command
 from labelworks.cli.status import status_command
 from labelworks.cli.transfer import export_command, import_command
 from labelworks.config import Settings
@@ -32,6 +33,7 @@ app.command("export")(export_command)
 app.command("status")(status_command)
 app.command("serve")(serve_command)
 app.command("demo")(demo_command)
+app.command("simulate")(simulate_command)
 
 
 def _version(value: bool) -> None:

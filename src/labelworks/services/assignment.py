@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.projects import ProjectRow
 
 MAX_KEY_LENGTH = 200
+_SYSTEM = random.SystemRandom()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ def next_task_for(
     *,
     now: datetime | None = None,
     actor: Actor | None = None,
+    rng: random.Random | None = None,
 ) -> Task | None:
     """Lease the next item for the annotator, or ``None`` when nothing is left for them.
 
@@ -122,7 +125,11 @@ def next_task_for(
 
     An annotator who already holds a live lease in the project gets that one back, so a
     reloaded page or a retried request never hoards items.
+
+    ``rng`` draws the gold decisions; only simulations pass a seeded one (the default is
+    the operating system's, so nobody can predict when gold comes).
     """
+    draws = rng or _SYSTEM
 
     def work(conn: Connection) -> Task | None:
         at = now or utcnow()
@@ -140,7 +147,8 @@ def next_task_for(
             now=at,
             expires_at=lease_expiry(at, project.lease_minutes),
             guideline_version=project.guideline_version,
-            gold=gold_draw(spec.quality.gold_rate),
+            gold=gold_draw(spec.quality.gold_rate, draws),
+            gold_point=draws.random(),
         )
         if lease is None:
             return None

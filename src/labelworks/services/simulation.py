@@ -39,6 +39,7 @@ from labelworks.domain.spec import ProjectSpec, QualitySpec, spec_from_dict
 from labelworks.services import consensus, ingestion
 from labelworks.services import projects as project_service
 from labelworks.services import users as user_service
+from labelworks.services.adjudication import adjudicate, adjudication_queue
 from labelworks.services.assignment import Task, next_task_for, submit_annotation
 from labelworks.services.gold import requeue_annotations
 from labelworks.storage import consensus as consensus_store
@@ -69,6 +70,7 @@ class CrowdSettings:
     classes: int | None = None
     drift: float = 0.0
     gold_items: int | None = None
+    expert_skill: float = 0.98
     seed: int = 0
 
     def check(self) -> None:
@@ -87,6 +89,7 @@ class CrowdSettings:
             ),
             (not 0 <= self.drift <= 1, "--drift must be 0 to 1 (accuracy lost per 1,000 tasks)"),
             (self.gold_items is not None and self.gold_items < 0, "--gold-items must be 0 or more"),
+            (not 0 <= self.expert_skill <= 1, "--expert-skill must be 0 to 1"),
         ]
         for bad, message in problems:
             if bad:
@@ -170,7 +173,7 @@ def simulate(
     gold_truth = [rng.randrange(len(labels)) for _ in range(n_gold)]
     if progress:
         progress("quality settings")
-    ours = _run(run_spec, field_name, labels, people, truth, gold_truth)
+    ours = _run(run_spec, field_name, labels, people, truth, gold_truth, settings.expert_skill)
     quality: dict[str, Any] = run_spec.quality.model_dump(mode="json", exclude_none=True)
     report: dict[str, Any] = {
         "accuracy": ours.accuracy,
@@ -197,7 +200,7 @@ def simulate(
         fixed = run_spec.model_copy(
             update={"overlap": 3, "quality": QualitySpec.model_validate({"consensus": "majority"})}
         )
-        base = _run(fixed, field_name, labels, people, truth, [])
+        base = _run(fixed, field_name, labels, people, truth, [], settings.expert_skill)
         report["baseline"] = {
             "accuracy": base.accuracy,
             "annotations_per_item": base.annotations_per_item,
@@ -214,6 +217,7 @@ def _run(
     people: list[Annotator],
     truth: list[int],
     gold_truth: list[int],
+    expert: float,
 ) -> RunResult:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="labelworks-sim-") as tmp:
@@ -222,7 +226,7 @@ def _run(
         consensus.runner = _inline  # refits run where they are asked for: reproducible
         try:
             upgrade(db)
-            result = _drive(db, spec, field_name, labels, people, truth, gold_truth)
+            result = _drive(db, spec, field_name, labels, people, truth, gold_truth, expert)
         finally:
             consensus.runner = previous
             db.dispose()
@@ -242,6 +246,7 @@ def _drive(
     people: list[Annotator],
     truth: list[int],
     gold_truth: list[int],
+    expert: float,
 ) -> RunResult:
     project_service.apply_spec(db, spec, guidelines=None)
     rows: list[dict[str, Any]] = [
@@ -274,6 +279,7 @@ def _drive(
     # Each simulated annotator acts for themselves, as a signed-in request would.
     actors = [Actor(u.id, u.email, Role.ANNOTATOR) for u in users]
     rngs = [random.Random(p.seed) for p in people]
+    draws = random.Random(people[0].seed if people else 0)
     done = [0] * len(people)
     paused: set[int] = set()
     clock = [0.0] * len(people)
@@ -287,7 +293,7 @@ def _drive(
             at, k = heapq.heappop(queue)
             now = START + timedelta(seconds=at)
             try:
-                task = next_task_for(db, spec.name, ids[k], now=now, actor=actors[k])
+                task = next_task_for(db, spec.name, ids[k], now=now, actor=actors[k], rng=draws)
             except AnnotatorPaused:
                 # What an operations lead does with a paused annotator: their work goes
                 # back for others to redo.
@@ -314,7 +320,31 @@ def _drive(
             heapq.heappush(queue, (clock[k], k))
         if not consensus.refit_project(db, spec.name).get("more"):
             break
-    return _score(db, truth, by_id, labels, field_name, sorted(paused), leaks, submitted)
+    adjudicated = _adjudicate(db, spec.name, field_name, labels, answer_of, expert, draws)
+    result = _score(db, truth, by_id, labels, field_name, sorted(paused), leaks, submitted)
+    result.adjudication = adjudicated
+    result.annotations_per_item += adjudicated / len(truth)
+    return result
+
+
+def _adjudicate(
+    db: Database,
+    project: str,
+    field_name: str,
+    labels: list[Any],
+    answer_of: dict[int, int],
+    skill: float,
+    rng: random.Random,
+) -> int:
+    """An expert (right with probability ``skill``) decides every item at adjudication."""
+    expert = Annotator(None, skill, 0.0, 60.0, 0)
+    decided = 0
+    while cases := adjudication_queue(db, project, limit=200):
+        for case in cases:
+            answer = _answer(expert, rng, answer_of[case.item_id], len(labels), 0)
+            adjudicate(db, project, case.item_id, value={field_name: labels[answer]})
+            decided += 1
+    return decided
 
 
 def _answer(person: Annotator, rng: random.Random, true: int, q: int, done: int) -> int:
@@ -369,13 +399,13 @@ def _score(
         ext = by_id[f.item_id]
         if ext[0] == "i" and f.value.get(field_name) == labels[truth[int(ext[1:])]]:
             right += 1
-    assert still_paused == len(paused)
+    assert still_paused == len(paused), (still_paused, paused)
     return RunResult(
         accuracy=right / len(truth),
         annotations_per_item=annotations / len(truth),
         paused=paused,
         gold_leaks=leaks,
         lost=submitted - kept,
-        adjudication=sum(1 for f in finals if f.status == "adjudication"),
+        adjudication=0,
         annotations=annotations,
     )

@@ -24,12 +24,13 @@ def votes_of(conn: Connection, item_id: int) -> list[tuple[int, int, dict[str, A
 
 _FINAL = (
     "INSERT INTO final_labels (item_id, project_id, value, method, confidence, fields, "
-    "n_annotations, status, annotation_ids, decided_at) VALUES (:item, :project, :value, "
-    ":method, :confidence, :fields, :n, :status, :ids, :now) "
+    "n_annotations, status, annotation_ids, decided_at, decided_by, note) VALUES (:item, "
+    ":project, :value, :method, :confidence, :fields, :n, :status, :ids, :now, :by, :note) "
     "ON CONFLICT (item_id) DO UPDATE SET value = excluded.value, method = excluded.method, "
     "confidence = excluded.confidence, fields = excluded.fields, "
     "n_annotations = excluded.n_annotations, status = excluded.status, "
-    "annotation_ids = excluded.annotation_ids, decided_at = excluded.decided_at"
+    "annotation_ids = excluded.annotation_ids, decided_at = excluded.decided_at, "
+    "decided_by = excluded.decided_by, note = excluded.note"
 )
 _RECORD_FINAL = Sql(_FINAL)
 
@@ -50,8 +51,11 @@ def record_final(
     annotation_ids: Sequence[int],
     status: str,
     now: datetime,
+    by: int | None = None,
+    note: str = "",
 ) -> None:
-    """Store (or replace) the item's final label with its provenance."""
+    """Store (or replace) the item's final label with its provenance (``by``: the
+    adjudicator who decided it)."""
     _RECORD_FINAL.run(
         conn,
         {
@@ -65,6 +69,8 @@ def record_final(
             "status": status,
             "ids": _dumps(list(annotation_ids)),
             "now": now,
+            "by": by,
+            "note": note,
         },
     )
 
@@ -96,6 +102,8 @@ class FinalLabel:
     status: str
     annotation_ids: list[int]
     decided_at: datetime
+    decided_by: int | None = None
+    note: str = ""
 
 
 def _final(r: Any) -> FinalLabel:
@@ -109,6 +117,8 @@ def _final(r: Any) -> FinalLabel:
         status=str(r.status),
         annotation_ids=json.loads(r.annotation_ids),
         decided_at=r.decided_at,
+        decided_by=r.decided_by,
+        note=str(r.note),
     )
 
 
@@ -199,13 +209,16 @@ def save_model(
 
 
 def settled_items(conn: Connection, project_id: int, overlap: int) -> list[int]:
-    """Ordinary items that reached their overlap (their own target, else ``overlap``)."""
+    """Ordinary items that reached their overlap (their own target, else ``overlap``),
+    except those an adjudicator decided: consensus never overrides an expert."""
     query = (
         select(items.c.id)
+        .outerjoin(final_labels, final_labels.c.item_id == items.c.id)
         .where(
             items.c.project_id == project_id,
             ~items.c.gold,
             items.c.n_submitted >= func.coalesce(items.c.target, overlap),
+            (final_labels.c.status.is_(None)) | (final_labels.c.status != "adjudicated"),
         )
         .order_by(items.c.id)
     )

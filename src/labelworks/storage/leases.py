@@ -18,7 +18,6 @@ in one (data-modifying CTEs). SQLite, in-process, runs the same steps as small s
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,8 +31,6 @@ from labelworks.storage.projects import PROJECT_COLUMNS, ProjectRow, project_fro
 from labelworks.storage.sql import Sql, read_time, stored_day
 from labelworks.storage.tables import assignments
 from labelworks.storage.users import UserRow, caller_query, user_from
-
-_random = random.SystemRandom()
 
 
 def _is_postgresql(conn: Connection) -> bool:
@@ -338,13 +335,15 @@ def lease_next(
     expires_at: datetime,
     guideline_version: int | None,
     gold: bool = False,
+    gold_point: float = 0.0,
 ) -> Lease | None:
     """The annotator's live lease in the project if they hold one, else a new lease on the
     next item in queue order; ``None`` when nothing is left for them. Call with the
     (project, annotator) lock held (``seat``, ``hold``).
 
     With ``gold`` (the lease's gold draw came up) the new lease is on a gold item they have
-    not had, when there is one and ordinary work is left for them.
+    not had, when there is one and ordinary work is left for them: the first at or after
+    ``gold_point`` (in [0, 1)) of the way through the gold ids, wrapping around.
 
     An earlier expired assignment of the same (item, annotator) is reused, keeping one row
     per pair, which the unique constraint guarantees. On PostgreSQL items other annotators
@@ -358,7 +357,7 @@ def lease_next(
         "now": now,
         "expires": expires_at,
         "guideline": guideline_version,
-        "fraction": _random.random(),
+        "fraction": gold_point,
     }
     if _is_postgresql(conn):
         row = _PG_GOLD.one(conn, params) if gold else None

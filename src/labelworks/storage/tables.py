@@ -357,6 +357,9 @@ final_labels = Table(
     Column("status", String(12), nullable=False),
     Column("annotation_ids", Text, nullable=False),
     Column("decided_at", DateTime, nullable=False),
+    # The adjudicator who decided it (NULL: the consensus method) and their note.
+    Column("decided_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("note", Text, nullable=False, server_default=""),
     CheckConstraint("status IN ('final','adjudication','adjudicated')", name="status"),
     Index("ix_final_labels_project_id_status", "project_id", "status"),
 )

@@ -32,6 +32,11 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("annotation_ids", sa.Text(), nullable=False),
         sa.Column("decided_at", sa.DateTime(), nullable=False),
+        sa.Column("decided_by", sa.Integer(), nullable=True),
+        sa.Column("note", sa.Text(), server_default="", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["decided_by"], ["users.id"], name=op.f("fk_final_labels_decided_by_users")
+        ),
         sa.CheckConstraint(
             "status IN ('final','adjudication','adjudicated')",
             name=op.f("ck_final_labels_status"),
