@@ -174,15 +174,32 @@ def fit_models(
         ds = DawidSkene().fit(ratings)
         mv = MajorityVote().fit(ratings)
         annotators = [int(a) for a in ratings.annotators]
+        confusions = _shrunk(np.asarray(ds.confusions_), ratings.annotator, np.asarray(ds.priors_))
         out[spec_field.name] = FieldModel(
             categories=cats,
             priors=[float(p) for p in ds.priors_],
-            confusions={
-                a: np.asarray(ds.confusions_[k]).tolist() for k, a in enumerate(annotators)
-            },
+            confusions={a: confusions[k].tolist() for k, a in enumerate(annotators)},
             weights={a: float(mv.skills_[k]) for k, a in enumerate(annotators)},
         )
     return out
+
+
+SHRINK = 2.0
+
+
+def _shrunk(confusions: Any, annotator: Any, priors: Any) -> Any:
+    """Each annotator's confusion matrix pulled towards their one-coin matrix (their
+    overall accuracy on the diagonal, the rest spread evenly) by ``k / (n + k)``, n their
+    ratings and k = SHRINK × classes: maximum-likelihood matrices put zeros where an
+    annotator was never seen to err and noise in every rarely seen cell, and posteriors
+    built on them are overconfident."""
+    q = confusions.shape[1]
+    seen = np.bincount(annotator, minlength=confusions.shape[0]).astype(float)
+    accuracy = np.einsum("k,akk->a", priors, confusions)
+    off = ((1 - accuracy) / max(q - 1, 1))[:, None, None]
+    target = np.where(np.eye(q, dtype=bool)[None], accuracy[:, None, None], off)
+    weight = (SHRINK * q / (seen + SHRINK * q))[:, None, None]
+    return (1 - weight) * confusions + weight * target
 
 
 def _model_json(models: dict[str, FieldModel]) -> dict[str, Any]:
