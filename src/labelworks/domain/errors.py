@@ -145,6 +145,13 @@ class AnnotatorPaused(PermissionDenied):
     code = "annotator_paused"
 
 
+class NotQualified(PermissionDenied):
+    """The annotator has not passed the project's qualification test and may not take it
+    again (or no fresh test questions are left); the message says what to do."""
+
+    code = "not_qualified"
+
+
 class RateLimited(LabelworksError):
     """Too many attempts; try again later."""
 

@@ -42,6 +42,7 @@ __all__ = [
     "AutoPauseSpec",
     "DynamicOverlapSpec",
     "ProjectSpec",
+    "QualificationSpec",
     "QualitySpec",
     "parse_spec",
     "spec_from_dict",
@@ -90,6 +91,18 @@ class DynamicOverlapSpec(BaseModel):
         return self
 
 
+class QualificationSpec(BaseModel):
+    """``qualification``: before live work an annotator answers ``items`` gold items and
+    needs a share ``pass`` right; a failed attempt may be retried ``retries`` times, each on
+    gold items they have not seen."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    items: StrictInt = Field(ge=1, le=1000)
+    pass_: float = Field(alias="pass", gt=0, le=1, allow_inf_nan=False)
+    retries: StrictInt = Field(default=0, ge=0, le=100)
+
+
 class QualitySpec(BaseModel):
     """Quality settings; later features add keys, so unknown keys are kept, not refused."""
 
@@ -99,6 +112,10 @@ class QualitySpec(BaseModel):
     auto_pause: AutoPauseSpec | None = None
     consensus: Literal["majority", "wawa", "dawid_skene"] | None = None
     dynamic_overlap: DynamicOverlapSpec | None = None
+    qualification: QualificationSpec | None = None
+    # A training project: every item is gold, served in any order, and each submit is
+    # answered with the expert's answer and explanation.
+    training: bool | None = None
     review_rate: float | None = Field(default=None, ge=0, le=1)
     acceptance: dict[str, Any] | None = None
 

@@ -27,6 +27,8 @@ class ErrorOut(BaseModel):
 class ProgressOut(BaseModel):
     done_today: int
     remaining: int
+    # Set while the annotator is not on ordinary work: a qualification test, training.
+    note: str | None = None
 
 
 class ItemForTask(BaseModel):
@@ -51,11 +53,23 @@ class SubmitIn(BaseModel):
     idempotency_key: str = Field(min_length=1, max_length=200)
 
 
+class FeedbackOut(BaseModel):
+    """The expert's verdict on an answer: only in training projects."""
+
+    correct: bool
+    fields: dict[str, bool]
+    expert: dict[str, Any]
+    explanation: str
+
+
 class SubmitOut(BaseModel):
     annotation_id: int
     assignment_id: int
     created: bool
     after_expiry: bool
+    # Always present; null outside training projects, so gold and ordinary submits have
+    # the same shape.
+    feedback: FeedbackOut | None = None
 
 
 class SkipIn(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from threading import Lock
 from typing import Any
@@ -33,13 +33,16 @@ from labelworks.services import consensus
 from labelworks.services.access import actor_of, admit, project_for
 from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.catalog import Progress, progress_in
-from labelworks.services.gold import score_gold
+from labelworks.services.gold import GoldOutcome, score_gold
+from labelworks.services.qualification import count_answer, no_questions_left, rule_of, stage_of
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store
 from labelworks.storage import items as item_store
 from labelworks.storage import leases as lease_store
+from labelworks.storage import qualification as qualification_store
 from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database, utcnow
+from labelworks.storage.leases import Standing
 from labelworks.storage.projects import ProjectRow
 
 MAX_KEY_LENGTH = 200
@@ -69,6 +72,8 @@ class SubmitResult:
     item_id: int
     created: bool
     after_expiry: bool
+    # In a training project only: whether the answer was right, and the expert's answer.
+    feedback: GoldOutcome | None = None
 
 
 def _worker_project(
@@ -89,13 +94,13 @@ def _enter(
     annotator: int | Credential,
     actor: Actor | None,
     at: datetime,
-) -> tuple[int, ProjectRow, int | None]:
-    """Who labels, in which project, and their submissions today (``None``: not a member),
+) -> tuple[int, ProjectRow, Standing | None]:
+    """Who labels, in which project, and their standing there (``None``: not a member),
     with the (project, annotator) lock taken: one statement for a request's credential.
     A paused annotator is refused here, with the reason."""
     if not isinstance(annotator, Credential):
         project = _worker_project(conn, project_name, annotator, actor)
-        done, paused = lease_store.hold(conn, project.id, annotator, at)
+        standing = lease_store.hold(conn, project.id, annotator, at)
         annotator_id = annotator
     else:
         seat = lease_store.seat(conn, **hashes(annotator), name=project_name, now=at)
@@ -103,10 +108,10 @@ def _enter(
             raise refused(annotator)
         caller = actor_of(seat.user)
         project = admit(caller, project_name, Action.LABEL, seat.project, member=seat.member)
-        annotator_id, done, paused = caller.id, seat.done_today, seat.paused
-    if paused is not None:
-        raise AnnotatorPaused(f"you are paused in project '{project.name}': {paused}")
-    return annotator_id, project, done
+        annotator_id, standing = caller.id, seat.standing
+    if standing is not None and standing.paused is not None:
+        raise AnnotatorPaused(f"you are paused in project '{project.name}': {standing.paused}")
+    return annotator_id, project, standing
 
 
 def next_task_for(
@@ -135,10 +140,11 @@ def next_task_for(
         at = now or utcnow()
         # The (project, annotator) lock comes first, in every lease and submit: one
         # annotator's requests in a project run one at a time.
-        annotator_id, project, done_today = _enter(conn, project_name, annotator, actor, at)
+        annotator_id, project, standing = _enter(conn, project_name, annotator, actor, at)
         if _reclaim_due(db.cache_scope, project.id, at):
             lease_store.reclaim_expired(conn, project.id, project.overlap, at)
         spec = stored_spec(project.spec)
+        stage = stage_of(spec, standing, project.name)
         lease = lease_store.lease_next(
             conn,
             project_id=project.id,
@@ -149,13 +155,19 @@ def next_task_for(
             guideline_version=project.guideline_version,
             gold=gold_draw(spec.quality.gold_rate, draws),
             gold_point=draws.random(),
+            gold_only=stage.gold_only,
         )
         if lease is None:
+            if stage.gold_only and not spec.quality.training:
+                raise no_questions_left(project.name)
             return None
         pre = lease.pre_annotations
         if pre is None:
             pre = item_store.pre_annotations_of(conn, lease.item_id)
+        done_today = None if standing is None else standing.done_today
         progress = progress_in(conn, db.cache_scope, project.id, annotator_id, done_today)
+        if stage.note is not None:
+            progress = replace(progress, note=stage.note)
         return _task(project, lease, pre, progress)
 
     return db.run_write(work)
@@ -296,12 +308,24 @@ def submit_annotation(
             after_expiry=after_expiry,
             still_leased=a.state is AssignmentState.LEASED,
         )
+        feedback = None
         if w.gold:
-            score_gold(conn, spec, a, annotation_id, value, at)
+            qualifying = not spec.quality.training and _qualifying(conn, spec, a)
+            scored = score_gold(conn, spec, a, annotation_id, value, at, may_pause=not qualifying)
+            if scored is not None and qualifying:
+                count_answer(conn, spec, a.project_id, a.annotator_id, scored.correct, at)
+            feedback = scored if spec.quality.training else None
         elif consensus.method_of(spec) is not None and w.n_submitted + 1 >= w.overlap:
             consensus.settle(conn, db.cache_scope, spec, a.project_id, a.item_id, at)
             settled.append((a.project_id, spec))
-        return SubmitResult(annotation_id, a.id, a.item_id, created=True, after_expiry=after_expiry)
+        return SubmitResult(
+            annotation_id,
+            a.id,
+            a.item_id,
+            created=True,
+            after_expiry=after_expiry,
+            feedback=feedback,
+        )
 
     settled: list[tuple[int, ProjectSpec]] = []
     result = db.run_write(work)
@@ -313,6 +337,14 @@ def submit_annotation(
         # Raised only after the late submission is committed: the work is kept.
         raise result
     return result
+
+
+def _qualifying(conn: Connection, spec: ProjectSpec, a: assignment_store.AssignmentRow) -> bool:
+    """Whether this gold answer is a qualification answer (the member has not passed)."""
+    if rule_of(spec) is None:
+        return False
+    standing = qualification_store.standing(conn, a.project_id, a.annotator_id)
+    return standing is not None and not standing.qualified
 
 
 def _lease_lost(a: assignment_store.AssignmentRow) -> LeaseLost:

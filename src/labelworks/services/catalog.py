@@ -144,6 +144,9 @@ def working_now(
 class Progress:
     done_today: int
     remaining: int
+    # What the annotator is doing when it is not ordinary work (a qualification test,
+    # training).
+    note: str | None = None
 
 
 _open_cache: dict[tuple[str, int], tuple[float, int]] = {}

@@ -39,6 +39,7 @@ MAX_PAGE = 500
 __all__ = [
     "AnnotatorGold",
     "GoldAnswer",
+    "GoldOutcome",
     "GoldReport",
     "Share",
     "gold_answers",
@@ -130,6 +131,16 @@ def gold_answers(
         return gold_store.page(conn, project.id, after=after, limit=limit)
 
 
+@dataclass(frozen=True, slots=True)
+class GoldOutcome:
+    """A scored gold answer: right or not, per field, and the expert's answer and why."""
+
+    correct: bool
+    fields: dict[str, bool]
+    expert: dict[str, Any]
+    explanation: str
+
+
 def score_gold(
     conn: Connection,
     spec: ProjectSpec,
@@ -137,13 +148,18 @@ def score_gold(
     annotation_id: int,
     value: dict[str, Any],
     now: datetime,
-) -> None:
+    *,
+    may_pause: bool = True,
+) -> GoldOutcome | None:
     """Score a just-submitted answer of a gold item and pause its annotator when the
-    project's ``auto_pause`` rule says so (inside the submit's transaction)."""
+    project's ``auto_pause`` rule says so (inside the submit's transaction); a
+    qualification answer (``may_pause`` false) never pauses: failing the test has its own
+    consequence. ``None`` if the item stopped being gold meanwhile."""
     found = gold_store.answer_of(conn, a.item_id)
     if found is None:
-        return
+        return None
     scores = score_answer(spec.fields, found[0], value)
+    outcome = GoldOutcome(is_correct(scores), scores, found[0], found[1])
     gold_store.record_result(
         conn,
         project_id=a.project_id,
@@ -151,16 +167,17 @@ def score_gold(
         annotator_id=a.annotator_id,
         annotation_id=annotation_id,
         scores=scores,
-        correct=is_correct(scores),
+        correct=outcome.correct,
         now=now,
     )
     rule = spec.quality.auto_pause
-    if rule is None:
-        return
+    if rule is None or not may_pause:
+        return outcome
     correct, total = gold_store.window(conn, a.project_id, a.annotator_id)
     reason = pause_reason(PauseRule(rule.min_gold, rule.below), correct, total)
     if reason is not None:
         gold_store.pause(conn, a.project_id, a.annotator_id, reason, now)
+    return outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +261,7 @@ def gold_report(db: Database, project_name: str, *, actor: Actor | None = None) 
     )
 
 
-def _member(
+def member_of(
     conn: Connection, actor: Actor | None, project: ProjectRow, email: str
 ) -> user_store.UserRow:
     """The project member with this email, if the actor may see them (vendor walls)."""
@@ -265,7 +282,7 @@ def pause_annotator(
         raise InvalidInput(f"reason must be 1 to {MAX_REASON} characters")
     with db.write() as conn:
         project = project_for(conn, actor, project_name, Action.MANAGE)
-        user = _member(conn, actor, project, email)
+        user = member_of(conn, actor, project, email)
         if actor is not None and user.id == actor.id:
             raise InvalidInput("you cannot pause yourself")
         by = "a manager" if actor is None else actor.email
@@ -278,7 +295,7 @@ def reinstate_annotator(
     """Lift a pause; the next auto-pause counts only gold answers from now on."""
     with db.write() as conn:
         project = project_for(conn, actor, project_name, Action.MANAGE)
-        user = _member(conn, actor, project, email)
+        user = member_of(conn, actor, project, email)
         if not gold_store.reinstate(conn, project.id, user.id, utcnow()):
             raise NotFound(f"user '{email}' is not paused in project '{project_name}'")
 
@@ -299,7 +316,7 @@ def requeue_annotations(
         raise InvalidInput(f"reason must be at most {MAX_REASON} characters")
     with db.write() as conn:
         project = project_for(conn, actor, project_name, Action.MANAGE)
-        user = _member(conn, actor, project, email)
+        user = member_of(conn, actor, project, email)
         return gold_store.set_aside(
             conn,
             project_id=project.id,

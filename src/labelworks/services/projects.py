@@ -108,7 +108,7 @@ def _apply(
     actor: Actor | None,
 ) -> ApplyResult:
     now = utcnow()
-    spec_json = spec.model_dump_json()
+    spec_json = spec.model_dump_json(by_alias=True)
     project = _applicable(conn, actor, spec.name, for_update=True)
     if project is None:
         project_id = project_store.create(
@@ -136,7 +136,9 @@ def _apply(
 
     current = project_store.current_guidelines(conn, project)
     guidelines_changed = (guidelines or "") != (current.content if current else "")
-    spec_changed = spec_json != project.spec
+    # Compared as specs, not as stored text (older rows keep field names where aliases are
+    # written now, e.g. a condition's "in_").
+    spec_changed = stored_spec(project.spec) != spec
     if not spec_changed and not guidelines_changed:
         return ApplyResult(
             spec.name, "unchanged", project.spec_revision, project.guideline_version, False, []

@@ -148,7 +148,7 @@ def simulation_spec(spec: ProjectSpec, classes: int | None) -> tuple[ProjectSpec
                 return spec, f.name, cats
         classes = 5
     labels = [f"class-{k}" for k in range(classes)]
-    data = spec.model_dump(mode="json", exclude_none=True)
+    data = spec.model_dump(mode="json", exclude_none=True, by_alias=True)
     data["fields"] = [{"name": "label", "kind": "choice", "labels": labels}]
     return spec_from_dict(data), "label", labels
 
@@ -174,7 +174,9 @@ def simulate(
     if progress:
         progress("quality settings")
     ours = _run(run_spec, field_name, labels, people, truth, gold_truth, settings.expert_skill)
-    quality: dict[str, Any] = run_spec.quality.model_dump(mode="json", exclude_none=True)
+    quality: dict[str, Any] = run_spec.quality.model_dump(
+        mode="json", exclude_none=True, by_alias=True
+    )
     report: dict[str, Any] = {
         "accuracy": ours.accuracy,
         "annotations_per_item": ours.annotations_per_item,

@@ -38,24 +38,42 @@ def _is_postgresql(conn: Connection) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Standing:
+    """A member's standing in the project, read with every lease: submissions today, why
+    they are paused (``None``: they are not), and where they are in the qualification test
+    (passed, failed attempts, answers in the current attempt)."""
+
+    done_today: int
+    paused: str | None
+    qualified: bool
+    failed_attempts: int
+    answered: int
+
+
+@dataclass(frozen=True, slots=True)
 class Seat:
     """The caller a credential names (``None``: nobody active), the project they asked
-    for (``None``: no such project), whether they are a member, and their submissions
-    today (``None`` when not a member: nothing is kept for them); ``paused`` is why they
-    are paused in that project (``None``: they are not)."""
+    for (``None``: no such project), and their standing there (``None``: not a member)."""
 
     user: UserRow | None
     project: ProjectRow | None
-    member: bool
-    done_today: int | None
-    paused: str | None = None
+    standing: Standing | None
+
+    @property
+    def member(self) -> bool:
+        return self.standing is not None
+
+
+_STANDING_COLUMNS = (
+    "m.done_day, m.done_count, m.paused_at, m.pause_reason, m.qualified_at, m.qual_attempt, "
+    "m.qual_answered"
+)
 
 
 def _seat_sql(*, session: bool) -> Sql:
     return caller_query(
         session=session,
-        columns=f"{PROJECT_COLUMNS}, m.user_id, m.done_day, m.done_count, m.paused_at, "
-        "m.pause_reason",
+        columns=f"{PROJECT_COLUMNS}, m.user_id, {_STANDING_COLUMNS}",
         joins="LEFT JOIN projects p ON p.name = :name "
         "LEFT JOIN memberships m ON m.project_id = p.id AND m.user_id = u.id",
         lock="pg_advisory_xact_lock(p.id, u.id)",
@@ -74,28 +92,24 @@ def seat(
     query = _SEAT_BY_TOKEN if token_hash is not None else _SEAT_BY_SESSION
     row = query.one(conn, {"hash": token_hash or session_hash, "name": name, "now": now})
     if row is None:
-        return Seat(None, None, False, None)
+        return Seat(None, None, None)
     project = None if row[7] is None else project_from(row[7:18])
-    member = row[18] is not None
-    if not member:
-        return Seat(user_from(row), project, False, None)
-    return Seat(user_from(row), project, True, _done(row[19], row[20], now), _paused(row[21:23]))
+    standing = None if row[18] is None else _standing(row[19:26], now)
+    return Seat(user_from(row), project, standing)
 
 
-def _paused(row: Sequence[Any]) -> str | None:
-    """The pause reason of a membership's (paused_at, pause_reason), if it is paused."""
-    return None if row[0] is None else str(row[1] or "paused by a manager")
-
-
-def _done(day: str | None, count: int, now: datetime) -> int:
-    return int(count) if day == stored_day(now) else 0
+def _standing(row: Sequence[Any], now: datetime) -> Standing:
+    """A membership's standing from its ``_STANDING_COLUMNS``."""
+    done = int(row[1]) if row[0] == stored_day(now) else 0
+    paused = None if row[2] is None else str(row[3] or "paused by a manager")
+    return Standing(done, paused, row[4] is not None, int(row[5]), int(row[6]))
 
 
 # Advisory locks are keyed (project id, user id); labelworks takes no other advisory locks.
 _LOCK = Sql("SELECT pg_advisory_xact_lock(:project, :annotator)")
 _DAY = Sql(
-    "SELECT done_day, done_count, paused_at, pause_reason FROM memberships "
-    "WHERE project_id = :project AND user_id = :annotator"
+    f"SELECT {_STANDING_COLUMNS} FROM memberships m "
+    "WHERE m.project_id = :project AND m.user_id = :annotator"
 )
 
 
@@ -106,14 +120,12 @@ def _lock(conn: Connection, project_id: int, annotator_id: int) -> None:
         _LOCK.run(conn, {"project": project_id, "annotator": annotator_id})
 
 
-def hold(
-    conn: Connection, project_id: int, annotator_id: int, now: datetime
-) -> tuple[int | None, str | None]:
+def hold(conn: Connection, project_id: int, annotator_id: int, now: datetime) -> Standing | None:
     """For a caller known by id: take the (project, annotator) lock and read their
-    submissions today (``None`` when not a member) and why they are paused, if they are."""
+    standing (``None`` when not a member)."""
     _lock(conn, project_id, annotator_id)
     row = _DAY.one(conn, {"project": project_id, "annotator": annotator_id})
-    return (None, None) if row is None else (_done(row[0], row[1], now), _paused(row[2:4]))
+    return None if row is None else _standing(row, now)
 
 
 _LAPSED = Sql(
@@ -278,16 +290,25 @@ def _lease_cte(lock: str) -> Sql:
     return Sql(text, postgresql=text)
 
 
-def _gold_lease_cte() -> Sql:
-    """A new lease on a gold item, only while the annotator has no live lease and ordinary
-    work is left for them (gold comes mixed into work, never after it): one statement
-    (PostgreSQL). Gold rows are not locked: their counters do not move, and the unique
-    (item, annotator) pair already keeps one annotator from holding one twice."""
+def _gold_lease_cte(*, mixed: bool) -> Sql:
+    """A new lease on a gold item while the annotator has no live lease: one statement
+    (PostgreSQL). ``mixed`` (honeypots): only while ordinary work is left for them, since
+    gold comes mixed into work, never after it; otherwise (a qualification test, a training
+    project) the live lease is returned too, so the statement is the whole lease. Gold rows
+    are not locked: their counters do not move, and the unique (item, annotator) pair
+    already keeps one annotator from holding one twice."""
     work_left = _PICK.replace("SELECT id, payload", "SELECT 1")
+    condition = f" AND EXISTS ({work_left})" if mixed else ""
     # Both walks of the pick get the conditions (``replace`` changes every ORDER BY).
     pick = _GOLD_PICK.replace(
-        " ORDER BY id",
-        f" AND NOT EXISTS (SELECT 1 FROM held) AND EXISTS ({work_left}) ORDER BY id",
+        " ORDER BY id", f" AND NOT EXISTS (SELECT 1 FROM held){condition} ORDER BY id"
+    )
+    held = (
+        ""
+        if mixed
+        else "SELECT held.id, held.item_id, held.expires_at, held.guideline_version, "
+        f"items.payload, {_pre_annotations('held.item_id')} FROM held "
+        "JOIN items ON items.id = held.item_id UNION ALL "
     )
     text = (
         f"WITH held AS ({_LIVE}), picked AS ({pick}), "
@@ -297,7 +318,7 @@ def _gold_lease_cte() -> Sql:
             "'leased', CAST(:now AS TIMESTAMP), CAST(:expires AS TIMESTAMP), "
             "CAST(:guideline AS INTEGER), 1 FROM picked"
         )
-        + ") "
+        + f") {held}"
         "SELECT leased.id, leased.item_id, CAST(:expires AS TIMESTAMP), "
         "CAST(:guideline AS INTEGER), picked.payload, "
         f"{_pre_annotations('leased.item_id')} "
@@ -306,9 +327,16 @@ def _gold_lease_cte() -> Sql:
     return Sql(text, postgresql=text)
 
 
-_PG_GOLD = _gold_lease_cte()
+_PG_GOLD = _gold_lease_cte(mixed=True)
+_PG_GOLD_ONLY = _gold_lease_cte(mixed=False)
 _PG_SKIP_LOCKED = _lease_cte("FOR UPDATE OF items SKIP LOCKED")
 _PG_WAIT = _lease_cte("FOR UPDATE OF items")
+
+
+def _lease_of(row: Sequence[Any]) -> Lease:
+    return Lease(
+        int(row[0]), int(row[1]), read_time(row[2]), row[3], str(row[4]), list(row[5] or [])
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +364,7 @@ def lease_next(
     guideline_version: int | None,
     gold: bool = False,
     gold_point: float = 0.0,
+    gold_only: bool = False,
 ) -> Lease | None:
     """The annotator's live lease in the project if they hold one, else a new lease on the
     next item in queue order; ``None`` when nothing is left for them. Call with the
@@ -343,7 +372,9 @@ def lease_next(
 
     With ``gold`` (the lease's gold draw came up) the new lease is on a gold item they have
     not had, when there is one and ordinary work is left for them: the first at or after
-    ``gold_point`` (in [0, 1)) of the way through the gold ids, wrapping around.
+    ``gold_point`` (in [0, 1)) of the way through the gold ids, wrapping around. With
+    ``gold_only`` (a qualification test, a training project) only gold items are leased,
+    whether or not ordinary work is left.
 
     An earlier expired assignment of the same (item, annotator) is reused, keeping one row
     per pair, which the unique constraint guarantees. On PostgreSQL items other annotators
@@ -360,27 +391,28 @@ def lease_next(
         "fraction": gold_point,
     }
     if _is_postgresql(conn):
+        if gold_only:
+            row = _PG_GOLD_ONLY.one(conn, params)
+            return None if row is None else _lease_of(row)
         row = _PG_GOLD.one(conn, params) if gold else None
         row = row or _PG_SKIP_LOCKED.one(conn, params) or _PG_WAIT.one(conn, params)
-        if row is None:
-            return None
-        return Lease(
-            int(row[0]), int(row[1]), read_time(row[2]), row[3], str(row[4]), list(row[5] or [])
-        )
+        return None if row is None else _lease_of(row)
     live = _SQLITE_LIVE.one(conn, params)
     if live is not None:
         payload = _SQLITE_PAYLOAD.one(conn, {"item": live[1]})
         assert payload is not None  # a leased item exists: foreign key
         return Lease(int(live[0]), int(live[1]), read_time(live[2]), live[3], payload[0], None)
-    picked = _SQLITE_PICK.one(conn, params)
-    if picked is None:
+    picked = None if gold_only else _SQLITE_PICK.one(conn, params)
+    if picked is None and not gold_only:
         return None
-    if gold and (golden := _SQLITE_GOLD_PICK.one(conn, params)) is not None:
+    if (gold or gold_only) and (golden := _SQLITE_GOLD_PICK.one(conn, params)) is not None:
         leased = _SQLITE_LEASE.one(conn, {**params, "item": golden[0]})
         assert leased is not None  # the pick excluded pairs with a live row
         return Lease(
             int(leased[0]), int(golden[0]), expires_at, guideline_version, str(golden[1]), None
         )
+    if picked is None:
+        return None
     item_id = int(picked[0])
     move_counters(conn, item_id, overlap, leased=1)
     leased = _SQLITE_LEASE.one(conn, {**params, "item": item_id})

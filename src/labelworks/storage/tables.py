@@ -153,6 +153,12 @@ memberships = Table(
     Column("paused_at", DateTime, nullable=True),
     Column("pause_reason", Text, nullable=True),
     Column("gold_since", DateTime, nullable=True),
+    # Qualification (migration 0008): when they passed, failed attempts so far, and the
+    # current attempt's gold answers and correct ones.
+    Column("qualified_at", DateTime, nullable=True),
+    Column("qual_attempt", Integer, nullable=False, server_default=text("0")),
+    Column("qual_answered", Integer, nullable=False, server_default=text("0")),
+    Column("qual_correct", Integer, nullable=False, server_default=text("0")),
     Index("ix_memberships_user_id", "user_id"),
 )
 

@@ -46,7 +46,9 @@ def next_task(project: ProjectName, request: Request) -> Response:
         guideline_version=task.guideline_version,
         progress=None
         if progress is None
-        else ProgressOut(done_today=progress.done_today, remaining=progress.remaining),
+        else ProgressOut(
+            done_today=progress.done_today, remaining=progress.remaining, note=progress.note
+        ),
     )
     return json_response(task_out)
 

@@ -303,6 +303,18 @@ function checkGuidelines(version) {
   if (ui.guidelines) ui.guidelines.open = true;
 }
 
+// Training projects answer each submit with the expert's answer and why.
+function shown(value) {
+  if (Array.isArray(value)) return value.map(shown).join(", ");
+  return value !== null && typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+function verdict(feedback) {
+  const expert = Object.entries(feedback.expert || {}).map(([name, value]) => `${name}: ${shown(value)}`).join("; ");
+  const why = feedback.explanation ? ` ${feedback.explanation}` : "";
+  return `${feedback.correct ? "Right." : "Not quite."} The expert's answer: ${expert}.${why}`;
+}
+
 function setProgress(next) {
   if (next) progress = { ...progress, ...next };
   ui.doneToday.textContent = String(progress.done_today ?? 0);
@@ -349,7 +361,10 @@ function startTask(data) {
   refresh();
   const expires = data.expires_at ? new Date(data.expires_at) : null;
   const parts = [];
-  if (expires && !Number.isNaN(expires.getTime())) parts.push(`Reserved for you until ${expires.toLocaleTimeString()}`);
+  // A qualification test or training says so; ordinary work (gold included) says nothing.
+  const note = data.progress?.note;
+  if (note) parts.push(note.charAt(0).toUpperCase() + note.slice(1));
+  if (expires && !Number.isNaN(expires.getTime())) parts.push(`${parts.length ? "reserved" : "Reserved"} for you until ${expires.toLocaleTimeString()}`);
   if (saved) parts.push(parts.length ? "restored your unsaved work" : "Restored your unsaved work");
   ui.meta.textContent = parts.join(" · ");
   ui.task.hidden = false;
@@ -425,7 +440,9 @@ async function submit() {
     lastResult = result.data;
     forgetWork(assignmentId);
     progress.done_today = (progress.done_today ?? 0) + 1;
-    await loadNext("Saved.", "ok");
+    const feedback = result.data?.feedback;
+    if (feedback) await loadNext(verdict(feedback), feedback.correct ? "ok" : "warn");
+    else await loadNext("Saved.", "ok");
   } else if (result.status === 409 && code === "lease_lost") {
     forgetWork(assignmentId);
     await loadNext(`${problemOf(result)} Your annotation was kept as a late submission.`, "warn");
