@@ -159,6 +159,9 @@ memberships = Table(
     Column("qual_attempt", Integer, nullable=False, server_default=text("0")),
     Column("qual_answered", Integer, nullable=False, server_default=text("0")),
     Column("qual_correct", Integer, nullable=False, server_default=text("0")),
+    # The guideline version the member last acknowledged (migration 0009); their first
+    # task acknowledges the version they start under.
+    Column("ack_version", Integer, nullable=True),
     Index("ix_memberships_user_id", "user_id"),
 )
 
