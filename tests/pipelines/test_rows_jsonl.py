@@ -226,7 +226,8 @@ def test_content_hash_ignores_key_order_and_whitespace() -> None:
                 " (allowed: external_id, gold, gold_explanation,"
                 " metadata, payload,"
                 " pre_annotations; ignored from exports: annotations, content_hash, created_at,"
-                " guideline_versions, id, status, updated_at); put item data inside 'payload'",
+                " final, guideline_versions, id, status, updated_at); put item data inside"
+                " 'payload'",
                 "metdata",
             ),
         ),

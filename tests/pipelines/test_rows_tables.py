@@ -140,7 +140,8 @@ def test_csv_with_a_payload_column_is_structured() -> None:
                 " (allowed: external_id, gold, gold_explanation,"
                 " metadata, payload,"
                 " pre_annotations; ignored from exports: annotations, content_hash, created_at,"
-                " guideline_versions, id, status, updated_at); put item data inside 'payload'",
+                " final, guideline_versions, id, status, updated_at); put item data inside"
+                " 'payload'",
                 "text",
             ),
         ),

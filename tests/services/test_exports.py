@@ -12,8 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from tests.services.builders import add_annotators, jsonl, make_project
 
+from labelworks.domain.access import Actor, Role
 from labelworks.domain.errors import InvalidInput, NotFound
 from labelworks.formats import CsvFormulas
+from labelworks.services.adjudication import adjudicate
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.exports import (
     EXPORT_COLUMNS,
@@ -22,6 +24,7 @@ from labelworks.services.exports import (
     export_project,
 )
 from labelworks.services.ingestion import import_items
+from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 
 T0 = datetime(2026, 1, 1, 12, 0, 0)
@@ -352,3 +355,107 @@ def test_jsonl_and_parquet_exports_keep_formula_texts_exact(db: Database) -> Non
         )
         for fmt in ("jsonl", "parquet")
     }
+
+
+def _seed_finals(db: Database) -> int:
+    """Project ``sentiment`` decides by majority at two annotations (dynamic overlap 2 to 2):
+    item 1 agreed (final), item 2 split then adjudicated by a reviewer, item 3 untouched;
+    returns the adjudicator's id."""
+    make_project(db, quality={"dynamic_overlap": {"min": 2, "max": 2, "confidence": 0.9}})
+    import_items(db, "sentiment", jsonl(ROWS), format="jsonl", source="seed.jsonl")
+    a, b = add_annotators(db, "sentiment", 2)
+    for who, labels in ((a, ("positive", "positive")), (b, ("positive", "negative"))):
+        for k, label in enumerate(labels):
+            task = next_task_for(db, "sentiment", who, now=T0)
+            assert task is not None and task.item_id == k + 1
+            submit_annotation(
+                db,
+                task.assignment_id,
+                who,
+                value={"sentiment": label},
+                seconds=1.0,
+                idempotency_key=f"f{who}-{k}",
+                now=T0,
+            )
+    expert = add_user(db, "expert@example.com", role="reviewer", projects=["sentiment"]).user
+    actor = Actor(expert.id, expert.email, Role.REVIEWER)
+    adjudicate(db, "sentiment", 2, value={"sentiment": "negative"}, note="sarcasm", actor=actor)
+    return expert.id
+
+
+def _final(value: str, method: str, status: str, ids: list[int], by: str | None) -> Any:
+    """A ``final`` record as exported (both items are sure: agreed, or an expert's)."""
+    return {
+        "value": {"sentiment": value},
+        "method": method,
+        "confidence": 1.0,
+        "fields": {"sentiment": 1.0},
+        "status": status,
+        "annotation_ids": ids,
+        "decided_by": by,
+    }
+
+
+FINALS = [
+    _final("positive", "majority", "final", [1, 3], None),
+    _final("negative", "adjudication", "adjudicated", [2, 4], "expert@example.com"),
+    None,
+]
+
+
+def _finals_of(fmt: ExportFormat, data: bytes) -> list[Any]:
+    """The ``final`` of each record (``None`` when absent or empty), ``decided_at`` checked."""
+    if fmt == "jsonl":
+        cells = [json.loads(line).get("final") for line in data.splitlines()]
+    else:
+        if fmt == "csv":
+            rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+        else:
+            rows = pq.read_table(io.BytesIO(data)).to_pylist()
+        assert [list(r) for r in rows] == [[*EXPORT_COLUMNS, "final"]] * len(rows)
+        cells = [json.loads(r["final"]) if r["final"] else None for r in rows]
+    for cell in cells:
+        if cell is not None:
+            datetime.fromisoformat(cell.pop("decided_at"))
+    return cells
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_export_carries_final_labels_and_reimports(db: Database, fmt: ExportFormat) -> None:
+    """Each format gives the agreed item its majority label, the adjudicated item the
+    expert's with their email, the untouched item none; the file re-imports as is."""
+    _seed_finals(db)
+    out = io.BytesIO()
+    assert export_project(db, "sentiment", out, format=fmt, page_size=2) == 3
+    make_project(db, name="copy")
+    summary = import_items(db, "copy", io.BytesIO(out.getvalue()), format=fmt, source="e")
+    assert (_finals_of(fmt, out.getvalue()), summary.inserted) == (FINALS, 3)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_walled_exports_leave_final_labels_out(db: Database, fmt: ExportFormat) -> None:
+    """A vendor's manager exports their vendor's work with no ``final`` key or column (a
+    final label is decided from every vendor's work); a project without consensus and
+    without final labels has no ``final`` column either."""
+    _seed_finals(db)
+    boss = add_user(
+        db, "boss@acme.example", role="manager", vendor="acme", projects=["sentiment"]
+    ).user
+    walled = Actor(boss.id, boss.email, Role.MANAGER, vendor="acme")
+    out = io.BytesIO()
+    export_project(db, "sentiment", out, format=fmt, actor=walled)
+    plain = io.BytesIO()
+    make_project(db, name="plain")
+    import_items(db, "plain", jsonl(ROWS), format="jsonl", source="p.jsonl")
+    export_project(db, "plain", plain, format=fmt)
+    assert [_read(fmt, data.getvalue()) for data in (out, plain)] == [
+        [{**r, "annotations": []} for r in _walled_expected()],
+        [{**r, "id": r["id"] + 3, "annotations": [], "status": "new"} for r in EXPECTED],
+    ]
+
+
+def _walled_expected() -> list[dict[str, Any]]:
+    """The seed of ``_seed_finals`` as the acme manager sees it: no acme annotators."""
+    return [
+        {**r, "status": s} for r, s in zip(EXPECTED, ["complete", "complete", "new"], strict=True)
+    ]

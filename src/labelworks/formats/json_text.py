@@ -21,7 +21,7 @@ _plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=F
 _ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 # Export columns whose values are JSON documents rather than scalars.
-JSON_COLUMNS = frozenset({"payload", "metadata", "pre_annotations", "annotations"})
+JSON_COLUMNS = frozenset({"payload", "metadata", "pre_annotations", "annotations", "final"})
 
 
 class RawJson(str):

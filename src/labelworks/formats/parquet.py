@@ -126,9 +126,9 @@ class ParquetWriter:
     """Buffers up to ``batch_size`` records, then writes them as one row group.
 
     Column ``id`` is int64; every other column is a string: JSON columns (``payload``,
-    ``metadata``, ``pre_annotations``, ``annotations``) and dict/list values hold JSON text,
-    so heterogeneous payloads share one schema. ``close()`` writes the footer (an export of
-    no records is still a valid file with the schema) and leaves the stream open.
+    ``metadata``, ``pre_annotations``, ``annotations``, ``final``) and dict/list values hold
+    JSON text, so heterogeneous payloads share one schema. ``close()`` writes the footer (an
+    export of no records is still a valid file with the schema) and leaves the stream open.
     """
 
     def __init__(

@@ -40,6 +40,7 @@ EXPORT_ONLY_KEYS = frozenset(
         "created_at",
         "updated_at",
         "annotations",
+        "final",
         "guideline_versions",
         "content_hash",
     }

@@ -1,7 +1,8 @@
-"""Streaming exports of every item with its annotations and pre-annotations."""
+"""Streaming exports of every item with its annotations, pre-annotations and final label."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import BinaryIO, Literal
@@ -12,6 +13,8 @@ from labelworks.domain.errors import InvalidInput
 from labelworks.formats import CsvFormulas, open_writer
 from labelworks.formats.json_text import RawJson, json_array_text, json_object_text
 from labelworks.services.access import project_for
+from labelworks.services.consensus import method_of
+from labelworks.services.specs import stored_spec
 from labelworks.storage import export_rows
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database
@@ -27,6 +30,9 @@ EXPORT_COLUMNS = (
     "pre_annotations",
     "annotations",
 )
+# The column of a project that keeps final labels (exports for callers behind a vendor wall
+# leave it out: a final label is decided from every vendor's work).
+FINAL_COLUMN = "final"
 
 
 def check_export_options(format: ExportFormat, csv_formulas: CsvFormulas) -> None:
@@ -62,7 +68,9 @@ def export_project(
     Reads keyset pages inside one snapshot, so memory stays flat however large the
     project, and the file is consistent even while annotators keep working.
     Stored JSON text (payloads, metadata, values) goes to the writer as ``RawJson``, never
-    decoded. CSV cells a spreadsheet would run as formulas are escaped unless
+    decoded. An item with a final label gets a ``final`` key (CSV and Parquet: a ``final``
+    column whenever the project keeps final labels), except for callers behind a vendor
+    wall. CSV cells a spreadsheet would run as formulas are escaped unless
     ``csv_formulas`` is ``"raw"`` (see ``formats.escape_formula``); ``"raw"`` with another
     format is refused before anything is written.
     """
@@ -70,9 +78,14 @@ def export_project(
     written = 0
     with db.read(snapshot=True) as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
-        writer = open_writer(format, stream, EXPORT_COLUMNS, csv_formulas=csv_formulas)
-        after = 0
         only_vendor = wall(actor)
+        with_final = only_vendor is None and (
+            method_of(stored_spec(project.spec)) is not None
+            or export_rows.has_final_labels(conn, project.id)
+        )
+        columns = (*EXPORT_COLUMNS, FINAL_COLUMN) if with_final else EXPORT_COLUMNS
+        writer = open_writer(format, stream, columns, csv_formulas=csv_formulas)
+        after = 0
         while True:
             page = export_rows.page_text(conn, project.id, after_id=after, limit=page_size)
             if not page:
@@ -86,19 +99,27 @@ def export_project(
                     conn, project.id, after_id=after, last_id=last, only_vendor=only_vendor
                 )
             )
-            for it in page:
-                writer.write(
-                    {
-                        "id": it.id,
-                        "external_id": it.external_id,
-                        "status": item_status(it.n_submitted, it.n_leased, project.overlap),
-                        "created_at": it.created_at.isoformat(),
-                        "payload": RawJson(it.payload),
-                        "metadata": RawJson(it.metadata),
-                        "pre_annotations": pre.get(it.id, _NONE),
-                        "annotations": done.get(it.id, _NONE),
-                    }
+            finals = (
+                _finals(
+                    export_rows.final_label_texts(conn, project.id, after_id=after, last_id=last)
                 )
+                if with_final
+                else {}
+            )
+            for it in page:
+                record = {
+                    "id": it.id,
+                    "external_id": it.external_id,
+                    "status": item_status(it.n_submitted, it.n_leased, project.overlap),
+                    "created_at": it.created_at.isoformat(),
+                    "payload": RawJson(it.payload),
+                    "metadata": RawJson(it.metadata),
+                    "pre_annotations": pre.get(it.id, _NONE),
+                    "annotations": done.get(it.id, _NONE),
+                }
+                if it.id in finals:
+                    record[FINAL_COLUMN] = finals[it.id]
+                writer.write(record)
             written += len(page)
             after = last
             if progress is not None:
@@ -136,3 +157,22 @@ def _annotations(
         )
         grouped.setdefault(item_id, []).append(text)
     return {item_id: json_array_text(texts) for item_id, texts in grouped.items()}
+
+
+def _finals(rows: list[export_rows.StoredFinal]) -> dict[int, RawJson]:
+    """Each item's final label as one JSON object text."""
+    return {
+        f.item_id: json_object_text(
+            {
+                "value": RawJson(f.value),
+                "method": f.method,
+                "confidence": f.confidence if math.isfinite(f.confidence) else None,
+                "fields": RawJson(f.fields),
+                "status": f.status,
+                "annotation_ids": RawJson(f.annotation_ids),
+                "decided_at": f.decided_at.isoformat(),
+                "decided_by": f.decided_by,
+            }
+        )
+        for f in rows
+    }

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select
 
 from labelworks.storage.tables import (
     annotations_table,
+    final_labels,
     items,
     pre_annotations,
     users,
@@ -92,6 +93,54 @@ def annotation_texts(
         .order_by(annotations_table.c.id)
     )
     return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in conn.execute(query)]
+
+
+def has_final_labels(conn: Connection, project_id: int) -> bool:
+    """Whether any item of the project has a final label (at adjudication included)."""
+    query = select(final_labels.c.item_id).where(final_labels.c.project_id == project_id)
+    return conn.execute(query.limit(1)).first() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFinal:
+    """An item's final label as stored, JSON text not decoded; ``decided_by`` the
+    adjudicator's email (``None``: decided by the consensus method)."""
+
+    item_id: int
+    value: str
+    method: str
+    confidence: float
+    fields: str
+    status: str
+    annotation_ids: str
+    decided_at: datetime
+    decided_by: str | None
+
+
+def final_label_texts(
+    conn: Connection, project_id: int, *, after_id: int, last_id: int
+) -> list[StoredFinal]:
+    """The final labels of the project's items in ``(after_id, last_id]``."""
+    query = (
+        select(
+            final_labels.c.item_id,
+            final_labels.c.value,
+            final_labels.c.method,
+            final_labels.c.confidence,
+            final_labels.c.fields,
+            final_labels.c.status,
+            final_labels.c.annotation_ids,
+            final_labels.c.decided_at,
+            users.c.email,
+        )
+        .outerjoin(users, users.c.id == final_labels.c.decided_by)
+        .where(
+            final_labels.c.project_id == project_id,
+            final_labels.c.item_id > after_id,
+            final_labels.c.item_id <= last_id,
+        )
+    )
+    return [StoredFinal(*r) for r in conn.execute(query)]
 
 
 def _id_range(item_id: Any, project_id: int, after_id: int, last_id: int) -> tuple[Any, ...]:
