@@ -1,17 +1,37 @@
-"""Percentile bootstrap confidence intervals for agreement coefficients, resampling items."""
+"""Bootstrap confidence intervals for agreement coefficients, resampling items: BCa (the
+default) or percentile."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from labelworks.stats.intervals import Method, bca_interval, percentile_interval
 from labelworks.stats.ratings import FloatArray, InvalidRatingsError, Ratings
-from labelworks.stats.statistic import item_statistics_for
+from labelworks.stats.statistic import ItemStatistics, item_statistics_for
 
-# Cap on the resample-count matrix (draws × items) held at once, ~32 MB of float64.
+# Cap on the resample-count matrix (draws × items) held at once, ~32 MB of float64; also
+# caps the dense leave-one-out totals (items × columns) of the jackknife.
 _CHUNK_CELLS = 4_000_000
+# A metric without item statistics is recomputed once per jackknife value: above this many
+# items, items are deleted in this many interleaved groups instead of one at a time.
+_GENERIC_JACKKNIFE = 1000
+METHODS = ("bca", "percentile")
+
+
+@dataclass(frozen=True)
+class BootstrapInterval:
+    """A coefficient with its bootstrap interval; ``method`` is the interval actually made
+    (``"bca"`` or ``"percentile"``) and ``reason`` why BCa fell back, else ``None``."""
+
+    estimate: float
+    low: float
+    high: float
+    method: Method
+    reason: str | None = None
 
 
 def bootstrap_ci(
@@ -20,21 +40,34 @@ def bootstrap_ci(
     n_resamples: int = 1000,
     confidence: float = 0.95,
     seed: int | np.random.Generator | None = None,
+    method: str = "bca",
     **metric_kwargs: Any,
 ) -> tuple[float, float, float]:
-    """``(estimate, low, high)``: the coefficient and its percentile bootstrap interval.
+    """``(estimate, low, high)``: the coefficient and its bootstrap confidence interval.
 
-    Efron & Tibshirani (1993), *An Introduction to the Bootstrap*, ch. 13; resampling items
-    (not single ratings) as Hayes & Krippendorff (2007), "Answering the call for a standard
-    reliability measure for coding data", recommend, because ratings of one item are not
-    independent. Items are drawn with replacement ``n_resamples`` times. Coefficients built
-    on per-item sufficient statistics (percent agreement, Scott, Fleiss, Conger, Cohen, Gwet,
-    Brennan–Prediger, Krippendorff at every level) are resampled with one sparse product;
-    any other ``metric(r, **metric_kwargs)`` is recomputed on each resample. Resamples on
-    which the coefficient is undefined are skipped. The interval is widened to include the
-    estimate in the rare case (a handful of items) that the resamples all fall on one side.
-    Read: with 95% confidence the coefficient of the population of items lies in
-    ``[low, high]``; compare ``low`` with your threshold (e.g. α ≥ 0.8).
+    Items (not single ratings) are resampled with replacement ``n_resamples`` times, as
+    Hayes & Krippendorff (2007), "Answering the call for a standard reliability measure for
+    coding data", recommend, because ratings of one item are not independent.
+
+    ``method="bca"`` (default): the bias-corrected and accelerated interval, Efron (1987),
+    "Better bootstrap confidence intervals", JASA 82; Efron & Tibshirani (1993), *An
+    Introduction to the Bootstrap*, ch. 14, with the acceleration from the jackknife over
+    items. On simulated populations with a known coefficient its 95% interval covered
+    94.9–95.9% of the time from 30 items up for Cohen's and Fleiss' kappa and Krippendorff's
+    alpha, where the percentile interval covered 92.5–94.2% at 30 items (docs/
+    stats-agreement.md). When BCa is undefined (the estimate or a resample undefined, every
+    resample equal or on one side of the estimate, jackknife variance 0) the percentile
+    interval is returned; :func:`bootstrap_interval` says which and why.
+    ``method="percentile"``: the percentile interval (Efron & Tibshirani 1993, ch. 13).
+
+    Coefficients built on per-item sufficient statistics (percent agreement, Scott, Fleiss,
+    Conger, Cohen, Gwet, Brennan–Prediger, Krippendorff at every level) are resampled with
+    one sparse product and jackknifed from the column totals minus each item's row; any
+    other ``metric(r, **metric_kwargs)`` is recomputed on each resample. Resamples on which
+    the coefficient is undefined are skipped. The interval is widened to include the
+    estimate in the rare case (a handful of items) that it lies outside. Read: with 95%
+    confidence the coefficient of the population of items lies in ``[low, high]``; compare
+    ``low`` with your threshold (e.g. α ≥ 0.8).
 
     >>> from labelworks.stats.chance import fleiss_kappa
     >>> r = Ratings.from_matrix([[1, 1, 1], [1, 2, 2], [2, 2, 2], [3, 3, 3], [3, 2, 3]] * 4)
@@ -42,21 +75,40 @@ def bootstrap_ci(
     >>> round(est, 3), low < est < high
     (0.595, True)
     """
+    got = bootstrap_interval(metric, r, n_resamples, confidence, seed, method, **metric_kwargs)
+    return got.estimate, got.low, got.high
+
+
+def bootstrap_interval(
+    metric: Callable[..., float],
+    r: Ratings,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int | np.random.Generator | None = None,
+    method: str = "bca",
+    **metric_kwargs: Any,
+) -> BootstrapInterval:
+    """:func:`bootstrap_ci` with the interval's method and, when BCa fell back to the
+    percentile interval, the reason."""
     if n_resamples < 2:
         raise InvalidRatingsError(f"n_resamples must be at least 2, got {n_resamples}")
     if not 0 < confidence < 1:
         raise InvalidRatingsError(f"confidence must lie strictly between 0 and 1, got {confidence}")
+    kind = method.lower()
+    if kind not in METHODS:
+        raise InvalidRatingsError(f"unknown method {method!r}; use one of {METHODS}")
     rng = np.random.default_rng(seed)
     estimate = float(metric(r, **metric_kwargs))
     samples = resample_values(metric, r, n_resamples, rng, **metric_kwargs)
-    finite = samples[np.isfinite(samples)]
-    if finite.size == 0:
-        return estimate, float("nan"), float("nan")
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(finite, [tail, 100 - tail])
-    if np.isfinite(estimate):
+    if kind == "bca":
+        jackknife = jackknife_values(metric, r, **metric_kwargs)
+        interval = bca_interval(estimate, samples, jackknife, confidence)
+    else:
+        interval = percentile_interval(samples, confidence)
+    low, high = interval.low, interval.high
+    if np.isfinite(estimate) and np.isfinite(low):
         low, high = min(low, estimate), max(high, estimate)
-    return estimate, float(low), float(high)
+    return BootstrapInterval(estimate, low, high, interval.method, interval.reason)
 
 
 def resample_values(
@@ -87,3 +139,40 @@ def resample_values(
         with np.errstate(invalid="ignore", divide="ignore"):
             parts.append(stats.resampled(counts.astype(np.float64)))
     return np.concatenate(parts)
+
+
+def jackknife_values(metric: Callable[..., float], r: Ratings, **metric_kwargs: Any) -> FloatArray:
+    """The coefficient without each item in turn (NaN where undefined), item-code order.
+
+    With item statistics this is ``finish(totals − row_i)`` for every item, vectorised in
+    chunks. Any other metric is recomputed without each item; above 1,000 items, without
+    each of 1,000 interleaved groups (item codes ``g, g + 1000, …``), the delete-a-group
+    jackknife, whose acceleration estimate has the same first-order value (the third and
+    second cumulants of the influence values both add over a group).
+    """
+    builder = item_statistics_for(metric)
+    if builder is not None:
+        return _leave_one_out(builder(r, **metric_kwargs))
+    n = r.n_items
+    groups = min(n, _GENERIC_JACKKNIFE)
+    code = np.arange(n) % groups
+    out = np.empty(groups)
+    for g in range(groups):
+        try:
+            out[g] = metric(r.take_items(np.flatnonzero(code != g)), **metric_kwargs)
+        except InvalidRatingsError:
+            out[g] = np.nan
+    return out
+
+
+def _leave_one_out(stats: ItemStatistics) -> FloatArray:
+    table = stats._table  # items × columns, sparse, built once per bootstrap
+    totals = np.asarray(table.sum(axis=0), dtype=np.float64).reshape(1, -1)
+    n, k = table.shape
+    width = max(1, _CHUNK_CELLS // max(k, 1))
+    parts = []
+    for start in range(0, n, width):
+        rows = np.asarray(table[start : start + width].toarray(), dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            parts.append(stats.finish(totals - rows))
+    return np.concatenate(parts) if parts else np.empty(0)
