@@ -447,7 +447,7 @@ def specs(draw: st.DrawFn) -> ProjectSpec:
         "show_other_annotations": draw(st.booleans()),
         "quality": {
             "gold_rate": draw(st.none() | st.floats(0, 1)),
-            "acceptance": {"min_agreement": 0.8, "sample": [50, 200]},
+            "acceptance": {"gold_accuracy": 0.95, "all_final": True},
             "future_key": draw(st.text(max_size=10)),
         },
     }

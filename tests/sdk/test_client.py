@@ -76,6 +76,7 @@ def test_error_classes_are_the_whole_tree() -> None:
         "already_exists": E.AlreadyExists,
         "lease_lost": E.LeaseLost,
         "assignment_closed": E.AssignmentClosed,
+        "acceptance_not_met": E.AcceptanceNotMet,
         "unauthenticated": E.Unauthenticated,
         "permission_denied": E.PermissionDenied,
         "annotator_paused": E.AnnotatorPaused,

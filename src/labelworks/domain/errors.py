@@ -126,6 +126,13 @@ class AssignmentClosed(Conflict):
     code = "assignment_closed"
 
 
+class AcceptanceNotMet(Conflict):
+    """A delivery was asked for while some of the project's acceptance criteria are not
+    met; the message lists each with its value, ``details["unmet"]`` holds them."""
+
+    code = "acceptance_not_met"
+
+
 class Unauthenticated(LabelworksError):
     """No valid credentials were presented."""
 

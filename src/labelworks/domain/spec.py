@@ -11,8 +11,17 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from labelworks.domain.acceptance import agreement_field_problem
 from labelworks.domain.fields import (
     Condition,
     FieldSpec,
@@ -39,6 +48,8 @@ from labelworks.domain.spec_problems import (
 )
 
 __all__ = [
+    "AcceptanceSpec",
+    "AgreementCriterionSpec",
     "AutoPauseSpec",
     "DynamicOverlapSpec",
     "ProjectSpec",
@@ -103,6 +114,47 @@ class QualificationSpec(BaseModel):
     retries: StrictInt = Field(default=0, ge=0, le=100)
 
 
+AgreementMetric = Literal[
+    "krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "brennan_prediger", "percent_agreement"
+]
+
+
+class AgreementCriterionSpec(BaseModel):
+    """``acceptance.agreement``: the lower end of the 95% bootstrap interval of ``metric``,
+    over items with two or more annotations, reaches ``lower_bound`` on every choice, rating
+    and pairwise field (or on ``field`` alone)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: AgreementMetric = "krippendorff_alpha"
+    lower_bound: float = Field(ge=-1, le=1, allow_inf_nan=False)
+    field: str | None = None
+
+
+class AcceptanceSpec(BaseModel):
+    """``acceptance``: what a project must meet before ``labelworks deliver`` writes it
+    (docs/quality.md, "Acceptance criteria and delivery"). ``gold_accuracy`` reads the
+    pooled point estimate, ``gold_accuracy_lower_bound`` the lower end of its 95% Wilson
+    interval; ``all_final``: every ordinary item has a final label."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agreement: AgreementCriterionSpec | None = None
+    gold_accuracy: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
+    gold_accuracy_lower_bound: float | None = Field(default=None, gt=0, le=1, allow_inf_nan=False)
+    all_final: StrictBool | None = None
+    no_open_escalations: StrictBool | None = None
+
+    @model_validator(mode="after")
+    def _some_criterion(self) -> AcceptanceSpec:
+        if not any(getattr(self, name) for name in type(self).model_fields):
+            raise spec_error(
+                "acceptance sets no criterion; give at least one of "
+                f"{quoted(type(self).model_fields)}"
+            )
+        return self
+
+
 class QualitySpec(BaseModel):
     """Quality settings; later features add keys, so unknown keys are kept, not refused."""
 
@@ -117,7 +169,7 @@ class QualitySpec(BaseModel):
     # answered with the expert's answer and explanation.
     training: bool | None = None
     review_rate: float | None = Field(default=None, ge=0, le=1)
-    acceptance: dict[str, Any] | None = None
+    acceptance: AcceptanceSpec | None = None
 
 
 class ProjectSpec(BaseModel):
@@ -167,6 +219,18 @@ class ProjectSpec(BaseModel):
                 f"({dynamic.min}), the overlap every item starts with; or leave it out",
                 "overlap",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _acceptance_field_fits(self) -> ProjectSpec:
+        acceptance = self.quality.acceptance
+        agreement = None if acceptance is None else acceptance.agreement
+        if agreement is None:
+            return self
+        problem = agreement_field_problem(self.fields, agreement.field)
+        if problem:
+            at = ("quality", "acceptance", "agreement", *(["field"] if agreement.field else []))
+            raise spec_error(problem, *at)
         return self
 
     @model_validator(mode="after")

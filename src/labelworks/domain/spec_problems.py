@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -87,7 +87,23 @@ def _model_at(path: Path, data: Any, root: type[BaseModel]) -> type[BaseModel] |
     if len(path) == 3 and path[0] == "fields":
         nested: dict[str, type[BaseModel]] = {"when": Condition, "strength": Scale}
         return nested.get(str(path[2]))
-    return None
+    return _keyed_model(path, root)
+
+
+def _keyed_model(path: Path, root: type[BaseModel]) -> type[BaseModel] | None:
+    """The model under a path of plain keys (``quality.acceptance.agreement``)."""
+    model = root
+    for part in path:
+        info = model.model_fields.get(str(part))
+        found = [
+            t
+            for t in (get_args(info.annotation) or (info.annotation,) if info else ())
+            if isinstance(t, type) and issubclass(t, BaseModel)
+        ]
+        if len(found) != 1:
+            return None
+        model = found[0]
+    return model
 
 
 def _unknown_key_message(key: Any, model: type[BaseModel] | None) -> str:
