@@ -16,7 +16,7 @@ from labelworks import __version__
 from labelworks.config import Settings
 from labelworks.domain.login_policy import LoginRules
 from labelworks.server import errors
-from labelworks.server.api import gold, items, people, projects, system, work
+from labelworks.server.api import gold, items, people, projects, quality, system, work
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import media, pages
@@ -43,6 +43,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     items.router,
     people.router,
     gold.router,
+    quality.router,
     media.router,
     pages.router,
     people_pages.router,

@@ -223,3 +223,26 @@ def settled_items(conn: Connection, project_id: int, overlap: int) -> list[int]:
         .order_by(items.c.id)
     )
     return [int(i) for i in conn.execute(query).scalars()]
+
+
+def model_info(conn: Connection, project_id: int) -> tuple[str, int, datetime] | None:
+    """(method, annotations it was fitted on, when) of the project's fitted model."""
+    row = conn.execute(
+        select(
+            consensus_models.c.method,
+            consensus_models.c.n_annotations,
+            consensus_models.c.fitted_at,
+        ).where(consensus_models.c.project_id == project_id)
+    ).first()
+    return None if row is None else (str(row[0]), int(row[1]), row[2])
+
+
+def without_final(conn: Connection, project_id: int) -> int:
+    """How many of the project's ordinary items have no final label yet."""
+    query = (
+        select(func.count())
+        .select_from(items)
+        .outerjoin(final_labels, final_labels.c.item_id == items.c.id)
+        .where(items.c.project_id == project_id, ~items.c.gold, final_labels.c.item_id.is_(None))
+    )
+    return int(conn.execute(query).scalar_one())
