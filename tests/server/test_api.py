@@ -435,7 +435,7 @@ def test_next_shape_media_progress_and_204(
             "media": {"image": "/media/pics/cats/1.png"},
         },
         "guideline_version": 1,
-        "progress": {"done_today": 0, "remaining": 1},
+        "progress": {"done_today": 0, "remaining": 1, "note": None},
     }
     submit = {"value": {"objects": []}, "idempotency_key": "x"}
     env.call("ann1", "POST", f"/api/v1/assignments/{body['assignment_id']}/submit", json=submit)
@@ -474,8 +474,8 @@ def test_submit_replay_closed_invalid_and_foreign(env: Env) -> None:
     ids = {"assignment_id": task["assignment_id"]}
     annotation = first.json().get("annotation_id")
     assert [(r.status_code, r.json()) for r in answers] == [
-        (200, {"annotation_id": annotation, **ids, "created": True, "after_expiry": False}),
-        (200, {"annotation_id": annotation, **ids, "created": False, "after_expiry": False}),
+        (200, {"annotation_id": annotation, **ids, "created": True, "after_expiry": False, "feedback": None}),
+        (200, {"annotation_id": annotation, **ids, "created": False, "after_expiry": False, "feedback": None}),
         (
             422,
             {

@@ -145,6 +145,15 @@ def _routes(
         anyone(Route("list projects", "GET", "/api/v1/projects"), 200),
         project(Route("project detail", "GET", "/api/v1/projects/alpha"), "view", 200),
         project(Route("apply spec", "PUT", "/api/v1/projects/alpha", body=SPEC), "manage", 200),
+        # That spec has no guidelines: version 2 (empty), which everyone who labels must
+        # acknowledge before their next task.
+        project(
+            Route(
+                "acknowledge guidelines", "POST", "/api/v1/projects/alpha/guidelines/2/acknowledge"
+            ),
+            "label",
+            204,
+        ),
         project(Route("import items", "POST", items, body=[{"text": "item 0"}]), "manage", 200),
         project(Route("list items", "GET", items), "review", 200),
         project(Route("next task", "POST", "/api/v1/projects/alpha/next"), "label", 200),
@@ -175,6 +184,11 @@ def _routes(
         project(Route("pause", "POST", f"{target}/pause", body={"reason": "rbac"}), "manage", 204),
         after_admin(project(Route("reinstate", "POST", f"{target}/reinstate"), "manage", 204)),
         project(Route("requeue", "POST", f"{target}/requeue", body={}), "manage", 200),
+        project(
+            Route("requeue outdated", "POST", "/api/v1/projects/alpha/guidelines/requeue", body={}),
+            "manage",
+            200,
+        ),
         (Route("people page", "GET", "/people", page=True), people_page),
         anyone(Route("index page", "GET", "/", page=True), 200),
         (Route("project page", "GET", "/projects/alpha", page=True), pages_project),

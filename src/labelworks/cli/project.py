@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from labelworks.cli.context import console, reported, state
+from labelworks.services import guidelines
 from labelworks.services import projects as project_service
 
 app = typer.Typer(help="Create, update and inspect projects described by YAML specs.")
@@ -62,3 +63,23 @@ def list_(ctx: typer.Context) -> None:
             p.updated_at.strftime("%Y-%m-%d %H:%M"),
         )
     console.print(table)
+
+
+@app.command("requeue-outdated")
+def requeue_outdated(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="project name"),
+    before_version: int | None = typer.Option(
+        None, "--before-version", help="send back work made under older versions (default: current)"
+    ),
+    field: str | None = typer.Option(None, "--field", help="only annotations with --label here"),
+    label: str | None = typer.Option(None, "--label", help="the label (with --field)"),
+) -> None:
+    """After a breaking guideline change: send back the annotations made under older
+    guideline versions (optionally only those with LABEL in FIELD) for their annotators
+    to redo; they are kept, set aside."""
+    with reported():
+        n = guidelines.requeue_outdated(
+            state(ctx).database(), name, before_version=before_version, field=field, label=label
+        )
+    console.print(f"sent back {n} annotation{'s' if n != 1 else ''} made under older guidelines")

@@ -120,6 +120,13 @@ class LeaseLost(Conflict):
     code = "lease_lost"
 
 
+class GuidelinesChanged(Conflict):
+    """The project's guidelines changed since the annotator last acknowledged them; the
+    details carry the new version, its changelog and a short diff to read first."""
+
+    code = "guidelines_changed"
+
+
 class AssignmentClosed(Conflict):
     """The assignment was already submitted or skipped."""
 

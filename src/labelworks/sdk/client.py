@@ -37,6 +37,7 @@ from labelworks.schemas.api import (
 )
 from labelworks.sdk.errors import error_from_response
 from labelworks.sdk.gold import GoldApi
+from labelworks.sdk.guidelines import GuidelinesApi
 from labelworks.sdk.paths import segment
 from labelworks.sdk.people import PeopleApi
 
@@ -52,7 +53,7 @@ _GUIDELINE_SUFFIXES = (".md", ".markdown", ".txt")
 _PROJECTS = TypeAdapter(list[ProjectOut])
 
 
-class Client(PeopleApi, GoldApi, AbstractContextManager["Client"]):
+class Client(PeopleApi, GoldApi, GuidelinesApi, AbstractContextManager["Client"]):
     """A session with one labelworks server, authenticated by an API token.
 
     ``transport`` is any synchronous ``httpx.BaseTransport`` (for tests: a mock, or the app
@@ -115,6 +116,7 @@ class Client(PeopleApi, GoldApi, AbstractContextManager["Client"]):
         json_body: Any = None,
         content: bytes | Iterator[bytes] | None = None,
         content_type: str | None = None,
+        timeout: float | None = None,
     ) -> httpx.Response:
         headers = dict(self._headers)
         if content_type is not None:
@@ -126,6 +128,7 @@ class Client(PeopleApi, GoldApi, AbstractContextManager["Client"]):
             json=json_body,
             content=content,
             headers=headers,
+            timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
         )
         if response.is_error:
             raise error_from_response(response)

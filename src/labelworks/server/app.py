@@ -16,12 +16,14 @@ from labelworks import __version__
 from labelworks.config import Settings
 from labelworks.domain.login_policy import LoginRules
 from labelworks.server import errors
-from labelworks.server.api import gold, items, people, projects, quality, system, work
+from labelworks.server.api import gold, guidelines, items, people, projects, quality, system, work
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
+from labelworks.server.web import adjudication as adjudication_pages
 from labelworks.server.web import media, pages
 from labelworks.server.web import people as people_pages
 from labelworks.server.web import quality as quality_pages
+from labelworks.server.web import simulate as simulate_pages
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
 
@@ -43,11 +45,14 @@ ROUTERS: tuple[APIRouter, ...] = (
     items.router,
     people.router,
     gold.router,
+    guidelines.router,
     quality.router,
     media.router,
     pages.router,
     people_pages.router,
     quality_pages.router,
+    adjudication_pages.router,
+    simulate_pages.router,
 )
 
 

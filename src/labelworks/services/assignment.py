@@ -34,6 +34,7 @@ from labelworks.services.access import actor_of, admit, project_for
 from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.catalog import Progress, progress_in
 from labelworks.services.gold import GoldOutcome, score_gold
+from labelworks.services.guidelines import check_acknowledged
 from labelworks.services.qualification import count_answer, no_questions_left, rule_of, stage_of
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store
@@ -144,6 +145,7 @@ def next_task_for(
         if _reclaim_due(db.cache_scope, project.id, at):
             lease_store.reclaim_expired(conn, project.id, project.overlap, at)
         spec = stored_spec(project.spec)
+        check_acknowledged(conn, project, standing, annotator_id)
         stage = stage_of(spec, standing, project.name)
         lease = lease_store.lease_next(
             conn,

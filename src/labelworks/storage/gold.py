@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from labelworks.domain.assignment import AssignmentState, pool_of
+from labelworks.storage.set_aside import move_aside
 from labelworks.storage.sql import Sql
 from labelworks.storage.tables import (
     annotations_table,
@@ -344,58 +345,18 @@ def set_aside(
     by: int | None,
     now: datetime,
 ) -> int:
-    """Take the annotator's annotations of ordinary items out of the data set (kept whole
-    in ``set_aside_annotations``) and give each item's slot back to the queue, so others
-    redo them; the annotator is never offered those items again. Returns how many."""
-    a = annotations_table
-    rows = conn.execute(
-        select(a.c.id, a.c.assignment_id, a.c.item_id, a.c.value, a.c.seconds)
-        .add_columns(a.c.guideline_version, a.c.created_at)
-        .join(items, items.c.id == a.c.item_id)
-        .where(a.c.project_id == project_id, a.c.annotator_id == annotator_id, ~items.c.gold)
-        .order_by(a.c.id)
-    ).all()
-    if not rows:
-        return 0
-    conn.execute(
-        insert(set_aside_annotations),
-        [
-            {
-                "annotation_id": r.id,
-                "assignment_id": r.assignment_id,
-                "project_id": project_id,
-                "item_id": r.item_id,
-                "annotator_id": annotator_id,
-                "value": r.value,
-                "seconds": r.seconds,
-                "guideline_version": r.guideline_version,
-                "created_at": r.created_at,
-                "reason": reason,
-                "set_aside_by": by,
-                "set_aside_at": now,
-            }
-            for r in rows
-        ],
+    """Take the annotator's annotations of ordinary items out of the data set and give
+    each item's slot back to the queue (``storage.set_aside``); the annotator is never
+    offered those items again. Returns how many."""
+    return move_aside(
+        conn,
+        project_id=project_id,
+        which=annotations_table.c.annotator_id == annotator_id,
+        overlap=overlap,
+        reason=reason,
+        by=by,
+        now=now,
     )
-    ids = [int(r.id) for r in rows]
-    for start in range(0, len(ids), 500):
-        conn.execute(delete(a).where(a.c.id.in_(ids[start : start + 500])))
-    # Sorted: concurrent writers lock items in one order.
-    for item_id in sorted({int(r.item_id) for r in rows}):
-        conn.execute(
-            update(items).where(items.c.id == item_id).values(n_submitted=items.c.n_submitted - 1)
-        )
-        row = conn.execute(
-            select(items.c.n_submitted, items.c.n_leased, items.c.target).where(
-                items.c.id == item_id
-            )
-        ).one()
-        conn.execute(
-            update(items)
-            .where(items.c.id == item_id)
-            .values(pool=pool_of(int(row[0]), int(row[1]), int(row[2] or overlap)))
-        )
-    return len(rows)
 
 
 def set_aside_count(conn: Connection, project_id: int) -> int:

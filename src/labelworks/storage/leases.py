@@ -48,6 +48,7 @@ class Standing:
     qualified: bool
     failed_attempts: int
     answered: int
+    acknowledged: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ class Seat:
 
 _STANDING_COLUMNS = (
     "m.done_day, m.done_count, m.paused_at, m.pause_reason, m.qualified_at, m.qual_attempt, "
-    "m.qual_answered"
+    "m.qual_answered, m.ack_version"
 )
 
 
@@ -94,7 +95,7 @@ def seat(
     if row is None:
         return Seat(None, None, None)
     project = None if row[7] is None else project_from(row[7:18])
-    standing = None if row[18] is None else _standing(row[19:26], now)
+    standing = None if row[18] is None else _standing(row[19:27], now)
     return Seat(user_from(row), project, standing)
 
 
@@ -102,7 +103,7 @@ def _standing(row: Sequence[Any], now: datetime) -> Standing:
     """A membership's standing from its ``_STANDING_COLUMNS``."""
     done = int(row[1]) if row[0] == stored_day(now) else 0
     paused = None if row[2] is None else str(row[3] or "paused by a manager")
-    return Standing(done, paused, row[4] is not None, int(row[5]), int(row[6]))
+    return Standing(done, paused, row[4] is not None, int(row[5]), int(row[6]), row[7])
 
 
 # Advisory locks are keyed (project id, user id); labelworks takes no other advisory locks.

@@ -16,7 +16,7 @@ from labelworks.server.deps import DB, CurrentActor, optional_actor
 from labelworks.server.params import AfterId, RowId
 from labelworks.server.security import CSRF_FIELD, SESSION_KEY, csrf_matches, csrf_token
 from labelworks.server.web.markdown import render_markdown
-from labelworks.services import auth, catalog
+from labelworks.services import auth, catalog, quality_view
 from labelworks.services import gold as gold_service
 from labelworks.services import projects as project_service
 from labelworks.storage.engine import Database
@@ -206,6 +206,7 @@ def project_page(request: Request, project: str, db: DB, actor: CurrentActor) ->
         working=catalog.working_now(db, project, actor=actor),
         items=catalog.list_items(db, project, actor=actor, limit=50),
         filters={},
+        consensus=quality_view.consensus_summary(db, project, actor=actor),
     )
 
 
@@ -304,6 +305,9 @@ def label_page(request: Request, project: str, db: DB, actor: CurrentActor) -> H
             "next": f"/api/v1/projects/{quote(view.row.name)}/next",
             "submit": "/api/v1/assignments/{id}/submit",
             "skip": "/api/v1/assignments/{id}/skip",
+            "acknowledge": (
+                f"/api/v1/projects/{quote(view.row.name)}/guidelines/{{version}}/acknowledge"
+            ),
         },
         "idle_seconds": 60,
         "progress": {"done_today": progress.done_today, "remaining": progress.remaining},

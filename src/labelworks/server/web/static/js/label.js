@@ -382,6 +382,30 @@ function setBusy(busy) {
   ui.task.classList.toggle("lw-saving", busy);
 }
 
+// New guidelines must be read and acknowledged before the next task: the changelog and a
+// short diff, then a button that records it.
+function showChangedGuidelines(problem) {
+  const details = problem.details || {};
+  const version = details.version;
+  const acknowledge = async () => {
+    const url = config.api.acknowledge.replace("{version}", String(version));
+    const done = await withRetry(() => post(url, {}), "acknowledging the guidelines");
+    if (!done.ok) { showStatus(problemOf(done), "error"); return; }
+    ui.banner.hidden = true;
+    await loadNext(`Thanks: guidelines version ${version} acknowledged.`, "ok");
+  };
+  ui.banner.replaceChildren(
+    h("strong", { text: `The guidelines changed (version ${details.acknowledged} → ${version}). ` }),
+    details.changelog ? h("span", { text: `${details.changelog}. ` }) : "",
+    h("pre", { class: "lw-diff", "data-testid": "guidelines-diff", text: details.diff || "" }),
+    h("button", { type: "button", "data-testid": "acknowledge-button", on: { click: acknowledge } },
+      `I have read version ${version}`));
+  ui.banner.hidden = false;
+  if (ui.guidelines) ui.guidelines.open = true;
+  showStatus("Read what changed in the guidelines, then continue.", "warn");
+  setBusy(true);
+}
+
 // ---- flow -----------------------------------------------------------------------------
 
 async function loadNext(message = null, kind = "ok") {
@@ -397,6 +421,7 @@ async function loadNext(message = null, kind = "ok") {
     setBusy(true);
     return;
   }
+  if (result.status === 409 && result.data?.code === "guidelines_changed") { showChangedGuidelines(result.data); return; }
   if (!result.ok) { showStatus(problemOf(result), "error", { label: "Try again", run: () => loadNext() }); return; }
   allDone = false;
   startTask(result.data);
