@@ -148,6 +148,17 @@ def test_generic_jackknife_leaves_out_items_then_groups(monkeypatch) -> None:
     )
 
 
+def test_large_vectorised_jackknife_deletes_groups(monkeypatch) -> None:
+    """Past the cell budget the vectorised jackknife deletes interleaved groups of items (as
+    many as fit, at least the generic group count), equal to recomputing without each."""
+    r = noisy(30, 3, seed=4)
+    monkeypatch.setattr(bootstrap, "_JACKKNIFE_CELLS", 1)
+    monkeypatch.setattr(bootstrap, "_GENERIC_JACKKNIFE", 7)
+    groups = [np.flatnonzero(np.arange(30) % 7 != g) for g in range(7)]
+    expected = [fleiss_kappa(r.take_items(keep)) for keep in groups]
+    np.testing.assert_allclose(jackknife_values(fleiss_kappa, r), expected, rtol=1e-9)
+
+
 def test_bca_hand_worked_example() -> None:
     """BCa on replicates 1..10 around 4.5 with jackknife values (0, 0, 0, 1), worked by hand.
 

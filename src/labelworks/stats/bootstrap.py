@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from labelworks.stats.intervals import Method, bca_interval, percentile_interval
 from labelworks.stats.ratings import FloatArray, InvalidRatingsError, Ratings
@@ -19,6 +20,9 @@ _CHUNK_CELLS = 4_000_000
 # A metric without item statistics is recomputed once per jackknife value: above this many
 # items, items are deleted in this many interleaved groups instead of one at a time.
 _GENERIC_JACKKNIFE = 1000
+# Leave-one-out totals (items × columns) beyond this many cells are grouped the same way,
+# into as many groups as fit (at least _GENERIC_JACKKNIFE).
+_JACKKNIFE_CELLS = 8_000_000
 METHODS = ("bca", "percentile")
 
 
@@ -142,22 +146,24 @@ def resample_values(
 
 
 def jackknife_values(metric: Callable[..., float], r: Ratings, **metric_kwargs: Any) -> FloatArray:
-    """The coefficient without each item in turn (NaN where undefined), item-code order.
+    """The coefficient without each item in turn (NaN where undefined), in item-code order.
 
     With item statistics this is ``finish(totals − row_i)`` for every item, vectorised in
-    chunks. Any other metric is recomputed without each item; above 1,000 items, without
-    each of 1,000 interleaved groups (item codes ``g, g + 1000, …``), the delete-a-group
-    jackknife, whose acceleration estimate has the same first-order value (the third and
-    second cumulants of the influence values both add over a group).
+    chunks; any other metric is recomputed without each item. When that would cost too much
+    (a metric without item statistics on more than 1,000 items; item statistics whose
+    leave-one-out totals exceed 8M cells, e.g. Conger's kappa with 500 annotators on 100k
+    items) items are deleted in interleaved groups instead (item codes ``g, g + G, …``),
+    the delete-a-group jackknife: its acceleration has the same first-order value, because
+    the third and second cumulants of the items' influence both add over a group (Efron &
+    Tibshirani 1993, §11.5 and ch. 14).
     """
     builder = item_statistics_for(metric)
     if builder is not None:
-        return _leave_one_out(builder(r, **metric_kwargs))
+        return _jackknife_from_totals(builder(r, **metric_kwargs))
     n = r.n_items
-    groups = min(n, _GENERIC_JACKKNIFE)
-    code = np.arange(n) % groups
-    out = np.empty(groups)
-    for g in range(groups):
+    code = np.arange(n) % min(n, _GENERIC_JACKKNIFE)
+    out = np.empty(min(n, _GENERIC_JACKKNIFE))
+    for g in range(out.size):
         try:
             out[g] = metric(r.take_items(np.flatnonzero(code != g)), **metric_kwargs)
         except InvalidRatingsError:
@@ -165,13 +171,19 @@ def jackknife_values(metric: Callable[..., float], r: Ratings, **metric_kwargs: 
     return out
 
 
-def _leave_one_out(stats: ItemStatistics) -> FloatArray:
-    table = stats._table  # items × columns, sparse, built once per bootstrap
+def _jackknife_from_totals(stats: ItemStatistics) -> FloatArray:
+    table: Any = stats._table  # items × columns, sparse, built once per bootstrap
     totals = np.asarray(table.sum(axis=0), dtype=np.float64).reshape(1, -1)
     n, k = table.shape
+    if n * k > _JACKKNIFE_CELLS:
+        groups = max(_GENERIC_JACKKNIFE, _JACKKNIFE_CELLS // k)
+        member = sparse.csr_matrix(
+            (np.ones(n), (np.arange(n) % groups, np.arange(n))), shape=(groups, n)
+        )
+        table = (member @ table).tocsr()
     width = max(1, _CHUNK_CELLS // max(k, 1))
     parts = []
-    for start in range(0, n, width):
+    for start in range(0, table.shape[0], width):
         rows = np.asarray(table[start : start + width].toarray(), dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             parts.append(stats.finish(totals - rows))
