@@ -3,7 +3,8 @@
 All share one form, ``(p_a - p_e) / (1 - p_e)``: observed agreement ``p_a`` corrected by the
 agreement ``p_e`` expected by chance, and differ only in ``p_e``. Missing ratings follow
 Gwet (2014), *Handbook of Inter-Rater Reliability*, 4th ed.: ``p_a`` averages over items
-with two or more ratings, category propensities average over every rated item.
+with two or more ratings, category propensities average over every rated item. They count
+pairs of annotators, so a table with repeated ratings (``repeats=True``) is refused.
 
 A coefficient is NaN when it is undefined (``p_e = 1``, e.g. every rating is the same
 category). Landis & Koch (1977) read kappa-type values as: < 0 poor, 0–0.20 slight,
@@ -59,11 +60,13 @@ def _kappa(pa: FloatArray, pe: FloatArray) -> FloatArray:
 
 
 def _percent_statistics(r: Ratings, weights: Any = None) -> ItemStatistics:
+    r.require_single_ratings("percent_agreement")
     table, _ = _pooled_table(r, weights)
     return ItemStatistics(table, _pa)
 
 
 def _fleiss_statistics(r: Ratings, weights: Any = None) -> ItemStatistics:
+    r.require_single_ratings("fleiss_kappa")
     table, w = _pooled_table(r, weights)
     q = r.n_categories
 
@@ -75,11 +78,13 @@ def _fleiss_statistics(r: Ratings, weights: Any = None) -> ItemStatistics:
 
 
 def _scott_statistics(r: Ratings, weights: Any = None) -> ItemStatistics:
+    r.require_single_ratings("scott_pi")
     _require_two(r, "scott_pi")
     return _fleiss_statistics(r, weights)
 
 
 def _gwet_statistics(r: Ratings, weights: Any = None) -> ItemStatistics:
+    r.require_single_ratings("gwet_ac1" if weights is None else "gwet_ac2")
     table, w = _pooled_table(r, weights)
     q = r.n_categories
 
@@ -98,12 +103,14 @@ def _gwet_ac1_statistics(r: Ratings) -> ItemStatistics:
 
 
 def _bp_statistics(r: Ratings, weights: Any = None) -> ItemStatistics:
+    r.require_single_ratings("brennan_prediger")
     table, w = _pooled_table(r, weights)
     pe = w.sum() / r.n_categories**2
     return ItemStatistics(table, lambda t: _kappa(_pa(t), np.full(t.shape[0], pe)))
 
 
 def _conger_statistics(r: Ratings, weights: Any = None) -> ItemStatistics:
+    r.require_single_ratings("conger_kappa")
     r.require_annotators(2)
     pooled, w = _pooled_table(r, weights)
     q, a = r.n_categories, r.n_annotators
@@ -133,6 +140,7 @@ def _conger_statistics(r: Ratings, weights: Any = None) -> ItemStatistics:
 
 
 def _cohen_statistics(r: Ratings, weights: Any = None) -> ItemStatistics:
+    r.require_single_ratings("cohen_kappa")
     _require_two(r, "cohen_kappa")
     q = r.n_categories
     first = np.full(r.n_items, -1, dtype=np.int64)

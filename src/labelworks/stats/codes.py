@@ -242,17 +242,52 @@ def sort_key(value: object) -> tuple[int, Any]:
     return (1, str(value))
 
 
+def category_codes(
+    codes: IntArray, seen: list[Any], categories: Sequence[Any] | None
+) -> tuple[IntArray, list[Any]]:
+    """Label codes over ``categories`` (in that order), or over the labels ``seen`` in
+    sorted order (:func:`sort_key`) when ``categories`` is ``None``."""
+    if categories is None:
+        order = sorted(range(len(seen)), key=lambda k: sort_key(seen[k]))
+        if order == list(range(len(seen))):
+            return codes, seen
+        remap = np.empty(len(seen), dtype=np.int64)
+        remap[np.asarray(order)] = np.arange(len(seen))
+        return remap[codes], [seen[k] for k in order]
+    cats = list(categories)
+    try:
+        lookup = {c: k for k, c in enumerate(cats)}
+    except TypeError as exc:
+        raise InvalidRatingsError(f"categories must be hashable: {cats!r}") from exc
+    if len(lookup) != len(cats) or any(is_missing(c) for c in cats):
+        raise InvalidRatingsError(f"categories contain duplicates or gaps: {cats!r}")
+    mapping = np.empty(len(seen), dtype=np.int64)
+    for k, v in enumerate(seen):
+        if v not in lookup:
+            raise InvalidRatingsError(f"label {v!r} is not one of the categories {cats!r}")
+        mapping[k] = lookup[v]
+    return mapping[codes], cats
+
+
+def has_duplicate(pair: IntArray, bound: int) -> bool:
+    """Whether some value repeats; every value lies in ``[0, bound)``.
+
+    A plain sort finds it (numpy's vectorised sort is several times faster than the stable
+    one, twice as fast again on 32-bit keys, and ``np.unique`` now hashes, which is slower
+    still).
+    """
+    ordered = np.sort(pair.astype(np.uint32) if bound <= 2**32 else pair)
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
 def first_duplicate(pair: IntArray, bound: int) -> int | None:
     """The row that repeats the smallest repeated value (at its second occurrence), or
     ``None``; every value lies in ``[0, bound)``.
 
-    A plain sort finds whether there is a duplicate (numpy's vectorised sort is several times
-    faster than the stable one, twice as fast again on 32-bit keys, and ``np.unique`` now
-    hashes, which is slower still); only a table that has one pays for the stable sort that
+    Only a table that has a duplicate (:func:`has_duplicate`) pays for the stable sort that
     names the row.
     """
-    ordered = np.sort(pair.astype(np.uint32) if bound <= 2**32 else pair)
-    if not (ordered[1:] == ordered[:-1]).any():
+    if not has_duplicate(pair, bound):
         return None
     order = np.argsort(pair, kind="stable")
     sorted_pair = pair[order]

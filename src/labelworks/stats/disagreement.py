@@ -57,6 +57,7 @@ def item_agreement(
     >>> item_agreement(r)
     {'x': 0.3333333333333333, 'y': 1.0}
     """
+    r.require_single_ratings("item_agreement")
     uc = UnitCounts.of(r)
     require_pairable(uc.raters)
     m = uc.raters
@@ -112,6 +113,7 @@ def disagreement_matrix(r: Ratings) -> DisagreementMatrix:
     >>> d.counts.tolist(), d.top_confusions()
     ([[2, 2], [2, 2]], [('a', 'b', 2)])
     """
+    r.require_single_ratings("disagreement_matrix")
     uc = UnitCounts.of(r)
     require_pairable(uc.raters)
     n = uc.matrix()

@@ -18,6 +18,7 @@ def complete_matrix(r: Ratings, missing: Literal["raise", "drop"] = "raise") -> 
     ``missing="raise"`` refuses a table with any unrated (item, annotator) cell;
     ``missing="drop"`` keeps only the items rated by every annotator.
     """
+    r.require_single_ratings("icc")
     values = r.numeric_labels()
     r.require_annotators(2)
     per_item = np.bincount(r.item, minlength=r.n_items)

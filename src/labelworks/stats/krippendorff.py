@@ -5,6 +5,14 @@ Communication, University of Pennsylvania. The coincidence matrix ``o`` counts, 
 item, every ordered pair of values from different annotators, weighted ``1 / (m_u - 1)``;
 ``alpha = 1 - (n - 1) * sum(o * delta) / sum(n_c n_k delta)``. Items with a single rating
 are not pairable and drop out.
+
+Repeated ratings (a table built with ``repeats=True``) are accepted: the coincidence matrix
+is defined over the values in each unit — Krippendorff's values-by-units matrix counts the
+values a unit received, not who gave them — so an annotator's second rating of an item is
+one more pairable value of that unit, paired with every other value, their own first
+rating included. Alpha then blends the annotators' stability (test–retest) into their
+reproducibility; for reproducibility alone use ``r.without_repeats()``, for stability
+alone ``labelworks.stats.consistency.test_retest``.
 """
 
 from __future__ import annotations

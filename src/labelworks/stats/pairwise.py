@@ -60,6 +60,7 @@ def pairwise_matrix(
     """
     if min_shared < 1:
         raise InvalidRatingsError(f"min_shared must be at least 1, got {min_shared}")
+    r.require_single_ratings("pairwise_matrix")
     r.require_annotators(2)
     a = r.n_annotators
     rated = sparse.csr_matrix((np.ones(r.n_ratings), (r.annotator, r.item)), shape=(a, r.n_items))

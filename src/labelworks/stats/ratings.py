@@ -16,12 +16,13 @@ import numpy.typing as npt
 from labelworks.stats.codes import (
     Coded,
     InvalidRatingsError,
+    category_codes,
     column,
     encode_series,
     factorize,
     first_duplicate,
+    has_duplicate,
     is_missing,
-    sort_key,
 )
 
 IntArray = npt.NDArray[np.int64]
@@ -43,6 +44,8 @@ class Ratings:
             given by ``categories=`` or sorted (numbers numerically).
         values: ``categories`` as floats when every category is numeric, else ``None``
             (interval/ratio metrics and ICC need it).
+        has_repeats: some annotator rated some item more than once (only a table built
+            with ``repeats=True`` can; rows keep their order, first rating first).
     """
 
     item: IntArray
@@ -52,6 +55,7 @@ class Ratings:
     annotators: list[Any]
     categories: list[Any]
     values: FloatArray | None = field(default=None)
+    has_repeats: bool = field(default=False)
 
     # ----------------------------------------------------------------- constructors
     @classmethod
@@ -60,6 +64,7 @@ class Ratings:
         records: Iterable[tuple[Any, Any, Any]],
         *,
         categories: Sequence[Any] | None = None,
+        repeats: bool = False,
     ) -> Ratings:
         """Build from ``(item, annotator, label)`` tuples; ``None``/NaN labels are errors."""
         items: list[Any] = []
@@ -75,7 +80,7 @@ class Ratings:
             items.append(it)
             annotators.append(an)
             labels.append(lab)
-        return cls.from_columns(items, annotators, labels, categories=categories)
+        return cls.from_columns(items, annotators, labels, categories=categories, repeats=repeats)
 
     @classmethod
     def from_frame(
@@ -86,6 +91,7 @@ class Ratings:
         annotator: str = "annotator",
         label: str = "label",
         categories: Sequence[Any] | None = None,
+        repeats: bool = False,
     ) -> Ratings:
         """Build from a pandas or polars DataFrame with the three named columns."""
         columns = list(getattr(df, "columns", []))
@@ -94,7 +100,9 @@ class Ratings:
                 raise InvalidRatingsError(
                     f"data frame has no column {name!r} (columns: {', '.join(map(str, columns))})"
                 )
-        return cls.from_columns(df[item], df[annotator], df[label], categories=categories)
+        return cls.from_columns(
+            df[item], df[annotator], df[label], categories=categories, repeats=repeats
+        )
 
     @classmethod
     def from_matrix(
@@ -166,11 +174,18 @@ class Ratings:
         labels: Any,
         *,
         categories: Sequence[Any] | None = None,
+        repeats: bool = False,
     ) -> Ratings:
         """Build from three aligned sequences or arrays (the fast path for big tables).
 
         A column may also be a pandas or polars Series or a pyarrow array: string columns of
         those are coded without being turned into Python objects first.
+
+        An annotator rating an item twice is an error unless ``repeats=True`` (an
+        intra-annotator consistency audit serves items again): then every rating is kept,
+        in row order, and ``has_repeats`` says whether there were any. Dawid–Skene counts
+        repeats as the 1979 paper does; coefficients assuming one rating per (item,
+        annotator) refuse such a table (see :meth:`without_repeats`).
         """
         it, an, lab = (
             encode_series(values) or column(values, what)
@@ -187,35 +202,15 @@ class Ratings:
             _check_labels(lab)
         item_codes, item_ids = _codes(it, "item")
         ann_codes, ann_ids = _codes(an, "annotator")
-        if categories is None:
-            label_codes, cats = _codes(lab, "label")
-            order = sorted(range(len(cats)), key=lambda k: sort_key(cats[k]))
-            if order != list(range(len(cats))):
-                remap = np.empty(len(cats), dtype=np.int64)
-                remap[np.asarray(order)] = np.arange(len(cats))
-                label_codes = remap[label_codes]
-                cats = [cats[k] for k in order]
-        else:
-            cats = list(categories)
-            try:
-                lookup = {c: k for k, c in enumerate(cats)}
-            except TypeError as exc:
-                raise InvalidRatingsError(f"categories must be hashable: {cats!r}") from exc
-            if len(lookup) != len(cats) or any(is_missing(c) for c in cats):
-                raise InvalidRatingsError(f"categories contain duplicates or gaps: {cats!r}")
-            codes, seen = _codes(lab, "label")
-            mapping = np.empty(len(seen), dtype=np.int64)
-            for k, v in enumerate(seen):
-                if v not in lookup:
-                    raise InvalidRatingsError(f"label {v!r} is not one of the categories {cats!r}")
-                mapping[k] = lookup[v]
-            label_codes = mapping[codes]
+        label_codes, cats = category_codes(*_codes(lab, "label"), categories)
         width = max(len(ann_ids), 1)
-        dup = first_duplicate(item_codes * width + ann_codes, len(item_ids) * width)
+        pair, bound = item_codes * width + ann_codes, len(item_ids) * width
+        dup = None if repeats else first_duplicate(pair, bound)
         if dup is not None:
             raise InvalidRatingsError(
                 f"annotator {ann_ids[int(ann_codes[dup])]!r} rated item "
-                f"{item_ids[int(item_codes[dup])]!r} more than once (row {dup})"
+                f"{item_ids[int(item_codes[dup])]!r} more than once (row {dup}); pass "
+                "repeats=True to keep repeated ratings, e.g. for a consistency audit"
             )
         values: FloatArray | None = None
         if all(
@@ -232,6 +227,7 @@ class Ratings:
             annotators=ann_ids,
             categories=cats,
             values=values,
+            has_repeats=repeats and has_duplicate(pair, bound),
         )
 
     # ------------------------------------------------------------------- views
@@ -261,6 +257,7 @@ class Ratings:
 
     def wide(self) -> IntArray:
         """Dense items × annotators matrix of category codes, ``-1`` where missing."""
+        self.require_single_ratings("the items × annotators matrix")
         out = np.full((self.n_items, self.n_annotators), -1, dtype=np.int64)
         out[self.item, self.annotator] = self.label
         return out
@@ -281,6 +278,34 @@ class Ratings:
                 f"this statistic needs at least {minimum} annotators, got {self.n_annotators}"
             )
 
+    def require_single_ratings(self, what: str) -> None:
+        """Raise unless every annotator rated every item at most once, naming ``what``."""
+        if not self.has_repeats:
+            return
+        width = max(self.n_annotators, 1)
+        row = first_duplicate(self.item * width + self.annotator, self.n_items * width)
+        named = (
+            ""
+            if row is None
+            else (
+                f": annotator {self.annotators[int(self.annotator[row])]!r} rated item "
+                f"{self.items[int(self.item[row])]!r} more than once (row {row})"
+            )
+        )
+        raise InvalidRatingsError(
+            f"{what} assumes one rating per (item, annotator), but the table has repeats"
+            f"{named}; use ratings.without_repeats() to keep each first rating, or "
+            "labelworks.stats.consistency.test_retest to measure the repeats"
+        )
+
+    def without_repeats(self) -> Ratings:
+        """The table with only each (item, annotator)'s first rating, in row order."""
+        if not self.has_repeats:
+            return self
+        width = max(self.n_annotators, 1)
+        _, first = np.unique(self.item * width + self.annotator, return_index=True)
+        return self.select(np.sort(first))
+
     def select(self, rows: npt.NDArray[np.bool_] | IntArray) -> Ratings:
         """A table with only the given rows (a boolean mask or row indices).
 
@@ -299,14 +324,19 @@ class Ratings:
             raise InvalidRatingsError("the selection leaves no ratings")
         item_used, item_codes = np.unique(self.item[rows], return_inverse=True)
         ann_used, ann_codes = np.unique(self.annotator[rows], return_inverse=True)
+        item_codes = item_codes.astype(np.int64).reshape(-1)
+        ann_codes = ann_codes.astype(np.int64).reshape(-1)
+        width = max(ann_used.size, 1)
         return Ratings(
-            item=item_codes.astype(np.int64).reshape(-1),
-            annotator=ann_codes.astype(np.int64).reshape(-1),
+            item=item_codes,
+            annotator=ann_codes,
             label=self.label[rows],
             items=[self.items[k] for k in item_used.tolist()],
             annotators=[self.annotators[k] for k in ann_used.tolist()],
             categories=self.categories,
             values=self.values,
+            has_repeats=self.has_repeats
+            and has_duplicate(item_codes * width + ann_codes, item_used.size * width),
         )
 
     def take_items(self, indices: IntArray) -> Ratings:
@@ -334,6 +364,7 @@ class Ratings:
             annotators=self.annotators,
             categories=self.categories,
             values=self.values,
+            has_repeats=self.has_repeats,
         )
 
 

@@ -35,6 +35,12 @@ class DawidSkene(Aggregator):
     the vote shares (eq. 3.1, ``init="majority"``). It stops when the mean log-likelihood
     per rating improves by less than ``tol`` or after ``max_iter`` rounds.
 
+    Repeated ratings (``Ratings.from_records(..., repeats=True)``) count as in the paper,
+    where ``n_il^(k)`` is the number of times observer ``k`` gave response ``l`` to patient
+    ``i`` (its anaesthetist 1 saw every patient three times): each repeat is one more
+    independent observation, so agreeing repeats sharpen the posteriors and conflicting
+    ones flatten them.
+
     How to read it: ``probas_[i, k]`` is the posterior probability that item ``items_[i]``
     is ``categories_[k]``; the diagonal of ``confusions_[a]`` is annotator ``a``'s recall
     per true class, and off-diagonal mass shows systematic confusions (an annotator who

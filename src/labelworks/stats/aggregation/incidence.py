@@ -1,7 +1,8 @@
 """Sparse item × (annotator, label) incidence: the two products every EM step needs.
 
 Dawid–Skene-family models give each annotator a table ``P(observed | true)``. With ``C`` the
-0/1 matrix whose row ``i`` marks the (annotator, observed label) pairs item ``i`` received,
+count matrix whose entry ``(i, (a, l))`` is how many times annotator ``a`` answered ``l`` for
+item ``i`` — Dawid & Skene's ``n_il^(a)``, 0 or 1 unless the table has repeated ratings —
 
 * the E-step's per-item log-likelihoods are ``C @ log_table`` (items × true classes), and
 * the M-step's expected counts are ``C.T @ posteriors`` ((annotator, observed) × true).
@@ -26,6 +27,7 @@ class Incidence:
     """Item × (annotator, label) incidence of a :class:`Ratings` table.
 
     Attributes:
+        by_item, by_pair: ``C`` and its transpose (CSR).
         n_items, n_annotators, n_categories: table sizes.
         pair_counts: how many ratings each (annotator, observed label) pair has,
             shape ``(n_annotators * n_categories,)`` with index ``a * K + label``.
@@ -42,7 +44,12 @@ class Incidence:
         index_type = np.int32 if max(n_pairs, self.n_items) < 2**31 - 1 else np.int64
         ones = np.ones(ratings.n_ratings, dtype=np.float64)
         self.by_item = _csr(ratings.item, key, self.n_items, n_pairs, ones, index_type)
-        self.by_pair = _csr(key, ratings.item, n_pairs, self.n_items, ones, index_type)
+        # summing duplicates works in place, so with repeats each matrix has its own data
+        data = np.ones_like(ones) if ratings.has_repeats else ones
+        self.by_pair = _csr(key, ratings.item, n_pairs, self.n_items, data, index_type)
+        if ratings.has_repeats:  # a repeated (annotator, label) of an item: one cell, counted
+            self.by_item.sum_duplicates()
+            self.by_pair.sum_duplicates()
         self.pair_counts: FloatArray = np.bincount(key, minlength=n_pairs).astype(np.float64)
         self.per_annotator: FloatArray = self.pair_counts.reshape(-1, k).sum(axis=1)
 
