@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 
 from labelworks import __version__
-from labelworks.cli import db, gold, project, user
+from labelworks.cli import db, gold, project, quality, user
 from labelworks.cli.context import CliState, fail
 from labelworks.cli.server import demo_command, serve_command
 from labelworks.cli.simulate import simulate_command
@@ -28,6 +28,8 @@ app.add_typer(project.app, name="project")
 app.add_typer(user.app, name="user")
 app.add_typer(db.app, name="db")
 app.add_typer(gold.app, name="gold")
+app.add_typer(quality.consensus_app, name="consensus")
+app.add_typer(quality.adjudication_app, name="adjudication")
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("status")(status_command)
