@@ -55,6 +55,7 @@ __all__ = [
     "ProjectSpec",
     "QualificationSpec",
     "QualitySpec",
+    "ReviewSpec",
     "parse_spec",
     "spec_from_dict",
     "spec_to_yaml",
@@ -155,6 +156,24 @@ class AcceptanceSpec(BaseModel):
         return self
 
 
+class ReviewSpec(BaseModel):
+    """``review``: each annotator's first ``first_n`` annotations and a share ``rate`` of
+    the rest go to the review queue; ``reasons`` are the reason codes a reviewer picks from
+    when rejecting; rejected work goes back to its ``annotator`` for rework or to
+    ``others``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+    first_n: StrictInt = Field(default=0, ge=0, le=100_000)
+    reasons: list[str] = Field(
+        default_factory=lambda: ["wrong label", "incomplete", "guideline not followed"],
+        min_length=1,
+        max_length=50,
+    )
+    rejected_to: Literal["annotator", "others"] = "annotator"
+
+
 class QualitySpec(BaseModel):
     """Quality settings; later features add keys, so unknown keys are kept, not refused."""
 
@@ -165,6 +184,7 @@ class QualitySpec(BaseModel):
     consensus: Literal["majority", "wawa", "dawid_skene"] | None = None
     dynamic_overlap: DynamicOverlapSpec | None = None
     qualification: QualificationSpec | None = None
+    review: ReviewSpec | None = None
     # A training project: every item is gold, served in any order, and each submit is
     # answered with the expert's answer and explanation.
     training: bool | None = None

@@ -29,7 +29,7 @@ from labelworks.domain.errors import (
 from labelworks.domain.gold import gold_draw
 from labelworks.domain.schema import FieldSpec, validate_annotation
 from labelworks.domain.spec import ProjectSpec
-from labelworks.services import consensus
+from labelworks.services import consensus, reviews
 from labelworks.services.access import actor_of, admit, project_for
 from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.catalog import Progress, progress_in
@@ -244,8 +244,11 @@ def submit_annotation(
     seconds: float | None,
     idempotency_key: str,
     now: datetime | None = None,
+    rng: random.Random | None = None,
 ) -> SubmitResult:
     """Record an annotation for a leased item.
+
+    ``rng`` samples annotations for review; only simulations pass a seeded one.
 
     ``annotator`` is the submitter's user id or the request's credential. A retry with the
     same ``idempotency_key`` returns the first result and creates nothing. A submit after
@@ -317,9 +320,11 @@ def submit_annotation(
             if scored is not None and qualifying:
                 count_answer(conn, spec, a.project_id, a.annotator_id, scored.correct, at)
             feedback = scored if spec.quality.training else None
-        elif consensus.method_of(spec) is not None and w.n_submitted + 1 >= w.overlap:
-            consensus.settle(conn, db.cache_scope, spec, a.project_id, a.item_id, at)
-            settled.append((a.project_id, spec))
+        else:
+            reviews.sample(conn, spec, a, annotation_id, rng or _SYSTEM, at)
+            if consensus.method_of(spec) is not None and w.n_submitted + 1 >= w.overlap:
+                consensus.settle(conn, db.cache_scope, spec, a.project_id, a.item_id, at)
+                settled.append((a.project_id, spec))
         return SubmitResult(
             annotation_id,
             a.id,

@@ -14,7 +14,11 @@ from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED
 from labelworks.storage.sql import Sql
 from labelworks.storage.tables import annotations_table, consensus_models, final_labels, items
 
-_VOTES = Sql("SELECT id, annotator_id, value FROM annotations WHERE item_id = :item ORDER BY id")
+# A reviewer's fix stands in for the value it corrected.
+_VOTES = Sql(
+    "SELECT a.id, a.annotator_id, COALESCE(r.fixed_value, a.value) FROM annotations a "
+    "LEFT JOIN reviews r ON r.annotation_id = a.id WHERE a.item_id = :item ORDER BY a.id"
+)
 
 
 def votes_of(conn: Connection, item_id: int) -> list[tuple[int, int, dict[str, Any]]]:

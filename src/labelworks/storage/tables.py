@@ -384,3 +384,74 @@ consensus_models = Table(
     Column("n_annotations", Integer, nullable=False),
     Column("fitted_at", DateTime, nullable=False),
 )
+
+# Each delivery of a project's labels (migration 0010): where it was written, whether the
+# acceptance criteria were met or the delivery forced past them, the criteria as measured
+# (JSON), and who delivered it (a user, or the name a local operator gave).
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("accepted", Boolean, nullable=False),
+    Column("forced", Boolean, nullable=False),
+    Column("criteria", Text, nullable=False),
+    Column("n_items", Integer, nullable=False),
+    Column("delivered_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("delivered_by_name", String(320), nullable=False, server_default=""),
+    Column("delivered_at", DateTime, nullable=False),
+    Index("ix_deliveries_project_id", "project_id"),
+)
+
+# Submitted annotations sampled for review (migration 0011): ``why`` they were picked
+# (``first_n``: among the annotator's first ones; ``sample``: the review rate), the
+# reviewer's decision, a reason code from the spec's list, and a fix kept beside the
+# original value.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("annotation_id", Integer, nullable=False, unique=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("annotator_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("why", String(20), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reason", String(200), nullable=True),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("fixed_value", Text, nullable=True),
+    Column("reviewer_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("decided_at", DateTime, nullable=True),
+    CheckConstraint("status IN ('pending','accepted','rejected','fixed')", name="status"),
+    Index("ix_reviews_project_id_status", "project_id", "status"),
+    Index("ix_reviews_project_id_annotator_id", "project_id", "annotator_id"),
+)
+
+# Annotators' flags (migration 0012): an item is ambiguous or an edge case, said with a
+# skip or a submit of it; an expert resolves each once (an answer, a note, the guideline
+# section that must change, whether the item became gold). Resolved flags are the
+# project's edge-case library.
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("annotator_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("assignment_id", Integer, nullable=False, unique=True),
+    Column("kind", String(12), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("status", String(10), nullable=False, server_default="open"),
+    Column("resolved_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("resolved_at", DateTime, nullable=True),
+    Column("answer", Text, nullable=True),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("guideline_section", String(200), nullable=True),
+    Column("made_gold", Boolean, nullable=False, server_default=text("false")),
+    CheckConstraint("kind IN ('ambiguous','edge_case')", name="kind"),
+    CheckConstraint("status IN ('open','resolved')", name="status"),
+    Index("ix_escalations_project_id_status_id", "project_id", "status", "id"),
+)
