@@ -25,7 +25,7 @@ from labelworks.server.errors import status_for
 from labelworks.server.params import AfterId, RowId
 from labelworks.server.security import CSRF_FIELD
 from labelworks.server.web.pages import check_form_csrf, flash, item_view, page, take_flash
-from labelworks.services import gold
+from labelworks.services import gold, quality_view
 from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
@@ -198,6 +198,7 @@ def _quality(
         after=after,
         next_after=answers[-1].item_id if answers and len(answers) == GOLD_PAGE else None,
         notice=notice,
+        consensus=quality_view.consensus_summary(db, project, actor=actor),
     )
 
 
