@@ -4,10 +4,11 @@ exactly the status the role policy implies; on SQLite and PostgreSQL.
 The expected table is written out here from the policy of ``domain/access.py`` (not computed
 by it): admins may do everything everywhere; managers, reviewers and annotators act only in
 projects they are members of; annotators only view and label; reviewers also review (items,
-status, export, the gold report) but never manage (spec, import, people, gold answers,
-pauses). Non-members are told a project does not exist (404); a member whose role lacks the
-right gets 403. Anonymous callers get 401 from the API and media, and a redirect to the login
-page (303) from pages.
+status, export, the gold report, final labels, adjudication) but never manage (spec,
+import, people, gold answers, pauses, consensus refits); managers and admins run
+simulations. Non-members are told a project does not exist (404); a member whose role lacks
+the right gets 403. Anonymous callers get 401 from the API and media, and a redirect to the
+login page (303) from pages.
 """
 
 from __future__ import annotations
@@ -30,13 +31,23 @@ from labelworks.services import assignment, catalog, ingestion, passwords
 from labelworks.services.auth import set_password
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
-from labelworks.storage.engine import Database
+from labelworks.storage import consensus as consensus_store
+from labelworks.storage import projects as project_store
+from labelworks.storage.engine import Database, utcnow
 
 SPEC: dict[str, Any] = {
     "name": "alpha",
     "description": "the project under test",
     "fields": [{"name": "sentiment", "kind": "choice", "labels": ["pos", "neg"]}],
     "overlap": 2,
+    "quality": {"consensus": "majority"},
+}
+# A small simulation: managers and admins may run one, whatever their projects.
+SIMULATION = {
+    "spec": {"name": "sim", "fields": [{"name": "label", "kind": "choice", "labels": ["a", "b"]}]},
+    "items": 2,
+    "annotators": 2,
+    "baseline": False,
 }
 
 # caller -> (role, member of 'alpha'); everyone but the admin belongs to project 'beta'.
@@ -94,6 +105,11 @@ class World:
     expected: dict[tuple[str, str], int]
 
 
+def _final_item(item_id: int, gold_id: int) -> int:
+    """Alpha's item that waits for adjudication: neither leased nor gold."""
+    return next(i for i in range(1, 13) if i not in (item_id, gold_id))
+
+
 def _routes(
     item_id: int, submit_id: int, skip_id: int, gold_id: int
 ) -> list[tuple[Route, dict[str, int]]]:
@@ -136,6 +152,9 @@ def _routes(
     target = f"{members}/{TARGET}"
     gold = f"/api/v1/projects/alpha/items/{gold_id}/gold"
     items = "/api/v1/projects/alpha/items"
+    alpha = "/api/v1/projects/alpha"
+    final_id = _final_item(item_id, gold_id)
+    decision = {"value": {"sentiment": "neg"}, "note": "rbac"}
     new_user = {"email": "new@example.com", "role": "annotator", "projects": ["alpha"]}
     submit = {"value": {"sentiment": "pos"}, "idempotency_key": "rbac"}
     pages_project = {
@@ -189,6 +208,16 @@ def _routes(
             "manage",
             200,
         ),
+        project(Route("final labels", "GET", f"{alpha}/final-labels"), "review", 200),
+        project(Route("consensus", "GET", f"{alpha}/consensus"), "review", 200),
+        project(Route("refit consensus", "POST", f"{alpha}/consensus/refit"), "manage", 200),
+        project(Route("adjudication queue", "GET", f"{alpha}/adjudication"), "review", 200),
+        project(
+            Route("adjudicate", "POST", f"{items}/{final_id}/adjudicate", body=decision),
+            "review",
+            204,
+        ),
+        (Route("simulate", "POST", "/api/v1/simulations", body=SIMULATION), people),
         (Route("people page", "GET", "/people", page=True), people_page),
         anyone(Route("index page", "GET", "/", page=True), 200),
         (Route("project page", "GET", "/projects/alpha", page=True), pages_project),
@@ -236,6 +265,21 @@ def world(db: Database, tmp_path: Path) -> Iterator[World]:
     media.mkdir(parents=True)
     (media / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
     gold_id = next(i for i in range(1, 13) if i != to_submit.item_id)  # alpha's, not leased
+    with db.write() as conn:
+        alpha = project_store.by_name(conn, "alpha")
+        assert alpha is not None
+        consensus_store.record_final(
+            conn,
+            item_id=_final_item(to_submit.item_id, gold_id),
+            project_id=alpha.id,
+            value={"sentiment": "pos"},
+            method="majority",
+            confidence=0.5,
+            fields={"sentiment": 0.5},
+            annotation_ids=[],
+            status="adjudication",
+            now=utcnow(),
+        )
     table = _routes(to_submit.item_id, to_submit.assignment_id, to_skip.assignment_id, gold_id)
     app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
     with TestClient(app, raise_server_exceptions=False) as client:
