@@ -24,7 +24,7 @@ from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
 from labelworks.server.security import MEDIA_SECURITY_POLICY
-from labelworks.services import assignment, catalog, gold, ingestion
+from labelworks.services import assignment, catalog, consensus, gold, ingestion
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
@@ -45,6 +45,13 @@ HIDDEN = ["GOLD-ANSWER-", "HIDDEN-PROJECT-ITEM"]
 # An expert's gold answer and explanation: only managers outside any vendor may read them.
 EXPERT_ANSWER = {"sentiment": "neg", "note": "EXPERT-ANSWER-NOTE"}
 EXPERT = ["EXPERT-ANSWER-NOTE", "EXPERT-WHY"]
+# Final labels and the adjudication queue are decided from every vendor's work together.
+CONSENSUS_URLS = [
+    "/api/v1/projects/leaky/final-labels",
+    "/api/v1/projects/leaky/final-labels?status=adjudication",
+    "/api/v1/projects/leaky/consensus",
+    "/api/v1/projects/leaky/adjudication",
+]
 
 
 @dataclass
@@ -142,6 +149,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/api/v1/projects/leaky/export",
         "/api/v1/projects/leaky/gold",
         "/api/v1/projects/leaky/gold/report",
+        *CONSENSUS_URLS,
         "/api/v1/projects/hidden",
         "/api/v1/users",
         "/api/v1/me",
@@ -203,6 +211,7 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/api/v1/projects/leaky/items?label=neg",
         "/api/v1/projects/leaky/gold",
         "/api/v1/projects/leaky/gold/report",
+        *CONSENSUS_URLS,
         "/api/v1/users",
         "/api/v1/me",
         "/api/v1/me/tokens",
@@ -355,3 +364,67 @@ def test_gold_answers_reach_no_annotator_reviewer_or_vendor_manager(
         [EXPERT, EXPERT],
     )
     assert (admin[0], _found(admin[1], EXPERT)) == (200, EXPERT)
+
+
+def test_final_labels_and_adjudication_reach_no_annotator_or_vendor_manager(
+    world: World, db: Database
+) -> None:
+    """With consensus on, the two items both vendors labelled wait for an expert with both
+    notes in their proposals and annotations: neither annotator nor the acme manager gets
+    any of it from the consensus routes (all 403), a refit or a decision they attempt
+    (403), or an export (no ``final`` for the manager); an in-house admin does get it."""
+    apply_spec(
+        db,
+        spec_from_dict(
+            {**SPEC, "quality": {"dynamic_overlap": {"min": 2, "max": 2, "confidence": 0.9}}}
+        ),
+        guidelines="# Rules\nLabel the feeling.",
+    )
+    tally = consensus.refit_project(db, "leaky")
+    made = add_user(db, "admin@example.com", role="admin", with_token=True)
+    assert made.token is not None
+    world.tokens["admin"] = made.token
+    decision = {"value": {"sentiment": "neg"}, "note": "leak"}
+    first = world.item_ids[0]
+    writes = {
+        "refit": "/api/v1/projects/leaky/consensus/refit",
+        "decide": f"/api/v1/projects/leaky/items/{first}/adjudicate",
+    }
+    exports = [f"/api/v1/projects/leaky/export?format={f}" for f in ("jsonl", "csv")]
+    crawls = {
+        "ann1": _annotator_crawl(world, "ann1"),
+        "ann2": _annotator_crawl(world, "ann2"),
+        "manager": {
+            **{url: (0, body) for url, body in _manager_crawl(world).items()},
+            **{url: world.get("manager", url) for url in exports},
+        },
+    }
+    for who in crawls:
+        for name, url in writes.items():
+            crawls[who][name] = world.post(who, url, decision if name == "decide" else None)
+    others = {"ann1": ANN2, "ann2": ANN1, "manager": [*ANN2, '"final"', "annotations,final"]}
+    leaks = {
+        (who, url): found
+        for who, crawl in crawls.items()
+        for url, (_, body) in crawl.items()
+        if (found := _found(body, others[who]))
+    }
+    statuses = {
+        who: [crawls[who][url][0] for url in [*CONSENSUS_URLS, *writes]] for who in ("ann1", "ann2")
+    }
+    manager = [world.get("manager", url)[0] for url in CONSENSUS_URLS]
+    manager += [crawls["manager"][name][0] for name in writes]
+    admin = [world.get("admin", url) for url in [*CONSENSUS_URLS, exports[0]]]
+    assert (tally["adjudicate"], leaks) == (2, {})
+    assert (statuses, manager) == (
+        {"ann1": [403] * 6, "ann2": [403] * 6},
+        [403] * 6,
+    )
+    # The proposals hold one of the two notes (the medoid); the queue and the export both.
+    assert [(status, _found(body, ["ACME-NOTE-", "GLOBEX-NOTE-"])) for status, body in admin] == [
+        (200, ["GLOBEX-NOTE-"]),
+        (200, ["GLOBEX-NOTE-"]),
+        (200, []),
+        (200, ["ACME-NOTE-", "GLOBEX-NOTE-"]),
+        (200, ["ACME-NOTE-", "GLOBEX-NOTE-"]),
+    ]
