@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -47,10 +47,22 @@ class TaskOut(BaseModel):
     progress: ProgressOut | None = None
 
 
+class FlagIn(BaseModel):
+    """An item flagged for an expert: ambiguous (the guidelines allow more than one
+    answer) or an edge case (they do not cover it), and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["ambiguous", "edge_case"]
+    # domain.escalation.MAX_COMMENT, stated again so the wire models import no rules.
+    comment: str = Field(min_length=1, max_length=2000)
+
+
 class SubmitIn(BaseModel):
     value: dict[str, Any]
     seconds: float | None = Field(default=None, ge=0)
     idempotency_key: str = Field(min_length=1, max_length=200)
+    flag: FlagIn | None = Field(default=None, description="send the item to the escalation queue")
 
 
 class FeedbackOut(BaseModel):
@@ -74,6 +86,7 @@ class SubmitOut(BaseModel):
 
 class SkipIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
+    flag: FlagIn | None = Field(default=None, description="send the item to the escalation queue")
 
 
 class ProjectOut(BaseModel):

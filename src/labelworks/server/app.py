@@ -16,7 +16,17 @@ from labelworks import __version__
 from labelworks.config import Settings
 from labelworks.domain.login_policy import LoginRules
 from labelworks.server import errors
-from labelworks.server.api import gold, guidelines, items, people, projects, quality, system, work
+from labelworks.server.api import (
+    escalations,
+    gold,
+    guidelines,
+    items,
+    people,
+    projects,
+    quality,
+    system,
+    work,
+)
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
@@ -47,6 +57,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     gold.router,
     guidelines.router,
     quality.router,
+    escalations.router,
     media.router,
     pages.router,
     people_pages.router,

@@ -120,10 +120,23 @@ def parse_body(model: type[M], raw: bytes) -> M:
 
 
 def json_body_doc(model: type[BaseModel], limit: LimitKind = "request") -> dict[str, Any]:
-    """OpenAPI for a route that reads ``model`` as its JSON body through ``RawBody``."""
+    """OpenAPI for a route that reads ``model`` as its JSON body through ``RawBody``
+    (nested models written out in place: the document has no room for their ``$defs``)."""
     schema = model.model_json_schema()
-    assert "$defs" not in schema, "inline body schemas cannot hold references"
-    return raw_body_doc({"application/json": {"schema": schema}}, limit)
+    defs = schema.pop("$defs", {})
+    return raw_body_doc({"application/json": {"schema": _inlined(schema, defs)}}, limit)
+
+
+def _inlined(node: Any, defs: dict[str, Any]) -> Any:
+    """``node`` with each ``{"$ref": "#/$defs/Name"}`` replaced by that definition."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inlined(defs[ref.removeprefix("#/$defs/")], defs)
+        return {key: _inlined(value, defs) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inlined(value, defs) for value in node]
+    return node
 
 
 def raw_body_doc(content: dict[str, Any], limit: LimitKind) -> dict[str, Any]:

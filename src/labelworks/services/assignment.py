@@ -26,6 +26,7 @@ from labelworks.domain.errors import (
     LeaseLost,
     NotFound,
 )
+from labelworks.domain.escalation import Flag
 from labelworks.domain.gold import gold_draw
 from labelworks.domain.schema import FieldSpec, validate_annotation
 from labelworks.domain.spec import ProjectSpec
@@ -33,6 +34,7 @@ from labelworks.services import consensus, reviews
 from labelworks.services.access import actor_of, admit, project_for
 from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.catalog import Progress, progress_in
+from labelworks.services.escalations import flag as flag_item
 from labelworks.services.gold import GoldOutcome, score_gold
 from labelworks.services.guidelines import check_acknowledged
 from labelworks.services.qualification import count_answer, no_questions_left, rule_of, stage_of
@@ -243,6 +245,7 @@ def submit_annotation(
     value: dict[str, Any],
     seconds: float | None,
     idempotency_key: str,
+    flag: Flag | None = None,
     now: datetime | None = None,
     rng: random.Random | None = None,
 ) -> SubmitResult:
@@ -253,7 +256,8 @@ def submit_annotation(
     ``annotator`` is the submitter's user id or the request's credential. A retry with the
     same ``idempotency_key`` returns the first result and creates nothing. A submit after
     the lease was reclaimed still counts while the item has room; otherwise the value is
-    kept as a late submission and ``LeaseLost`` is raised.
+    kept as a late submission and ``LeaseLost`` is raised. A ``flag`` (the item is
+    ambiguous or an edge case) goes to the escalation queue with the annotation.
     """
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
         raise InvalidInput(f"idempotency_key must be 1 to {MAX_KEY_LENGTH} characters")
@@ -300,6 +304,8 @@ def submit_annotation(
                 reason="lease expired and the item reached its overlap",
                 now=at,
             )
+            if flag is not None:
+                flag_item(conn, a, flag, at)
             return _lease_lost(a)
         after_expiry = outcome is SubmitOutcome.ACCEPT_AFTER_EXPIRY
         annotation_id = assignment_store.record_submission(
@@ -313,6 +319,8 @@ def submit_annotation(
             after_expiry=after_expiry,
             still_leased=a.state is AssignmentState.LEASED,
         )
+        if flag is not None:
+            flag_item(conn, a, flag, at)
         feedback = None
         if w.gold:
             qualifying = not spec.quality.training and _qualifying(conn, spec, a)
@@ -368,9 +376,11 @@ def skip_task(
     annotator: int | Credential,
     *,
     reason: str | None = None,
+    flag: Flag | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Give a leased item back with an optional reason; it is never offered to them again."""
+    """Give a leased item back with an optional reason; it is never offered to them again.
+    A ``flag`` (the item is ambiguous or an edge case) goes to the escalation queue."""
     if reason is not None and len(reason) > 2000:
         raise InvalidInput("reason must be at most 2000 characters")
 
@@ -383,5 +393,7 @@ def skip_task(
         if a.state in (AssignmentState.SUBMITTED, AssignmentState.LATE):
             raise AssignmentClosed(f"assignment {a.id} was already {a.state.value}")
         assignment_store.record_skip(conn, a, reason=reason, now=at, overlap=w.overlap)
+        if flag is not None:
+            flag_item(conn, a, flag, at)
 
     db.run_write(work)

@@ -6,8 +6,17 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 
+from labelworks.domain.escalation import Flag
 from labelworks.domain.media import media_refs
-from labelworks.schemas.api import ItemForTask, ProgressOut, SkipIn, SubmitIn, SubmitOut, TaskOut
+from labelworks.schemas.api import (
+    FlagIn,
+    ItemForTask,
+    ProgressOut,
+    SkipIn,
+    SubmitIn,
+    SubmitOut,
+    TaskOut,
+)
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import RawBody, json_body_doc, json_response, parse_body
 from labelworks.server.deps import caller_of
@@ -15,6 +24,10 @@ from labelworks.server.params import ProjectName, RowId
 from labelworks.services import assignment
 
 router = APIRouter(prefix="/api/v1", tags=["work"], responses=ERRORS)
+
+
+def _flag(given: FlagIn | None) -> Flag | None:
+    return None if given is None else Flag(given.kind, given.comment)
 
 
 @router.post(
@@ -60,7 +73,8 @@ def next_task(project: ProjectName, request: Request) -> Response:
     openapi_extra=json_body_doc(SubmitIn),
 )
 def submit(assignment_id: RowId, request: Request, raw: RawBody) -> Response:
-    """Record the annotation; a retry with the same idempotency key returns the first result."""
+    """Record the annotation; a retry with the same idempotency key returns the first result.
+    With ``flag``, the item also goes to the escalation queue for an expert."""
     db, caller = caller_of(request)
     body = parse_body(SubmitIn, raw)
     result = assignment.submit_annotation(
@@ -70,6 +84,7 @@ def submit(assignment_id: RowId, request: Request, raw: RawBody) -> Response:
         value=body.value,
         seconds=body.seconds,
         idempotency_key=body.idempotency_key,
+        flag=_flag(body.flag),
     )
     return json_response(SubmitOut.model_validate(result, from_attributes=True))
 
@@ -82,8 +97,10 @@ def submit(assignment_id: RowId, request: Request, raw: RawBody) -> Response:
     openapi_extra=json_body_doc(SkipIn),
 )
 def skip(assignment_id: RowId, request: Request, raw: RawBody) -> Response:
-    """Give the task back with an optional reason; it is not offered to the caller again."""
+    """Give the task back with an optional reason; it is not offered to the caller again.
+    With ``flag`` (ambiguous or an edge case, and why), the item goes to the escalation
+    queue for an expert."""
     db, caller = caller_of(request)
     body = parse_body(SkipIn, raw)
-    assignment.skip_task(db, assignment_id, caller, reason=body.reason)
+    assignment.skip_task(db, assignment_id, caller, reason=body.reason, flag=_flag(body.flag))
     return Response(status_code=204)
