@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from labelworks import __version__
 from labelworks.cli import db, gold, project, quality, user
 from labelworks.cli.context import CliState, fail
+from labelworks.cli.deliver import acceptance_command, deliver_command
 from labelworks.cli.server import demo_command, serve_command
 from labelworks.cli.simulate import simulate_command
 from labelworks.cli.status import status_command
@@ -36,6 +37,8 @@ app.command("status")(status_command)
 app.command("serve")(serve_command)
 app.command("demo")(demo_command)
 app.command("simulate")(simulate_command)
+app.command("acceptance")(acceptance_command)
+app.command("deliver")(deliver_command)
 
 
 def _version(value: bool) -> None:
