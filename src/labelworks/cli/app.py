@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from labelworks import __version__
 from labelworks.cli import db, gold, project, quality, user
+from labelworks.cli import qualification as qualification_cli
 from labelworks.cli.context import CliState, fail
 from labelworks.cli.deliver import acceptance_command, deliver_command
 from labelworks.cli.server import demo_command, serve_command
@@ -29,6 +30,7 @@ app.add_typer(project.app, name="project")
 app.add_typer(user.app, name="user")
 app.add_typer(db.app, name="db")
 app.add_typer(gold.app, name="gold")
+app.add_typer(qualification_cli.app, name="qualification")
 app.add_typer(quality.consensus_app, name="consensus")
 app.add_typer(quality.adjudication_app, name="adjudication")
 app.command("import")(import_command)

@@ -40,6 +40,7 @@ from labelworks.sdk.gold import GoldApi
 from labelworks.sdk.guidelines import GuidelinesApi
 from labelworks.sdk.paths import segment
 from labelworks.sdk.people import PeopleApi
+from labelworks.sdk.qualification import QualificationApi
 from labelworks.sdk.quality import QualityApi
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
@@ -54,7 +55,14 @@ _GUIDELINE_SUFFIXES = (".md", ".markdown", ".txt")
 _PROJECTS = TypeAdapter(list[ProjectOut])
 
 
-class Client(PeopleApi, GoldApi, GuidelinesApi, QualityApi, AbstractContextManager["Client"]):
+class Client(
+    PeopleApi,
+    GoldApi,
+    GuidelinesApi,
+    QualityApi,
+    QualificationApi,
+    AbstractContextManager["Client"],
+):
     """A session with one labelworks server, authenticated by an API token.
 
     ``transport`` is any synchronous ``httpx.BaseTransport`` (for tests: a mock, or the app

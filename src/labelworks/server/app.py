@@ -27,6 +27,7 @@ from labelworks.server.api import (
     system,
     work,
 )
+from labelworks.server.api import qualification as qualification_api
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
@@ -56,6 +57,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     people.router,
     gold.router,
     guidelines.router,
+    qualification_api.router,
     quality.router,
     escalations.router,
     media.router,
