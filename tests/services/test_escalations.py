@@ -21,7 +21,7 @@ from labelworks.domain.errors import (
     PermissionDenied,
 )
 from labelworks.domain.escalation import Flag, case_url
-from labelworks.services import assignment, escalations, gold
+from labelworks.services import acceptance, assignment, escalations, gold
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 from labelworks.storage.tables import annotations_table, assignments
@@ -281,7 +281,13 @@ def test_making_it_gold_marks_the_item_with_the_answer(db: Database) -> None:
     with pytest.raises(InvalidInput):
         escalations.resolve_escalation(db, project, first, note="x", make_gold=True, actor=manager)
     done = escalations.resolve_escalation(
-        db, project, first, answer=answer, note="Sarcasm is negative.", make_gold=True, actor=manager
+        db,
+        project,
+        first,
+        answer=answer,
+        note="Sarcasm is negative.",
+        make_gold=True,
+        actor=manager,
     )
     golden = gold.gold_answers(db, project, actor=manager)
     seen = {
@@ -392,4 +398,22 @@ def test_pages_and_statuses_are_bounded(db: Database) -> None:
             "limit must be between 1 and 200",
             "the search must be at most 200 characters",
         ],
+    )
+
+
+def test_open_escalations_hold_back_acceptance(db: Database) -> None:
+    """``no_open_escalations`` is unmet while a flag is open and met once it is resolved."""
+    project = make_project(db, quality={"acceptance": {"no_open_escalations": True}})
+    load_texts(db, project, ["Great, it broke on day two."])
+    (first,), _ = _flagged(db, project, 1)
+
+    def criterion() -> tuple[str, bool, float | None]:
+        (found,) = acceptance.acceptance_report(db, project).criteria
+        return found.name, found.met, found.value
+
+    before = criterion()
+    escalations.resolve_escalation(db, project, first, note="Sarcasm is negative.")
+    assert (before, criterion()) == (
+        ("no_open_escalations", False, 1.0),
+        ("no_open_escalations", True, 0.0),
     )

@@ -39,6 +39,7 @@ from labelworks.domain.fields import FieldSpec, RatingField
 from labelworks.domain.spec import ProjectSpec
 from labelworks.services.access import project_for
 from labelworks.services.consensus import method_of
+from labelworks.services.escalations import open_escalations
 from labelworks.services.gold import Share
 from labelworks.services.specs import stored_spec
 from labelworks.stats.agreement import (
@@ -238,7 +239,7 @@ def measure(conn: Connection, project: ProjectRow, now: datetime) -> AcceptanceR
     tallies = store.gold_tallies(conn, project.id)
     gold = Share(sum(t.correct for t in tallies), sum(t.total for t in tallies))
     counts = store.item_counts(conn, project.id)
-    counts["open_escalations"] = store.open_escalations(conn, project.id)
+    counts["open_escalations"] = open_escalations(conn, project.id)
     return AcceptanceReport(
         project=project.name,
         generated_at=now,
