@@ -18,6 +18,7 @@ MAX_QUERY = 200
 
 FlagKind = Literal["ambiguous", "edge_case"]
 EscalationStatus = Literal["open", "resolved"]
+QueueStatus = Literal["open", "resolved", "all"]
 
 
 class ResolveIn(BaseModel):

@@ -36,6 +36,7 @@ from labelworks.schemas.api import (
     TaskOut,
 )
 from labelworks.sdk.errors import error_from_response
+from labelworks.sdk.escalations import EscalationsApi
 from labelworks.sdk.gold import GoldApi
 from labelworks.sdk.guidelines import GuidelinesApi
 from labelworks.sdk.paths import segment
@@ -61,6 +62,7 @@ class Client(
     GuidelinesApi,
     QualityApi,
     QualificationApi,
+    EscalationsApi,
     AbstractContextManager["Client"],
 ):
     """A session with one labelworks server, authenticated by an API token.
@@ -275,20 +277,33 @@ class Client(
         *,
         seconds: float | None = None,
         idempotency_key: str | None = None,
+        flag: Mapping[str, str] | None = None,
     ) -> SubmitOut:
         """Record an annotation. Pass your own ``idempotency_key`` to retry safely: a
-        repeat with the same key returns the first result (``created`` false)."""
+        repeat with the same key returns the first result (``created`` false). ``flag``
+        (``{"kind": "ambiguous" | "edge_case", "comment": "..."}``) also sends the item to
+        the escalation queue."""
         body = SubmitIn(
-            value=dict(value), seconds=seconds, idempotency_key=idempotency_key or uuid.uuid4().hex
+            value=dict(value),
+            seconds=seconds,
+            idempotency_key=idempotency_key or uuid.uuid4().hex,
+            flag=None if flag is None else dict(flag),
         )
         response = self._request(
             "POST", f"/assignments/{assignment_id}/submit", json_body=body.model_dump()
         )
         return SubmitOut.model_validate(response.json())
 
-    def skip(self, assignment_id: int, reason: str | None = None) -> None:
-        """Give the task back; it is not offered to the caller again."""
-        body = SkipIn(reason=reason)
+    def skip(
+        self,
+        assignment_id: int,
+        reason: str | None = None,
+        *,
+        flag: Mapping[str, str] | None = None,
+    ) -> None:
+        """Give the task back; it is not offered to the caller again. ``flag`` (as for
+        ``submit``) sends the item to the escalation queue."""
+        body = SkipIn(reason=reason, flag=None if flag is None else dict(flag))
         self._request("POST", f"/assignments/{assignment_id}/skip", json_body=body.model_dump())
 
     # ---- export -----------------------------------------------------------------------

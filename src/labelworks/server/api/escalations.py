@@ -15,7 +15,7 @@ from labelworks.schemas.escalations import (
     EdgeCasePageOut,
     EscalationOut,
     EscalationPageOut,
-    EscalationStatus,
+    QueueStatus,
     ResolveIn,
 )
 from labelworks.server.api.answers import ERRORS
@@ -68,14 +68,19 @@ def escalation_queue(
     project: ProjectName,
     db: DB,
     actor: CurrentActor,
-    status: EscalationStatus | None = Query("open", description="open (default) or resolved"),
+    status: QueueStatus = Query("open", description="open (the queue), resolved, or all"),
     after: AfterId = 0,
     limit: int = Query(50, ge=1, le=MAX_PAGE),
 ) -> EscalationPageOut:
     """A page of the project's flags, oldest first, with each item, kind, comment and who
     flagged it; follow ``next_after``. Reviewers, managers and admins outside any vendor."""
     rows = escalations.escalation_queue(
-        db, project, actor=actor, status=status, after=after, limit=limit
+        db,
+        project,
+        actor=actor,
+        status=None if status == "all" else status,
+        after=after,
+        limit=limit,
     )
     return EscalationPageOut(
         items=[_out(project, e) for e in rows],
