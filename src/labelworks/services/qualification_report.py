@@ -162,15 +162,17 @@ def rule_words(report: QualificationReport) -> str:
             "No qualification test: annotators start on live work "
             "(set quality.qualification in the spec to require one)"
         )
-    retries = (
-        f"a failed attempt may be retried {_plural(rule.retries, 'time')} on fresh questions, "
-        "then they wait for a manager to let them try again"
+    times = {1: "once", 2: "twice"}.get(rule.retries, f"{rule.retries} times")
+    after = (
+        f"a failed attempt may be retried {times}, on fresh questions, then they wait for a "
+        "manager to let them try again"
         if rule.retries
         else "after a failed attempt they wait for a manager to let them try again"
     )
     return (
         f"Before live work, each annotator answers {_plural(rule.items, 'gold question')} "
-        f"they have not seen; {pass_mark(rule)} right ({rule.pass_share:.0%}) passes; {retries}"
+        f"they have not seen and passes with at least {pass_mark(rule)} right "
+        f"({rule.pass_share:.0%}); {after}"
     )
 
 
@@ -192,4 +194,4 @@ def standing_words(m: MemberQualification, report: QualificationReport) -> str:
     attempt = f"attempt {m.attempt} of {rule.retries + 1}"
     if not m.answered:
         return f"{attempt}: not started" + (f" ({failed})" if m.failed_attempts else "")
-    return f"{attempt}: {m.correct} of {m.answered} right so far, {rule.items} to answer"
+    return f"{attempt}: answered {m.answered} of {rule.items}, {m.correct} right"
