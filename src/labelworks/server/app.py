@@ -28,6 +28,7 @@ from labelworks.server.api import (
     work,
 )
 from labelworks.server.api import qualification as qualification_api
+from labelworks.server.api import reviews as reviews_api
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
@@ -59,6 +60,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     guidelines.router,
     qualification_api.router,
     quality.router,
+    reviews_api.router,
     escalations.router,
     media.router,
     pages.router,
