@@ -474,8 +474,26 @@ def test_submit_replay_closed_invalid_and_foreign(env: Env) -> None:
     ids = {"assignment_id": task["assignment_id"]}
     annotation = first.json().get("annotation_id")
     assert [(r.status_code, r.json()) for r in answers] == [
-        (200, {"annotation_id": annotation, **ids, "created": True, "after_expiry": False, "feedback": None}),
-        (200, {"annotation_id": annotation, **ids, "created": False, "after_expiry": False, "feedback": None}),
+        (
+            200,
+            {
+                "annotation_id": annotation,
+                **ids,
+                "created": True,
+                "after_expiry": False,
+                "feedback": None,
+            },
+        ),
+        (
+            200,
+            {
+                "annotation_id": annotation,
+                **ids,
+                "created": False,
+                "after_expiry": False,
+                "feedback": None,
+            },
+        ),
         (
             422,
             {
@@ -584,6 +602,7 @@ def test_tasks_and_submits_name_no_item_and_gold_looks_ordinary(
         "guideline_version",
         "item",
         "media",
+        "note",
         "payload",
         "pre_annotations",
         "progress",
@@ -595,6 +614,7 @@ def test_tasks_and_submits_name_no_item_and_gold_looks_ordinary(
         "annotation_id",
         "assignment_id",
         "created",
+        "feedback",
     ]
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.annotation import validate_annotation
 from labelworks.domain.errors import InvalidInput, NotFound, PermissionDenied
+from labelworks.services import audit
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import consensus as store
@@ -122,4 +123,7 @@ def adjudicate(
             now=utcnow(),
             by=None if actor is None else actor.id,
             note=note,
+        )
+        audit.record(
+            conn, project, actor, "adjudication.decide", f"item {item_id}", value=value, note=note
         )

@@ -39,6 +39,7 @@ from labelworks.domain.consensus import (
     next_step,
 )
 from labelworks.domain.spec import ProjectSpec
+from labelworks.services import audit
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import consensus as store
@@ -244,6 +245,8 @@ def refit_project(db: Database, project_name: str, *, actor: Actor | None = None
             for item_id in done[start : start + 500]:
                 step = settle(conn, db.cache_scope, spec, project.id, item_id, now, models)
                 tally[step.value] += 1
+    with db.write() as conn:
+        audit.record(conn, project, actor, "consensus.refit", method_of(spec) or "", **tally)
     return tally
 
 

@@ -21,6 +21,7 @@ from labelworks.domain.errors import InvalidInput, NotFound, PermissionDenied
 from labelworks.domain.gold import PauseRule, is_correct, pause_reason, score_answer, wilson_bounds
 from labelworks.domain.identity import email_key
 from labelworks.domain.spec import ProjectSpec
+from labelworks.services import audit
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import gold as gold_store
@@ -101,6 +102,7 @@ def mark_gold(
             by=None if actor is None else actor.id,
             now=utcnow(),
         )
+        audit.record(conn, project, actor, "gold.mark", f"item {item_id}", item_id=item_id)
 
 
 def unmark_gold(
@@ -112,6 +114,7 @@ def unmark_gold(
         _project_item(conn, project, item_id)
         if not gold_store.unmark(conn, item_id, project.overlap, utcnow()):
             raise NotFound(f"item {item_id} is not gold")
+        audit.record(conn, project, actor, "gold.unmark", f"item {item_id}", item_id=item_id)
 
 
 def gold_answers(
@@ -177,6 +180,17 @@ def score_gold(
     reason = pause_reason(PauseRule(rule.min_gold, rule.below), correct, total)
     if reason is not None:
         gold_store.pause(conn, a.project_id, a.annotator_id, reason, now)
+        who = user_store.by_id(conn, a.annotator_id)
+        audit.record(
+            conn,
+            (a.project_id, a.guideline_version),
+            None,
+            "annotator.auto_pause",
+            who.email if who is not None else f"user {a.annotator_id}",
+            reason=reason,
+            correct=correct,
+            total=total,
+        )
     return outcome
 
 
@@ -287,6 +301,7 @@ def pause_annotator(
             raise InvalidInput("you cannot pause yourself")
         by = "a manager" if actor is None else actor.email
         gold_store.pause(conn, project.id, user.id, f"paused by {by}: {reason}", utcnow())
+        audit.record(conn, project, actor, "annotator.pause", user.email, reason=reason)
 
 
 def reinstate_annotator(
@@ -298,6 +313,7 @@ def reinstate_annotator(
         user = member_of(conn, actor, project, email)
         if not gold_store.reinstate(conn, project.id, user.id, utcnow()):
             raise NotFound(f"user '{email}' is not paused in project '{project_name}'")
+        audit.record(conn, project, actor, "annotator.reinstate", user.email)
 
 
 def requeue_annotations(
@@ -317,7 +333,7 @@ def requeue_annotations(
     with db.write() as conn:
         project = project_for(conn, actor, project_name, Action.MANAGE)
         user = member_of(conn, actor, project, email)
-        return gold_store.set_aside(
+        n = gold_store.set_aside(
             conn,
             project_id=project.id,
             annotator_id=user.id,
@@ -326,6 +342,10 @@ def requeue_annotations(
             by=None if actor is None else actor.id,
             now=utcnow(),
         )
+        audit.record(
+            conn, project, actor, "annotations.requeue", user.email, annotations=n, reason=reason
+        )
+        return n
 
 
 def answer_text(value: dict[str, Any]) -> str:

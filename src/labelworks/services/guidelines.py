@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, and_, select, update
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.errors import Conflict, GuidelinesChanged, InvalidInput
 from labelworks.domain.guidelines import short_diff
+from labelworks.services import audit
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import projects as project_store
@@ -121,7 +122,7 @@ def requeue_outdated(
             ]
         else:
             chunks = [which]
-        return sum(
+        n = sum(
             move_aside(
                 conn,
                 project_id=project.id,
@@ -134,6 +135,17 @@ def requeue_outdated(
             )
             for chunk in chunks
         )
+        audit.record(
+            conn,
+            project,
+            actor,
+            "annotations.requeue_outdated",
+            f"before version {version}",
+            annotations=n,
+            field=field,
+            label=label,
+        )
+        return n
 
 
 def _holds(value: Any, label: Any) -> bool:

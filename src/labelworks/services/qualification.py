@@ -21,6 +21,7 @@ from labelworks.domain.access import Action, Actor
 from labelworks.domain.errors import NotFound, NotQualified
 from labelworks.domain.qualification import Rule, Step, blocked, intro
 from labelworks.domain.spec import ProjectSpec
+from labelworks.services import audit
 from labelworks.services.access import project_for
 from labelworks.services.gold import member_of
 from labelworks.storage import qualification as store
@@ -76,7 +77,13 @@ def count_answer(
     rule = rule_of(spec)
     if rule is None:
         return None
-    return store.record_answer(conn, project_id, annotator_id, rule, correct, now)
+    step = store.record_answer(conn, project_id, annotator_id, rule, correct, now)
+    if step in (Step.PASSED, Step.FAILED):
+        assert step is not None
+        audit.record(
+            conn, (project_id, None), None, f"qualification.{step.value}", f"user {annotator_id}"
+        )
+    return step
 
 
 def allow_retry(db: Database, project_name: str, email: str, *, actor: Actor | None = None) -> None:
@@ -86,3 +93,4 @@ def allow_retry(db: Database, project_name: str, email: str, *, actor: Actor | N
         user = member_of(conn, actor, project, email)
         if not store.allow_retry(conn, project.id, user.id):
             raise NotFound(f"user '{email}' has already qualified in project '{project_name}'")
+        audit.record(conn, project, actor, "qualification.retry", user.email)

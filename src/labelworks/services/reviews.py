@@ -22,7 +22,7 @@ from labelworks.domain.errors import Conflict, InvalidInput, NotFound, Permissio
 from labelworks.domain.gold import wilson_bounds
 from labelworks.domain.review import STATUS, Decision, pick_for_review
 from labelworks.domain.spec import ProjectSpec
-from labelworks.services import consensus
+from labelworks.services import audit, consensus
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import consensus as consensus_store
@@ -143,6 +143,17 @@ def decide_review(
             fixed_value=value if chosen is Decision.FIX else None,
             reviewer_id=None if actor is None else actor.id,
             now=now,
+        )
+        audit.record(
+            conn,
+            project,
+            actor,
+            "review.decide",
+            f"review {review_id}",
+            decision=chosen.value,
+            reason=reason,
+            annotator=review.annotator,
+            item_id=review.item_id,
         )
         if chosen is Decision.REJECT:
             _send_back(

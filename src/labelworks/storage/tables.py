@@ -455,3 +455,20 @@ escalations = Table(
     CheckConstraint("status IN ('open','resolved')", name="status"),
     Index("ix_escalations_project_id_status_id", "project_id", "status", "id"),
 )
+
+# The audit trail (migration 0013): every quality decision on a project — who (NULL: the
+# system, e.g. an auto-pause, or a local operator), what, on what, when, under which
+# guideline version — append-only.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("actor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("subject", String(200), nullable=False, server_default=""),
+    Column("details", Text, nullable=False, server_default="{}"),
+    Column("guideline_version", Integer, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_audit_events_project_id_id", "project_id", "id"),
+)
