@@ -160,6 +160,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/projects/leaky/label",
         "/projects/leaky/items",
         "/projects/leaky/quality",
+        "/projects/leaky/adjudication",
         "/projects/hidden/label",
         "/settings",
         *(f"/projects/leaky/items/{i}" for i in world.item_ids),
@@ -221,6 +222,7 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/projects/leaky/items?label=pos",
         "/projects/leaky/items?annotator=ann2@example.com",
         "/projects/leaky/quality",
+        "/projects/leaky/adjudication",
         "/settings",
         "/projects/hidden",
         "/api/v1/projects/hidden/items",
@@ -428,3 +430,40 @@ def test_final_labels_and_adjudication_reach_no_annotator_or_vendor_manager(
         (200, ["ACME-NOTE-", "GLOBEX-NOTE-"]),
         (200, ["ACME-NOTE-", "GLOBEX-NOTE-"]),
     ]
+
+
+def test_the_adjudication_page_reaches_no_annotator_or_vendor_manager(
+    world: World, db: Database
+) -> None:
+    """With both items both vendors labelled waiting for an expert, the Adjudication page
+    is refused to either annotator and the acme manager (whose project and Quality pages
+    show no queue, count or link either) and shows nothing of the other party anywhere;
+    an in-house admin's page shows both vendors' notes."""
+    apply_spec(
+        db,
+        spec_from_dict(
+            {**SPEC, "quality": {"dynamic_overlap": {"min": 2, "max": 2, "confidence": 0.9}}}
+        ),
+        guidelines="# Rules\nLabel the feeling.",
+    )
+    consensus.refit_project(db, "leaky")
+    made = add_user(db, "admin@example.com", role="admin", with_token=True)
+    assert made.token is not None
+    world.tokens["admin"] = made.token
+    pages = ["/projects/leaky/adjudication", "/projects/leaky", "/projects/leaky/quality"]
+    seen = {(who, url): world.get(who, url) for who in ("ann1", "ann2", "manager") for url in pages}
+    others = {"ann1": ANN2, "ann2": ANN1, "manager": ANN2}
+    leaks = {
+        key: found for key, (_, body) in seen.items() if (found := _found(body, others[key[0]]))
+    }
+    queue = {key: b"/adjudication" in body for key, (_, body) in seen.items()}
+    admin = world.get("admin", pages[0])
+    assert (leaks, {key: status for key, (status, _) in seen.items() if key[1] == pages[0]}) == (
+        {},
+        {("ann1", pages[0]): 403, ("ann2", pages[0]): 403, ("manager", pages[0]): 403},
+    )
+    assert (queue[("manager", pages[1])], queue[("manager", pages[2])]) == (False, False)
+    assert (admin[0], _found(admin[1], ["ACME-NOTE-", "GLOBEX-NOTE-", "ann1@", "ann2@"])) == (
+        200,
+        ["ACME-NOTE-", "GLOBEX-NOTE-"],
+    )
