@@ -4,7 +4,7 @@ exactly the status the role policy implies; on SQLite and PostgreSQL.
 The expected table is written out here from the policy of ``domain/access.py`` (not computed
 by it): admins may do everything everywhere; managers, reviewers and annotators act only in
 projects they are members of; annotators only view and label; reviewers also review (items,
-status, export, the gold report, final labels, adjudication) but never manage (spec,
+status, export, the gold report, final labels, adjudication, acceptance) but never manage (spec,
 import, people, gold answers, pauses, consensus refits); managers and admins run
 simulations. Non-members are told a project does not exist (404); a member whose role lacks
 the right gets 403. Anonymous callers get 401 from the API and media, and a redirect to the
@@ -217,6 +217,7 @@ def _routes(
             "review",
             204,
         ),
+        project(Route("acceptance", "GET", f"{alpha}/acceptance"), "review", 200),
         (Route("simulate", "POST", "/api/v1/simulations", body=SIMULATION), people),
         (Route("people page", "GET", "/people", page=True), people_page),
         anyone(Route("index page", "GET", "/", page=True), 200),

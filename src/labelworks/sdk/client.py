@@ -35,6 +35,7 @@ from labelworks.schemas.api import (
     SubmitOut,
     TaskOut,
 )
+from labelworks.sdk.delivery import DeliveryApi
 from labelworks.sdk.errors import error_from_response
 from labelworks.sdk.escalations import EscalationsApi
 from labelworks.sdk.gold import GoldApi
@@ -63,6 +64,7 @@ class Client(
     QualityApi,
     QualificationApi,
     EscalationsApi,
+    DeliveryApi,
     AbstractContextManager["Client"],
 ):
     """A session with one labelworks server, authenticated by an API token.

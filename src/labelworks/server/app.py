@@ -17,6 +17,7 @@ from labelworks.config import Settings
 from labelworks.domain.login_policy import LoginRules
 from labelworks.server import errors
 from labelworks.server.api import (
+    delivery,
     escalations,
     gold,
     guidelines,
@@ -62,6 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     quality.router,
     reviews_api.router,
     escalations.router,
+    delivery.router,
     media.router,
     pages.router,
     people_pages.router,
