@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from labelworks import __version__
 from labelworks.cli import db, gold, project, quality, user
+from labelworks.cli import escalations as escalations_cli
 from labelworks.cli import qualification as qualification_cli
 from labelworks.cli.context import CliState, fail
 from labelworks.cli.deliver import acceptance_command, deliver_command
@@ -33,6 +34,8 @@ app.add_typer(gold.app, name="gold")
 app.add_typer(qualification_cli.app, name="qualification")
 app.add_typer(quality.consensus_app, name="consensus")
 app.add_typer(quality.adjudication_app, name="adjudication")
+app.add_typer(escalations_cli.app, name="escalations")
+app.command("edge-cases")(escalations_cli.edge_cases_command)
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("status")(status_command)
