@@ -44,6 +44,7 @@ from labelworks.sdk.paths import segment
 from labelworks.sdk.people import PeopleApi
 from labelworks.sdk.qualification import QualificationApi
 from labelworks.sdk.quality import QualityApi
+from labelworks.sdk.reviews import ReviewsApi
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 CsvFormulas = Literal["escape", "raw"]
@@ -63,8 +64,9 @@ class Client(
     GuidelinesApi,
     QualityApi,
     QualificationApi,
-    EscalationsApi,
+    ReviewsApi,
     DeliveryApi,
+    EscalationsApi,
     AbstractContextManager["Client"],
 ):
     """A session with one labelworks server, authenticated by an API token.
