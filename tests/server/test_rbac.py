@@ -28,6 +28,7 @@ from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
 from labelworks.services import assignment, catalog, ingestion, passwords
+from labelworks.services.adjudication import adjudication_queue
 from labelworks.services.auth import set_password
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
@@ -48,6 +49,18 @@ SIMULATION = {
     "items": 2,
     "annotators": 2,
     "baseline": False,
+}
+
+# The same, as the Simulator page's form.
+SIMULATION_FORM = {
+    "spec": "name: sim\nfields:\n  - {name: label, kind: choice, labels: [a, b]}\n",
+    "items": "2",
+    "annotators": "2",
+    "spammers": "0",
+    "skill_low": "0.6",
+    "skill_high": "0.9",
+    "classes": "",
+    "seed": "0",
 }
 
 # caller -> (role, member of 'alpha'); everyone but the admin belongs to project 'beta'.
@@ -228,6 +241,12 @@ def _routes(
         ),
         project(Route("label page", "GET", "/projects/alpha/label", page=True), "label", 200),
         project(Route("quality page", "GET", "/projects/alpha/quality", page=True), "review", 200),
+        project(
+            Route("adjudication page", "GET", "/projects/alpha/adjudication", page=True),
+            "review",
+            200,
+        ),
+        (Route("simulator page", "GET", "/simulate", page=True), people_page),
         anyone(Route("settings page", "GET", "/settings", page=True), 200),
         project(Route("media", "GET", "/media/alpha/pic.png"), "view", 200),
     ]
@@ -352,9 +371,11 @@ def _csrf(page: str) -> str:
 
 
 def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Quality page's and the gold card's forms, posted with the session's CSRF token
-    by every caller: back to the page (303) where the policy lets them manage, else the
-    policy's refusal; the admin acts first, so the manager finds nothing left to undo."""
+    """The Quality page's, the gold card's, the Adjudication page's and the Simulator's
+    forms, posted with the session's CSRF token by every caller: back to the page (303)
+    where the policy lets them manage (a simulation's report: 200), else the policy's
+    refusal; the admin acts first, so the manager (and the reviewer, who may adjudicate)
+    finds nothing left to undo."""
     monkeypatch.setattr(
         passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     )
@@ -363,12 +384,18 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
             set_password(db, f"{caller}@example.com", "correct horse")
     item = catalog.list_items(db, "alpha", limit=1).items[0].id
     quality, gold = "/projects/alpha/quality", f"/projects/alpha/items/{item}/gold"
+    (waiting,) = [case.item_id for case in adjudication_queue(db, "alpha")]
+    after_admin = {"manager": 404, "reviewer": 404}
+    # Simulations belong to no project: managers and admins run them, nobody else.
+    simulators = dict.fromkeys(("admin", "manager", "manager_other"), 200)
     forms: list[tuple[str, dict[str, str], dict[str, int]]] = [
         (f"{quality}/pause", {"email": TARGET, "reason": "rbac"}, {}),
         (f"{quality}/requeue", {"email": TARGET}, {}),
         (f"{quality}/reinstate", {"email": TARGET}, {"manager": 404}),
         (gold, {"value": '{"sentiment": "pos"}', "explanation": "rbac"}, {}),
         (f"{gold}/remove", {}, {"manager": 404}),
+        (f"/projects/alpha/adjudication/{waiting}", {"take": "proposal"}, after_admin),
+        ("/simulate", SIMULATION_FORM, {**simulators, "annotator_other": 403}),
     ]
     sessions = {caller: _session(world, caller) for caller in CALLERS}
     seen = {
