@@ -3,9 +3,10 @@
 Each row holds ``LABEL_COLUMNS``: the item's id and external id, its payload, the final
 label (``final``, with its ``method`` and ``confidence``; ``null`` until the item is
 decided), the final-label ``status`` and the ids of the annotations it was decided from.
-JSONL writes ``payload`` and ``final`` as JSON objects; Parquet as JSON text (payloads differ
-in shape from item to item, so one schema holds them all, as in exports), with
-``annotation_ids`` a list of int64 and ``confidence`` a float64.
+JSONL writes ``payload`` and ``final`` as JSON objects (UTF-8, one record a line: U+2028 and
+U+2029 escaped); Parquet as JSON text (payloads differ in shape from item to item, so one
+schema holds them all, as in exports), with ``annotation_ids`` a list of int64 and
+``confidence`` a float64.
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ class JsonlLabels:
 
     def write(self, row: Mapping[str, Any]) -> None:
         record = {name: row.get(name) for name in LABEL_COLUMNS}
-        self._stream.write((_json(record) + "\n").encode("utf-8"))
+        # U+2028 and U+2029 end a line for some readers (str.splitlines, JavaScript):
+        # escaped, one record stays one line whatever reads it.
+        text = _json(record).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        self._stream.write((text + "\n").encode("utf-8"))
 
     def close(self) -> None:
         self._stream.flush()

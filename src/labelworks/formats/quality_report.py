@@ -111,8 +111,9 @@ def _bullet(c: Mapping[str, Any], width: int = 240, height: int = 30) -> str:
         )
     if c.get("value") is not None:
         parts.append(f'<circle cx="{x(c["value"]):.1f}" cy="{mid}" r="5" fill="{color}"/>')
-    parts.append(f'<text x="{pad}" y="{height - 1}">{_e(_num(start, kind))}</text>')
-    parts.append(f'<text x="{width - pad}" y="{height - 1}" text-anchor="end">1</text>')
+    ends = ("0%", "100%") if kind == "share" else (f"{start:g}", "1")
+    parts.append(f'<text x="{pad}" y="{height - 1}">{ends[0]}</text>')
+    parts.append(f'<text x="{width - pad}" y="{height - 1}" text-anchor="end">{ends[1]}</text>')
     label = f"{c['name']}: {_num(c.get('value'), kind)}, target {_num(c.get('target'), kind)}"
     return (
         f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
