@@ -232,6 +232,12 @@ def _routes(
         ),
         project(Route("acceptance", "GET", f"{alpha}/acceptance"), "review", 200),
         (Route("simulate", "POST", "/api/v1/simulations", body=SIMULATION), people),
+        project(Route("audit trail", "GET", "/api/v1/projects/alpha/audit"), "manage", 200),
+        project(
+            Route("audit export", "GET", "/api/v1/projects/alpha/audit/export?format=csv"),
+            "manage",
+            200,
+        ),
         (Route("people page", "GET", "/people", page=True), people_page),
         anyone(Route("index page", "GET", "/", page=True), 200),
         (Route("project page", "GET", "/projects/alpha", page=True), pages_project),

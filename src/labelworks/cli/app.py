@@ -11,6 +11,8 @@ from labelworks import __version__
 from labelworks.cli import db, gold, project, quality, user
 from labelworks.cli import escalations as escalations_cli
 from labelworks.cli import qualification as qualification_cli
+from labelworks.cli import reviews as reviews_cli
+from labelworks.cli.audit import audit_command
 from labelworks.cli.context import CliState, fail
 from labelworks.cli.deliver import acceptance_command, deliver_command
 from labelworks.cli.server import demo_command, serve_command
@@ -35,6 +37,7 @@ app.add_typer(qualification_cli.app, name="qualification")
 app.add_typer(quality.consensus_app, name="consensus")
 app.add_typer(quality.adjudication_app, name="adjudication")
 app.add_typer(escalations_cli.app, name="escalations")
+app.add_typer(reviews_cli.app, name="review")
 app.command("edge-cases")(escalations_cli.edge_cases_command)
 app.command("import")(import_command)
 app.command("export")(export_command)
@@ -42,6 +45,7 @@ app.command("status")(status_command)
 app.command("serve")(serve_command)
 app.command("demo")(demo_command)
 app.command("simulate")(simulate_command)
+app.command("audit")(audit_command)
 app.command("acceptance")(acceptance_command)
 app.command("deliver")(deliver_command)
 

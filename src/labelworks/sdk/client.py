@@ -35,6 +35,7 @@ from labelworks.schemas.api import (
     SubmitOut,
     TaskOut,
 )
+from labelworks.sdk.audit import AuditApi
 from labelworks.sdk.delivery import DeliveryApi
 from labelworks.sdk.errors import error_from_response
 from labelworks.sdk.escalations import EscalationsApi
@@ -67,6 +68,7 @@ class Client(
     ReviewsApi,
     DeliveryApi,
     EscalationsApi,
+    AuditApi,
     AbstractContextManager["Client"],
 ):
     """A session with one labelworks server, authenticated by an API token.

@@ -17,6 +17,7 @@ from labelworks.config import Settings
 from labelworks.domain.login_policy import LoginRules
 from labelworks.server import errors
 from labelworks.server.api import (
+    audit,
     delivery,
     escalations,
     gold,
@@ -33,9 +34,11 @@ from labelworks.server.api import reviews as reviews_api
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
+from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import media, pages
 from labelworks.server.web import people as people_pages
 from labelworks.server.web import quality as quality_pages
+from labelworks.server.web import review as review_pages
 from labelworks.server.web import simulate as simulate_pages
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
@@ -59,6 +62,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     people.router,
     gold.router,
     guidelines.router,
+    audit.router,
     qualification_api.router,
     quality.router,
     reviews_api.router,
@@ -69,6 +73,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     people_pages.router,
     quality_pages.router,
     adjudication_pages.router,
+    escalation_pages.router,
+    review_pages.router,
     simulate_pages.router,
 )
 
