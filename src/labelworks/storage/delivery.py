@@ -1,6 +1,6 @@
 """What acceptance and delivery read: ordinary items' annotations, final-label counts, gold
-tallies per annotator, open escalations, the label rows of a delivery; and the deliveries
-themselves."""
+tallies per annotator, the label rows of a delivery; and the deliveries themselves (open
+escalations are ``services.escalations.open_escalations``)."""
 
 from __future__ import annotations
 
@@ -87,12 +87,6 @@ def gold_tallies(conn: Connection, project_id: int) -> list[GoldTally]:
         .order_by(users.c.email)
     )
     return [GoldTally(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in conn.execute(query)]
-
-
-def open_escalations(conn: Connection, project_id: int) -> int:
-    """How many escalations of the project are open. There is no escalation table yet, so
-    none are; the escalation feature counts its open rows here and acceptance follows."""
-    return 0
 
 
 @dataclass(frozen=True, slots=True)
