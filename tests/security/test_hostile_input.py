@@ -16,6 +16,9 @@ from tests.security.conftest import World
 
 from labelworks.config import Settings
 from labelworks.server.app import create_app
+from labelworks.services import simulation_runs
+from labelworks.storage import consensus as consensus_store
+from labelworks.storage.engine import utcnow
 
 CALLERS = [None, "acme_ann", "acme_rev", "acme_lead", "lead", "admin"]
 LIMITS = {"max_request_bytes": 64 * 1024, "max_spec_bytes": 256 * 1024, "max_import_bytes": 1 << 20}
@@ -274,3 +277,86 @@ def test_hostile_gold_bodies_from_a_manager_change_nothing(
         "deep answer": (422, "field 'sentiment': must be a label (a string), got array"),
     }
     assert after == {"gold": {"items": [], "next_after": None}, "next": 200, "annotations": 4}
+
+
+def test_hostile_adjudication_and_simulation_bodies_change_nothing(
+    world: World, strict: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The adjudication and simulation bodies, sent by a manager who may use them: deep,
+    NaN, bad UTF-8, unpaired surrogates, oversized, 5,000 digits, unknown keys, over-long
+    notes, runs too large for a request and a deep answer are each refused with the reason;
+    the item still waits for an expert and no simulation ran."""
+    item = world.items[0]
+    with world.db.write() as conn:
+        consensus_store.record_final(
+            conn,
+            item_id=item,
+            project_id=1,
+            value={"sentiment": "pos"},
+            method="majority",
+            confidence=0.5,
+            fields={"sentiment": 0.5},
+            annotation_ids=[],
+            status="adjudication",
+            now=utcnow(),
+        )
+    ran: list[object] = []
+    monkeypatch.setattr(simulation_runs, "simulate", lambda *a, **k: ran.append(a) or {})
+    decide = f"/api/v1/projects/alpha/items/{item}/adjudicate"
+    sim = "/api/v1/simulations"
+    spec = b'{"name":"s","fields":[{"name":"l","kind":"choice","labels":["a","b"]}]}'
+    sends = {
+        "deep": (decide, b'{"value":' + b'{"a":' * 100 + b"1" + b"}" * 101),
+        "NaN": (decide, b'{"value":{"sentiment":NaN}}'),
+        "bad UTF-8": (decide, b'{"value":{"sentiment":"pos"},"note":"\xff\xfe"}'),
+        "surrogate": (decide, b'{"value":{"sentiment":"pos"},"note":"\\ud800"}'),
+        "oversized": (decide, b'{"value":{"sentiment":"' + b"p" * 70_000 + b'"}}'),
+        "unknown key": (decide, b'{"value":{"sentiment":"pos"},"by":"someone"}'),
+        "long note": (decide, b'{"value":{"sentiment":"pos"},"note":"' + b"x" * 2_001 + b'"}'),
+        "deep answer": (decide, b'{"value":{"sentiment":' + b"[" * 60 + b"]" * 60 + b"}}"),
+        "deep spec": (sim, b'{"spec":' + b'{"a":' * 100 + b"1" + b"}" * 101),
+        "sim NaN": (sim, b'{"spec":' + spec + b',"spammers":NaN}'),
+        "sim bad UTF-8": (sim, b'{"spec":{"name":"\xc3("}}'),
+        "sim oversized": (sim, b'{"spec":{"name":"' + b"x" * 300_000 + b'"}}'),
+        "5,000 digits": (sim, b'{"spec":' + spec + b',"items":1' + b"0" * 5000 + b"}"),
+        "too many items": (sim, b'{"spec":' + spec + b',"items":5001}'),
+        "sim unknown key": (sim, b'{"spec":' + spec + b',"expert_skill":0.5}'),
+        "bad spec": (sim, b'{"spec":{"name":"s","fields":[]}}'),
+    }
+    seen = {}
+    for name, (url, body) in sends.items():
+        answer = _send(strict, world, "lead", "POST", url, body, "application/json")
+        seen[name] = (answer.status_code, answer.json()["message"])
+    queue = world.call("lead", "GET", "/api/v1/projects/alpha/adjudication").json()["items"]
+    body = "request body"
+    deep = (422, f"{body}: {body} nests arrays or objects more than 64 deep")
+    nan = (422, f"{body}: invalid JSON: NaN is not valid JSON")
+    assert seen == {
+        "deep": deep,
+        "NaN": nan,
+        "bad UTF-8": (422, f"{body}: {body} is not UTF-8 (byte 37)"),
+        "surrogate": (
+            422,
+            f"{body}: {body} holds an unpaired UTF-16 surrogate (such as \\ud800), which is "
+            "not valid Unicode",
+        ),
+        "oversized": (413, "the request body is over this route's limit of 65,536 bytes"),
+        "unknown key": (422, f"{body}, field 'by': Extra inputs are not permitted"),
+        "long note": (422, f"{body}, field 'note': String should have at most 2000 characters"),
+        "deep answer": (422, "field 'sentiment': must be a label (a string), got array"),
+        "deep spec": deep,
+        "sim NaN": nan,
+        "sim bad UTF-8": (422, f"{body}: {body} is not UTF-8 (byte 17)"),
+        "sim oversized": (413, "the request body is over this route's limit of 262,144 bytes"),
+        "5,000 digits": (422, f"{body}: invalid JSON: a number has more than 4,300 digits"),
+        "too many items": (
+            422,
+            f"{body}, field 'items': Input should be less than or equal to 5000",
+        ),
+        "sim unknown key": (422, f"{body}, field 'expert_skill': Extra inputs are not permitted"),
+        "bad spec": (422, "spec, field 'fields': a project needs at least one field"),
+    }
+    assert ([(c["item_id"], c["proposal"]) for c in queue], ran) == (
+        [(item, {"sentiment": "pos"})],
+        [],
+    )
