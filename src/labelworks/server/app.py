@@ -34,6 +34,7 @@ from labelworks.server.api import reviews as reviews_api
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
+from labelworks.server.web import audit as audit_pages
 from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import media, pages
 from labelworks.server.web import people as people_pages
@@ -72,6 +73,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     pages.router,
     people_pages.router,
     quality_pages.router,
+    audit_pages.router,
     adjudication_pages.router,
     escalation_pages.router,
     review_pages.router,

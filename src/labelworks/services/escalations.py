@@ -15,6 +15,8 @@ only they make one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +26,7 @@ from labelworks.domain.access import Action, Actor, allowed, wall
 from labelworks.domain.annotation import validate_annotation
 from labelworks.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from labelworks.domain.escalation import STATUSES, Flag, resolution_text
+from labelworks.domain.fields import FieldSpec
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import escalations as store
@@ -36,11 +39,14 @@ from labelworks.storage.projects import ProjectRow
 
 MAX_PAGE = 200
 MAX_QUERY = 200
+LIBRARY = "library"  # escalation_desk's status for the edge-case library
 
 __all__ = [
+    "Desk",
     "EscalationRow",
     "check_may_resolve",
     "edge_cases",
+    "escalation_desk",
     "escalation_queue",
     "flag",
     "open_count_for",
@@ -115,13 +121,8 @@ def escalation_queue(
     flagged it."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
-    _bounds(after, limit)
-    with db.read() as conn:
-        project = _expert(conn, actor, project_name)
-        with_gold = _keeps_gold(actor, _member(conn, actor, project))
-        return store.page(
-            conn, project.id, status=status, with_gold=with_gold, after=after, limit=limit
-        )
+    desk = escalation_desk(db, project_name, actor=actor, status=status, after=after, limit=limit)
+    return desk.cases
 
 
 def edge_cases(
@@ -136,22 +137,10 @@ def edge_cases(
     """A page of the project's edge-case library (its resolved escalations, oldest first);
     with ``query``, those whose comment, note, guideline section or item content holds it,
     ignoring case (ASCII letters only on SQLite, every letter on PostgreSQL)."""
-    query = (query or "").strip() or None
-    if query is not None and len(query) > MAX_QUERY:
-        raise InvalidInput(f"the search must be at most {MAX_QUERY} characters")
-    _bounds(after, limit)
-    with db.read() as conn:
-        project = _expert(conn, actor, project_name)
-        with_gold = _keeps_gold(actor, _member(conn, actor, project))
-        return store.page(
-            conn,
-            project.id,
-            status="resolved",
-            with_gold=with_gold,
-            after=after,
-            limit=limit,
-            query=query,
-        )
+    desk = escalation_desk(
+        db, project_name, actor=actor, status=LIBRARY, query=query, after=after, limit=limit
+    )
+    return desk.cases
 
 
 def resolve_escalation(
@@ -225,3 +214,63 @@ def open_count_for(db: Database, project_name: str, *, actor: Actor | None = Non
         except PermissionDenied:
             return None
         return store.open_count(conn, project.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """What the queue and library pages show: a page of cases, how many are open and
+    resolved, whether the viewer may make items gold, and the project's fields (for the
+    answer's controls) and media setting."""
+
+    project: str
+    cases: list[EscalationRow]
+    open: int
+    resolved: int
+    keeps_gold: bool
+    fields: Sequence[FieldSpec]
+    allow_remote_media: bool
+
+
+def escalation_desk(
+    db: Database,
+    project_name: str,
+    *,
+    actor: Actor | None = None,
+    status: str | None = "open",
+    query: str | None = None,
+    after: int = 0,
+    limit: int = 50,
+) -> Desk:
+    """A page of the queue (``status``: open, resolved, or ``None`` for both), or with
+    ``status="library"`` a page of the edge-case library searched for ``query``; in one
+    transaction with the counts the pages show."""
+    library = status == LIBRARY
+    if not library and status is not None and status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+    query = (query or "").strip() or None
+    if library and query is not None and len(query) > MAX_QUERY:
+        raise InvalidInput(f"the search must be at most {MAX_QUERY} characters")
+    _bounds(after, limit)
+    with db.read() as conn:
+        project = _expert(conn, actor, project_name)
+        keeps_gold = _keeps_gold(actor, _member(conn, actor, project))
+        cases = store.page(
+            conn,
+            project.id,
+            status="resolved" if library else status,
+            with_gold=keeps_gold,
+            after=after,
+            limit=limit,
+            query=query if library else None,
+        )
+        counted = store.counts(conn, project.id, with_gold=keeps_gold)
+    spec = stored_spec(project.spec)
+    return Desk(
+        project=project.name,
+        cases=cases,
+        open=counted["open"],
+        resolved=counted["resolved"],
+        keeps_gold=keeps_gold,
+        fields=spec.fields,
+        allow_remote_media=spec.allow_remote_media,
+    )

@@ -228,3 +228,19 @@ def open_count(conn: Connection, project_id: int) -> int:
         escalations.c.project_id == project_id, escalations.c.status == "open"
     )
     return int(conn.execute(query).scalar_one())
+
+
+def counts(conn: Connection, project_id: int, *, with_gold: bool) -> dict[str, int]:
+    """How many of the project's escalations are open and resolved (those of gold
+    questions only ``with_gold``)."""
+    query = (
+        select(escalations.c.status, func.count())
+        .where(escalations.c.project_id == project_id)
+        .group_by(escalations.c.status)
+    )
+    if not with_gold:
+        query = query.join(items, items.c.id == escalations.c.item_id).where(
+            items.c.gold == false()
+        )
+    found = {str(status): int(n) for status, n in conn.execute(query)}
+    return {"open": found.get("open", 0), "resolved": found.get("resolved", 0)}

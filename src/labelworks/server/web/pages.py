@@ -17,6 +17,7 @@ from labelworks.server.params import AfterId, RowId
 from labelworks.server.security import CSRF_FIELD, SESSION_KEY, csrf_matches, csrf_token
 from labelworks.server.web.markdown import render_markdown
 from labelworks.services import auth, catalog, quality_view
+from labelworks.services import escalations as escalation_service
 from labelworks.services import gold as gold_service
 from labelworks.services import projects as project_service
 from labelworks.storage.engine import Database
@@ -207,6 +208,7 @@ def project_page(request: Request, project: str, db: DB, actor: CurrentActor) ->
         items=catalog.list_items(db, project, actor=actor, limit=50),
         filters={},
         consensus=quality_view.consensus_summary(db, project, actor=actor),
+        escalations=escalation_service.open_count_for(db, project, actor=actor),
     )
 
 

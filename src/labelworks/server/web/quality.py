@@ -25,6 +25,7 @@ from labelworks.server.errors import status_for
 from labelworks.server.params import AfterId, RowId
 from labelworks.server.security import CSRF_FIELD
 from labelworks.server.web.pages import check_form_csrf, flash, item_view, page, take_flash
+from labelworks.services import escalations as escalation_service
 from labelworks.services import gold, quality_view
 from labelworks.storage.engine import Database
 
@@ -199,6 +200,7 @@ def _quality(
         next_after=answers[-1].item_id if answers and len(answers) == GOLD_PAGE else None,
         notice=notice,
         consensus=quality_view.consensus_summary(db, project, actor=actor),
+        escalations=escalation_service.open_count_for(db, project, actor=actor),
     )
 
 
