@@ -26,6 +26,7 @@ from labelworks.services import assignment, auth, catalog, gold, ingestion
 from labelworks.services import projects as project_service
 from labelworks.services import users as user_service
 from labelworks.services.access import actor_of as auth_actor
+from labelworks.services.adjudication import adjudicate, adjudication_queue
 from labelworks.storage.engine import Database
 
 if TYPE_CHECKING:
@@ -105,6 +106,10 @@ RECORD_CSP = """document.addEventListener("securitypolicyviolation", (e) => {
 });"""
 
 
+# The project whose Adjudication page shows hostile items, answers and notes.
+ADJUDICATION = "xss-adjudication"
+
+
 @dataclass(frozen=True, slots=True)
 class HostileSite:
     """The seeded server and, per project, the ids of its hostile items and of its gold
@@ -113,6 +118,7 @@ class HostileSite:
     server: LiveServer
     items: dict[str, list[int]]
     gold: dict[str, int]
+    adjudication: str = ADJUDICATION
 
 
 def _hostile_record(payload: dict[str, Any], external_id: str, value: str) -> dict[str, Any]:
@@ -193,7 +199,43 @@ def hostile(demo_server: LiveServer) -> HostileSite:
         gold_items[name] = catalog.list_items(db, name, limit=1).items[0].id
         gold.mark_gold(db, name, gold_items[name], value=value, explanation=HOSTILE)
     gold.pause_annotator(db, "sentiment-demo", "hostile.person@demo.labelworks", reason=HOSTILE)
+    _hostile_adjudication(db)
     return HostileSite(demo_server, items, gold_items)
+
+
+def _hostile_adjudication(db: Database) -> None:
+    """``ADJUDICATION``: hostile items waiting for an expert, with hostile content, answers
+    (a free text and a hostile label), field titles and description; one already decided,
+    with a hostile note. Its own annotators, so the demo's queues stay as they were."""
+    spec = {
+        "name": ADJUDICATION,
+        "description": HOSTILE,
+        "fields": [
+            {"name": "verdict", "kind": "choice", "labels": ["fine", HOSTILE], "title": HOSTILE},
+            {"name": "why", "kind": "text", "required": False, "title": HOSTILE},
+        ],
+        "quality": {"dynamic_overlap": {"min": 2, "max": 2, "confidence": 0.99}},
+    }
+    project_service.apply_spec(db, spec_from_dict(spec, source="xss"), guidelines=None)
+    rows = [_hostile_record({"text": HOSTILE, "n": n}, f"{HOSTILE} #{n}", HOSTILE) for n in (1, 2)]
+    body = "\n".join(json.dumps(r) for r in rows).encode()
+    ingestion.import_items(db, ADJUDICATION, io.BytesIO(body), format="jsonl", source="xss.jsonl")
+    answers = [{"verdict": "fine", "why": HOSTILE}, {"verdict": HOSTILE, "why": "plain"}]
+    for n, value in enumerate(answers):
+        email = f"xss.judge{n}@demo.labelworks"
+        uid = user_service.add_user(
+            db, email, role="annotator", name=HOSTILE[:200], projects=[ADJUDICATION]
+        ).user.id
+        for k in range(2):
+            task = assignment.next_task_for(db, ADJUDICATION, uid)
+            assert task is not None
+            assignment.submit_annotation(
+                db, task.assignment_id, uid, value=value, seconds=1.0, idempotency_key=f"x{k}"
+            )
+    for email in ("lead@demo.labelworks", "ada@demo.labelworks"):
+        user_service.add_member(db, ADJUDICATION, email)
+    last = adjudication_queue(db, ADJUDICATION)[-1].item_id
+    adjudicate(db, ADJUDICATION, last, value={"verdict": HOSTILE}, note=HOSTILE)
 
 
 def _is_hostile(payload: dict[str, Any]) -> bool:
@@ -270,6 +312,7 @@ def _visit_everything(
     visits.visit("/")
     visits.visit("/settings")
     visits.visit("/people")
+    visits.visit(f"/projects/{site.adjudication}/adjudication")
     shown = {}
     for n, (project, item_ids) in enumerate(site.items.items()):
         page = visits.visit(f"/projects/{quote(project)}")
@@ -363,6 +406,18 @@ def test_hostile_text_is_shown_as_text(
     gold_table = page.locator("[data-testid=gold-items]").inner_text()
     seen["gold answer and explanation"] = gold_table.count(HOSTILE) == 2
     screenshot(page, "xss-quality-page")
+    page.goto(f"/projects/{hostile.adjudication}/adjudication")
+    case = page.locator("[data-testid=case]")
+    case.locator("details.edit summary").click()
+    seen["adjudication item text"] = case.locator(".content .text").inner_text() == HOSTILE
+    seen["adjudication external id"] = f"{HOSTILE} #1" in case.locator("header").inner_text()
+    votes = case.locator("[data-testid=votes] tbody").inner_text()
+    seen["adjudication answers"] = votes.count(HOSTILE) >= 4  # proposal, A, B and the tally
+    choices = case.locator("fieldset.field label.opt").all_inner_texts()
+    seen["adjudication choices"] = [c.strip() for c in choices] == ["fine", HOSTILE]
+    decided = page.locator("[data-testid=decided] tbody tr").inner_text()
+    seen["adjudication decided note and label"] = decided.count(HOSTILE) == 3  # id, label, note
+    screenshot(page, "xss-adjudication-page")
     page.goto(f"/projects/rating-demo/items/{hostile.gold['rating-demo']}")
     card = page.locator("[data-testid=gold-card]")
     seen["gold card explanation"] = card.locator("[data-testid=gold-explanation]").inner_text() == (
