@@ -247,6 +247,7 @@ def _routes(
         ),
         project(Route("label page", "GET", "/projects/alpha/label", page=True), "label", 200),
         project(Route("quality page", "GET", "/projects/alpha/quality", page=True), "review", 200),
+        project(Route("audit page", "GET", "/projects/alpha/audit", page=True), "manage", 200),
         project(
             Route("adjudication page", "GET", "/projects/alpha/adjudication", page=True),
             "review",
