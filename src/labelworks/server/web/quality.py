@@ -25,8 +25,9 @@ from labelworks.server.errors import status_for
 from labelworks.server.params import AfterId, RowId
 from labelworks.server.security import CSRF_FIELD
 from labelworks.server.web.pages import check_form_csrf, flash, item_view, page, take_flash
+from labelworks.server.web.qualification import qualification_view
 from labelworks.services import escalations as escalation_service
-from labelworks.services import gold, quality_view
+from labelworks.services import gold, qualification, quality_view
 from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
@@ -201,6 +202,7 @@ def _quality(
         notice=notice,
         consensus=quality_view.consensus_summary(db, project, actor=actor),
         escalations=escalation_service.open_count_for(db, project, actor=actor),
+        qualification=qualification_view(db, project, actor, report),
     )
 
 
@@ -282,6 +284,25 @@ def pause(
     def work() -> str:
         gold.pause_annotator(db, project, email, reason=reason, actor=actor)
         return f"{email} is paused: they get no tasks until reinstated, and see your reason."
+
+    return _act(request, db, actor, project, csrf, work)
+
+
+@router.post("/projects/{project}/quality/qualification-retry")
+def qualification_retry(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    email: str = Form(..., max_length=320),
+    csrf: str = Csrf,
+) -> Response:
+    def work() -> str:
+        qualification.allow_retry(db, project, email, actor=actor)
+        return (
+            f"{email} may take the qualification test again: a fresh attempt starts with "
+            "their next task."
+        )
 
     return _act(request, db, actor, project, csrf, work)
 
