@@ -70,10 +70,21 @@ def _fuzzer(
     return fuzz  # type: ignore[no-any-return]
 
 
+# Every acceptance criterion: the acceptance route answers with criteria to check.
+ACCEPTANCE = {
+    "agreement": {"lower_bound": 0.8},
+    "gold_accuracy": 0.9,
+    "gold_accuracy_lower_bound": 0.8,
+    "all_final": True,
+    "no_open_escalations": True,
+}
+
+
 def _with_consensus(db: Database, item_id: int) -> None:
     """Alpha decides by majority (its labelled items become final) and ``item_id`` waits
     for an expert: the final-label and adjudication routes answer with rows to check."""
-    apply_spec(db, spec_from_dict({**SPEC, "quality": {"consensus": "majority"}}), guidelines=None)
+    quality = {"consensus": "majority", "acceptance": ACCEPTANCE}
+    apply_spec(db, spec_from_dict({**SPEC, "quality": quality}), guidelines=None)
     consensus.refit_project(db, "alpha")
     with db.write() as conn:
         consensus_store.record_final(
