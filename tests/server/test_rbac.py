@@ -221,6 +221,10 @@ def _routes(
             "manage",
             200,
         ),
+        project(Route("qualification", "GET", f"{alpha}/qualification"), "review", 200),
+        project(
+            Route("qualification retry", "POST", f"{target}/qualification/retry"), "manage", 204
+        ),
         project(Route("final labels", "GET", f"{alpha}/final-labels"), "review", 200),
         project(Route("consensus", "GET", f"{alpha}/consensus"), "review", 200),
         project(Route("refit consensus", "POST", f"{alpha}/consensus/refit"), "manage", 200),
@@ -399,6 +403,7 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
         (f"{quality}/pause", {"email": TARGET, "reason": "rbac"}, {}),
         (f"{quality}/requeue", {"email": TARGET}, {}),
         (f"{quality}/reinstate", {"email": TARGET}, {"manager": 404}),
+        (f"{quality}/qualification-retry", {"email": TARGET}, {}),
         (gold, {"value": '{"sentiment": "pos"}', "explanation": "rbac"}, {}),
         (f"{gold}/remove", {}, {"manager": 404}),
         (f"/projects/alpha/adjudication/{waiting}", {"take": "proposal"}, after_admin),
