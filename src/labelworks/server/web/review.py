@@ -130,18 +130,38 @@ def outcome_row(o: ReviewOutcomes) -> OutcomeRow:
     )
 
 
+def overall(outcomes: list[ReviewOutcomes]) -> tuple[str, str]:
+    """The share accepted over everyone and its 95% interval, written out ("" when
+    nothing is decided)."""
+    pooled = ReviewOutcomes(
+        "",
+        None,
+        pending=0,
+        accepted=sum(o.accepted for o in outcomes),
+        rejected=sum(o.rejected for o in outcomes),
+        fixed=sum(o.fixed for o in outcomes),
+    )
+    row = outcome_row(pooled)
+    return row.acceptance, row.interval
+
+
 def why_text(review: ReviewRow, rule: ReviewSpec | None) -> tuple[str, str]:
     """Why the annotation is in the queue: a short tag and a sentence."""
     if review.why == "first_n":
+        if rule is not None and rule.first_n == 1:
+            return (
+                "their first",
+                f"{review.annotator}'s first annotation in this project, which is always reviewed.",
+            )
         n = f" {rule.first_n}" if rule is not None and rule.first_n else ""
         return (
-            f"first{n}",
+            f"one of their first{n}",
             f"One of {review.annotator}'s first{n} annotations in this project: "
             "every one of them is reviewed.",
         )
     rate = f" {percent(rule.rate, 1)}" if rule is not None and rule.rate else ""
     return (
-        f"random{rate}",
+        f"random{rate} sample",
         f"Drawn at random: {rate.strip() or 'a share'} of each annotator's later "
         "annotations are reviewed.",
     )
@@ -258,6 +278,9 @@ def _desk(
         cards=cards,
         pending=sum(o.pending for o in outcomes),
         decided=sum(o.decided for o in outcomes),
+        fixed=sum(o.fixed for o in outcomes),
+        rejected=sum(o.rejected for o in outcomes),
+        overall=overall(outcomes),
         rows=[outcome_row(o) for o in outcomes],
         scale=plot_scale(None),
         after=after,
