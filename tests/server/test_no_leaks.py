@@ -471,3 +471,58 @@ def test_the_adjudication_page_reaches_no_annotator_or_vendor_manager(
         200,
         ["ACME-NOTE-", "GLOBEX-NOTE-"],
     )
+
+
+def test_qualification_questions_keep_their_answers(world: World, db: Database) -> None:
+    """With a qualification test in force, the annotator's whole crawl (a test question
+    served and answered, the qualification report and the Quality page refused) holds no
+    expert answer or explanation and their submit's feedback is null; the acme manager's
+    qualification report and page (which do list acme's annotator) hold neither the
+    answers nor globex's people. Only in a
+    training project does a submit's feedback carry the expert's answer and why."""
+    rules = "# Rules\nLabel the feeling."
+    quality = {"qualification": {"items": 2, "pass": 1.0}}
+    apply_spec(db, spec_from_dict({**SPEC, "quality": quality}), guidelines=rules)
+    rows = [{"payload": {"text": f"QUESTION-{i}"}} for i in range(3)]
+    ingestion.import_items(db, "leaky", jsonl(rows), format="jsonl", source="q.jsonl")
+    for row in catalog.list_items(db, "leaky", text="QUESTION-").items:
+        gold.mark_gold(db, "leaky", row.id, value=EXPERT_ANSWER, explanation="EXPERT-WHY")
+    urls = ["/api/v1/projects/leaky/qualification", "/projects/leaky/quality"]
+    ann1 = {**_annotator_crawl(world, "ann1"), **{url: world.get("ann1", url) for url in urls}}
+    manager = {url: world.get("manager", url) for url in urls}
+    leaks = {
+        (who, url): found
+        for who, crawl, markers in (("ann1", ann1, EXPERT), ("manager", manager, EXPERT + ANN2))
+        for url, (_, body) in crawl.items()
+        if (found := _found(body, markers))
+    }
+    task = json.loads(ann1["POST next"][1])
+    apply_spec(db, spec_from_dict({**SPEC, "quality": {"training": True}}), guidelines=rules)
+    status, body = world.post("ann1", "/api/v1/projects/leaky/next")
+    trained = world.post(
+        "ann1",
+        f"/api/v1/assignments/{json.loads(body)['assignment_id']}/submit",
+        {"value": {"sentiment": "pos"}, "idempotency_key": "trained"},
+    )
+    assert (leaks, task["progress"]["note"], json.loads(ann1["POST submit"][1])["feedback"]) == (
+        {},
+        "qualification test, attempt 1 of 1: question 1 of 2",
+        None,
+    )
+    assert [ann1[url][0] for url in urls] + [manager[url][0] for url in urls] == [
+        403,
+        403,
+        200,
+        200,
+    ]
+    assert [_found(manager[url][1], ANN1[:1]) for url in urls] == [ANN1[:1], ANN1[:1]]
+    assert (status, trained[0], json.loads(trained[1])["feedback"]) == (
+        200,
+        200,
+        {
+            "correct": False,
+            "fields": {"sentiment": False, "note": False},
+            "expert": EXPERT_ANSWER,
+            "explanation": "EXPERT-WHY",
+        },
+    )
