@@ -41,6 +41,9 @@ ACTIONS = (
     "escalation.flag",
     "escalation.resolve",
     "delivery.write",
+    "lot.create",
+    "lot.accepted",
+    "lot.rejected",
 )
 
 __all__ = ["ACTIONS", "AuditEvent", "audit_export", "audit_trail", "record"]

@@ -472,3 +472,37 @@ audit_events = Table(
     Column("created_at", DateTime, nullable=False),
     Index("ix_audit_events_project_id_id", "project_id", "id"),
 )
+
+# Lots (migration 0014): a set of annotations (an import batch, a vendor's delivery, a date
+# range) judged by acceptance sampling. ``selector`` says which annotations, ``plan`` the
+# sampling plan (JSON), ``decision`` the verdict and its evidence.
+lots = Table(
+    "lots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("selector", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("plan", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("decision", Text, nullable=True),
+    Column("created_by", Integer, ForeignKey("users.id"), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("decided_at", DateTime, nullable=True),
+    CheckConstraint("status IN ('auditing','accepted','rejected')", name="status"),
+    Index("ix_lots_project_id", "project_id"),
+)
+
+# The annotations drawn for a lot's audit, in draw order, and each auditor's verdict.
+lot_samples = Table(
+    "lot_samples",
+    metadata,
+    Column("lot_id", Integer, ForeignKey("lots.id", ondelete="CASCADE"), primary_key=True),
+    Column("annotation_id", Integer, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("verdict", String(8), nullable=True),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("auditor_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("audited_at", DateTime, nullable=True),
+)

@@ -31,6 +31,9 @@ TITLES = {
     "escalation.flag": "flagged",
     "escalation.resolve": "resolved an escalation",
     "delivery.write": "delivered",
+    "lot.create": "made a lot for audit",
+    "lot.accepted": "accepted a lot",
+    "lot.rejected": "rejected a lot",
 }
 
 
