@@ -207,7 +207,8 @@ def test_links_and_cards_show_the_waiting_count(site: Site) -> None:
     consensus cards and rule in words, and the Adjudication tab."""
     project = site.get("reviewer", "/projects/adj").text
     quality = site.get("manager", "/projects/adj/quality").text
-    cards = re.findall(r'class="card figure[^"]*"[^>]*><b>([^<]*)</b>([^<]*)<', quality)
+    group = quality.split('data-testid="consensus-summary"')[1].split("</section>")[0]
+    cards = re.findall(r'class="card figure[^"]*"[^>]*><b>([^<]*)</b>([^<]*)<', group)
     assert (text_of(project, "adjudication-link"), text_of(quality, "adjudication-tab")) == (
         "Adjudication 2",
         "Adjudication 2",
