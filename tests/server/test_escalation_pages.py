@@ -144,7 +144,8 @@ def site(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 def test_the_queue_per_role(site: Site) -> None:
     """Managers and reviewers see both flags with the item's text, the kind, the comment
-    (markup shown as text) and who flagged it; only the manager gets "make it gold";
+    (markup shown as text), who flagged it and the answer they submitted with the flag;
+    only the manager gets "make it gold";
     a vendor's manager and the annotator are refused."""
     pages = {who: site.session(who).get(QUEUE) for who in PEOPLE}
     statuses = {who: p.status_code for who, p in pages.items()}
@@ -177,6 +178,7 @@ def test_the_queue_per_role(site: Site) -> None:
         0,
     )
     assert "&lt;b&gt;Great&lt;/b&gt;" in manager and "<b>Great</b>" not in manager
+    assert texts(manager, "their-answer") == ["Their answer sentiment pos"]
 
 
 def test_resolving_with_label_buttons_fills_the_library(site: Site) -> None:

@@ -21,7 +21,7 @@ from labelworks.domain.errors import (
     PermissionDenied,
 )
 from labelworks.domain.escalation import Flag, case_url
-from labelworks.services import acceptance, assignment, escalations, gold
+from labelworks.services import acceptance, assignment, audit, escalations, gold
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 from labelworks.storage.tables import annotations_table, assignments
@@ -97,6 +97,7 @@ def test_a_flag_rides_on_a_skip_once(db: Database) -> None:
             "made_gold": False,
             "resolved_by": None,
             "item_gold": False,
+            "annotation": None,
         }
     ]
     assert (queue[0].created_at, queue[0].resolved_at, tuple(state), still_open) == (
@@ -134,8 +135,8 @@ def test_a_flag_rides_on_a_submit_once(db: Database) -> None:
         ]
     queue = escalations.escalation_queue(db, project)
     assert ([r.created for r in results], counts) == ([True, False], [1, 1])
-    assert [(e.item_id, e.kind, e.comment, e.status) for e in queue] == [
-        (task.item_id, "edge_case", UNCOVERED.comment, "open")
+    assert [(e.item_id, e.kind, e.comment, e.status, e.annotation) for e in queue] == [
+        (task.item_id, "edge_case", UNCOVERED.comment, "open", {"sentiment": "positive"})
     ]
 
 
@@ -179,7 +180,8 @@ def test_submits_and_skips_without_a_flag_do_nothing_extra(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without a flag the escalation code is never reached (on SQLite: no statement names
-    the table, and a flagged submit costs exactly one statement more than a plain one)."""
+    the table, and a flagged submit costs exactly two statements more than a plain one: the
+    flag and its audit event)."""
     project = make_project(db)
     load_texts(db, project, [f"review {i}" for i in range(4)])
     first, second = add_annotators(db, project, 2)
@@ -211,7 +213,7 @@ def test_submits_and_skips_without_a_flag_do_nothing_extra(
         opened = conn.execute(select(escalations_table.c.assignment_id)).scalars().all()
     named = [s for s in plain if "escalations" in s]
     if db.is_sqlite:
-        assert (named, len(flagged) - len(plain)) == ([], 1)
+        assert (named, len(flagged) - len(plain)) == ([], 2)
     assert opened == [tasks[1].assignment_id]
 
 
@@ -417,3 +419,37 @@ def test_open_escalations_hold_back_acceptance(db: Database) -> None:
         ("no_open_escalations", False, 1.0),
         ("no_open_escalations", True, 0.0),
     )
+
+
+def test_flags_and_resolutions_are_in_the_audit_trail(db: Database) -> None:
+    """A flag is audited as its annotator's, a resolution (and the gold it made) as the
+    expert's, each with what it was about."""
+    project = make_project(db)
+    load_texts(db, project, ["Great, it broke on day two."])
+    (first,), _ = _flagged(db, project, 1)
+    manager = _actor(db, "boss@example.com", "manager", None, project)
+    escalations.resolve_escalation(
+        db,
+        project,
+        first,
+        answer={"sentiment": "negative"},
+        note="Sarcasm is negative.",
+        guideline_section="3.2",
+        make_gold=True,
+        actor=manager,
+    )
+    events = [
+        (e.actor, e.action, e.subject, e.details)
+        for e in audit.audit_trail(db, project)
+        if e.action.startswith(("escalation", "gold"))
+    ]
+    assert events == [
+        ("ann0@example.com", "escalation.flag", "item 1", {"kind": "ambiguous"}),
+        (
+            "boss@example.com",
+            "escalation.resolve",
+            f"escalation {first}",
+            {"item_id": 1, "made_gold": True, "guideline_section": "3.2"},
+        ),
+        ("boss@example.com", "gold.mark", "item 1", {"item_id": 1}),
+    ]

@@ -56,6 +56,7 @@ def _case_dict(project: str, e: EscalationRow) -> dict[str, Any]:
         "payload": e.payload,
         "kind": e.kind,
         "comment": e.comment,
+        "annotation": e.annotation,
         "flagged_by": e.flagged_by,
         "flagged_by_name": e.flagged_by_name,
         "vendor": e.vendor,
@@ -208,8 +209,9 @@ def edge_cases_command(
         cases = []
         for e in rows:
             case = _case_dict(project, e)
-            for private in ("flagged_by", "flagged_by_name", "vendor", "status", "created_at"):
-                del case[private]
+            private = ("annotation", "flagged_by", "flagged_by_name", "vendor", "status")
+            for private_key in (*private, "created_at"):
+                del case[private_key]
             cases.append(case)
         typer.echo(json.dumps(cases, indent=2, ensure_ascii=False))
         return

@@ -49,6 +49,9 @@ class EscalationOut(BaseModel):
     payload: dict[str, Any]
     kind: FlagKind
     comment: str
+    annotation: dict[str, Any] | None = Field(
+        description="the annotator's own answer, when they flagged with a submit"
+    )
     flagged_by: str
     flagged_by_name: str
     vendor: str | None

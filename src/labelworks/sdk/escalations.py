@@ -27,7 +27,8 @@ class EscalationsApi:
     def escalations(self, project: str, status: str = "open") -> list[dict[str, Any]]:
         """Every flag of the project of ``status`` (``open``, ``resolved``, or ``all``),
         oldest first: ``id``, ``item_id``, ``external_id``, ``payload``, ``kind``,
-        ``comment``, ``flagged_by`` (email), ``flagged_by_name``, ``vendor``, ``created_at``
+        ``comment``, ``annotation`` (the annotator's own answer when they flagged with a
+        submit), ``flagged_by`` (email), ``flagged_by_name``, ``vendor``, ``created_at``
         (a UTC datetime), ``status``, and the resolution: ``answer``, ``note``,
         ``guideline_section``, ``made_gold``, ``resolved_by``, ``resolved_at``, ``url``;
         fetched a page at a time. Vendors' staff and annotators are refused

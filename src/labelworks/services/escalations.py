@@ -27,6 +27,7 @@ from labelworks.domain.annotation import validate_annotation
 from labelworks.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from labelworks.domain.escalation import STATUSES, Flag, resolution_text
 from labelworks.domain.fields import FieldSpec
+from labelworks.services import audit
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import escalations as store
@@ -56,8 +57,8 @@ __all__ = [
 
 
 def flag(conn: Connection, a: AssignmentRow, what: Flag, now: datetime) -> None:
-    """Record the annotator's flag on the item of their assignment, in the transaction of
-    the skip or submit that carries it."""
+    """Record the annotator's flag on the item of their assignment, and its audit event,
+    in the transaction of the skip or submit that carries it."""
     store.record(
         conn,
         project_id=a.project_id,
@@ -68,6 +69,9 @@ def flag(conn: Connection, a: AssignmentRow, what: Flag, now: datetime) -> None:
         comment=what.comment,
         now=now,
     )
+    where = (a.project_id, a.guideline_version)
+    subject = f"item {a.item_id}"
+    audit.record(conn, where, a.annotator_id, "escalation.flag", subject, kind=what.kind)
 
 
 def open_escalations(conn: Connection, project_id: int) -> int:
@@ -189,8 +193,20 @@ def resolve_escalation(
         )
         if not done:
             raise Conflict(f"escalation {escalation_id} is already resolved")
+        audit.record(
+            conn,
+            project,
+            actor,
+            "escalation.resolve",
+            f"escalation {escalation_id}",
+            item_id=current.item_id,
+            made_gold=make_gold,
+            guideline_section=section,
+        )
         if make_gold:
             assert answer is not None
+            item = f"item {current.item_id}"
+            audit.record(conn, project, actor, "gold.mark", item, item_id=current.item_id)
             gold_store.mark(
                 conn,
                 project_id=project.id,

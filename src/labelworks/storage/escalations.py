@@ -16,7 +16,7 @@ from sqlalchemy import Connection, false, func, or_, select, update
 from sqlalchemy.sql import Select
 
 from labelworks.storage.sql import Sql, read_time
-from labelworks.storage.tables import escalations, items, users, vendors
+from labelworks.storage.tables import annotations_table, escalations, items, users, vendors
 
 _RECORD = Sql(
     "INSERT INTO escalations (project_id, item_id, annotator_id, assignment_id, kind, "
@@ -75,6 +75,8 @@ class EscalationRow:
     resolved_by: str | None
     resolved_at: datetime | None
     item_gold: bool = False  # the item is a gold question now
+    # The annotator's own answer, when they flagged with a submit (and it was not set aside).
+    annotation: dict[str, Any] | None = None
 
 
 def _base() -> Select[Any]:
@@ -99,11 +101,15 @@ def _base() -> Select[Any]:
             resolver.c.email.label("resolver"),
             escalations.c.resolved_at,
             items.c.gold,
+            annotations_table.c.value.label("annotation"),
         )
         .join(items, items.c.id == escalations.c.item_id)
         .join(users, users.c.id == escalations.c.annotator_id)
         .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
         .outerjoin(resolver, resolver.c.id == escalations.c.resolved_by)
+        .outerjoin(
+            annotations_table, annotations_table.c.assignment_id == escalations.c.assignment_id
+        )
     )
 
 
@@ -127,6 +133,7 @@ def _row(r: Any) -> EscalationRow:
         resolved_by=r.resolver,
         resolved_at=None if r.resolved_at is None else read_time(r.resolved_at),
         item_gold=bool(r.gold),
+        annotation=None if r.annotation is None else json.loads(r.annotation),
     )
 
 

@@ -44,6 +44,7 @@ def _out(project: str, e: EscalationRow) -> EscalationOut:
         payload=e.payload,
         kind=e.kind,  # one of KINDS: a CHECK constraint
         comment=e.comment,
+        annotation=e.annotation,
         flagged_by=e.flagged_by,
         flagged_by_name=e.flagged_by_name,
         vendor=e.vendor,

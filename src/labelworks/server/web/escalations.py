@@ -164,7 +164,7 @@ def _queue(
         next_after=desk.cases[-1].id if len(desk.cases) == PAGE else None,
         notice=notice,
         kinds=KIND_NAMES,
-        controlled=[isinstance(f, CONTROLLED) for f in desk.fields],
+        controlled={f.name for f in desk.fields if isinstance(f, CONTROLLED)},
         max_note=MAX_NOTE,
         max_section=MAX_SECTION,
         case_url=case_url,

@@ -27,6 +27,8 @@ const ui = {
   guidelines: byId("lw-guidelines"), dialog: byId("lw-skip-dialog"), reason: byId("lw-skip-reason"),
   timer: byId("lw-timer"), meta: byId("lw-item-meta"),
 };
+// Flagging an item for an expert (ambiguous, or an edge case) with a skip or a submit.
+const flagUi = { button: byId("lw-flag"), dialog: byId("lw-flag-dialog"), comment: byId("lw-flag-comment") };
 
 /** Active time: gaps between key/mouse activity count only when shorter than the idle limit. */
 class ActiveClock {
@@ -379,6 +381,7 @@ function setBusy(busy) {
   if (task) task.busy = busy;
   ui.submit.disabled = busy || !task;
   ui.skip.disabled = busy || !task;
+  flagUi.button.disabled = busy || !task;
   ui.task.classList.toggle("lw-saving", busy);
 }
 
@@ -442,7 +445,7 @@ function problems(value, visible) {
   return found;
 }
 
-async function submit() {
+async function submit(flag = null) {
   if (waiting) { retryNow(); return; }
   if (!task || task.busy) return;
   const { value, visible } = collect();
@@ -455,6 +458,7 @@ async function submit() {
   }
   clock.touch();
   const body = { value, seconds: Math.round(clock.peek() * 1000) / 1000, idempotency_key: task.key };
+  if (flag) body.flag = flag;
   const { assignmentId } = task;
   saveWork();
   setBusy(true);
@@ -467,7 +471,7 @@ async function submit() {
     progress.done_today = (progress.done_today ?? 0) + 1;
     const feedback = result.data?.feedback;
     if (feedback) await loadNext(verdict(feedback), feedback.correct ? "ok" : "warn");
-    else await loadNext("Saved.", "ok");
+    else await loadNext(flag ? "Saved, and flagged for an expert." : "Saved.", "ok");
   } else if (result.status === 409 && code === "lease_lost") {
     forgetWork(assignmentId);
     await loadNext(`${problemOf(result)} Your annotation was kept as a late submission.`, "warn");
@@ -488,18 +492,42 @@ function openSkip() {
   ui.reason.focus();
 }
 
-async function skip(reason) {
+async function skip(reason, flag = null) {
   if (!task || task.busy) return;
   const { assignmentId } = task;
   setBusy(true);
-  const result = await withRetry(() => post(config.api.skip.replace("{id}", assignmentId), { reason }), "skipping");
+  const body = flag ? { reason, flag } : { reason };
+  const result = await withRetry(() => post(config.api.skip.replace("{id}", assignmentId), body), "skipping");
   if (result.ok || result.status === 409) {
     forgetWork(assignmentId);
-    await loadNext(result.ok ? "Skipped." : `${problemOf(result)} Loaded the next task.`, result.ok ? "ok" : "warn");
+    const done = flag ? "Skipped, and flagged for an expert." : "Skipped.";
+    await loadNext(result.ok ? done : `${problemOf(result)} Loaded the next task.`, result.ok ? "ok" : "warn");
   } else {
     setBusy(false);
     showStatus(problemOf(result), "error");
   }
+}
+
+/** The flag form, kept while it is about the same task (a refused submit keeps the draft). */
+function openFlag() {
+  if (!task || task.busy) return;
+  const form = flagUi.dialog.querySelector("form");
+  if (flagUi.dialog.dataset.assignment !== String(task.assignmentId)) {
+    form.reset();
+    flagUi.dialog.dataset.assignment = String(task.assignmentId);
+  }
+  flagUi.dialog.returnValue = "";
+  flagUi.dialog.showModal();
+  flagUi.comment.focus();
+}
+
+function closedFlag() {
+  const action = flagUi.dialog.returnValue;
+  const form = flagUi.dialog.querySelector("form");
+  const flag = { kind: form.elements.kind.value, comment: flagUi.comment.value.trim() };
+  if (action === "skip" && flag.comment) skip(null, flag);
+  else if (action === "submit" && flag.comment) submit(flag);
+  else if (task && task.active) task.active.wrap.focus();
 }
 
 // ---- keyboard and wiring --------------------------------------------------------------
@@ -522,12 +550,13 @@ function focusEntry(entry) {
 const isTyping = (node) => node instanceof HTMLElement && (node.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(node.tagName));
 
 document.addEventListener("keydown", (event) => {
-  if (ui.dialog.open) return;
+  if (ui.dialog.open || flagUi.dialog.open) return;
   clock.touch();
   const mod = event.ctrlKey || event.metaKey;
   const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
   if (mod && key === "Enter") { event.preventDefault(); submit(); return; }
   if (mod && !event.shiftKey && !event.altKey && key === "k") { event.preventDefault(); openSkip(); return; }
+  if (mod && event.shiftKey && !event.altKey && key === "f") { event.preventDefault(); openFlag(); return; }
   if (event.key === "Tab" && !mod && !event.altKey && task && (ui.fields.contains(event.target) || event.target === document.body)) {
     event.preventDefault();
     step(event.shiftKey ? -1 : 1);
@@ -550,6 +579,8 @@ document.addEventListener("mousemove", () => { const t = performance.now(); if (
 document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") saveWork(); });
 ui.submit.addEventListener("click", () => submit());
 ui.skip.addEventListener("click", () => openSkip());
+flagUi.button.addEventListener("click", () => openFlag());
+flagUi.dialog.addEventListener("close", closedFlag);
 ui.undo.addEventListener("click", () => undo());
 ui.dialog.addEventListener("close", () => {
   if (ui.dialog.returnValue === "skip") skip(ui.reason.value.trim() || null);
