@@ -76,10 +76,12 @@ def test_error_classes_are_the_whole_tree() -> None:
         "already_exists": E.AlreadyExists,
         "lease_lost": E.LeaseLost,
         "assignment_closed": E.AssignmentClosed,
+        "guidelines_changed": E.GuidelinesChanged,
         "acceptance_not_met": E.AcceptanceNotMet,
         "unauthenticated": E.Unauthenticated,
         "permission_denied": E.PermissionDenied,
         "annotator_paused": E.AnnotatorPaused,
+        "not_qualified": E.NotQualified,
         "rate_limited": E.RateLimited,
         "payload_too_large": E.PayloadTooLarge,
     }
