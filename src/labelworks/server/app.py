@@ -29,6 +29,7 @@ from labelworks.server.api import (
     system,
     work,
 )
+from labelworks.server.api import lots as lots_api
 from labelworks.server.api import qualification as qualification_api
 from labelworks.server.api import reviews as reviews_api
 from labelworks.server.bodies import BodyLimits
@@ -67,6 +68,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     qualification_api.router,
     quality.router,
     reviews_api.router,
+    lots_api.router,
     escalations.router,
     delivery.router,
     media.router,
