@@ -4,9 +4,9 @@ exactly the status the role policy implies; on SQLite and PostgreSQL.
 The expected table is written out here from the policy of ``domain/access.py`` (not computed
 by it): admins may do everything everywhere; managers, reviewers and annotators act only in
 projects they are members of; annotators only view and label; reviewers also review (items,
-status, export, the gold report, final labels, adjudication, acceptance) but never manage (spec,
-import, people, gold answers, pauses, consensus refits); managers and admins run
-simulations. Non-members are told a project does not exist (404); a member whose role lacks
+status, export, the gold report, final labels, adjudication, acceptance, reviews) but never
+manage (spec, import, people, gold answers, pauses, consensus refits); managers and admins
+run simulations. Non-members are told a project does not exist (404); a member whose role lacks
 the right gets 403. Anonymous callers get 401 from the API and media, and a redirect to the
 login page (303) from pages.
 """
@@ -41,7 +41,8 @@ SPEC: dict[str, Any] = {
     "description": "the project under test",
     "fields": [{"name": "sentiment", "kind": "choice", "labels": ["pos", "neg"]}],
     "overlap": 2,
-    "quality": {"consensus": "majority"},
+    # Every annotator's first annotation waits for review: a worker's is review 1.
+    "quality": {"consensus": "majority", "review": {"first_n": 1}},
 }
 # A small simulation: managers and admins may run one, whatever their projects.
 SIMULATION = {
@@ -195,6 +196,17 @@ def _routes(
         owner_only(Route("skip", "POST", f"/api/v1/assignments/{skip_id}/skip", body={}), 204),
         project(Route("export", "GET", "/api/v1/projects/alpha/export?format=csv"), "review", 200),
         project(Route("status", "GET", "/api/v1/projects/alpha/status"), "review", 200),
+        project(Route("reviews", "GET", f"{alpha}/reviews"), "review", 200),
+        project(Route("review report", "GET", f"{alpha}/reviews/report"), "review", 200),
+        # The admin decides review 1 first: for the manager and the reviewer it is decided
+        # (and before 'requeue outdated' sets its annotation aside).
+        (
+            Route("decide review", "POST", f"{alpha}/reviews/1", body={"decision": "accept"}),
+            {
+                **{c: _project_status(c, "review", 204, False) for c in CALLERS},
+                **dict.fromkeys(("manager", "reviewer"), 409),
+            },
+        ),
         (Route("list users", "GET", "/api/v1/users"), people),
         (Route("create user", "POST", "/api/v1/users", body=new_user), create_people),
         anyone(Route("me", "GET", "/api/v1/me"), 200),
@@ -251,6 +263,7 @@ def _routes(
         ),
         project(Route("label page", "GET", "/projects/alpha/label", page=True), "label", 200),
         project(Route("quality page", "GET", "/projects/alpha/quality", page=True), "review", 200),
+        project(Route("review page", "GET", "/projects/alpha/review", page=True), "review", 200),
         project(Route("audit page", "GET", "/projects/alpha/audit", page=True), "manage", 200),
         project(
             Route("adjudication page", "GET", "/projects/alpha/adjudication", page=True),
@@ -311,6 +324,12 @@ def world(db: Database, tmp_path: Path) -> Iterator[World]:
             status="adjudication",
             now=utcnow(),
         )
+    worker = add_user(db, "worker@example.com", role="annotator", projects=["alpha"]).user.id
+    work = assignment.next_task_for(db, "alpha", worker)
+    assert work is not None
+    assignment.submit_annotation(
+        db, work.assignment_id, worker, value={"sentiment": "pos"}, seconds=1, idempotency_key="w"
+    )  # review 1
     table = _routes(to_submit.item_id, to_submit.assignment_id, to_skip.assignment_id, gold_id)
     app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -382,11 +401,11 @@ def _csrf(page: str) -> str:
 
 
 def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The Quality page's, the gold card's, the Adjudication page's and the Simulator's
-    forms, posted with the session's CSRF token by every caller: back to the page (303)
-    where the policy lets them manage (a simulation's report: 200), else the policy's
-    refusal; the admin acts first, so the manager (and the reviewer, who may adjudicate)
-    finds nothing left to undo."""
+    """The Quality page's, the gold card's, the Adjudication page's, the Simulator's and
+    the Review page's forms, posted with the session's CSRF token by every caller: back to
+    the page (303) where the policy lets them manage (a simulation's report: 200), else
+    the policy's refusal; the admin acts first, so the manager (and the reviewer, who may
+    adjudicate and review) finds nothing left to undo (a review decided already: 409)."""
     monkeypatch.setattr(
         passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     )
@@ -397,6 +416,7 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
     quality, gold = "/projects/alpha/quality", f"/projects/alpha/items/{item}/gold"
     (waiting,) = [case.item_id for case in adjudication_queue(db, "alpha")]
     after_admin = {"manager": 404, "reviewer": 404}
+    after_admin_review = {"manager": 409, "reviewer": 409}  # review 1: decided by the admin
     # Simulations belong to no project: managers and admins run them, nobody else.
     simulators = dict.fromkeys(("admin", "manager", "manager_other"), 200)
     forms: list[tuple[str, dict[str, str], dict[str, int]]] = [
@@ -408,6 +428,7 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
         (f"{gold}/remove", {}, {"manager": 404}),
         (f"/projects/alpha/adjudication/{waiting}", {"take": "proposal"}, after_admin),
         ("/simulate", SIMULATION_FORM, {**simulators, "annotator_other": 403}),
+        ("/projects/alpha/review/1", {"decision": "accept"}, after_admin_review),
     ]
     sessions = {caller: _session(world, caller) for caller in CALLERS}
     seen = {
