@@ -11,8 +11,8 @@ adjusted levels
 
     α₁ = Φ(z₀ + (z₀ + z_α) / (1 − a (z₀ + z_α))),  α₂ = the same with z_{1−α},
 
-where the bias correction ``z₀ = Φ⁻¹(share of replicates below the estimate)`` (ties
-count half, as ``scipy.stats.bootstrap``) and the acceleration
+where the bias correction ``z₀ = Φ⁻¹(share of replicates below the estimate)`` (ties,
+to rounding, count half, as in ``scipy.stats.bootstrap``) and the acceleration
 ``a = Σ d³ / (6 (Σ d²)^{3/2})`` with ``d_i`` the jackknife mean minus the value without
 item ``i``. With ``z₀ = a = 0`` it is the percentile interval. Its endpoints are
 second-order accurate (one-sided coverage error O(1/n) against O(1/√n) for the percentile
@@ -46,6 +46,7 @@ Method = Literal["bca", "percentile"]
 # Leave-one-out values whose spread is below this share of their size are rounding noise:
 # their "skewness" would be meaningless, so the jackknife variance counts as 0.
 _JACKKNIFE_TOLERANCE = 1e-12
+_TIE_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,12 @@ def bca_levels(
         return f"the coefficient is undefined on {undefined} of {replicates.size} resamples"
     if np.ptp(replicates) == 0:
         return "every resample gives the same value"
-    share = (np.count_nonzero(replicates < estimate) + np.count_nonzero(replicates <= estimate)) / (
-        2 * replicates.size
-    )
+    # replicates equal to the estimate in exact arithmetic may differ from it in the last
+    # bits (the vectorised sums run in another order): within the tolerance they are ties
+    tie = _TIE_TOLERANCE * max(1.0, abs(estimate))
+    below = np.count_nonzero(replicates < estimate - tie)
+    ties = np.count_nonzero(np.abs(replicates - estimate) <= tie)
+    share = (below + ties / 2) / replicates.size
     if share in (0.0, 1.0):
         return "every resample lies on one side of the estimate (infinite bias correction)"
     if not np.all(np.isfinite(jackknife)) or jackknife.size < 2:
