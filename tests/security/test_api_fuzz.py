@@ -19,12 +19,14 @@ import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from tests.security.conftest import SPEC, build_world
 
+from labelworks.domain.qualification import Rule
 from labelworks.domain.spec import spec_from_dict
 from labelworks.services import consensus, gold, simulation_runs
 from labelworks.services.projects import apply_spec
 from labelworks.services.simulation import CrowdSettings
 from labelworks.storage import consensus as consensus_store
 from labelworks.storage import migration
+from labelworks.storage import qualification as qualification_store
 from labelworks.storage.engine import Database, utcnow
 
 EXAMPLES = 25
@@ -101,6 +103,15 @@ def _with_consensus(db: Database, item_id: int) -> None:
         )
 
 
+def _with_standings(db: Database, ids: dict[str, int]) -> None:
+    """acme's annotator passed a one-question test and globex's failed it: the
+    qualification report answers with a date and counts to check."""
+    rule = Rule(items=1, pass_share=1.0, retries=0)
+    with db.write() as conn:
+        qualification_store.record_answer(conn, 1, ids["acme_ann"], rule, True, utcnow())
+        qualification_store.record_answer(conn, 1, ids["globex_ann"], rule, False, utcnow())
+
+
 def _one_report() -> Callable[..., dict[str, Any]]:
     """``simulate`` answering every valid request with one real (tiny) run's report: the
     fuzzer checks the route, not the simulator, whose largest runs take minutes."""
@@ -122,6 +133,7 @@ def test_every_operation_survives_the_fuzzer(
     gold.mark_gold(db, "alpha", world.items[0], value={"sentiment": "pos"}, explanation="why")
     gold.pause_annotator(db, "alpha", world.email("globex_ann"), reason="audit")
     _with_consensus(db, world.items[1])
+    _with_standings(db, world.ids)
     monkeypatch.setattr(simulation_runs, "simulate", _one_report())
     schema = schemathesis.openapi.from_asgi("/openapi.json", world.app)
     failures: dict[str, str] = {}

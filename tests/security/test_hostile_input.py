@@ -15,9 +15,11 @@ from fastapi.testclient import TestClient
 from tests.security.conftest import World
 
 from labelworks.config import Settings
+from labelworks.domain.qualification import Rule
 from labelworks.server.app import create_app
 from labelworks.services import simulation_runs
 from labelworks.storage import consensus as consensus_store
+from labelworks.storage import qualification as qualification_store
 from labelworks.storage.engine import utcnow
 
 CALLERS = [None, "acme_ann", "acme_rev", "acme_lead", "lead", "admin"]
@@ -360,3 +362,46 @@ def test_hostile_adjudication_and_simulation_bodies_change_nothing(
         [(item, {"sentiment": "pos"})],
         [],
     )
+
+
+def test_hostile_qualification_retries_change_nothing(world: World) -> None:
+    """Letting someone retry the qualification test with hostile emails in the path (over
+    long, an encoded slash, SQL, a look-alike letter, invalid UTF-8) or as the wrong caller
+    (an annotator; a vendor's manager reaching another vendor's person): each is refused
+    with the reason, and the member who failed still has their failed attempt. A NUL in the
+    path finds nobody on SQLite; on PostgreSQL it is a server error on every route with a
+    name or email in its path (reported; expected to fail until fixed)."""
+    rule = Rule(items=1, pass_share=1.0, retries=0)
+    with world.db.write() as conn:
+        qualification_store.record_answer(conn, 1, world.ids["globex_ann"], rule, False, utcnow())
+    base = "/api/v1/projects/alpha/members"
+    emails = {
+        "over long": "a" * 321,
+        "encoded slash": "ann%2F..%2F@globex.example",
+        "SQL": "' OR 1=1 --",
+        "look-alike": "ann@glob%D0%B5x.example",
+        "invalid UTF-8": "ann%ED%A0%80@globex.example",
+    }
+    seen = {}
+    for name, email in emails.items():
+        answer = world.call("lead", "POST", f"{base}/{email}/qualification/retry")
+        seen[name] = (answer.status_code, answer.json()["code"])
+    for who in ("acme_ann", "acme_lead"):
+        answer = world.call(who, "POST", f"{base}/{world.email('globex_ann')}/qualification/retry")
+        seen[who] = (answer.status_code, answer.json()["code"])
+    report = world.call("lead", "GET", "/api/v1/projects/alpha/qualification").json()
+    globex = next(m for m in report["members"] if m["email"] == world.email("globex_ann"))
+    assert seen == {
+        "over long": (422, "invalid_input"),
+        "encoded slash": (404, "not_found"),
+        "SQL": (404, "not_found"),
+        "look-alike": (404, "not_found"),
+        "invalid UTF-8": (404, "not_found"),
+        "acme_ann": (403, "permission_denied"),
+        "acme_lead": (404, "not_found"),
+    }
+    assert (globex["failed_attempts"], globex["answered"]) == (1, 0)
+    nul = world.call("lead", "POST", f"{base}/ann%00@globex.example/qualification/retry")
+    if nul.status_code == 500 and not world.db.is_sqlite:
+        pytest.xfail("a NUL in a path segment reaches PostgreSQL, which refuses it: 500")
+    assert (nul.status_code, nul.json()["code"]) == (404, "not_found")
