@@ -41,6 +41,7 @@ from labelworks.sdk.errors import error_from_response
 from labelworks.sdk.escalations import EscalationsApi
 from labelworks.sdk.gold import GoldApi
 from labelworks.sdk.guidelines import GuidelinesApi
+from labelworks.sdk.lots import LotsApi
 from labelworks.sdk.paths import segment
 from labelworks.sdk.people import PeopleApi
 from labelworks.sdk.qualification import QualificationApi
@@ -66,6 +67,7 @@ class Client(
     QualityApi,
     QualificationApi,
     ReviewsApi,
+    LotsApi,
     DeliveryApi,
     EscalationsApi,
     AuditApi,
