@@ -22,7 +22,7 @@ from tests.services.builders import jsonl
 from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
-from labelworks.services import assignment, ingestion, passwords, reviews
+from labelworks.services import assignment, gold, ingestion, passwords, reviews
 from labelworks.services.auth import set_password
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
@@ -398,4 +398,22 @@ def test_empty_states_explain_review(site: Site, db: Database) -> None:
         "Rejected work Set aside (kept, out of exports and statistics) with the reason; the "
         "item goes back to the queue for someone else. Fixes Kept beside the original; "
         "consensus and exports use the fix. Reasons wrong label sloppy"
+    )
+
+
+def test_work_set_aside_after_sampling_has_nothing_to_decide(site: Site) -> None:
+    """When a manager sends someone's work back after it was sampled, its cards say the
+    annotation was set aside and offer no decision."""
+    gold.requeue_annotations(site.db, "rq", "mid@globex.example", reason="audit")
+    page = site.get("reviewer").text
+    aside = [
+        re.findall(r'data-review="(\d+)"', card)[0]
+        for card in page.split("<article ")[1:]
+        if 'data-testid="set-aside"' in card
+    ]
+    assert (aside, page.count('data-testid="accept"'), shown(page, "set-aside")) == (
+        ["3", "6"],
+        4,
+        "The annotation was set aside after it was sampled (its work was sent back to be "
+        "redone): there is nothing left to decide here.",
     )
