@@ -24,7 +24,8 @@ from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
 from labelworks.server.security import MEDIA_SECURITY_POLICY
-from labelworks.services import assignment, catalog, consensus, gold, ingestion
+from labelworks.services import assignment, catalog, consensus, gold, ingestion, reviews
+from labelworks.services import users as user_service
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
@@ -51,6 +52,13 @@ CONSENSUS_URLS = [
     "/api/v1/projects/leaky/final-labels?status=adjudication",
     "/api/v1/projects/leaky/consensus",
     "/api/v1/projects/leaky/adjudication",
+]
+# The review queue and outcomes: behind a vendor wall, that vendor's people only.
+REVIEW_URLS = [
+    "/api/v1/projects/leaky/reviews",
+    "/api/v1/projects/leaky/reviews?status=all",
+    "/api/v1/projects/leaky/reviews/report",
+    "/projects/leaky/review",
 ]
 
 
@@ -151,6 +159,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/api/v1/projects/leaky/gold/report",
         "/api/v1/projects/leaky/acceptance",
         *CONSENSUS_URLS,
+        *REVIEW_URLS,
         "/api/v1/projects/hidden",
         "/api/v1/users",
         "/api/v1/me",
@@ -215,6 +224,7 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/api/v1/projects/leaky/gold/report",
         "/api/v1/projects/leaky/acceptance",
         *CONSENSUS_URLS,
+        *REVIEW_URLS,
         "/api/v1/users",
         "/api/v1/me",
         "/api/v1/me/tokens",
@@ -526,3 +536,63 @@ def test_qualification_questions_keep_their_answers(world: World, db: Database) 
             "explanation": "EXPERT-WHY",
         },
     )
+
+
+def test_reviews_reach_no_other_vendor(world: World, db: Database) -> None:
+    """With review on and both vendors' new work waiting, acme's reviewer and manager get
+    acme's reviews and outcomes only, on the API and the Review page, and globex's reviews
+    do not exist for them (404) when they try to decide one; annotators get 403 from every
+    review route; an in-house admin gets both vendors' work."""
+    apply_spec(
+        db,
+        spec_from_dict({**SPEC, "quality": {"review": {"first_n": 10}}}),
+        guidelines="# Rules\nLabel the feeling.",
+    )
+    rows = [{"payload": {"text": f"reviewed review {i}"}} for i in range(2)]
+    ingestion.import_items(db, "leaky", jsonl(rows), format="jsonl", source="r.jsonl")
+    people = {"reviewer": ("rev@acme.example", "acme"), "admin": ("admin@example.com", None)}
+    for who, (email, vendor) in people.items():
+        made = add_user(db, email, role=who, vendor=vendor, projects=["leaky"], with_token=True)
+        assert made.token is not None
+        world.tokens[who] = made.token
+    uid = {who: user_service.user_by_email(db, f"{who}@example.com").id for who in ("ann1", "ann2")}
+    for i in range(2):
+        _label(db, "leaky", uid["ann1"], f"ACME-NOTE-R{i}")
+        _label(db, "leaky", uid["ann2"], f"GLOBEX-NOTE-R{i}")
+    queue = reviews.review_queue(db, "leaky")
+    theirs = [r.id for r in queue if r.vendor == "globex"]
+    crawls = {
+        who: {url: world.get(who, url) for url in REVIEW_URLS}
+        for who in ("reviewer", "manager", "ann1", "ann2", "admin")
+    }
+    for who in ("reviewer", "manager", "ann1"):
+        for rid in theirs:
+            url = f"/api/v1/projects/leaky/reviews/{rid}"
+            crawls[who][f"decide {rid}"] = world.post(who, url, {"decision": "accept"})
+    others = {"reviewer": ANN2, "manager": ANN2, "ann1": ANN2, "ann2": ANN1}
+    leaks = {
+        (who, url): found
+        for who, crawl in crawls.items()
+        if who != "admin"
+        for url, (_, body) in crawl.items()
+        if (found := _found(body, others[who]))
+    }
+    statuses = {who: sorted({code for code, _ in crawl.values()}) for who, crawl in crawls.items()}
+    acme = [
+        _found(crawls[who][url][1], ["ACME-NOTE-R"])
+        for who in ("reviewer", "manager")
+        for url in REVIEW_URLS[:2]
+    ]
+    both = ["ACME-NOTE-R", "GLOBEX-NOTE-R"]
+    admin = [_found(body, both) for _, body in crawls["admin"].values()]
+    assert (len(queue), len(theirs), leaks) == (4, 2, {})
+    assert statuses == {
+        "reviewer": [200, 404],
+        "manager": [200, 404],
+        "ann1": [403],
+        "ann2": [403],
+        "admin": [200],
+    }
+    assert acme == [["ACME-NOTE-R"]] * 4
+    assert admin == [both, both, [], both]
+    assert [r.status for r in reviews.review_queue(db, "leaky", status=None)] == ["pending"] * 4
