@@ -37,6 +37,7 @@ from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
 from labelworks.server.web import audit as audit_pages
 from labelworks.server.web import escalations as escalation_pages
+from labelworks.server.web import lots as lot_pages
 from labelworks.server.web import media, pages
 from labelworks.server.web import people as people_pages
 from labelworks.server.web import quality as quality_pages
@@ -79,6 +80,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     adjudication_pages.router,
     escalation_pages.router,
     review_pages.router,
+    lot_pages.router,
     simulate_pages.router,
 )
 
