@@ -108,6 +108,9 @@ RECORD_CSP = """document.addEventListener("securitypolicyviolation", (e) => {
 
 # The project whose Adjudication page shows hostile items, answers and notes.
 ADJUDICATION = "xss-adjudication"
+# The project whose Quality page lists a hostile person (name, vendor) blocked in its
+# qualification test on gold questions with hostile content and explanations.
+QUALIFICATION = "xss-qualification"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,7 @@ class HostileSite:
     items: dict[str, list[int]]
     gold: dict[str, int]
     adjudication: str = ADJUDICATION
+    qualification: str = QUALIFICATION
 
 
 def _hostile_record(payload: dict[str, Any], external_id: str, value: str) -> dict[str, Any]:
@@ -200,7 +204,43 @@ def hostile(demo_server: LiveServer) -> HostileSite:
         gold.mark_gold(db, name, gold_items[name], value=value, explanation=HOSTILE)
     gold.pause_annotator(db, "sentiment-demo", "hostile.person@demo.labelworks", reason=HOSTILE)
     _hostile_adjudication(db)
+    _hostile_qualification(db)
     return HostileSite(demo_server, items, gold_items)
+
+
+def _hostile_qualification(db: Database) -> None:
+    """``QUALIFICATION``: a one-question test on hostile gold items; a person with a
+    hostile name and vendor answers wrong and is blocked (the card's "Let them try again"
+    row); the demo's manager and annotator are members."""
+    spec = {
+        "name": QUALIFICATION,
+        "description": HOSTILE,
+        "fields": [{"name": "verdict", "kind": "choice", "labels": ["fine", HOSTILE]}],
+        "quality": {"qualification": {"items": 1, "pass": 1.0, "retries": 0}},
+    }
+    project_service.apply_spec(db, spec_from_dict(spec, source="xss"), guidelines=None)
+    rows = [
+        {**_hostile_record({"text": HOSTILE, "n": n}, f"{HOSTILE} #{n}", HOSTILE),
+         "gold": {"verdict": HOSTILE}, "gold_explanation": HOSTILE}
+        for n in (1, 2)
+    ]  # fmt: skip
+    body = "\n".join(json.dumps(r) for r in rows).encode()
+    ingestion.import_items(db, QUALIFICATION, io.BytesIO(body), format="jsonl", source="q.jsonl")
+    uid = user_service.add_user(
+        db,
+        "xss.candidate@demo.labelworks",
+        role="annotator",
+        name=HOSTILE[:200],
+        vendor=HOSTILE[:200],
+        projects=[QUALIFICATION],
+    ).user.id
+    task = assignment.next_task_for(db, QUALIFICATION, uid)
+    assert task is not None
+    assignment.submit_annotation(
+        db, task.assignment_id, uid, value={"verdict": "fine"}, seconds=1.0, idempotency_key="q"
+    )
+    for email in ("lead@demo.labelworks", "ada@demo.labelworks"):
+        user_service.add_member(db, QUALIFICATION, email)
 
 
 def _hostile_adjudication(db: Database) -> None:
@@ -313,6 +353,7 @@ def _visit_everything(
     visits.visit("/settings")
     visits.visit("/people")
     visits.visit(f"/projects/{site.adjudication}/adjudication")
+    visits.visit(f"/projects/{site.qualification}/quality")
     shown = {}
     for n, (project, item_ids) in enumerate(site.items.items()):
         page = visits.visit(f"/projects/{quote(project)}")
@@ -406,6 +447,16 @@ def test_hostile_text_is_shown_as_text(
     gold_table = page.locator("[data-testid=gold-items]").inner_text()
     seen["gold answer and explanation"] = gold_table.count(HOSTILE) == 2
     screenshot(page, "xss-quality-page")
+    page.goto(f"/projects/{hostile.qualification}/quality")
+    blocked = page.locator("[data-testid=qualification-member]", has_text="xss.candidate")
+    seen["blocked candidate's name and vendor"] = (
+        blocked.locator("td.who").inner_text().count(HOSTILE[:200]) == 2
+    )
+    seen["retry form for the candidate"] = (
+        blocked.locator("input[name=email]").get_attribute("value")
+        == "xss.candidate@demo.labelworks"
+    )
+    screenshot(page, "xss-qualification-card")
     page.goto(f"/projects/{hostile.adjudication}/adjudication")
     case = page.locator("[data-testid=case]")
     case.locator("details.edit summary").click()
