@@ -19,9 +19,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from tests.security.conftest import SPEC, build_world
 
+from labelworks.domain.escalation import Flag
 from labelworks.domain.qualification import Rule
 from labelworks.domain.spec import spec_from_dict
-from labelworks.services import consensus, gold, simulation_runs
+from labelworks.services import assignment, consensus, escalations, gold, simulation_runs
 from labelworks.services.projects import apply_spec
 from labelworks.services.simulation import CrowdSettings
 from labelworks.storage import consensus as consensus_store
@@ -112,6 +113,33 @@ def _with_standings(db: Database, ids: dict[str, int]) -> None:
         qualification_store.record_answer(conn, 1, ids["globex_ann"], rule, False, utcnow())
 
 
+def _with_escalations(db: Database, lead: int) -> None:
+    """The lead flags alpha's last two tasks (a skip, a submit) and resolves the first: the
+    queue and the library answer with rows to check."""
+    for n, kind in enumerate(("ambiguous", "edge_case")):
+        task = assignment.next_task_for(db, "alpha", lead)
+        assert task is not None
+        flag = Flag(kind, f"flag {n}")
+        if n == 0:
+            assignment.skip_task(db, task.assignment_id, lead, flag=flag)
+        else:
+            value = {"sentiment": "meh"}
+            key = f"fuzz-{n}"
+            assignment.submit_annotation(
+                db,
+                task.assignment_id,
+                lead,
+                value=value,
+                seconds=1.0,
+                idempotency_key=key,
+                flag=flag,
+            )
+    answer = {"sentiment": "neg"}
+    escalations.resolve_escalation(
+        db, "alpha", 1, answer=answer, note="decided", guideline_section="2.1"
+    )
+
+
 def _one_report() -> Callable[..., dict[str, Any]]:
     """``simulate`` answering every valid request with one real (tiny) run's report: the
     fuzzer checks the route, not the simulator, whose largest runs take minutes."""
@@ -133,6 +161,7 @@ def test_every_operation_survives_the_fuzzer(
     gold.mark_gold(db, "alpha", world.items[0], value={"sentiment": "pos"}, explanation="why")
     gold.pause_annotator(db, "alpha", world.email("globex_ann"), reason="audit")
     _with_consensus(db, world.items[1])
+    _with_escalations(db, world.ids["lead"])
     _with_standings(db, world.ids)
     monkeypatch.setattr(simulation_runs, "simulate", _one_report())
     schema = schemathesis.openapi.from_asgi("/openapi.json", world.app)

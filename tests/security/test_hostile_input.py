@@ -15,9 +15,10 @@ from fastapi.testclient import TestClient
 from tests.security.conftest import World
 
 from labelworks.config import Settings
+from labelworks.domain.escalation import Flag
 from labelworks.domain.qualification import Rule
 from labelworks.server.app import create_app
-from labelworks.services import simulation_runs
+from labelworks.services import assignment, simulation_runs
 from labelworks.storage import consensus as consensus_store
 from labelworks.storage import qualification as qualification_store
 from labelworks.storage.engine import utcnow
@@ -73,6 +74,7 @@ def _url(world: World, path: str, **override: str) -> str:
         "email": world.email("acme_ann"),
         "token_id": "1",
         "item_id": str(world.items[0]),
+        "escalation_id": "1",
         **override,
     }
     return path.format(**values)
@@ -172,7 +174,7 @@ def test_spec_bombs_are_refused_by_the_loader_for_managers(world: World) -> None
 @pytest.mark.parametrize("value", [str(2**31), str(2**63), str(2**64), "-1", "0", "1e3"])
 def test_ids_past_storage_are_invalid_input(world: World, value: str) -> None:
     """An id no column can hold is a 422 on every operation that takes one, never a 500."""
-    ids = dict.fromkeys(("assignment_id", "token_id", "item_id"), value)
+    ids = dict.fromkeys(("assignment_id", "token_id", "item_id", "escalation_id"), value)
     answers = {
         f"{method} {path}": world.call(
             "admin", method, _url(world, path, **ids), json={}
@@ -405,3 +407,65 @@ def test_hostile_qualification_retries_change_nothing(world: World) -> None:
     if nul.status_code == 500 and not world.db.is_sqlite:
         pytest.xfail("a NUL in a path segment reaches PostgreSQL, which refuses it: 500")
     assert (nul.status_code, nul.json()["code"]) == (404, "not_found")
+
+
+def test_hostile_flags_and_resolutions_change_nothing(world: World, strict: TestClient) -> None:
+    """Flags on a skip and a submit, and an expert's resolution, sent with hostile bodies
+    (an over-long or oversized comment, deep, NaN, bad UTF-8, unknown keys, an over-long
+    note, a deep answer): each is refused with the reason; the annotator's lease stays,
+    nothing is flagged and the open flag stays open."""
+    lead = world.ids["lead"]
+    task = assignment.next_task_for(world.db, "alpha", lead)
+    assert task is not None
+    assignment.skip_task(world.db, task.assignment_id, lead, flag=Flag("ambiguous", "why"))
+    work = f"/api/v1/assignments/{world.assignments['acme_ann']}"
+    resolve = "/api/v1/projects/alpha/escalations/1/resolve"
+    flag = b'{"flag":{"kind":"edge_case","comment":"'
+    sends = {
+        "long comment": ("acme_ann", f"{work}/skip", flag + b"x" * 2_001 + b'"}}'),
+        "oversized comment": ("acme_ann", f"{work}/skip", flag + b"x" * 70_000 + b'"}}'),
+        "deep flag": ("acme_ann", f"{work}/skip", b'{"flag":' + b'{"a":' * 100 + b"1" + b"}" * 101),
+        "NaN flag": ("acme_ann", f"{work}/skip", b'{"flag":{"kind":NaN,"comment":"x"}}'),
+        "bad UTF-8 comment": ("acme_ann", f"{work}/skip", flag + b'\xff\xfe"}}'),
+        "unknown flag key": (
+            "acme_ann",
+            f"{work}/submit",
+            b'{"value":{"sentiment":"pos"},"idempotency_key":"h","flag":'
+            b'{"kind":"ambiguous","comment":"x","severity":9}}',
+        ),
+        "long note": ("lead", resolve, b'{"note":"' + b"x" * 10_001 + b'"}'),
+        "NaN answer": ("lead", resolve, b'{"note":"n","answer":{"sentiment":NaN}}'),
+        "deep answer": (
+            "lead",
+            resolve,
+            b'{"note":"n","answer":{"sentiment":' + b"[" * 60 + b"]" * 60 + b"}}",
+        ),
+        "unknown key": ("lead", resolve, b'{"note":"n","gold":true}'),
+    }
+    seen = {}
+    for name, (who, url, body) in sends.items():
+        answer = _send(strict, world, who, "POST", url, body, "application/json")
+        seen[name] = (answer.status_code, answer.json()["message"])
+    queue = world.call("lead", "GET", "/api/v1/projects/alpha/escalations?status=all").json()
+    again = world.call("acme_ann", "POST", "/api/v1/projects/alpha/next").json()
+    body = "request body"
+    assert seen == {
+        "long comment": (
+            422,
+            f"{body}, field 'flag.comment': String should have at most 2000 characters",
+        ),
+        "oversized comment": (413, "the request body is over this route's limit of 65,536 bytes"),
+        "deep flag": (422, f"{body}: {body} nests arrays or objects more than 64 deep"),
+        "NaN flag": (422, f"{body}: invalid JSON: NaN is not valid JSON"),
+        "bad UTF-8 comment": (422, f"{body}: {body} is not UTF-8 (byte 39)"),
+        "unknown flag key": (
+            422,
+            f"{body}, field 'flag.severity': Extra inputs are not permitted",
+        ),
+        "long note": (422, f"{body}, field 'note': String should have at most 10000 characters"),
+        "NaN answer": (422, f"{body}: invalid JSON: NaN is not valid JSON"),
+        "deep answer": (422, "field 'sentiment': must be a label (a string), got array"),
+        "unknown key": (422, f"{body}, field 'gold': Extra inputs are not permitted"),
+    }
+    assert [(e["id"], e["status"], e["comment"]) for e in queue["items"]] == [(1, "open", "why")]
+    assert again["assignment_id"] == world.assignments["acme_ann"]

@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 from tests.services.builders import jsonl
 
 from labelworks.config import Settings
+from labelworks.domain.escalation import Flag
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
 from labelworks.services import assignment, catalog, ingestion, passwords
@@ -248,6 +249,17 @@ def _routes(
         ),
         project(Route("acceptance", "GET", f"{alpha}/acceptance"), "review", 200),
         (Route("simulate", "POST", "/api/v1/simulations", body=SIMULATION), people),
+        project(Route("escalations", "GET", f"{alpha}/escalations"), "review", 200),
+        # The admin resolves escalation 1 first: for the manager and the reviewer it is
+        # resolved already.
+        (
+            Route("resolve", "POST", f"{alpha}/escalations/1/resolve", body={"note": "rbac"}),
+            {
+                **{c: _project_status(c, "review", 200, False) for c in CALLERS},
+                **dict.fromkeys(("manager", "reviewer"), 409),
+            },
+        ),
+        project(Route("edge cases", "GET", f"{alpha}/edge-cases"), "review", 200),
         project(Route("audit trail", "GET", "/api/v1/projects/alpha/audit"), "manage", 200),
         project(
             Route("audit export", "GET", "/api/v1/projects/alpha/audit/export?format=csv"),
@@ -265,6 +277,14 @@ def _routes(
         project(Route("quality page", "GET", "/projects/alpha/quality", page=True), "review", 200),
         project(Route("review page", "GET", "/projects/alpha/review", page=True), "review", 200),
         project(Route("audit page", "GET", "/projects/alpha/audit", page=True), "manage", 200),
+        project(
+            Route("escalations page", "GET", "/projects/alpha/escalations", page=True),
+            "review",
+            200,
+        ),
+        project(
+            Route("edge cases page", "GET", "/projects/alpha/edge-cases", page=True), "review", 200
+        ),
         project(
             Route("adjudication page", "GET", "/projects/alpha/adjudication", page=True),
             "review",
@@ -330,6 +350,11 @@ def world(db: Database, tmp_path: Path) -> Iterator[World]:
     assignment.submit_annotation(
         db, work.assignment_id, worker, value={"sentiment": "pos"}, seconds=1, idempotency_key="w"
     )  # review 1
+    flagged = assignment.next_task_for(db, "alpha", worker)
+    assert flagged is not None
+    assignment.skip_task(
+        db, flagged.assignment_id, worker, flag=Flag("ambiguous", "rbac")
+    )  # escalation 1
     table = _routes(to_submit.item_id, to_submit.assignment_id, to_skip.assignment_id, gold_id)
     app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -429,6 +454,8 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
         (f"/projects/alpha/adjudication/{waiting}", {"take": "proposal"}, after_admin),
         ("/simulate", SIMULATION_FORM, {**simulators, "annotator_other": 403}),
         ("/projects/alpha/review/1", {"decision": "accept"}, after_admin_review),
+        # Escalation 1: the review right, resolved by the admin first (409 after that).
+        ("/projects/alpha/escalations/1/resolve", {"note": "rbac"}, after_admin_review),
     ]
     sessions = {caller: _session(world, caller) for caller in CALLERS}
     seen = {
