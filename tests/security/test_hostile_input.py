@@ -73,6 +73,7 @@ def _url(world: World, path: str, **override: str) -> str:
         "assignment_id": str(world.assignments["acme_ann"]),
         "email": world.email("acme_ann"),
         "token_id": "1",
+        "review_id": "1",
         "item_id": str(world.items[0]),
         "escalation_id": "1",
         **override,
@@ -175,6 +176,7 @@ def test_spec_bombs_are_refused_by_the_loader_for_managers(world: World) -> None
 def test_ids_past_storage_are_invalid_input(world: World, value: str) -> None:
     """An id no column can hold is a 422 on every operation that takes one, never a 500."""
     ids = dict.fromkeys(("assignment_id", "token_id", "item_id", "escalation_id"), value)
+    ids["review_id"] = value
     answers = {
         f"{method} {path}": world.call(
             "admin", method, _url(world, path, **ids), json={}
@@ -404,9 +406,75 @@ def test_hostile_qualification_retries_change_nothing(world: World) -> None:
     }
     assert (globex["failed_attempts"], globex["answered"]) == (1, 0)
     nul = world.call("lead", "POST", f"{base}/ann%00@globex.example/qualification/retry")
-    if nul.status_code == 500 and not world.db.is_sqlite:
-        pytest.xfail("a NUL in a path segment reaches PostgreSQL, which refuses it: 500")
-    assert (nul.status_code, nul.json()["code"]) == (404, "not_found")
+    assert (nul.status_code, nul.json()["code"]) == (422, "invalid_input")
+
+
+def test_hostile_review_decisions_from_a_manager_change_nothing(
+    world: World, strict: TestClient
+) -> None:
+    """The review decision's bodies, sent by a manager who may review: deep, NaN, bad
+    UTF-8, a surrogate, oversized, unknown keys, an over-long comment or reason, a deep
+    fix, a value that is no object and a decision that is none are each refused with the
+    reason; the review still waits with its value."""
+    spec = world.call("lead", "GET", "/api/v1/projects/alpha").json()["spec"]
+    spec["quality"] = {"review": {"first_n": 10}}
+    applied = world.call("lead", "PUT", "/api/v1/projects/alpha", json=spec)
+    submit = f"/api/v1/assignments/{world.assignments['acme_ann']}/submit"
+    body = {"value": {"sentiment": "pos"}, "idempotency_key": "hostile-review"}
+    submitted = world.call("acme_ann", "POST", submit, json=body)
+    sends = {
+        "deep": b'{"decision":"fix","value":' + b'{"a":' * 100 + b"1" + b"}" * 101,
+        "NaN": b'{"decision":"fix","value":{"sentiment":NaN}}',
+        "bad UTF-8": b'{"decision":"accept","comment":"\xff\xfe"}',
+        "surrogate": b'{"decision":"accept","comment":"\\ud800"}',
+        "oversized": b'{"decision":"accept","comment":"' + b"x" * 70_000 + b'"}',
+        "unknown key": b'{"decision":"accept","score":1}',
+        "long comment": b'{"decision":"accept","comment":"' + b"x" * 2_001 + b'"}',
+        "long reason": b'{"decision":"reject","reason":"' + b"x" * 2_001 + b'"}',
+        "deep fix": b'{"decision":"fix","value":{"sentiment":' + b"[" * 60 + b"]" * 60 + b"}}",
+        "value no object": b'{"decision":"fix","value":["neg"]}',
+        "no decision": b'{"decision":"delete"}',
+    }
+    seen = {}
+    for name, raw in sends.items():
+        url = "/api/v1/projects/alpha/reviews/1"
+        answer = _send(strict, world, "lead", "POST", url, raw, "application/json")
+        seen[name] = (answer.status_code, answer.json()["message"])
+    after = world.call("lead", "GET", "/api/v1/projects/alpha/reviews").json()["items"]
+    body_ = "request body"
+    assert (applied.status_code, submitted.status_code) == (200, 200)
+    assert seen == {
+        "deep": (422, f"{body_}: {body_} nests arrays or objects more than 64 deep"),
+        "NaN": (422, f"{body_}: invalid JSON: NaN is not valid JSON"),
+        "bad UTF-8": (422, f"{body_}: {body_} is not UTF-8 (byte 32)"),
+        "surrogate": (
+            422,
+            f"{body_}: {body_} holds an unpaired UTF-16 surrogate (such as \\ud800), which is "
+            "not valid Unicode",
+        ),
+        "oversized": (413, "the request body is over this route's limit of 65,536 bytes"),
+        "unknown key": (422, f"{body_}, field 'score': Extra inputs are not permitted"),
+        "long comment": (
+            422,
+            f"{body_}, field 'comment': String should have at most 2000 characters",
+        ),
+        "long reason": (
+            422,
+            f"{body_}, field 'reason': String should have at most 2000 characters",
+        ),
+        "deep fix": (422, "field 'sentiment': must be a label (a string), got array"),
+        "value no object": (
+            422,
+            f"{body_}, field 'value': Input should be a valid dictionary",
+        ),
+        "no decision": (
+            422,
+            f"{body_}, field 'decision': Input should be 'accept', 'reject' or 'fix'",
+        ),
+    }
+    assert [(r["id"], r["status"], r["value"]) for r in after] == [
+        (1, "pending", {"sentiment": "pos"})
+    ]
 
 
 def test_hostile_flags_and_resolutions_change_nothing(world: World, strict: TestClient) -> None:
