@@ -21,10 +21,19 @@ from fastapi.testclient import TestClient
 from tests.services.builders import jsonl
 
 from labelworks.config import Settings
+from labelworks.domain.escalation import Flag
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
 from labelworks.server.security import MEDIA_SECURITY_POLICY
-from labelworks.services import assignment, catalog, consensus, gold, ingestion, reviews
+from labelworks.services import (
+    assignment,
+    catalog,
+    consensus,
+    escalations,
+    gold,
+    ingestion,
+    reviews,
+)
 from labelworks.services import users as user_service
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
@@ -60,6 +69,19 @@ REVIEW_URLS = [
     "/api/v1/projects/leaky/reviews/report",
     "/projects/leaky/review",
 ]
+
+# The escalation queue and the edge-case library: experts outside any vendor only.
+ESCALATION_URLS = [
+    "/api/v1/projects/leaky/escalations",
+    "/api/v1/projects/leaky/escalations?status=all",
+    "/api/v1/projects/leaky/edge-cases",
+    "/api/v1/projects/leaky/edge-cases?q=FLAG",
+    "/projects/leaky/escalations",
+    "/projects/leaky/edge-cases",
+]
+# Planted in flags and in an expert's resolution.
+FLAGS = {"ann1": "ACME-FLAG-COMMENT", "ann2": "GLOBEX-FLAG-COMMENT"}
+RESOLUTION = ["EXPERT-RESOLVED-NOTE", "EXPERT-RESOLUTION-WHY"]
 
 
 @dataclass
@@ -160,6 +182,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/api/v1/projects/leaky/acceptance",
         *CONSENSUS_URLS,
         *REVIEW_URLS,
+        *ESCALATION_URLS,
         "/api/v1/projects/hidden",
         "/api/v1/users",
         "/api/v1/me",
@@ -225,6 +248,7 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/api/v1/projects/leaky/acceptance",
         *CONSENSUS_URLS,
         *REVIEW_URLS,
+        *ESCALATION_URLS,
         "/api/v1/users",
         "/api/v1/me",
         "/api/v1/me/tokens",
@@ -596,3 +620,51 @@ def test_reviews_reach_no_other_vendor(world: World, db: Database) -> None:
     assert acme == [["ACME-NOTE-R"]] * 4
     assert admin == [both, both, [], both]
     assert [r.status for r in reviews.review_queue(db, "leaky", status=None)] == ["pending"] * 4
+
+
+def test_flags_and_resolutions_reach_no_annotator_or_vendor_manager(
+    world: World, db: Database
+) -> None:
+    """With a flag from each vendor's annotator (globex's resolved by an in-house admin, with
+    an answer and a note), no annotator gets another's flag or the expert's answer or note
+    anywhere (every escalation route and page: 403), nor does the acme manager; the admin
+    gets them all."""
+    rows = [{"payload": {"text": "FLAG-ITEM-TEXT"}}]
+    ingestion.import_items(db, "leaky", jsonl(rows), format="jsonl", source="f.jsonl")
+    made = add_user(db, "admin@example.com", role="admin", with_token=True)
+    assert made.token is not None
+    world.tokens["admin"] = made.token
+    for who, comment in FLAGS.items():
+        uid = user_service.user_by_email(db, f"{who}@example.com").id
+        task = assignment.next_task_for(db, "leaky", uid)
+        assert task is not None
+        assignment.skip_task(db, task.assignment_id, uid, flag=Flag("edge_case", comment))
+    (globex,) = [e.id for e in escalations.escalation_queue(db, "leaky") if e.vendor == "globex"]
+    answer = {"sentiment": "neg", "note": RESOLUTION[0]}
+    escalations.resolve_escalation(db, "leaky", globex, answer=answer, note=RESOLUTION[1])
+    crawls = {
+        "ann1": _annotator_crawl(world, "ann1"),
+        "ann2": _annotator_crawl(world, "ann2"),
+        "manager": {url: (0, body) for url, body in _manager_crawl(world).items()},
+    }
+    others = {
+        "ann1": [FLAGS["ann2"], *RESOLUTION],
+        "ann2": [FLAGS["ann1"], *RESOLUTION],
+        "manager": [FLAGS["ann2"], *RESOLUTION],
+    }
+    leaks = {
+        (who, url): found
+        for who, crawl in crawls.items()
+        for url, (_, body) in crawl.items()
+        if (found := _found(body, others[who]))
+    }
+    statuses = {
+        who: sorted({world.get(who, url)[0] for url in ESCALATION_URLS})
+        for who in ("ann1", "ann2", "manager")
+    }
+    admin = [
+        _found(world.get("admin", url)[1], [*FLAGS.values(), *RESOLUTION])
+        for url in ("/api/v1/projects/leaky/escalations?status=all", "/projects/leaky/edge-cases")
+    ]
+    assert (leaks, statuses) == ({}, {"ann1": [403], "ann2": [403], "manager": [403]})
+    assert admin == [[*FLAGS.values(), *RESOLUTION], [FLAGS["ann2"], *RESOLUTION]]
