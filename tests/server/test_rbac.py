@@ -85,6 +85,10 @@ RIGHTS = {
 }
 
 
+# A lot of alpha's first import, by the API and by the Lots page's form.
+LOT = {"name": "rbac", "aql": 0.01, "ltpd": 0.2, "import_id": 1}
+LOT_FORM = {"name": "rbac", "aql": "1", "ltpd": "20", "import_id": "1"}
+
 # An annotator of 'alpha' whom callers add to 'alpha' again; an email nobody has.
 TARGET = "annotator@example.com"
 NOBODY = "nobody@example.com"
@@ -208,6 +212,19 @@ def _routes(
                 **dict.fromkeys(("manager", "reviewer"), 409),
             },
         ),
+        # Lots: managers make them (admin and manager: lots 1 and 2), reviewers read and
+        # audit them (before 'requeue outdated' sets their annotations aside); annotation
+        # 999 is in no lot's sample (404).
+        project(Route("lots", "GET", f"{alpha}/lots"), "review", 200),
+        project(Route("make lot", "POST", f"{alpha}/lots", body=LOT), "manage", 201),
+        project(Route("lot", "GET", f"{alpha}/lots/1"), "review", 200),
+        project(
+            Route(
+                "audit lot sample", "POST", f"{alpha}/lots/1/samples/999", body={"defect": False}
+            ),
+            "review",
+            404,
+        ),
         (Route("list users", "GET", "/api/v1/users"), people),
         (Route("create user", "POST", "/api/v1/users", body=new_user), create_people),
         anyone(Route("me", "GET", "/api/v1/me"), 200),
@@ -276,6 +293,8 @@ def _routes(
         project(Route("label page", "GET", "/projects/alpha/label", page=True), "label", 200),
         project(Route("quality page", "GET", "/projects/alpha/quality", page=True), "review", 200),
         project(Route("review page", "GET", "/projects/alpha/review", page=True), "review", 200),
+        project(Route("lots page", "GET", "/projects/alpha/lots", page=True), "review", 200),
+        project(Route("lot page", "GET", "/projects/alpha/lots/1", page=True), "review", 200),
         project(Route("audit page", "GET", "/projects/alpha/audit", page=True), "manage", 200),
         project(
             Route("escalations page", "GET", "/projects/alpha/escalations", page=True),
@@ -454,6 +473,14 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
         (f"/projects/alpha/adjudication/{waiting}", {"take": "proposal"}, after_admin),
         ("/simulate", SIMULATION_FORM, {**simulators, "annotator_other": 403}),
         ("/projects/alpha/review/1", {"decision": "accept"}, after_admin_review),
+        # Lots: made with the manage right; a verdict on annotation 999 (in no sample) needs
+        # the review right and finds nothing (404).
+        ("/projects/alpha/lots", LOT_FORM, {}),
+        (
+            "/projects/alpha/lots/1/samples/999",
+            {"verdict": "ok"},
+            {c: _project_status(c, "review", 404, page=False) for c in CALLERS},
+        ),
         # Escalation 1: the review right, resolved by the admin first (409 after that).
         ("/projects/alpha/escalations/1/resolve", {"note": "rbac"}, after_admin_review),
     ]
