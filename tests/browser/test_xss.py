@@ -20,9 +20,10 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page, Response
 
+from labelworks.domain.escalation import Flag
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.security import CONTENT_SECURITY_POLICY
-from labelworks.services import assignment, auth, catalog, gold, ingestion
+from labelworks.services import assignment, auth, catalog, escalations, gold, ingestion
 from labelworks.services import projects as project_service
 from labelworks.services import users as user_service
 from labelworks.services.access import actor_of as auth_actor
@@ -111,6 +112,10 @@ ADJUDICATION = "xss-adjudication"
 # The project whose Quality page lists a hostile person (name, vendor) blocked in its
 # qualification test on gold questions with hostile content and explanations.
 QUALIFICATION = "xss-qualification"
+# The project whose Escalations page and Edge-case library show hostile flags (comments,
+# the flagger's name and vendor, their answer) and a hostile resolution (answer, note,
+# guideline section).
+ESCALATION = "xss-escalation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,7 @@ class HostileSite:
     gold: dict[str, int]
     adjudication: str = ADJUDICATION
     qualification: str = QUALIFICATION
+    escalation: str = ESCALATION
 
 
 def _hostile_record(payload: dict[str, Any], external_id: str, value: str) -> dict[str, Any]:
@@ -205,6 +211,7 @@ def hostile(demo_server: LiveServer) -> HostileSite:
     gold.pause_annotator(db, "sentiment-demo", "hostile.person@demo.labelworks", reason=HOSTILE)
     _hostile_adjudication(db)
     _hostile_qualification(db)
+    _hostile_escalation(db)
     return HostileSite(demo_server, items, gold_items)
 
 
@@ -276,6 +283,54 @@ def _hostile_adjudication(db: Database) -> None:
         user_service.add_member(db, ADJUDICATION, email)
     last = adjudication_queue(db, ADJUDICATION)[-1].item_id
     adjudicate(db, ADJUDICATION, last, value={"verdict": HOSTILE}, note=HOSTILE)
+
+
+def _hostile_escalation(db: Database) -> None:
+    """``ESCALATION``: hostile items a person with a hostile name and vendor flagged with
+    hostile comments, one on a skip and one on a submit (a hostile free-text answer); the
+    second resolved with a hostile answer, note and guideline section."""
+    spec = {
+        "name": ESCALATION,
+        "description": HOSTILE,
+        "fields": [
+            {"name": "verdict", "kind": "choice", "labels": ["fine", HOSTILE], "title": HOSTILE},
+            {"name": "why", "kind": "text", "required": False, "title": HOSTILE},
+        ],
+        "overlap": 1,
+    }
+    project_service.apply_spec(db, spec_from_dict(spec, source="xss"), guidelines=None)
+    rows = [_hostile_record({"text": HOSTILE, "n": n}, f"{HOSTILE} #{n}", HOSTILE) for n in (1, 2)]
+    body = "\n".join(json.dumps(r) for r in rows).encode()
+    ingestion.import_items(db, ESCALATION, io.BytesIO(body), format="jsonl", source="e.jsonl")
+    uid = user_service.add_user(
+        db,
+        "xss.flagger@demo.labelworks",
+        role="annotator",
+        name=HOSTILE[:200],
+        vendor=HOSTILE[:200],
+        projects=[ESCALATION],
+    ).user.id
+    first = assignment.next_task_for(db, ESCALATION, uid)
+    assert first is not None
+    assignment.skip_task(db, first.assignment_id, uid, flag=Flag("ambiguous", HOSTILE))
+    second = assignment.next_task_for(db, ESCALATION, uid)
+    assert second is not None
+    value = {"verdict": HOSTILE, "why": HOSTILE}
+    assignment.submit_annotation(
+        db,
+        second.assignment_id,
+        uid,
+        value=value,
+        seconds=1.0,
+        idempotency_key="e",
+        flag=Flag("edge_case", HOSTILE),
+    )
+    for email in ("lead@demo.labelworks", "ada@demo.labelworks"):
+        user_service.add_member(db, ESCALATION, email)
+    (_, resolved) = [e.id for e in escalations.escalation_queue(db, ESCALATION)]
+    escalations.resolve_escalation(
+        db, ESCALATION, resolved, answer=value, note=HOSTILE, guideline_section=HOSTILE[:200]
+    )
 
 
 def _is_hostile(payload: dict[str, Any]) -> bool:
@@ -354,6 +409,8 @@ def _visit_everything(
     visits.visit("/people")
     visits.visit(f"/projects/{site.adjudication}/adjudication")
     visits.visit(f"/projects/{site.qualification}/quality")
+    for path in ("escalations", "escalations?status=resolved", "edge-cases", "edge-cases?q=%3C"):
+        visits.visit(f"/projects/{site.escalation}/{path}")
     shown = {}
     for n, (project, item_ids) in enumerate(site.items.items()):
         page = visits.visit(f"/projects/{quote(project)}")
@@ -469,6 +526,26 @@ def test_hostile_text_is_shown_as_text(
     decided = page.locator("[data-testid=decided] tbody tr").inner_text()
     seen["adjudication decided note and label"] = decided.count(HOSTILE) == 3  # id, label, note
     screenshot(page, "xss-adjudication-page")
+    page.goto(f"/projects/{hostile.escalation}/escalations")
+    flag = page.locator("[data-testid=escalation]")
+    seen["flag comment"] = flag.locator("[data-testid=comment]").inner_text() == HOSTILE
+    seen["flagger's name and vendor"] = (
+        flag.locator("[data-testid=flagged-by]").inner_text().count(HOSTILE[:200]) == 2
+    )
+    seen["flag item text"] = flag.locator(".content .text").inner_text() == HOSTILE
+    labels = flag.locator("form.resolve label.pick").all_inner_texts()
+    seen["resolve label buttons"] = [t.strip() for t in labels] == ["fine", HOSTILE, "none"]
+    screenshot(page, "xss-escalations-page")
+    page.goto(f"/projects/{hostile.escalation}/edge-cases")
+    case = page.locator("[data-testid=edge-case]")
+    seen["library comment and note"] = [
+        case.locator(f"[data-testid={t}]").inner_text() for t in ("comment", "note")
+    ] == [HOSTILE, HOSTILE]
+    seen["library section"] = case.locator("[data-testid=section]").inner_text() == (
+        f"§ {HOSTILE[:200]}"
+    )
+    seen["library answer"] = case.locator("dl.answer").inner_text().count(HOSTILE) == 2
+    screenshot(page, "xss-edge-cases")
     page.goto(f"/projects/rating-demo/items/{hostile.gold['rating-demo']}")
     card = page.locator("[data-testid=gold-card]")
     seen["gold card explanation"] = card.locator("[data-testid=gold-explanation]").inner_text() == (
