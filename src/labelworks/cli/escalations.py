@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from labelworks.cli.context import console, reported, state
 from labelworks.domain.errors import InvalidInput, Location
@@ -104,7 +104,15 @@ def list_(
     if not rows:
         console.print(f"{escape(project)}: no {'' if wanted is None else wanted + ' '}escalations")
         return
-    table = Table("id", "item", "kind", "flagged by", "comment", "status", "resolution")
+    table = Table(
+        "id",
+        "item",
+        "kind",
+        "flagged by",
+        "comment",
+        "status",
+        Column("resolution", overflow="fold"),
+    )
     for e in rows:
         resolution = "-"
         if e.status == "resolved":
@@ -219,7 +227,16 @@ def edge_cases_command(
         found = f" matching {search!r}" if search else ""
         console.print(f"{escape(project)}: no edge cases{escape(found)}")
         return
-    table = Table("case", "item", "kind", "question", "answer", "note", "section", "link")
+    table = Table(
+        "case",
+        "item",
+        "kind",
+        "question",
+        Column("answer", overflow="fold"),
+        "note",
+        "section",
+        Column("link", overflow="fold"),
+    )
     for e in rows:
         table.add_row(
             str(e.id),
