@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -283,8 +284,24 @@ def _in_thread(work: Callable[[], None]) -> None:
     threading.Thread(target=work, name="labelworks-refit", daemon=True).start()
 
 
-# Replaced by callers that must stay deterministic (the simulator runs refits inline).
+# How refits start; tests replace it to hold or count them.
 runner: Callable[[Callable[[], None]], None] = _in_thread
+# Databases whose refits run where they are asked for, in the asking thread: the
+# simulator's throwaway database, so that a seed gives the same run. Keyed by database, so
+# a simulation inside a server process never changes how that server's own projects refit.
+_inline_scopes: set[str] = set()
+
+
+@contextmanager
+def refits_inline(db: Database) -> Iterator[None]:
+    """Within the block, ``db``'s refits run inline (deterministic), others as before."""
+    with _refit_lock:
+        _inline_scopes.add(db.cache_scope)
+    try:
+        yield
+    finally:
+        with _refit_lock:
+            _inline_scopes.discard(db.cache_scope)
 
 
 def start_refit(db: Database, project_id: int, spec: ProjectSpec) -> None:
@@ -298,4 +315,9 @@ def start_refit(db: Database, project_id: int, spec: ProjectSpec) -> None:
             with _refit_lock:
                 _running.discard(key)
 
-    runner(work)
+    with _refit_lock:
+        inline = db.cache_scope in _inline_scopes
+    if inline:
+        work()
+    else:
+        runner(work)

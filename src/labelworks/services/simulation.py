@@ -224,20 +224,15 @@ def _run(
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="labelworks-sim-") as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'sim.db'}")
-        previous = consensus.runner
-        consensus.runner = _inline  # refits run where they are asked for: reproducible
         try:
-            upgrade(db)
-            result = _drive(db, spec, field_name, labels, people, truth, gold_truth, expert)
+            # Refits of this database run where they are asked for: reproducible.
+            with consensus.refits_inline(db):
+                upgrade(db)
+                result = _drive(db, spec, field_name, labels, people, truth, gold_truth, expert)
         finally:
-            consensus.runner = previous
             db.dispose()
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _inline(work: Callable[[], None]) -> None:
-    work()
 
 
 def _drive(
