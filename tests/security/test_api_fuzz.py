@@ -22,7 +22,14 @@ from tests.security.conftest import SPEC, build_world
 from labelworks.domain.escalation import Flag
 from labelworks.domain.qualification import Rule
 from labelworks.domain.spec import spec_from_dict
-from labelworks.services import assignment, consensus, escalations, gold, simulation_runs
+from labelworks.services import (
+    assignment,
+    consensus,
+    escalations,
+    gold,
+    reviews,
+    simulation_runs,
+)
 from labelworks.services.projects import apply_spec
 from labelworks.services.simulation import CrowdSettings
 from labelworks.storage import consensus as consensus_store
@@ -140,6 +147,18 @@ def _with_escalations(db: Database, lead: int) -> None:
     )
 
 
+def _with_reviews(db: Database, leases: dict[str, int], ids: dict[str, int]) -> None:
+    """Review on: both vendors' annotators submit their live lease (reviews 1 and 2) and
+    the first is accepted: the queue and the report answer with rows and an interval."""
+    quality = {"review": {"first_n": 10, "reasons": ["wrong label"]}}
+    apply_spec(db, spec_from_dict({**SPEC, "quality": quality}), guidelines=None)
+    for who in ("acme_ann", "globex_ann"):
+        assignment.submit_annotation(
+            db, leases[who], ids[who], value={"sentiment": "pos"}, seconds=1.0, idempotency_key=who
+        )
+    reviews.decide_review(db, "alpha", 1, decision="accept")
+
+
 def _one_report() -> Callable[..., dict[str, Any]]:
     """``simulate`` answering every valid request with one real (tiny) run's report: the
     fuzzer checks the route, not the simulator, whose largest runs take minutes."""
@@ -157,6 +176,7 @@ def test_every_operation_survives_the_fuzzer(
     db = Database(f"sqlite:///{tmp_path / 'fuzz.db'}")
     migration.upgrade(db)
     world = build_world(db, tmp_path / "data")
+    _with_reviews(db, world.assignments, world.ids)
     # A gold item and a paused annotator: the gold list and report answer with rows to check.
     gold.mark_gold(db, "alpha", world.items[0], value={"sentiment": "pos"}, explanation="why")
     gold.pause_annotator(db, "alpha", world.email("globex_ann"), reason="audit")

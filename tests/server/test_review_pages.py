@@ -396,8 +396,8 @@ def test_empty_states_explain_review(site: Site, db: Database) -> None:
     assert text(done, "review-rule") == (
         "Sampled Each annotator's first 2 annotations in this project; nothing after that. "
         "Rejected work Set aside (kept, out of exports and statistics) with the reason; the "
-        "item goes back to the queue for someone else. Fixes Kept beside the original; "
-        "consensus and exports use the fix. Reasons wrong label sloppy"
+        "item goes back to the queue for someone else. Fixes Kept beside the original "
+        "annotation. Reasons wrong label sloppy"
     )
 
 
