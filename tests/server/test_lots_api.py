@@ -188,6 +188,9 @@ def test_a_date_range_and_a_vendor_select_lots(env: Env) -> None:
         ({**LOT, "aql": 2}, "aql"),
         ({**LOT, "name": ""}, "name"),
         ({"name": "x", "aql": 0.01}, "ltpd"),
+        ({**LOT, "name": "a\u0000b"}, "name"),
+        ({**LOT, "vendor": "\u0000"}, "vendor"),
+        ({**LOT, "since": "0001-01-01T00:00:00+01:00"}, "since"),
     ],
 )
 def test_bad_bodies_are_refused_by_field(env: Env, body: dict[str, Any], field: str) -> None:
@@ -234,6 +237,10 @@ def test_missing_lots_and_samples_are_404(env: Env) -> None:
         assert response.status_code == 404, (url, response.text)
     bad = env.call("manager", "POST", f"{URL}/{lot['id']}/samples/1", json={"defect": "x"})
     assert bad.status_code == 422
+    nul = env.call(
+        "manager", "POST", f"{URL}/{lot['id']}/samples/1", json={"defect": True, "note": "\u0000"}
+    )
+    assert nul.status_code == 422 and "note" in nul.text
 
 
 def test_who_may_do_what(env: Env) -> None:

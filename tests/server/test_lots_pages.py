@@ -149,6 +149,10 @@ def test_refused_forms_change_nothing(site: Site) -> None:
     assert 'value="nan"' in refused.text  # the form as it was sent
     nothing = client.post(LIST, data={**bad, "aql": "1", "import_id": ""})
     assert nothing.status_code == 422 and "say which annotations" in nothing.text
+    nul = client.post(LIST, data={**bad, "aql": "1", "name": "a\x00b"})
+    assert nul.status_code == 422 and "name must not contain a NUL" in nul.text
+    far = client.post(LIST, data={**bad, "aql": "1", "since": "0001-01-01T00:00+01:00"})
+    assert far.status_code == 422 and "since must be a date" in far.text
     no_csrf = client.post(LIST, data={**bad, "aql": "1", "csrf_token": "forged"})
     assert no_csrf.status_code == 403
     assert lots.project_lots(site.db, "lp") == []

@@ -72,12 +72,12 @@ def _moment(text: str | None, option: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         raise InvalidInput(
             f"not a date: '{text}' (use 2026-01-31 or 2026-01-31T12:00)",
             location=Location(file=option),
         ) from None
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _lot_dict(lot: LotRow) -> dict[str, Any]:

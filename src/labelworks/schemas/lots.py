@@ -15,6 +15,8 @@ from labelworks.schemas.api import UtcDatetime
 MAX_NAME = 200
 MAX_NOTE = 2_000
 MAX_ID = 2**31 - 1
+# No NUL: PostgreSQL's text cannot hold one.
+NO_NUL = r"^[^\x00]*$"
 
 LotStatus = Literal["auditing", "accepted", "rejected"]
 Verdict = Literal["ok", "defect"]
@@ -22,7 +24,10 @@ Verdict = Literal["ok", "defect"]
 
 def _naive_utc(value: datetime) -> datetime:
     # Storage keeps naive UTC: a moment with an offset is converted, one without is UTC.
-    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError("the moment is out of range once converted to UTC") from None
 
 
 Moment = Annotated[datetime, AfterValidator(_naive_utc)]
@@ -35,11 +40,11 @@ class LotIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    name: str = Field(min_length=1, max_length=MAX_NAME)
+    name: str = Field(min_length=1, max_length=MAX_NAME, pattern=NO_NUL)
     aql: float = Field(gt=0, lt=1, description="acceptable quality level, a defect rate")
     ltpd: float = Field(gt=0, lt=1, description="lot tolerance percent defective, a rate")
     import_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    vendor: str | None = Field(default=None, min_length=1, max_length=MAX_NAME)
+    vendor: str | None = Field(default=None, min_length=1, max_length=MAX_NAME, pattern=NO_NUL)
     since: Moment | None = None
     until: Moment | None = None
     producer_risk: float = Field(default=0.05, gt=0, lt=1)
@@ -53,7 +58,7 @@ class SampleVerdictIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     defect: bool
-    note: str = Field(default="", max_length=MAX_NOTE)
+    note: str = Field(default="", max_length=MAX_NOTE, pattern=NO_NUL)
 
 
 class LotOut(BaseModel):

@@ -57,6 +57,15 @@ def _form(raw: bytes) -> Form:
     return parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
 
 
+def _no_nul(form: Form) -> None:
+    """PostgreSQL's text cannot hold a NUL: a form carrying one is refused by name."""
+    for key, values in form.items():
+        if any("\x00" in v for v in values):
+            raise InvalidInput(
+                f"{key} must not contain a NUL character", location=Location(field=key)
+            )
+
+
 def oc_curve(plan: dict[str, Any], size: int) -> Markup | None:
     """P(accept) against the lot's defect rate, with the AQL and LTPD marked."""
     try:
@@ -160,11 +169,11 @@ def _moment(form: Form, key: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         raise InvalidInput(
             f"{key} must be a date, not '{text}'", location=Location(field=key)
         ) from None
-    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 @router.post("/projects/{project}/lots")
@@ -174,6 +183,7 @@ def create(request: Request, project: str, db: DB, actor: CurrentActor, raw: Raw
     form = _form(raw)
     check_form_csrf(request, _first(form, CSRF_FIELD))
     try:
+        _no_nul(form)
         lot = lots.create_lot(
             db,
             project,
@@ -270,6 +280,7 @@ def audit(
     verdict = _first(form, "verdict")
     note = _first(form, "note").strip()
     try:
+        _no_nul(form)
         if verdict not in ("ok", "defect"):
             raise InvalidInput("choose OK or Defect", location=Location(field="verdict"))
         lot = lots.audit_sample(
