@@ -59,10 +59,9 @@ NOTE = "Judge the product only: a review of the delivery is neutral."
 QUALITY = {
     "gold_rate": 0.3,
     "qualification": {"items": 2, "pass": 1.0, "retries": 0},
-    # The brief's rule is first_n: 1, but review counts the qualification answers (gold,
-    # never queued) among an annotator's first n, so first_n: 1 never queues anything here
-    # (a product bug); 3 = the 2 qualification questions + the first ordinary annotation.
-    "review": {"first_n": 3},
+    # Each annotator's first ordinary annotation (qualification answers are gold: not
+    # counted, never reviewed).
+    "review": {"first_n": 1},
     "consensus": "majority",
     "dynamic_overlap": {"min": 2, "max": 2, "confidence": 0.9},
     "acceptance": {"all_final": True, "no_open_escalations": True},

@@ -13,11 +13,13 @@ from labelworks.storage.sql import Sql
 from labelworks.storage.tables import annotations_table, items, reviews, users, vendors
 from labelworks.storage.walls import within_wall
 
-# How many annotations the annotator made in the project before this one, counted only up
-# to ``first_n`` (an index range of at most that many rows, whatever their history).
+# How many annotations of ordinary items the annotator made in the project before this
+# one (gold answers, qualification questions included, are not work to review), counted
+# only up to ``first_n``.
 _EARLIER = Sql(
-    "SELECT count(*) FROM (SELECT 1 FROM annotations WHERE project_id = :project "
-    "AND annotator_id = :annotator AND id < :annotation LIMIT :n) AS earlier"
+    "SELECT count(*) FROM (SELECT 1 FROM annotations a JOIN items i ON i.id = a.item_id "
+    "WHERE a.project_id = :project AND a.annotator_id = :annotator AND a.id < :annotation "
+    "AND NOT i.gold LIMIT :n) AS earlier"
 )
 _QUEUE = Sql(
     "INSERT INTO reviews (project_id, annotation_id, item_id, annotator_id, why, status, "
