@@ -62,7 +62,7 @@ function newKey() {
 }
 
 function showStatus(message, kind = "info", action = null) {
-  lastStatus = { text: message, kind };
+  lastStatus = { text: typeof message === "string" ? message : message.textContent, kind };
   ui.status.replaceChildren(message);
   ui.status.dataset.kind = kind;
   if (action) ui.status.append(" ", h("button", { type: "button", class: "secondary lw-inline", testid: "status-action", on: { click: action.run } }, action.label));
@@ -313,8 +313,9 @@ function shown(value) {
 
 function verdict(feedback) {
   const expert = Object.entries(feedback.expert || {}).map(([name, value]) => `${name}: ${shown(value)}`).join("; ");
-  const why = feedback.explanation ? ` ${feedback.explanation}` : "";
-  return `${feedback.correct ? "Right." : "Not quite."} The expert's answer: ${expert}.${why}`;
+  return h("span", { class: "lw-verdict", testid: "verdict" },
+    h("strong", { text: feedback.correct ? "Right." : "Not quite." }), ` The expert's answer: ${expert}.`,
+    feedback.explanation ? h("span", { class: "lw-why", text: ` ${feedback.explanation}` }) : null);
 }
 
 function setProgress(next) {
@@ -365,10 +366,10 @@ function startTask(data) {
   const parts = [];
   // A qualification test or training says so; ordinary work (gold included) says nothing.
   const note = data.progress?.note;
-  if (note) parts.push(note.charAt(0).toUpperCase() + note.slice(1));
+  if (note) parts.push(h("span", { class: "lw-note", testid: "task-note", text: note.charAt(0).toUpperCase() + note.slice(1) }));
   if (expires && !Number.isNaN(expires.getTime())) parts.push(`${parts.length ? "reserved" : "Reserved"} for you until ${expires.toLocaleTimeString()}`);
   if (saved) parts.push(parts.length ? "restored your unsaved work" : "Restored your unsaved work");
-  ui.meta.textContent = parts.join(" · ");
+  ui.meta.replaceChildren(...parts.flatMap((part, i) => (i ? [" · ", part] : [part])));
   ui.task.hidden = false;
   ui.done.hidden = true;
   const first = task.entries.find((e) => !e.wrap.hidden) || null;
@@ -394,17 +395,26 @@ function showChangedGuidelines(problem) {
     const url = config.api.acknowledge.replace("{version}", String(version));
     const done = await withRetry(() => post(url, {}), "acknowledging the guidelines");
     if (!done.ok) { showStatus(problemOf(done), "error"); return; }
-    ui.banner.hidden = true;
+    try { localStorage.setItem(`lw:guidelines:${config.project}`, String(version)); } catch (error) { /* ignore */ }
+    ui.banner.hidden = !stale;
+    if (stale) {
+      ui.banner.replaceChildren(`The guidelines panel still shows version ${config.guideline_version}. `,
+        h("a", { href: window.location.pathname, text: `Reload the page to read version ${version} in full.` }), " ",
+        h("button", { type: "button", class: "secondary lw-inline", on: { click: () => { ui.banner.hidden = true; } } }, "Dismiss"));
+    }
     await loadNext(`Thanks: guidelines version ${version} acknowledged.`, "ok");
   };
+  const stale = version !== config.guideline_version;
+  const changelog = (details.changelog || "").trim();
   ui.banner.replaceChildren(
     h("strong", { text: `The guidelines changed (version ${details.acknowledged} → ${version}). ` }),
-    details.changelog ? h("span", { text: `${details.changelog}. ` }) : "",
+    changelog ? h("span", { text: `${changelog}${/[.!?]$/.test(changelog) ? "" : "."} ` }) : "",
     h("pre", { class: "lw-diff", "data-testid": "guidelines-diff", text: details.diff || "" }),
     h("button", { type: "button", "data-testid": "acknowledge-button", on: { click: acknowledge } },
       `I have read version ${version}`));
   ui.banner.hidden = false;
-  if (ui.guidelines) ui.guidelines.open = true;
+  ui.task.hidden = true;
+  if (ui.guidelines && !stale) ui.guidelines.open = true;
   showStatus("Read what changed in the guidelines, then continue.", "warn");
   setBusy(true);
 }
