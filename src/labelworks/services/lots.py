@@ -71,6 +71,7 @@ def create_lot(
     plan_for(100)  # the rates and risks, checked before anything is read
     with db.write() as conn:
         project = project_for(conn, actor, project_name, Action.MANAGE)
+        _auditor(conn, actor)
         ids = store.lot_annotations(
             conn, project.id, import_id=import_id, vendor=vendor, since=since, until=until
         )
