@@ -76,9 +76,10 @@ def status(
     if as_json:
         typer.echo(json.dumps(_report_dict(report), indent=2, ensure_ascii=False))
         return
-    title = f"{report.project}: {rule_words(report)}; {report.gold_items} gold items."
+    console.print(
+        escape(f"{report.project}: {rule_words(report)}; {report.gold_items} gold items.")
+    )
     table = Table("member", "role", "vendor", "state", "standing", "unseen questions")
-    table.title = escape(title)
     for m in report.members:
         passed = _utc(m.qualified_at)
         words = standing_words(m, report)
