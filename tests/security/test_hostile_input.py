@@ -372,9 +372,8 @@ def test_hostile_qualification_retries_change_nothing(world: World) -> None:
     """Letting someone retry the qualification test with hostile emails in the path (over
     long, an encoded slash, SQL, a look-alike letter, invalid UTF-8) or as the wrong caller
     (an annotator; a vendor's manager reaching another vendor's person): each is refused
-    with the reason, and the member who failed still has their failed attempt. A NUL in the
-    path finds nobody on SQLite; on PostgreSQL it is a server error on every route with a
-    name or email in its path (reported; expected to fail until fixed)."""
+    with the reason, and the member who failed still has their failed attempt; a NUL in the
+    path is invalid input on both databases."""
     rule = Rule(items=1, pass_share=1.0, retries=0)
     with world.db.write() as conn:
         qualification_store.record_answer(conn, 1, world.ids["globex_ann"], rule, False, utcnow())
