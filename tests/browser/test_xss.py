@@ -23,7 +23,15 @@ from playwright.sync_api import Page, Response
 from labelworks.domain.escalation import Flag
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.security import CONTENT_SECURITY_POLICY
-from labelworks.services import assignment, auth, catalog, escalations, gold, ingestion
+from labelworks.services import (
+    assignment,
+    auth,
+    catalog,
+    escalations,
+    gold,
+    ingestion,
+    reviews,
+)
 from labelworks.services import projects as project_service
 from labelworks.services import users as user_service
 from labelworks.services.access import actor_of as auth_actor
@@ -116,6 +124,9 @@ QUALIFICATION = "xss-qualification"
 # the flagger's name and vendor, their answer) and a hostile resolution (answer, note,
 # guideline section).
 ESCALATION = "xss-escalation"
+# The project whose Review page shows hostile items, answers, a hostile annotator's vendor
+# and a hostile reason code, and whose outcomes list that vendor.
+REVIEW = "xss-review"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +140,7 @@ class HostileSite:
     adjudication: str = ADJUDICATION
     qualification: str = QUALIFICATION
     escalation: str = ESCALATION
+    review: str = REVIEW
 
 
 def _hostile_record(payload: dict[str, Any], external_id: str, value: str) -> dict[str, Any]:
@@ -212,6 +224,7 @@ def hostile(demo_server: LiveServer) -> HostileSite:
     _hostile_adjudication(db)
     _hostile_qualification(db)
     _hostile_escalation(db)
+    _hostile_review(db)
     return HostileSite(demo_server, items, gold_items)
 
 
@@ -333,6 +346,48 @@ def _hostile_escalation(db: Database) -> None:
     )
 
 
+def _hostile_review(db: Database) -> None:
+    """``REVIEW``: hostile items a person with a hostile vendor labelled with hostile
+    answers, all three reviewed; a hostile reason code; one review fixed with a hostile
+    value and comment, one rejected with the hostile reason, one waiting."""
+    spec = {
+        "name": REVIEW,
+        "description": HOSTILE,
+        "fields": [
+            {"name": "verdict", "kind": "choice", "labels": ["fine", HOSTILE], "title": HOSTILE},
+            {"name": "why", "kind": "text", "required": False, "title": HOSTILE},
+        ],
+        "overlap": 1,
+        "quality": {"review": {"first_n": 3, "reasons": ["wrong label", HOSTILE]}},
+    }
+    project_service.apply_spec(db, spec_from_dict(spec, source="xss"), guidelines=None)
+    rows = [
+        _hostile_record({"text": HOSTILE, "n": n}, f"{HOSTILE} #{n}", HOSTILE) for n in (1, 2, 3)
+    ]
+    body = "\n".join(json.dumps(r) for r in rows).encode()
+    ingestion.import_items(db, REVIEW, io.BytesIO(body), format="jsonl", source="r.jsonl")
+    uid = user_service.add_user(
+        db,
+        "xss.reviewed@demo.labelworks",
+        role="annotator",
+        name=HOSTILE[:200],
+        vendor=HOSTILE[:200],
+        projects=[REVIEW],
+    ).user.id
+    for k in range(3):
+        task = assignment.next_task_for(db, REVIEW, uid)
+        assert task is not None
+        value = {"verdict": HOSTILE if k else "fine", "why": HOSTILE}
+        assignment.submit_annotation(
+            db, task.assignment_id, uid, value=value, seconds=1.0, idempotency_key=f"r{k}"
+        )
+    for email in ("lead@demo.labelworks", "ada@demo.labelworks"):
+        user_service.add_member(db, REVIEW, email)
+    fixed = {"verdict": HOSTILE, "why": HOSTILE}
+    reviews.decide_review(db, REVIEW, 1, decision="fix", value=fixed, comment=HOSTILE)
+    reviews.decide_review(db, REVIEW, 2, decision="reject", reason=HOSTILE, comment=HOSTILE)
+
+
 def _is_hostile(payload: dict[str, Any]) -> bool:
     return "__xss" in json.dumps(payload)
 
@@ -411,6 +466,7 @@ def _visit_everything(
     visits.visit(f"/projects/{site.qualification}/quality")
     for path in ("escalations", "escalations?status=resolved", "edge-cases", "edge-cases?q=%3C"):
         visits.visit(f"/projects/{site.escalation}/{path}")
+    visits.visit(f"/projects/{site.review}/review")
     shown = {}
     for n, (project, item_ids) in enumerate(site.items.items()):
         page = visits.visit(f"/projects/{quote(project)}")
@@ -546,6 +602,17 @@ def test_hostile_text_is_shown_as_text(
     )
     seen["library answer"] = case.locator("dl.answer").inner_text().count(HOSTILE) == 2
     screenshot(page, "xss-edge-cases")
+    page.goto(f"/projects/{hostile.review}/review")
+    card = page.locator("[data-testid=review]")
+    seen["review item text"] = card.locator(".content .text").inner_text() == HOSTILE
+    seen["review external id"] = f"{HOSTILE} #3" in card.locator("header").inner_text()
+    seen["review vendor"] = HOSTILE[:200] in card.locator("header .chip").inner_text()
+    seen["review answer"] = card.locator("dl.answer").inner_text().count(HOSTILE) == 2
+    reasons = card.locator("[data-testid=reason] option").all_inner_texts()
+    seen["review reasons"] = reasons == ["Choose a reason…", "wrong label", HOSTILE]
+    outcome = page.locator("[data-testid=outcome]").inner_text()
+    seen["review outcomes vendor"] = HOSTILE[:200] in outcome
+    screenshot(page, "xss-review-page")
     page.goto(f"/projects/rating-demo/items/{hostile.gold['rating-demo']}")
     card = page.locator("[data-testid=gold-card]")
     seen["gold card explanation"] = card.locator("[data-testid=gold-explanation]").inner_text() == (
