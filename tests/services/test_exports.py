@@ -20,12 +20,14 @@ from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.exports import (
     EXPORT_COLUMNS,
     ExportFormat,
+    _finals,
     count_for_export,
     export_project,
 )
 from labelworks.services.ingestion import import_items
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
+from labelworks.storage.export_rows import StoredFinal
 
 T0 = datetime(2026, 1, 1, 12, 0, 0)
 PRE = [{"model": "bert-v2", "score": 0.5, "value": {"sentiment": "positive"}}]
@@ -459,3 +461,47 @@ def _walled_expected() -> list[dict[str, Any]]:
     return [
         {**r, "status": s} for r, s in zip(EXPECTED, ["complete", "complete", "new"], strict=True)
     ]
+
+
+def test_final_label_text_is_the_compact_encoding_of_its_parts() -> None:
+    """The written ``final`` decodes to its parts (NaN confidence as null, a non-ASCII email
+    kept), and a stored text holding a line break is written on one line all the same."""
+    at = datetime(2026, 3, 1, 12, 9)
+    rows = [
+        StoredFinal(1, '{"a":"x"}', "majority", 0.75, '{"a":0.75}', "final", "[1,2]", at, None),
+        StoredFinal(
+            2,
+            '{"a":\n"y"}',
+            "adjudication",
+            float("nan"),
+            "{}",
+            "adjudicated",
+            "[]",
+            at,
+            "zoë@example.com",
+        ),
+    ]
+    texts = _finals(rows)
+    assert ["\n" in t for t in texts.values()] == [False, False]
+    assert {k: json.loads(t) for k, t in texts.items()} == {
+        1: {
+            "value": {"a": "x"},
+            "method": "majority",
+            "confidence": 0.75,
+            "fields": {"a": 0.75},
+            "status": "final",
+            "annotation_ids": [1, 2],
+            "decided_at": "2026-03-01T12:09:00",
+            "decided_by": None,
+        },
+        2: {
+            "value": {"a": "y"},
+            "method": "adjudication",
+            "confidence": None,
+            "fields": {},
+            "status": "adjudicated",
+            "annotation_ids": [],
+            "decided_at": "2026-03-01T12:09:00",
+            "decided_by": "zoë@example.com",
+        },
+    }

