@@ -76,6 +76,8 @@ def _url(world: World, path: str, **override: str) -> str:
         "review_id": "1",
         "item_id": str(world.items[0]),
         "escalation_id": "1",
+        "lot_id": "1",
+        "annotation_id": "1",
         **override,
     }
     return path.format(**values)
