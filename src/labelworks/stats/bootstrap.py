@@ -103,9 +103,18 @@ def bootstrap_interval(
         raise InvalidRatingsError(f"unknown method {method!r}; use one of {METHODS}")
     rng = np.random.default_rng(seed)
     estimate = float(metric(r, **metric_kwargs))
-    samples = resample_values(metric, r, n_resamples, rng, **metric_kwargs)
+    builder = item_statistics_for(metric)
+    # one set of item statistics (and its stacked table) serves resamples and jackknife
+    stats = builder(r, **metric_kwargs) if builder is not None else None
+    if stats is None:
+        samples = resample_values(metric, r, n_resamples, rng, **metric_kwargs)
+    else:
+        samples = _resampled(stats, r.n_items, n_resamples, rng)
     if kind == "bca":
-        jackknife = jackknife_values(metric, r, **metric_kwargs)
+        if stats is None:
+            jackknife = jackknife_values(metric, r, **metric_kwargs)
+        else:
+            jackknife = _jackknife_from_totals(stats)
         interval = bca_interval(estimate, samples, jackknife, confidence)
     else:
         interval = percentile_interval(samples, confidence)
@@ -133,7 +142,12 @@ def resample_values(
             except InvalidRatingsError:
                 out[b] = np.nan
         return out
-    stats = builder(r, **metric_kwargs)
+    return _resampled(builder(r, **metric_kwargs), n, n_resamples, rng)
+
+
+def _resampled(
+    stats: ItemStatistics, n: int, n_resamples: int, rng: np.random.Generator
+) -> FloatArray:
     width = max(1, _CHUNK_CELLS // max(n, stats.n_columns))
     parts = []
     for start in range(0, n_resamples, width):
