@@ -4,6 +4,7 @@ scipy, its fallbacks and properties (coverage simulations: test_bootstrap_covera
 from __future__ import annotations
 
 import doctest
+from typing import Any
 
 import numpy as np
 import pytest
@@ -41,6 +42,17 @@ VECTORISED = [
     (krippendorff_alpha, {"level": "interval"}),
     (krippendorff_alpha, {"level": "ratio"}),
 ]
+
+
+def _scipy_rng(seed: int) -> dict[str, Any]:
+    """scipy.stats.bootstrap's generator argument: ``rng`` since scipy 1.15,
+    ``random_state`` before (the lowest supported versions run these tests too)."""
+    import inspect
+
+    from scipy import stats
+
+    name = "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"
+    return {name: np.random.default_rng(seed)}
 
 
 def noisy(items: int, raters: int, seed: int, accuracy: float = 0.7, q: int = 4) -> Ratings:
@@ -285,7 +297,7 @@ def test_bca_equals_scipy_on_the_same_resamples(metric, raters, kwargs) -> None:
 
     ref = scipy_stats.bootstrap(
         (np.arange(r.n_items),), on_items, vectorized=False, n_resamples=1000,
-        confidence_level=0.9, method="BCa", rng=np.random.default_rng(11),
+        confidence_level=0.9, method="BCa", **_scipy_rng(11),
     )  # fmt: skip
     ours = bootstrap_interval(metric, r, 1000, 0.9, seed=11, **kwargs)
     ci = ref.confidence_interval
@@ -305,7 +317,7 @@ def test_bca_generic_metric_agrees_with_scipy_within_monte_carlo_error() -> None
     r = Ratings.from_matrix(m)
     ref = scipy_stats.bootstrap(
         (np.arange(40),), lambda idx: icc(r.take_items(idx.astype(np.int64))),
-        vectorized=False, n_resamples=2000, method="BCa", rng=np.random.default_rng(1),
+        vectorized=False, n_resamples=2000, method="BCa", **_scipy_rng(1),
     )  # fmt: skip
     ours = bootstrap_interval(icc, r, 2000, seed=2)
     ci, sd = ref.confidence_interval, ref.standard_error
