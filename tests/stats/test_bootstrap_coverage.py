@@ -85,7 +85,8 @@ def cohen_truth(pop: Population) -> float:
     """Cohen (1960): (p_o - p_e) / (1 - p_e) of the joint distribution."""
     q = int(pop.rows.max()) + 1
     p = np.zeros((q, q))
-    np.add.at(p, (pop.rows[:, 0], pop.rows[:, 1]), pop.probs)
+    both = (pop.rows >= 0).all(axis=1)  # a latent-class population without gaps: the rest are 0
+    np.add.at(p, (pop.rows[both, 0], pop.rows[both, 1]), pop.probs[both])
     pe = p.sum(axis=1) @ p.sum(axis=0)
     return float((np.trace(p) - pe) / (1 - pe))
 
@@ -115,7 +116,8 @@ def alpha_truth(pop: Population) -> float:
 
 # Chosen before any coverage was measured: moderate agreement, unequal prevalence, and for
 # Cohen two annotators with different label distributions, for alpha gaps.
-CASES: dict[str, tuple[Callable[..., float], Population, Callable[[Population], float]]] = {
+Case = tuple[Callable[..., float], Population, Callable[[Population], float]]
+CASES: dict[str, Case] = {
     "cohen_kappa": (
         cohen_kappa,
         joint([[0.35, 0.05, 0.02], [0.04, 0.25, 0.04], [0.03, 0.04, 0.18]]),
@@ -133,14 +135,60 @@ CASES: dict[str, tuple[Callable[..., float], Population, Callable[[Population], 
     ),
 }
 TRUTH = {"cohen_kappa": 0.6623, "fleiss_kappa": 0.3658, "krippendorff_alpha": 0.3787}
+NO_GAPS = [0.0, 0.0, 0.0]
+# Harder populations, only for the table (``--populations stress``): skewed or near-chance
+# binary labels, high agreement, many gaps.
+STRESS: dict[str, Case] = {
+    "cohen_kappa, binary 85/15": (
+        cohen_kappa,
+        latent_class([0.85, 0.15], [0.9, 0.85], NO_GAPS[:2]),
+        cohen_truth,
+    ),
+    "cohen_kappa, binary near chance": (
+        cohen_kappa,
+        latent_class([0.5, 0.5], [0.65, 0.6], NO_GAPS[:2]),
+        cohen_truth,
+    ),
+    "cohen_kappa, 4 classes, high": (
+        cohen_kappa,
+        latent_class([0.4, 0.3, 0.2, 0.1], [0.93, 0.9], NO_GAPS[:2]),
+        cohen_truth,
+    ),
+    "cohen_kappa, binary 93/7": (
+        cohen_kappa,
+        latent_class([0.93, 0.07], [0.95, 0.9], NO_GAPS[:2]),
+        cohen_truth,
+    ),
+    "fleiss_kappa, binary 80/20": (
+        fleiss_kappa,
+        latent_class([0.8, 0.2], [0.9, 0.85, 0.8], NO_GAPS),
+        fleiss_truth,
+    ),
+    "fleiss_kappa, 4 classes, high": (
+        fleiss_kappa,
+        latent_class([0.4, 0.3, 0.2, 0.1], [0.93, 0.9, 0.9], NO_GAPS),
+        fleiss_truth,
+    ),
+    "krippendorff_alpha, binary 80/20, 20% gaps": (
+        krippendorff_alpha,
+        latent_class([0.8, 0.2], [0.9, 0.85, 0.8], [0.2, 0.2, 0.2]),
+        alpha_truth,
+    ),
+    "krippendorff_alpha, 4 raters, 4 classes, 50% gaps": (
+        krippendorff_alpha,
+        latent_class([0.4, 0.3, 0.2, 0.1], [0.85, 0.8, 0.75, 0.7], [0.5] * 4),
+        alpha_truth,
+    ),
+}
 
 
 def coverage(name: str, items: int, sims: int, method: str = "bca") -> float:
     """Share of ``sims`` simulated samples of ``items`` items whose 95% interval holds the
-    true coefficient; seeded by (2024, items, coefficient)."""
-    metric, pop, truth_of = CASES[name]
+    true coefficient; seeded by (2024, items, the population's place in CASES + STRESS)."""
+    every = CASES | STRESS
+    metric, pop, truth_of = every[name]
     truth = truth_of(pop)
-    rng = np.random.default_rng([2024, items, list(CASES).index(name)])
+    rng = np.random.default_rng([2024, items, list(every).index(name)])
     hits = 0
     for _ in range(sims):
         r = pop.sample(items, rng)
@@ -179,13 +227,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sims", type=int, help="per sample size (default: as the tests)")
     parser.add_argument("--method", default="bca", choices=["bca", "percentile"])
+    parser.add_argument("--populations", default="tests", choices=["tests", "stress"])
     args = parser.parse_args()
     sims = {n: args.sims or SIMULATIONS[n] for n in ITEMS}
     print(f"{args.method}, {sims} simulations per sample size, {RESAMPLES} resamples")
-    for name in CASES:
+    for name, (_, pop, truth_of) in (CASES if args.populations == "tests" else STRESS).items():
         start = time.perf_counter()
         cells = [f"{100 * coverage(name, n, sims[n], args.method):.2f}" for n in ITEMS]
-        print(f"| {name} | {' | '.join(cells)} | {time.perf_counter() - start:.1f} s")
+        seconds = time.perf_counter() - start
+        print(f"| {name} ({truth_of(pop):.3f}) | {' | '.join(cells)} | {seconds:.0f} s", flush=True)
 
 
 if __name__ == "__main__":
