@@ -172,14 +172,13 @@ def test_large_vectorised_jackknife_deletes_groups(monkeypatch) -> None:
 
 
 def test_bca_hand_worked_example() -> None:
-    """BCa on replicates 1..10 around 4.5 with jackknife values (0, 0, 0, 1), worked by hand.
-
-    z0 = Φ⁻¹(8/20) = -0.253347 (4 replicates below 4.5, none equal); d = 0.25 - (0, 0, 0, 1)
-    gives Σd² = 0.75, Σd³ = -0.375 and a = -0.375 / (6 · 0.75^1.5) = -0.096225. At 80%,
-    z = ∓1.281552: α₁ = Φ(z0 + (-1.534899 / 0.852304)) = Φ(-2.054232) = 0.019977 and
-    α₂ = Φ(z0 + 1.028204 / 1.098939) = Φ(0.682287) = 0.752471; the linear quantiles of
-    1..10 there are 1 + 9α: 1.179791 and 7.772240.
-    """
+    """BCa of replicates 1..10 around 4.5 with jackknife values (0, 0, 0, 1) at 80% is
+    [1.179791, 7.772240], as worked by hand below."""
+    # z0 = Φ⁻¹(8/20) = -0.253347 (4 replicates below 4.5, none equal); d = 0.25 - (0, 0, 0, 1)
+    # gives Σd² = 0.75, Σd³ = -0.375 and a = -0.375 / (6 · 0.75^1.5) = -0.096225. At 80%,
+    # z = ∓1.281552: α₁ = Φ(z0 + (-1.534899 / 0.852304)) = Φ(-2.054232) = 0.019977 and
+    # α₂ = Φ(z0 + 1.028204 / 1.098939) = Φ(0.682287) = 0.752471; the linear quantiles of
+    # 1..10 there are 1 + 9α: 1.179791 and 7.772240.
     got = bca_interval(4.5, np.arange(1.0, 11.0), np.array([0.0, 0.0, 0.0, 1.0]), 0.8)
     assert got == Interval(
         pytest.approx(1.179791, abs=1e-6), pytest.approx(7.772240, abs=1e-6), "bca"
@@ -309,9 +308,10 @@ def test_bca_equals_scipy_on_the_same_resamples(metric, raters, kwargs) -> None:
 
 
 def test_bca_generic_metric_agrees_with_scipy_within_monte_carlo_error() -> None:
-    """For ICC (recomputed per resample, other draws than scipy's) both BCa endpoints lie
-    within 0.35 bootstrap SDs of scipy's: 4 Monte-Carlo SEs of the difference of two
-    2,000-resample endpoints (SE ≈ SD · √(2 · 0.025 · 0.975 / 2000) / φ(1.96) ≈ 0.085 SD)."""
+    """For ICC (recomputed per resample, on other draws than scipy's) both BCa endpoints lie
+    within 0.35 bootstrap SDs of scipy's, 4 Monte-Carlo SEs of their difference."""
+    # an endpoint's SE ≈ SD · √(0.025 · 0.975 / 2000) / φ(1.96) ≈ 0.06 SD; of the difference
+    # of two independent ones ≈ 0.085 SD
     rng = np.random.default_rng(12)
     m = rng.normal(size=(40, 1)) + rng.normal(scale=0.7, size=(40, 3))
     r = Ratings.from_matrix(m)
