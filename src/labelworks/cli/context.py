@@ -7,7 +7,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import NoReturn
+from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,10 +19,12 @@ from labelworks.domain.errors import (
     Conflict,
     InvalidInput,
     LabelworksError,
+    Location,
     NotFound,
     PermissionDenied,
     Unauthenticated,
 )
+from labelworks.formats.json_input import load_json
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
 
@@ -82,6 +85,53 @@ def reported() -> Iterator[None]:
 def run(action: Callable[[], None]) -> None:
     with reported():
         action()
+
+
+def value_option(
+    value: str | None, value_file: Path | None, *, what: str, allow_empty: bool = False
+) -> dict[str, Any]:
+    """``what`` ("the final label") from exactly one of ``--value`` and ``--value-file``.
+
+    ``allow_empty`` passes ``{}`` on to a service whose own message names the item."""
+    if (value is None) == (value_file is None):
+        raise InvalidInput(f"give {what} with --value JSON or --value-file PATH")
+    return _json_object(value, value_file, what=what, allow_empty=allow_empty)
+
+
+def optional_value_option(
+    value: str | None, value_file: Path | None, *, what: str
+) -> dict[str, Any] | None:
+    """``what`` from ``--value`` or ``--value-file``, or None when neither is given."""
+    if value is not None and value_file is not None:
+        raise InvalidInput(f"give {what} with --value or --value-file, not both")
+    if value is None and value_file is None:
+        return None
+    return _json_object(value, value_file, what=what, allow_empty=False)
+
+
+def _json_object(
+    value: str | None, value_file: Path | None, *, what: str, allow_empty: bool
+) -> dict[str, Any]:
+    # Every error names the option (and the file) it came from, as the location.
+    if value_file is not None:
+        source = f"--value-file {value_file}"
+        try:
+            data = value_file.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(
+                f"cannot read the file: {exc.strerror or exc}", location=Location(file=source)
+            ) from None
+    else:
+        source = "--value"
+        # surrogateescape: undecodable argv bytes reach load_json, which reports them as such.
+        data = (value or "").encode("utf-8", "surrogateescape")
+    parsed = load_json(data, source=source)
+    if not isinstance(parsed, dict) or not (parsed or allow_empty):
+        raise InvalidInput(
+            f'{what} must be a JSON object of field values, e.g. {{"sentiment": "pos"}}',
+            location=Location(file=source),
+        )
+    return parsed
 
 
 def is_tty() -> bool:

@@ -13,10 +13,8 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from labelworks.cli.context import console, reported, state
-from labelworks.domain.errors import InvalidInput, Location
+from labelworks.cli.context import console, optional_value_option, reported, state
 from labelworks.domain.escalation import case_url
-from labelworks.formats.json_input import load_json
 from labelworks.services import escalations as service
 from labelworks.services.escalations import EscalationRow
 
@@ -132,32 +130,6 @@ def list_(
     console.print(table)
 
 
-def _answer(value: str | None, value_file: Path | None) -> dict[str, Any] | None:
-    """The answer from ``--value`` or ``--value-file`` (one JSON object), or none."""
-    if value is not None and value_file is not None:
-        raise InvalidInput("give the answer with --value or --value-file, not both")
-    if value is None and value_file is None:
-        return None
-    if value_file is not None:
-        source = f"--value-file {value_file}"
-        try:
-            data = value_file.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(
-                f"cannot read the file: {exc.strerror or exc}", location=Location(file=source)
-            ) from None
-    else:
-        source = "--value"
-        data = (value or "").encode("utf-8", "surrogateescape")
-    answer = load_json(data, source=source)
-    if not isinstance(answer, dict) or not answer:
-        raise InvalidInput(
-            'the answer must be a JSON object of field values, e.g. {"sentiment": "pos"}',
-            location=Location(file=source),
-        )
-    return answer
-
-
 @app.command("resolve")
 def resolve(
     ctx: typer.Context,
@@ -179,7 +151,8 @@ def resolve(
 ) -> None:
     """Resolve a flag: it joins the project's edge-case library."""
     with reported():
-        answer = _answer(value, value_file)  # before the database: bad input changes nothing
+        # before the database: bad input changes nothing
+        answer = optional_value_option(value, value_file, what="the answer")
         done = service.resolve_escalation(
             state(ctx).database(),
             project,

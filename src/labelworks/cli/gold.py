@@ -12,9 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from labelworks.cli.context import console, reported, state
-from labelworks.domain.errors import InvalidInput, Location
-from labelworks.formats.json_input import load_json
+from labelworks.cli.context import console, reported, state, value_option
 from labelworks.services import gold as gold_service
 from labelworks.services.gold import GoldAnswer, GoldReport, Share, answer_text
 
@@ -23,30 +21,6 @@ app = typer.Typer(
 )
 
 MAX_ITEM_ID = 2**31 - 1  # ids are 32-bit columns on PostgreSQL
-
-
-def _answer(value: str | None, value_file: Path | None) -> dict[str, Any]:
-    """The expert answer from ``--value`` or ``--value-file``: one JSON object."""
-    if (value is None) == (value_file is None):
-        raise InvalidInput("give the expert answer with --value JSON or --value-file PATH")
-    if value_file is not None:
-        source = f"--value-file {value_file}"
-        try:
-            data = value_file.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(
-                f"cannot read the file: {exc.strerror or exc}", location=Location(file=source)
-            ) from None
-    else:
-        source = "--value"
-        data = (value or "").encode("utf-8", "surrogateescape")
-    answer = load_json(data, source=source)
-    if not isinstance(answer, dict):
-        raise InvalidInput(
-            'the expert answer must be a JSON object of field values, e.g. {"sentiment": "pos"}',
-            location=Location(file=source),
-        )
-    return answer
 
 
 @app.command("mark")
@@ -64,7 +38,8 @@ def mark(
 ) -> None:
     """Make an item gold with the expert's answer (replacing an earlier one)."""
     with reported():
-        answer = _answer(value, value_file)  # before the database: bad input changes nothing
+        # before the database: bad input changes nothing
+        answer = value_option(value, value_file, what="the expert answer", allow_empty=True)
         gold_service.mark_gold(
             state(ctx).database(), project, item_id, value=answer, explanation=explanation
         )

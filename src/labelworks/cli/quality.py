@@ -14,9 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from labelworks.cli.context import console, reported, state
-from labelworks.domain.errors import InvalidInput, Location
-from labelworks.formats.json_input import load_json
+from labelworks.cli.context import console, reported, state, value_option
 from labelworks.services import adjudication as adjudication_service
 from labelworks.services import final_labels as final_service
 from labelworks.services.adjudication import Case
@@ -236,30 +234,6 @@ def list_(
     console.print(f"{len(cases)} {noun} for adjudication in {escape(project)}")
 
 
-def _value(value: str | None, value_file: Path | None) -> dict[str, Any]:
-    """The final label from ``--value`` or ``--value-file``: one JSON object."""
-    if (value is None) == (value_file is None):
-        raise InvalidInput("give the final label with --value JSON or --value-file PATH")
-    if value_file is not None:
-        source = f"--value-file {value_file}"
-        try:
-            data = value_file.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(
-                f"cannot read the file: {exc.strerror or exc}", location=Location(file=source)
-            ) from None
-    else:
-        source = "--value"
-        data = (value or "").encode("utf-8", "surrogateescape")
-    label = load_json(data, source=source)
-    if not isinstance(label, dict) or not label:
-        raise InvalidInput(
-            'the final label must be a JSON object of field values, e.g. {"sentiment": "pos"}',
-            location=Location(file=source),
-        )
-    return label
-
-
 @adjudication_app.command("decide")
 def decide(
     ctx: typer.Context,
@@ -275,7 +249,8 @@ def decide(
 ) -> None:
     """Decide an item's final label as an expert; consensus never overrides it."""
     with reported():
-        label = _value(value, value_file)  # before the database: bad input changes nothing
+        # before the database: bad input changes nothing
+        label = value_option(value, value_file, what="the final label")
         adjudication_service.adjudicate(
             state(ctx).database(), project, item_id, value=label, note=note
         )
