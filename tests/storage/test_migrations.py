@@ -12,6 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import make_url
 from tests.conftest import POSTGRES_ADMIN_URL
 
@@ -175,3 +176,68 @@ def test_done_today_counters_start_from_the_days_annotations(fresh: Database) ->
         ).all()
     today = now.date().isoformat()
     assert [tuple(r) for r in rows] == [(1, today, 2), (2, today, 0)]
+
+
+def _insert(conn: Any, sql: str, **params: Any) -> None:
+    conn.execute(text(sql), params)
+
+
+def test_retest_migration_keeps_assignments_and_their_annotations(fresh: Database) -> None:
+    """Migration 0015 keeps every assignment with its annotation, its state check and one
+    ordinary row per (item, annotator), and lets a second, retest row beside it."""
+    migration.upgrade(fresh, "0014")
+    now = utcnow()
+    with fresh.write() as conn:
+        _insert(
+            conn,
+            "INSERT INTO users (id, email, name, role, active, created_at) "
+            "VALUES (1, 'a@example.com', '', 'annotator', true, :t)",
+            t=now,
+        )
+        _insert(
+            conn,
+            "INSERT INTO projects (id, name, description, spec, overlap, lease_minutes, "
+            "priority, spec_revision, created_at, updated_at) "
+            "VALUES (1, 'p', '', '{}', 1, 30, 0, 1, :t, :t)",
+            t=now,
+        )
+        _insert(
+            conn,
+            "INSERT INTO items (id, project_id, payload, metadata, content_hash, priority, "
+            "n_submitted, n_leased, created_at) VALUES (1, 1, '{}', '{}', 'h1', 0, 1, 0, :t)",
+            t=now,
+        )
+        _insert(
+            conn,
+            "INSERT INTO assignments (id, project_id, item_id, annotator_id, state, leased_at, "
+            "expires_at, lease_count, guideline_version) "
+            "VALUES (7, 1, 1, 1, 'submitted', :t, :t, 2, 3)",
+            t=now,
+        )
+        _insert(
+            conn,
+            "INSERT INTO annotations (id, assignment_id, project_id, item_id, annotator_id, "
+            "value, idempotency_key, after_expiry, created_at) "
+            "VALUES (5, 7, 1, 1, 1, :value, 'k', false, :t)",
+            t=now,
+            value='{"x":1}',
+        )
+    migration.upgrade(fresh)
+    assert _differences(fresh) == []
+    with fresh.read() as conn:
+        kept = conn.execute(
+            text(
+                "SELECT a.id, a.state, a.lease_count, a.guideline_version, a.retest, n.id, "
+                "n.value FROM assignments a JOIN annotations n ON n.assignment_id = a.id"
+            )
+        ).all()
+    assert [tuple(r) for r in kept] == [(7, "submitted", 2, 3, False, 5, '{"x":1}')]
+    row = (
+        "INSERT INTO assignments (project_id, item_id, annotator_id, state, leased_at, "
+        "expires_at, retest) VALUES (1, 1, 1, :state, :t, :t, :retest)"
+    )
+    with fresh.write() as conn:
+        _insert(conn, row, state="leased", t=now, retest=True)
+    for state, retest in [("leased", False), ("leased", True), ("lost", True)]:
+        with pytest.raises(IntegrityError), fresh.write() as conn:
+            _insert(conn, row, state=state, t=now, retest=retest)

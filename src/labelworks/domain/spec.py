@@ -115,6 +115,19 @@ class QualificationSpec(BaseModel):
     retries: StrictInt = Field(default=0, ge=0, le=100)
 
 
+class RetestSpec(BaseModel):
+    """``retest``: intra-annotator consistency audits. On a share ``rate`` of leases an
+    annotator is served, unannounced, one of their own earlier ordinary items again, chosen
+    at random among those with at least ``after`` of their annotations since; each
+    annotation is retested at most once, and the second answer is kept apart from the
+    annotations (test–retest agreement, docs/quality.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate: float = Field(gt=0, le=0.5, allow_inf_nan=False)
+    after: StrictInt = Field(default=50, ge=1, le=100_000)
+
+
 AgreementMetric = Literal[
     "krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "brennan_prediger", "percent_agreement"
 ]
@@ -185,6 +198,7 @@ class QualitySpec(BaseModel):
     dynamic_overlap: DynamicOverlapSpec | None = None
     qualification: QualificationSpec | None = None
     review: ReviewSpec | None = None
+    retest: RetestSpec | None = None
     # A training project: every item is gold, served in any order, and each submit is
     # answered with the expert's answer and explanation.
     training: bool | None = None

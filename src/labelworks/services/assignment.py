@@ -30,7 +30,7 @@ from labelworks.domain.escalation import Flag
 from labelworks.domain.gold import gold_draw
 from labelworks.domain.schema import FieldSpec, validate_annotation
 from labelworks.domain.spec import ProjectSpec
-from labelworks.services import consensus, reviews
+from labelworks.services import consensus, retests, reviews
 from labelworks.services.access import actor_of, admit, project_for
 from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.catalog import Progress, progress_in
@@ -43,6 +43,7 @@ from labelworks.storage import assignments as assignment_store
 from labelworks.storage import items as item_store
 from labelworks.storage import leases as lease_store
 from labelworks.storage import qualification as qualification_store
+from labelworks.storage import retests as retest_store
 from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.leases import Standing
@@ -149,7 +150,8 @@ def next_task_for(
         spec = stored_spec(project.spec)
         check_acknowledged(conn, project, standing, annotator_id)
         stage = stage_of(spec, standing, project.name)
-        lease = lease_store.lease_next(
+        lease = retests.lease(conn, spec, stage.gold_only, project, annotator_id, at, draws)
+        lease = lease or lease_store.lease_next(
             conn,
             project_id=project.id,
             annotator_id=annotator_id,
@@ -268,6 +270,14 @@ def submit_annotation(
         at = now or utcnow()
         w = _owned_work(conn, assignment_id, annotator, at)
         a = w.assignment
+        if w.retest:
+            validate_annotation(stored_spec(w.spec).fields, value, json.loads(w.payload))
+            done = retests.submit(
+                conn, a, value=value, seconds=seconds, key=idempotency_key, now=at
+            )
+            if flag is not None and done.created:
+                flag_item(conn, a, flag, at)
+            return SubmitResult(done.retest_id, a.id, a.item_id, done.created, done.after_expiry)
         late = a.state is AssignmentState.LATE
         if late and assignment_store.recorded_late(conn, a.id, idempotency_key) is not None:
             return _lease_lost(a)
@@ -392,7 +402,10 @@ def skip_task(
             return
         if a.state in (AssignmentState.SUBMITTED, AssignmentState.LATE):
             raise AssignmentClosed(f"assignment {a.id} was already {a.state.value}")
-        assignment_store.record_skip(conn, a, reason=reason, now=at, overlap=w.overlap)
+        if w.retest:
+            retest_store.skip(conn, a, reason=reason, now=at)
+        else:
+            assignment_store.record_skip(conn, a, reason=reason, now=at, overlap=w.overlap)
         if flag is not None:
             flag_item(conn, a, flag, at)
 

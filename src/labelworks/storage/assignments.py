@@ -46,7 +46,7 @@ _COLUMNS = (
 )
 _WORK = (
     f"SELECT {_COLUMNS}, i.n_submitted, i.n_leased, i.payload, "
-    "COALESCE(i.target, p.overlap), p.spec, i.gold "
+    "COALESCE(i.target, p.overlap), p.spec, i.gold, a.retest "
     "FROM assignments a JOIN items i ON i.id = a.item_id "
     "JOIN projects p ON p.id = a.project_id WHERE a.id = :id"
 )
@@ -106,6 +106,8 @@ class Work:
     overlap: int
     spec: str
     gold: bool = False
+    # A consistency audit of the annotator's own earlier item (``storage.retests``).
+    retest: bool = False
 
 
 def work_of(conn: Connection, assignment_id: int) -> Work | None:
@@ -121,6 +123,7 @@ def work_of(conn: Connection, assignment_id: int) -> Work | None:
         int(row[11]),
         str(row[12]),
         bool(row[13]),
+        bool(row[14]),
     )
 
 
@@ -216,6 +219,14 @@ def record_submission(
             statement.run(conn, params)
     assert row is not None
     return int(row[0])
+
+
+def count_day(conn: Connection, project_id: int, annotator_id: int, now: datetime) -> None:
+    """Count one more submission in the annotator's day (a retest's, whose answer is not an
+    annotation; ``record_submission`` counts its own in the same statement)."""
+    _SQLITE_SUBMIT[-1].run(
+        conn, {"project_id": project_id, "annotator_id": annotator_id, "day": stored_day(now)}
+    )
 
 
 def record_late(

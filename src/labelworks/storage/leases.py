@@ -155,11 +155,12 @@ def reclaim_expired(conn: Connection, project_id: int, overlap: int, now: dateti
         update(assignments)
         .where(assignments.c.id.in_(due.scalar_subquery()))
         .values(state=AssignmentState.EXPIRED.value)
-        .returning(assignments.c.item_id)
+        .returning(assignments.c.item_id, assignments.c.retest)
     ).all()
     if not rows:
         return 0
-    per_item = Counter(r.item_id for r in rows)
+    # A retest held no slot of its item: nothing to give back.
+    per_item = Counter(r.item_id for r in rows if not r.retest)
     # Sorted so that concurrent reclaimers lock items in one order (no deadlock).
     for item_id in sorted(per_item):
         move_counters(conn, item_id, overlap, leased=-per_item[item_id])
@@ -217,7 +218,7 @@ _LEASE = (
     "INSERT INTO assignments (project_id, item_id, annotator_id, state, leased_at, "
     "expires_at, guideline_version, lease_count) "
     "{source} "
-    "ON CONFLICT (item_id, annotator_id) DO UPDATE SET state = 'leased', "
+    "ON CONFLICT (item_id, annotator_id, retest) DO UPDATE SET state = 'leased', "
     "leased_at = excluded.leased_at, expires_at = excluded.expires_at, "
     "lease_count = assignments.lease_count + 1, "
     "guideline_version = excluded.guideline_version "
@@ -247,6 +248,7 @@ _GOLD_PICK = (
     f"SELECT id, payload FROM ({_gold_after('<')}) earlier LIMIT 1"
 )
 _SQLITE_LIVE = Sql(_LIVE)
+_WORK_LEFT = Sql(_PICK.replace("SELECT id, payload", "SELECT 1"))
 _SQLITE_GOLD_PICK = Sql(_GOLD_PICK)
 _SQLITE_PAYLOAD = Sql("SELECT payload FROM items WHERE id = :item")
 _SQLITE_PICK = Sql(_PICK)
@@ -419,3 +421,14 @@ def lease_next(
     leased = _SQLITE_LEASE.one(conn, {**params, "item": item_id})
     assert leased is not None  # the pick excluded pairs with a live row
     return Lease(int(leased[0]), item_id, expires_at, guideline_version, str(picked[1]), None)
+
+
+def has_live_lease(conn: Connection, project_id: int, annotator_id: int, now: datetime) -> bool:
+    """Whether the annotator holds an unexpired lease in the project."""
+    params = {"project": project_id, "annotator": annotator_id, "now": now}
+    return _SQLITE_LIVE.one(conn, params) is not None
+
+
+def work_left(conn: Connection, project_id: int, annotator_id: int) -> bool:
+    """Whether an ordinary item is still open to the annotator."""
+    return _WORK_LEFT.one(conn, {"project": project_id, "annotator": annotator_id}) is not None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from labelworks.storage.engine import Database
 
@@ -38,9 +41,38 @@ def current_revision(db: Database) -> str | None:
 def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the database up to ``revision`` (idempotent)."""
     cfg = _config(db)
-    with db.engine.begin() as conn:
+    with db.engine.connect() as conn, _foreign_keys_deferred(conn), conn.begin():
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        _check_foreign_keys(conn)
+
+
+@contextmanager
+def _foreign_keys_deferred(conn: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off while migrations run. A batch migration rebuilds a table
+    by copy, drop and rename, and dropping a table others refer to would otherwise delete
+    (or refuse) the rows that refer to it. SQLite only lets the setting change outside a
+    transaction, hence on the driver's connection before ours begins."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    """Refuse to commit a migration that left a dangling reference (SQLite, where the
+    constraints were off while it ran)."""
+    if conn.dialect.name != "sqlite":
+        return
+    dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if dangling:
+        raise RuntimeError(f"a migration left rows with dangling references: {dangling[:5]}")
 
 
 def _config_without_db() -> Config:

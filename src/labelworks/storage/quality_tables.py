@@ -228,3 +228,31 @@ lot_samples = Table(
     Column("auditor_id", Integer, ForeignKey("users.id"), nullable=True),
     Column("audited_at", DateTime, nullable=True),
 )
+
+# The second answer of a consistency audit (migration 0015), beside a copy of the first:
+# kept apart from ``annotations`` so consensus, counters and exports never see it twice,
+# and kept whole if the first annotation is later set aside.
+retests = Table(
+    "retests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "assignment_id",
+        Integer,
+        ForeignKey("assignments.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("annotator_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("first_id", Integer, nullable=True),
+    Column("first_value", Text, nullable=True),
+    Column("first_at", DateTime, nullable=True),
+    Column("value", Text, nullable=False),
+    Column("seconds", Float, nullable=True),
+    Column("guideline_version", Integer, nullable=True),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_retests_project_id_annotator_id", "project_id", "annotator_id"),
+)

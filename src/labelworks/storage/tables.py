@@ -31,6 +31,7 @@ from labelworks.storage.quality_tables import (
     gold_results,
     lot_samples,
     lots,
+    retests,
     reviews,
     set_aside_annotations,
 )
@@ -257,8 +258,11 @@ assignments = Table(
     Column("skip_reason", Text, nullable=True),
     Column("lease_count", Integer, nullable=False, server_default=text("1")),
     Column("guideline_version", Integer, nullable=True),
-    # One row per (item, annotator) ever: the structural guarantee that nobody gets an item twice.
-    UniqueConstraint("item_id", "annotator_id"),
+    # A consistency audit re-serving the annotator's own earlier item (migration 0015).
+    Column("retest", Boolean, nullable=False, server_default=text("false")),
+    # One row per (item, annotator) ever, plus at most one retest: the structural guarantee
+    # that nobody gets an item twice by accident.
+    UniqueConstraint("item_id", "annotator_id", "retest"),
     CheckConstraint("state IN ('leased','submitted','skipped','expired','late')", name="state"),
     Index("ix_assignments_project_state_expires", "project_id", "state", "expires_at"),
     Index("ix_assignments_annotator", "annotator_id", "project_id", "state"),
@@ -324,6 +328,7 @@ __all__ = [
     "metadata",
     "pre_annotations",
     "projects",
+    "retests",
     "reviews",
     "sessions",
     "set_aside_annotations",
