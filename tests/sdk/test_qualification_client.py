@@ -82,7 +82,7 @@ def test_retry_and_its_errors(clients: Clients) -> None:
     manager.allow_qualification_retry("qual", "fay@globex.example")
     task = fay.next_task("qual")
     assert (str(refused.value), str(passed.value)) == (
-        "a annotator may not manage project 'qual'",
+        "an annotator may not manage project 'qual'",
         "user 'pat@acme.example' has already qualified in project 'qual'",
     )
     assert task is not None and task.progress is not None

@@ -179,7 +179,7 @@ def test_who_may_read_acceptance(env: Env) -> None:
     }
     assert [got[w].json() for w in ("acme_lead", "ann1", "outsider")] == [
         {"code": "permission_denied", "message": walled},
-        {"code": "permission_denied", "message": "a annotator may not review project 'reviews'"},
+        {"code": "permission_denied", "message": "an annotator may not review project 'reviews'"},
         {"code": "not_found", "message": "project 'reviews' does not exist"},
     ]
 

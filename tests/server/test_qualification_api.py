@@ -200,7 +200,7 @@ def test_retry_is_refused_where_it_must_be(env: Env) -> None:
         seen[name] = (r.status_code, r.json()["code"], r.json()["message"])
     fay = next(m for m in env.report("manager")["members"] if m["email"] == FAY["email"])
     assert seen == {
-        "annotator": (403, "permission_denied", "a annotator may not manage project 'qual'"),
+        "annotator": (403, "permission_denied", "an annotator may not manage project 'qual'"),
         "reviewer": (403, "permission_denied", "a reviewer may not manage project 'qual'"),
         "other vendor": (404, "not_found", "user 'fay@globex.example' does not exist"),
         "stranger": (404, "not_found", "user 'nobody@example.com' does not exist"),

@@ -357,8 +357,8 @@ def test_who_may_read_acceptance_and_deliver(db: Database, tmp_path: Path) -> No
         "a reviewer may not manage project 'sentiment'",
         walled,
         walled,
-        "a annotator may not review project 'sentiment'",
-        "a annotator may not manage project 'sentiment'",
+        "an annotator may not review project 'sentiment'",
+        "an annotator may not manage project 'sentiment'",
     ]
 
 

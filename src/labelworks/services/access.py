@@ -17,6 +17,11 @@ from labelworks.storage.projects import ProjectRow
 from labelworks.storage.users import UserRow
 
 
+def a_role(role: Role) -> str:
+    """The role with its article, for messages: "an annotator", "a reviewer"."""
+    return f"{'an' if role.value[0] in 'aeiou' else 'a'} {role.value}"
+
+
 def actor_of(user: UserRow) -> Actor:
     return Actor(id=user.id, email=user.email, role=Role(user.role), vendor=user.vendor)
 
@@ -56,7 +61,7 @@ def admit(
         return found
     if not member:
         raise NotFound(f"project '{name}' does not exist")
-    raise PermissionDenied(f"a {actor.role.value} may not {action.value} project '{name}'")
+    raise PermissionDenied(f"{a_role(actor.role)} may not {action.value} project '{name}'")
 
 
 def visible_project_ids(conn: Connection, actor: Actor | None) -> set[int] | None:

@@ -19,7 +19,7 @@ from labelworks.domain.errors import (
 from labelworks.domain.schema import labels_in_use, labels_in_use_check
 from labelworks.domain.spec import ProjectSpec, parse_spec, spec_from_dict, spec_to_yaml
 from labelworks.formats.json_input import load_json
-from labelworks.services.access import project_for, visible_project_ids
+from labelworks.services.access import a_role, project_for, visible_project_ids
 from labelworks.services.specs import stored_spec
 from labelworks.services.status import ProjectStatus, project_status
 from labelworks.storage import items as item_store
@@ -192,7 +192,7 @@ def _applicable(
     if project is not None:
         project_for(conn, actor, name, Action.MANAGE)
     elif actor is not None and not may_create_projects(actor):
-        raise PermissionDenied(f"a {actor.role.value} may not create projects")
+        raise PermissionDenied(f"{a_role(actor.role)} may not create projects")
     return project
 
 

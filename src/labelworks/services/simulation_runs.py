@@ -11,6 +11,7 @@ from typing import Any
 from labelworks.domain.access import Actor, may_create_projects
 from labelworks.domain.errors import Conflict, PermissionDenied
 from labelworks.domain.spec import spec_from_dict
+from labelworks.services.access import a_role
 from labelworks.services.simulation import CrowdSettings, simulate
 
 MAX_RUNNING = 1
@@ -20,7 +21,7 @@ _running = threading.BoundedSemaphore(MAX_RUNNING)
 def check_may_simulate(actor: Actor | None) -> None:
     """Managers and admins run simulations (``None``: a trusted local operator)."""
     if actor is not None and not may_create_projects(actor):
-        raise PermissionDenied(f"a {actor.role.value} may not run simulations")
+        raise PermissionDenied(f"{a_role(actor.role)} may not run simulations")
 
 
 def run_simulation(

@@ -21,7 +21,7 @@ from labelworks.domain.errors import (
     PermissionDenied,
 )
 from labelworks.domain.identity import email_key, normal_email
-from labelworks.services.access import project_for
+from labelworks.services.access import a_role, project_for
 from labelworks.services.auth import add_token, check_token_label, hash_token
 from labelworks.storage import sessions as session_store
 from labelworks.storage import users as user_store
@@ -81,7 +81,7 @@ def add_user(
         raise InvalidInput(f"a name is at most {MAX_NAME} characters")
     if actor is not None:
         if not may_grant(actor, wanted):
-            raise PermissionDenied(f"a {actor.role.value} may not create {role} users")
+            raise PermissionDenied(f"{a_role(actor.role)} may not create {role} users")
         if with_token and not actor.is_admin:
             raise PermissionDenied(
                 "only an admin may create a token for someone else; people create their "
@@ -135,11 +135,11 @@ def _visible_user(conn: Connection, actor: Actor | None, email: str) -> UserRow:
 
 def _manageable(conn: Connection, actor: Actor | None, email: str) -> UserRow:
     if actor is not None and actor.role not in (Role.ADMIN, Role.MANAGER):
-        raise PermissionDenied(f"a {actor.role.value} may not manage people")
+        raise PermissionDenied(f"{a_role(actor.role)} may not manage people")
     user = _visible_user(conn, actor, email)
     if not may_manage_person(actor, Role(user.role), user.vendor):
         assert actor is not None
-        raise PermissionDenied(f"a {actor.role.value} may not manage {user.role} users")
+        raise PermissionDenied(f"{a_role(actor.role)} may not manage {user.role} users")
     return user
 
 
@@ -217,7 +217,7 @@ def list_users(db: Database, *, actor: Actor | None = None) -> list[tuple[UserRo
             users = user_store.all_users(conn)
             return [(u, user_store.project_names_of(conn, u.id)) for u in users]
     if actor.role is not Role.MANAGER:
-        raise PermissionDenied(f"a {actor.role.value} may not list users")
+        raise PermissionDenied(f"{a_role(actor.role)} may not list users")
     with db.read() as conn:
         mine = set(user_store.project_ids_of(conn, actor.id))
         out = []
