@@ -92,9 +92,9 @@ def test_quality_page_gold_form_and_reinstate(
     demo_server: LiveServer, page_as: LoginFactory, page_log: LogLookup
 ) -> None:
     """The manager reaches the Quality page from the project page and sees an interval plot
-    per annotator; marks an item gold through its page (after an invalid answer is shown
-    and changes nothing); reinstates the paused annotator; the console logs nothing but the
-    refused answer's 422."""
+    per annotator, with no sideways scrolling at 390 px wide; marks an item gold through its
+    page (after an invalid answer is shown and changes nothing); reinstates the paused
+    annotator; the console logs nothing but the refused answer's 422."""
     db = demo_server.db
     gold_ids, plain = _seed_gold(db)
     page = page_as("manager")
@@ -107,6 +107,14 @@ def test_quality_page_gold_form_and_reinstate(
     rows = page.locator("[data-testid=annotator] td.who b").all_inner_texts()
     paused = page.locator("[data-testid=pause-reason]").all_inner_texts()
     shoot(page, "quality")
+    # On a phone the wide table scrolls inside its box; nothing else widens the page.
+    wide = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    narrow = page.evaluate("document.documentElement.scrollWidth")
+    shoot(page, "quality-390px")
+    assert wide is not None
+    page.set_viewport_size(wide)
+    assert narrow <= 390
     assert (page.url.endswith(f"/projects/{PROJECT}/quality"), rows) == (
         True,
         ["Ada", "Grace", "Alan"],
