@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -127,6 +128,7 @@ ESCALATION = "xss-escalation"
 # The project whose Review page shows hostile items, answers, a hostile annotator's vendor
 # and a hostile reason code, and whose outcomes list that vendor.
 REVIEW = "xss-review"
+CONSISTENCY = "xss-consistency"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,7 @@ class HostileSite:
     qualification: str = QUALIFICATION
     escalation: str = ESCALATION
     review: str = REVIEW
+    consistency: str = CONSISTENCY
 
 
 def _hostile_record(payload: dict[str, Any], external_id: str, value: str) -> dict[str, Any]:
@@ -225,6 +228,7 @@ def hostile(demo_server: LiveServer) -> HostileSite:
     _hostile_qualification(db)
     _hostile_escalation(db)
     _hostile_review(db)
+    _hostile_consistency(db)
     return HostileSite(demo_server, items, gold_items)
 
 
@@ -388,6 +392,51 @@ def _hostile_review(db: Database) -> None:
     reviews.decide_review(db, REVIEW, 2, decision="reject", reason=HOSTILE, comment=HOSTILE)
 
 
+def _hostile_consistency(db: Database) -> None:
+    """``CONSISTENCY``: hostile items a person with a hostile name labelled with hostile
+    answers, some retested (a seeded draw) with other hostile answers."""
+    spec = {
+        "name": CONSISTENCY,
+        "description": HOSTILE,
+        "fields": [
+            {"name": "verdict", "kind": "choice", "labels": ["fine", HOSTILE], "title": HOSTILE},
+            {"name": "why", "kind": "text", "required": False, "title": HOSTILE},
+        ],
+        "overlap": 1,
+        "quality": {"retest": {"rate": 0.5, "after": 1}},
+    }
+    project_service.apply_spec(db, spec_from_dict(spec, source="xss"), guidelines=None)
+    rows = [
+        _hostile_record({"text": HOSTILE, "n": n}, f"{HOSTILE} c{n}", HOSTILE) for n in range(8)
+    ]
+    body = "\n".join(json.dumps(r) for r in rows).encode()
+    ingestion.import_items(db, CONSISTENCY, io.BytesIO(body), format="jsonl", source="c.jsonl")
+    uid = user_service.add_user(
+        db,
+        "xss.retested@demo.labelworks",
+        role="annotator",
+        name=HOSTILE[:200],
+        projects=[CONSISTENCY],
+    ).user.id
+    rng, seen, retests = random.Random(3), set(), 0
+    while (task := assignment.next_task_for(db, CONSISTENCY, uid, rng=rng)) is not None:
+        again = task.item_id in seen
+        seen.add(task.item_id)
+        retests += again
+        value = {"verdict": "fine" if again else HOSTILE, "why": f"{HOSTILE} {len(seen)}"}
+        assignment.submit_annotation(
+            db,
+            task.assignment_id,
+            uid,
+            value=value,
+            seconds=1.0,
+            idempotency_key=f"c{len(seen)}{again}",
+        )
+    assert retests > 0
+    for email in ("lead@demo.labelworks", "ada@demo.labelworks"):
+        user_service.add_member(db, CONSISTENCY, email)
+
+
 def _is_hostile(payload: dict[str, Any]) -> bool:
     return "__xss" in json.dumps(payload)
 
@@ -467,6 +516,7 @@ def _visit_everything(
     for path in ("escalations", "escalations?status=resolved", "edge-cases", "edge-cases?q=%3C"):
         visits.visit(f"/projects/{site.escalation}/{path}")
     visits.visit(f"/projects/{site.review}/review")
+    visits.visit(f"/projects/{site.consistency}/consistency")
     shown = {}
     for n, (project, item_ids) in enumerate(site.items.items()):
         page = visits.visit(f"/projects/{quote(project)}")

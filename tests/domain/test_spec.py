@@ -263,6 +263,26 @@ BAD = [
         id="gold-rate",
     ),
     pytest.param(
+        ISSUE_EXAMPLE.replace("quality: {}", "quality:\n  retest: {rate: .nan, after: 5}"),
+        spec_error(12, "quality.retest.rate", "must be a finite number, got nan"),
+        id="retest-rate-nan",
+    ),
+    pytest.param(
+        ISSUE_EXAMPLE.replace("quality: {}", "quality:\n  retest: {rate: 0.9}"),
+        spec_error(12, "quality.retest.rate", "must be at most 0.5, got 0.9"),
+        id="retest-rate-high",
+    ),
+    pytest.param(
+        ISSUE_EXAMPLE.replace("quality: {}", "quality:\n  retest: {rate: 0.1, after: 1.5}"),
+        spec_error(12, "quality.retest.after", "must be an integer, got 1.5"),
+        id="retest-after-fraction",
+    ),
+    pytest.param(
+        ISSUE_EXAMPLE.replace("quality: {}", "quality:\n  retest: {rate: 0.1, every: 3}"),
+        spec_error(12, "quality.retest.every", "unknown key 'every'; allowed keys: rate, after"),
+        id="retest-unknown-key",
+    ),
+    pytest.param(
         ISSUE_EXAMPLE.replace(
             "    kind: choice\n    labels: [positive, negative, neutral]\n",
             "    kind: rating\n    min: 5\n    max: 5\n",
@@ -447,6 +467,12 @@ def specs(draw: st.DrawFn) -> ProjectSpec:
         "show_other_annotations": draw(st.booleans()),
         "quality": {
             "gold_rate": draw(st.none() | st.floats(0, 1)),
+            "retest": draw(
+                st.none()
+                | st.fixed_dictionaries(
+                    {"rate": st.floats(0.001, 0.5), "after": st.integers(1, 100_000)}
+                )
+            ),
             "acceptance": {"gold_accuracy": 0.95, "all_final": True},
             "future_key": draw(st.text(max_size=10)),
         },

@@ -198,3 +198,43 @@ def test_each_refusal_is_the_domains_error(world: World) -> None:
         "bad spec": E.InvalidSpec,
     }
     assert [c["item_id"] for c in world.manager.adjudication_queue("reviews")] == [2]
+
+
+def test_the_consistency_report_from_the_sdk(world: World, db: Database) -> None:
+    """With retests on, an annotator's retests reach the manager's report (their first and
+    second answers side by side), the acme manager sees acme's people only, and an
+    annotator is refused."""
+    world.admin.apply_spec(
+        {**SPEC, "name": "plain", "overlap": 2, "quality": {"retest": {"rate": 0.5, "after": 1}}}
+    )
+    world.admin.import_items("plain", [{"text": f"plain {i}"} for i in range(12)])
+    seen: dict[str, dict[str, str]] = {"ann1": {}, "ann2": {}}
+    pairs: dict[str, list[tuple[str, str]]] = {"ann1": [], "ann2": []}
+    for name, who in (("ann1", world.ann1), ("ann2", world.ann2)):
+        while (task := who.next_task("plain")) is not None:
+            text = task.item.payload["text"]
+            answer = "neg" if text in seen[name] else "pos"
+            if text in seen[name]:
+                pairs[name].append((seen[name][text], answer))
+            seen[name][text] = answer
+            who.submit(task.assignment_id, {"sentiment": answer})
+    full = world.manager.consistency_report("plain")
+    walled = world.vendor_lead.consistency_report("plain")
+    with pytest.raises(E.PermissionDenied):
+        world.ann1.consistency_report("plain")
+    assert min(len(p) for p in pairs.values()) > 0
+    assert (
+        full["retests"],
+        full["same"]["same"],
+        sorted((a["email"], a["retests"]) for a in full["annotators"]),
+        [a["email"] for a in walled["annotators"]],
+        {(p["first"]["sentiment"], p["second"]["sentiment"]) for p in full["recent"]},
+        full["recent"][0]["at"].tzinfo,
+    ) == (
+        len(pairs["ann1"]) + len(pairs["ann2"]),
+        0,
+        [("ann1@acme.example", len(pairs["ann1"])), ("ann2@globex.example", len(pairs["ann2"]))],
+        ["ann1@acme.example"],
+        {("pos", "neg")},
+        UTC,
+    )

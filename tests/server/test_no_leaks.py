@@ -668,3 +668,81 @@ def test_flags_and_resolutions_reach_no_annotator_or_vendor_manager(
     ]
     assert (leaks, statuses) == ({}, {"ann1": [403], "ann2": [403], "manager": [403]})
     assert admin == [[*FLAGS.values(), *RESOLUTION], [FLAGS["ann2"], *RESOLUTION]]
+
+
+CONSISTENCY_URLS = ["/api/v1/projects/leaky/consistency", "/projects/leaky/consistency"]
+
+
+def _shape(value: Any) -> Any:
+    """A JSON value's keys all the way down, without its values."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items() if k not in ("payload", "value")}
+    return type(value).__name__
+
+
+def _work_through_api(world: World, who: str, n: int) -> tuple[list[Any], list[Any], int]:
+    """``n`` tasks answered through the API: each task's and each submit's shape, and how
+    many tasks re-served a text the annotator had already labelled."""
+    tasks, submits, seen, again = [], [], set(), 0
+    for k in range(n):
+        status, body = world.post(who, "/api/v1/projects/leaky/next")
+        if status != 200:
+            break
+        task = json.loads(body)
+        text = task["item"]["payload"]["text"]
+        again += text in seen
+        seen.add(text)
+        tasks.append(task)
+        answer = {"value": {"sentiment": "pos", "note": f"{who}-{k}"}, "idempotency_key": f"t{k}"}
+        url = f"/api/v1/assignments/{task['assignment_id']}/submit"
+        submits.append(json.loads(world.post(who, url, answer)[1]))
+    return tasks, submits, again
+
+
+def test_retests_are_unannounced_and_reach_no_other_vendor(world: World, db: Database) -> None:
+    """A retest reaches its annotator as an ordinary task (same keys, no word of it) and
+    its submit answers alike; the consistency report and page show an acme manager acme's
+    retests only, and annotators get 403."""
+    spec = {**SPEC, "quality": {"retest": {"rate": 0.5, "after": 1}}}
+    apply_spec(db, spec_from_dict(spec), guidelines="# Rules\nLabel the feeling.")
+    rows = [{"payload": {"text": f"audited review {i}"}} for i in range(20)]
+    ingestion.import_items(db, "leaky", jsonl(rows), format="jsonl", source="t.jsonl")
+    tasks, submits, retested = [], [], {}
+    for who in ("ann1", "ann2"):
+        done = _work_through_api(world, who, 16)
+        tasks += done[0]
+        submits += done[1]
+        retested[who] = done[2]
+    crawls = {
+        who: {url: world.get(who, url) for url in CONSISTENCY_URLS}
+        for who in ("manager", "ann1", "ann2")
+    }
+    others = {"manager": ANN2, "ann1": ANN2, "ann2": ANN1}
+    leaks = {
+        (who, url): found
+        for who, crawl in crawls.items()
+        for url, (_, body) in crawl.items()
+        if (found := _found(body, others[who]))
+    }
+    report = json.loads(crawls["manager"][CONSISTENCY_URLS[0]][1])
+    assert (min(retested.values()) > 0, leaks) == (True, {})
+    assert (
+        {json.dumps(_shape(t), sort_keys=True) for t in tasks},
+        {json.dumps(_shape(s), sort_keys=True) for s in submits},
+        any("retest" in json.dumps(t) for t in tasks),
+    ) == (
+        {json.dumps(_shape(tasks[0]), sort_keys=True)},
+        {json.dumps(_shape(submits[0]), sort_keys=True)},
+        False,
+    )
+    # The report may hold more of ann1's retests than counted here: items they labelled
+    # before this test came back too.
+    assert (
+        [a["email"] for a in report["annotators"]],
+        report["retests"] >= retested["ann1"],
+        {who: sorted({code for code, _ in crawl.values()}) for who, crawl in crawls.items()},
+    ) == (
+        ["ann1@example.com"],
+        True,
+        {"manager": [200], "ann1": [403], "ann2": [403]},
+    )

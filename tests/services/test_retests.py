@@ -68,8 +68,9 @@ def _counts(db: Database, project: str) -> tuple[int, int, list[int]]:
 def test_retests_come_unannounced_among_live_work_and_stay_out_of_annotations(
     db: Database,
 ) -> None:
-    """Retests carry the item as it was first served, re-serve items at least ``after`` annotations old,
-    each at most once and only while live work is left; items keep one annotation each."""
+    """Retests carry the item as first served, re-serve items at least ``after``
+    annotations old, each at most once and only while live work is left; items keep one
+    annotation each."""
     project = make_project(db, overlap=1, quality=RETEST)
     load_texts(db, project, [f"text {i}" for i in range(40)])
     (a,) = add_annotators(db, project, 1)
@@ -103,9 +104,7 @@ def test_retest_answers_keep_the_first_beside_them_and_count_in_the_day(db: Data
     served = _run(db, project, a, seed=3)
     with db.read() as conn:
         rows = conn.execute(
-            select(retests.c.item_id, retests.c.first_value, retests.c.value).order_by(
-                retests.c.id
-            )
+            select(retests.c.item_id, retests.c.first_value, retests.c.value).order_by(retests.c.id)
         ).all()
         done = conn.execute(select(memberships.c.done_count)).scalar()
     expected = [

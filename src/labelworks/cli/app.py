@@ -14,6 +14,7 @@ from labelworks.cli import lots as lots_cli
 from labelworks.cli import qualification as qualification_cli
 from labelworks.cli import reviews as reviews_cli
 from labelworks.cli.audit import audit_command
+from labelworks.cli.consistency import consistency_command
 from labelworks.cli.context import CliState, fail
 from labelworks.cli.deliver import acceptance_command, deliver_command
 from labelworks.cli.server import demo_command, serve_command
@@ -48,6 +49,7 @@ app.command("serve")(serve_command)
 app.command("demo")(demo_command)
 app.command("simulate")(simulate_command)
 app.command("audit")(audit_command)
+app.command("consistency")(consistency_command)
 app.command("acceptance")(acceptance_command)
 app.command("deliver")(deliver_command)
 

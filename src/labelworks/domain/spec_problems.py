@@ -130,6 +130,7 @@ def _message(error: Any, path: Path, data: Any, root: type[BaseModel]) -> tuple[
         "string_type": "must be a string",
         "float_type": "must be a number",
         "float_parsing": "must be a number",
+        "finite_number": "must be a finite number",
         "list_type": "must be a list",
         "dict_type": "must be a mapping",
         "model_type": "must be a mapping",

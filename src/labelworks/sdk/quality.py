@@ -1,5 +1,6 @@
 """The consensus part of the client: final labels, the consensus summary and refit, the
-adjudication queue and an expert's decision, and the crowd simulator."""
+adjudication queue and an expert's decision, the consistency report, and the crowd
+simulator."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from labelworks.schemas.consistency import ConsistencyReportOut
 from labelworks.schemas.quality import (
     MAX_CASES_PAGE,
     MAX_FINALS_PAGE,
@@ -53,6 +55,17 @@ class QualityApi:
         ``None``."""
         response = self._request("GET", f"/projects/{segment(project)}/consensus")
         return ConsensusOut.model_validate(response.json()).model_dump()
+
+    def consistency_report(self, project: str) -> dict[str, Any]:
+        """Test–retest agreement from the consistency audits (``quality.retest``):
+        ``rate`` and ``after`` (the rule, ``None`` when off), ``retests``, ``same`` (the
+        share answered the same both times: ``same``, ``total``, ``share``, ``low``,
+        ``high`` — a 95% Wilson interval), ``fields`` (per field ``pairs`` as ``same`` and
+        ``kappa``), the same per annotator in ``annotators``, and the latest retests in
+        ``recent`` (``email``, ``item_id``, ``first``, ``second``, ``first_at``, ``at``,
+        ``same``). Behind a vendor wall: that vendor's people only."""
+        response = self._request("GET", f"/projects/{segment(project)}/consistency")
+        return ConsistencyReportOut.model_validate(response.json()).model_dump()
 
     def refit_consensus(self, project: str) -> dict[str, int]:
         """Fit the consensus model now and re-decide every item that reached its overlap;

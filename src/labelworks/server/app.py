@@ -18,6 +18,7 @@ from labelworks.domain.login_policy import LoginRules
 from labelworks.server import errors
 from labelworks.server.api import (
     audit,
+    consistency,
     delivery,
     escalations,
     gold,
@@ -36,6 +37,7 @@ from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
 from labelworks.server.web import audit as audit_pages
+from labelworks.server.web import consistency as consistency_pages
 from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import lots as lot_pages
 from labelworks.server.web import media, pages
@@ -68,6 +70,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     audit.router,
     qualification_api.router,
     quality.router,
+    consistency.router,
     reviews_api.router,
     lots_api.router,
     escalations.router,
@@ -76,6 +79,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     pages.router,
     people_pages.router,
     quality_pages.router,
+    consistency_pages.router,
     audit_pages.router,
     adjudication_pages.router,
     escalation_pages.router,

@@ -158,6 +158,51 @@ class RetestReport:
     annotators: list[AnnotatorConsistency] = field(default_factory=list)
     recent: list[RetestPair] = field(default_factory=list)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values, the shape of the API's answer and the CLI's ``--json``."""
+        return {
+            "project": self.project,
+            "rate": self.rate,
+            "after": self.after,
+            "retests": self.retests,
+            "same": _share(self.same),
+            "fields": [_field(f) for f in self.fields],
+            "annotators": [
+                {
+                    "email": a.email,
+                    "retests": a.retests,
+                    "same": _share(a.same),
+                    "fields": [_field(f) for f in a.fields],
+                }
+                for a in self.annotators
+            ],
+            "recent": [
+                {
+                    "email": p.email,
+                    "item_id": p.item_id,
+                    "first": p.first,
+                    "second": p.second,
+                    "first_at": None if p.first_at is None else _utc(p.first_at),
+                    "at": _utc(p.at),
+                    "same": p.same,
+                }
+                for p in self.recent
+            ],
+        }
+
+
+def _share(s: Share) -> dict[str, Any]:
+    low, high = s.interval or (None, None)
+    return {"same": s.correct, "total": s.total, "share": s.accuracy, "low": low, "high": high}
+
+
+def _field(f: FieldConsistency) -> dict[str, Any]:
+    return {"field": f.field, "pairs": _share(f.pairs), "kappa": f.kappa}
+
+
+def _utc(moment: datetime) -> str:
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
 
 def retest_report(db: Database, project_name: str, *, actor: Actor | None = None) -> RetestReport:
     """Test–retest agreement of the project, pooled and per annotator, per field, with

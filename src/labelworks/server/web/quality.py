@@ -60,14 +60,17 @@ def standing(share: gold.Share, bar: float | None) -> str:
     return "below" if high < bar else "above" if low >= bar else "near"
 
 
-def interval_plot(who: str, share: gold.Share, bar: float | None) -> Markup | None:
-    """An SVG interval plot: a dot at the accuracy, a whisker over the 95% Wilson interval
-    and a dashed line at the auto-pause bar; ``None`` when there is nothing to plot."""
+def interval_plot(
+    who: str, share: gold.Share, bar: float | None, *, verb: str = "correct"
+) -> Markup | None:
+    """An SVG interval plot: a dot at the share, a whisker over the 95% Wilson interval
+    and a dashed line at the auto-pause bar; ``None`` when there is nothing to plot.
+    ``verb`` says what the share counts, for screen readers."""
     if share.interval is None or share.accuracy is None:
         return None
     low, high = share.interval
     label = (
-        f"{who}: {percent(share.accuracy)} correct ({share.correct} of {share.total}), "
+        f"{who}: {percent(share.accuracy)} {verb} ({share.correct} of {share.total}), "
         f"95% interval {percent(low)} to {percent(high)}"
     )
     if bar is not None:
