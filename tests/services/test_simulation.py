@@ -8,7 +8,7 @@ import pytest
 
 from labelworks.domain.errors import InvalidInput
 from labelworks.domain.spec import ProjectSpec, spec_from_dict
-from labelworks.services.simulation import CrowdSettings, simulate
+from labelworks.services.simulation import MAX_ITEMS, CrowdSettings, simulate
 
 
 def _spec(quality: dict[str, object]) -> ProjectSpec:
@@ -71,6 +71,18 @@ def test_a_seed_gives_the_same_run_and_bad_settings_are_refused() -> None:
     with pytest.raises(InvalidInput) as bad:
         simulate(spec, CrowdSettings(skill=(0.9, 0.6)))
     assert str(bad.value) == "--skill must be LOW:HIGH with 0 <= LOW <= HIGH <= 1"
+
+
+def test_gold_items_are_bounded_like_the_items() -> None:
+    """--gold-items below 0 or above the items' bound is refused with one message naming
+    the bound, and the bound itself is accepted."""
+    messages = []
+    for gold in (-1, MAX_ITEMS + 1):
+        with pytest.raises(InvalidInput) as bad:
+            CrowdSettings(gold_items=gold).check()
+        messages.append(str(bad.value))
+    CrowdSettings(gold_items=MAX_ITEMS).check()
+    assert messages == ["--gold-items must be 0 to 1,000,000"] * 2
 
 
 @pytest.mark.slow

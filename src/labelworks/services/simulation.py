@@ -88,7 +88,10 @@ class CrowdSettings:
                 "--classes must be 2 to 100",
             ),
             (not 0 <= self.drift <= 1, "--drift must be 0 to 1 (accuracy lost per 1,000 tasks)"),
-            (self.gold_items is not None and self.gold_items < 0, "--gold-items must be 0 or more"),
+            (
+                self.gold_items is not None and not 0 <= self.gold_items <= MAX_ITEMS,
+                f"--gold-items must be 0 to {MAX_ITEMS:,}",
+            ),
             (not 0 <= self.expert_skill <= 1, "--expert-skill must be 0 to 1"),
         ]
         for bad, message in problems:
