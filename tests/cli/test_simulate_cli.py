@@ -46,6 +46,7 @@ def test_the_json_report_has_every_figure_and_the_baseline(tmp_path: Path) -> No
                 "classes",
                 "gold_items",
                 "gold_leaks",
+                "honest_blocked",
                 "honest_paused",
                 "items",
                 "lost",
@@ -53,6 +54,7 @@ def test_the_json_report_has_every_figure_and_the_baseline(tmp_path: Path) -> No
                 "seconds",
                 "seed",
                 "spammers",
+                "spammers_blocked",
                 "spammers_paused",
             ]
         ),

@@ -1,6 +1,7 @@
 """The crowd simulator runs a project through the real service layer: spammers get paused,
-dynamic overlap with Dawid-Skene beats fixed overlap 3 with majority vote, no gold answer
-leaks, nothing submitted is lost, and a seed gives the same run."""
+or blocked by a qualification test, dynamic overlap with Dawid-Skene beats fixed overlap 3
+with majority vote, no gold answer leaks, nothing submitted is lost, and a seed gives the
+same run."""
 
 from __future__ import annotations
 
@@ -71,6 +72,37 @@ def test_a_seed_gives_the_same_run_and_bad_settings_are_refused() -> None:
     with pytest.raises(InvalidInput) as bad:
         simulate(spec, CrowdSettings(skill=(0.9, 0.6)))
     assert str(bad.value) == "--skill must be LOW:HIGH with 0 <= LOW <= HIGH <= 1"
+
+
+# The recommended settings (docs/quality.md, "The crowd simulator"; bench/README.md).
+QUALIFIED = {
+    "consensus": "dawid_skene",
+    "dynamic_overlap": {"min": 2, "max": 5, "confidence": 0.95},
+    "qualification": {"items": 10, "pass": 0.9, "retries": 1},
+}
+
+
+@pytest.mark.slow
+def test_a_qualification_test_keeps_spammers_out_and_beats_the_baseline() -> None:
+    """On 1,500 items and 30 annotators the recommended settings block every spammer with
+    the test on 20 default gold questions, pause nobody, leak and lose nothing, and label
+    at least 96% right, 8 points above the baseline, at no more than 3.1 annotations per
+    item with the test's answers counted."""
+    report = simulate(
+        _spec(QUALIFIED),
+        CrowdSettings(items=1500, annotators=30, spammers=0.1, classes=5, seed=0),
+    )
+    assert (
+        report["spammers"],
+        report["spammers_blocked"],
+        report["spammers_paused"] + report["honest_paused"],
+        report["gold_items"],
+        report["gold_leaks"],
+        report["lost"],
+        report["accuracy"] >= 0.96,
+        report["accuracy"] - report["baseline"]["accuracy"] >= 0.08,
+        report["annotations_per_item"] <= 3.1,
+    ) == (3, 3, 0, 20, 0, 0, True, True, True), report
 
 
 def test_gold_items_are_bounded_like_the_items() -> None:

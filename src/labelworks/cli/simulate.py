@@ -35,7 +35,10 @@ def simulate_command(
     ),
     drift: float = typer.Option(0.0, "--drift", help="accuracy lost per 1,000 tasks"),
     gold_items: int | None = typer.Option(
-        None, "--gold-items", help="gold items (default: 5% of items, at least 50, with gold_rate)"
+        None,
+        "--gold-items",
+        help="gold items (default: 5% of items, at least 50, with gold_rate; plus "
+        "qualification.items x (retries + 1) with a qualification test)",
     ),
     seed: int = typer.Option(0, "--seed", help="the same seed gives the same crowd and result"),
     baseline: bool = typer.Option(
@@ -84,6 +87,11 @@ def simulate_command(
     )
     table.add_row("spammers paused", f"{report['spammers_paused']} of {report['spammers']}", "–")
     table.add_row("honest annotators paused", str(report["honest_paused"]), "–")
+    table.add_row(
+        "blocked by the qualification test",
+        f"{report['spammers_blocked']} spammers, {report['honest_blocked']} honest",
+        "–",
+    )
     table.add_row("items at adjudication", str(report["adjudication"]), "–")
     table.add_row(
         "gold leaks / lost annotations", f"{report['gold_leaks']} / {report['lost']}", "–"

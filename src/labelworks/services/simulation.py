@@ -7,8 +7,9 @@ another class at random), an optional drift (accuracy lost per 1,000 tasks) and 
 mean seconds per task, lognormal around it); spammers answer at random or always the same
 label. Annotators work in simulated time, each leasing its next task when it finished the
 last, so the leases interleave as they would on a real project. Gold items (honeypots) are
-imported with their expert answers; ``auto_pause`` pauses whom it pauses; dynamic overlap
-and consensus decide the final labels, refitted once at the end as a delivery would.
+imported with their expert answers; ``auto_pause`` pauses whom it pauses; a qualification
+test is taken before live work, and whom it blocks stops; dynamic overlap and consensus
+decide the final labels, refitted once at the end as a delivery would.
 
 The same items and the same crowd are then run under fixed overlap 3 with majority vote and
 no gold (``baseline``), and the report sets the two side by side.
@@ -33,7 +34,7 @@ from sqlalchemy import func, select
 
 from labelworks.domain.access import Actor, Role
 from labelworks.domain.consensus import categories_of
-from labelworks.domain.errors import AnnotatorPaused, InvalidInput
+from labelworks.domain.errors import AnnotatorPaused, InvalidInput, NotQualified
 from labelworks.domain.fields import ChoiceField
 from labelworks.domain.spec import ProjectSpec, QualitySpec, spec_from_dict
 from labelworks.services import consensus, ingestion
@@ -113,6 +114,7 @@ class RunResult:
     accuracy: float
     annotations_per_item: float
     paused: list[int] = field(default_factory=list)
+    blocked: list[int] = field(default_factory=list)
     gold_leaks: int = 0
     lost: int = 0
     adjudication: int = 0
@@ -156,6 +158,14 @@ def simulation_spec(spec: ProjectSpec, classes: int | None) -> tuple[ProjectSpec
     return spec_from_dict(data), "label", labels
 
 
+def default_gold_items(quality: QualitySpec, items: int) -> int:
+    """Gold items when ``--gold-items`` is not given: 5% of the items and at least 50 with
+    a ``gold_rate``, plus fresh questions for every attempt of a qualification test."""
+    n = min(items, max(50, round(0.05 * items))) if quality.gold_rate else 0
+    test = quality.qualification
+    return n if test is None else n + test.items * (test.retries + 1)
+
+
 def simulate(
     spec: ProjectSpec,
     settings: CrowdSettings,
@@ -169,10 +179,9 @@ def simulate(
     people = crowd(settings)
     rng = random.Random(settings.seed + 1)
     truth = [rng.randrange(len(labels)) for _ in range(settings.items)]
-    gold_rate = run_spec.quality.gold_rate or 0.0
     n_gold = settings.gold_items
     if n_gold is None:
-        n_gold = min(settings.items, max(50, round(0.05 * settings.items))) if gold_rate else 0
+        n_gold = default_gold_items(run_spec.quality, settings.items)
     gold_truth = [rng.randrange(len(labels)) for _ in range(n_gold)]
     if progress:
         progress("quality settings")
@@ -186,6 +195,8 @@ def simulate(
         "spammers": sum(1 for p in people if p.spammer),
         "spammers_paused": sum(1 for k in ours.paused if people[k].spammer),
         "honest_paused": sum(1 for k in ours.paused if not people[k].spammer),
+        "spammers_blocked": sum(1 for k in ours.blocked if people[k].spammer),
+        "honest_blocked": sum(1 for k in ours.blocked if not people[k].spammer),
         "gold_leaks": ours.gold_leaks,
         "lost": ours.lost,
         "adjudication": ours.adjudication,
@@ -282,12 +293,15 @@ def _drive(
     draws = random.Random(people[0].seed if people else 0)
     done = [0] * len(people)
     paused: set[int] = set()
+    # Members the qualification test blocked: they may not work, so they stop.
+    blocked: set[int] = set()
     clock = [0.0] * len(people)
     leaks = submitted = 0
     # Refitting at the end re-decides every item; those it finds unsure go back for more
     # annotations, so the crowd works again until the labels settle (a few rounds at most).
     for _ in range(MAX_ROUNDS):
-        queue = [(clock[k], k) for k in range(len(people)) if k not in paused]
+        out = paused | blocked
+        queue = [(clock[k], k) for k in range(len(people)) if k not in out]
         heapq.heapify(queue)
         while queue:
             at, k = heapq.heappop(queue)
@@ -299,6 +313,9 @@ def _drive(
                 # back for others to redo.
                 paused.add(k)
                 requeue_annotations(db, spec.name, f"sim{k}@crowd.example")
+                continue
+            except NotQualified:
+                blocked.add(k)
                 continue
             if task is None:
                 continue
@@ -322,6 +339,7 @@ def _drive(
             break
     adjudicated = _adjudicate(db, spec.name, field_name, labels, answer_of, expert, draws)
     result = _score(db, truth, by_id, labels, field_name, sorted(paused), leaks, submitted)
+    result.blocked = sorted(blocked)
     result.adjudication = adjudicated
     result.annotations_per_item += adjudicated / len(truth)
     return result
