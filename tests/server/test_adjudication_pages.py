@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from tests.server.test_quality_pages import shown, table
+from tests.server.worlds import PASSWORD, csrf_of, fast_passwords, log_in
 from tests.services.builders import jsonl
 
 from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
-from labelworks.services import assignment, catalog, ingestion, passwords
+from labelworks.services import assignment, catalog, ingestion
 from labelworks.services.adjudication import adjudication_queue
 from labelworks.services.auth import set_password
 from labelworks.services.projects import apply_spec
@@ -30,7 +30,6 @@ from labelworks.services.users import add_user, user_by_email
 from labelworks.storage import consensus as store
 from labelworks.storage.engine import Database
 
-PASSWORD = "correct horse"
 DYNAMIC = {"consensus": "majority", "dynamic_overlap": {"min": 2, "max": 2, "confidence": 0.99}}
 SPEC: dict[str, Any] = {
     "name": "adj",
@@ -75,17 +74,12 @@ class Site:
 
     def session(self, who: str) -> tuple[TestClient, str]:
         """A browser-like client logged in through the login form, and its CSRF token."""
-        client = TestClient(self.app, raise_server_exceptions=False)
-        form = {"email": PEOPLE[who][0], "password": PASSWORD, "csrf_token": _csrf(client)}
-        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+        client = log_in(TestClient(self.app, raise_server_exceptions=False), PEOPLE[who][0])
         return client, _csrf(client)
 
 
 def _csrf(client: TestClient) -> str:
-    page = client.get("/settings" if "lw_session" in client.cookies else "/login").text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
+    return csrf_of(client.get("/settings" if "lw_session" in client.cookies else "/login").text)
 
 
 def _label(db: Database, uid: int, answers: list[dict[str, Any]]) -> None:
@@ -101,9 +95,7 @@ def _label(db: Database, uid: int, answers: list[dict[str, Any]]) -> None:
 def site(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     """Project 'adj' with dynamic overlap 2 to 2: acme's and globex's annotators leave
     items 0 and 2 split (at adjudication), agree on item 1 and item 3 half done."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    fast_passwords(monkeypatch)
     apply_spec(db, spec_from_dict(SPEC), guidelines=None)
     rows = [{"external_id": f"r{i}", "payload": {"text": t}} for i, t in enumerate(TEXTS)]
     ingestion.import_items(db, "adj", jsonl(rows), format="jsonl", source="items.jsonl")

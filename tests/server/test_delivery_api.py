@@ -13,17 +13,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from tests.services.builders import jsonl
+from tests.server.worlds import add_people, api_client, staff, two_projects
 
-from labelworks.config import Settings
 from labelworks.domain import errors as E
-from labelworks.domain.spec import spec_from_dict
 from labelworks.sdk import Client
-from labelworks.server.app import create_app
-from labelworks.services import delivery, ingestion
+from labelworks.services import delivery
 from labelworks.services.assignment import next_task_for, submit_annotation
-from labelworks.services.projects import apply_spec
-from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 
 SPEC: dict[str, Any] = {
@@ -36,15 +31,11 @@ SPEC: dict[str, Any] = {
         "acceptance": {"agreement": {"lower_bound": 0.5}, "all_final": True},
     },
 }
-# who -> (email, role, vendor, projects)
-PEOPLE: dict[str, tuple[str, str, str | None, list[str]]] = {
-    "admin": ("root@example.com", "admin", None, []),
-    "manager": ("boss@example.com", "manager", None, ["reviews"]),
-    "acme_lead": ("lead@acme.example", "manager", "acme", ["reviews"]),
-    "reviewer": ("rev@example.com", "reviewer", None, ["reviews"]),
+# The common staff, with in-house annotators.
+PEOPLE = {
+    **staff(),
     "ann1": ("ann1@example.com", "annotator", None, ["reviews"]),
     "ann2": ("ann2@example.com", "annotator", None, ["reviews"]),
-    "outsider": ("out@example.com", "manager", None, ["other"]),
 }
 URL = "/api/v1/projects/reviews/acceptance"
 T0 = datetime(2026, 1, 1, 12, 0, 0)
@@ -79,17 +70,10 @@ def _label(db: Database, annotator: int, answers: list[str]) -> None:
 
 
 def _env(db: Database, tmp_path: Path) -> Env:
-    apply_spec(db, spec_from_dict(SPEC), guidelines="# Rules")
-    apply_spec(db, spec_from_dict({**SPEC, "name": "other", "quality": {}}), guidelines=None)
     rows = [{"text": f"review {i}"} for i in range(4)]
-    ingestion.import_items(db, "reviews", jsonl(rows), format="jsonl", source="a.jsonl")
-    tokens, ids = {}, {}
-    for who, (email, role, vendor, projects) in PEOPLE.items():
-        made = add_user(db, email, role=role, vendor=vendor, projects=projects, with_token=True)
-        assert made.token is not None
-        tokens[who], ids[who] = made.token, made.user.id
-    app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
-    return Env(TestClient(app), tokens, ids)
+    two_projects(db, SPEC, rows, other={"quality": {}}, other_rows=0)
+    tokens, ids = add_people(db, PEOPLE)
+    return Env(api_client(db, tmp_path), tokens, ids)
 
 
 @pytest.fixture

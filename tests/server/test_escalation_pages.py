@@ -14,21 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from tests.server.worlds import PASSWORD, csrf_of, fast_passwords, log_in
 from tests.services.builders import jsonl
 
 from labelworks.config import Settings
 from labelworks.domain.escalation import Flag
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
-from labelworks.services import assignment, escalations, gold, ingestion, passwords
+from labelworks.services import assignment, escalations, gold, ingestion
 from labelworks.services.auth import set_password
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 
-PASSWORD = "correct horse"
 SPEC: dict[str, Any] = {
     "name": "esc",
     "description": "escalations under test",
@@ -60,17 +59,7 @@ class Site:
 
     def session(self, who: str) -> TestClient:
         """A browser-like client logged in through the login form."""
-        client = TestClient(self.app, raise_server_exceptions=False)
-        page = client.get("/login").text
-        form = {"email": PEOPLE[who][0], "password": PASSWORD, "csrf_token": _csrf(page)}
-        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
-        return client
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
+        return log_in(TestClient(self.app, raise_server_exceptions=False), PEOPLE[who][0])
 
 
 class _Texts(HTMLParser):
@@ -110,9 +99,7 @@ def texts(page: str, testid: str) -> list[str]:
 def site(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     """Project 'esc' (three texts); the acme annotator flagged the first as ambiguous on a
     skip and the second as an edge case on a submit."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    fast_passwords(monkeypatch)
     apply_spec(db, spec_from_dict(SPEC), guidelines=None)
     rows = [{"external_id": f"r{i}", "payload": {"text": t}} for i, t in enumerate(TEXTS)]
     ingestion.import_items(db, "esc", jsonl(rows), format="jsonl", source="items.jsonl")
@@ -185,7 +172,7 @@ def test_resolving_with_label_buttons_fills_the_library(site: Site) -> None:
     """A label button, a note and a section resolve flag 1: back to the queue with a notice,
     the flag gone from it and shown under Resolved, the library showing it at #case-1."""
     client = site.session("reviewer")
-    csrf = _csrf(client.get(QUEUE).text)
+    csrf = csrf_of(client.get(QUEUE).text)
     form = {
         "csrf_token": csrf,
         "value.sentiment": "neg",
@@ -220,7 +207,7 @@ def test_refused_resolutions_change_nothing(site: Site) -> None:
     are shown at the case with the form as sent; a missing CSRF token is a 403; nothing is
     resolved."""
     client = site.session("reviewer")
-    csrf = _csrf(client.get(QUEUE).text)
+    csrf = csrf_of(client.get(QUEUE).text)
     base = {"csrf_token": csrf, "note": "KEEP-THIS-NOTE", "section": "", "answer_json": ""}
     attempts = {
         "bad json": {**base, "answer_json": "{nope"},
@@ -267,7 +254,7 @@ def test_a_manager_makes_it_gold(site: Site) -> None:
     """With "make it gold" ticked, the manager's answer becomes the item's gold answer with
     the note as its explanation, and the notice says so."""
     client = site.session("manager")
-    csrf = _csrf(client.get(QUEUE).text)
+    csrf = csrf_of(client.get(QUEUE).text)
     form = {"csrf_token": csrf, "value.sentiment": "neg", "note": "Negative.", "make_gold": "on"}
     client.post(f"{QUEUE}/1/resolve", data=form, follow_redirects=False)
     notice = texts(client.get(QUEUE).text, "escalation-notice")

@@ -5,58 +5,25 @@ may do each; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
-from tests.services.builders import jsonl
+from tests.server.worlds import REVIEWS, Bearer, add_people, api_client, staff, two_projects
 
-from labelworks.config import Settings
 from labelworks.domain.gold import wilson_bounds
-from labelworks.domain.spec import spec_from_dict
-from labelworks.server.app import create_app
-from labelworks.services import ingestion
-from labelworks.services.projects import apply_spec
-from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 
-SPEC: dict[str, Any] = {
-    "name": "reviews",
-    "description": "Sentiment of reviews",
-    "fields": [
-        {"name": "sentiment", "kind": "choice", "labels": ["pos", "neg"]},
-        {"name": "note", "kind": "text", "required": False},
-    ],
-    "overlap": 1,
-}
-# who -> (email, role, vendor, projects)
-PEOPLE: dict[str, tuple[str, str, str | None, list[str]]] = {
-    "admin": ("root@example.com", "admin", None, []),
-    "manager": ("boss@example.com", "manager", None, ["reviews"]),
-    "acme_lead": ("lead@acme.example", "manager", "acme", ["reviews"]),
-    "reviewer": ("rev@example.com", "reviewer", None, ["reviews"]),
-    "ann1": ("ann1@acme.example", "annotator", "acme", ["reviews"]),
-    "ann2": ("ann2@globex.example", "annotator", "globex", ["reviews"]),
-    "outsider": ("out@example.com", "manager", None, ["other"]),
-}
+SPEC: dict[str, Any] = {**REVIEWS, "overlap": 1}
+PEOPLE = staff()
 ANSWER = {"sentiment": "neg", "note": "EXPERT-NOTE"}
 WHY = "EXPERT-WHY: the reviewer is being sarcastic"
 URL = "/api/v1/projects/reviews"
 
 
-@dataclass
-class Env:
-    client: TestClient
-    tokens: dict[str, str]
-
-    def call(self, who: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[who]}"}
-        return self.client.request(method, url, headers=headers, **kwargs)
-
+class Env(Bearer):
     def mark(self, who: str, item_id: int, body: Any) -> httpx.Response:
         return self.call(who, "PUT", f"{URL}/items/{item_id}/gold", json=body)
 
@@ -75,18 +42,10 @@ class Env:
 
 
 def _env(db: Database, tmp_path: Path, quality: dict[str, Any] | None = None) -> Env:
-    apply_spec(db, spec_from_dict({**SPEC, "quality": quality or {}}), guidelines="# Rules")
-    apply_spec(db, spec_from_dict({**SPEC, "name": "other"}), guidelines=None)
     rows = [{"text": f"review {i}"} for i in range(6)]
-    ingestion.import_items(db, "reviews", jsonl(rows), format="jsonl", source="a.jsonl")
-    ingestion.import_items(db, "other", jsonl(rows[:1]), format="jsonl", source="b.jsonl")
-    tokens = {}
-    for who, (email, role, vendor, projects) in PEOPLE.items():
-        made = add_user(db, email, role=role, vendor=vendor, projects=projects, with_token=True)
-        assert made.token is not None
-        tokens[who] = made.token
-    app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
-    return Env(TestClient(app), tokens)
+    two_projects(db, {**SPEC, "quality": quality or {}}, rows, other={"quality": {}})
+    tokens, _ = add_people(db, PEOPLE)
+    return Env(api_client(db, tmp_path), tokens)
 
 
 @pytest.fixture

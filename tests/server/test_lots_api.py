@@ -11,17 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from fastapi.testclient import TestClient
-from tests.services.builders import jsonl
+from tests.server.worlds import Bearer, add_people, api_client, staff, two_projects
 
-from labelworks.config import Settings
-from labelworks.domain.spec import spec_from_dict
-from labelworks.server.app import create_app
-from labelworks.services import assignment, ingestion
-from labelworks.services.projects import apply_spec
-from labelworks.services.users import add_user
+from labelworks.services import assignment
 from labelworks.stats.acceptance import sampling_plan
 from labelworks.storage.engine import Database
 
@@ -31,31 +24,15 @@ SPEC: dict[str, Any] = {
     "fields": [{"name": "sentiment", "kind": "choice", "labels": ["pos", "neg"]}],
     "overlap": 1,
 }
-# who -> (email, role, vendor, projects)
-PEOPLE: dict[str, tuple[str, str, str | None, list[str]]] = {
-    "admin": ("root@example.com", "admin", None, []),
-    "manager": ("boss@example.com", "manager", None, ["lots", "other"]),
-    "acme_lead": ("lead@acme.example", "manager", "acme", ["lots"]),
-    "reviewer": ("rev@example.com", "reviewer", None, ["lots"]),
-    "acme_rev": ("rev@acme.example", "reviewer", "acme", ["lots"]),
-    "ann1": ("ann1@acme.example", "annotator", "acme", ["lots"]),
-    "ann2": ("ann2@globex.example", "annotator", "globex", ["lots"]),
-    "outsider": ("out@example.com", "manager", None, ["other"]),
-}
+PEOPLE = staff("lots", manages_other=True, acme_reviewer=True)
 ITEMS = 30
 URL = "/api/v1/projects/lots/lots"
 LOT = {"name": "batch 1", "aql": 0.02, "ltpd": 0.2, "import_id": 1, "seed": 1}
 
 
 @dataclass
-class Env:
-    client: TestClient
-    tokens: dict[str, str]
+class Env(Bearer):
     db: Database
-
-    def call(self, who: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[who]}"}
-        return self.client.request(method, url, headers=headers, **kwargs)
 
     def ok(self, who: str, method: str, url: str, status: int = 200, **kwargs: Any) -> Any:
         response = self.call(who, method, url, **kwargs)
@@ -71,15 +48,8 @@ def env(db: Database, tmp_path: Path) -> Iterator[Env]:
     """Project 'lots' (30 items of one import, labelled in turn by an acme and a globex
     annotator) and 'other', with an admin, an in-house and an acme manager, an in-house and
     an acme reviewer, and a manager of 'other' only."""
-    apply_spec(db, spec_from_dict(SPEC), guidelines="# Rules")
-    apply_spec(db, spec_from_dict({**SPEC, "name": "other"}), guidelines=None)
-    rows = [{"text": f"review {i} <b>"} for i in range(ITEMS)]
-    ingestion.import_items(db, "lots", jsonl(rows), format="jsonl", source="a.jsonl")
-    tokens, ids = {}, {}
-    for who, (email, role, vendor, projects) in PEOPLE.items():
-        made = add_user(db, email, role=role, vendor=vendor, projects=projects, with_token=True)
-        assert made.token is not None
-        tokens[who], ids[who] = made.token, made.user.id
+    two_projects(db, SPEC, [{"text": f"review {i} <b>"} for i in range(ITEMS)], other_rows=0)
+    tokens, ids = add_people(db, PEOPLE)
     for k in range(ITEMS):
         uid = ids["ann1" if k % 2 == 0 else "ann2"]
         task = assignment.next_task_for(db, "lots", uid)
@@ -88,8 +58,7 @@ def env(db: Database, tmp_path: Path) -> Iterator[Env]:
             db, task.assignment_id, uid, value={"sentiment": "pos"}, seconds=1.0,
             idempotency_key=f"k{k}",
         )  # fmt: skip
-    app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
-    with TestClient(app) as client:
+    with api_client(db, tmp_path) as client:
         yield Env(client, tokens, db)
 
 

@@ -13,21 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from tests.server.test_escalation_pages import texts
+from tests.server.worlds import PASSWORD, csrf_of, fast_passwords, log_in
 from tests.services.builders import jsonl
 
 from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
-from labelworks.services import assignment, ingestion, lots, passwords
+from labelworks.services import assignment, ingestion, lots
 from labelworks.services.auth import set_password
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 
-PASSWORD = "correct horse"
 SPEC: dict[str, Any] = {
     "name": "lp",
     "fields": [{"name": "sentiment", "kind": "choice", "labels": ["pos", "neg"]}],
@@ -52,25 +51,15 @@ class Site:
     def session(self, who: str) -> tuple[TestClient, str]:
         """A browser-like client logged in through the login form, and its CSRF token."""
         client = TestClient(self.app, raise_server_exceptions=False, follow_redirects=False)
-        page = client.get("/login").text
-        form = {"email": PEOPLE[who][0], "password": PASSWORD, "csrf_token": _csrf(page)}
-        assert client.post("/login", data=form).status_code == 303
-        return client, _csrf(client.get("/settings").text)
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
+        log_in(client, PEOPLE[who][0])
+        return client, csrf_of(client.get("/settings").text)
 
 
 @pytest.fixture
 def site(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     """Project 'lp': 20 items (one with markup in its text), all labelled pos by an acme
     annotator."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    fast_passwords(monkeypatch)
     apply_spec(db, spec_from_dict(SPEC), guidelines=None)
     rows = [{"text": f"review {i} <script>x</script>"} for i in range(N)]
     ingestion.import_items(db, "lp", jsonl(rows), format="jsonl", source="items.jsonl")

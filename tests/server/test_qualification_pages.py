@@ -14,20 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from tests.server.qualification_world import PEOPLE, SPEC, WHY, QualWorld, build
 from tests.server.qualification_world import qualification_world as world_of
 from tests.server.test_quality_pages import shown, table
+from tests.server.worlds import PASSWORD, csrf_of, fast_passwords, log_in
 
 from labelworks.config import Settings
 from labelworks.server.app import create_app
-from labelworks.services import passwords
 from labelworks.services.auth import set_password
 from labelworks.services.qualification_report import qualification_report
 from labelworks.storage.engine import Database
 
-PASSWORD = "correct horse"
 PAGE = "/projects/qual/quality"
 RULE = (
     "Before live work, each annotator answers 2 gold questions they have not seen and passes "
@@ -59,16 +57,11 @@ class Site:
         return response.text
 
     def session(self, who: str) -> TestClient:
-        client = TestClient(self.app)  # type: ignore[arg-type]
-        form = {"email": PEOPLE[who][0], "password": PASSWORD, "csrf_token": _csrf(client)}
-        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
-        return client
+        return log_in(TestClient(self.app), PEOPLE[who][0])  # type: ignore[arg-type]
 
 
 def _csrf(client: TestClient, url: str = "/login") -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).text)
-    assert found is not None
-    return found.group(1)
+    return csrf_of(client.get(url).text)
 
 
 @contextmanager
@@ -83,9 +76,7 @@ def _served(db: Database, tmp_path: Path, world: QualWorld) -> Iterator[Site]:
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 at its cheapest: every test logs people in."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    fast_passwords(monkeypatch)
 
 
 @pytest.fixture

@@ -5,57 +5,29 @@ expert's decision, simulations; who may do each; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from fastapi.testclient import TestClient
-from tests.services.builders import jsonl
+from tests.server.worlds import REVIEWS, Bearer, add_people, api_client, staff, two_projects
 
-from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
-from labelworks.server.app import create_app
-from labelworks.services import assignment, ingestion, simulation_runs
+from labelworks.services import assignment, simulation_runs
 from labelworks.services.projects import apply_spec
-from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 
 SPEC: dict[str, Any] = {
-    "name": "reviews",
-    "description": "Sentiment of reviews",
-    "fields": [
-        {"name": "sentiment", "kind": "choice", "labels": ["pos", "neg"]},
-        {"name": "note", "kind": "text", "required": False},
-    ],
+    **REVIEWS,
     "quality": {"dynamic_overlap": {"min": 2, "max": 2, "confidence": 0.9}},
 }
-# who -> (email, role, vendor, projects)
-PEOPLE: dict[str, tuple[str, str, str | None, list[str]]] = {
-    "admin": ("root@example.com", "admin", None, []),
-    "manager": ("boss@example.com", "manager", None, ["reviews", "other"]),
-    "acme_lead": ("lead@acme.example", "manager", "acme", ["reviews"]),
-    "reviewer": ("rev@example.com", "reviewer", None, ["reviews"]),
-    "ann1": ("ann1@acme.example", "annotator", "acme", ["reviews"]),
-    "ann2": ("ann2@globex.example", "annotator", "globex", ["reviews"]),
-    "outsider": ("out@example.com", "manager", None, ["other"]),
-}
+PEOPLE = staff(manages_other=True)
 # Items 1-3 get two annotations each: 1 and 3 agree (final), 2 splits (adjudication).
 ANSWERS = {"ann1": ["pos", "pos", "pos"], "ann2": ["pos", "neg", "pos"]}
 URL = "/api/v1/projects/reviews"
 
 
-@dataclass
-class Env:
-    client: TestClient
-    tokens: dict[str, str]
-
-    def call(self, who: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {self.tokens[who]}"}
-        return self.client.request(method, url, headers=headers, **kwargs)
-
+class Env(Bearer):
     def ok(self, who: str, method: str, url: str, **kwargs: Any) -> Any:
         response = self.call(who, method, url, **kwargs)
         assert response.status_code == 200, response.text
@@ -68,16 +40,9 @@ def env(db: Database, tmp_path: Path) -> Iterator[Env]:
     item 2 at adjudication, 4-6 unlabelled) and 'other' (no consensus, one item, id 7),
     with an admin, an in-house and an acme manager, a reviewer, an acme and a globex
     annotator, and a manager of 'other' only."""
-    apply_spec(db, spec_from_dict(SPEC), guidelines="# Rules")
-    apply_spec(db, spec_from_dict({**SPEC, "name": "other", "quality": {}}), guidelines=None)
     rows = [{"text": f"review {i}"} for i in range(6)]
-    ingestion.import_items(db, "reviews", jsonl(rows), format="jsonl", source="a.jsonl")
-    ingestion.import_items(db, "other", jsonl(rows[:1]), format="jsonl", source="b.jsonl")
-    tokens, ids = {}, {}
-    for who, (email, role, vendor, projects) in PEOPLE.items():
-        made = add_user(db, email, role=role, vendor=vendor, projects=projects, with_token=True)
-        assert made.token is not None
-        tokens[who], ids[who] = made.token, made.user.id
+    two_projects(db, SPEC, rows, other={"quality": {}})
+    tokens, ids = add_people(db, PEOPLE)
     for who, answers in ANSWERS.items():
         for k, answer in enumerate(answers):
             task = assignment.next_task_for(db, "reviews", ids[who])
@@ -90,8 +55,7 @@ def env(db: Database, tmp_path: Path) -> Iterator[Env]:
                 seconds=1.0,
                 idempotency_key=f"{who}-{k}",
             )
-    app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
-    with TestClient(app) as client:
+    with api_client(db, tmp_path) as client:
         yield Env(client, tokens)
 
 

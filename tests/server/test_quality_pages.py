@@ -14,20 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from tests.server.worlds import PASSWORD, csrf_of, fast_passwords, log_in
 from tests.services.builders import jsonl
 
 from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
-from labelworks.services import assignment, catalog, gold, ingestion, passwords
+from labelworks.services import assignment, catalog, gold, ingestion
 from labelworks.services.auth import set_password
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 
-PASSWORD = "correct horse"
 SPEC: dict[str, Any] = {
     "name": "gq",
     "description": "gold under test",
@@ -71,17 +70,7 @@ class Site:
 
     def session(self, who: str) -> TestClient:
         """A browser-like client logged in through the login form."""
-        client = TestClient(self.app)
-        page = client.get("/login").text
-        form = {"email": PEOPLE[who][0], "password": PASSWORD, "csrf_token": _csrf(page)}
-        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
-        return client
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
+        return log_in(TestClient(self.app), PEOPLE[who][0])
 
 
 def _work(db: Database, uid: int, answers: dict[int, dict[str, Any]], tasks: int) -> None:
@@ -100,9 +89,7 @@ def site(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     """Three gold items answered by three annotators: Grace (in-house) all right, Mia
     (globex) two of three, Bob (acme, who labelled two items before gold existed) none and
     so auto-paused."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    fast_passwords(monkeypatch)
     apply_spec(db, spec_from_dict(SPEC), guidelines=None)
     rows = [{"external_id": f"r{i}", "payload": {"text": f"review {i}"}} for i in range(20)]
     ingestion.import_items(db, "gq", jsonl(rows), format="jsonl", source="items.jsonl")
@@ -299,7 +286,7 @@ def test_annotators_and_strangers_are_refused(site: Site, db: Database) -> None:
     url = "/projects/gq/quality"
     statuses = {who: site.get(who, url).status_code for who in ("good", "bad", "stranger")}
     client = site.session("good")
-    csrf = _csrf(client.get("/settings").text)
+    csrf = csrf_of(client.get("/settings").text)
     posts = {
         f"{url}/reinstate": {"email": "bad@example.com"},
         f"{url}/pause": {"email": "mid@example.com", "reason": "x"},
@@ -342,7 +329,7 @@ def test_reinstate_requeue_and_pause_forms(site: Site) -> None:
     """Reinstate, send work back and pause each redirect to the page with a notice; the
     service's state follows; a reviewer's post is refused on the page with its reason."""
     client = site.session("manager")
-    csrf = _csrf(client.get("/projects/gq/quality").text)
+    csrf = csrf_of(client.get("/projects/gq/quality").text)
     base = "/projects/gq/quality"
     back = client.post(f"{base}/requeue", data={"email": "bad@example.com", "csrf_token": csrf})
     reinstated = client.post(
@@ -384,7 +371,7 @@ def test_reinstate_requeue_and_pause_forms(site: Site) -> None:
     form = {
         "email": "good@example.com",
         "reason": "x",
-        "csrf_token": _csrf(reviewer.get(base).text),
+        "csrf_token": csrf_of(reviewer.get(base).text),
     }
     refused = reviewer.post(f"{base}/pause", data=form)
     assert (refused.status_code, shown(refused.text, "quality-notice")) == (
@@ -427,7 +414,7 @@ def test_item_gold_form_marks_replaces_refuses_and_removes(site: Site) -> None:
     client = site.session("manager")
     item = site.plain_ids[0]
     url = f"/projects/gq/items/{item}"
-    csrf = _csrf(client.get(url).text)
+    csrf = csrf_of(client.get(url).text)
 
     def post(value: str, explanation: str = "") -> Any:
         form = {"value": value, "explanation": explanation, "csrf_token": csrf}

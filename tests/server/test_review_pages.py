@@ -14,21 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from tests.server.test_quality_pages import table
+from tests.server.worlds import PASSWORD, csrf_of, fast_passwords, log_in
 from tests.services.builders import jsonl
 
 from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
-from labelworks.services import assignment, gold, ingestion, passwords, reviews
+from labelworks.services import assignment, gold, ingestion, reviews
 from labelworks.services.auth import set_password
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 
-PASSWORD = "correct horse"
 SPEC: dict[str, Any] = {
     "name": "rq",
     "description": "review under test",
@@ -76,17 +75,8 @@ class Site:
 
     def session(self, who: str) -> tuple[TestClient, str]:
         """A browser-like client logged in through the login form, and its CSRF token."""
-        client = TestClient(self.app, raise_server_exceptions=False)
-        page = client.get("/login").text
-        form = {"email": PEOPLE[who][0], "password": PASSWORD, "csrf_token": _csrf(page)}
-        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
-        return client, _csrf(client.get("/settings").text)
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
+        client = log_in(TestClient(self.app, raise_server_exceptions=False), PEOPLE[who][0])
+        return client, csrf_of(client.get("/settings").text)
 
 
 def _label(db: Database, uid: int, value: dict[str, Any], key: str) -> None:
@@ -101,9 +91,7 @@ def _label(db: Database, uid: int, value: dict[str, Any], key: str) -> None:
 def site(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     """Project 'rq' (eight items; everyone's first two reviewed, rejected work to others)
     where an in-house, an acme and a globex annotator labelled items 1-6 in turn."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    fast_passwords(monkeypatch)
     apply_spec(db, spec_from_dict(SPEC), guidelines=None)
     rows = [{"external_id": f"r{i}", "payload": {"text": f"review <b>{i}</b>"}} for i in range(8)]
     ingestion.import_items(db, "rq", jsonl(rows), format="jsonl", source="items.jsonl")

@@ -12,39 +12,19 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
+from tests.server.worlds import REVIEWS, Bearer, add_people, api_client, staff, two_projects
 from tests.services.builders import jsonl
 
-from labelworks.config import Settings
 from labelworks.domain.gold import wilson_bounds
-from labelworks.domain.spec import spec_from_dict
-from labelworks.server.app import create_app
 from labelworks.services import assignment, ingestion
-from labelworks.services.projects import apply_spec
-from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 
 SPEC: dict[str, Any] = {
-    "name": "reviews",
-    "description": "Sentiment of reviews",
-    "fields": [
-        {"name": "sentiment", "kind": "choice", "labels": ["pos", "neg"]},
-        {"name": "note", "kind": "text", "required": False},
-    ],
+    **REVIEWS,
     "overlap": 1,
     "quality": {"review": {"first_n": 2, "reasons": ["wrong label", "incomplete"]}},
 }
-# who -> (email, role, vendor, projects)
-PEOPLE: dict[str, tuple[str, str, str | None, list[str]]] = {
-    "admin": ("root@example.com", "admin", None, []),
-    "manager": ("boss@example.com", "manager", None, ["reviews", "other"]),
-    "acme_lead": ("lead@acme.example", "manager", "acme", ["reviews"]),
-    "reviewer": ("rev@example.com", "reviewer", None, ["reviews"]),
-    "acme_rev": ("rev@acme.example", "reviewer", "acme", ["reviews"]),
-    "ann1": ("ann1@acme.example", "annotator", "acme", ["reviews"]),
-    "ann2": ("ann2@globex.example", "annotator", "globex", ["reviews"]),
-    "outsider": ("out@example.com", "manager", None, ["other"]),
-}
+PEOPLE = staff(manages_other=True, acme_reviewer=True)
 # Who labels in turn, and what: items 1-6 in order; each one's first two are reviewed, so
 # reviews 1-4 are items 1 (ann1), 2 (ann2), 3 (ann1) and 4 (ann2).
 TURNS = [
@@ -59,15 +39,9 @@ URL = "/api/v1/projects/reviews"
 
 
 @dataclass
-class Env:
-    client: TestClient
-    tokens: dict[str, str]
+class Env(Bearer):
     ids: dict[str, int]
     db: Database
-
-    def call(self, who: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[who]}"}
-        return self.client.request(method, url, headers=headers, **kwargs)
 
     def ok(self, who: str, url: str) -> Any:
         response = self.call(who, "GET", url)
@@ -93,21 +67,12 @@ def env(db: Database, tmp_path: Path) -> Iterator[Env]:
     in turn by an acme and a globex annotator: reviews 1-4 pending) and 'other' (one item,
     also reviewed, labelled by its manager), with an admin, an in-house and an acme manager,
     an in-house and an acme reviewer, and a manager of 'other' only."""
-    apply_spec(db, spec_from_dict(SPEC), guidelines="# Rules")
-    apply_spec(db, spec_from_dict({**SPEC, "name": "other"}), guidelines=None)
-    rows = [{"text": f"review {i}"} for i in range(6)]
-    ingestion.import_items(db, "reviews", jsonl(rows), format="jsonl", source="a.jsonl")
-    ingestion.import_items(db, "other", jsonl(rows[:1]), format="jsonl", source="b.jsonl")
-    tokens, ids = {}, {}
-    for who, (email, role, vendor, projects) in PEOPLE.items():
-        made = add_user(db, email, role=role, vendor=vendor, projects=projects, with_token=True)
-        assert made.token is not None
-        tokens[who], ids[who] = made.token, made.user.id
+    two_projects(db, SPEC, [{"text": f"review {i}"} for i in range(6)])
+    tokens, ids = add_people(db, PEOPLE)
     for k, (who, value) in enumerate(TURNS):
         assert _label(db, ids[who], "reviews", value, f"{who}-{k}") == k + 1
     _label(db, ids["manager"], "other", {"sentiment": "pos"}, "other")  # review 5
-    app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
-    with TestClient(app) as client:
+    with api_client(db, tmp_path) as client:
         yield Env(client, tokens, ids, db)
 
 

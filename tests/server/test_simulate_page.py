@@ -14,21 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from tests.server.test_quality_pages import shown
+from tests.server.worlds import PASSWORD, csrf_of, fast_passwords, log_in
 
 from labelworks.config import Settings
 from labelworks.domain.spec import parse_spec
 from labelworks.server.app import create_app
 from labelworks.server.web.simulate import EXAMPLE_SPEC
-from labelworks.services import passwords, simulation_runs
+from labelworks.services import simulation_runs
 from labelworks.services.auth import set_password
 from labelworks.services.simulation import CrowdSettings, simulate
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
 
-PASSWORD = "correct horse"
 PEOPLE = {
     "admin": ("root@example.com", "admin", None),
     "manager": ("boss@example.com", "manager", None),
@@ -69,28 +68,18 @@ class Site:
 
     def session(self, who: str) -> tuple[TestClient, str]:
         """A browser-like client logged in through the login form, and its CSRF token."""
-        client = TestClient(self.app, raise_server_exceptions=False)
-        form = {
-            "email": PEOPLE[who][0],
-            "password": PASSWORD,
-            "csrf_token": _csrf(client, "/login"),
-        }
-        assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+        client = log_in(TestClient(self.app, raise_server_exceptions=False), PEOPLE[who][0])
         return client, _csrf(client, "/settings")
 
 
 def _csrf(client: TestClient, url: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).text)
-    assert found is not None
-    return found.group(1)
+    return csrf_of(client.get(url).text)
 
 
 @pytest.fixture
 def site(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     """One person of each kind; no project is needed."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    fast_passwords(monkeypatch)
     tokens = {}
     for key, (email, role, vendor) in PEOPLE.items():
         made = add_user(db, email, role=role, vendor=vendor, with_token=True)
