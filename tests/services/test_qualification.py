@@ -127,7 +127,8 @@ def test_running_out_of_fresh_questions_says_so(db: Database) -> None:
 
 
 def test_training_answers_every_submit_with_the_experts_answer(db: Database) -> None:
-    """In a training project only gold is served, and each submit carries the verdict."""
+    """In a training project only gold is served, and each submit — and its retry with the
+    same key — carries the verdict."""
     project = make_project(db, overlap=1, quality={"training": True})
     _, gold = _load(db, project, 1, 2)
     (a,) = add_annotators(db, project, 1)
@@ -136,15 +137,22 @@ def test_training_answers_every_submit_with_the_experts_answer(db: Database) -> 
     for label in ("positive", "neutral"):
         task = w.next()
         assert task is not None and task.item_id in gold
-        feedback = w.answer(task, label).feedback
-        assert feedback is not None
-        verdicts.append(
-            (feedback.correct, feedback.fields, feedback.expert, feedback.explanation[:8])
+        first = w.answer(task, label)
+        retry = submit_annotation(
+            db,
+            task.assignment_id,
+            a,
+            value={"sentiment": label},
+            seconds=1.0,
+            idempotency_key=f"{a}-{w.k}",
+            now=T0 + timedelta(seconds=w.k),
         )
-    assert (verdicts, w.next()) == (
-        [
-            (True, {"sentiment": True}, {"sentiment": "positive"}, "because "),
-            (False, {"sentiment": False}, {"sentiment": "positive"}, "because "),
-        ],
-        None,
-    )
+        for result in (first, retry):
+            feedback = result.feedback
+            assert feedback is not None
+            verdicts.append(
+                (feedback.correct, feedback.fields, feedback.expert, feedback.explanation[:8])
+            )
+    right = (True, {"sentiment": True}, {"sentiment": "positive"}, "because ")
+    wrong = (False, {"sentiment": False}, {"sentiment": "positive"}, "because ")
+    assert (verdicts, w.next()) == ([right, right, wrong, wrong], None)

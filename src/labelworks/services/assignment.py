@@ -35,7 +35,7 @@ from labelworks.services.access import actor_of, admit, project_for
 from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.catalog import Progress, progress_in
 from labelworks.services.escalations import flag as flag_item
-from labelworks.services.gold import GoldOutcome, score_gold
+from labelworks.services.gold import GoldOutcome, feedback_for, score_gold
 from labelworks.services.guidelines import check_acknowledged
 from labelworks.services.qualification import count_answer, no_questions_left, rule_of, stage_of
 from labelworks.services.specs import stored_spec
@@ -299,7 +299,12 @@ def submit_annotation(
         )
         if outcome is SubmitOutcome.REPLAY:
             assert recorded is not None
-            return SubmitResult(recorded[0], a.id, a.item_id, created=False, after_expiry=False)
+            # A training answer's retry gets the feedback the first one got.
+            again = w.gold and stored_spec(w.spec).quality.training
+            feedback = (
+                feedback_for(conn, stored_spec(w.spec), a.item_id, recorded[2]) if again else None
+            )
+            return SubmitResult(recorded[0], a.id, a.item_id, False, False, feedback)
         if outcome is SubmitOutcome.CLOSED:
             raise AssignmentClosed(f"assignment {a.id} was already {a.state.value}")
         spec = stored_spec(w.spec)

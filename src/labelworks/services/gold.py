@@ -194,6 +194,18 @@ def score_gold(
     return outcome
 
 
+def feedback_for(
+    conn: Connection, spec: ProjectSpec, item_id: int, value_json: str
+) -> GoldOutcome | None:
+    """The outcome of an answer already scored (a retried training submit), recorded
+    nowhere again; ``None`` if the item stopped being gold."""
+    found = gold_store.answer_of(conn, item_id)
+    if found is None:
+        return None
+    scores = score_answer(spec.fields, found[0], json.loads(value_json))
+    return GoldOutcome(is_correct(scores), scores, found[0], found[1])
+
+
 @dataclass(frozen=True, slots=True)
 class Share:
     """``correct`` of ``total`` with the 95% Wilson interval."""

@@ -127,14 +127,15 @@ def work_of(conn: Connection, assignment_id: int) -> Work | None:
     )
 
 
-def recorded_annotation(conn: Connection, assignment_id: int) -> tuple[int, str] | None:
-    """The (annotation id, idempotency key) already recorded for the assignment."""
+def recorded_annotation(conn: Connection, assignment_id: int) -> tuple[int, str, str] | None:
+    """The (annotation id, idempotency key, value as JSON) already recorded for the
+    assignment."""
     row = conn.execute(
-        select(annotations_table.c.id, annotations_table.c.idempotency_key).where(
-            annotations_table.c.assignment_id == assignment_id
-        )
+        select(
+            annotations_table.c.id, annotations_table.c.idempotency_key, annotations_table.c.value
+        ).where(annotations_table.c.assignment_id == assignment_id)
     ).first()
-    return None if row is None else (int(row.id), str(row.idempotency_key))
+    return None if row is None else (int(row.id), str(row.idempotency_key), str(row.value))
 
 
 def recorded_late(conn: Connection, assignment_id: int, key: str) -> int | None:
