@@ -254,7 +254,11 @@ def _routes(
         ),
         project(Route("qualification", "GET", f"{alpha}/qualification"), "review", 200),
         project(
-            Route("qualification retry", "POST", f"{target}/qualification/retry"), "manage", 204
+            # Project alpha has no qualification test: nothing to retry (409) for those
+            # allowed to ask.
+            Route("qualification retry", "POST", f"{target}/qualification/retry"),
+            "manage",
+            409,
         ),
         project(Route("final labels", "GET", f"{alpha}/final-labels"), "review", 200),
         project(Route("consensus", "GET", f"{alpha}/consensus"), "review", 200),
@@ -473,7 +477,12 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
         (f"{quality}/pause", {"email": TARGET, "reason": "rbac"}, {}),
         (f"{quality}/requeue", {"email": TARGET}, {}),
         (f"{quality}/reinstate", {"email": TARGET}, {"manager": 404}),
-        (f"{quality}/qualification-retry", {"email": TARGET}, {}),
+        # alpha has no qualification test: the page comes back with the refusal (409).
+        (
+            f"{quality}/qualification-retry",
+            {"email": TARGET},
+            {c: _project_status(c, "manage", 409, page=False) for c in CALLERS},
+        ),
         (gold, {"value": '{"sentiment": "pos"}', "explanation": "rbac"}, {}),
         (f"{gold}/remove", {}, {"manager": 404}),
         (f"/projects/alpha/adjudication/{waiting}", {"take": "proposal"}, after_admin),

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import select
 from tests.services.builders import add_annotators, jsonl, make_project
 
-from labelworks.domain.errors import NotQualified
+from labelworks.domain.errors import Conflict, NotQualified
 from labelworks.services import ingestion
 from labelworks.services.assignment import SubmitResult, Task, next_task_for, submit_annotation
 from labelworks.services.qualification import allow_retry
+from labelworks.services.users import add_member
 from labelworks.storage.engine import Database
 from labelworks.storage.tables import items
 
@@ -107,6 +108,34 @@ def test_failing_every_attempt_blocks_until_a_manager_allows_a_retry(db: Databas
     allow_retry(db, project, "ann0@example.com")
     task = w.next()
     assert task is not None and task.item_id in gold and task.item_id not in seen
+
+
+def test_a_retry_is_refused_where_there_is_nothing_to_retry(db: Database) -> None:
+    """Mid-attempt the member keeps their answers (a retry is refused, and their next
+    question is the test's second); a project without a test refuses a retry too."""
+    project = make_project(db, overlap=1, quality=QUAL)
+    plain = make_project(db, name="plain", overlap=1)
+    _load(db, project, 1, 4)
+    (a,) = add_annotators(db, project, 1)
+    add_member(db, plain, "ann0@example.com")
+    w = Worker(db, project, a)
+    task = w.next()
+    assert task is not None
+    w.answer(task, "positive")
+    refusals = []
+    for name in (project, plain):
+        with pytest.raises(Conflict) as refused:
+            allow_retry(db, name, "ann0@example.com")
+        refusals.append(str(refused.value))
+    second = w.next()
+    assert (refusals, second and second.progress and second.progress.note) == (
+        [
+            f"user 'ann0@example.com' is not blocked in project '{project}': they may still "
+            "take the qualification test",
+            "project 'plain' has no qualification test (quality.qualification)",
+        ],
+        "qualification test, attempt 1 of 2: question 2 of 2",
+    )
 
 
 def test_running_out_of_fresh_questions_says_so(db: Database) -> None:

@@ -18,12 +18,13 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from labelworks.domain.access import Action, Actor
-from labelworks.domain.errors import NotFound, NotQualified
+from labelworks.domain.errors import Conflict, NotFound, NotQualified
 from labelworks.domain.qualification import Rule, Step, blocked, intro
 from labelworks.domain.spec import ProjectSpec
 from labelworks.services import audit
 from labelworks.services.access import project_for
 from labelworks.services.gold import member_of
+from labelworks.services.specs import stored_spec
 from labelworks.storage import qualification as store
 from labelworks.storage.engine import Database
 from labelworks.storage.leases import Standing
@@ -87,10 +88,23 @@ def count_answer(
 
 
 def allow_retry(db: Database, project_name: str, email: str, *, actor: Actor | None = None) -> None:
-    """Let a member who failed the test take it again, from a fresh attempt."""
+    """Let a member who failed the test take it again, from a fresh attempt. Refused
+    (``Conflict``) where there is nothing to let them retry: a project without a test, or a
+    member who may still take it — resetting them mid-attempt would throw away answers."""
     with db.write() as conn:
         project = project_for(conn, actor, project_name, Action.MANAGE)
         user = member_of(conn, actor, project, email)
+        rule = rule_of(stored_spec(project.spec))
+        if rule is None:
+            raise Conflict(
+                f"project '{project_name}' has no qualification test (quality.qualification)"
+            )
+        now = store.standing(conn, project.id, user.id)
+        if now is not None and not now.qualified and blocked(rule, now.failed_attempts) is None:
+            raise Conflict(
+                f"user '{email}' is not blocked in project '{project_name}': they may still "
+                "take the qualification test"
+            )
         if not store.allow_retry(conn, project.id, user.id):
             raise NotFound(f"user '{email}' has already qualified in project '{project_name}'")
         audit.record(conn, project, actor, "qualification.retry", user.email)
