@@ -19,6 +19,7 @@ outside the timed run).
     python bench/hot_path.py --profile asgi        # cProfile the ASGI layer, top 40
     python bench/hot_path.py --gold 0.1            # quality settings on: gold draws at 10%,
                                                    # each gold answer scored, auto-pause rule
+    python bench/hot_path.py --retest 0.05         # consistency audits: 5% of leases retest
 """
 
 from __future__ import annotations
@@ -184,24 +185,32 @@ def count_statements(db: Database, cycle: Callable[[int], None], start: int) -> 
     return seen[0] / 100
 
 
-def with_gold(db: Database, n_items: int, rate: float) -> None:
+def with_quality(db: Database, n_items: int, rate: float, retest: float) -> None:
     """Turn the quality settings on: ``gold_rate``, an auto-pause rule that is checked on
     every gold answer (its bar low enough never to stop the run), and enough gold items
-    for every draw to find an unseen one."""
+    for every draw to find an unseen one; ``retest``: consistency audits at that rate,
+    from items 50 annotations old (the warm-up makes them)."""
     with db.read() as conn:
         spec = stored_spec(conn.execute(select(projects.c.spec)).scalar_one())
-    quality = {"gold_rate": rate, "auto_pause": {"min_gold": 10, "below": 0.05}}
+    quality: dict[str, object] = {}
+    if rate:
+        quality = {"gold_rate": rate, "auto_pause": {"min_gold": 10, "below": 0.05}}
+    if retest:
+        quality["retest"] = {"rate": retest, "after": 50}
     project_service.apply_spec(
         db,
         spec.model_copy(update={"quality": QualitySpec.model_validate(quality)}),
         guidelines="# Rules\nBe kind.",
     )
+    if not rate:
+        print(f"retests: rate {retest}")
+        return
     step = max(2, int(1 / rate) // 2)
     with db.write() as conn:
         ids = conn.execute(select(items.c.id).order_by(items.c.id)).scalars().all()
         rows = [(int(i), '{"sentiment":"positive"}', "") for i in ids[::step]]
         gold_store.mark_many(conn, 1, rows, utcnow())
-    print(f"gold: rate {rate}, {len(rows)} gold items of {n_items}")
+    print(f"gold: rate {rate}, {len(rows)} gold items of {n_items}; retests: rate {retest}")
 
 
 def main() -> None:
@@ -214,14 +223,17 @@ def main() -> None:
     parser.add_argument(
         "--gold", type=float, default=0.0, help="gold_rate (with auto-pause and enough gold)"
     )
+    parser.add_argument(
+        "--retest", type=float, default=0.0, help="quality.retest rate (items 50 annotations old)"
+    )
     args = parser.parse_args()
     items = 2 * (args.cycles + args.warmup + 100) * len(args.layers.split(","))
     with tempfile.TemporaryDirectory() as tmp, scratch_database(args.db, "hot", Path(tmp)) as url:
         db = Database(url)
         upgrade(db)
         make_project(db, PROJECT, items, overlap=1, seed=1)
-        if args.gold:
-            with_gold(db, items, args.gold)
+        if args.gold or args.retest:
+            with_quality(db, items, args.gold, args.retest)
         added = user_service.add_user(
             db, "hot@example.com", role="annotator", projects=[PROJECT], with_token=True
         )

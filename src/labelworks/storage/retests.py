@@ -21,7 +21,7 @@ from labelworks.domain.assignment import AssignmentState
 from labelworks.storage.assignments import AssignmentRow, count_day
 from labelworks.storage.leases import Lease, has_live_lease, work_left
 from labelworks.storage.sql import Sql, read_time
-from labelworks.storage.tables import assignments, retests, users
+from labelworks.storage.tables import assignments, items, retests, users
 from labelworks.storage.walls import within_wall
 
 _MINE = "an.project_id = :project AND an.annotator_id = :annotator"
@@ -35,17 +35,41 @@ _NTH = Sql(
     f"SELECT an.created_at, an.id FROM annotations an WHERE {_MINE} "
     "AND an.created_at <= :cutoff ORDER BY an.created_at, an.id LIMIT 1 OFFSET :n"
 )
-# Gold items are audited by their own answers; an item already retested (or being
-# retested) is not served a third time.
-_ELIGIBLE = (
-    f"SELECT an.item_id FROM annotations an JOIN items i ON i.id = an.item_id WHERE {_MINE} "
-    "AND an.created_at <= :cutoff AND NOT i.gold AND NOT EXISTS (SELECT 1 FROM assignments r "
-    "WHERE r.item_id = an.item_id AND r.annotator_id = :annotator AND r.retest "
-    "AND r.state != 'expired') AND (an.created_at, an.id) {op} (:at, :id) "
-    "ORDER BY an.created_at, an.id LIMIT 1"
+# Candidates in the annotator's own order from a point, a batch at a time; which of them
+# may be retested is decided on the batch (two lookups by primary and unique keys), so no
+# plan the database picks for a generic prepared statement can walk their whole history.
+_BATCH = 50
+_FROM = Sql(
+    f"SELECT an.item_id FROM annotations an WHERE {_MINE} AND an.created_at <= :cutoff "
+    "AND (an.created_at, an.id) >= (:at, :id) ORDER BY an.created_at, an.id LIMIT :batch"
 )
-_FROM_POINT = Sql(_ELIGIBLE.format(op=">="))
-_BEFORE_POINT = Sql(_ELIGIBLE.format(op="<"))
+_BEFORE = Sql(
+    f"SELECT an.item_id FROM annotations an WHERE {_MINE} "
+    "AND (an.created_at, an.id) < (:at, :id) ORDER BY an.created_at, an.id LIMIT :batch"
+)
+
+
+def _eligible(conn: Connection, annotator_id: int, candidates: list[int]) -> int | None:
+    """The first candidate that is not gold (gold is audited by its own answers) and not
+    retested already (or being retested)."""
+    if not candidates:
+        return None
+    gold = set(
+        conn.execute(select(items.c.id).where(items.c.id.in_(candidates), items.c.gold)).scalars()
+    )
+    retested = set(
+        conn.execute(
+            select(assignments.c.item_id).where(
+                assignments.c.item_id.in_(candidates),
+                assignments.c.annotator_id == annotator_id,
+                assignments.c.retest,
+                assignments.c.state != AssignmentState.EXPIRED.value,
+            )
+        ).scalars()
+    )
+    return next((c for c in candidates if c not in gold and c not in retested), None)
+
+
 _LEASE = Sql(
     "INSERT INTO assignments (project_id, item_id, annotator_id, state, leased_at, "
     "expires_at, guideline_version, lease_count, retest) "
@@ -74,7 +98,8 @@ def lease_retest(
     hold a live lease, no ordinary work is left for them — a retest comes mixed into work,
     never after it — or nothing is old enough). The item is the first one not yet retested
     at or after ``point`` (in [0, 1)) of the way through their annotations with at least
-    ``after`` newer ones, wrapping around. Call with the (project, annotator) lock held."""
+    ``after`` newer ones, wrapping around (within a batch either side of the point). Call
+    with the (project, annotator) lock held."""
     params: dict[str, Any] = {
         "project": project_id,
         "annotator": annotator_id,
@@ -94,11 +119,12 @@ def lease_retest(
     start = _NTH.one(conn, {**params, "n": min(int(point * n), max(n - 1, 0))})
     if start is None:
         return None
-    params.update(at=start[0], id=start[1])
-    picked = _FROM_POINT.one(conn, params) or _BEFORE_POINT.one(conn, params)
-    if picked is None:
-        return None
-    item_id = int(picked[0])
+    params.update(at=start[0], id=start[1], batch=_BATCH)
+    item_id = _eligible(conn, annotator_id, [int(r[0]) for r in _FROM.all(conn, params)])
+    if item_id is None:
+        item_id = _eligible(conn, annotator_id, [int(r[0]) for r in _BEFORE.all(conn, params)])
+    if item_id is None:
+        return None  # a hundred ineligible neighbours: this lease is an ordinary one
     leased = _LEASE.one(
         conn,
         {
