@@ -18,6 +18,7 @@ from labelworks.domain.consensus import (
     decide,
     next_step,
 )
+from labelworks.domain.gold import score_answer
 from labelworks.domain.spec import spec_from_dict
 
 SPEC = spec_from_dict(
@@ -102,3 +103,44 @@ def test_majority_agrees_with_counting_and_ignores_arrival_order(labels: list[st
         for order in itertools.islice(itertools.permutations(labels), 20)
     }
     assert outcomes == {best}
+
+
+SPANS = spec_from_dict(
+    {"name": "s", "fields": [{"name": "ents", "kind": "spans", "labels": ["PER", "ORG"]}]}
+).fields
+
+
+def test_a_similarity_matrix_picks_the_answer_closest_to_all() -> None:
+    """With a similarity matrix the medoid has the highest mean similarity to all answers
+    (itself counted as 1), the earliest on a tie, and that mean is its confidence."""
+    votes = [Vote(k, {"ents": [{"start": k, "end": k + 1, "label": "PER"}]}) for k in range(3)]
+    close = {"ents": [[1.0, 0.2, 0.9], [0.2, 1.0, 0.5], [0.9, 0.5, 1.0]]}
+    tied = {"ents": [[1.0, 0.5, 0.5], [0.5, 1.0, 0.5], [0.5, 0.5, 1.0]]}
+    decided = [decide(SPANS, votes, similarity=m) for m in (close, tied)]
+    assert [(d.value["ents"][0]["start"], round(d.fields["ents"], 6)) for d in decided] == [
+        (2, round(2.4 / 3, 6)),
+        (0, round(2 / 3, 6)),
+    ]
+
+
+_SPAN = st.fixed_dictionaries(
+    {
+        "start": st.integers(0, 6),
+        "end": st.integers(7, 12),
+        "label": st.sampled_from(["PER", "ORG"]),
+    }
+)
+
+
+@given(st.lists(st.lists(_SPAN, max_size=2), min_size=1, max_size=5))
+def test_an_all_or_nothing_matrix_decides_as_the_match_rule(answers: list[list[dict]]) -> None:
+    """Fed the gold-matching rule as a 0/1 similarity, the medoid and its confidence are
+    exactly those of the rule itself."""
+    votes = [Vote(k, {"ents": a}) for k, a in enumerate(answers)]
+    rule = decide(SPANS, votes)
+    matrix = [
+        [1.0 if score_answer(SPANS, {"ents": x}, {"ents": y})["ents"] else 0.0 for y in answers]
+        for x in answers
+    ]
+    by_matrix = decide(SPANS, votes, similarity={"ents": matrix})
+    assert (by_matrix.value, by_matrix.fields) == (rule.value, rule.fields)

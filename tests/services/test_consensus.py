@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from tests.services.builders import add_annotators, load_texts, make_project
+from tests.services.builders import add_annotators, jsonl, load_texts, make_project
 
-from labelworks.services import consensus
+from labelworks.services import consensus, ingestion
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.storage import consensus as store
 from labelworks.storage.engine import Database
@@ -128,3 +128,59 @@ def test_the_background_refit_runs_after_the_commit_through_the_runner(db: Datab
         ["sentiment"],
         True,
     )
+
+
+BOXES: dict[str, Any] = {
+    "name": "boxes",
+    "fields": [{"name": "objects", "kind": "boxes", "labels": ["cat", "dog"]}],
+    "quality": {"dynamic_overlap": {"min": 2, "max": 3, "confidence": 0.85}},
+}
+
+
+def _box(label: str, x: float, y: float, size: float = 10) -> dict[str, Any]:
+    return {"x": x, "y": y, "width": size, "height": size, "label": label}
+
+
+def test_boxes_settle_on_the_answer_closest_to_the_others_by_f1(db: Database) -> None:
+    """Box answers are compared by the stats core's F1, so a partial match is 5/6 sure
+    (one more answer) and the answer closest to all three settles the item at 8/9."""
+    # A cat and a dog against a lone cat: F1 2/3, mean similarity (1 + 2/3) / 2 = 5/6 below
+    # 0.85. The third marks both again: the first answer's mean is (1 + 2/3 + 1) / 3.
+    make_project(db, **BOXES)
+    rows = jsonl([{"image": "https://example.com/a.png"}])
+    ingestion.import_items(db, "boxes", rows, format="jsonl", source="boxes.jsonl")
+    a, b, c = add_annotators(db, "boxes", 3)
+    answers = {
+        a: [_box("cat", 0, 0), _box("dog", 50, 50)],
+        b: [_box("cat", 1, 1)],
+        # IoU of the shifted dog with a's: 81 / 119, above 0.5.
+        c: [_box("dog", 51, 51), _box("cat", 0, 0)],
+    }
+    seen = []
+    for k, who in enumerate((a, b, c)):
+        task = next_task_for(db, "boxes", who, now=T0 + timedelta(seconds=k))
+        assert task is not None
+        submit_annotation(
+            db,
+            task.assignment_id,
+            who,
+            value={"objects": answers[who]},
+            seconds=1.0,
+            idempotency_key=f"box-{k}",
+            now=T0 + timedelta(seconds=k),
+        )
+        seen.append(_finals(db))
+    assert seen == [
+        [],
+        [],
+        [
+            (
+                task.item_id,
+                {"objects": answers[a]},
+                round((1 + 2 / 3 + 1) / 3, 4),
+                "majority",
+                "final",
+                3,
+            )
+        ],
+    ]

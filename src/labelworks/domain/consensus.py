@@ -14,7 +14,10 @@ Pure functions over plain values. Per field:
 - ``text``, ``spans``, ``boxes`` and ``segments`` take the medoid: the answer that matches
   the most others under the gold-matching rule (text ignoring case and spacing, objects
   paired at IoU >= 0.5; ``domain.gold``), with the share of answers that match it as
-  confidence.
+  confidence. Given a ``similarity`` matrix for a field (for spans, boxes and segments the
+  services pass the stats core's pairwise F1, ``stats.structured``), the medoid is the
+  answer with the highest mean similarity to all answers, itself included, and that mean
+  is the confidence: partial agreement counts, where the match rule is all or nothing.
 
 An item's confidence is its least confident field. Ties go to the smallest value in the
 field's order (labels as the spec lists them), so a decision never depends on arrival order.
@@ -93,8 +96,11 @@ def decide(
     votes: Sequence[Vote],
     method: str = "majority",
     models: Mapping[str, FieldModel] | None = None,
+    similarity: Mapping[str, Sequence[Sequence[float]]] | None = None,
 ) -> Decision:
-    """The item's final label from its votes (see the module docstring)."""
+    """The item's final label from its votes (see the module docstring). ``similarity``
+    maps a field to a square matrix in [0, 1] over the votes that give the field, in
+    order."""
     if method not in METHODS:
         raise ValueError(f"unknown consensus method {method!r} (use {', '.join(METHODS)})")
     value: dict[str, Any] = {}
@@ -111,6 +117,8 @@ def decide(
             decided = _categorical(cats, given, method, model)
         elif isinstance(spec_field, MultiChoiceField):
             decided = _per_label(spec_field.labels, [g for _, g in given])
+        elif (matrix := (similarity or {}).get(spec_field.name)) is not None:
+            decided = _most_similar(matrix, [g for _, g in given])
         else:
             decided = _medoid(spec_field, [g for _, g in given])
         value[spec_field.name], confidence[spec_field.name] = decided
@@ -184,6 +192,17 @@ def _medoid(spec_field: FieldSpec, given: list[Any]) -> tuple[Any, float]:
     ]
     best = max(range(n), key=lambda k: (matches[k], -k))
     return given[best], matches[best] / n
+
+
+def _most_similar(matrix: Sequence[Sequence[float]], given: list[Any]) -> tuple[Any, float]:
+    """The answer with the highest mean similarity to all answers (itself counted as 1),
+    the earliest on a tie, and that mean."""
+    n = len(given)
+    if len(matrix) != n or any(len(row) != n for row in matrix):
+        raise ValueError(f"a similarity matrix for {n} answers must be {n} x {n}")
+    means = [(1.0 + sum(matrix[k][j] for j in range(n) if j != k)) / n for k in range(n)]
+    best = max(range(n), key=lambda k: (means[k], -k))
+    return given[best], means[best]
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,7 @@ from labelworks.domain.spec import ProjectSpec
 from labelworks.services import audit
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
+from labelworks.services.structured import similarities
 from labelworks.storage import consensus as store
 from labelworks.storage.engine import Database, utcnow
 
@@ -81,7 +82,8 @@ def settle(
     votes = store.votes_of(conn, item_id)
     if models is None:
         models = _cached_models(conn, scope, project_id, method)
-    decision = decide(spec.fields, [Vote(a, v) for _, a, v in votes], method, models)
+    similarity = similarities(spec.fields, [v for _, _, v in votes])
+    decision = decide(spec.fields, [Vote(a, v) for _, a, v in votes], method, models, similarity)
     step = next_step(decision, len(votes), _rule(spec))
     if step is Next.MORE:
         store.raise_target(conn, item_id, len(votes) + 1)
