@@ -267,29 +267,3 @@ def category_codes(
             raise InvalidRatingsError(f"label {v!r} is not one of the categories {cats!r}")
         mapping[k] = lookup[v]
     return mapping[codes], cats
-
-
-def has_duplicate(pair: IntArray, bound: int) -> bool:
-    """Whether some value repeats; every value lies in ``[0, bound)``.
-
-    A plain sort finds it (numpy's vectorised sort is several times faster than the stable
-    one, twice as fast again on 32-bit keys, and ``np.unique`` now hashes, which is slower
-    still).
-    """
-    ordered = np.sort(pair.astype(np.uint32) if bound <= 2**32 else pair)
-    return bool((ordered[1:] == ordered[:-1]).any())
-
-
-def first_duplicate(pair: IntArray, bound: int) -> int | None:
-    """The row that repeats the smallest repeated value (at its second occurrence), or
-    ``None``; every value lies in ``[0, bound)``.
-
-    Only a table that has a duplicate (:func:`has_duplicate`) pays for the stable sort that
-    names the row.
-    """
-    if not has_duplicate(pair, bound):
-        return None
-    order = np.argsort(pair, kind="stable")
-    sorted_pair = pair[order]
-    same = np.flatnonzero(sorted_pair[1:] == sorted_pair[:-1])
-    return int(order[same[0] + 1])

@@ -20,10 +20,9 @@ from labelworks.stats.codes import (
     column,
     encode_series,
     factorize,
-    first_duplicate,
-    has_duplicate,
     is_missing,
 )
+from labelworks.stats.repeats import first_duplicate, has_duplicate
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -205,7 +204,7 @@ class Ratings:
         label_codes, cats = category_codes(*_codes(lab, "label"), categories)
         width = max(len(ann_ids), 1)
         pair, bound = item_codes * width + ann_codes, len(item_ids) * width
-        dup = None if repeats else first_duplicate(pair, bound)
+        dup = None if repeats else first_duplicate(pair, bound, item_codes)
         if dup is not None:
             raise InvalidRatingsError(
                 f"annotator {ann_ids[int(ann_codes[dup])]!r} rated item "
@@ -227,7 +226,7 @@ class Ratings:
             annotators=ann_ids,
             categories=cats,
             values=values,
-            has_repeats=repeats and has_duplicate(pair, bound),
+            has_repeats=repeats and has_duplicate(pair, bound, item_codes),
         )
 
     # ------------------------------------------------------------------- views
