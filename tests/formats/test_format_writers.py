@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,7 +15,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labelworks.formats import CsvWriter, JsonlWriter, ParquetWriter, escape_formula, open_writer
+from labelworks.formats import (
+    CsvWriter,
+    ExportFormat,
+    JsonlWriter,
+    ParquetWriter,
+    escape_formula,
+    open_writer,
+)
 from labelworks.formats.csvfile import FORMULA_STARTS
 from labelworks.formats.json_text import RawJson, json_array_text, json_object_text
 
@@ -33,14 +41,14 @@ RECORD: dict[str, Any] = {
     "id": 7,
     "external_id": "r-7",
     "status": "complete",
-    "created_at": "2026-01-02T03:04:05+00:00",
+    "created_at": datetime(2026, 1, 2, 3, 4, 5),  # naive: UTC, as storage keeps it
     "payload": {"text": "Très bien", "n": 2},
     "metadata": {"batch": "b1"},
     "pre_annotations": [{"model": "m1", "score": 0.9, "value": {"sentiment": "positive"}}],
     "annotations": [
         {
             "annotator": "ann@example.com",
-            "created_at": "2026-01-02T04:00:00+00:00",
+            "created_at": datetime(2026, 1, 2, 6, 0, tzinfo=timezone(timedelta(hours=2))),
             "value": {"sentiment": "positive"},
             "seconds": 3.5,
             "guideline_version": 1,
@@ -52,7 +60,7 @@ BARE: dict[str, Any] = {
     "id": 8,
     "external_id": None,
     "status": "new",
-    "created_at": "2026-01-02T03:04:06+00:00",
+    "created_at": datetime(2026, 1, 2, 3, 4, 6, 500000),
     "payload": {"text": "x"},
     "metadata": {},
     "pre_annotations": [],
@@ -96,12 +104,12 @@ def test_csv_writer_flattens_json_columns() -> None:
     assert not out.closed
     assert out.getvalue().decode() == (
         "id,external_id,status,created_at,payload,metadata,pre_annotations,annotations\r\n"
-        '7,r-7,complete,2026-01-02T03:04:05+00:00,"{""text"":""Très bien"",""n"":2}",'
+        '7,r-7,complete,2026-01-02T03:04:05Z,"{""text"":""Très bien"",""n"":2}",'
         '"{""batch"":""b1""}",'
         '"[{""model"":""m1"",""score"":0.9,""value"":{""sentiment"":""positive""}}]",'
-        '"[{""annotator"":""ann@example.com"",""created_at"":""2026-01-02T04:00:00+00:00"",'
+        '"[{""annotator"":""ann@example.com"",""created_at"":""2026-01-02T04:00:00Z"",'
         '""value"":{""sentiment"":""positive""},""seconds"":3.5,""guideline_version"":1}]"\r\n'
-        '8,,new,2026-01-02T03:04:06+00:00,"{""text"":""x""}",{},[],[]\r\n'
+        '8,,new,2026-01-02T03:04:06.500000Z,"{""text"":""x""}",{},[],[]\r\n'
     )
 
 
@@ -114,7 +122,8 @@ def test_csv_writer_refuses_keys_outside_its_columns() -> None:
 
 
 def test_parquet_writer_stores_json_columns_as_text_in_row_groups() -> None:
-    """Records land in row groups of the batch size; JSON columns hold JSON text."""
+    """Records land in row groups of the batch size; JSON columns hold JSON text (their
+    times as ``…Z`` text) and ``created_at`` is a UTC timestamp column."""
     out = io.BytesIO()
     writer = ParquetWriter(out, COLUMNS, batch_size=2)
     for record in (RECORD, BARE, RECORD):
@@ -126,30 +135,59 @@ def test_parquet_writer_stores_json_columns_as_text_in_row_groups() -> None:
     assert parquet.metadata.num_row_groups == 2
     table = parquet.read()
     assert table.schema == pa.schema(
-        [("id", pa.int64())] + [(name, pa.string()) for name in COLUMNS[1:]]
+        [("id", pa.int64())]
+        + [
+            (name, pa.timestamp("us", tz="UTC") if name == "created_at" else pa.string())
+            for name in COLUMNS[1:]
+        ]
     )
     expected = {
-        name: (
-            json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-            if name in {"payload", "metadata", "pre_annotations", "annotations"}
-            else value
-        )
-        for name, value in RECORD.items()
+        "id": 7,
+        "external_id": "r-7",
+        "status": "complete",
+        "created_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "payload": '{"text":"Très bien","n":2}',
+        "metadata": '{"batch":"b1"}',
+        "pre_annotations": '[{"model":"m1","score":0.9,"value":{"sentiment":"positive"}}]',
+        "annotations": '[{"annotator":"ann@example.com","created_at":"2026-01-02T04:00:00Z",'
+        '"value":{"sentiment":"positive"},"seconds":3.5,"guideline_version":1}]',
     }
-    bare = dict(
-        expected,
-        **{
-            "id": 8,
-            "external_id": None,
-            "status": "new",
-            "created_at": "2026-01-02T03:04:06+00:00",
-            "payload": '{"text":"x"}',
-            "metadata": "{}",
-            "pre_annotations": "[]",
-            "annotations": "[]",
-        },
-    )
+    bare = {
+        "id": 8,
+        "external_id": None,
+        "status": "new",
+        "created_at": datetime(2026, 1, 2, 3, 4, 6, 500000, tzinfo=UTC),
+        "payload": '{"text":"x"}',
+        "metadata": "{}",
+        "pre_annotations": "[]",
+        "annotations": "[]",
+    }
     assert table.to_pylist() == [expected, bare, expected]
+
+
+def test_writers_give_every_time_in_utc_with_a_z() -> None:
+    """Naive (UTC), offset and ``…Z`` text times read the same in JSONL, CSV and Parquet:
+    ``…Z`` text in the first two (microseconds only when not zero), UTC in Parquet."""
+    moments = [
+        datetime(2026, 12, 2, 0, 33, 24, 184345),
+        datetime(2026, 12, 2, 2, 33, 24, tzinfo=timezone(timedelta(hours=2))),
+        "2026-12-02T00:33:24Z",
+    ]
+    texts = ["2026-12-02T00:33:24.184345Z", "2026-12-02T00:33:24Z", "2026-12-02T00:33:24Z"]
+    outs: dict[ExportFormat, io.BytesIO] = {f: io.BytesIO() for f in ("jsonl", "csv", "parquet")}
+    for fmt, out in outs.items():
+        writer = open_writer(fmt, out, ("id", "created_at"))
+        for n, moment in enumerate(moments):
+            writer.write({"id": n, "created_at": moment})
+        writer.close()
+    jsonl = [json.loads(line)["created_at"] for line in outs["jsonl"].getvalue().splitlines()]
+    cells = [r["created_at"] for r in csv.DictReader(io.StringIO(outs["csv"].getvalue().decode()))]
+    parquet = pq.read_table(io.BytesIO(outs["parquet"].getvalue()))["created_at"].to_pylist()
+    assert (jsonl, cells, parquet) == (
+        texts,
+        texts,
+        [datetime.fromisoformat(t) for t in texts],
+    )
 
 
 def test_empty_parquet_export_is_a_valid_file_with_the_schema() -> None:

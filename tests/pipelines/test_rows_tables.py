@@ -218,6 +218,25 @@ def test_parquet_struct_payload_is_structured() -> None:
     ]
 
 
+def test_parquet_export_timestamps_are_ignored_only_next_to_a_payload() -> None:
+    """An export's UTC ``created_at`` column re-imports with its payload; the same column
+    in a flat file is payload data with no JSON form, refused as any timestamp."""
+    at = pa.array([0], pa.timestamp("us", tz="UTC"))
+    structured = pa.table({"payload": ['{"text": "a"}'], "created_at": at})
+    flat = pa.table({"text": ["a"], "created_at": at})
+    payload = {"text": "a"}
+    assert (_parquet(structured), _error(_parquet, flat)) == (
+        [ImportRow(1, None, payload, {}, (), content_hash(payload))],
+        _at(
+            "in.parquet",
+            None,
+            "column 'created_at' has Parquet type timestamp[us, tz=UTC], which has no JSON "
+            "form; cast it to a string or a number before importing",
+            "created_at",
+        ),
+    )
+
+
 @pytest.mark.parametrize(
     ("table", "expected"),
     [

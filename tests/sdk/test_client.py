@@ -208,6 +208,15 @@ def test_manager_workflow(admin: Client, tmp_path: Path) -> None:
     )
 
 
+def test_export_times_match_the_item_list(admin: Client) -> None:
+    """The records the SDK's export yields give ``created_at`` as the item list's UTC text."""
+    admin.apply_spec(SPEC)
+    admin.import_items("reviews", [{"text": "a"}, {"text": "b"}])
+    listed = [i.model_dump(mode="json")["created_at"] for i in admin.items("reviews")]
+    exported = [r["created_at"] for r in admin.export("reviews")]
+    assert (exported, [t.endswith("Z") for t in listed]) == (listed, [True, True])
+
+
 def test_export_csv_formulas(admin: Client, tmp_path: Path) -> None:
     """``csv_formulas`` reaches the server: escaped by default, exact when raw, refused for
     JSONL."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -15,8 +16,10 @@ from tests.services.builders import add_annotators, jsonl, make_project
 from labelworks.domain.access import Actor, Role
 from labelworks.domain.errors import InvalidInput, NotFound
 from labelworks.formats import CsvFormulas
+from labelworks.schemas.api import ItemRowOut
 from labelworks.services.adjudication import adjudicate
 from labelworks.services.assignment import next_task_for, submit_annotation
+from labelworks.services.catalog import list_items
 from labelworks.services.exports import (
     EXPORT_COLUMNS,
     ExportFormat,
@@ -30,6 +33,8 @@ from labelworks.storage.engine import Database
 from labelworks.storage.export_rows import StoredFinal
 
 T0 = datetime(2026, 1, 1, 12, 0, 0)
+# The API's form of a time (pydantic's for an aware UTC datetime): microseconds when not 0.
+UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z")
 PRE = [{"model": "bert-v2", "score": 0.5, "value": {"sentiment": "positive"}}]
 ROWS = [
     {
@@ -66,7 +71,7 @@ def _seed(db: Database) -> None:
 def _annotation(email: str, label: str, seconds: float) -> dict[str, Any]:
     return {
         "annotator": email,
-        "created_at": T0.isoformat(),
+        "created_at": "2026-01-01T12:00:00Z",
         "value": {"sentiment": label},
         "seconds": seconds,
         "guideline_version": 1,
@@ -126,8 +131,16 @@ def _read(fmt: ExportFormat, data: bytes) -> list[dict[str, Any]]:
             r["external_id"] = r["external_id"] or None
             records.append(r)
     for r in records:
-        datetime.fromisoformat(r.pop("created_at"))  # an ISO timestamp, set at import
+        _check_utc(r.pop("created_at"))  # set at import: only its form is known
     return records
+
+
+def _check_utc(moment: Any) -> None:
+    """A time as exported: UTC text ending in ``Z`` (JSON, CSV) or a UTC datetime (Parquet)."""
+    if isinstance(moment, str):
+        assert UTC_TEXT.fullmatch(moment), moment
+    else:
+        assert (type(moment), moment.utcoffset()) == (datetime, timedelta(0))
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
@@ -142,6 +155,42 @@ def test_export_holds_every_item_with_its_work(db: Database, fmt: ExportFormat) 
     assert (written, progress) == (3, [2, 1])
     assert _read(fmt, out.getvalue()) == EXPECTED
     assert count_for_export(db, "sentiment") == 3
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_export_times_are_the_api_item_lists_utc_times(db: Database, fmt: ExportFormat) -> None:
+    """Each item's ``created_at`` is the item list API's text (``…Z``), a UTC timestamp
+    column in Parquet, and its annotations' times are ``…Z`` text."""
+    _seed(db)
+    listed = [
+        ItemRowOut.model_validate(r, from_attributes=True).model_dump(mode="json")["created_at"]
+        for r in list_items(db, "sentiment").items
+    ]
+    out = io.BytesIO()
+    export_project(db, "sentiment", out, format=fmt)
+    if fmt == "parquet":
+        table = pq.read_table(io.BytesIO(out.getvalue()))
+        created = [
+            f"{t.replace(tzinfo=None).isoformat()}Z" for t in table["created_at"].to_pylist()
+        ]
+        annotations = table["annotations"].to_pylist()
+        kind = str(table.schema.field("created_at").type)
+    else:
+        rows = (
+            [json.loads(line) for line in out.getvalue().splitlines()]
+            if fmt == "jsonl"
+            else list(csv.DictReader(io.StringIO(out.getvalue().decode("utf-8"))))
+        )
+        created = [r["created_at"] for r in rows]
+        annotations = [r["annotations"] for r in rows]
+        kind = "text"
+    first = annotations[0] if fmt == "jsonl" else json.loads(annotations[0])
+    assert all(UTC_TEXT.fullmatch(t) for t in listed), listed
+    assert (created, [a["created_at"] for a in first], kind) == (
+        listed,
+        ["2026-01-01T12:00:00Z"] * 2,
+        "text" if fmt != "parquet" else "timestamp[us, tz=UTC]",
+    )
 
 
 def test_jsonl_export_reimports_into_a_new_project(db: Database) -> None:
@@ -418,7 +467,7 @@ def _finals_of(fmt: ExportFormat, data: bytes) -> list[Any]:
         cells = [json.loads(r["final"]) if r["final"] else None for r in rows]
     for cell in cells:
         if cell is not None:
-            datetime.fromisoformat(cell.pop("decided_at"))
+            _check_utc(cell.pop("decided_at"))
     return cells
 
 
@@ -491,7 +540,7 @@ def test_final_label_text_is_the_compact_encoding_of_its_parts() -> None:
             "fields": {"a": 0.75},
             "status": "final",
             "annotation_ids": [1, 2],
-            "decided_at": "2026-03-01T12:09:00",
+            "decided_at": "2026-03-01T12:09:00Z",
             "decided_by": None,
         },
         2: {
@@ -501,7 +550,7 @@ def test_final_label_text_is_the_compact_encoding_of_its_parts() -> None:
             "fields": {},
             "status": "adjudicated",
             "annotation_ids": [],
-            "decided_at": "2026-03-01T12:09:00",
+            "decided_at": "2026-03-01T12:09:00Z",
             "decided_by": "zoë@example.com",
         },
     }

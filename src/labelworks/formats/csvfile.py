@@ -14,11 +14,12 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from operator import itemgetter
 from typing import Any, BinaryIO, Literal, NoReturn
 
 from labelworks.domain.errors import InvalidImport, Location
-from labelworks.formats.json_text import JSON_COLUMNS, json_text
+from labelworks.formats.json_text import JSON_COLUMNS, json_text, utc_text
 from labelworks.formats.lines import iter_line_batches, too_big
 
 CsvRecords = Iterator[tuple[int, list[str]]]
@@ -166,10 +167,10 @@ class CsvWriter:
     """Streams records as CSV rows under a fixed header; ``close()`` leaves the stream open.
 
     Columns named in ``JSON_COLUMNS`` (and any dict or list value) are written as compact
-    JSON text; ``None`` is an empty cell; booleans are ``true``/``false``. A record key that
-    is not a column is an error (``ValueError``), so nothing is dropped silently. Every
-    cell, the header's included, goes through ``escape_formula`` unless ``formulas`` is
-    ``"raw"`` (for programs that read the file and want the exact text).
+    JSON text; ``None`` is an empty cell; booleans are ``true``/``false``; datetimes are
+    ``utc_text``. A record key that is not a column is an error (``ValueError``), so nothing
+    is dropped silently. Every cell, the header's included, goes through ``escape_formula``
+    unless ``formulas`` is ``"raw"`` (for programs that read the file and want the exact text).
     """
 
     def __init__(
@@ -229,4 +230,6 @@ def _cell(column: str, value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime):
+        return utc_text(value)
     return str(value)

@@ -14,14 +14,40 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from json.encoder import encode_basestring  # the C encoder that keeps non-ASCII as is
 from typing import Any
 
-_plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-_ascii = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+
+def utc_text(moment: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``: ``2026-03-01T12:00:00.184345Z`` (no fraction when it is 0).
+
+    A naive ``moment`` is taken as UTC (storage keeps naive UTC); an aware one is converted.
+    It is the text the API's pydantic models write, so exports and the API agree.
+    """
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat() + "Z"
+
+
+def _timestamp(value: Any) -> str:
+    # The encoders' fallback: a datetime anywhere in a record becomes its UTC text.
+    if isinstance(value, datetime):
+        return utc_text(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_plain = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_timestamp
+)
+_ascii = json.JSONEncoder(
+    ensure_ascii=True, separators=(",", ":"), allow_nan=False, default=_timestamp
+)
 
 # Export columns whose values are JSON documents rather than scalars.
 JSON_COLUMNS = frozenset({"payload", "metadata", "pre_annotations", "annotations", "final"})
+# Export columns holding a moment: UTC text in JSONL and CSV, a UTC timestamp in Parquet.
+TIMESTAMP_COLUMNS = frozenset({"created_at", "updated_at"})
 
 
 class RawJson(str):
@@ -97,6 +123,8 @@ def _member(value: Any) -> str:
         return float.__repr__(value)
     if kind is bool:
         return "true" if value else "false"
+    if kind is datetime:
+        return f'"{utc_text(value)}"'
     return str(_plain.encode(value))
 
 

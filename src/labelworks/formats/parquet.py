@@ -3,20 +3,24 @@
 Only column types with a JSON form are read (nulls, booleans, integers, floats, strings,
 lists and structs of those, dictionary-encoded strings); anything else (timestamps,
 decimals, binary, maps) is refused up front naming the column, since an item's payload is
-JSON and a silent conversion would change what annotators see.
+JSON and a silent conversion would change what annotators see. The one exception is what
+an export writes itself: next to a ``payload`` column (a structured file, whose other
+columns are not payload), the timestamp columns of ``TIMESTAMP_COLUMNS`` are read as their
+``utc_text``, so that an export re-imports as is.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, BinaryIO, NoReturn
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from labelworks.domain.errors import InvalidImport, Location
-from labelworks.formats.json_text import JSON_COLUMNS, json_text
+from labelworks.formats.json_text import JSON_COLUMNS, TIMESTAMP_COLUMNS, json_text, utc_text
 from labelworks.formats.lines import too_big
 
 ParquetRows = Iterator[tuple[int, dict[str, Any]]]
@@ -45,13 +49,33 @@ def read_parquet(
         parquet = pq.ParquetFile(stream)
     except (pa.ArrowException, OSError) as exc:
         _fail(source, f"not a readable Parquet file: {exc}")
-    kinds = {field.name: _kind(field, source) for field in parquet.schema_arrow}
+    schema = parquet.schema_arrow
+    stamps = _export_timestamps(schema)
+    kinds = {
+        field.name: "text" if field.name in stamps else _kind(field, source) for field in schema
+    }
     if parquet.metadata.num_rows == 0:
         _fail(source, f"{source} has no rows")
-    return kinds, _rows(parquet, source, batch_size, max_row_bytes)
+    return kinds, _rows(parquet, source, batch_size, max_row_bytes, stamps)
 
 
-def _rows(parquet: pq.ParquetFile, source: str, batch_size: int, max_row_bytes: int) -> ParquetRows:
+def _export_timestamps(schema: pa.Schema) -> list[str]:
+    """The columns of ``TIMESTAMP_COLUMNS`` that hold timestamps in a structured file."""
+    if "payload" not in schema.names:
+        return []
+    payload = schema.field("payload").type
+    if not (pa.types.is_struct(payload) or pa.types.is_string(payload)):
+        return []
+    return [
+        f.name
+        for f in schema
+        if f.name in TIMESTAMP_COLUMNS and pa.types.is_timestamp(f.type) and f.type.tz is not None
+    ]
+
+
+def _rows(
+    parquet: pq.ParquetFile, source: str, batch_size: int, max_row_bytes: int, stamps: list[str]
+) -> ParquetRows:
     number = 0
     for batch in parquet.iter_batches(batch_size=batch_size):
         # No row can be over the limit when the whole batch is under it: the common case
@@ -59,6 +83,9 @@ def _rows(parquet: pq.ParquetFile, source: str, batch_size: int, max_row_bytes: 
         measure = batch.nbytes > max_row_bytes
         for record in batch.to_pylist():
             number += 1
+            for name in stamps:
+                moment = record[name]
+                record[name] = None if moment is None else utc_text(moment)
             if measure:
                 size = len(_json_size_text(record).encode("utf-8", "surrogatepass"))
                 if size > max_row_bytes:
@@ -125,9 +152,11 @@ def _fail(source: str, message: str) -> NoReturn:
 class ParquetWriter:
     """Buffers up to ``batch_size`` records, then writes them as one row group.
 
-    Column ``id`` is int64; every other column is a string: JSON columns (``payload``,
-    ``metadata``, ``pre_annotations``, ``annotations``, ``final``) and dict/list values hold
-    JSON text, so heterogeneous payloads share one schema. ``close()`` writes the footer (an
+    Column ``id`` is int64; ``TIMESTAMP_COLUMNS`` (``created_at``) are timestamps in UTC
+    (microseconds; a naive datetime is taken as UTC, text is read as ISO 8601); every other
+    column is a string: JSON columns (``payload``, ``metadata``, ``pre_annotations``,
+    ``annotations``, ``final``) and dict/list values hold JSON text, so heterogeneous
+    payloads share one schema. ``close()`` writes the footer (an
     export of no records is still a valid file with the schema) and leaves the stream open.
     """
 
@@ -136,9 +165,7 @@ class ParquetWriter:
     ) -> None:
         self._columns = tuple(columns)
         self._known = frozenset(self._columns)
-        self._schema = pa.schema(
-            [(name, pa.int64() if name == "id" else pa.string()) for name in self._columns]
-        )
+        self._schema = pa.schema([(name, _column_type(name)) for name in self._columns])
         self._writer = pq.ParquetWriter(stream, self._schema)
         self._batch_size = batch_size
         self._pending: dict[str, list[Any]] = {name: [] for name in self._columns}
@@ -175,11 +202,22 @@ class ParquetWriter:
         self.close()
 
 
+def _column_type(name: str) -> pa.DataType:
+    if name == "id":
+        return pa.int64()
+    if name in TIMESTAMP_COLUMNS:
+        return pa.timestamp("us", tz="UTC")
+    return pa.string()
+
+
 def _value(column: str, value: Any) -> Any:
     if value is None:
         return None
     if column == "id":
         return value
+    if column in TIMESTAMP_COLUMNS:
+        # pyarrow reads a naive datetime as UTC and converts an aware one.
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
     if column in JSON_COLUMNS or not isinstance(value, str):
         return json_text(value)
     return value

@@ -12,7 +12,7 @@ from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.assignment import item_status
 from labelworks.domain.errors import InvalidInput
 from labelworks.formats import CsvFormulas, open_writer
-from labelworks.formats.json_text import RawJson, json_array_text, json_object_text
+from labelworks.formats.json_text import RawJson, json_array_text, json_object_text, utc_text
 from labelworks.services.access import project_for
 from labelworks.services.consensus import method_of
 from labelworks.services.specs import stored_spec
@@ -73,7 +73,9 @@ def export_project(
     column whenever the project keeps final labels), except for callers behind a vendor
     wall. CSV cells a spreadsheet would run as formulas are escaped unless
     ``csv_formulas`` is ``"raw"`` (see ``formats.escape_formula``); ``"raw"`` with another
-    format is refused before anything is written.
+    format is refused before anything is written. Times go to the writer as datetimes: UTC
+    text with a ``Z`` as the API writes it (``formats.utc_text``), in Parquet a UTC
+    timestamp column.
     """
     check_export_options(format, csv_formulas)
     written = 0
@@ -112,7 +114,7 @@ def export_project(
                     "id": it.id,
                     "external_id": it.external_id,
                     "status": item_status(it.n_submitted, it.n_leased, project.overlap),
-                    "created_at": it.created_at.isoformat(),
+                    "created_at": it.created_at,
                     "payload": RawJson(it.payload),
                     "metadata": RawJson(it.metadata),
                     "pre_annotations": pre.get(it.id, _NONE),
@@ -150,7 +152,7 @@ def _annotations(
         text = json_object_text(
             {
                 "annotator": email,
-                "created_at": created_at.isoformat(),
+                "created_at": created_at,
                 "value": RawJson(value),
                 "seconds": seconds,
                 "guideline_version": version,
@@ -175,7 +177,7 @@ def _finals(rows: list[export_rows.StoredFinal]) -> dict[int, RawJson]:
             f'{{"value":{f.value},"method":{encode_basestring(f.method)},'
             f'"confidence":{confidence},"fields":{f.fields},'
             f'"status":{encode_basestring(f.status)},"annotation_ids":{f.annotation_ids},'
-            f'"decided_at":"{f.decided_at.isoformat()}","decided_by":{by}}}'
+            f'"decided_at":"{utc_text(f.decided_at)}","decided_by":{by}}}'
         )
         out[f.item_id] = _final_text(f) if "\n" in text or "\r" in text else RawJson(text)
     return out
@@ -190,7 +192,7 @@ def _final_text(f: export_rows.StoredFinal) -> RawJson:
             "fields": RawJson(f.fields),
             "status": f.status,
             "annotation_ids": RawJson(f.annotation_ids),
-            "decided_at": f.decided_at.isoformat(),
+            "decided_at": f.decided_at,
             "decided_by": f.decided_by,
         }
     )
