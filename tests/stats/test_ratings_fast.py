@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labelworks.stats import InvalidRatingsError, Ratings, codes
+from labelworks.stats.ids import as_list
 
 PROPERTY = settings(max_examples=150, deadline=None)
 
@@ -140,7 +141,7 @@ def test_integer_ranges_code_like_np_unique(values: list[int], dtype: str) -> No
     arr = np.asarray([info.min + v % (int(info.max) - int(info.min) + 1) for v in values], dtype)
     fast_codes, fast_ids = codes.factorize(arr, "item")
     unique_codes, unique_ids = codes.unique_codes(arr, "item")
-    assert (fast_codes.tolist(), fast_ids) == (unique_codes.tolist(), unique_ids)
+    assert (fast_codes.tolist(), as_list(fast_ids)) == (unique_codes.tolist(), unique_ids)
 
 
 def test_categorical_strings_drop_unused_levels_and_sort() -> None:

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from labelworks.stats.ids import Ids, PendingIds
+
 IntArray = npt.NDArray[np.int64]
 
 
@@ -35,7 +37,7 @@ class Coded:
     """A column already turned into codes: ``ids[codes[k]]`` is row ``k``'s value."""
 
     codes: IntArray
-    ids: list[Any]
+    ids: Ids
 
 
 def is_missing(value: object) -> bool:
@@ -118,7 +120,7 @@ def _has_bool(seq: Sequence[Any]) -> bool:
     return bool(kinds & {bool, np.bool_}) and len(kinds) > 1
 
 
-def factorize(values: npt.NDArray[Any], what: str) -> tuple[IntArray, list[Any]]:
+def factorize(values: npt.NDArray[Any], what: str) -> tuple[IntArray, Ids]:
     """Integer codes in sorted order of the distinct values (first-seen order if unsortable)."""
     if values.dtype.kind in "iu" and values.size:
         dense = _dense_int_codes(values)
@@ -149,7 +151,7 @@ def unique_codes(values: npt.NDArray[Any], what: str) -> tuple[IntArray, list[An
         return out, list(index)
 
 
-def _dense_int_codes(values: npt.NDArray[Any]) -> tuple[IntArray, list[Any]] | None:
+def _dense_int_codes(values: npt.NDArray[Any]) -> tuple[IntArray, Ids] | None:
     """``np.unique``'s codes and ids for integers spanning a range not much wider than the
     column: a presence table and its running count replace the sort."""
     low, high = int(values.min()), int(values.max())
@@ -163,10 +165,10 @@ def _dense_int_codes(values: npt.NDArray[Any]) -> tuple[IntArray, list[Any]] | N
     present[shifted] = True
     ids = (np.flatnonzero(present) + low).astype(values.dtype)
     if ids.size == span:  # no gaps (ids 0..n-1, say): the shifted values are the codes
-        return shifted, ids.tolist()
+        return shifted, PendingIds(ids)
     rank = np.cumsum(present, dtype=np.int64)
     rank -= 1
-    return rank[shifted], ids.tolist()
+    return rank[shifted], PendingIds(ids)
 
 
 def _arrow_codes(values: Any, objects: npt.NDArray[Any] | None = None) -> Coded | None:
@@ -215,7 +217,7 @@ def _arrow_codes(values: Any, objects: npt.NDArray[Any] | None = None) -> Coded 
         order = order[used[order]]
     rank = np.empty(len(dictionary), dtype=np.int64)
     rank[order] = np.arange(order.size)
-    return Coded(rank[codes], dictionary.take(pa.array(order)).to_pylist())
+    return Coded(rank[codes], PendingIds(dictionary.take(pa.array(order))))
 
 
 def _plain_string(arr: Any) -> Any:

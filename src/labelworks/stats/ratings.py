@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,7 @@ from labelworks.stats.codes import (
     factorize,
     is_missing,
 )
+from labelworks.stats.ids import IdList, Ids, as_field, as_list, id_count
 from labelworks.stats.repeats import first_duplicate, has_duplicate
 
 IntArray = npt.NDArray[np.int64]
@@ -38,7 +39,8 @@ class Ratings:
     Attributes:
         item, annotator, label: aligned ``int64`` code arrays of length ``n``.
         items: original item ids, ``items[item[k]]``.
-        annotators: original annotator ids, ``annotators[annotator[k]]``.
+        annotators: original annotator ids, ``annotators[annotator[k]]``. Both lists are
+            made when first read.
         categories: ordered label values, ``categories[label[k]]``; the order is the one
             given by ``categories=`` or sorted (numbers numerically).
         values: ``categories`` as floats when every category is numeric, else ``None``
@@ -50,8 +52,12 @@ class Ratings:
     item: IntArray
     annotator: IntArray
     label: IntArray
-    items: list[Any]
-    annotators: list[Any]
+    if TYPE_CHECKING:
+        items: list[Any]
+        annotators: list[Any]
+    else:  # made on first read: a coefficient never reads them (see stats/ids.py)
+        items: list[Any] = IdList()
+        annotators: list[Any] = IdList()
     categories: list[Any]
     values: FloatArray | None = field(default=None)
     has_repeats: bool = field(default=False)
@@ -201,14 +207,15 @@ class Ratings:
             _check_labels(lab)
         item_codes, item_ids = _codes(it, "item")
         ann_codes, ann_ids = _codes(an, "annotator")
-        label_codes, cats = category_codes(*_codes(lab, "label"), categories)
+        label_codes, label_ids = _codes(lab, "label")
+        label_codes, cats = category_codes(label_codes, as_list(label_ids), categories)
         width = max(len(ann_ids), 1)
         pair, bound = item_codes * width + ann_codes, len(item_ids) * width
         dup = None if repeats else first_duplicate(pair, bound, item_codes)
         if dup is not None:
             raise InvalidRatingsError(
-                f"annotator {ann_ids[int(ann_codes[dup])]!r} rated item "
-                f"{item_ids[int(item_codes[dup])]!r} more than once (row {dup}); pass "
+                f"annotator {as_list(ann_ids)[int(ann_codes[dup])]!r} rated item "
+                f"{as_list(item_ids)[int(item_codes[dup])]!r} more than once (row {dup}); pass "
                 "repeats=True to keep repeated ratings, e.g. for a consistency audit"
             )
         values: FloatArray | None = None
@@ -222,8 +229,8 @@ class Ratings:
             item=item_codes,
             annotator=ann_codes,
             label=label_codes.astype(np.int64, copy=False),
-            items=item_ids,
-            annotators=ann_ids,
+            items=as_field(item_ids),
+            annotators=as_field(ann_ids),
             categories=cats,
             values=values,
             has_repeats=repeats and has_duplicate(pair, bound, item_codes),
@@ -236,11 +243,11 @@ class Ratings:
 
     @property
     def n_items(self) -> int:
-        return len(self.items)
+        return id_count(self, "items")
 
     @property
     def n_annotators(self) -> int:
-        return len(self.annotators)
+        return id_count(self, "annotators")
 
     @property
     def n_categories(self) -> int:
@@ -387,5 +394,5 @@ def _check_labels(lab: npt.NDArray[Any]) -> None:
                 raise InvalidRatingsError(f"label at row {k} is missing ({v!r})")
 
 
-def _codes(col: Coded | npt.NDArray[Any], what: str) -> tuple[IntArray, list[Any]]:
+def _codes(col: Coded | npt.NDArray[Any], what: str) -> tuple[IntArray, Ids]:
     return (col.codes, col.ids) if isinstance(col, Coded) else factorize(col, what)
