@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -420,11 +423,63 @@ def test_errors_show_their_stable_code(data_dir: Path) -> None:
 
 
 def test_import_progress_reaches_the_file_size(data_dir: Path, work: Path) -> None:
-    """The import progress bar ends at the file's full size."""
+    """On a terminal (``TTY_COMPATIBLE=1`` stands in for one) the import progress bar ends
+    at the file's full size."""
     lw(data_dir, "project", "apply", str(work / "spec.yaml"))
-    result = lw(data_dir, "import", "sentiment", str(work / "items.jsonl"))
+    result = CliRunner().invoke(
+        app,
+        ["--data-dir", str(data_dir), "import", "sentiment", str(work / "items.jsonl")],
+        env={"COLUMNS": "200", "TTY_COMPATIBLE": "1", "LABELWORKS_DATABASE_URL": None},
+    )
     size = (work / "items.jsonl").stat().st_size
     assert f"{size}/{size} bytes" in result.stderr
+
+
+MAIN = "from labelworks.cli.app import main; main()"
+
+
+def _to_files(tmp_path: Path, data_dir: Path, *args: str) -> tuple[int, str, str]:
+    """Run ``labelworks`` in a new process with standard output and error redirected to
+    files (an 80-column default width, no terminal); returns the exit code and both files."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("LABELWORKS_") and k not in ("COLUMNS", "TTY_COMPATIBLE", "FORCE_COLOR")
+    }
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        code = subprocess.run(
+            [sys.executable, "-c", MAIN, "--data-dir", str(data_dir), *args],
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+            timeout=120,
+        ).returncode
+    return code, out.read_text(), err.read_text()
+
+
+def test_redirected_standard_error_gets_no_bar_and_one_line_errors(
+    data_dir: Path, work: Path, tmp_path: Path
+) -> None:
+    """With standard output and error in files, an import and an export draw no progress
+    bar, and messages and an error over 80 columns are one line each, unwrapped."""
+    lw(data_dir, "project", "apply", str(work / "spec.yaml"))
+    imported = _to_files(tmp_path, data_dir, "import", "sentiment", str(work / "items.jsonl"))
+    target = tmp_path / "out.jsonl"
+    exported = _to_files(tmp_path, data_dir, "export", "sentiment", "-o", str(target))
+    bad = work / "a-file-with-a-long-name-so-the-error-is-well-over-eighty-columns.jsonl"
+    bad.write_text('{"body": "no text"}\n')
+    failed = _to_files(tmp_path, data_dir, "import", "sentiment", str(bad))
+    assert [imported, exported, failed] == [
+        (0, "imported 2 new items into sentiment from 3 rows; 1 duplicates skipped\n", ""),
+        (0, f"exported 2 items from sentiment to {target}\n", ""),
+        (
+            2,
+            "",
+            f"error [invalid_import] {bad}, line 1, field 'payload.text': payload has no key "
+            "'text', which the project's fields need\n",
+        ),
+    ]
 
 
 @pytest.mark.parametrize(

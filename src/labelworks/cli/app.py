@@ -15,7 +15,7 @@ from labelworks.cli import qualification as qualification_cli
 from labelworks.cli import reviews as reviews_cli
 from labelworks.cli.audit import audit_command
 from labelworks.cli.consistency import consistency_command
-from labelworks.cli.context import CliState, fail
+from labelworks.cli.context import CliState, fail, wrap_only_on_terminals
 from labelworks.cli.deliver import acceptance_command, deliver_command
 from labelworks.cli.server import demo_command, serve_command
 from labelworks.cli.simulate import simulate_command
@@ -73,6 +73,7 @@ def root(
         False, "--version", callback=_version, is_eager=True, help="print the version"
     ),
 ) -> None:
+    wrap_only_on_terminals()
     overrides: dict[str, object] = {}
     if data_dir is not None:
         overrides["data_dir"] = data_dir

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -67,8 +66,12 @@ def state(ctx: typer.Context) -> CliState:
 def fail(error: LabelworksError) -> NoReturn:
     code = next((c for cls, c in EXIT_CODES if isinstance(error, cls)), 1)
     # Codes and messages are plain text: escape them so "[not_found]" is not read as markup.
+    # soft_wrap: the error stays one line whatever the width (Rich would break it at 80
+    # columns in a file); a terminal wraps it on screen by itself.
     err_console.print(
-        f"[bold red]error[/] {escape(f'[{error.code}]')} {escape(str(error))}", highlight=False
+        f"[bold red]error[/] {escape(f'[{error.code}]')} {escape(str(error))}",
+        highlight=False,
+        soft_wrap=True,
     )
     raise typer.Exit(code)
 
@@ -134,8 +137,19 @@ def _json_object(
     return parsed
 
 
-def is_tty() -> bool:
-    return sys.stderr.isatty()
+def wrap_only_on_terminals() -> None:
+    """Outside a terminal (a file, a pipe) messages are not wrapped: Rich would break them
+    at 80 columns, splitting a path or a token over two lines of a log. Called once per
+    invocation, since the streams are only known then."""
+    for target in (console, err_console):
+        target.soft_wrap = not target.is_terminal
+
+
+def show_progress() -> bool:
+    """Whether to draw progress bars: only on a terminal, so a redirected standard error
+    (a log file, CI) holds errors and nothing else. Rich's detection, so ``TTY_COMPATIBLE=1``
+    or ``FORCE_COLOR`` asks for bars anyway."""
+    return err_console.is_terminal
 
 
 def settle_heap() -> None:

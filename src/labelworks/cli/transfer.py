@@ -18,7 +18,14 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from labelworks.cli.context import console, err_console, reported, settle_heap, state
+from labelworks.cli.context import (
+    console,
+    err_console,
+    reported,
+    settle_heap,
+    show_progress,
+    state,
+)
 from labelworks.domain.errors import InvalidImport, InvalidInput
 from labelworks.services import exports as export_service
 from labelworks.services import ingestion
@@ -105,6 +112,7 @@ def import_command(
                 TimeRemainingColumn(),
                 console=err_console,
                 transient=False,
+                disable=not show_progress(),
             ) as bar,
             file.open("rb") as raw,
         ):
@@ -155,7 +163,7 @@ def export_command(
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=err_console,
-            disable=output is None and not err_console.is_terminal,
+            disable=not show_progress(),
         ) as bar:
             task = bar.add_task("export", total=total)
             if output is None:
