@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -514,4 +515,78 @@ def test_a_bad_setting_is_named_and_changes_nothing(
         2,
         f"error [invalid_input] field '{variable}': {message}",
         False,
+    )
+
+
+def test_parquet_export_to_standard_output_is_refused(data_dir: Path, work: Path) -> None:
+    """Parquet without ``-o`` exits 2 naming the fix, and nothing reaches standard output."""
+    ready(data_dir, work)
+    result = lw(data_dir, "export", "sentiment", "--format", "parquet")
+    assert (result.exit_code, result.stdout, flat(result.stderr)) == (
+        2,
+        "",
+        "error [invalid_input] a Parquet export needs -o FILE; only jsonl and csv go to "
+        "standard output",
+    )
+
+
+def test_import_into_a_missing_project_draws_no_bar(data_dir: Path, work: Path) -> None:
+    """On a terminal, an import into a missing project says so and draws no progress bar."""
+    result = CliRunner().invoke(
+        app,
+        ["--data-dir", str(data_dir), "import", "nope", str(work / "items.jsonl")],
+        env={"COLUMNS": "200", "TTY_COMPATIBLE": "1", "LABELWORKS_DATABASE_URL": None},
+    )
+    assert (result.exit_code, result.stderr) == (
+        3,
+        "error [not_found] project 'nope' does not exist\n",
+    )
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_serve_on_a_busy_port_is_a_conflict(data_dir: Path, tmp_path: Path, command: str) -> None:
+    """``serve`` and ``demo`` on a port another program listens on exit 4 with one line
+    naming the port, before anything is seeded; not 3, which means "not found"."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _to_files(tmp_path, data_dir, command, "--port", str(port))
+    assert (result, (data_dir / "media").exists()) == (
+        (
+            4,
+            "",
+            f"error [conflict] port {port} on 127.0.0.1 is already in use (by another server, "
+            "or a labelworks serve still running): stop it or pick another with --port\n",
+        ),
+        False,
+    )
+
+
+def test_a_server_that_does_not_start_exits_1(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When uvicorn gives up starting (its exit code 3), ``serve`` says so and exits 1."""
+
+    def fails_to_start(*args: object, **kwargs: object) -> None:
+        raise SystemExit(3)
+
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # serve exports its settings
+    monkeypatch.setattr("labelworks.cli.server.uvicorn.run", fails_to_start)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = lw(data_dir, "serve", "--port", str(port))
+    assert (result.exit_code, flat(result.stderr)) == (
+        1,
+        "error [error] the server did not start; uvicorn logged why above",
+    )
+
+
+def test_serve_on_an_address_of_no_interface_exits_2(data_dir: Path) -> None:
+    """A host no interface has (TEST-NET-1) is bad input: exit 2 with the system's reason."""
+    result = lw(data_dir, "serve", "--host", "192.0.2.1", "--port", "8000")
+    assert (result.exit_code, flat(result.stderr)) == (
+        2,
+        "error [invalid_input] cannot listen on 192.0.2.1:8000: Cannot assign requested address",
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import resource
+import socket
 import time
 
 import typer
@@ -12,12 +14,14 @@ import uvicorn
 
 from labelworks.cli.context import console, fail, reported, state
 from labelworks.config import Settings
-from labelworks.domain.errors import InvalidInput
+from labelworks.domain.errors import Conflict, InvalidInput, LabelworksError
 from labelworks.services.demo import seed_demo
 
 # Descriptors a server process needs besides its client sockets: the listening socket, the
 # event loop, the database files of each pooled connection, logs, media files being sent.
 FILE_HEADROOM = 256
+# uvicorn's exit code when the server could not start (uvicorn.config.STARTUP_FAILURE).
+UVICORN_STARTUP_FAILURE = 3
 
 
 def _open_file_limit(max_connections: int) -> None:
@@ -43,6 +47,26 @@ def _open_file_limit(max_connections: int) -> None:
         )
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port that cannot be listened on, before anything starts; uvicorn would
+    exit 3 for it, which here means "not found"."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port whose old connections linger in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(
+                    Conflict(
+                        f"port {port} on {host} is already in use (by another server, or a "
+                        "labelworks serve still running): stop it or pick another with --port"
+                    )
+                )
+            fail(InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}"))
+
+
 def _export(settings: Settings) -> None:
     """Hand every setting given on the command line or in the environment to the server
     processes, which build their own Settings from the environment (the CLI and the server
@@ -60,25 +84,32 @@ def _serve(ctx: typer.Context, host: str, port: int, workers: int = 1) -> None:
     settings = state(ctx).settings
     _export(settings)
     proxies = settings.trusted_proxy_list
-    uvicorn.run(
-        "labelworks.server.app:serve_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        # A class name, not the class: the CLI never imports the server package.
-        http="labelworks.server.connections:HttpToolsConnection",
-        timeout_keep_alive=settings.keep_alive_timeout,
-        # uvicorn counts the asking connection itself (>=), so one above the cap serves every
-        # admitted connection and still answers 503 when more requests than that are in
-        # flight (handlers still running for clients that went away).
-        limit_concurrency=settings.max_connections + 1,
-        # uvicorn would believe X-Forwarded-* from 127.0.0.1 unless told otherwise.
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies or None,
-        log_level="info",
-        access_log=False,
-    )
+    try:
+        uvicorn.run(
+            "labelworks.server.app:serve_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            # A class name, not the class: the CLI never imports the server package.
+            http="labelworks.server.connections:HttpToolsConnection",
+            timeout_keep_alive=settings.keep_alive_timeout,
+            # uvicorn counts the asking connection itself (>=), so one above the cap serves
+            # every admitted connection and still answers 503 when more requests than that
+            # are in flight (handlers still running for clients that went away).
+            limit_concurrency=settings.max_connections + 1,
+            # uvicorn would believe X-Forwarded-* from 127.0.0.1 unless told otherwise.
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or None,
+            log_level="info",
+            access_log=False,
+        )
+    except SystemExit as exc:
+        # uvicorn's "did not start" (the port taken since the check, an app that failed to
+        # load) is exit code 3, which here means "not found".
+        if exc.code != UVICORN_STARTUP_FAILURE:
+            raise
+        fail(LabelworksError("the server did not start; uvicorn logged why above"))
 
 
 def serve_command(
@@ -100,10 +131,12 @@ def serve_command(
     if workers is not None and workers < 1:
         fail(InvalidInput("--workers must be at least 1"))
     _open_file_limit(state(ctx).settings.max_connections)  # workers inherit the raised limit
+    settings = state(ctx).settings
+    host, port = host or settings.host, port or settings.port
+    _check_port(host, port)
     with reported():
         state(ctx).database()  # migrates an embedded database before any worker starts
-    settings = state(ctx).settings
-    _serve(ctx, host or settings.host, port or settings.port, workers or settings.server_processes)
+    _serve(ctx, host, port, workers or settings.server_processes)
 
 
 def demo_command(
@@ -120,9 +153,10 @@ def demo_command(
     """Create demo projects (one per widget kind) and demo people, then serve them."""
     started = time.perf_counter()
     settings = state(ctx).settings
+    host, port = host or settings.host, port or settings.port
     if not no_serve:
         _open_file_limit(settings.max_connections)  # before seeding: fail fast
-    host, port = host or settings.host, port or settings.port
+        _check_port(host, port)
     with reported():
         db = state(ctx).database()
         info = seed_demo(db, media_dir=settings.data_dir / "media", n_items=items)

@@ -29,6 +29,7 @@ from labelworks.cli.context import (
 from labelworks.domain.errors import InvalidImport, InvalidInput
 from labelworks.services import exports as export_service
 from labelworks.services import ingestion
+from labelworks.services import projects as project_service
 
 FORMATS = {
     ".jsonl": "jsonl",
@@ -101,6 +102,8 @@ def import_command(
         if not file.is_file():
             raise InvalidImport(f"{file} does not exist or is not a file")
         db = state(ctx).database()
+        # A missing project is reported before the progress bar is drawn.
+        project_service.get_project(db, project)
         settle_heap()
         size = file.stat().st_size
         with (
@@ -152,8 +155,12 @@ def export_command(
             raise InvalidInput(f"--csv-formulas must be escape or raw, not '{csv_formulas}'")
         # Checked before the output file is opened, so a refused option leaves nothing behind.
         export_service.check_export_options(format, csv_formulas)  # type: ignore[arg-type]
-        if output is None and format == "parquet" and sys.stdout.isatty():
-            raise InvalidInput("refusing to write Parquet to a terminal; pass -o FILE")
+        if output is None and format == "parquet":
+            # Parquet is binary: on standard output it lands in a terminal or in tools that
+            # read lines, and a failed export would leave half a file where -o leaves none.
+            raise InvalidInput(
+                "a Parquet export needs -o FILE; only jsonl and csv go to standard output"
+            )
         db = state(ctx).database()
         settle_heap()
         total = export_service.count_for_export(db, project)
