@@ -43,7 +43,7 @@ def _pooled_table(r: Ratings, weights: Any) -> tuple[tuple[Block, ...], FloatArr
     m = uc.raters
     two = m >= 2
     pa_i = np.where(two, (uc.within_unit_pairs(w) - m) / np.where(two, m * (m - 1), 1.0), 0.0)
-    table = columns(pa_i, two.astype(np.float64), np.ones(uc.n_units), uc.matrix(1.0 / m))
+    table = columns(pa_i, two.astype(np.float64), np.ones(uc.n_units), uc.scaled(1.0 / m))
     return table, w
 
 

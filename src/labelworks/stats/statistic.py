@@ -49,12 +49,16 @@ class UnitCounts:
     @classmethod
     def of(cls, r: Ratings) -> UnitCounts:
         c = r.n_categories
-        key = r.item * c + r.label
-        dense = None
-        if r.n_items * c <= max(_DENSE_CELLS, 4 * r.n_ratings):
-            flat = np.bincount(key, minlength=r.n_items * c).astype(np.float64)
-            dense = flat.reshape(r.n_items, c)
-        raters = np.bincount(r.item, minlength=r.n_items).astype(np.float64)
+        key = r.item * c
+        key += r.label
+        if r.n_items * c > max(_DENSE_CELLS, 4 * r.n_ratings):
+            raters = np.bincount(r.item, minlength=r.n_items).astype(np.float64)
+            return cls(key=key, raters=raters, n_units=r.n_items, n_categories=c, dense=None)
+        dense = np.bincount(key, minlength=r.n_items * c).astype(np.float64).reshape(-1, c)
+        # a few column additions beat a second count over every rating; counts are exact
+        raters = np.zeros(r.n_items)
+        for column in dense.T:
+            raters += column
         return cls(key=key, raters=raters, n_units=r.n_items, n_categories=c, dense=dense)
 
     @cached_property
@@ -76,6 +80,11 @@ class UnitCounts:
     @property
     def count(self) -> FloatArray:
         return self._triples[1]
+
+    def scaled(self, scale: FloatArray) -> RowScaled | sparse.csr_matrix:
+        """The count matrix with each row multiplied by ``scale``, as a block; a dense one
+        stays the matrix and the scale, whose column totals need no product."""
+        return self.matrix(scale) if self.dense is None else RowScaled(self.dense, scale)
 
     def matrix(self, scale: FloatArray | None = None) -> FloatArray | sparse.csr_matrix:
         """Items × categories count matrix (dense when small enough), each row optionally
@@ -129,12 +138,29 @@ class OneHot:
         )
 
 
-Block: TypeAlias = FloatArray | sparse.csr_matrix | OneHot
+@dataclass(frozen=True)
+class RowScaled:
+    """A dense items × K block: ``matrix`` with row ``i`` multiplied by ``scale[i]``."""
+
+    matrix: FloatArray
+    scale: FloatArray
+
+    def product(self) -> FloatArray:
+        return self.matrix * self.scale[:, None]
+
+
+Block: TypeAlias = FloatArray | sparse.csr_matrix | OneHot | RowScaled
+
+# numpy sums a narrow C-ordered matrix down its columns row by row, several times slower
+# than summing each strided column on its own (pairwise, as a 1-D sum is).
+_COLUMN_SUMS = 16
 
 
 def _width(block: Block) -> int:
     if isinstance(block, OneHot):
         return block.width
+    if isinstance(block, RowScaled):
+        return int(block.matrix.shape[1])
     return 1 if block.ndim == 1 else int(block.shape[1])
 
 
@@ -143,7 +169,11 @@ def _totals(block: Block) -> FloatArray:
     if isinstance(block, OneHot):
         used = block.code[block.code >= 0]
         return np.bincount(used, minlength=block.width).astype(np.float64)
+    if isinstance(block, RowScaled):
+        return np.asarray(np.einsum("i,ik->k", block.scale, block.matrix), dtype=np.float64)
     if isinstance(block, np.ndarray):
+        if block.ndim == 2 and block.shape[1] <= _COLUMN_SUMS:
+            return np.array([column.sum() for column in block.T], dtype=np.float64)
         return np.atleast_1d(block.sum(axis=0)).astype(np.float64)
     return np.asarray(block.sum(axis=0), dtype=np.float64).reshape(-1)
 
@@ -181,6 +211,8 @@ class ItemStatistics:
         for block in self.blocks:
             if isinstance(block, OneHot):
                 parts.append(block.matrix())
+            elif isinstance(block, RowScaled):
+                parts.append(sparse.csr_matrix(block.product()))
             elif isinstance(block, np.ndarray):
                 parts.append(sparse.csr_matrix(block.reshape(block.shape[0], -1)))
             else:
