@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from labelworks.cli.app import app
 from labelworks.config import Settings
 from labelworks.domain.spec import parse_spec
+from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.status import project_status
 from labelworks.services.users import list_users, user_for_token
 from labelworks.storage.engine import Database
@@ -590,3 +591,28 @@ def test_serve_on_an_address_of_no_interface_exits_2(data_dir: Path) -> None:
         2,
         "error [invalid_input] cannot listen on 192.0.2.1:8000: Cannot assign requested address",
     )
+
+
+def test_status_table_gives_time_spent_and_time_per_item(
+    data_dir: Path, work: Path, db: Database
+) -> None:
+    """The annotator table reads minutes of work as minutes with the mean per item, where
+    hours to two decimals said 0.00, and a dash for someone with nothing submitted."""
+    ready(data_dir, work)
+    lw(data_dir, "user", "add", "ann@example.com", "--project", "sentiment")
+    lw(data_dir, "user", "add", "bob@example.com", "--project", "sentiment")
+    ann, bob = (u.id for u, _ in list_users(db))
+    for n, seconds in enumerate((131.903, 111.264)):
+        task = next_task_for(db, "sentiment", ann)
+        assert task is not None
+        value = {"sentiment": "positive"}
+        submit_annotation(
+            db, task.assignment_id, ann, value=value, seconds=seconds, idempotency_key=f"k{n}"
+        )
+    assert next_task_for(db, "sentiment", bob) is not None
+    table = lw(data_dir, "status", "sentiment").stdout
+    rows = [line.split("│")[1:-1] for line in table.splitlines() if "@example.com" in line]
+    assert [[cell.strip() for cell in row] for row in rows] == [
+        ["ann@example.com", "2", "0", "0", "4.1 min", "121.6 s"],
+        ["bob@example.com", "0", "0", "1", "0.0 s", "–"],
+    ]

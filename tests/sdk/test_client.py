@@ -279,7 +279,14 @@ def test_annotator_workflow(admin: Client, http: TestClient, db: Database) -> No
     assert worker.next_task("reviews") is None
     status = admin.status("reviews")
     assert [a.model_dump() for a in status.annotators] == [
-        {"email": "ann@example.com", "submitted": 1, "skipped": 1, "leased": 0, "seconds": 2.5}
+        {
+            "email": "ann@example.com",
+            "submitted": 1,
+            "skipped": 1,
+            "leased": 0,
+            "seconds": 2.5,
+            "seconds_per_item": 2.5,
+        }
     ]
 
 

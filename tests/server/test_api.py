@@ -766,6 +766,7 @@ def test_status_counts_everything(env: Env) -> None:
                     "skipped": 0,
                     "leased": 0,
                     "seconds": 3.0,
+                    "seconds_per_item": 3.0,
                 },
                 {
                     "email": "ann2@example.com",
@@ -773,6 +774,7 @@ def test_status_counts_everything(env: Env) -> None:
                     "skipped": 1,
                     "leased": 1,
                     "seconds": 0.0,
+                    "seconds_per_item": None,
                 },
             ],
         },

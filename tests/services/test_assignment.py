@@ -345,6 +345,7 @@ def test_status_counts_follow_the_work(
                 "skipped": 0,
                 "leased": 0,
                 "seconds": 60.0,
+                "seconds_per_item": 60.0,
             },
             {
                 "email": "ann1@example.com",
@@ -352,6 +353,7 @@ def test_status_counts_follow_the_work(
                 "skipped": 0,
                 "leased": 0,
                 "seconds": 60.0,
+                "seconds_per_item": 60.0,
             },
             {
                 "email": "ann2@example.com",
@@ -359,6 +361,7 @@ def test_status_counts_follow_the_work(
                 "skipped": 1,
                 "leased": 1,
                 "seconds": 0.0,
+                "seconds_per_item": None,
             },
         ],
     }

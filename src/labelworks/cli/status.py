@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from labelworks.cli.context import console, reported, state
-from labelworks.services.status import project_status
+from labelworks.services.status import project_status, seconds_per_item
 
 
 def status_command(
@@ -30,9 +30,25 @@ def status_command(
     summary.add_row("skips", f"{s.skips:,}")
     summary.add_row("late submissions", f"{s.late_submissions:,}")
     console.print(summary)
-    people = Table("annotator", "submitted", "skipped", "leased now", "hours")
+    people = Table("annotator", "submitted", "skipped", "leased now", "time", "per item")
     for a in s.annotators:
+        per_item = seconds_per_item(a)
         people.add_row(
-            a.email, f"{a.submitted:,}", f"{a.skipped:,}", str(a.leased), f"{a.seconds / 3600:.2f}"
+            a.email,
+            f"{a.submitted:,}",
+            f"{a.skipped:,}",
+            str(a.leased),
+            duration_text(a.seconds),
+            "–" if per_item is None else f"{per_item:.1f} s",
         )
     console.print(people)
+
+
+def duration_text(seconds: float) -> str:
+    """Time spent in the unit that reads best: ``38.5 s``, ``3.6 min``, ``2.1 h`` (hours to
+    two decimals said "0.00" for minutes of work)."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"

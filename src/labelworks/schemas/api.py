@@ -150,7 +150,9 @@ class AnnotatorCountsOut(BaseModel):
     submitted: int
     skipped: int
     leased: int
-    seconds: float
+    seconds: float  # to 0.1 s
+    # Mean seconds per submitted annotation, to 0.1 s; None before the first.
+    seconds_per_item: float | None = None
 
 
 class StatusOut(CountsOut):
