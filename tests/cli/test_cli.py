@@ -12,9 +12,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+import typer
 import yaml
 from click.testing import Result
 from typer.testing import CliRunner
@@ -616,3 +618,33 @@ def test_status_table_gives_time_spent_and_time_per_item(
         ["ann@example.com", "2", "0", "0", "4.1 min", "121.6 s"],
         ["bob@example.com", "0", "0", "1", "0.0 s", "–"],
     ]
+
+
+def _command_paths(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every command and group of the tree, as the arguments that reach it."""
+    yield path
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _command_paths(sub, (*path, name))
+
+
+def test_help_shows_flags_without_a_value_type(data_dir: Path) -> None:
+    """No help screen gives a flag a type, as if it took a value (``--version <bool>``):
+    ``--version`` and ``--help`` read as bare flags, options with values keep theirs."""
+    paths = list(_command_paths(typer.main.get_command(app)))
+    screens = {path: lw(data_dir, *path, "--help") for path in paths}
+    options = [line for line in screens[()].stdout.splitlines() if line.startswith("│ --")]
+    rows = [flat(line.strip("│ ")) for line in options]
+    assert (
+        len(paths) > 50,
+        [p for p, r in screens.items() if r.exit_code != 0 or "<bool>" in r.stdout],
+        rows,
+    ) == (
+        True,
+        [],
+        [
+            "--data-dir <path> data directory (default ./labelworks-data, LABELWORKS_DATA_DIR)",
+            "--database-url <str> database URL (default: SQLite in the data directory)",
+            "--version print the version",
+            "--help Show this message and exit.",
+        ],
+    )

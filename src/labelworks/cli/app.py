@@ -15,7 +15,7 @@ from labelworks.cli import qualification as qualification_cli
 from labelworks.cli import reviews as reviews_cli
 from labelworks.cli.audit import audit_command
 from labelworks.cli.consistency import consistency_command
-from labelworks.cli.context import CliState, fail, wrap_only_on_terminals
+from labelworks.cli.context import CliState, RootGroup, fail, wrap_only_on_terminals
 from labelworks.cli.deliver import acceptance_command, deliver_command
 from labelworks.cli.server import demo_command, serve_command
 from labelworks.cli.simulate import simulate_command
@@ -30,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=RootGroup,
 )
 app.add_typer(project.app, name="project")
 app.add_typer(user.app, name="user")

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from labelworks.config import Settings
 from labelworks.domain.errors import (
@@ -38,6 +39,28 @@ EXIT_CODES: tuple[tuple[type[LabelworksError], int], ...] = (
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+class RootGroup(TyperGroup):
+    """The ``labelworks`` group: help screens show flags without a value type.
+
+    Typer's help prints a flag's type as if it took a value (``--version <bool>``,
+    ``--help <bool>``); an empty metavar leaves that column blank. Done once, when Typer
+    builds the command tree, for every flag of every command, the help flags included.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _untype_flags(self)
+
+
+def _untype_flags(command: TyperCommand | TyperGroup) -> None:
+    # get_params makes the command's help option (and keeps it), so it is reached too.
+    for param in command.get_params(typer.Context(command)):
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _untype_flags(sub)
 
 
 @dataclass
