@@ -25,6 +25,7 @@ from labelworks.cli.app import app
 from labelworks.config import Settings
 from labelworks.domain.spec import parse_spec
 from labelworks.services.assignment import next_task_for, submit_annotation
+from labelworks.services.demo import DEMO_BUILDERS, DEMO_PEOPLE
 from labelworks.services.status import project_status
 from labelworks.services.users import list_users, user_for_token
 from labelworks.storage.engine import Database
@@ -647,4 +648,22 @@ def test_help_shows_flags_without_a_value_type(data_dir: Path) -> None:
             "--version print the version",
             "--help Show this message and exit.",
         ],
+    )
+
+
+def test_readme_counts_the_demo_projects_and_people() -> None:
+    """The README's first paragraph says how many projects and people ``labelworks demo``
+    seeds: every demo project but the video one, which needs a video library it names."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    paragraph = readme.split("```\n\n")[2].split("\n\n")[0]
+    numbers = {"six": 6, "eight": 8, "nine": 9}
+    projects = re.search(r"(\w+) demo projects", paragraph)
+    people = re.search(r"(\w+) demo people", paragraph)
+    assert projects is not None and people is not None
+    optional = [name for name, _, _ in DEMO_BUILDERS if name == "video-demo"]
+    assert (numbers[projects[1]], numbers[people[1]], optional, "a ninth, video" in paragraph) == (
+        len(DEMO_BUILDERS) - 1,
+        len(DEMO_PEOPLE),
+        ["video-demo"],
+        True,
     )
