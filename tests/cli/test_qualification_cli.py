@@ -85,7 +85,7 @@ def test_status_json_is_the_api_shape(world: QualWorld, db: Database, tmp_path: 
             "role": "annotator",
             "vendor": "acme",
             "state": "qualified",
-            "qualified_at": "2026-01-01T12:00:04+00:00",
+            "qualified_at": "2026-01-01T12:00:04Z",
             "failed_attempts": 0,
             "attempt": None,
             "answered": 2,

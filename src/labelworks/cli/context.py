@@ -6,6 +6,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,6 +26,7 @@ from labelworks.domain.errors import (
     Unauthenticated,
 )
 from labelworks.formats.json_input import load_json
+from labelworks.formats.json_text import utc_text
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
 
@@ -166,6 +168,11 @@ def wrap_only_on_terminals() -> None:
     invocation, since the streams are only known then."""
     for target in (console, err_console):
         target.soft_wrap = not target.is_terminal
+
+
+def utc_or_none(moment: datetime | None) -> str | None:
+    """A time for --json output as the API and exports write it (``…Z``), or None."""
+    return None if moment is None else utc_text(moment)
 
 
 def show_progress() -> bool:

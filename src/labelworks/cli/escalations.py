@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Column, Table
 
-from labelworks.cli.context import console, optional_value_option, reported, state
+from labelworks.cli.context import console, optional_value_option, reported, state, utc_or_none
 from labelworks.domain.escalation import case_url
 from labelworks.services import escalations as service
 from labelworks.services.escalations import EscalationRow
@@ -34,12 +33,6 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _utc(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).isoformat()
-
-
 def _preview(payload: dict[str, Any]) -> str:
     text = " · ".join(v if isinstance(v, str) else _compact(v) for v in payload.values())
     return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
@@ -58,14 +51,14 @@ def _case_dict(project: str, e: EscalationRow) -> dict[str, Any]:
         "flagged_by": e.flagged_by,
         "flagged_by_name": e.flagged_by_name,
         "vendor": e.vendor,
-        "created_at": _utc(e.created_at),
+        "created_at": utc_or_none(e.created_at),
         "status": e.status,
         "answer": e.answer,
         "note": e.note,
         "guideline_section": e.guideline_section,
         "made_gold": e.made_gold,
         "resolved_by": e.resolved_by,
-        "resolved_at": _utc(e.resolved_at),
+        "resolved_at": utc_or_none(e.resolved_at),
         "url": case_url(project, e.id) if e.status == "resolved" else None,
     }
 

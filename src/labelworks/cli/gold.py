@@ -4,7 +4,6 @@ requeueing annotators."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from labelworks.cli.context import console, reported, state, value_option
+from labelworks.formats.json_text import utc_text
 from labelworks.services import gold as gold_service
 from labelworks.services.gold import GoldAnswer, GoldReport, Share, answer_text
 
@@ -58,17 +58,13 @@ def unmark(
     console.print(f"item {item_id} of {escape(project)} is ordinary work again")
 
 
-def _utc(moment: datetime) -> str:
-    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).isoformat()
-
-
 def _answer_dict(row: GoldAnswer) -> dict[str, Any]:
     return {
         "item_id": row.item_id,
         "external_id": row.external_id,
         "value": row.value,
         "explanation": row.explanation,
-        "created_at": _utc(row.created_at),
+        "created_at": utc_text(row.created_at),
         "answered": row.answered,
         "correct": row.correct,
     }
@@ -131,7 +127,7 @@ def _report_dict(report: GoldReport) -> dict[str, Any]:
                 "overall": _share_dict(a.overall),
                 "fields": {name: _share_dict(s) for name, s in a.fields.items()},
                 "paused": a.paused,
-                "paused_at": None if a.paused_at is None else _utc(a.paused_at),
+                "paused_at": None if a.paused_at is None else utc_text(a.paused_at),
             }
             for a in report.annotators
         ],

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from labelworks.cli.context import console, reported, state
+from labelworks.cli.context import console, reported, state, utc_or_none
 from labelworks.domain.errors import InvalidInput, Location
 from labelworks.services import lots as lot_service
 from labelworks.services.lots import LotRow, LotView, SampleRow
@@ -35,12 +35,6 @@ class Verdict(StrEnum):
 
 def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _utc(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).isoformat()
 
 
 def _short(text: str) -> str:
@@ -89,8 +83,8 @@ def _lot_dict(lot: LotRow) -> dict[str, Any]:
         "plan": lot.plan,
         "status": lot.status,
         "decision": lot.decision,
-        "created_at": _utc(lot.created_at),
-        "decided_at": _utc(lot.decided_at),
+        "created_at": utc_or_none(lot.created_at),
+        "decided_at": utc_or_none(lot.decided_at),
     }
 
 

@@ -4,14 +4,13 @@ test (or a training project's progress), and letting a blocked member try again.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from labelworks.cli.context import console, reported, state
+from labelworks.cli.context import console, reported, state, utc_or_none
 from labelworks.services import qualification as qualification_service
 from labelworks.services.qualification_report import (
     QualificationReport,
@@ -24,12 +23,6 @@ from labelworks.services.qualification_report import (
 app = typer.Typer(
     help="Qualification tests and training: members' standing, and retries after failing."
 )
-
-
-def _utc(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).isoformat()
 
 
 def _report_dict(report: QualificationReport) -> dict[str, Any]:
@@ -49,7 +42,7 @@ def _report_dict(report: QualificationReport) -> dict[str, Any]:
                 "role": m.role,
                 "vendor": m.vendor,
                 "state": m.state.value,
-                "qualified_at": _utc(m.qualified_at),
+                "qualified_at": utc_or_none(m.qualified_at),
                 "failed_attempts": m.failed_attempts,
                 "attempt": m.attempt,
                 "answered": m.answered,
@@ -81,7 +74,7 @@ def status(
     )
     table = Table("member", "role", "vendor", "state", "standing", "unseen questions")
     for m in report.members:
-        passed = _utc(m.qualified_at)
+        passed = utc_or_none(m.qualified_at)
         words = standing_words(m, report)
         if passed is not None and m.state is State.QUALIFIED:
             words = f"{words} {passed[:16].replace('T', ' ')} UTC"

@@ -4,7 +4,6 @@ adjudication`` (the queue, an expert's decision)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from labelworks.cli.context import console, reported, state, value_option
+from labelworks.formats.json_text import utc_text
 from labelworks.services import adjudication as adjudication_service
 from labelworks.services import final_labels as final_service
 from labelworks.services.adjudication import Case
@@ -29,10 +29,6 @@ PREVIEW = 200  # characters of an item's payload shown in the adjudication list
 
 def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _utc(moment: datetime) -> str:
-    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).isoformat()
 
 
 def _percent(x: float) -> str:
@@ -64,7 +60,7 @@ def _label_dict(f: FinalLabelView) -> dict[str, Any]:
         "fields": f.fields,
         "status": f.status,
         "annotation_ids": f.annotation_ids,
-        "decided_at": _utc(f.decided_at),
+        "decided_at": utc_text(f.decided_at),
         "decided_by": f.decided_by,
         "note": f.note,
     }
@@ -117,7 +113,7 @@ def _summary_dict(s: ConsensusSummary) -> dict[str, Any]:
         if s.model is None
         else {
             "method": s.model.method,
-            "fitted_at": _utc(s.model.fitted_at),
+            "fitted_at": utc_text(s.model.fitted_at),
             "n_annotations": s.model.n_annotations,
         },
     }
@@ -150,7 +146,7 @@ def show(
     )
     if s.model is not None:
         console.print(
-            f"model: {s.model.method}, fitted {_utc(s.model.fitted_at)} on "
+            f"model: {s.model.method}, fitted {utc_text(s.model.fitted_at)} on "
             f"{s.model.n_annotations:,} annotations"
         )
 

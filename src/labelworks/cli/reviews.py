@@ -4,7 +4,6 @@ review outcomes."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -13,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from labelworks.cli.context import console, reported, state
+from labelworks.cli.context import console, reported, state, utc_or_none
 from labelworks.domain.errors import InvalidInput, Location
 from labelworks.domain.review import Decision
 from labelworks.formats.json_input import load_json
@@ -34,12 +33,6 @@ def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _utc(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).isoformat()
-
-
 def _review_dict(r: ReviewRow) -> dict[str, Any]:
     return {
         "id": r.id,
@@ -55,8 +48,8 @@ def _review_dict(r: ReviewRow) -> dict[str, Any]:
         "reason": r.reason,
         "comment": r.comment,
         "fixed_value": r.fixed_value,
-        "created_at": _utc(r.created_at),
-        "decided_at": _utc(r.decided_at),
+        "created_at": utc_or_none(r.created_at),
+        "decided_at": utc_or_none(r.decided_at),
     }
 
 
