@@ -144,6 +144,22 @@ def test_integer_ranges_code_like_np_unique(values: list[int], dtype: str) -> No
     assert (fast_codes.tolist(), as_list(fast_ids)) == (unique_codes.tolist(), unique_ids)
 
 
+@given(st.integers(1, 40), st.integers(0, 3), st.sampled_from([-5, 0, 7]), st.randoms())
+@settings(max_examples=40, deadline=None)
+def test_long_integer_columns_code_like_np_unique(
+    span: int, tail_only: int, low: int, random: Any
+) -> None:
+    """Columns longer than the head that is marked first code like np.unique whether the
+    head holds every value, some value appears only after it, or the range has gaps."""
+    rng = np.random.default_rng(random.randint(0, 2**32))
+    arr = rng.integers(0, span, 20_000) * (2 if tail_only == 3 else 1) + low
+    if tail_only in (1, 2):
+        arr[rng.integers(17_000, 20_000)] = low + span + tail_only - 1  # past the head
+    fast_codes, fast_ids = codes.factorize(arr, "item")
+    unique_codes, unique_ids = codes.unique_codes(arr, "item")
+    assert (fast_codes.tolist(), as_list(fast_ids)) == (unique_codes.tolist(), unique_ids)
+
+
 def test_categorical_strings_drop_unused_levels_and_sort() -> None:
     """A categorical column's unused levels are not ids, and ids sort as strings, not in the
     categorical's own order."""

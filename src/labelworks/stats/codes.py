@@ -151,6 +151,9 @@ def unique_codes(values: npt.NDArray[Any], what: str) -> tuple[IntArray, list[An
         return out, list(index)
 
 
+_HEAD = 1 << 14
+
+
 def _dense_int_codes(values: npt.NDArray[Any]) -> tuple[IntArray, Ids] | None:
     """``np.unique``'s codes and ids for integers spanning a range not much wider than the
     column: a presence table and its running count replace the sort."""
@@ -162,7 +165,11 @@ def _dense_int_codes(values: npt.NDArray[Any]) -> tuple[IntArray, Ids] | None:
     if low:
         shifted -= low
     present = np.zeros(span, dtype=np.bool_)
-    present[shifted] = True
+    # a column of few values (labels, annotators) shows them all in its first rows; then
+    # there are no gaps and the rest of the column need not be marked
+    present[shifted[:_HEAD]] = True
+    if span > _HEAD or not present.all():
+        present[shifted] = True
     ids = (np.flatnonzero(present) + low).astype(values.dtype)
     if ids.size == span:  # no gaps (ids 0..n-1, say): the shifted values are the codes
         return shifted, PendingIds(ids)

@@ -23,7 +23,7 @@ from labelworks.stats.codes import (
     is_missing,
 )
 from labelworks.stats.ids import IdList, Ids, as_field, as_list, id_count
-from labelworks.stats.repeats import first_duplicate, has_duplicate
+from labelworks.stats.repeats import first_repeat, has_repeat
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -209,9 +209,7 @@ class Ratings:
         ann_codes, ann_ids = _codes(an, "annotator")
         label_codes, label_ids = _codes(lab, "label")
         label_codes, cats = category_codes(label_codes, as_list(label_ids), categories)
-        width = max(len(ann_ids), 1)
-        pair, bound = item_codes * width + ann_codes, len(item_ids) * width
-        dup = None if repeats else first_duplicate(pair, bound, item_codes)
+        dup = None if repeats else first_repeat(item_codes, ann_codes, len(ann_ids))
         if dup is not None:
             raise InvalidRatingsError(
                 f"annotator {as_list(ann_ids)[int(ann_codes[dup])]!r} rated item "
@@ -233,7 +231,7 @@ class Ratings:
             annotators=as_field(ann_ids),
             categories=cats,
             values=values,
-            has_repeats=repeats and has_duplicate(pair, bound, item_codes),
+            has_repeats=repeats and has_repeat(item_codes, ann_codes, len(ann_ids)),
         )
 
     # ------------------------------------------------------------------- views
@@ -288,8 +286,7 @@ class Ratings:
         """Raise unless every annotator rated every item at most once, naming ``what``."""
         if not self.has_repeats:
             return
-        width = max(self.n_annotators, 1)
-        row = first_duplicate(self.item * width + self.annotator, self.n_items * width)
+        row = first_repeat(self.item, self.annotator, self.n_annotators)
         named = (
             ""
             if row is None
@@ -332,7 +329,6 @@ class Ratings:
         ann_used, ann_codes = np.unique(self.annotator[rows], return_inverse=True)
         item_codes = item_codes.astype(np.int64).reshape(-1)
         ann_codes = ann_codes.astype(np.int64).reshape(-1)
-        width = max(ann_used.size, 1)
         return Ratings(
             item=item_codes,
             annotator=ann_codes,
@@ -341,8 +337,7 @@ class Ratings:
             annotators=[self.annotators[k] for k in ann_used.tolist()],
             categories=self.categories,
             values=self.values,
-            has_repeats=self.has_repeats
-            and has_duplicate(item_codes * width + ann_codes, item_used.size * width),
+            has_repeats=self.has_repeats and has_repeat(item_codes, ann_codes, ann_used.size),
         )
 
     def take_items(self, indices: IntArray) -> Ratings:

@@ -1,13 +1,12 @@
 """Repeated (item, annotator) pairs: whether a table has one, and which row repeats first.
 
-A pair is coded as ``item * n_annotators + annotator``, a value in ``[0, bound)``. Finding a
-repeat among a million of them by sorting costs more than building the rest of the table, so
-two cheaper checks come first; each answers exactly what the sort would:
+Finding a repeat among a million pairs by sorting them costs more than building the rest of
+the table, so two cheaper checks come first; each answers exactly what the sort would:
 
 * a table read in item order (as exports and group-bys give it) holds each item's ratings in
   one run, so a repeat lies within a run: comparing every row with the next few finds it;
-* when the pair values span a range not much wider than the table (two annotators, say), a
-  presence table of that range counts the distinct pairs.
+* when the pairs, coded ``item * n_annotators + annotator``, span a range not much wider than
+  the table (two annotators, say), a presence table of that range counts the distinct ones.
 """
 
 from __future__ import annotations
@@ -26,29 +25,28 @@ _TABLE_PER_PAIR = 16
 _TABLE_MIN = 1 << 20
 
 
-def has_duplicate(pair: IntArray, bound: int, item: IntArray | None = None) -> bool:
-    """Whether some value of ``pair`` repeats; every value lies in ``[0, bound)``.
-
-    ``item`` (the item code of every row, when ``pair`` is item-major) lets a table in item
-    order skip the sort.
-    """
-    if pair.size < 2:
+def has_repeat(item: IntArray, annotator: IntArray, n_annotators: int) -> bool:
+    """Whether some annotator rated some item twice; codes lie in ``[0, n_annotators)``."""
+    if item.size < 2:
         return False
-    if item is not None:
-        in_runs = _repeat_within_runs(pair, item)
-        if in_runs is not None:
-            return in_runs
-    if bound <= _TABLE_PER_PAIR * pair.size + _TABLE_MIN:
+    in_runs = _repeat_within_runs(item, annotator)
+    if in_runs is not None:
+        return in_runs
+    width = max(n_annotators, 1)
+    pair = item * width
+    pair += annotator
+    bound = (int(item.max()) + 1) * width
+    if bound <= _TABLE_PER_PAIR * item.size + _TABLE_MIN:
         seen = np.zeros(bound, dtype=np.bool_)
         seen[pair] = True
-        return int(np.count_nonzero(seen)) < pair.size
+        return int(np.count_nonzero(seen)) < item.size
     # numpy's plain sort is several times faster than the stable one and twice as fast
     # again on 32-bit keys; np.unique hashes, which is slower still
     ordered = np.sort(pair.astype(np.uint32) if bound <= 2**32 else pair)
     return bool((ordered[1:] == ordered[:-1]).any())
 
 
-def _repeat_within_runs(pair: IntArray, item: IntArray) -> bool | None:
+def _repeat_within_runs(item: IntArray, annotator: IntArray) -> bool | None:
     """The answer for a table whose item codes never decrease, or ``None`` for any other
     table or one whose longest item run is too long to compare row by row."""
     if not bool((item[1:] >= item[:-1]).all()):
@@ -57,19 +55,25 @@ def _repeat_within_runs(pair: IntArray, item: IntArray) -> bool | None:
     longest = int(np.diff(ends, prepend=-1, append=item.size - 1).max())
     if longest > _RUN_PASSES:
         return None
-    # equal pairs share an item, so a repeat lies less than `longest` rows after its first
-    return any(bool((pair[step:] == pair[:-step]).any()) for step in range(1, longest))
+    # a repeat lies less than `longest` rows after its first rating; rows that far apart
+    # with the same annotator are few, so only those look at their items
+    for step in range(1, longest):
+        rows = np.flatnonzero(annotator[step:] == annotator[:-step])
+        if bool((item[rows] == item[rows + step]).any()):
+            return True
+    return False
 
 
-def first_duplicate(pair: IntArray, bound: int, item: IntArray | None = None) -> int | None:
-    """The row that repeats the smallest repeated value (at its second occurrence), or
-    ``None``; every value lies in ``[0, bound)``.
+def first_repeat(item: IntArray, annotator: IntArray, n_annotators: int) -> int | None:
+    """The row that repeats the smallest repeated (item, annotator) pair, at its second
+    occurrence, or ``None``.
 
-    Only a table that has a duplicate (:func:`has_duplicate`) pays for the stable sort that
-    names the row.
+    Only a table that has a repeat (:func:`has_repeat`) pays for the stable sort that names
+    the row.
     """
-    if not has_duplicate(pair, bound, item):
+    if not has_repeat(item, annotator, n_annotators):
         return None
+    pair = item * max(n_annotators, 1) + annotator
     order = np.argsort(pair, kind="stable")
     sorted_pair = pair[order]
     same = np.flatnonzero(sorted_pair[1:] == sorted_pair[:-1])
