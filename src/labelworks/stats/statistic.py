@@ -36,36 +36,42 @@ class UnitCounts:
 
     ``count[k]`` annotators put item ``unit[k]`` in category ``category[k]`` (the non-zero
     triples, ordered by item, then category); ``raters[i]`` is the number of ratings of
-    item ``i``. ``dense`` is the same as
-    an items × categories matrix when that is small enough to hold, else ``None``.
+    item ``i``. ``dense`` is the same as an items × categories matrix when that is small
+    enough to hold, else ``None``; it is stored category by category (Fortran order), as
+    the coefficients read it: a column is then contiguous, and numpy works through a few
+    contiguous columns several times faster than through many rows of a few.
     """
 
-    key: IntArray
     raters: FloatArray
     n_units: int
     n_categories: int
     dense: FloatArray | None
+    key: IntArray | None = None  # item * n_categories + label, when there is no ``dense``
 
     @classmethod
     def of(cls, r: Ratings) -> UnitCounts:
-        c = r.n_categories
-        key = r.item * c
-        key += r.label
-        if r.n_items * c > max(_DENSE_CELLS, 4 * r.n_ratings):
-            raters = np.bincount(r.item, minlength=r.n_items).astype(np.float64)
-            return cls(key=key, raters=raters, n_units=r.n_items, n_categories=c, dense=None)
-        dense = np.bincount(key, minlength=r.n_items * c).astype(np.float64).reshape(-1, c)
+        c, n = r.n_categories, r.n_items
+        if n * c > max(_DENSE_CELLS, 4 * r.n_ratings):
+            key = r.item * c
+            key += r.label
+            raters = np.bincount(r.item, minlength=n).astype(np.float64)
+            return cls(raters=raters, n_units=n, n_categories=c, dense=None, key=key)
+        by_category = r.label * n
+        by_category += r.item
+        dense = np.bincount(by_category, minlength=n * c).astype(np.float64).reshape(c, n).T
         # a few column additions beat a second count over every rating; counts are exact
-        raters = np.zeros(r.n_items)
+        raters = np.zeros(n)
         for column in dense.T:
             raters += column
-        return cls(key=key, raters=raters, n_units=r.n_items, n_categories=c, dense=dense)
+        return cls(raters=raters, n_units=n, n_categories=c, dense=dense)
 
     @cached_property
     def _triples(self) -> tuple[IntArray, FloatArray]:
         if self.dense is not None:
-            nz = np.flatnonzero(self.dense)
-            return nz, self.dense.reshape(-1)[nz]
+            # in C order (by item, then category); a boolean mask finds them faster
+            nz = np.flatnonzero(self.dense != 0)
+            return nz, self.dense[nz // self.n_categories, nz % self.n_categories]
+        assert self.key is not None
         nz, counts = np.unique(self.key, return_counts=True)
         return nz, counts.astype(np.float64)
 
@@ -110,7 +116,12 @@ class UnitCounts:
         identity = np.array_equal(weights, np.eye(self.n_categories))
         if self.dense is not None:
             n = self.dense
-            return np.asarray(np.einsum("ik,ik->i", n, n if identity else n @ weights))
+            # category by category, as `dense` is stored (transposing keeps the product so)
+            paired = n if identity else (weights.T @ n.T).T
+            out = np.zeros(self.n_units)
+            for own, other in zip(n.T, paired.T, strict=True):
+                out += own * other
+            return out
         if identity:
             return np.bincount(self.unit, self.count**2, minlength=self.n_units).astype(np.float64)
         m: Any = self.matrix()
