@@ -99,7 +99,7 @@ def _seed(db: Database) -> list[tuple[int, str | None]]:
 def test_adjudicate_in_one_click_set_a_label_and_simulate(
     demo_server: LiveServer, page_as: LoginFactory, page_log: LogLookup
 ) -> None:
-    """The manager reaches the queue from the project page (the waiting count on the link),
+    """The manager reaches the queue from the Overview (the waiting count on the card),
     reads an item with its annotations side by side and the split marked, takes B's answer
     with one click (the item leaves the queue), sets the next item's label with the spec's
     choice buttons and a note, sees a boxes item's image; then runs a 100-item simulation
@@ -122,7 +122,7 @@ def test_adjudicate_in_one_click_set_a_label_and_simulate(
     marked = (row.get_attribute("class"), first.locator("td.off").count())
     shoot(page, "adjudication")
     assert (link_text, heading, header, row_text, marked) == (
-        "Adjudication 5",
+        "5 waiting for adjudication →",
         "Adjudication 5 items waiting for an expert",
         "Field Proposal A B C Votes",
         "sentiment ≠ disagree positive positive negative neutral "

@@ -156,8 +156,8 @@ def test_an_annotator_flags_and_an_expert_resolves(
     lead.goto(f"/projects/{PROJECT}/edge-cases#case-{case_id}")
     targeted = lead.evaluate("() => document.querySelector(':target')?.id")
 
-    assert (linked, listed) == (
-        "Escalations 2",
+    assert (" ".join(linked.split()), listed) == (
+        "2 flags waiting for an expert →",
         [("Edge case", UNCOVERED), ("Ambiguous", UNSURE)],
     )
     assert (notice, left) == ("Flag 1 is resolved and in the edge-case library.", [UNSURE])

@@ -95,7 +95,7 @@ def test_annotator_on_a_project_page_is_sent_to_labeling(
     annotator.locator("[data-testid=label-page]").wait_for()
     manager = page_as("manager")
     manager.goto("/projects/sentiment-demo")
-    assert (annotator.url, manager.url, manager.locator("h1").inner_text()) == (
+    assert (annotator.url, manager.url, manager.locator("h1 a").inner_text()) == (
         f"{demo_server.url}/projects/sentiment-demo/label",
         f"{demo_server.url}/projects/sentiment-demo",
         "sentiment-demo",

@@ -92,9 +92,10 @@ def test_quality_page_gold_form_and_reinstate(
     demo_server: LiveServer, page_as: LoginFactory, page_log: LogLookup
 ) -> None:
     """The manager reaches the Quality page from the project page and sees an interval plot
-    per annotator, with no sideways scrolling and the names column kept at 390 px wide; marks an item gold through its
-    page (after an invalid answer is shown and changes nothing); reinstates the paused
-    annotator; the console logs nothing but the refused answer's 422."""
+    per annotator, with no sideways scrolling and the names column kept at 390 px wide;
+    marks an item gold through its page (after an invalid answer is shown and changes
+    nothing); reinstates the paused annotator; the console logs nothing but the refused
+    answer's 422."""
     db = demo_server.db
     gold_ids, plain = _seed_gold(db)
     page = page_as("manager")

@@ -519,7 +519,10 @@ def _visit_everything(
     visits.visit(f"/projects/{site.consistency}/consistency")
     shown = {}
     for n, (project, item_ids) in enumerate(site.items.items()):
-        page = visits.visit(f"/projects/{quote(project)}")
+        visits.visit(f"/projects/{quote(project)}")
+        for tab in ("people", "settings"):
+            visits.visit(f"/projects/{quote(project)}/{tab}")
+        page = visits.visit(f"/projects/{quote(project)}/items")
         search = page.locator("input[name=q]")
         if n == 0 and search.count():  # annotators are sent to labeling instead
             # Typing in the search box swaps the table in through htmx (once is enough: the
@@ -591,7 +594,8 @@ def test_hostile_text_is_shown_as_text(
         HOSTILE in page.locator("[data-testid=projects]").inner_text()
     )
     page.goto("/projects/sentiment-demo")
-    seen["project description"] = HOSTILE in page.locator("main > p").first.inner_text()
+    seen["project description"] = HOSTILE in page.locator(".project-name").inner_text()
+    page.goto("/projects/sentiment-demo/settings")
     seen["guideline changelog"] = HOSTILE in page.locator("main").inner_text()
     page.goto(f"/projects/sentiment-demo/items?q={quote('<script>')}")
     table = page.locator("[data-testid=items-table]").inner_text()

@@ -195,14 +195,14 @@ def test_vendor_staff_annotators_and_strangers_are_refused(site: Site) -> None:
 
 
 def test_links_and_cards_show_the_waiting_count(site: Site) -> None:
-    """The project page links to the queue with its count; the Quality page has the
-    consensus cards and rule in words, and the Adjudication tab."""
+    """The Overview links to the queue with its count; the Quality page has the consensus
+    cards and rule in words, and the Adjudication tab."""
     project = site.get("reviewer", "/projects/adj").text
     quality = site.get("manager", "/projects/adj/quality").text
     group = quality.split('data-testid="consensus-summary"')[1].split("</section>")[0]
     cards = re.findall(r'class="card figure[^"]*"[^>]*><b>([^<]*)</b>([^<]*)<', group)
-    assert (text_of(project, "adjudication-link"), text_of(quality, "adjudication-tab")) == (
-        "Adjudication 2",
+    assert (text_of(project, "adjudication-link", "a"), text_of(quality, "adjudication-tab")) == (
+        "2 waiting for adjudication →",
         "Adjudication 2",
     )
     assert [(b, " ".join(t.split())) for b, t in cards] == [
@@ -342,8 +342,7 @@ def test_forms_need_the_csrf_token(site: Site) -> None:
 
 def test_empty_queues_explain_what_sends_items_here(site: Site, db: Database) -> None:
     """Without consensus the page says how to turn it on; with dynamic overlap and nothing
-    waiting it says what sends items here; neither project page links to an empty queue
-    without consensus."""
+    waiting it says what sends items here; no Overview links to an empty queue."""
     apply_spec(db, spec_from_dict({**SPEC, "name": "plain", "quality": {}}), guidelines=None)
     apply_spec(db, spec_from_dict({**SPEC, "name": "quiet"}), guidelines=None)
     plain = text_of(
@@ -371,5 +370,5 @@ def test_empty_queues_explain_what_sends_items_here(site: Site, db: Database) ->
         "project's dynamic overlap, an item whose final label is less than 99% sure gets one "
         "more annotation at a time, up to 2; still unsure at 2, it waits here for an expert, "
         "who takes one annotator's answer or sets the label. " + tail.format(p="quiet"),
-        [False, True],
+        [False, False],
     )

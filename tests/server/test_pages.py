@@ -103,51 +103,66 @@ def _rows(table_html: str) -> list[tuple[str, str, str]]:
     )
 
 
-def test_project_page_counts_people_and_first_page(site: Site) -> None:
-    """The project page shows the counts, the people, the spec and 50 rows of items."""
-    page = site.get("/projects/shop")
-    counts = re.findall(r'<div class="card stat"><b>([\d.]+)</b>([^<]*)</div>', page.text)
+def test_project_tabs_split_the_old_page(site: Site) -> None:
+    """The Overview has the counts and the charts' data; People the per-person table with
+    time per item; Items the first 50 rows; Settings the spec and guideline history."""
+    overview = site.get("/projects/shop")
+    people_tab = site.get("/projects/shop/people")
+    items_tab = site.get("/projects/shop/items")
+    settings_tab = site.get("/projects/shop/settings")
+    counts = re.findall(r'<div class="card stat"><b>([\d.%]+)</b>([^<]*)</div>', overview.text)
     people = re.findall(
-        r"<tr><td>([^<]+@example.com)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", page.text
+        r'<tr>\s*<td>([^<]+@example.com)</td><td class="num">(\d+)</td>'
+        r'<td class="num">(\d+)</td><td class="num">(\d+)</td>\s*<td class="num">([^<]+)</td>',
+        people_tab.text,
     )
-    assert (page.status_code, counts, people) == (
+    tabs = re.findall(r'data-testid="tab-(\w+)"', overview.text)
+    assert (overview.status_code, tabs, counts) == (
         200,
+        ["overview", "items", "quality", "people", "settings"],
         [
-            ("55", "items"),
-            ("2", "complete (3.6%)"),
-            ("4", "annotations"),
+            ("3.6%", "complete: 2 of 55 items"),
+            ("4", "annotations, of 110 needed"),
+            ("4", "annotations in the last 7 days"),
             ("0", "working now"),
-            ("0", "skips"),
-            ("0", "late submissions"),
         ],
-        [("ann1@example.com", "2", "0", "0"), ("ann2@example.com", "2", "0", "0")],
     )
-    rows = _rows(page.text)
-    assert (len(rows), rows[:3]) == (
+    assert people == [
+        ("ann1@example.com", "2", "0", "0", "2 s"),
+        ("ann2@example.com", "2", "0", "0", "2 s"),
+    ]
+    rows = _rows(items_tab.text)
+    assert (len(rows), rows[:3], "<html" in items_tab.text) == (
         50,
         [
             (str(site.item_ids[0]), "complete", "2"),
             (str(site.item_ids[1]), "complete", "2"),
             (str(site.item_ids[1] + 1), "new", "0"),
         ],
+        True,
     )
-    assert "revision 1" in page.text and "v1 · " in page.text
+    assert "revision 1" in settings_tab.text and "v1 · " in settings_tab.text
 
 
 def test_items_partial_filters_and_next_page(site: Site) -> None:
-    """The items partial is a bare table fragment; filters narrow it; the next-page link
-    keeps the filters and leads to the remaining rows."""
-    first = site.get("/projects/shop/items", params={"q": "review"})
+    """Asked by htmx, the items tab is a bare table fragment; filters narrow it; the
+    next-page link keeps the filters and leads to the remaining rows."""
+    hx = {"HX-Request": "true"}
+    first = site.get("/projects/shop/items", params={"q": "review"}, headers=hx)
     link = re.search(r'hx-get="([^"]+)"', first.text)
     assert link is not None
     follow = html.unescape(link.group(1))
-    second = site.get(follow)
+    second = site.get(follow, headers=hx)
+
+    def rows(query: str) -> list[tuple[str, str, str]]:
+        return _rows(site.get(f"/projects/shop/items?{query}", headers=hx).text)
+
     filtered = {
-        "complete": _rows(site.get("/projects/shop/items?status=complete").text),
-        "by ann2": _rows(site.get("/projects/shop/items?annotator=ann2@example.com").text),
-        "label neg": _rows(site.get("/projects/shop/items?label=neg").text),
-        "search": _rows(site.get("/projects/shop/items?q=plain+review+53").text),
-        "nothing": _rows(site.get("/projects/shop/items?q=zebra").text),
+        "complete": rows("status=complete"),
+        "by ann2": rows("annotator=ann2@example.com"),
+        "label neg": rows("label=neg"),
+        "search": rows("q=plain+review+53"),
+        "nothing": rows("q=zebra"),
     }
     done = [(str(i), "complete", "2") for i in site.item_ids]
     assert (

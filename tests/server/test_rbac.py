@@ -292,6 +292,8 @@ def _routes(
         anyone(Route("index page", "GET", "/", page=True), 200),
         (Route("project page", "GET", "/projects/alpha", page=True), pages_project),
         project(Route("items page", "GET", "/projects/alpha/items", page=True), "review", 200),
+        (Route("people tab", "GET", "/projects/alpha/people", page=True), pages_project),
+        (Route("settings tab", "GET", "/projects/alpha/settings", page=True), pages_project),
         project(
             Route("item page", "GET", f"/projects/alpha/items/{item_id}", page=True), "review", 200
         ),

@@ -42,6 +42,7 @@ from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import lots as lot_pages
 from labelworks.server.web import media, pages
 from labelworks.server.web import people as people_pages
+from labelworks.server.web import project as project_pages
 from labelworks.server.web import quality as quality_pages
 from labelworks.server.web import review as review_pages
 from labelworks.server.web import simulate as simulate_pages
@@ -77,6 +78,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     delivery.router,
     media.router,
     pages.router,
+    project_pages.router,
     people_pages.router,
     quality_pages.router,
     consistency_pages.router,

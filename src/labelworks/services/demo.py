@@ -176,7 +176,7 @@ def _rating(n: int) -> DemoContent:
             {
                 "name": "rationale",
                 "kind": "text",
-                "title": "Why this rating? (optional)",
+                "title": "Why this rating?",
                 "max_length": 500,
                 "required": False,
             },

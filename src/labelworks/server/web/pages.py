@@ -1,4 +1,4 @@
-"""The pages: login, settings, project list, project page, items table, item, labeling."""
+"""The pages: login, settings, project list, item, labeling (a project's tabs: ``project``)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from labelworks.domain.access import Actor
 from labelworks.domain.errors import InvalidInput, LabelworksError, PermissionDenied
 from labelworks.server.deps import DB, CurrentActor, optional_actor
-from labelworks.server.params import AfterId, RowId
+from labelworks.server.params import RowId
 from labelworks.server.security import CSRF_FIELD, SESSION_KEY, csrf_matches, csrf_token
 from labelworks.server.web.markdown import render_markdown
-from labelworks.services import auth, catalog, quality_view
-from labelworks.services import escalations as escalation_service
+from labelworks.services import auth, catalog
 from labelworks.services import gold as gold_service
 from labelworks.services import projects as project_service
 from labelworks.storage.engine import Database
@@ -190,66 +189,6 @@ def index(request: Request, db: DB) -> Response:
         for p in project_service.list_projects(db, actor=actor)
     ]
     return page(request, "index.html", actor, projects=rows)
-
-
-@router.get("/projects/{project}", response_class=HTMLResponse)
-def project_page(request: Request, project: str, db: DB, actor: CurrentActor) -> Response:
-    overview = project_service.project_overview(db, project, actor=actor, max_age=DASHBOARD_MAX_AGE)
-    if overview.status is None:  # annotators go straight to work
-        return RedirectResponse(f"/projects/{quote(project)}/label", status_code=303)
-    return page(
-        request,
-        "project.html",
-        actor,
-        overview=overview,
-        spec_yaml=project_service.effective_spec_yaml(db, project, actor=actor),
-        history=project_service.guideline_history(db, project, actor=actor),
-        working=catalog.working_now(db, project, actor=actor),
-        items=catalog.list_items(db, project, actor=actor, limit=50),
-        filters={},
-        consensus=quality_view.consensus_summary(db, project, actor=actor),
-        escalations=escalation_service.open_count_for(db, project, actor=actor),
-    )
-
-
-@router.get("/projects/{project}/items", response_class=HTMLResponse)
-def items_table(
-    request: Request,
-    project: str,
-    db: DB,
-    actor: CurrentActor,
-    status: str | None = Query(None),
-    annotator: str | None = Query(None),
-    label: str | None = Query(None),
-    q: str | None = Query(None),
-    after: AfterId = 0,
-) -> HTMLResponse:
-    """The items table alone (htmx swaps it in as filters change or pages turn)."""
-    filters = {
-        "status": status or None,
-        "annotator": annotator or None,
-        "label": label or None,
-        "q": q or None,
-    }
-    result = catalog.list_items(
-        db,
-        project,
-        actor=actor,
-        status=filters["status"],
-        annotator=filters["annotator"],
-        label=filters["label"],
-        text=filters["q"],
-        after=after,
-        limit=50,
-    )
-    return page(
-        request,
-        "items_table.html",
-        actor,
-        project_name=project,
-        items=result,
-        filters={k: v for k, v in filters.items() if v},
-    )
 
 
 @router.get("/projects/{project}/items/{item_id}", response_class=HTMLResponse)

@@ -1,0 +1,108 @@
+"""Vega-Lite specifications of the console's charts, built here in Python and drawn in the
+browser by the vendored Vega (static/js/charts.js). Every chart also gets its numbers as a
+table next to it, so nothing is only in a picture.
+
+Colours follow the stylesheet's tokens (``--accent`` for work done, ``--muted`` for scope).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labelworks.services.activity import Activity
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+ACCENT = "#2457c5"
+MUTED = "#8a96a3"
+WIDTH = "container"
+
+
+def _base(title: str, height: int = 180) -> dict[str, Any]:
+    return {
+        "$schema": SCHEMA,
+        "description": title,
+        "width": WIDTH,
+        "height": height,
+        "autosize": {"type": "fit", "contains": "padding"},
+        "config": {"axis": {"labelFontSize": 11, "titleFontSize": 11}, "view": {"stroke": None}},
+    }
+
+
+def burn_up(activity: Activity) -> dict[str, Any]:
+    """Annotations done so far, day by day, against the annotations the items need."""
+    rows = [{"day": d.day, "done": d.cumulative} for d in activity.days]
+    done = {
+        "mark": {"type": "area", "line": {"color": ACCENT}, "color": ACCENT, "opacity": 0.2},
+        "encoding": {
+            "x": {"field": "day", "type": "temporal", "title": None, "axis": {"format": "%b %d"}},
+            "y": {"field": "done", "type": "quantitative", "title": "annotations"},
+            "tooltip": [
+                {"field": "day", "type": "temporal", "format": "%Y-%m-%d"},
+                {"field": "done", "type": "quantitative", "title": "done by then"},
+            ],
+        },
+    }
+    scope = {
+        "data": {"values": [{"needed": activity.needed}]},
+        "mark": {"type": "rule", "color": MUTED, "strokeDash": [4, 4]},
+        "encoding": {
+            "y": {"field": "needed", "type": "quantitative"},
+            "tooltip": [{"field": "needed", "type": "quantitative", "title": "needed in all"}],
+        },
+    }
+    return {**_base("burn-up"), "data": {"values": rows}, "layer": [done, scope]}
+
+
+def throughput(activity: Activity) -> dict[str, Any]:
+    """Annotations per day."""
+    rows = [{"day": d.day, "annotations": d.annotations} for d in activity.days]
+    return {
+        **_base("throughput per day", 140),
+        "data": {"values": rows},
+        "mark": {"type": "bar", "color": ACCENT},
+        "encoding": {
+            "x": {
+                "field": "day",
+                "type": "ordinal",
+                "timeUnit": "yearmonthdate",
+                "title": None,
+                "axis": {"format": "%d", "labelAngle": 0},
+            },
+            "y": {
+                "field": "annotations",
+                "type": "quantitative",
+                "title": "per day",
+                "axis": {"format": "d", "tickMinStep": 1},
+            },
+            "tooltip": [
+                {"field": "day", "type": "temporal", "format": "%Y-%m-%d"},
+                {"field": "annotations", "type": "quantitative"},
+            ],
+        },
+    }
+
+
+def labels(activity: Activity) -> dict[str, Any]:
+    """How often each label of the first categorical field was given."""
+    rows = [{"label": label, "annotations": n} for label, n in activity.labels[:20]]
+    return {
+        **_base(f"labels of {activity.label_field}"),
+        # A band per label, whatever the count; only the width follows the card.
+        "height": {"step": 24},
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "data": {"values": rows},
+        "mark": {"type": "bar", "color": ACCENT},
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "sort": "-x", "title": None},
+            "x": {
+                "field": "annotations",
+                "type": "quantitative",
+                "title": "annotations",
+                "axis": {"format": "d", "tickMinStep": 1},
+            },
+            "tooltip": [
+                {"field": "label", "type": "nominal"},
+                {"field": "annotations", "type": "quantitative"},
+            ],
+        },
+    }

@@ -1,0 +1,77 @@
+"""A project's work over time, in SQL: annotations per day, the annotations its items still
+need, and how often each label of a field was given — each within the caller's vendor wall
+where it counts people's work."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, literal_column, select, text
+
+from labelworks.storage.tables import annotations_table, items
+from labelworks.storage.walls import within_wall
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def per_day(
+    conn: Connection, project_id: int, since: datetime, wall: str | None
+) -> tuple[int, list[tuple[str, int]]]:
+    """Annotations before ``since``, and per UTC day from then on (``YYYY-MM-DD``)."""
+    mine = (
+        annotations_table.c.project_id == project_id,
+        within_wall(annotations_table.c.annotator_id, wall),
+    )
+    before = conn.execute(
+        select(func.count()).where(*mine, annotations_table.c.created_at < since)
+    ).scalar_one()
+    day = func.date(annotations_table.c.created_at)
+    rows = conn.execute(
+        select(day.label("day"), func.count().label("n"))
+        .where(*mine, annotations_table.c.created_at >= since)
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    return int(before), [(str(r.day)[:10], int(r.n)) for r in rows]
+
+
+def scope(conn: Connection, project_id: int, overlap: int) -> int:
+    """Annotations the project's ordinary items need in all: each item's own target (raised
+    by dynamic overlap), else the project's overlap."""
+    need = func.coalesce(items.c.target, overlap)
+    total = conn.execute(
+        select(func.coalesce(func.sum(need), 0)).where(
+            items.c.project_id == project_id, ~items.c.gold
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def label_counts(
+    conn: Connection, project_id: int, field: str, wall: str | None
+) -> list[tuple[str, int]]:
+    """How often each value of ``field`` was given in the project's annotations, most
+    frequent first (values as text; annotations without the field are not counted)."""
+    if not _IDENTIFIER.match(field):
+        raise ValueError(f"not a field name: {field!r}")
+    value: Any
+    if conn.dialect.name == "postgresql":
+        # A spec's field names are identifiers (checked above), so the name is safe inline.
+        value = literal_column(f"(annotations.value::json ->> '{field}')")
+    else:
+        value = func.json_extract(annotations_table.c.value, f'$."{field}"')
+    rows = conn.execute(
+        select(value.label("label"), func.count().label("n"))
+        .select_from(annotations_table)
+        .where(
+            annotations_table.c.project_id == project_id,
+            within_wall(annotations_table.c.annotator_id, wall),
+        )
+        # By position: PostgreSQL would not see two bound copies of the field name as one
+        # expression.
+        .group_by(text("1"))
+    ).all()
+    counted = [(str(r.label), int(r.n)) for r in rows if r.label is not None]
+    return sorted(counted, key=lambda r: (-r[1], r[0]))
