@@ -264,3 +264,34 @@ def test_one_run_at_a_time_and_the_csrf_token(site: Site) -> None:
         "another simulation is running on this server; try again when it has finished",
         [403, 403, 403],
     )
+
+
+QUALIFIED_SPEC = """\
+name: crowd
+fields:
+  - name: label
+    kind: choice
+    labels: [a, b, c]
+quality:
+  consensus: majority
+  qualification: {items: 4, pass: 0.75}
+"""
+
+
+def test_a_qualification_test_reports_whom_it_blocked(site: Site) -> None:
+    """With a qualification test in the spec, the page says how many spammers and honest
+    people it blocked, as the service counts them."""
+    client, csrf = site.session("manager")
+    page = client.post("/simulate", data={**FORM, "spec": QUALIFIED_SPEC, "csrf_token": csrf})
+    settings = CrowdSettings(
+        items=60, annotators=5, spammers=0.2, skill=(0.6, 0.9), classes=3, seed=7
+    )
+    want = simulate(parse_spec(QUALIFIED_SPEC), settings)
+    people = "person" if want["honest_blocked"] == 1 else "people"
+    line = (
+        f"{want['spammers_blocked']} of {want['spammers']} spammer, "
+        f"{want['honest_blocked']} honest {people}"
+    )
+    found = re.search(r'data-testid="blocked">(.*?)</dd>', page.text, re.S)
+    words = "" if found is None else " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split())
+    assert (page.status_code, words.replace(" ,", ",").startswith(line)) == (200, True)
