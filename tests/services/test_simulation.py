@@ -142,3 +142,11 @@ def test_the_aim_a_5000_item_crowd_with_ten_percent_spammers() -> None:
         report["accuracy"] >= 0.95,
         report["accuracy"] - report["baseline"]["accuracy"] >= 0.1,
     ) == (5, 0, 0, 0, True, True), report
+
+
+def test_retests_count_as_work_and_are_never_lost() -> None:
+    """With consistency audits on, each retest answer is kept (nothing lost) and counted
+    in the annotations per item beside the one annotation each item needs."""
+    spec = _spec({"consensus": "majority", "retest": {"rate": 0.2, "after": 5}})
+    report = simulate(spec, CrowdSettings(items=300, annotators=4, classes=3, seed=2))
+    assert (report["lost"], 1.05 < report["annotations_per_item"] < 1.5) == (0, True), report

@@ -51,6 +51,7 @@ from labelworks.storage.tables import (
     items,
     late_submissions,
     memberships,
+    retests,
     set_aside_annotations,
 )
 
@@ -398,13 +399,13 @@ def _score(
 ) -> RunResult:
     with db.read() as conn:
         finals = consensus_store.finals(conn, 1)
-        kept = sum(
-            int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-            for t in (annotations_table, set_aside_annotations, late_submissions)
-        )
-        annotations = int(
-            conn.execute(select(func.count()).select_from(annotations_table)).scalar_one()
-        )
+        counted = {
+            t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+            for t in (annotations_table, set_aside_annotations, late_submissions, retests)
+        }
+        kept = sum(counted.values())
+        # A consistency audit's second answer is paid work too, though not an annotation.
+        annotations = counted["annotations"] + counted["retests"]
         still_paused = int(
             conn.execute(
                 select(func.count())
