@@ -1,0 +1,199 @@
+"""Project agreement through the service layer, on every database: the coefficients,
+per-label and pairwise figures equal ``labelworks.stats`` on the same votes, a rating field
+reads alpha at the ordinal level, refusals name what is wrong, and the cache holds only
+while the project is unchanged."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from tests.services.builders import add_annotators, load_texts, make_project
+
+from labelworks.domain.access import Actor, Role
+from labelworks.domain.errors import InvalidInput, PermissionDenied
+from labelworks.services import agreement
+from labelworks.services.assignment import next_task_for, submit_annotation
+from labelworks.services.users import add_user
+from labelworks.stats.agreement import (
+    bootstrap_ci,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    pairwise_matrix,
+    per_label_agreement,
+)
+from labelworks.stats.ratings import Ratings
+from labelworks.storage.engine import Database
+
+T0 = datetime(2026, 1, 1, 12, 0, 0)
+LABELS = ["positive", "negative", "neutral"]
+FIELDS = [
+    {"name": "sentiment", "kind": "choice", "labels": LABELS},
+    {"name": "stars", "kind": "rating", "min": 1, "max": 5},
+    {"name": "note", "kind": "text", "required": False},
+]
+# what each annotator (by position) answers on item k: mostly the truth, with a few slips
+SLIPS = {0: set(), 1: {2, 5}, 2: {1, 5, 7}}
+
+
+def _answer(annotator: int, k: int) -> dict[str, Any]:
+    slip = k in SLIPS[annotator]
+    label = LABELS[(k + slip) % 3]
+    stars = 1 + (k + (annotator if slip else 0)) % 5
+    return {"sentiment": label, "stars": stars}
+
+
+def _world(db: Database, n: int = 10) -> list[int]:
+    """Project 'sentiment' (overlap 3) with n items, each labelled by three annotators."""
+    make_project(db, fields=FIELDS, overlap=3)
+    load_texts(db, "sentiment", [f"t{k}" for k in range(n)])
+    people = add_annotators(db, "sentiment", 3)
+    for pos, who in enumerate(people):
+        _work(db, who, lambda text, pos=pos: _answer(pos, int(text[1:])))
+    return people
+
+
+def _work(db: Database, annotator: int, answer: Any, start: int = 0) -> None:
+    k = start
+    while task := next_task_for(db, "sentiment", annotator, now=T0 + timedelta(seconds=k)):
+        submit_annotation(
+            db,
+            task.assignment_id,
+            annotator,
+            value=answer(task.payload["text"]),
+            seconds=1.0,
+            idempotency_key=f"{annotator}-{k}",
+            now=T0 + timedelta(seconds=k),
+        )
+        k += 1
+
+
+def _expected(records: list[tuple[int, str, Any]], categories: list[Any], ordinal: bool) -> Any:
+    r = Ratings.from_records(records, categories=categories)
+    options: dict[str, Any] = {"level": "ordinal"} if ordinal else {}
+    ci = {
+        name: bootstrap_ci(
+            metric,
+            r,
+            n_resamples=1000,
+            seed=20260601,
+            **(options if name == "krippendorff_alpha" else {}),
+        )
+        for name, metric in [
+            ("krippendorff_alpha", krippendorff_alpha),
+            ("fleiss_kappa", fleiss_kappa),
+            ("gwet_ac1", gwet_ac1),
+        ]
+    }
+    return r, {k: {"value": v[0], "low": v[1], "high": v[2]} for k, v in ci.items()}
+
+
+def test_figures_equal_the_stats_core_on_the_same_votes(db: Database) -> None:
+    """Every coefficient with its interval, the per-label kappas and the pairwise matrix
+    equal the stats core on the same (item, annotator, label) records."""
+    people = _world(db)
+    report = agreement.project_agreement(db, "sentiment").to_dict()
+    assert list(report["fields"]) == ["sentiment", "stars"]
+    emails = [f"ann{i}@example.com" for i in range(3)]
+    cases: list[tuple[str, bool, list[Any]]] = [
+        ("sentiment", False, LABELS),
+        ("stars", True, [1, 2, 3, 4, 5]),
+    ]
+    for name, ordinal, cats in cases:
+        records = [(k, emails[pos], _answer(pos, k)[name]) for k in range(10) for pos in range(3)]
+        r, coefficients = _expected(records, cats, ordinal)
+        got = report["fields"][name]
+        pairs = pairwise_matrix(r)
+        mean = pairs.mean_agreement()
+        assert got == {
+            "kind": "rating" if ordinal else "choice",
+            "level": "ordinal" if ordinal else "nominal",
+            "items": 10,
+            "ratings": 30,
+            "annotators": 3,
+            **coefficients,
+            "labels": [{"label": k, "fleiss_kappa": v} for k, v in per_label_agreement(r).items()],
+            "pairwise": {
+                "annotators": pairs.annotators,
+                "kappa": [
+                    [None if i == j else pairs.values[i, j] for j in range(3)] for i in range(3)
+                ],
+                "shared": pairs.shared.tolist(),
+                "mean": [mean[a] for a in pairs.annotators],
+            },
+        }
+    assert len(people) == 3
+
+
+def test_a_field_filter_measures_that_field_alone(db: Database) -> None:
+    """``field="stars"`` gives the stars field only, the same figures as unfiltered."""
+    _world(db)
+    whole = agreement.project_agreement(db, "sentiment")
+    one = agreement.project_agreement(db, "sentiment", field="stars")
+    assert one.fields == [f for f in whole.fields if f.field == "stars"]
+
+
+def test_unknown_and_non_categorical_fields_are_refused_naming_the_fields(db: Database) -> None:
+    """An unknown field and a text field are refused with InvalidInput saying why."""
+    _world(db, n=2)
+    with pytest.raises(InvalidInput) as unknown:
+        agreement.project_agreement(db, "sentiment", field="mood")
+    assert unknown.value.message == ("unknown field 'mood' (fields: 'sentiment', 'stars', 'note')")
+    with pytest.raises(InvalidInput) as text:
+        agreement.project_agreement(db, "sentiment", field="note")
+    assert text.value.message == (
+        "agreement is measured on choice, rating and pairwise fields; 'note' is a text field"
+    )
+
+
+def test_a_project_without_double_ratings_has_undefined_figures(db: Database) -> None:
+    """Items with one label each say nothing about agreement: no items, every figure None."""
+    make_project(db, overlap=1)
+    load_texts(db, "sentiment", ["t0", "t1"])
+    (who,) = add_annotators(db, "sentiment", 1)
+    _work(db, who, lambda text: {"sentiment": "positive"})
+    (field,) = agreement.project_agreement(db, "sentiment").fields
+    undefined = agreement.Coefficient(None, None, None)
+    assert field == agreement.FieldAgreement(
+        field="sentiment",
+        kind="choice",
+        level="nominal",
+        items=0,
+        ratings=0,
+        annotators=0,
+        coefficients=dict.fromkeys(agreement.METRICS, undefined),
+    )
+
+
+def test_vendor_staff_are_refused_and_reviewers_read(db: Database) -> None:
+    """A vendor's manager is refused (agreement pools every vendor); a reviewer reads."""
+    _world(db, n=2)
+    walled = add_user(db, "v@example.com", role="manager", projects=["sentiment"], vendor="acme")
+    reviewer = add_user(db, "r@example.com", role="reviewer", projects=["sentiment"])
+    with pytest.raises(PermissionDenied) as refused:
+        agreement.project_agreement(
+            db, "sentiment", actor=Actor(walled.user.id, "v@example.com", Role.MANAGER, "acme")
+        )
+    assert refused.value.message == (
+        "agreement pools every vendor's work; vendors' staff may not read it"
+    )
+    by_reviewer = agreement.project_agreement(
+        db, "sentiment", actor=Actor(reviewer.user.id, "r@example.com", Role.REVIEWER)
+    )
+    assert by_reviewer == agreement.project_agreement(db, "sentiment")
+
+
+def test_the_cache_holds_until_a_new_annotation(db: Database) -> None:
+    """A second call on an unchanged project returns the kept report; a new annotation
+    measures again (a lone label on a new item leaves the figures as they were)."""
+    _world(db, n=3)
+    first = agreement.project_agreement(db, "sentiment")
+    assert agreement.project_agreement(db, "sentiment") is first
+    load_texts(db, "sentiment", ["t3"])
+    (late,) = add_annotators(db, "sentiment", 1, prefix="late")
+    _work(db, late, lambda text: _answer(0, int(text[1:])), start=100)
+    again = agreement.project_agreement(db, "sentiment")
+    assert again is not first
+    assert again == first
