@@ -182,6 +182,8 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/api/v1/projects/leaky/gold",
         "/api/v1/projects/leaky/gold/report",
         "/api/v1/projects/leaky/acceptance",
+        "/api/v1/projects/leaky/agreement",
+        "/api/v1/projects/leaky/agreement?field=sentiment",
         *CONSENSUS_URLS,
         *REVIEW_URLS,
         *ESCALATION_URLS,
@@ -250,6 +252,8 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/api/v1/projects/leaky/gold",
         "/api/v1/projects/leaky/gold/report",
         "/api/v1/projects/leaky/acceptance",
+        "/api/v1/projects/leaky/agreement",
+        "/api/v1/projects/leaky/agreement?field=sentiment",
         *CONSENSUS_URLS,
         *REVIEW_URLS,
         *ESCALATION_URLS,
@@ -292,8 +296,9 @@ def test_vendor_walled_manager_sees_only_their_vendor(world: World) -> None:
     others = [*ANN2, "HIDDEN-PROJECT-ITEM"]
     leaks = {url: found for url, body in crawl.items() if (found := _found(body, others))}
     assert leaks == {}
-    # Acceptance figures pool every vendor's work: refused whole, not filtered.
+    # Acceptance and agreement figures pool every vendor's work: refused whole, not filtered.
     assert world.get("manager", "/api/v1/projects/leaky/acceptance")[0] == 403
+    assert world.get("manager", "/api/v1/projects/leaky/agreement")[0] == 403
     item_pages = [crawl[f"/projects/leaky/items/{i}"] for i in world.item_ids]
     assert [_found(page, ANN1) for page in item_pages] == [
         ["ann1@example.com", "ACME-NOTE-"],

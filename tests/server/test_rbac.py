@@ -270,6 +270,7 @@ def _routes(
             204,
         ),
         project(Route("acceptance", "GET", f"{alpha}/acceptance"), "review", 200),
+        project(Route("agreement", "GET", f"{alpha}/agreement"), "review", 200),
         (Route("simulate", "POST", "/api/v1/simulations", body=SIMULATION), people),
         project(Route("escalations", "GET", f"{alpha}/escalations"), "review", 200),
         # The admin resolves escalation 1 first: for the manager and the reviewer it is

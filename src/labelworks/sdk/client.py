@@ -35,6 +35,7 @@ from labelworks.schemas.api import (
     SubmitOut,
     TaskOut,
 )
+from labelworks.sdk.agreement import AgreementApi
 from labelworks.sdk.audit import AuditApi
 from labelworks.sdk.delivery import DeliveryApi
 from labelworks.sdk.errors import error_from_response
@@ -71,6 +72,7 @@ class Client(
     DeliveryApi,
     EscalationsApi,
     AuditApi,
+    AgreementApi,
     AbstractContextManager["Client"],
 ):
     """A session with one labelworks server, authenticated by an API token.

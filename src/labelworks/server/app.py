@@ -17,6 +17,7 @@ from labelworks.config import Settings
 from labelworks.domain.login_policy import LoginRules
 from labelworks.server import errors
 from labelworks.server.api import (
+    agreement,
     audit,
     consistency,
     delivery,
@@ -72,6 +73,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     qualification_api.router,
     quality.router,
     consistency.router,
+    agreement.router,
     reviews_api.router,
     lots_api.router,
     escalations.router,
