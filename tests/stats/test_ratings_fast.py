@@ -160,6 +160,44 @@ def test_long_integer_columns_code_like_np_unique(
     assert (fast_codes.tolist(), as_list(fast_ids)) == (unique_codes.tolist(), unique_ids)
 
 
+@st.composite
+def runs(draw: st.DrawFn) -> list[Any]:
+    """A column in runs of equal values, as a table in item order has its item ids: the
+    runs' values sorted, in any order or repeating, now and then a missing value or a
+    ``str`` subclass."""
+    heads = draw(st.lists(st.one_of(TEXT, FEW_TEXT), min_size=1, max_size=12))
+    if draw(st.booleans()):
+        heads = sorted(set(heads))
+    column: list[Any] = []
+    for head in heads:
+        column += [head] * draw(st.integers(1, 4))
+    if draw(st.integers(0, 5)) == 0:
+        odd: Any = draw(st.sampled_from([None, np.str_("a"), 7]))
+        column[draw(st.integers(0, len(column) - 1))] = odd
+    return column
+
+
+@given(runs(), st.sampled_from(["numpy", "object", "series", "string", "category", "arrow"]))
+@PROPERTY
+def test_columns_in_runs_build_what_the_general_path_builds(
+    items: list[Any], container: str
+) -> None:
+    """String ids in runs (a table in item order, sorted or not) give the same Ratings or
+    error on both paths."""
+    n = len(items)
+    annotators = [k % 3 for k in range(n)]
+    labels = [k % 2 for k in range(n)]
+    try:
+        column = pa.array(items) if container == "arrow" else contain(items, container)
+    except (TypeError, ValueError, pa.ArrowException):  # e.g. mixed types for Arrow
+        return
+    fast = outcome(lambda: Ratings.from_columns(column, annotators, labels, repeats=True))
+    with general_path_only():  # given an Arrow column as the Python objects it holds
+        given = contain(column.to_pylist(), "object") if container == "arrow" else column
+        general = outcome(lambda: Ratings.from_columns(given, annotators, labels, repeats=True))
+    assert fast == general
+
+
 def test_categorical_strings_drop_unused_levels_and_sort() -> None:
     """A categorical column's unused levels are not ids, and ids sort as strings, not in the
     categorical's own order."""
@@ -189,6 +227,12 @@ def test_arrow_and_string_subclass_columns() -> None:
     )  # fmt: skip
     assert (r.annotators, r.categories) == (["a", "b"], ["x", "y"])
     assert [type(a) for a in r.annotators] == [np.str_, np.str_]
+
+
+def test_an_arrow_column_with_nulls_is_refused_by_row() -> None:
+    """A null in a pyarrow column is named by row, as in a list (Arrow's to_numpy refuses)."""
+    with pytest.raises(InvalidRatingsError, match=r"^item id at row 1 is missing \(None\)$"):
+        Ratings.from_columns(pa.array(["q1", None]), ["a", "a"], [1, 2])
 
 
 def test_duplicate_reports_the_same_row_as_before() -> None:

@@ -84,6 +84,9 @@ def column(values: Any, what: str) -> npt.NDArray[Any]:
     """
     if isinstance(values, np.ndarray) and values.ndim == 1:
         arr = values
+    elif type(values).__module__.startswith("pyarrow") and hasattr(values, "to_pylist"):
+        # Arrow refuses to_numpy() for an array it would have to copy (nulls, strings)
+        arr = _sequence(values.to_pylist())
     elif hasattr(values, "to_numpy") and not isinstance(values, list | tuple):
         arr = np.asarray(values.to_numpy())
         if arr.ndim != 1:
@@ -198,20 +201,20 @@ def _arrow_codes(values: Any, objects: npt.NDArray[Any] | None = None) -> Coded 
             arr = arr.combine_chunks()
         if arr.null_count:
             return None
+        order = None
         if pa.types.is_dictionary(arr.type):
-            indices, dictionary = arr.indices, arr.dictionary
+            codes, dictionary = np.asarray(arr.indices).astype(np.int64), arr.dictionary
             if pc.count_distinct(dictionary).as_py() != len(dictionary):
                 return None
         else:
-            encoded = pc.dictionary_encode(_plain_string(arr))
-            indices, dictionary = encoded.indices, encoded.dictionary
+            codes, dictionary, order = _string_codes(_plain_string(arr))
         dictionary = _plain_string(dictionary)
         if dictionary.null_count:
             return None
-        order = np.asarray(pc.array_sort_indices(dictionary), dtype=np.int64)
+        if order is None:
+            order = np.asarray(pc.array_sort_indices(dictionary), dtype=np.int64)
     except (pa.ArrowException, TypeError, ValueError):
         return None
-    codes = np.asarray(indices).astype(np.int64)
     if objects is not None:
         # one row per distinct value: np.unique would keep any one of a value's rows too
         first = np.zeros(len(dictionary), dtype=np.int64)
@@ -225,6 +228,38 @@ def _arrow_codes(values: Any, objects: npt.NDArray[Any] | None = None) -> Coded 
     rank = np.empty(len(dictionary), dtype=np.int64)
     rank[order] = np.arange(order.size)
     return Coded(rank[codes], PendingIds(dictionary.take(pa.array(order))))
+
+
+# Rows sampled to tell whether a column comes in runs of equal values worth finding.
+_RUN_SAMPLE = 4096
+
+
+def _string_codes(plain: Any) -> tuple[IntArray, Any, IntArray | None]:
+    """Dictionary codes of an Arrow string array without nulls, the dictionary, and its
+    sorted order when that is known without sorting.
+
+    A column in item order repeats each id over a run of rows: hashing only the first row
+    of every run costs a fraction of hashing them all, and when the runs come in increasing
+    order (sorted ids, as exports give them) there is nothing to hash or sort at all.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    size = len(plain)
+    sample = plain[: min(size, _RUN_SAMPLE)]
+    if size < 2 or 2 * pc.sum(pc.not_equal(sample[1:], sample[:-1])).as_py() >= len(sample):
+        encoded = pc.dictionary_encode(plain)
+        return np.asarray(encoded.indices).astype(np.int64), encoded.dictionary, None
+    starts = np.flatnonzero(np.asarray(pc.not_equal(plain[1:], plain[:-1]))) + 1
+    starts = np.concatenate(([0], starts))
+    lengths = np.diff(starts, append=size)
+    heads = plain.take(pa.array(starts))
+    if starts.size == 1 or pc.all(pc.less(heads[:-1], heads[1:])).as_py():
+        ranks = np.arange(starts.size)
+        return np.repeat(ranks, lengths), heads, ranks
+    encoded = pc.dictionary_encode(heads)
+    codes = np.asarray(encoded.indices).astype(np.int64)
+    return np.repeat(codes, lengths), encoded.dictionary, None
 
 
 def _plain_string(arr: Any) -> Any:
