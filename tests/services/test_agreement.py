@@ -186,11 +186,12 @@ def test_vendor_staff_are_refused_and_reviewers_read(db: Database) -> None:
 
 
 def test_the_cache_holds_until_a_new_annotation(db: Database) -> None:
-    """A second call on an unchanged project returns the kept report; a new annotation
-    measures again (a lone label on a new item leaves the figures as they were)."""
+    """A second call on an unchanged project returns the kept report (a field filter, its
+    field); a new annotation measures again, a lone label on a new item changing nothing."""
     _world(db, n=3)
     first = agreement.project_agreement(db, "sentiment")
     assert agreement.project_agreement(db, "sentiment") is first
+    assert agreement.project_agreement(db, "sentiment", field="stars").fields == [first.fields[1]]
     load_texts(db, "sentiment", ["t3"])
     (late,) = add_annotators(db, "sentiment", 1, prefix="late")
     _work(db, late, lambda text: _answer(0, int(text[1:])), start=100)
