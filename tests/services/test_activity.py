@@ -4,11 +4,14 @@ the cache keyed by the annotation count."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+import pytest
 from tests.services.builders import add_annotators, load_texts, make_project
 
 from labelworks.domain.access import Actor, Role
+from labelworks.services import activity
 from labelworks.services.activity import DAYS, project_activity
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.users import add_user
@@ -92,3 +95,26 @@ def test_figures_are_reused_until_the_count_changes(db: Database) -> None:
     kept = project_activity(db, project, annotations=0, today=TODAY)
     fresh = project_activity(db, project, annotations=1, today=TODAY)
     assert (first.done, kept is first, fresh.done, fresh.labels) == (0, True, 1, [("neutral", 1)])
+
+
+def test_dear_figures_are_refreshed_in_the_background(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When computing took long, a changed count first returns the kept figures and queues
+    one refresh; once it ran, the fresh figures are returned."""
+    queued: list[Callable[[], None]] = []
+    monkeypatch.setattr(activity, "CHEAP_SECONDS", 0.0)
+    monkeypatch.setattr(activity, "REFRESH_EVERY", 0.0)
+    monkeypatch.setattr(activity, "runner", queued.append)
+    project = make_project(db, overlap=1)
+    load_texts(db, project, ["t0", "t1"])
+    (a,) = add_annotators(db, project, 1)
+    first = project_activity(db, project, annotations=0, today=TODAY)
+    _label(db, project, a, "neutral", datetime(2026, 3, 10, 9))
+    stale = project_activity(db, project, annotations=1, today=TODAY)
+    again = project_activity(db, project, annotations=1, today=TODAY)
+    n_queued = len(queued)
+    for work in queued:
+        work()
+    fresh = project_activity(db, project, annotations=1, today=TODAY)
+    assert (stale is first, again is first, n_queued, fresh.done) == (True, True, 1, 1)
