@@ -23,9 +23,11 @@ from scipy import sparse
 
 from labelworks.stats.ratings import FloatArray, IntArray, InvalidRatingsError, Ratings
 
-# Above this many cells the dense items × categories count matrix would cost more memory
-# than the ratings themselves; the (item, category, count) triples are used instead.
+# Above this many cells (and cells per rating) the dense items × categories count matrix
+# would cost more memory than the ratings themselves; the (item, category, count) triples
+# are used instead.
 _DENSE_CELLS = 20_000_000
+_DENSE_PER_RATING = 4
 
 Finish = Callable[[FloatArray], FloatArray]
 
@@ -51,7 +53,7 @@ class UnitCounts:
     @classmethod
     def of(cls, r: Ratings) -> UnitCounts:
         c, n = r.n_categories, r.n_items
-        if n * c > max(_DENSE_CELLS, 4 * r.n_ratings):
+        if n * c > max(_DENSE_CELLS, _DENSE_PER_RATING * r.n_ratings):
             key = r.item * c
             key += r.label
             raters = np.bincount(r.item, minlength=n).astype(np.float64)
