@@ -517,6 +517,7 @@ def _visit_everything(
         visits.visit(f"/projects/{site.escalation}/{path}")
     visits.visit(f"/projects/{site.review}/review")
     visits.visit(f"/projects/{site.consistency}/consistency")
+    visits.visit(f"/projects/{site.review}/agreement")
     shown = {}
     for n, (project, item_ids) in enumerate(site.items.items()):
         visits.visit(f"/projects/{quote(project)}")

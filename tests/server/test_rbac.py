@@ -271,6 +271,15 @@ def _routes(
         ),
         project(Route("acceptance", "GET", f"{alpha}/acceptance"), "review", 200),
         project(Route("agreement", "GET", f"{alpha}/agreement"), "review", 200),
+        # Right after the report was measured above: kept, so the poll says reload (200).
+        project(
+            Route("agreement ready", "GET", "/projects/alpha/agreement/ready", page=True),
+            "review",
+            200,
+        ),
+        project(
+            Route("agreement page", "GET", "/projects/alpha/agreement", page=True), "review", 200
+        ),
         (Route("simulate", "POST", "/api/v1/simulations", body=SIMULATION), people),
         project(Route("escalations", "GET", f"{alpha}/escalations"), "review", 200),
         # The admin resolves escalation 1 first: for the manager and the reviewer it is

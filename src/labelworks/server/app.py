@@ -37,6 +37,7 @@ from labelworks.server.api import reviews as reviews_api
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
+from labelworks.server.web import agreement as agreement_pages
 from labelworks.server.web import audit as audit_pages
 from labelworks.server.web import consistency as consistency_pages
 from labelworks.server.web import escalations as escalation_pages
@@ -84,6 +85,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     people_pages.router,
     quality_pages.router,
     consistency_pages.router,
+    agreement_pages.router,
     audit_pages.router,
     adjudication_pages.router,
     escalation_pages.router,

@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -264,6 +265,51 @@ def project_agreement(
     """Agreement per categorical field of the project, or of the one ``field`` named
     (reviewers, managers and admins outside any vendor). An unknown or non-categorical
     ``field`` is refused naming the fields."""
+    found = _agreement(db, project_name, field, actor, compute=True)
+    assert found is not None  # measured when not kept
+    return found
+
+
+def kept_agreement(
+    db: Database, project_name: str, *, actor: Actor | None = None
+) -> AgreementReport | None:
+    """The whole report if it is kept for the project as it is now, else ``None`` (never
+    measures; the rights are checked as ``project_agreement`` checks them)."""
+    return _agreement(db, project_name, None, actor, compute=False)
+
+
+def _in_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="labelworks-agreement", daemon=True).start()
+
+
+# How measuring in the background starts; tests replace it to run it where it is asked for.
+runner: Callable[[Callable[[], None]], None] = _in_thread
+_measuring: set[tuple[str, str]] = set()
+
+
+def measure_later(db: Database, project_name: str, *, actor: Actor | None = None) -> None:
+    """Measure the whole report in the background (once at a time per project), so a page
+    on a big project never waits seconds for its bootstraps."""
+    kept_agreement(db, project_name, actor=actor)  # the rights, checked in the request
+    key = (db.cache_scope, project_name)
+    with _lock:
+        if key in _measuring:
+            return
+        _measuring.add(key)
+
+    def work() -> None:
+        try:
+            project_agreement(db, project_name, actor=actor)
+        finally:
+            with _lock:
+                _measuring.discard(key)
+
+    runner(work)
+
+
+def _agreement(
+    db: Database, project_name: str, field: str | None, actor: Actor | None, *, compute: bool
+) -> AgreementReport | None:
     with db.read(snapshot=True) as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
         if wall(actor) is not None:
@@ -285,6 +331,8 @@ def project_agreement(
             return AgreementReport(
                 whole[1].project, [f for f in whole[1].fields if f.field == field]
             )
+        if not compute:
+            return None
         report = measure(conn, project, field)
     with _lock:
         _cache[key] = (state, report)

@@ -106,3 +106,71 @@ def labels(activity: Activity) -> dict[str, Any]:
             ],
         },
     }
+
+
+def label_kappas(field: str, labels: list[tuple[Any, float | None]]) -> dict[str, Any]:
+    """Fleiss' kappa of each label against the rest (how reliably that label is told
+    apart)."""
+    rows = [{"label": str(label), "kappa": k} for label, k in labels if k is not None]
+    return {
+        **_base(f"agreement per label of {field}"),
+        "height": {"step": 24},
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "data": {"values": rows},
+        "mark": {"type": "bar", "color": ACCENT},
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "sort": None, "title": None},
+            "x": {
+                "field": "kappa",
+                "type": "quantitative",
+                "title": "Fleiss' kappa, label against the rest",
+                "scale": {"domain": [-0.2, 1]},
+            },
+            "tooltip": [
+                {"field": "label", "type": "nominal"},
+                {"field": "kappa", "type": "quantitative", "format": ".2f"},
+            ],
+        },
+    }
+
+
+def pair_heatmap(
+    field: str, annotators: list[str], kappa: list[list[float | None]], shared: list[list[int]]
+) -> dict[str, Any]:
+    """Cohen's kappa of every pair of annotators on the items both rated, as a heatmap."""
+    rows = [
+        {"a": a, "b": b, "kappa": kappa[i][j], "shared": shared[i][j]}
+        for i, a in enumerate(annotators)
+        for j, b in enumerate(annotators)
+        if i != j and kappa[i][j] is not None
+    ]
+    return {
+        **_base(f"annotator by annotator agreement on {field}"),
+        "height": {"step": 26},
+        "width": {"step": 26},
+        "autosize": {"type": "pad"},
+        "data": {"values": rows},
+        "mark": {"type": "rect"},
+        "encoding": {
+            "x": {
+                "field": "b",
+                "type": "nominal",
+                "sort": annotators,
+                "title": None,
+                "axis": {"labelAngle": -40},
+            },
+            "y": {"field": "a", "type": "nominal", "sort": annotators, "title": None},
+            "color": {
+                "field": "kappa",
+                "type": "quantitative",
+                "title": "Cohen's κ",
+                "scale": {"domain": [-0.2, 1], "scheme": "blues"},
+            },
+            "tooltip": [
+                {"field": "a", "type": "nominal", "title": "annotator"},
+                {"field": "b", "type": "nominal", "title": "with"},
+                {"field": "kappa", "type": "quantitative", "format": ".2f"},
+                {"field": "shared", "type": "quantitative", "title": "items both rated"},
+            ],
+        },
+    }
