@@ -128,3 +128,54 @@ def test_deactivate_ends_web_sessions_and_an_unknown_user_exits_3(
         3,
         "error [not_found] user nobody@example.com does not exist",
     )
+
+
+def test_password_stdin_sets_the_password_from_one_line(data_dir: Path, db: Database) -> None:
+    """--password-stdin takes the first line without its newline, so the user can log in
+    with exactly that password and the rest of the input is ignored."""
+    set_by = lw(
+        data_dir,
+        "user",
+        "password",
+        "ann@example.com",
+        "--password-stdin",
+        stdin="a long pass phrase\r\nignored\n",
+    )
+    logged = log_in(db, "ann@example.com", "a long pass phrase", client="test")
+    assert (set_by.exit_code, set_by.stdout, logged.actor.email) == (
+        0,
+        "password set for ann@example.com\n",
+        "ann@example.com",
+    )
+
+
+@pytest.mark.parametrize("given", ["", "\n", "short\n"])
+def test_password_stdin_refuses_empty_or_short_passwords(
+    data_dir: Path, db: Database, given: str
+) -> None:
+    """No input, an empty line or a too-short password exits 2 with the service's message
+    and leaves the user without a password."""
+    result = lw(data_dir, "user", "password", "ann@example.com", "--password-stdin", stdin=given)
+    with pytest.raises(Unauthenticated):
+        log_in(db, "ann@example.com", given.strip(), client="test")
+    assert (result.exit_code, result.stdout, flat(result.stderr)) == (
+        2,
+        "",
+        "error [invalid_input] a password needs at least 8 characters",
+    )
+
+
+def test_password_stdin_for_an_unknown_user_changes_nothing(data_dir: Path) -> None:
+    """A password for nobody is refused with one line (exit 2, as the service reports it)."""
+    result = lw(
+        data_dir,
+        "user",
+        "password",
+        "nobody@example.com",
+        "--password-stdin",
+        stdin="long enough\n",
+    )
+    assert (result.exit_code, flat(result.stderr)) == (
+        2,
+        "error [invalid_input] no active user nobody@example.com",
+    )

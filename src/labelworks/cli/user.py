@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 from rich.table import Table
 
@@ -56,11 +58,18 @@ def add(
 
 @app.command("password")
 def password_command(
-    ctx: typer.Context, email: str = typer.Argument(..., help="the user's email")
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="the user's email"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="read the password from the first line of stdin"
+    ),
 ) -> None:
-    """Set a user's web login password (asks twice)."""
+    """Set a user's web login password (asks twice, or reads one line with --password-stdin)."""
     with reported():
-        secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+        if password_stdin:
+            secret = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+        else:
+            secret = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
         auth.set_password(state(ctx).database(), email, secret)
     console.print(f"password set for {email}")
 
