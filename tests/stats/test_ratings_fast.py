@@ -184,6 +184,9 @@ def test_columns_in_runs_build_what_the_general_path_builds(
 ) -> None:
     """String ids in runs (a table in item order, sorted or not) give the same Ratings or
     error on both paths."""
+    if container in {"string", "category", "arrow"}:
+        # coded by Arrow, which reads an np.str_ in them (pandas 2 keeps one) as a str
+        items = [str(v) if isinstance(v, np.str_) else v for v in items]
     n = len(items)
     annotators = [k % 3 for k in range(n)]
     labels = [k % 2 for k in range(n)]
