@@ -35,6 +35,7 @@ app = typer.Typer(
 )
 app.add_typer(project.app, name="project")
 app.add_typer(user.app, name="user")
+app.add_typer(user.token_app, name="token")
 app.add_typer(db.app, name="db")
 app.add_typer(gold.app, name="gold")
 app.add_typer(qualification_cli.app, name="qualification")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import typer
 from rich.table import Table
 
-from labelworks.cli.context import console, reported, state
+from labelworks.cli.context import console, reported, state, utc_or_none
 from labelworks.services import auth
 from labelworks.services import users as user_service
 from labelworks.services.passwords import check_new_password, hash_password
 
 app = typer.Typer(help="Manage users, their roles, vendors, teams and project membership.")
+token_app = typer.Typer(help="List and revoke API tokens (create one with `user token`).")
 
 
 @app.command("add")
@@ -151,3 +153,47 @@ def list_(ctx: typer.Context) -> None:
             "yes" if u.active else "no",
         )
     console.print(table)
+
+
+@token_app.command("list")
+def token_list(
+    ctx: typer.Context,
+    email: str | None = typer.Option(None, "--user", help="only this user's tokens"),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """List API tokens: id, user, label, created and last used (never the token itself)."""
+    with reported():
+        rows = user_service.list_tokens(state(ctx).database(), email=email)
+    if as_json:
+        listed = [
+            {
+                "id": t.id,
+                "user": t.email,
+                "label": t.label,
+                "created_at": utc_or_none(t.created_at),
+                "last_used_at": utc_or_none(t.last_used_at),
+            }
+            for t in rows
+        ]
+        typer.echo(json.dumps(listed, indent=2))
+        return
+    table = Table("id", "user", "label", "created", "last used")
+    for t in rows:
+        table.add_row(
+            str(t.id),
+            t.email,
+            t.label,
+            t.created_at.strftime("%Y-%m-%d %H:%M"),
+            t.last_used_at.strftime("%Y-%m-%d %H:%M") if t.last_used_at else "-",
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context, token_id: int = typer.Argument(..., help="the token's id (token list)")
+) -> None:
+    """Revoke an API token; it stops working at once."""
+    with reported():
+        owner = user_service.revoke_any_token(state(ctx).database(), token_id)
+    console.print(f"token {token_id} of {owner} is revoked")

@@ -24,8 +24,10 @@ from labelworks.domain.identity import email_key, normal_email
 from labelworks.services.access import a_role, project_for
 from labelworks.services.auth import add_token, check_token_label, hash_token
 from labelworks.storage import sessions as session_store
+from labelworks.storage import tokens as token_store
 from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database, utcnow
+from labelworks.storage.tokens import TokenRow as TokenRow
 from labelworks.storage.users import UserRow as UserRow
 
 ROLES = tuple(r.value for r in Role)
@@ -179,6 +181,27 @@ def issue_token(db: Database, email: str, label: str, *, actor: Actor | None = N
         raise PermissionDenied("only an admin may create a token for someone else")
     check_token_label(label)
     return db.run_write(lambda conn: add_token(conn, _visible_user(conn, actor, email).id, label))
+
+
+def list_tokens(db: Database, *, email: str | None = None) -> list[TokenRow]:
+    """Every API token (or one user's) for the local operator: id, owner, label and dates,
+    never the token itself (only its hash is kept)."""
+    with db.read() as conn:
+        user_id = None if email is None else _visible_user(conn, None, email).id
+        return token_store.all_tokens(conn, user_id)
+
+
+def revoke_any_token(db: Database, token_id: int) -> str:
+    """Revoke a token whoever owns it (local operator); it stops working at once.
+    Returns the owner's email."""
+
+    def work(conn: Connection) -> str:
+        owner = token_store.owner_of(conn, token_id)
+        if owner is None or not token_store.delete_any(conn, token_id):
+            raise NotFound(f"token {token_id} does not exist")
+        return owner
+
+    return db.run_write(work)
 
 
 def set_active(db: Database, email: str, active: bool, *, actor: Actor | None = None) -> UserRow:
