@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 
 from labelworks import __version__
-from labelworks.cli import db, gold, project, quality, user
+from labelworks.cli import db, gold, items, project, quality, user
 from labelworks.cli import escalations as escalations_cli
 from labelworks.cli import lots as lots_cli
 from labelworks.cli import qualification as qualification_cli
@@ -37,6 +37,7 @@ app.add_typer(project.app, name="project")
 app.add_typer(user.app, name="user")
 app.add_typer(user.token_app, name="token")
 app.add_typer(db.app, name="db")
+app.add_typer(items.app, name="items")
 app.add_typer(gold.app, name="gold")
 app.add_typer(qualification_cli.app, name="qualification")
 app.add_typer(quality.consensus_app, name="consensus")
