@@ -173,9 +173,9 @@ def _dense_int_codes(values: npt.NDArray[Any]) -> tuple[IntArray, Ids] | None:
     present[shifted[:_HEAD]] = True
     if span > _HEAD or not present.all():
         present[shifted] = True
+    if present.all():  # no gaps (ids 0..n-1, say): the shifted values are the codes
+        return shifted, PendingIds(range(low, high + 1))
     ids = (np.flatnonzero(present) + low).astype(values.dtype)
-    if ids.size == span:  # no gaps (ids 0..n-1, say): the shifted values are the codes
-        return shifted, PendingIds(ids)
     rank = np.cumsum(present, dtype=np.int64)
     rank -= 1
     return rank[shifted], PendingIds(ids)

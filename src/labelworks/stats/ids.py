@@ -15,7 +15,8 @@ from typing import Any, cast
 
 @dataclass(frozen=True)
 class PendingIds:
-    """Ids held as a numpy or Arrow array whose ``tolist()`` is the id list."""
+    """Ids held as a ``range`` of integers, or a numpy or Arrow array whose ``tolist()`` is
+    the id list."""
 
     values: Any
 
@@ -23,6 +24,8 @@ class PendingIds:
         return len(self.values)
 
     def tolist(self) -> list[Any]:
+        if isinstance(self.values, range):
+            return list(self.values)
         ids: list[Any] = self.values.tolist()
         return ids
 
