@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from labelworks.cli.context import console, reported, state
-from labelworks.services import guidelines
+from labelworks.services import guidelines, project_removal
 from labelworks.services import projects as project_service
 
 app = typer.Typer(help="Create, update and inspect projects described by YAML specs.")
@@ -83,3 +83,20 @@ def requeue_outdated(
             state(ctx).database(), name, before_version=before_version, field=field, label=label
         )
     console.print(f"sent back {n} annotation{'s' if n != 1 else ''} made under older guidelines")
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="project name"),
+    force: bool = typer.Option(
+        False, "--force", help="delete even though annotations exist (they are deleted too)"
+    ),
+) -> None:
+    """Delete a project with its items, gold, reviews and history; refused while annotations
+    exist unless --force (export them first: this cannot be undone)."""
+    with reported():
+        deleted = project_removal.delete_project(state(ctx).database(), name, force=force)
+    n = deleted.annotations
+    also = f" and {n} annotation{'s' if n != 1 else ''}" if n else ""
+    console.print(f"deleted project {deleted.project} with its items{also}", highlight=False)
