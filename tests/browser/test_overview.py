@@ -54,7 +54,8 @@ def test_the_overview_draws_its_charts_and_leads_to_every_tab(
     demo_server: LiveServer, page_as: LoginFactory, page_log: LogLookup, screenshot: Screenshot
 ) -> None:
     """The three charts render as SVG with marks, the tabs lead to Items, Quality, People
-    and Settings, a phone never scrolls sideways, and the console stays clean."""
+    and Settings, a phone never scrolls sideways, the system's dark mode darkens the page,
+    and the console stays clean."""
     _label_some(demo_server, 6)
     page = page_as("manager")
     page.goto(f"/projects/{PROJECT}")
@@ -70,15 +71,20 @@ def test_the_overview_draws_its_charts_and_leads_to_every_tab(
     narrow = page.evaluate("() => document.documentElement.scrollWidth")
     screenshot(page, "overview-390px")
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.emulate_media(color_scheme="dark")
+    dark = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    screenshot(page, "overview-dark")
+    page.emulate_media(color_scheme="light")
     reached = {}
     for tab in ("items", "quality", "people", "settings", "overview"):
         with page.expect_navigation():
             page.get_by_test_id(f"tab-{tab}").click()
         reached[tab] = page.locator("[data-testid=project-tabs] [aria-current=page]").inner_text()
     assert states == dict.fromkeys(["chart-burn-up", "chart-throughput", "chart-labels"], "true")
-    assert (all(n > 3 for n in marks.values()), narrow <= 390, reached) == (
+    assert (all(n > 3 for n in marks.values()), narrow <= 390, dark, reached) == (
         True,
         True,
+        "rgb(20, 24, 28)",
         {
             "items": "Items",
             "quality": "Quality",
