@@ -14,7 +14,10 @@ from labelworks.stats import Ratings
 
 def held(r: Ratings) -> list[str]:
     """What the table holds for its items and annotators, by type name."""
-    return [type(vars(r)[slot]).__name__ for slot in ("_items", "_annotators")]
+    return [type(vars(r).get(name, vars(r).get(f"_{name}"))).__name__ for name in NAMES]
+
+
+NAMES = ("items", "annotators")
 
 
 def test_array_ids_wait_for_their_first_reader() -> None:

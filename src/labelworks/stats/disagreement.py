@@ -72,7 +72,8 @@ def item_agreement(
         raise InvalidRatingsError(f"measure must be 'pairwise' or 'majority', got {measure!r}")
     rated = np.flatnonzero(m >= 2)
     order = rated[np.argsort(value[rated], kind="stable")]
-    return {r.items[k]: float(value[k]) for k in order.tolist()}
+    ids = r.items  # read once, not once per item
+    return {ids[k]: float(value[k]) for k in order.tolist()}
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,19 @@
 """The id lists of a ``Ratings`` table, made on first read.
 
 A coefficient reads only the integer codes of a table, never its ids, and turning 500k ids
-into Python objects (``tolist``) costs more than computing the coefficient. So the columns
-that were coded from an array hand their ids over still in it (:class:`PendingIds`), and the
-``Ratings`` field (:class:`IdList`) makes the list the first time someone reads it. Every
-reader gets the same plain ``list`` as before.
+into Python objects (``tolist``) costs more than computing the coefficient. So a column
+coded from an array hands its ids over still in it (:class:`PendingIds`): the table keeps
+them aside (:func:`set_aside`), its ``__getattr__`` makes the list the first time someone
+reads it (:func:`made`) and keeps it as the plain attribute, which every later read finds
+directly. Every reader gets the same plain ``list`` as before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, cast
+
+_NAMES = ("items", "annotators")
 
 
 @dataclass(frozen=True)
@@ -33,40 +36,38 @@ class PendingIds:
 Ids = list[Any] | PendingIds
 
 
-class IdList:
-    """A dataclass field holding a list of ids, or :class:`PendingIds` until first read.
+def set_aside(obj: object) -> None:
+    """Move ``obj``'s pending ids out of its attributes, so that the first read of one
+    misses and reaches ``__getattr__``."""
+    held = vars(obj)
+    for name in _NAMES:
+        if isinstance(held.get(name), PendingIds):
+            held[f"_{name}"] = held.pop(name)
 
-    The list replaces the pending ids once made, so ``r.items is r.items``.
-    """
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._slot = f"_{name}"
-
-    def __get__(self, obj: object | None, owner: type | None = None) -> list[Any]:
-        if obj is None:
-            # what dataclasses ask to find the field's default: it has none
-            raise AttributeError(self._slot[1:])
-        held: Ids = vars(obj)[self._slot]
-        if isinstance(held, PendingIds):
-            made = held.tolist()
-            vars(obj)[self._slot] = made
-            return made
-        return held
-
-    def __set__(self, obj: object, value: Ids) -> None:
-        # only the dataclass __init__ gets here: the frozen __setattr__ refuses others
-        vars(obj)[self._slot] = value
+def made(obj: object, name: str) -> list[Any]:
+    """The id list ``name`` of ``obj``, made from its pending ids and kept as the attribute;
+    ``AttributeError`` for any other name."""
+    held = vars(obj)
+    pending = held.get(f"_{name}") if name in _NAMES else None
+    if not isinstance(pending, PendingIds):
+        raise AttributeError(f"{type(obj).__name__!r} object has no attribute {name!r}")
+    ids = pending.tolist()
+    held[name] = ids
+    held.pop(f"_{name}", None)  # another thread may have made them too
+    return ids
 
 
 def id_count(obj: object, name: str) -> int:
-    """How many ids ``obj``'s :class:`IdList` field ``name`` holds, without making the list."""
-    held: Ids = vars(obj)[f"_{name}"]
-    return len(held)
+    """How many ids ``obj``'s list ``name`` holds, without making the list."""
+    held = vars(obj)
+    ids: Ids = held[name] if name in held else held[f"_{name}"]
+    return len(ids)
 
 
 def as_field(ids: Ids) -> list[Any]:
-    """``ids`` for an :class:`IdList` field, which takes pending ids although type checkers
-    see the list every reader gets."""
+    """``ids`` for a ``Ratings`` id field, which takes pending ids (:func:`set_aside`)
+    although type checkers see the list every reader gets."""
     return cast("list[Any]", ids)
 
 

@@ -22,7 +22,7 @@ from labelworks.stats.codes import (
     factorize,
     is_missing,
 )
-from labelworks.stats.ids import IdList, Ids, as_field, as_list, id_count
+from labelworks.stats.ids import Ids, as_field, as_list, id_count, made, set_aside
 from labelworks.stats.repeats import first_repeat, has_repeat
 
 IntArray = npt.NDArray[np.int64]
@@ -52,15 +52,19 @@ class Ratings:
     item: IntArray
     annotator: IntArray
     label: IntArray
-    if TYPE_CHECKING:
-        items: list[Any]
-        annotators: list[Any]
-    else:  # made on first read: a coefficient never reads them (see stats/ids.py)
-        items: list[Any] = IdList()
-        annotators: list[Any] = IdList()
+    items: list[Any]
+    annotators: list[Any]
     categories: list[Any]
     values: FloatArray | None = field(default=None)
     has_repeats: bool = field(default=False)
+
+    def __post_init__(self) -> None:
+        set_aside(self)  # ids made on first read: a coefficient never reads them (ids.py)
+
+    if not TYPE_CHECKING:  # which would then let any attribute name pass
+
+        def __getattr__(self, name: str) -> Any:
+            return made(self, name)
 
     # ----------------------------------------------------------------- constructors
     @classmethod
@@ -329,12 +333,13 @@ class Ratings:
         ann_used, ann_codes = np.unique(self.annotator[rows], return_inverse=True)
         item_codes = item_codes.astype(np.int64).reshape(-1)
         ann_codes = ann_codes.astype(np.int64).reshape(-1)
+        items, annotators = self.items, self.annotators  # read once, not once per id
         return Ratings(
             item=item_codes,
             annotator=ann_codes,
             label=self.label[rows],
-            items=[self.items[k] for k in item_used.tolist()],
-            annotators=[self.annotators[k] for k in ann_used.tolist()],
+            items=[items[k] for k in item_used.tolist()],
+            annotators=[annotators[k] for k in ann_used.tolist()],
             categories=self.categories,
             values=self.values,
             has_repeats=self.has_repeats and has_repeat(item_codes, ann_codes, ann_used.size),
@@ -357,11 +362,12 @@ class Ratings:
         new_item = np.repeat(np.arange(indices.size, dtype=np.int64), lengths)
         offsets = np.repeat(starts[indices] - np.cumsum(lengths) + lengths, lengths)
         rows = order[offsets + np.arange(new_item.size)]
+        items = self.items  # read once, not once per id
         return Ratings(
             item=new_item,
             annotator=self.annotator[rows],
             label=self.label[rows],
-            items=[self.items[k] for k in indices.tolist()],
+            items=[items[k] for k in indices.tolist()],
             annotators=self.annotators,
             categories=self.categories,
             values=self.values,
