@@ -298,3 +298,14 @@ def test_settings_page_creates_a_token(site: Site) -> None:
     assert token is not None
     me = site.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token.group(1)}"})
     assert (me.status_code, me.json()["email"]) == (200, "manager@example.com")
+
+
+def test_every_page_links_the_favicon_it_serves(site: Site) -> None:
+    """The project page names the SVG favicon, and the app serves it as SVG."""
+    page = site.get("/projects/shop").text
+    icon = site.client.get("/static/favicon.svg")
+    assert (
+        bool(re.search(r'rel="icon" type="image/svg\+xml" href="[^"]*/static/favicon\.svg"', page)),
+        icon.status_code,
+        icon.headers["content-type"].split(";")[0],
+    ) == (True, 200, "image/svg+xml")
