@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def _project_names(page: Page) -> list[str]:
-    return page.locator("[data-testid=projects] tbody tr td:first-child").all_inner_texts()
+    return page.locator("[data-testid=projects] tbody tr td:first-child a b").all_inner_texts()
 
 
 def test_login_form_lands_on_the_project_list(

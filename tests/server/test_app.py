@@ -86,7 +86,8 @@ def test_index_lists_projects_and_escapes_html(client: TestClient, db: Database)
     assert response.headers["content-type"].startswith("text/html")
     body = response.text
     assert (
-        "<td>&lt;script&gt;alert(&#34;hi&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;</td>"
+        '<small class="muted">&lt;script&gt;alert(&#34;hi&#34;)&lt;/script&gt; &amp; '
+        "&lt;b&gt;bold&lt;/b&gt;</small>"
     ) in body
     assert "<script>alert" not in body
 

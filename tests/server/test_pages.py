@@ -19,7 +19,7 @@ from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
 from labelworks.server.security import CONTENT_SECURITY_POLICY
-from labelworks.services import assignment, ingestion
+from labelworks.services import agreement, assignment, ingestion
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
@@ -309,3 +309,27 @@ def test_every_page_links_the_favicon_it_serves(site: Site) -> None:
         icon.status_code,
         icon.headers["content-type"].split(";")[0],
     ) == (True, 200, "image/svg+xml")
+
+
+def test_the_project_list_shows_open_work_the_week_and_kept_agreement(
+    site: Site, db: Database
+) -> None:
+    """Each project's open items and last 7 days; its alpha once a report is kept (before
+    that, a link to measure it)."""
+
+    def cells() -> tuple[str, ...]:
+        page = site.get("/").text
+        row = page.split('data-project="shop"', 1)[1].split("</tr>", 1)[0]
+        return tuple(
+            " ".join(re.sub(r"<[^>]+>", " ", c).split())
+            for c in re.findall(r'data-testid="(?:open|last-week|alpha)">(.*?)</td>', row, re.S)
+        )
+
+    before = cells()
+    report = agreement.project_agreement(db, "shop")
+    alpha = report.fields[0].coefficients["krippendorff_alpha"].value
+    assert alpha is not None
+    assert (before, cells()) == (
+        ("53 items", "4 annotations", "measure"),
+        ("53 items", "4 annotations", f"α {alpha:.2f}"),
+    )

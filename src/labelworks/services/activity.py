@@ -113,6 +113,29 @@ def project_activity(
     return _compute(db, project, walled, day, annotations, key)
 
 
+def kept_activity(
+    db: Database,
+    project_name: str,
+    *,
+    annotations: int,
+    actor: Actor | None = None,
+    inline_up_to: int = 20_000,
+) -> Activity | None:
+    """``project_activity`` for lists of projects, which must not wait: figures kept for
+    the project, or computed now when it has at most ``inline_up_to`` annotations; else
+    ``None``, with the figures computed in the background for the next view."""
+    day = utcnow().date()
+    with db.read() as conn:
+        project = project_for(conn, actor, project_name, Action.REVIEW)
+    key = (db.cache_scope, project.id, wall(actor), day.isoformat())
+    with _lock:
+        kept = _cache.get(key)
+    if kept is not None or annotations <= inline_up_to:
+        return project_activity(db, project_name, annotations=annotations, actor=actor)
+    _refresh_later(db, project, wall(actor), day, annotations, key)
+    return None
+
+
 def _refresh_later(
     db: Database,
     project: ProjectRow,

@@ -16,9 +16,10 @@ from labelworks.server.deps import DB, CurrentActor, optional_actor
 from labelworks.server.params import RowId
 from labelworks.server.security import CSRF_FIELD, SESSION_KEY, csrf_matches, csrf_token
 from labelworks.server.web.markdown import render_markdown
-from labelworks.services import auth, catalog
+from labelworks.services import agreement, auth, catalog
 from labelworks.services import gold as gold_service
 from labelworks.services import projects as project_service
+from labelworks.services.activity import kept_activity
 from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
@@ -184,11 +185,42 @@ def index(request: Request, db: DB) -> Response:
     actor = optional_actor(request)
     if actor is None:
         return RedirectResponse("/login", status_code=303)
-    rows = [
-        project_service.project_overview(db, p.name, actor=actor, max_age=DASHBOARD_MAX_AGE)
-        for p in project_service.list_projects(db, actor=actor)
-    ]
+    rows = [_project_row(db, actor, p.name) for p in project_service.list_projects(db, actor=actor)]
     return page(request, "index.html", actor, projects=rows)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRow:
+    """A line of the project list: the project as the caller sees it, and, with the review
+    right, its last 7 days and the first field's alpha when they are at hand (``None``:
+    being counted, or nothing to show; the list never waits for them)."""
+
+    overview: project_service.ProjectOverview
+    last_week: int | None = None
+    alpha: float | None = None
+    alpha_field: str | None = None
+    may_measure: bool = False
+
+
+def _project_row(db: Database, actor: Actor, name: str) -> ProjectRow:
+    overview = project_service.project_overview(db, name, actor=actor, max_age=DASHBOARD_MAX_AGE)
+    if overview.status is None:
+        return ProjectRow(overview)
+    found = kept_activity(db, name, annotations=overview.status.annotations, actor=actor)
+    may_measure = True
+    try:
+        report = agreement.kept_agreement(db, name, actor=actor)
+    except PermissionDenied:  # vendors' staff: agreement pools every vendor's work
+        report, may_measure = None, False
+    first = next((f for f in report.fields if f.items), None) if report else None
+    alpha = None if first is None else first.coefficients["krippendorff_alpha"].value
+    return ProjectRow(
+        overview,
+        None if found is None else found.last_week,
+        alpha,
+        None if first is None else first.field,
+        may_measure,
+    )
 
 
 @router.get("/projects/{project}/items/{item_id}", response_class=HTMLResponse)
