@@ -204,6 +204,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/projects/hidden/label",
         "/settings",
         *(f"/projects/leaky/items/{i}" for i in world.item_ids),
+        *(f"/api/v1/projects/leaky/items/{i}" for i in world.item_ids),
     ]
     for url in gets:
         seen[url] = world.get(who, url)
@@ -276,6 +277,7 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/projects/hidden",
         "/api/v1/projects/hidden/items",
         *(f"/projects/leaky/items/{i}" for i in world.item_ids),
+        *(f"/api/v1/projects/leaky/items/{i}" for i in world.item_ids),
         *(f"/projects/leaky/items/{i}" for i in range(1, 8) if i not in world.item_ids),
     ]
     return {url: _without_echo(url, world.get("manager", url)[1]) for url in urls}

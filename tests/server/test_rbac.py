@@ -302,6 +302,7 @@ def _routes(
         anyone(Route("index page", "GET", "/", page=True), 200),
         (Route("project page", "GET", "/projects/alpha", page=True), pages_project),
         project(Route("items page", "GET", "/projects/alpha/items", page=True), "review", 200),
+        project(Route("item", "GET", f"{alpha}/items/{item_id}"), "review", 200),
         (Route("people tab", "GET", "/projects/alpha/people", page=True), pages_project),
         (Route("settings tab", "GET", "/projects/alpha/settings", page=True), pages_project),
         project(

@@ -140,6 +140,29 @@ class ItemRowOut(BaseModel):
     created_at: UtcDatetime
 
 
+class AnnotationViewOut(BaseModel):
+    annotator: str
+    vendor: str | None
+    value: dict[str, Any]
+    seconds: float | None
+    guideline_version: int | None
+    created_at: UtcDatetime
+    after_expiry: bool
+
+
+class ItemDetailOut(BaseModel):
+    """One item as its page shows it: payload, metadata, pre-annotations and every
+    annotation the caller may see (vendor walls apply); gold answers have their own route."""
+
+    id: int
+    external_id: str | None
+    status: str
+    payload: dict[str, Any]
+    metadata: dict[str, Any]
+    pre_annotations: list[dict[str, Any]]
+    annotations: list[AnnotationViewOut]
+
+
 class ItemsPageOut(BaseModel):
     items: list[ItemRowOut]
     next_after: int | None

@@ -42,6 +42,7 @@ from labelworks.sdk.errors import error_from_response
 from labelworks.sdk.escalations import EscalationsApi
 from labelworks.sdk.gold import GoldApi
 from labelworks.sdk.guidelines import GuidelinesApi
+from labelworks.sdk.items import ItemsApi
 from labelworks.sdk.lots import LotsApi
 from labelworks.sdk.paths import segment
 from labelworks.sdk.people import PeopleApi
@@ -63,6 +64,7 @@ _PROJECTS = TypeAdapter(list[ProjectOut])
 
 class Client(
     PeopleApi,
+    ItemsApi,
     GoldApi,
     GuidelinesApi,
     QualityApi,

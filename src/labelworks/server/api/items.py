@@ -6,11 +6,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 
-from labelworks.schemas.api import ImportOut, ItemRowOut, ItemsPageOut
+from labelworks.schemas.api import ImportOut, ItemDetailOut, ItemRowOut, ItemsPageOut
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import BODY, SpooledBody, raw_body_doc
 from labelworks.server.deps import DB, CurrentActor, MayManage
-from labelworks.server.params import AfterId, ProjectName
+from labelworks.server.params import AfterId, ProjectName, RowId
 from labelworks.services import catalog, ingestion
 
 router = APIRouter(prefix="/api/v1", tags=["items"], responses=ERRORS)
@@ -101,3 +101,13 @@ def list_items(
         items=[ItemRowOut.model_validate(r, from_attributes=True) for r in page.items],
         next_after=page.next_after,
     )
+
+
+@router.get(
+    "/projects/{project}/items/{item_id}", operation_id="get_item", response_model=ItemDetailOut
+)
+def get_item(project: ProjectName, item_id: RowId, db: DB, actor: CurrentActor) -> ItemDetailOut:
+    """One item with its payload, metadata, pre-annotations and the annotations you may see
+    (behind a vendor wall: your vendor's), as the item page shows it."""
+    detail = catalog.item_detail(db, project, item_id, actor=actor)
+    return ItemDetailOut.model_validate(detail, from_attributes=True)
