@@ -603,7 +603,7 @@ def test_hostile_text_is_shown_as_text(
     seen["items table external id"] = f"{HOSTILE} #1" in table
     seen["items table payload"] = SCRIPT in table and TEMPLATE in table
     page.goto(f"/projects/sentiment-demo/items/{hostile.items['sentiment-demo'][0]}")
-    seen["item page external id"] = f"({HOSTILE} #1)" in page.locator("h1").inner_text()
+    seen["item page external id"] = f"{HOSTILE} #1" in page.locator(".item-title").inner_text()
     screenshot(page, "xss-items-table")
     page.goto("/projects/sentiment-demo/quality")
     paused = page.locator("[data-testid=annotator]", has_text="hostile.person")
@@ -703,5 +703,6 @@ def test_item_page_payload_shows_the_characters_imported(
     """The item page's payload block shows hostile strings as imported, character for character."""
     page = page_as("manager")
     page.goto(f"/projects/sentiment-demo/items/{hostile.items['sentiment-demo'][0]}")
+    page.locator("details.raw summary").click()
     shown = page.locator("[data-testid=payload]").inner_text()
     assert shown == json.dumps({"product": HOSTILE, "text": HOSTILE}, indent=2, sort_keys=True)

@@ -193,31 +193,29 @@ def test_items_partial_filters_and_next_page(site: Site) -> None:
 
 
 def test_item_page_lists_every_annotation_escaped(site: Site) -> None:
-    """An item page lists both annotators' labels with their notes escaped: the raw HTML
-    holds entities, and unescaping it gives back exactly the characters submitted."""
+    """An item page puts both annotators' answers side by side with their notes escaped:
+    the raw HTML holds entities, and unescaping it gives back exactly the characters
+    submitted; the answer that differs from the first given is marked."""
     page = site.get(f"/projects/shop/items/{site.item_ids[0]}")
-    annotations = re.findall(
-        r"<tr><td>([^<]+@example.com)</td><td><code>(.*?)</code></td><td>([\d.]+)</td>",
-        page.text,
-    )
-    assert (page.status_code, [(a, html.unescape(v), s) for a, v, s in annotations]) == (
+    table = page.text.split('data-testid="annotations"', 1)[1].split("<tfoot>", 1)[0]
+    who = re.findall(r'<th scope="col">(?:<span[^>]*></span>)?([^<]+@example.com)', table)
+    rows = {
+        name: [
+            (cls, html.unescape(v)) for cls, v in re.findall(r'<td class="(\w+)">(.*?)</td>', row)
+        ]
+        for name, row in re.findall(r'<th scope="row">(\w+)</th>(.*?)</tr>', table, re.S)
+    }
+    says = "says <script>alert(1)</script> <img src=x onerror=alert(2)> <svg onload=alert(4)> "
+    assert (page.status_code, who, rows) == (
         200,
-        [
-            (
-                "ann1@example.com",
-                '{"note": "ann1 says <script>alert(1)</script> '
-                "<img src=x onerror=alert(2)> <svg onload=alert(4)> "
-                'javascript:alert(3)", "sentiment": "pos"}',
-                "2.0",
-            ),
-            (
-                "ann2@example.com",
-                '{"note": "ann2 says <script>alert(1)</script> '
-                "<img src=x onerror=alert(2)> <svg onload=alert(4)> "
-                'javascript:alert(3)", "sentiment": "neg"}',
-                "2.0",
-            ),
-        ],
+        ["ann1@example.com", "ann2@example.com"],
+        {
+            "sentiment": [("same", "pos"), ("off", "neg")],
+            "note": [
+                ("same", f"ann1 {says}javascript:alert(3)"),
+                ("off", f"ann2 {says}javascript:alert(3)"),
+            ],
+        },
     )
 
 

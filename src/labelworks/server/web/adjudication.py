@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup
 
 from labelworks.domain.access import Actor
 from labelworks.domain.annotation import condition_holds
@@ -28,12 +27,17 @@ from labelworks.domain.fields import (
     RatingField,
     TextField,
 )
-from labelworks.domain.media import MediaRef
 from labelworks.server.bodies import RawBody
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.errors import status_for
 from labelworks.server.params import MAX_ROW_ID, AfterId, RowId
 from labelworks.server.security import CSRF_FIELD
+from labelworks.server.web.content import (
+    FieldRow,
+    Shown,
+    content_of,
+    rows_of,
+)
 from labelworks.server.web.overlays import box_overlays
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.services import projects as project_service
@@ -43,35 +47,9 @@ from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
 QUEUE_PAGE = 20
-IMAGE = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".avif")
-AUDIO = (".wav", ".mp3", ".ogg", ".oga", ".flac", ".m4a", ".aac", ".opus")
-VIDEO = (".mp4", ".webm", ".ogv", ".mov", ".m4v")
 # Field kinds edited with buttons and boxes; the others (spans, boxes, segments, pairwise)
 # are edited as JSON.
 SIMPLE = (ChoiceField, MultiChoiceField, RatingField, TextField)
-
-
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """One payload entry as the page shows it: ``kind`` is text, data (JSON), image,
-    audio, video or file (a link); ``value`` the text or the URL."""
-
-    key: str
-    kind: str
-    value: str
-    overlay: Markup | None = None  # the annotations drawn over an image
-
-
-@dataclass(frozen=True, slots=True)
-class FieldRow:
-    """One field of the side-by-side table: the proposal's value, each annotation's (with
-    whether it differs from the proposal), and whether the annotations disagree."""
-
-    name: str
-    disagree: bool
-    proposal: Any
-    votes: list[tuple[str, Any, bool]]
-    tally: list[tuple[str, int]]  # each answer and how many gave it (plain values only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,74 +61,6 @@ class CaseView:
     chosen: dict[str, list[str]]  # what the edit controls start with, per field
     note: str
     error: str | None
-
-
-def _same(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
-
-
-def _media_url(project: str, ref: MediaRef) -> str:
-    return ref.value if ref.where == "remote" else f"/media/{quote(project)}/{quote(ref.value)}"
-
-
-def _kind(path: str) -> str:
-    name = path.lower().split("?", 1)[0].split("#", 1)[0]
-    for kind, ends in (("image", IMAGE), ("audio", AUDIO), ("video", VIDEO)):
-        if name.endswith(ends):
-            return kind
-    return "file"
-
-
-def content_of(
-    project: str, case: Case, media: dict[str, MediaRef], overlays: dict[str, Markup]
-) -> list[Shown]:
-    """The item's payload: media through the media route (images with the annotators'
-    boxes over them), text as text, the rest as JSON."""
-    shown = []
-    for key, value in case.payload.items():
-        if key in media:
-            ref = media[key]
-            kind = _kind(ref.value)
-            overlay = overlays.get(key) if kind == "image" else None
-            shown.append(Shown(key, kind, _media_url(project, ref), overlay))
-        elif isinstance(value, str):
-            shown.append(Shown(key, "text", value))
-        else:
-            shown.append(Shown(key, "data", json.dumps(value, ensure_ascii=False)))
-    return shown
-
-
-def rows_of(fields: list[FieldSpec], case: Case) -> list[FieldRow]:
-    """The spec's fields that the proposal or any annotation has, in the spec's order."""
-    rows = []
-    for f in fields:
-        if f.name not in case.proposal and not any(f.name in v for _, v in case.annotations):
-            continue
-        proposal = case.proposal.get(f.name)
-        votes = [
-            (a, v.get(f.name), not _same(v.get(f.name), proposal)) for a, v in case.annotations
-        ]
-        disagree = case.disagreements.get(f.name, False)
-        rows.append(FieldRow(f.name, disagree, proposal, votes, tally([v for _, v, _ in votes])))
-    return rows
-
-
-def tally(values: list[Any]) -> list[tuple[str, int]]:
-    """How many gave each answer, most first (answers given first win ties), when every
-    answer is a plain value or a list of them; else nothing."""
-    plain = (str, int, float, bool)
-    texts = []
-    for v in values:
-        if v is None:
-            texts.append("no answer")
-        elif isinstance(v, plain):
-            texts.append(str(v))
-        elif isinstance(v, list) and all(isinstance(x, plain) for x in v):
-            texts.append(", ".join(map(str, v)) or "none")
-        else:
-            return []
-    counts = {t: texts.count(t) for t in texts}
-    return sorted(counts.items(), key=lambda kv: -kv[1])
 
 
 def _controls(fields: list[FieldSpec], value: dict[str, Any]) -> dict[str, list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -12,14 +13,18 @@ from fastapi.templating import Jinja2Templates
 
 from labelworks.domain.access import Actor
 from labelworks.domain.errors import InvalidInput, LabelworksError, PermissionDenied
+from labelworks.domain.media import media_refs
 from labelworks.server.deps import DB, CurrentActor, optional_actor
 from labelworks.server.params import RowId
 from labelworks.server.security import CSRF_FIELD, SESSION_KEY, csrf_matches, csrf_token
+from labelworks.server.web.content import content_of, rows_of
 from labelworks.server.web.markdown import render_markdown
+from labelworks.server.web.overlays import box_overlays
 from labelworks.services import agreement, auth, catalog
 from labelworks.services import gold as gold_service
 from labelworks.services import projects as project_service
 from labelworks.services.activity import kept_activity
+from labelworks.services.adjudication import Case
 from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
@@ -261,8 +266,41 @@ def item_view(
     except PermissionDenied:
         gold = None
         notice = (gold_error, False) if gold_error else notice
-    context = {"project_name": project, "item": detail, "gold": gold, "notice": notice}
+    spec = project_service.get_project(db, project, actor=actor).spec
+    case = Case(
+        item_id=detail.id,
+        external_id=detail.external_id,
+        payload=detail.payload,
+        proposal=_most_given(detail.annotations),
+        confidence=0.0,
+        annotations=[(a.annotator, a.value) for a in detail.annotations],
+        disagreements={},
+    )
+    refs = media_refs(spec.fields, detail.payload, allow_remote=spec.allow_remote_media)
+    content = content_of(project, case, refs, box_overlays(list(spec.fields), case))
+    rows = rows_of(list(spec.fields), case)
+    context = {
+        "project_name": project,
+        "item": detail,
+        "gold": gold,
+        "notice": notice,
+        "content": content,
+        "drawn": any(s.overlay is not None for s in content),
+        "rows": rows,
+        "tab": "items",
+    }
     return page(request, "item.html", actor, status=status, **context)
+
+
+def _most_given(annotations: list[Any]) -> dict[str, Any]:
+    """Per field, the answer given most often (the first given on a tie): what the side by
+    side table marks the others against."""
+    out: dict[str, Any] = {}
+    for name in dict.fromkeys(k for a in annotations for k in a.value):
+        given = [a.value[name] for a in annotations if name in a.value]
+        texts = [json.dumps(v, sort_keys=True) for v in given]
+        out[name] = given[max(range(len(given)), key=lambda k: (texts.count(texts[k]), -k))]
+    return out
 
 
 @router.get("/projects/{project}/label", response_class=HTMLResponse)

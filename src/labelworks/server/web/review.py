@@ -35,15 +35,8 @@ from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.errors import status_for
 from labelworks.server.params import MAX_ROW_ID, AfterId, RowId
 from labelworks.server.security import CSRF_FIELD
-from labelworks.server.web.adjudication import (
-    AUDIO,
-    IMAGE,
-    SIMPLE,
-    VIDEO,
-    Shown,
-    describe,
-    value_from_form,
-)
+from labelworks.server.web.adjudication import SIMPLE, describe, value_from_form
+from labelworks.server.web.content import AUDIO, IMAGE, VIDEO, Shown
 from labelworks.server.web.overlays import box_overlays
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.server.web.quality import PLOT_H, PLOT_PAD, PLOT_W, percent, plot_scale
