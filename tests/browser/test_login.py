@@ -47,8 +47,8 @@ def test_wrong_password_shows_the_error_and_keeps_you_out(
         (f"{demo_server.url}/login", "wrong email or password"),
         f"{demo_server.url}/login",
     )
-    # The 400 answer is logged by Chromium as a failed resource; nothing else may be.
-    assert [e for e in page_log(page).console_errors if "400" not in e] == []
+    # The 401 answer is logged by Chromium as a failed resource; nothing else may be.
+    assert [e for e in page_log(page).console_errors if "401" not in e] == []
     assert (page_log(page).page_errors, page_log(page).dialogs) == ([], [])
 
 

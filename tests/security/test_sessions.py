@@ -109,7 +109,7 @@ def test_spaces_and_case_are_one_identity_to_the_throttle(world: World) -> None:
         failures = [_login(browser, email, "wrong password!") for email in variants]
         locked = [_login(browser, email) for email in (" ann@acme.example ", "ANN@ACME.EXAMPLE")]
         other = _login(browser, "rev@acme.example")
-    assert (failures, locked, other) == ([400] * 5, [429, 429], 303)
+    assert (failures, locked, other) == ([401] * 5, [429, 429], 303)
 
 
 def test_the_throttle_is_shared_by_every_server_process(world: World) -> None:

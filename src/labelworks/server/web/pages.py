@@ -15,6 +15,7 @@ from labelworks.domain.access import Actor
 from labelworks.domain.errors import InvalidInput, LabelworksError, PermissionDenied
 from labelworks.domain.media import media_refs
 from labelworks.server.deps import DB, CurrentActor, optional_actor
+from labelworks.server.errors import status_for
 from labelworks.server.params import RowId
 from labelworks.server.security import CSRF_FIELD, SESSION_KEY, csrf_matches, csrf_token
 from labelworks.server.web.content import content_of, rows_of
@@ -96,8 +97,11 @@ def login(
             db, email, password, client=_client(request), rules=request.app.state.login_rules
         )
     except LabelworksError as exc:
-        status = 429 if exc.code == "rate_limited" else 400
-        return page(request, "login.html", None, status=status, next=target, error=str(exc))
+        # The API's statuses: 401 for wrong credentials, 403 for a stale form, 429 when
+        # rate limited; the page comes back with the message either way.
+        return page(
+            request, "login.html", None, status=status_for(exc), next=target, error=str(exc)
+        )
     _start_session(request, done.session)
     return RedirectResponse(target, status_code=303)
 
