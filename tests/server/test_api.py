@@ -941,7 +941,7 @@ def test_session_writes_need_the_csrf_header(with_password: Env) -> None:
     ]
     forged_page = client.post("/settings/tokens", data={"label": "forged"})
     codes = [no_token, logged_in, bare, wrong, right, read, *forged, forged_page]
-    assert [r.status_code for r in codes] == [400, 303, 403, 403, 201, 200, 403, 403, 403]
+    assert [r.status_code for r in codes] == [403, 303, 403, 403, 201, 200, 403, 403, 403]
     assert [r.json()["message"] for r in forged] == [bare.json()["message"]] * 2
     assert (logged_in.headers["location"], bare.json()) == (
         "/settings",
@@ -955,12 +955,12 @@ def test_session_writes_need_the_csrf_header(with_password: Env) -> None:
 
 
 def test_login_is_throttled_after_five_failures(with_password: Env) -> None:
-    """Five wrong passwords get 400; the sixth attempt, even a right one, gets 429."""
+    """Five wrong passwords get 401; the sixth attempt, even a right one, gets 429."""
     client = with_password.client
     codes = [_login(client, "ann1@example.com", "wrong password").status_code for _ in range(6)]
     right = _login(client, "ann1@example.com", PASSWORD)
     other = _login(client, "ann2@example.com", "wrong password")
-    assert (codes, right.status_code, other.status_code) == ([400] * 5 + [429] * 1, 429, 400)
+    assert (codes, right.status_code, other.status_code) == ([401] * 5 + [429] * 1, 429, 401)
     assert "too many failed logins" in right.text
 
 
@@ -1030,4 +1030,4 @@ def test_password_change_page(with_password: Env) -> None:
     assert (
         _login(fresh, "ann1@example.com", PASSWORD).status_code,
         _login(fresh, "ann1@example.com", "new password").status_code,
-    ) == (400, 303)
+    ) == (401, 303)
