@@ -133,7 +133,7 @@ def _view(
     mine = refused is not None and refused[0] == case.item_id
     form = refused[2] if refused is not None and mine else {}
     overlays = box_overlays(desk.fields, case)
-    content = content_of(project, case, desk.media.get(case.item_id, {}), overlays)
+    content = content_of(project, case.payload, desk.media.get(case.item_id, {}), overlays)
     return CaseView(
         case=case,
         content=content,

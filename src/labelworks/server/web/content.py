@@ -61,16 +61,19 @@ def _kind(path: str) -> str:
 
 
 def content_of(
-    project: str, case: Case, media: dict[str, MediaRef], overlays: dict[str, Markup]
+    project: str,
+    payload: dict[str, Any],
+    media: dict[str, MediaRef],
+    overlays: dict[str, Markup] | None = None,
 ) -> list[Shown]:
     """The item's payload: media through the media route (images with the annotators'
-    boxes over them), text as text, the rest as JSON."""
+    boxes over them, when ``overlays`` has them), text as text, the rest as JSON."""
     shown = []
-    for key, value in case.payload.items():
+    for key, value in payload.items():
         if key in media:
             ref = media[key]
             kind = _kind(ref.value)
-            overlay = overlays.get(key) if kind == "image" else None
+            overlay = (overlays or {}).get(key) if kind == "image" else None
             shown.append(Shown(key, kind, _media_url(project, ref), overlay))
         elif isinstance(value, str):
             shown.append(Shown(key, "text", value))

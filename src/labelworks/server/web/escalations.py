@@ -34,6 +34,8 @@ from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.errors import status_for
 from labelworks.server.params import MAX_ROW_ID, AfterId, RowId
 from labelworks.server.security import CSRF_FIELD
+from labelworks.server.web.content import Shown
+from labelworks.server.web.content import content_of as payload_content
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.services import escalations
 from labelworks.services import projects as project_service
@@ -43,23 +45,10 @@ from labelworks.storage.engine import Database
 router = APIRouter(include_in_schema=False)
 PAGE = 20
 KIND_NAMES = {"ambiguous": "Ambiguous", "edge_case": "Edge case"}
-IMAGE = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".avif")
-AUDIO = (".wav", ".mp3", ".ogg", ".oga", ".flac", ".m4a", ".aac", ".opus")
-VIDEO = (".mp4", ".webm", ".ogv", ".mov", ".m4v")
 # Fields whose answer the form sets with buttons or a box; the rest are given as JSON.
 CONTROLLED = (ChoiceField, MultiChoiceField, RatingField, TextField)
 
 Form = dict[str, list[str]]
-
-
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """One payload entry as shown: ``kind`` is text, data (JSON), image, audio, video or
-    file (a link); ``value`` the text or the URL."""
-
-    key: str
-    kind: str
-    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,30 +62,10 @@ class CaseView:
         return [] if self.draft is None else self.draft.get(name, [])
 
 
-def _kind(path: str) -> str:
-    name = path.lower().split("?", 1)[0].split("#", 1)[0]
-    for kind, ends in (("image", IMAGE), ("audio", AUDIO), ("video", VIDEO)):
-        if name.endswith(ends):
-            return kind
-    return "file"
-
-
 def content_of(desk: Desk, case: EscalationRow) -> list[Shown]:
     """The item's payload: media through the media route, text as text, the rest JSON."""
     media = media_refs(desk.fields, case.payload, allow_remote=desk.allow_remote_media)
-    shown = []
-    for key, value in case.payload.items():
-        if key in media:
-            ref = media[key]
-            local = f"/media/{quote(desk.project)}/{quote(ref.value)}"
-            shown.append(
-                Shown(key, _kind(ref.value), ref.value if ref.where == "remote" else local)
-            )
-        elif isinstance(value, str):
-            shown.append(Shown(key, "text", value))
-        else:
-            shown.append(Shown(key, "data", json.dumps(value, ensure_ascii=False)))
-    return shown
+    return payload_content(desk.project, case.payload, media)
 
 
 def answer_from_form(fields: Sequence[FieldSpec], form: Form) -> dict[str, Any] | None:

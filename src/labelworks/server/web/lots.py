@@ -25,9 +25,8 @@ from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.errors import status_for
 from labelworks.server.params import RowId
 from labelworks.server.security import CSRF_FIELD
-from labelworks.server.web.content import Shown
+from labelworks.server.web.content import Shown, content_of
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
-from labelworks.server.web.review import content_of
 from labelworks.services import lots, quality_view
 from labelworks.services import projects as project_service
 from labelworks.services.lots import LotView, SampleRow

@@ -281,7 +281,7 @@ def item_view(
         disagreements={},
     )
     refs = media_refs(spec.fields, detail.payload, allow_remote=spec.allow_remote_media)
-    content = content_of(project, case, refs, box_overlays(list(spec.fields), case))
+    content = content_of(project, case.payload, refs, box_overlays(list(spec.fields), case))
     rows = rows_of(list(spec.fields), case)
     context = {
         "project_name": project,

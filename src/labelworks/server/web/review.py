@@ -28,7 +28,7 @@ from labelworks.domain.fields import (
     RatingField,
     TextField,
 )
-from labelworks.domain.media import MediaRef, media_refs
+from labelworks.domain.media import media_refs
 from labelworks.domain.spec import ProjectSpec, ReviewSpec
 from labelworks.server.bodies import RawBody
 from labelworks.server.deps import DB, CurrentActor
@@ -36,7 +36,7 @@ from labelworks.server.errors import status_for
 from labelworks.server.params import MAX_ROW_ID, AfterId, RowId
 from labelworks.server.security import CSRF_FIELD
 from labelworks.server.web.adjudication import SIMPLE, describe, value_from_form
-from labelworks.server.web.content import AUDIO, IMAGE, VIDEO, Shown
+from labelworks.server.web.content import Shown, content_of
 from labelworks.server.web.overlays import box_overlays
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.server.web.quality import PLOT_H, PLOT_PAD, PLOT_W, percent, plot_scale
@@ -158,37 +158,6 @@ def why_text(review: ReviewRow, rule: ReviewSpec | None) -> tuple[str, str]:
         f"Drawn at random: {rate.strip() or 'a share'} of each annotator's later "
         "annotations are reviewed.",
     )
-
-
-def _kind(path: str) -> str:
-    name = path.lower().split("?", 1)[0].split("#", 1)[0]
-    for kind, ends in (("image", IMAGE), ("audio", AUDIO), ("video", VIDEO)):
-        if name.endswith(ends):
-            return kind
-    return "file"
-
-
-def content_of(
-    project: str, payload: dict[str, Any], media: dict[str, MediaRef], overlays: dict[str, Markup]
-) -> list[Shown]:
-    """The item's payload: media through the media route (images with the annotation's
-    boxes over them), text as text, the rest as JSON."""
-    shown = []
-    for key, value in payload.items():
-        if key in media:
-            ref = media[key]
-            url = (
-                ref.value
-                if ref.where == "remote"
-                else f"/media/{quote(project)}/{quote(ref.value)}"
-            )
-            kind = _kind(ref.value)
-            shown.append(Shown(key, kind, url, overlays.get(key) if kind == "image" else None))
-        elif isinstance(value, str):
-            shown.append(Shown(key, "text", value))
-        else:
-            shown.append(Shown(key, "data", json.dumps(value, ensure_ascii=False)))
-    return shown
 
 
 def controls(fields: list[FieldSpec], value: dict[str, Any]) -> dict[str, list[str]]:
