@@ -248,7 +248,9 @@ _GOLD_PICK = (
     f"SELECT id, payload FROM ({_gold_after('<')}) earlier LIMIT 1"
 )
 _SQLITE_LIVE = Sql(_LIVE)
-_WORK_LEFT = Sql(_PICK.replace("SELECT id, payload", "SELECT 1"))
+# Whether an ordinary item is still open to the annotator: the pick without its columns.
+_WORK_LEFT_SQL = _PICK.replace("SELECT id, payload", "SELECT 1")
+_WORK_LEFT = Sql(_WORK_LEFT_SQL)
 _SQLITE_GOLD_PICK = Sql(_GOLD_PICK)
 _SQLITE_PAYLOAD = Sql("SELECT payload FROM items WHERE id = :item")
 _SQLITE_PICK = Sql(_PICK)
@@ -300,8 +302,7 @@ def _gold_lease_cte(*, mixed: bool) -> Sql:
     project) the live lease is returned too, so the statement is the whole lease. Gold rows
     are not locked: their counters do not move, and the unique (item, annotator) pair
     already keeps one annotator from holding one twice."""
-    work_left = _PICK.replace("SELECT id, payload", "SELECT 1")
-    condition = f" AND EXISTS ({work_left})" if mixed else ""
+    condition = f" AND EXISTS ({_WORK_LEFT_SQL})" if mixed else ""
     # Both walks of the pick get the conditions (``replace`` changes every ORDER BY).
     pick = _GOLD_PICK.replace(
         " ORDER BY id", f" AND NOT EXISTS (SELECT 1 FROM held){condition} ORDER BY id"
