@@ -41,10 +41,12 @@ from labelworks.server.web import agreement as agreement_pages
 from labelworks.server.web import audit as audit_pages
 from labelworks.server.web import consistency as consistency_pages
 from labelworks.server.web import escalations as escalation_pages
+from labelworks.server.web import items as item_pages
 from labelworks.server.web import lots as lot_pages
 from labelworks.server.web import media, pages
 from labelworks.server.web import people as people_pages
 from labelworks.server.web import project as project_pages
+from labelworks.server.web import project_settings as settings_pages
 from labelworks.server.web import quality as quality_pages
 from labelworks.server.web import review as review_pages
 from labelworks.server.web import simulate as simulate_pages
@@ -82,6 +84,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     media.router,
     pages.router,
     project_pages.router,
+    item_pages.router,
+    settings_pages.router,
     people_pages.router,
     quality_pages.router,
     consistency_pages.router,

@@ -1,7 +1,7 @@
 """A project's console frame: the tabs every project page shares (Overview, Items,
-Quality, People, Settings) and the pages of the first, second, fourth and fifth. The
-Quality tab's pages (quality, review, consistency, adjudication, lots, audit) live in their
-own modules under the same frame.
+Quality, People, Settings) and the pages of the first and fourth. Items (``items``),
+Settings (``project_settings``) and the Quality tab's pages (quality, review, consistency,
+adjudication, lots, audit) live in their own modules under the same frame.
 
 The Overview is one screen: progress, throughput and labels as charts (Vega-Lite specs
 from ``charts``), who is working now, the figures that need attention, and links to the
@@ -9,14 +9,12 @@ rest; the items table, the people table and the spec moved to their tabs."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from labelworks.server.deps import DB, CurrentActor
-from labelworks.server.params import AfterId
 from labelworks.server.web import charts
 from labelworks.server.web.pages import DASHBOARD_MAX_AGE, page
 from labelworks.services import catalog, quality_view, reviews
@@ -56,66 +54,9 @@ def overview_page(request: Request, project: str, db: DB, actor: CurrentActor) -
     )
 
 
-@router.get("/projects/{project}/items", response_class=HTMLResponse)
-def items_page(
-    request: Request,
-    project: str,
-    db: DB,
-    actor: CurrentActor,
-    status: str | None = Query(None),
-    annotator: str | None = Query(None),
-    label: str | None = Query(None),
-    q: str | None = Query(None),
-    after: AfterId = 0,
-) -> HTMLResponse:
-    """The Items tab; only its table when htmx asks (as filters change or pages turn)."""
-    filters = {
-        "status": status or None,
-        "annotator": annotator or None,
-        "label": label or None,
-        "q": q or None,
-    }
-    result = catalog.list_items(
-        db,
-        project,
-        actor=actor,
-        status=filters["status"],
-        annotator=filters["annotator"],
-        label=filters["label"],
-        text=filters["q"],
-        after=after,
-        limit=PAGE,
-    )
-    context: dict[str, Any] = {
-        "project_name": project,
-        "items": result,
-        "filters": {k: v for k, v in filters.items() if v},
-    }
-    if request.headers.get("HX-Request") == "true":
-        return page(request, "items_table.html", actor, **context)
-    overview = project_service.project_overview(db, project, actor=actor, max_age=DASHBOARD_MAX_AGE)
-    return page(request, "items.html", actor, overview=overview, tab="items", **context)
-
-
 @router.get("/projects/{project}/people", response_class=HTMLResponse)
 def people_tab(request: Request, project: str, db: DB, actor: CurrentActor) -> Response:
     overview = project_service.project_overview(db, project, actor=actor, max_age=DASHBOARD_MAX_AGE)
     if overview.status is None:
         return RedirectResponse(f"/projects/{quote(project)}/label", status_code=303)
     return page(request, "project_people.html", actor, overview=overview, tab="people")
-
-
-@router.get("/projects/{project}/settings", response_class=HTMLResponse)
-def settings_tab(request: Request, project: str, db: DB, actor: CurrentActor) -> Response:
-    overview = project_service.project_overview(db, project, actor=actor, max_age=DASHBOARD_MAX_AGE)
-    if overview.status is None:
-        return RedirectResponse(f"/projects/{quote(project)}/label", status_code=303)
-    return page(
-        request,
-        "project_settings.html",
-        actor,
-        overview=overview,
-        spec_yaml=project_service.effective_spec_yaml(db, project, actor=actor),
-        history=project_service.guideline_history(db, project, actor=actor),
-        tab="settings",
-    )
