@@ -33,10 +33,10 @@ from labelworks.domain.spec import ProjectSpec
 from labelworks.services import consensus, retests, reviews
 from labelworks.services.access import actor_of, admit, project_for
 from labelworks.services.auth import Credential, hashes, refused
-from labelworks.services.catalog import Progress, progress_in
 from labelworks.services.escalations import flag as flag_item
 from labelworks.services.gold import GoldOutcome, feedback_for, score_gold
 from labelworks.services.guidelines import check_acknowledged
+from labelworks.services.progress import Progress, progress_in
 from labelworks.services.qualification import count_answer, no_questions_left, rule_of, stage_of
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store

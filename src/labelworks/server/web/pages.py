@@ -26,6 +26,7 @@ from labelworks.services import gold as gold_service
 from labelworks.services import projects as project_service
 from labelworks.services.activity import kept_activity
 from labelworks.services.adjudication import Case
+from labelworks.services.progress import progress_for
 from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
@@ -310,7 +311,7 @@ def _most_given(annotations: list[Any]) -> dict[str, Any]:
 @router.get("/projects/{project}/label", response_class=HTMLResponse)
 def label_page(request: Request, project: str, db: DB, actor: CurrentActor) -> HTMLResponse:
     view = project_service.get_project(db, project, actor=actor)
-    progress = catalog.progress_for(db, project, actor)
+    progress = progress_for(db, project, actor)
     guidelines = view.guidelines
     config = {
         "project": view.row.name,
