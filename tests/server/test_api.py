@@ -23,7 +23,7 @@ from sqlalchemy import select
 from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
-from labelworks.services import catalog, passwords
+from labelworks.services import catalog, passwords, progress
 from labelworks.services.auth import set_password
 from labelworks.services.gold import mark_gold
 from labelworks.services.projects import apply_spec
@@ -389,7 +389,7 @@ def test_next_shape_media_progress_and_204(
     held lease, and answers 204 once nothing is left for the caller."""
     # The open-items count is cached per project id for the whole process; another test's
     # database may have left a number for the same id.
-    monkeypatch.setattr(catalog, "_open_cache", {})
+    monkeypatch.setattr(progress, "_open_cache", {})
     apply_spec(
         db,
         spec_from_dict(
@@ -576,7 +576,7 @@ def test_tasks_and_submits_name_no_item_and_gold_looks_ordinary(
 ) -> None:
     """Task and submit responses carry no item id, and a gold task has exactly the shape
     of an ordinary one (so nothing tells an annotator which is which)."""
-    monkeypatch.setattr(catalog, "_open_cache", {})
+    monkeypatch.setattr(progress, "_open_cache", {})
     spec = {**SPEC, "name": "goldy", "quality": {"gold_rate": 1.0}}
     apply_spec(db, spec_from_dict(spec), guidelines=None)
     add_member(db, "goldy", "ann1@example.com")

@@ -36,7 +36,7 @@ from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.escalations import flag as flag_item
 from labelworks.services.gold import GoldOutcome, feedback_for, score_gold
 from labelworks.services.guidelines import check_acknowledged
-from labelworks.services.progress import Progress, progress_in
+from labelworks.services.progress import Progress, items_shared, progress_in
 from labelworks.services.qualification import count_answer, no_questions_left, rule_of, stage_of
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store
@@ -171,7 +171,10 @@ def next_task_for(
         if pre is None:
             pre = item_store.pre_annotations_of(conn, lease.item_id)
         done_today = None if standing is None else standing.done_today
-        progress = progress_in(conn, db.cache_scope, project.id, annotator_id, done_today)
+        shared = items_shared(project, spec)
+        progress = progress_in(
+            conn, db.cache_scope, project.id, annotator_id, done_today, shared=shared
+        )
         if stage.note is not None:
             progress = replace(progress, note=stage.note)
         return _task(project, lease, pre, progress)

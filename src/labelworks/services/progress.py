@@ -9,9 +9,12 @@ from threading import Lock
 from sqlalchemy import Connection
 
 from labelworks.domain.access import Action, Actor
+from labelworks.domain.spec import ProjectSpec
 from labelworks.services.access import project_for
-from labelworks.storage import catalog
+from labelworks.services.specs import stored_spec
+from labelworks.storage import catalog, tallies
 from labelworks.storage.engine import Database, utcnow
+from labelworks.storage.projects import ProjectRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +37,20 @@ def progress_in(
     project_id: int,
     annotator_id: int,
     done_today: int | None = None,
+    *,
+    shared: bool = False,
 ) -> Progress:
-    """The annotator's submissions today (UTC) and the items still open in the project.
+    """The annotator's submissions today (UTC) and the open items still left for them.
 
     ``done_today`` is the count a lease already read from the membership row; without it
     (a non-member labelling, or a caller that has not read it) the day is counted. The
     open count is shared by every annotator and cached for two seconds: it is shown after
-    each submit, and recounting a million-item project each time is wasted work.
+    each submit, and recounting a million-item project each time is wasted work. It leaves
+    out items fully leased, the annotator's current one among them. When items take several
+    annotators (``shared``: overlap above one, or dynamic overlap), an open item the
+    annotator holds, answered or skipped is never theirs again: those are counted for them,
+    uncached, so their own number falls with each submit. With overlap one an answered item
+    is closed, and the busiest path skips that count.
     """
     if done_today is None:
         midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -49,15 +59,25 @@ def progress_in(
     with _open_lock:
         cached = _open_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] <= _OPEN_TTL:
-        return Progress(done_today, cached[1])
-    remaining = catalog.open_items(conn, project_id)
-    with _open_lock:
-        _open_cache[key] = (time.monotonic(), remaining)
+        remaining = cached[1]
+    else:
+        remaining = catalog.open_items(conn, project_id)
+        with _open_lock:
+            _open_cache[key] = (time.monotonic(), remaining)
+    if shared:
+        taken = tallies.taken_open_items(conn, project_id, annotator_id)
+        remaining = max(remaining - taken, 0)
     return Progress(done_today, remaining)
+
+
+def items_shared(project: ProjectRow, spec: ProjectSpec) -> bool:
+    """Whether an item may take more than one annotator in this project."""
+    return project.overlap > 1 or spec.quality.dynamic_overlap is not None
 
 
 def progress_for(db: Database, project_name: str, actor: Actor) -> Progress:
     """``progress_in`` for a project the actor labels in."""
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.LABEL)
-        return progress_in(conn, db.cache_scope, project.id, actor.id)
+        shared = items_shared(project, stored_spec(project.spec))
+        return progress_in(conn, db.cache_scope, project.id, actor.id, shared=shared)

@@ -114,3 +114,23 @@ def per_annotator(
         if i in emails
     ]
     return sorted(out, key=lambda c: c.email)
+
+
+def taken_open_items(conn: Connection, project_id: int, annotator_id: int) -> int:
+    """Open items (still taking leases) that will never be served to this annotator again:
+    any they hold, answered or skipped (an item is leased to a person once, ever).
+
+    Walks only the annotator's own assignments (``ix_assignments_annotator``) and looks each
+    item up by key: the cost grows with their work, not with the project.
+    """
+    query = (
+        select(func.count())
+        .select_from(assignments.join(items, items.c.id == assignments.c.item_id))
+        .where(
+            assignments.c.annotator_id == annotator_id,
+            assignments.c.project_id == project_id,
+            assignments.c.retest.is_(False),
+            items.c.pool.is_not(None),
+        )
+    )
+    return int(conn.execute(query).scalar_one())
