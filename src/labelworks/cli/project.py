@@ -1,14 +1,16 @@
-"""``labelworks project``: apply, show and list project specs."""
+"""``labelworks project``: apply, show, list, preview and delete projects."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from labelworks.cli.context import console, reported, state
-from labelworks.services import guidelines, project_removal
+from labelworks.domain.errors import NotFound
+from labelworks.services import guidelines, preview, project_removal
 from labelworks.services import projects as project_service
 
 app = typer.Typer(help="Create, update and inspect projects described by YAML specs.")
@@ -100,3 +102,24 @@ def delete(
     n = deleted.annotations
     also = f" and {n} annotation{'s' if n != 1 else ''}" if n else ""
     console.print(f"deleted project {deleted.project} with its items{also}", highlight=False)
+
+
+@app.command("preview")
+def preview_(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="project name"),
+    after: int = typer.Option(0, "--after", min=0, help="show the first item after this id"),
+) -> None:
+    """Print the next item exactly as an annotator would receive it (payload and
+    pre-annotations) as JSON, with its id; nothing is leased. Exit 3 past the last item."""
+    with reported():
+        found = preview.preview_next(state(ctx).database(), name, actor=None, after=after)
+        if found is None:
+            raise NotFound(f"project '{name}' has no item after id {after}")
+    body = {
+        "item_id": found.item_id,
+        "item": {"payload": found.payload, "pre_annotations": found.pre_annotations},
+        "guideline_version": found.guideline_version,
+        "total": found.total,
+    }
+    typer.echo(json.dumps(body, ensure_ascii=False))

@@ -46,6 +46,7 @@ from labelworks.sdk.items import ItemsApi
 from labelworks.sdk.lots import LotsApi
 from labelworks.sdk.paths import segment
 from labelworks.sdk.people import PeopleApi
+from labelworks.sdk.preview import PreviewApi
 from labelworks.sdk.qualification import QualificationApi
 from labelworks.sdk.quality import QualityApi
 from labelworks.sdk.reviews import ReviewsApi
@@ -65,6 +66,7 @@ _PROJECTS = TypeAdapter(list[ProjectOut])
 class Client(
     PeopleApi,
     ItemsApi,
+    PreviewApi,
     GoldApi,
     GuidelinesApi,
     QualityApi,

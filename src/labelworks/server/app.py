@@ -26,6 +26,7 @@ from labelworks.server.api import (
     guidelines,
     items,
     people,
+    preview,
     projects,
     quality,
     system,
@@ -66,6 +67,7 @@ def json_text(value: object, indent: int | None = None) -> str:
 # and every route tried before the matching one costs a regex), pages last (the loosest).
 ROUTERS: tuple[APIRouter, ...] = (
     work.router,
+    preview.router,
     system.router,
     projects.router,
     items.router,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 
 from labelworks.domain.escalation import Flag
 from labelworks.domain.media import media_refs
+from labelworks.domain.fields import FieldSpec
 from labelworks.schemas.api import (
     FlagIn,
     ItemForTask,
@@ -26,6 +29,17 @@ from labelworks.services import assignment
 router = APIRouter(prefix="/api/v1", tags=["work"], responses=ERRORS)
 
 
+def media_of(
+    project: str, fields: Sequence[FieldSpec], payload: dict[str, Any], *, allow_remote: bool
+) -> dict[str, str]:
+    """The URL each media key of the payload loads from, as the labeling page gets it."""
+    refs = media_refs(fields, payload, allow_remote=allow_remote)
+    return {
+        key: ref.value if ref.where == "remote" else f"/media/{quote(project)}/{quote(ref.value)}"
+        for key, ref in refs.items()
+    }
+
+
 def _flag(given: FlagIn | None) -> Flag | None:
     return None if given is None else Flag(given.kind, given.comment)
 
@@ -42,11 +56,7 @@ def next_task(project: ProjectName, request: Request) -> Response:
     task = assignment.next_task_for(db, project, caller)
     if task is None:
         return Response(status_code=204)
-    refs = media_refs(task.fields, task.payload, allow_remote=task.allow_remote_media)
-    media = {
-        key: ref.value if ref.where == "remote" else f"/media/{quote(project)}/{quote(ref.value)}"
-        for key, ref in refs.items()
-    }
+    media = media_of(project, task.fields, task.payload, allow_remote=task.allow_remote_media)
     progress = task.progress
     task_out = TaskOut(
         assignment_id=task.assignment_id,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from labelworks.domain.access import Actor
+from labelworks.domain.access import Action, Actor, allowed
 from labelworks.domain.errors import InvalidInput, LabelworksError, PermissionDenied
 from labelworks.domain.media import media_refs
 from labelworks.server.deps import DB, CurrentActor, optional_actor
@@ -309,10 +309,16 @@ def _most_given(annotations: list[Any]) -> dict[str, Any]:
 
 
 @router.get("/projects/{project}/label", response_class=HTMLResponse)
-def label_page(request: Request, project: str, db: DB, actor: CurrentActor) -> HTMLResponse:
+def label_page(
+    request: Request, project: str, db: DB, actor: CurrentActor, work: bool = False
+) -> HTMLResponse:
+    """The labeling page. Those who manage the project get a preview unless they ask to
+    ``work``: items as annotators see them, nothing leased, so looking is not working."""
     view = project_service.get_project(db, project, actor=actor)
     progress = progress_for(db, project, actor)
     guidelines = view.guidelines
+    manages = allowed(actor, Action.MANAGE, member=True)
+    preview_api = f"/api/v1/projects/{quote(view.row.name)}/preview"
     config = {
         "project": view.row.name,
         "fields": [f.model_dump(mode="json", by_alias=True) for f in view.spec.fields],
@@ -327,12 +333,17 @@ def label_page(request: Request, project: str, db: DB, actor: CurrentActor) -> H
         },
         "idle_seconds": 60,
         "progress": {"done_today": progress.done_today, "remaining": progress.remaining},
+        "preview": {"next": preview_api, "check": f"{preview_api}/check"}
+        if manages and not work
+        else None,
     }
     return page(
         request,
         "label.html",
         actor,
         project=view.row,
+        preview=manages and not work,
+        manages=manages,
         config=config,
         guidelines_html=render_markdown(guidelines.content) if guidelines else "",
         guideline_version=view.row.guideline_version,

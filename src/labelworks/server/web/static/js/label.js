@@ -3,13 +3,26 @@
 // tests. The task, the answer and server calls live in label_task.js, label_answer.js and
 // label_net.js; the shared state in label_session.js.
 import { collect, focusEntry, forgetWork, pruneWork, redo, saveWork, step, undo } from "./label_answer.js";
-import { post, problemOf, retryNow, waiting, withRetry } from "./label_net.js";
+import { get, post, problemOf, retryNow, waiting, withRetry } from "./label_net.js";
 import { clock, config, flagUi, lastStatus, progress, setBusy, setProgress, showStatus, task, ui } from "./label_session.js";
 import { startTask, teardown, verdict } from "./label_task.js";
 import { h } from "./widgets/choice.js";
 
 let allDone = false;
 let lastResult = null;
+// A manager's preview walks the items in import order: the last one shown.
+let previewItem = 0;
+
+/** The next item of a preview, in the shape of a leased task (nothing is leased). */
+async function previewNext() {
+  const result = await get(`${config.preview.next}?after=${previewItem}`);
+  if (result.status !== 200) return result;
+  const { item_id: id, item, guideline_version: version, total } = result.data;
+  previewItem = id;
+  const note = `preview of item ${id} (${total} in the project): nothing is leased or saved`;
+  const data = { assignment_id: `preview-${id}`, item, guideline_version: version, progress: { note } };
+  return { ...result, data };
+}
 
 // New guidelines must be read and acknowledged before the next task: the changelog and a
 // short diff, then a button that records it.
@@ -49,7 +62,14 @@ function showChangedGuidelines(problem) {
 async function loadNext(message = null, kind = "ok") {
   teardown();
   setBusy(true);
-  const result = await withRetry(() => post(config.api.next, {}), "loading the next task");
+  const lease = config.preview ? previewNext : () => post(config.api.next, {});
+  const result = await withRetry(lease, "loading the next task");
+  if (result.status === 204 && config.preview) {
+    ui.task.hidden = true;
+    showStatus("End of the preview: you have seen every item.", "ok", { label: "Start again", run: () => { previewItem = 0; loadNext(); } });
+    setBusy(true);
+    return;
+  }
   if (result.status === 204) {
     allDone = true;
     ui.task.hidden = true;
@@ -98,9 +118,15 @@ async function submit(flag = null) {
   saveWork();
   setBusy(true);
   showStatus("Saving…", "info");
-  const result = await withRetry(() => post(config.api.submit.replace("{id}", assignmentId), body), "saving your annotation");
+  const send = config.preview
+    ? () => post(config.preview.check, { item_id: previewItem, value })
+    : () => post(config.api.submit.replace("{id}", assignmentId), body);
+  const result = await withRetry(send, "saving your annotation");
   const code = result.data?.code;
-  if (result.ok) {
+  if (result.ok && config.preview) {
+    forgetWork(assignmentId);
+    await loadNext("Preview: that answer would be accepted. Nothing was saved.", "ok");
+  } else if (result.ok) {
     lastResult = result.data;
     forgetWork(assignmentId);
     progress.done_today = (progress.done_today ?? 0) + 1;
@@ -130,6 +156,7 @@ function openSkip() {
 async function skip(reason, flag = null) {
   if (!task || task.busy) return;
   const { assignmentId } = task;
+  if (config.preview) { forgetWork(assignmentId); await loadNext("Preview: skipped. Nothing was recorded.", "ok"); return; }
   setBusy(true);
   const body = flag ? { reason, flag } : { reason };
   const result = await withRetry(() => post(config.api.skip.replace("{id}", assignmentId), body), "skipping");
@@ -146,6 +173,7 @@ async function skip(reason, flag = null) {
 /** The flag form, kept while it is about the same task (a refused submit keeps the draft). */
 function openFlag() {
   if (!task || task.busy) return;
+  if (config.preview) { showStatus("The preview files no flags: label for real to flag an item.", "warn"); return; }
   const form = flagUi.dialog.querySelector("form");
   if (flagUi.dialog.dataset.assignment !== String(task.assignmentId)) {
     form.reset();

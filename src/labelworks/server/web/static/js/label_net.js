@@ -27,6 +27,13 @@ export async function post(url, body) {
   return { status: response.status, ok: response.ok, data };
 }
 
+export async function get(url) {
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  let data = null;
+  if (response.status !== 204) data = await response.json().catch(() => null);
+  return { status: response.status, ok: response.ok, data };
+}
+
 /** Repeat `call` through network errors and 5xx/429 answers, with backoff; Retry now skips the wait. */
 export async function withRetry(call, what) {
   for (let attempt = 0; ; attempt += 1) {
