@@ -195,6 +195,17 @@ def _routes(
         project(Route("import items", "POST", items, body=[{"text": "item 0"}]), "manage", 200),
         project(Route("list items", "GET", items), "review", 200),
         project(Route("next task", "POST", "/api/v1/projects/alpha/next"), "label", 200),
+        project(Route("preview", "GET", f"{alpha}/preview"), "manage", 200),
+        project(
+            Route(
+                "check preview answer",
+                "POST",
+                f"{alpha}/preview/check",
+                body={"item_id": 1, "value": {"sentiment": "pos"}},
+            ),
+            "manage",
+            204,
+        ),
         owner_only(
             Route("submit", "POST", f"/api/v1/assignments/{submit_id}/submit", body=submit), 200
         ),
