@@ -37,7 +37,7 @@ def test_preview_walks_items_and_exits_3_past_the_last(tmp_path: Path) -> None:
         {
             "item_id": 1,
             "item": {"payload": {"text": "one"}, "pre_annotations": []},
-            "guideline_version": 1,
+            "guideline_version": None,
             "total": 2,
         },
         {"text": "two"},
