@@ -477,3 +477,47 @@ def test_conditions_on_structured_fields_compare_labels() -> None:
     }
     others = {"entities": [{"start": 0, "end": 3, "label": "ORG"}]}
     assert (condition_holds(condition, spans), condition_holds(condition, others)) == (True, False)
+
+
+def test_an_empty_list_is_nothing_to_mark_unless_a_minimum_is_set() -> None:
+    """A required spans, boxes or segments field takes ``[]`` as "nothing to mark"; with
+    ``min_spans``, ``min_boxes`` or ``min_segments`` it needs that many, and says so."""
+    fields = spec_from_dict(
+        {
+            "name": "marks",
+            "fields": [
+                {"name": "entities", "kind": "spans", "labels": ["PER"]},
+                {"name": "objects", "kind": "boxes", "labels": ["car"]},
+                {"name": "events", "kind": "segments", "labels": ["speech"]},
+            ],
+        }
+    ).fields
+    at_least = spec_from_dict(
+        {
+            "name": "marks",
+            "fields": [
+                {"name": "entities", "kind": "spans", "labels": ["PER"], "min_spans": 1},
+                {"name": "objects", "kind": "boxes", "labels": ["car"], "min_boxes": 2},
+                {"name": "events", "kind": "segments", "labels": ["speech"], "min_segments": 1},
+            ],
+        }
+    ).fields
+    box = {"x": 1, "y": 1, "width": 2, "height": 2, "label": "car"}
+    span = {"start": 0, "end": 5, "label": "PER"}
+    segment = {"start": 0.0, "end": 1.0, "label": "speech"}
+    nothing = {"entities": [], "objects": [], "events": []}
+    validate_annotation(fields, nothing, {"text": TEXT})
+    refused = {}
+    for name, value in {
+        "no spans": nothing,
+        "one box": {"entities": [span], "objects": [box], "events": [segment]},
+        "no segments": {"entities": [span], "objects": [box, {**box, "x": 5}], "events": []},
+    }.items():
+        with pytest.raises(InvalidAnnotation) as caught:
+            validate_annotation(at_least, value, {"text": TEXT})
+        refused[name] = str(caught.value)
+    assert refused == {
+        "no spans": "field 'entities': mark at least 1 span, got 0",
+        "one box": "field 'objects': mark at least 2 boxes, got 1",
+        "no segments": "field 'events': mark at least 1 segment, got 0",
+    }

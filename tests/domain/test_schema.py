@@ -38,7 +38,13 @@ COMMON = {"title": None, "required": True, "when": None, "shortcuts": {}}
         ),
         (
             {"name": "s", "kind": "spans", "labels": ["a"]},
-            {"kind": "spans", "labels": ["a"], "source": "text", "allow_overlap": False},
+            {
+                "kind": "spans",
+                "labels": ["a"],
+                "source": "text",
+                "allow_overlap": False,
+                "min_spans": 0,
+            },
         ),
         (
             {"name": "s", "kind": "boxes", "labels": ["a"]},
@@ -48,6 +54,7 @@ COMMON = {"title": None, "required": True, "when": None, "shortcuts": {}}
                 "source": "image",
                 "width_key": None,
                 "height_key": None,
+                "min_boxes": 0,
             },
         ),
         (
@@ -59,6 +66,7 @@ COMMON = {"title": None, "required": True, "when": None, "shortcuts": {}}
                 "source": "audio",
                 "duration_key": None,
                 "allow_overlap": True,
+                "min_segments": 0,
             },
         ),
         (
@@ -70,6 +78,7 @@ COMMON = {"title": None, "required": True, "when": None, "shortcuts": {}}
                 "source": "video",
                 "duration_key": None,
                 "allow_overlap": True,
+                "min_segments": 0,
             },
         ),
         (

@@ -143,6 +143,16 @@ def _check_list(path: str, given: Any) -> list[Any]:
     return given
 
 
+def _check_marks(path: str, given: Any, least: int, noun: str) -> list[Any]:
+    """A list of spans, boxes or segments with at least ``least`` of them ([] is "nothing
+    to mark" when ``least`` is 0)."""
+    marks = _check_list(path, given)
+    if len(marks) < least:
+        plural = noun if least == 1 else noun + ("es" if noun.endswith("x") else "s")
+        raise _fail(path, f"mark at least {least} {plural}, got {len(marks)}")
+    return marks
+
+
 def _check_multi_choice(field: MultiChoiceField, given: Any) -> None:
     path = field.name
     chosen = _check_list(path, given)
@@ -188,7 +198,7 @@ def _payload_text(path: str, source: str, payload: Mapping[str, Any]) -> str:
 
 def _check_spans(field: SpansField, given: Any, payload: Mapping[str, Any]) -> None:
     path = field.name
-    spans = _check_list(path, given)
+    spans = _check_marks(path, given, field.min_spans, "span")
     text = _payload_text(path, field.source, payload) if spans else ""
     seen: list[tuple[int, int, str]] = []
     for index, raw in enumerate(spans):
@@ -258,7 +268,7 @@ def _check_boxes(field: BoxesField, given: Any, payload: Mapping[str, Any]) -> N
     path = field.name
     image_width = _payload_number(payload, field.width_key)
     image_height = _payload_number(payload, field.height_key)
-    for index, raw in enumerate(_check_list(path, given)):
+    for index, raw in enumerate(_check_marks(path, given, field.min_boxes, "box")):
         here = f"{path}[{index}]"
         box = _check_object(here, raw, _BOX_KEYS, 5)
         for key in ("x", "y", "width", "height"):
@@ -289,7 +299,7 @@ def _check_segments(field: SegmentsField, given: Any, payload: Mapping[str, Any]
     path = field.name
     duration = _payload_number(payload, field.duration_key)
     seen: list[tuple[Any, Any, str]] = []
-    for index, raw in enumerate(_check_list(path, given)):
+    for index, raw in enumerate(_check_marks(path, given, field.min_segments, "segment")):
         here = f"{path}[{index}]"
         segment = _check_object(here, raw, _SEGMENT_KEYS, 3)
         start, end = segment["start"], segment["end"]

@@ -233,11 +233,15 @@ class MultiChoiceField(_LabelledField):
 
 
 class SpansField(_LabelledField):
-    """Labelled character ranges of a payload text. Value: ``[{"start", "end", "label"}]``."""
+    """Labelled character ranges of a payload text. Value: ``[{"start", "end", "label"}]``.
+
+    ``[]`` answers "nothing to mark" (the labeling page asks for it explicitly); with
+    ``min_spans`` above 0 every answer must mark at least that many."""
 
     kind: Literal["spans"] = "spans"
     source: str = "text"
     allow_overlap: bool = False
+    min_spans: StrictInt = Field(default=0, ge=0)
 
 
 class BoxesField(_LabelledField):
@@ -247,6 +251,8 @@ class BoxesField(_LabelledField):
     source: str = "image"
     width_key: str | None = None
     height_key: str | None = None
+    # As spans' min_spans: [] is "nothing to mark" unless this is above 0.
+    min_boxes: StrictInt = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _size_keys_paired(self) -> BoxesField:
@@ -264,6 +270,8 @@ class SegmentsField(_LabelledField):
     source: str = "audio"
     duration_key: str | None = None
     allow_overlap: bool = True
+    # As spans' min_spans: [] is "nothing to mark" unless this is above 0.
+    min_segments: StrictInt = Field(default=0, ge=0)
 
     @model_validator(mode="before")
     @classmethod

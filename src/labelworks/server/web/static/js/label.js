@@ -5,7 +5,7 @@
 import { collect, focusEntry, forgetWork, pruneWork, redo, saveWork, step, undo } from "./label_answer.js";
 import { get, post, problemOf, retryNow, waiting, withRetry } from "./label_net.js";
 import { clock, config, flagUi, lastStatus, progress, setBusy, setProgress, showStatus, task, ui } from "./label_session.js";
-import { startTask, teardown, verdict } from "./label_task.js";
+import { MARKS, startTask, teardown, verdict } from "./label_task.js";
 import { h } from "./widgets/choice.js";
 
 let allDone = false;
@@ -88,11 +88,16 @@ async function loadNext(message = null, kind = "ok") {
 
 function problems(value, visible) {
   const found = [];
-  for (const { field, widget } of task.entries) {
+  for (const { field, widget, nothing } of task.entries) {
     if (!visible[field.name]) continue;
     const name = field.title || field.name;
     const given = value[field.name];
+    const least = field[MARKS[field.kind]] || 0;
     if (field.required && (given === undefined || given === null)) found.push([field, `"${name}" needs an answer`]);
+    else if (Array.isArray(given) && given.length < least) found.push([field, `"${name}": mark at least ${least}`]);
+    else if (nothing && Array.isArray(given) && !given.length && !nothing.checked) {
+      found.push([field, `"${name}": mark something, or tick "Nothing to mark"`]);
+    }
     else if (field.kind === "multi_choice" && Array.isArray(given) && given.length < (field.min_selections || 0)) {
       found.push([field, `"${name}": select at least ${field.min_selections} labels`]);
     } else if (given !== undefined && widget.problem && widget.problem()) found.push([field, `"${name}" ${widget.problem()}`]);

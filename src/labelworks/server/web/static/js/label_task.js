@@ -70,6 +70,9 @@ function renderItem(item, media) {
   ui.item.hidden = keys.length === 0;
 }
 
+// The minimum-count setting of each kind of field whose answer is a list of marks.
+export const MARKS = { spans: "min_spans", boxes: "min_boxes", segments: "min_segments" };
+
 function buildField(field, data, media) {
   const kind = WIDGETS[field.kind];
   const badge = h("span", { class: "lw-badge lw-suggest-badge", testid: "suggestion-badge", hidden: true }, "suggestion");
@@ -87,6 +90,11 @@ function buildField(field, data, media) {
     ? kind.create(field, ctx)
     : { root: h("p", { class: "error", text: `Unknown field kind ${field.kind}` }), getState: () => null, setState() {}, getValue: () => null, prefill() {}, isSuggested: () => false, handleKey: () => false, focus() {}, destroy() {} };
   wrap.append(entry.widget.root);
+  // A required spans, boxes or segments field submitted empty must say so on purpose.
+  if (field.required && MARKS[field.kind] !== undefined && !(field[MARKS[field.kind]] > 0)) {
+    entry.nothing = h("input", { type: "checkbox", testid: `nothing-${field.name}` });
+    wrap.append(h("label", { class: "lw-nothing" }, entry.nothing, " Nothing to mark in this item"));
+  }
   wrap.addEventListener("focusin", () => activate(entry));
   wrap.addEventListener("mousedown", (event) => {
     activate(entry);
