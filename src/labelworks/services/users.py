@@ -135,7 +135,9 @@ def _visible_user(conn: Connection, actor: Actor | None, email: str) -> UserRow:
     return user
 
 
-def _manageable(conn: Connection, actor: Actor | None, email: str) -> UserRow:
+def manageable_person(conn: Connection, actor: Actor | None, email: str) -> UserRow:
+    """The person, if the actor may manage them (their role, behind the vendor wall); the
+    rules of adding, removing, (de)activating and resetting a password alike."""
     if actor is not None and actor.role not in (Role.ADMIN, Role.MANAGER):
         raise PermissionDenied(f"{a_role(actor.role)} may not manage people")
     user = _visible_user(conn, actor, email)
@@ -152,7 +154,7 @@ def add_member(
 
     def work(conn: Connection) -> tuple[UserRow, list[str]]:
         project = project_for(conn, actor, project_name, Action.MANAGE)
-        user = _manageable(conn, actor, email)
+        user = manageable_person(conn, actor, email)
         if not user.active:
             raise Conflict(f"user {user.email} is deactivated")
         user_store.add_membership(conn, project.id, user.id, utcnow())
@@ -168,7 +170,7 @@ def remove_member(
 
     def work(conn: Connection) -> None:
         project = project_for(conn, actor, project_name, Action.MANAGE)
-        user = _manageable(conn, actor, email)
+        user = manageable_person(conn, actor, email)
         if not user_store.remove_membership(conn, project.id, user.id):
             raise NotFound(f"user {user.email} is not a member of project '{project_name}'")
 
@@ -212,7 +214,7 @@ def set_active(db: Database, email: str, active: bool, *, actor: Actor | None = 
     """
 
     def work(conn: Connection) -> UserRow:
-        user = _manageable(conn, actor, email)
+        user = manageable_person(conn, actor, email)
         if actor is not None and user.id == actor.id:
             raise Conflict("you cannot deactivate or reactivate yourself")
         if actor is not None and not actor.is_admin:

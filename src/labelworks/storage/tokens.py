@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, select
 
-from labelworks.storage.tables import api_tokens, users
+from labelworks.storage.tables import api_tokens, memberships, users
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +19,11 @@ class TokenRow:
     last_used_at: datetime | None
 
 
-def all_tokens(conn: Connection, user_id: int | None = None) -> list[TokenRow]:
-    """Every token (or one user's), oldest first, with its owner's email; never the hash."""
+def all_tokens(
+    conn: Connection, user_id: int | None = None, *, project_id: int | None = None
+) -> list[TokenRow]:
+    """Every token (or one user's, or those of a project's members), oldest first, with
+    its owner's email; never the hash."""
     query = (
         select(
             api_tokens.c.id,
@@ -34,6 +37,10 @@ def all_tokens(conn: Connection, user_id: int | None = None) -> list[TokenRow]:
     )
     if user_id is not None:
         query = query.where(api_tokens.c.user_id == user_id)
+    if project_id is not None:
+        query = query.join(memberships, memberships.c.user_id == users.c.id).where(
+            memberships.c.project_id == project_id
+        )
     return [
         TokenRow(int(r.id), str(r.email), str(r.label), r.created_at, r.last_used_at)
         for r in conn.execute(query)
