@@ -1,0 +1,247 @@
+"""A project's Members page (under its Settings tab): its members, adding a person (an
+existing one, or a new one with a password), taking them off, (de)activating them, a new
+password set by their manager, and, for admins, their API tokens. The browser face of
+``services.members`` and ``services.users``.
+
+Every form posts with the session's CSRF token and answers with the page itself: what
+happened, or why nothing did (with the error's status); a password or token made here is
+shown on that answer once and never again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+
+from labelworks.domain.access import Actor, Role, may_grant, may_manage_person
+from labelworks.domain.errors import LabelworksError
+from labelworks.server.deps import DB, CurrentActor, MayManage
+from labelworks.server.errors import status_for
+from labelworks.server.params import RowId
+from labelworks.server.security import CSRF_FIELD
+from labelworks.server.web.pages import check_form_csrf, page
+from labelworks.services import members, users
+from labelworks.services.passwords import check_new_password, hash_password
+from labelworks.storage.engine import Database
+
+router = APIRouter(include_in_schema=False)
+Csrf = Form("", alias=CSRF_FIELD)
+Email = Form(..., max_length=320)
+BASE = "/projects/{project}/settings/members"
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A password or token made by the form just posted, shown on its answer only."""
+
+    what: str  # "password" or "token"
+    email: str
+    value: str
+
+
+Done = tuple[str, Secret | None]  # what happened, and the secret it made if any
+
+
+def _members_page(
+    request: Request,
+    db: Database,
+    actor: Actor,
+    project: str,
+    *,
+    notice: tuple[str, bool] | None = None,
+    secret: Secret | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    rows = members.project_members(db, project, actor=actor)  # managers and admins only
+    manageable = {
+        m.user.email
+        for m in rows
+        if m.user.id != actor.id and may_manage_person(actor, Role(m.user.role), m.user.vendor)
+    }
+    return page(
+        request,
+        "members.html",
+        actor,
+        status=status,
+        project=project,
+        members=rows,
+        manageable=manageable,
+        tokens=members.tokens_of_members(db, project, actor=actor) if actor.is_admin else None,
+        roles=[r.value for r in reversed(Role) if may_grant(actor, r)],  # annotator first
+        notice=notice,
+        secret=secret,
+        tab="settings",
+    )
+
+
+def _act(
+    request: Request,
+    db: Database,
+    actor: Actor,
+    project: str,
+    csrf: str,
+    work: Callable[[], Done],
+) -> HTMLResponse:
+    """Run one form's action and answer with the page: what happened, or the error with
+    its status (the services change nothing when they refuse)."""
+    check_form_csrf(request, csrf)
+    try:
+        message, secret = work()
+    except LabelworksError as exc:
+        return _members_page(
+            request, db, actor, project, notice=(str(exc), False), status=status_for(exc)
+        )
+    return _members_page(request, db, actor, project, notice=(message, True), secret=secret)
+
+
+@router.get(BASE, response_class=HTMLResponse)
+def members_page(request: Request, project: str, db: DB, actor: CurrentActor) -> HTMLResponse:
+    return _members_page(request, db, actor, project)
+
+
+@router.post(f"{BASE}/add", response_class=HTMLResponse)
+def add_member(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    _may: MayManage,
+    email: str = Email,
+    csrf: str = Csrf,
+) -> HTMLResponse:
+    def work() -> Done:
+        user, _ = users.add_member(db, project, email, actor=actor)
+        return f"Added {user.email} ({user.role}) to {project}.", None
+
+    return _act(request, db, actor, project, csrf, work)
+
+
+@router.post(f"{BASE}/create", response_class=HTMLResponse)
+def create_member(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    _may: MayManage,
+    email: str = Email,
+    name: str = Form("", max_length=200),
+    role: str = Form("annotator", max_length=20),
+    vendor: str = Form("", max_length=200),
+    team: str = Form("", max_length=200),
+    password: str = Form("", max_length=1000),
+    csrf: str = Csrf,
+) -> HTMLResponse:
+    def work() -> Done:
+        chosen = password or members.generate_password()
+        check_new_password(chosen)
+        made = users.add_user(
+            db,
+            email,
+            role=role,
+            name=name,
+            projects=[project],
+            vendor=vendor or None,
+            team=team or None,
+            password_hash=hash_password(chosen),
+            actor=actor,
+        )
+        email_made = made.user.email
+        message = f"Created {email_made} ({made.user.role}) as a member of {project}."
+        return message, None if password else Secret("password", email_made, chosen)
+
+    return _act(request, db, actor, project, csrf, work)
+
+
+@router.post(f"{BASE}/remove", response_class=HTMLResponse)
+def remove_member(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    _may: MayManage,
+    email: str = Email,
+    csrf: str = Csrf,
+) -> HTMLResponse:
+    def work() -> Done:
+        users.remove_member(db, project, email, actor=actor)
+        return f"Took {email} off {project}; their annotations stay.", None
+
+    return _act(request, db, actor, project, csrf, work)
+
+
+@router.post(f"{BASE}/active", response_class=HTMLResponse)
+def set_active(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    _may: MayManage,
+    email: str = Email,
+    active: bool = Form(...),
+    csrf: str = Csrf,
+) -> HTMLResponse:
+    def work() -> Done:
+        user = users.set_active(db, email, active, actor=actor)
+        if active:
+            return f"{user.email} can log in again.", None
+        return f"{user.email} is deactivated: every session and token of theirs has ended.", None
+
+    return _act(request, db, actor, project, csrf, work)
+
+
+@router.post(f"{BASE}/password", response_class=HTMLResponse)
+def reset_password(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    _may: MayManage,
+    email: str = Email,
+    password: str = Form("", max_length=1000),
+    csrf: str = Csrf,
+) -> HTMLResponse:
+    def work() -> Done:
+        done = members.reset_password(db, project, email, password=password or None, actor=actor)
+        message = f"New password set for {done.email}; every session of theirs has ended."
+        return message, Secret("password", done.email, done.password) if done.generated else None
+
+    return _act(request, db, actor, project, csrf, work)
+
+
+@router.post(f"{BASE}/tokens", response_class=HTMLResponse)
+def issue_token(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    _may: MayManage,
+    email: str = Email,
+    label: str = Form("", max_length=200),
+    csrf: str = Csrf,
+) -> HTMLResponse:
+    def work() -> Done:
+        token = users.issue_token(db, email, label, actor=actor)  # admins only
+        return f"Issued an API token for {email}.", Secret("token", email, token)
+
+    return _act(request, db, actor, project, csrf, work)
+
+
+@router.post(f"{BASE}/tokens/{{token_id}}/revoke", response_class=HTMLResponse)
+def revoke_token(
+    request: Request,
+    project: str,
+    token_id: RowId,
+    db: DB,
+    actor: CurrentActor,
+    _may: MayManage,
+    email: str = Email,
+    csrf: str = Csrf,
+) -> HTMLResponse:
+    def work() -> Done:
+        members.revoke_token_of(db, email, token_id, actor=actor)  # admins only
+        return f"Revoked token {token_id} of {email}; it no longer works.", None
+
+    return _act(request, db, actor, project, csrf, work)
