@@ -31,14 +31,6 @@ from labelworks.services import exports as export_service
 from labelworks.services import ingestion
 from labelworks.services import projects as project_service
 
-FORMATS = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "json",
-    ".csv": "csv",
-    ".parquet": "parquet",
-}
-
 
 class _CountingReader:
     """Counts bytes as the importer reads them, to drive a byte-accurate progress bar."""
@@ -76,16 +68,13 @@ class _CountingReader:
 
 def _format_of(path: Path, given: str | None) -> str:
     if given:
-        if given not in FORMATS.values():
+        if given not in ingestion.SUFFIXES.values():
             raise InvalidInput(f"--format must be jsonl, json, csv or parquet, not '{given}'")
         return given
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise InvalidImport(
-            f"cannot tell the format of {path.name}; name it .jsonl, .json, .csv or .parquet "
-            "or pass --format"
-        )
-    return fmt
+    try:
+        return ingestion.format_of_name(path.name)
+    except InvalidImport as exc:
+        raise InvalidImport(f"{exc.message} or pass --format") from None
 
 
 def import_command(

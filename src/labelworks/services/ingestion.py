@@ -26,6 +26,25 @@ from labelworks.storage.items import NewItem
 from labelworks.storage.projects import ProjectRow
 
 ImportFormat = Literal["jsonl", "json", "csv", "parquet"]
+# A file's format, told by its name's suffix (the CLI's file, the web page's upload).
+SUFFIXES: dict[str, ImportFormat] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".parquet": "parquet",
+}
+
+
+def format_of_name(name: str) -> ImportFormat:
+    """The import format a file's name says (case aside), or ``InvalidImport``."""
+    dot = name.rfind(".")
+    found = SUFFIXES.get(name[dot:].lower()) if dot > 0 else None
+    if found is None:
+        raise InvalidImport(
+            f"cannot tell the format of {name}; name it .jsonl, .json, .csv or .parquet"
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)

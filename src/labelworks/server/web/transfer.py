@@ -1,0 +1,89 @@
+"""A project's Data page (under its Settings tab): importing a file by upload, and the
+export menu. The browser face of ``services.ingestion`` and of the export route.
+
+The upload is the file itself as the request body (``static/js/upload.js`` sends it with
+progress), named by the ``file`` query parameter, whose suffix says its format. It runs the
+same all-or-nothing import as the API and the CLI, behind the same checks: the caller's
+right to manage the project before a byte is read, the import body limit while it streams,
+and the session's CSRF token in ``X-CSRF-Token`` whatever the Content-Type. The answer is
+an HTML fragment (the counts, or the error naming file, line and field) the page shows as
+it is; errors raised before the route runs (401, 403, 404, 413) are the API's JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from labelworks.domain.access import Action, allowed
+from labelworks.domain.errors import LabelworksError, PermissionDenied
+from labelworks.server.bodies import LIMIT_KEY, SpooledBody
+from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
+from labelworks.server.errors import status_for
+from labelworks.server.security import CSRF_HEADER, csrf_matches
+from labelworks.server.web.pages import page
+from labelworks.services import exports, ingestion
+
+router = APIRouter(include_in_schema=False)
+BASE = "/projects/{project}/settings/data"
+RESULT = "data_result.html"
+# A file's name as the browser gives it: no folders, no NUL (PostgreSQL's text has none).
+FileName = Annotated[
+    str,
+    Query(min_length=1, max_length=255, pattern=r"^[^\x00/\\]+$", description="the file's name"),
+]
+
+
+def _csrf_header(request: Request) -> None:
+    """A session's upload carries the page's CSRF token in ``X-CSRF-Token``: a cross-site
+    form posted with a form Content-Type would otherwise pass for a page's own form,
+    whose token the page checks in a field this route never reads."""
+    by_token = "authorization" in request.headers
+    if not by_token and not csrf_matches(request, request.headers.get(CSRF_HEADER)):
+        raise PermissionDenied("missing or wrong CSRF token (send the X-CSRF-Token header)")
+
+
+CsrfHeader = Annotated[None, Depends(_csrf_header)]
+
+
+@router.get(BASE, response_class=HTMLResponse)
+def data_page(
+    request: Request, project: str, db: DB, actor: CurrentActor, settings: AppSettings
+) -> HTMLResponse:
+    """Export for those who may review the project; import too for those who manage it."""
+    items = exports.count_for_export(db, project, actor=actor)  # the review right
+    return page(
+        request,
+        "data.html",
+        actor,
+        project=project,
+        items=items,
+        manages=allowed(actor, Action.MANAGE, member=True),  # a member: they may review it
+        max_bytes=settings.max_import_bytes,
+        suffixes=list(ingestion.SUFFIXES),
+        tab="settings",
+    )
+
+
+@router.post(f"{BASE}/import", response_class=HTMLResponse, openapi_extra={LIMIT_KEY: "import"})
+def upload(
+    request: Request,
+    project: str,
+    file: FileName,
+    db: DB,
+    actor: CurrentActor,
+    _csrf: CsrfHeader,
+    _may: MayManage,
+    body: SpooledBody,
+) -> HTMLResponse:
+    """Import the uploaded file, all rows or none; the counts or the error, as a fragment."""
+    try:
+        summary = ingestion.import_items(
+            db, project, body, format=ingestion.format_of_name(file), source=file, actor=actor
+        )
+    except LabelworksError as exc:
+        status = status_for(exc)
+        return page(request, RESULT, actor, status, project=project, file=file, error=exc)
+    return page(request, RESULT, actor, project=project, file=file, summary=summary)
