@@ -30,6 +30,7 @@ class Shown:
     kind: str
     value: str
     overlay: Markup | None = None  # the annotations drawn over an image
+    layers: Markup | None = None  # spans on the text, segments under the media (``marks``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,20 +66,23 @@ def content_of(
     payload: dict[str, Any],
     media: dict[str, MediaRef],
     overlays: dict[str, Markup] | None = None,
+    layers: dict[str, Markup] | None = None,
 ) -> list[Shown]:
     """The item's payload: media through the media route (images with the annotators'
-    boxes over them, when ``overlays`` has them), text as text, the rest as JSON."""
+    boxes over them, when ``overlays`` has them), text as text, the rest as JSON; each
+    with the annotations ``layers`` marks on it (spans, segments) below it."""
     shown = []
     for key, value in payload.items():
+        layer = (layers or {}).get(key)
         if key in media:
             ref = media[key]
             kind = _kind(ref.value)
             overlay = (overlays or {}).get(key) if kind == "image" else None
-            shown.append(Shown(key, kind, _media_url(project, ref), overlay))
+            shown.append(Shown(key, kind, _media_url(project, ref), overlay, layer))
         elif isinstance(value, str):
-            shown.append(Shown(key, "text", value))
+            shown.append(Shown(key, "text", value, layers=layer))
         else:
-            shown.append(Shown(key, "data", json.dumps(value, ensure_ascii=False)))
+            shown.append(Shown(key, "data", json.dumps(value, ensure_ascii=False), layers=layer))
     return shown
 
 

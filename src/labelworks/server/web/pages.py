@@ -20,6 +20,7 @@ from labelworks.server.params import RowId
 from labelworks.server.security import CSRF_FIELD, SESSION_KEY, csrf_matches, csrf_token
 from labelworks.server.web.content import content_of, rows_of
 from labelworks.server.web.markdown import render_markdown
+from labelworks.server.web.marks import segment_tracks, span_layers
 from labelworks.server.web.overlays import box_overlays
 from labelworks.services import agreement, auth, catalog
 from labelworks.services import gold as gold_service
@@ -282,7 +283,11 @@ def item_view(
         disagreements={},
     )
     refs = media_refs(spec.fields, detail.payload, allow_remote=spec.allow_remote_media)
-    content = content_of(project, case.payload, refs, box_overlays(list(spec.fields), case))
+    fields = list(spec.fields)
+    layers = {**span_layers(fields, case)}
+    for key, track in segment_tracks(fields, case).items():
+        layers[key] = layers[key] + track if key in layers else track
+    content = content_of(project, case.payload, refs, box_overlays(fields, case), layers)
     rows = rows_of(list(spec.fields), case)
     context = {
         "project_name": project,
