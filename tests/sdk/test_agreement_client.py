@@ -1,9 +1,11 @@
 """The SDK's ``agreement`` against the real app, in-process: the report as the service
-gives it, the field filter, and the errors it raises; on SQLite and PostgreSQL."""
+gives it, the field, period and vendor filters, and the errors it raises; on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -68,20 +70,39 @@ def test_agreement_is_the_services_report(db: Database, clients: dict[str, Clien
     stars = clients["manager"].agreement("reviews", field="stars")
     expected = agreement.project_agreement(db, "reviews").to_dict()
     assert whole == expected
-    assert stars == {"project": "reviews", "fields": {"stars": expected["fields"]["stars"]}}
+    assert stars == {**expected, "fields": {"stars": expected["fields"]["stars"]}}
     assert (whole["fields"]["stars"]["level"], whole["fields"]["sentiment"]["items"]) == (
         "ordinal",
         5,
     )
 
 
+def test_period_and_vendor_reach_the_service(db: Database, clients: dict[str, Client]) -> None:
+    """``since``/``until`` (datetimes or text) and ``vendor`` give the service's report with
+    those filters; a vendor's manager gets their own vendor's report."""
+    since = datetime(2000, 1, 1)
+    until = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=1)
+    got = clients["manager"].agreement("reviews", since=since, until=until.isoformat())
+    acme = clients["manager"].agreement("reviews", vendor="acme")
+    walled = clients["acme_lead"].agreement("reviews")
+    expected = agreement.project_agreement(db, "reviews", since=since, until=until)
+    assert got == expected.to_dict()
+    assert acme == walled == agreement.project_agreement(db, "reviews", vendor="acme").to_dict()
+    assert (acme["filters"]["vendor"], acme["fields"]["sentiment"]["items"]) == ("acme", 0)
+
+
 def test_agreement_raises_the_servers_errors(clients: dict[str, Client]) -> None:
-    """An unknown field raises InvalidInput, a vendor-walled manager PermissionDenied, a
-    missing project NotFound."""
+    """An unknown field or vendor, or a bad date, raises InvalidInput, a vendor-walled
+    manager asking for another vendor PermissionDenied, a missing project NotFound."""
     with pytest.raises(E.InvalidInput) as unknown:
         clients["manager"].agreement("reviews", field="mood")
+    with pytest.raises(E.InvalidInput) as vendor:
+        clients["manager"].agreement("reviews", vendor="initech")
+    with pytest.raises(E.InvalidInput):
+        clients["manager"].agreement("reviews", since="yesterday")
     with pytest.raises(E.PermissionDenied):
-        clients["acme_lead"].agreement("reviews")
+        clients["acme_lead"].agreement("reviews", vendor="globex")
     with pytest.raises(E.NotFound):
         clients["admin"].agreement("nope")
     assert unknown.value.message == "unknown field 'mood' (fields: 'sentiment', 'stars')"
+    assert vendor.value.message == "unknown vendor 'initech'"

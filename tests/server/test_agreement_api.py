@@ -1,11 +1,13 @@
 """``GET /api/v1/projects/{project}/agreement`` in-process with Bearer tokens: the report
-equals the service's (and so the stats core's), ``field`` narrows it, an unknown field is a
-422 naming the fields, and a vendor-walled manager is refused; on SQLite and PostgreSQL."""
+equals the service's (and so the stats core's), ``field``, ``since``, ``until`` and
+``vendor`` narrow it, bad values are 422s saying why, and a vendor-walled manager reads
+their own vendor only; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -85,13 +87,47 @@ def test_field_filter_and_refusals(env: tuple[Bearer, Database]) -> None:
         (
             422,
             "invalid_input",
-            "agreement is measured on choice, rating and pairwise fields; 'note' is a text field",
+            "agreement is measured on choice, rating, pairwise, spans, boxes and segments "
+            "fields; 'note' is a text field",
         ),
     ]
-    walled = bearer.call("acme_lead", "GET", URL)
+    walled = bearer.call("acme_lead", "GET", URL, params={"vendor": "globex"})
     assert (walled.status_code, walled.json()["message"]) == (
         403,
-        "agreement pools every vendor's work; vendors' staff may not read it",
+        "behind a vendor wall you read acme's work only",
     )
     assert bearer.call("ann1", "GET", URL).status_code == 403
     assert bearer.call("outsider", "GET", URL).status_code == 404
+
+
+def test_period_and_vendor_filters(env: tuple[Bearer, Database]) -> None:
+    """``since``/``until`` (ISO dates, offsets converted to UTC) and ``vendor`` give the
+    service's report with those filters; the acme manager's report is acme's whatever they
+    ask; bad dates, an empty period and an unknown vendor are 422s."""
+    bearer, db = env
+    params = {"since": "2000-01-01", "until": "2999-01-01T00:00:00+02:00", "vendor": "globex"}
+    got = bearer.call("reviewer", "GET", URL, params=params)
+    expected = agreement.project_agreement(
+        db,
+        "reviews",
+        since=datetime(2000, 1, 1),
+        until=datetime(2998, 12, 31, 22, 0),
+        vendor="globex",
+    )
+    walled = bearer.call("acme_lead", "GET", URL)
+    acme = agreement.project_agreement(db, "reviews", vendor="acme").to_dict()
+    assert (got.status_code, got.json()) == (200, expected.to_dict())
+    assert (walled.status_code, walled.json()) == (200, acme)
+    assert acme["fields"]["sentiment"]["items"] == 0  # one acme annotator: nothing to compare
+    refused = [
+        bearer.call("reviewer", "GET", URL, params=p)
+        for p in (
+            {"since": "2026-02-30"},
+            {"since": "2026-01-02", "until": "2026-01-01"},
+            {"vendor": "initech"},
+            {"vendor": "x" * 201},
+        )
+    ]
+    assert [r.status_code for r in refused] == [422, 422, 422, 422]
+    assert refused[1].json()["message"] == "since must be before until"
+    assert refused[2].json()["message"] == "unknown vendor 'initech'"

@@ -1,11 +1,14 @@
 """The Agreement page: a small project is measured in the request and shows each field's
-coefficients with intervals and its charts' data; a big one starts measuring in the
-background, polls, and reloads once the report is kept; vendors' staff are refused."""
+coefficients with intervals, its charts' data and the contested items linked; the filters
+come from the URL (presets, dates, vendor, field) and bad ones are shown on the page; a
+big one starts measuring in the background, polls with the page's filters, and reloads once
+the report is kept; a vendor's staff see their own vendor only."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,18 +78,64 @@ def site(db: Database, tmp_path: Path) -> Iterator[Site]:
 
 
 def test_a_small_project_is_measured_in_the_request(site: Site, db: Database) -> None:
-    """The page shows the field with the service's alpha to two decimals and the charts'
-    JSON blocks; a vendor's manager is refused."""
+    """The page shows the field with the service's alpha to two decimals and its verdict,
+    every chart's JSON block, and each contested item linked to its page; a vendor's
+    manager gets their own vendor's (here: nothing to compare) and is refused another."""
     page = site.get("manager", "/projects/agree/agreement").text
-    alpha = agreement.project_agreement(db, "agree").fields[0].coefficients["krippendorff_alpha"]
+    report = agreement.project_agreement(db, "agree")
+    alpha = report.fields[0].coefficients["krippendorff_alpha"]
     assert alpha.value is not None
+    contested = [c.item_id for c in report.fields[0].contested]
+    walled = site.get("acme_manager", "/projects/agree/agreement")
+    other = site.get("acme_manager", "/projects/agree/agreement?vendor=globex")
     assert (
         'data-field="sentiment"' in page,
         f"<b>{alpha.value:.2f}</b>" in page,
-        'id="chart-labels-sentiment"' in page,
-        'id="chart-pairs-sentiment"' in page,
-        site.get("acme_manager", "/projects/agree/agreement").status_code,
-    ) == (True, True, True, True, 403)
+        'data-testid="verdict"' in page,
+        *(f'id="chart-{c}-sentiment"' in page for c in ("labels", "pairs", "rest", "confusion")),
+        walled.status_code,
+        "by acme's annotators" in walled.text,
+        "No item of this field has two answers with these filters" in walled.text,
+        other.status_code,
+    ) == (True, True, True, True, True, True, True, 200, True, True, 403)
+    assert contested == [5, 6]
+    assert all(f'href="/projects/agree/items/{i}"' in page for i in contested)
+
+
+def test_filters_come_from_the_url(site: Site, db: Database) -> None:
+    """A preset period starts at midnight UTC, a custom 'to' day is included whole, the
+    vendor and field selects narrow the report; each shows in the scope line and the form
+    keeps it."""
+    today = datetime.now(UTC).date()
+    week = site.get("manager", "/projects/agree/agreement?period=7d").text
+    day = today.isoformat()
+    custom = site.get("manager", f"/projects/agree/agreement?since={day}&until={day}").text
+    field = site.get("manager", "/projects/agree/agreement?field=sentiment&vendor=acme").text
+    start = datetime.combine(today - timedelta(days=6), time())
+    assert f"from {start:%Y-%m-%d} 00:00" in week
+    assert '<option value="7d" selected>' in week
+    assert f"from {day} 00:00 before {today + timedelta(days=1):%Y-%m-%d} 00:00" in custom
+    assert f'value="{day}"' in custom
+    assert "by acme's annotators" in field and '<option value="acme" selected>' in field
+    expected = agreement.project_agreement(db, "agree", since=start)
+    alpha = expected.fields[0].coefficients["krippendorff_alpha"].value
+    assert alpha is not None and f"<b>{alpha:.2f}</b>" in week
+
+
+def test_bad_filters_are_shown_on_the_page(site: Site) -> None:
+    """A bad date, an empty period, an unknown vendor or field give the page (422) with the
+    form and the reason, not a report; too long a value is refused before it is read."""
+    urls = {
+        "?since=2026-13-01": "since must be a date such as 2026-01-31",
+        "?since=2026-01-02&until=2026-01-01": "since must be before until",
+        "?vendor=initech": "unknown vendor &#39;initech&#39;",
+        "?field=mood": "unknown field &#39;mood&#39;",
+    }
+    for query, reason in urls.items():
+        response = site.get("manager", f"/projects/agree/agreement{query}")
+        assert (response.status_code, reason in response.text) == (422, True), query
+        assert 'data-testid="agreement-filters"' in response.text
+    assert site.get("manager", "/projects/agree/agreement?vendor=" + "x" * 300).status_code == 422
 
 
 def test_a_big_project_is_measured_in_the_background(
@@ -97,12 +146,15 @@ def test_a_big_project_is_measured_in_the_background(
     queued: list[Callable[[], None]] = []
     monkeypatch.setattr(agreement_page, "INLINE", 0)
     monkeypatch.setattr(agreement, "runner", queued.append)
-    page = site.get("manager", "/projects/agree/agreement").text
-    waiting = site.get("manager", "/projects/agree/agreement/ready")
+    page = site.get("manager", "/projects/agree/agreement?period=30d").text
+    waiting = site.get("manager", "/projects/agree/agreement/ready?period=30d")
     for work in queued:
         work()
-    ready = site.get("manager", "/projects/agree/agreement/ready")
-    again = site.get("manager", "/projects/agree/agreement").text
+    ready = site.get("manager", "/projects/agree/agreement/ready?period=30d")
+    unfiltered = site.get("manager", "/projects/agree/agreement/ready")
+    again = site.get("manager", "/projects/agree/agreement?period=30d").text
+    assert 'hx-get="/projects/agree/agreement/ready?period=30d"' in page
+    assert unfiltered.status_code == 204  # another filter set: not measured yet
     assert (
         'data-testid="agreement-measuring"' in page,
         len(queued),

@@ -11,18 +11,20 @@ from typing import Any
 import pytest
 from tests.services.builders import add_annotators, load_texts, make_project
 
-from labelworks.domain.access import Actor, Role
-from labelworks.domain.errors import InvalidInput, PermissionDenied
+from labelworks.domain.errors import InvalidInput
 from labelworks.services import agreement
 from labelworks.services.assignment import next_task_for, submit_annotation
-from labelworks.services.users import add_user
 from labelworks.stats.agreement import (
     bootstrap_ci,
+    cohen_kappa,
+    disagreement_matrix,
     fleiss_kappa,
     gwet_ac1,
+    item_agreement,
     krippendorff_alpha,
     pairwise_matrix,
     per_label_agreement,
+    percent_agreement,
 )
 from labelworks.stats.ratings import Ratings
 from labelworks.storage.engine import Database
@@ -90,6 +92,61 @@ def _expected(records: list[tuple[int, str, Any]], categories: list[Any], ordina
     return r, {k: {"value": v[0], "low": v[1], "high": v[2]} for k, v in ci.items()}
 
 
+def _with_rest(records: list[tuple[int, str, Any]], categories: list[Any]) -> list[Any]:
+    """Each annotator against the others, straight from the stats core: one unit per
+    (item, other annotator), ordered by item and the other's id (the service's order)."""
+    by_item: dict[int, dict[str, Any]] = {}
+    for item, who, label in records:
+        by_item.setdefault(item, {})[who] = label
+    found = []
+    for me in sorted({who for _, who, _ in records}):
+        rows: list[tuple[int, int, Any]] = []
+        shared = 0
+        for item in sorted(by_item):
+            votes = by_item[item]
+            if me not in votes or len(votes) < 2:
+                continue
+            shared += 1
+            for other in sorted(votes):
+                if other != me:
+                    unit = len(rows) // 2
+                    rows += [(unit, 0, votes[me]), (unit, 1, votes[other])]
+        r = Ratings.from_records(rows, categories=categories)
+        value, low, high = bootstrap_ci(cohen_kappa, r, n_resamples=200, seed=20260601)
+        found.append(
+            {
+                "annotator": me,
+                "items": shared,
+                "pairs": len(rows) // 2,
+                "percent": percent_agreement(r),
+                "cohen_kappa": {"value": value, "low": low, "high": high},
+            }
+        )
+    return sorted(found, key=lambda a: a["cohen_kappa"]["value"])
+
+
+def _disagreement(r: Ratings, votes: dict[int, list[tuple[str, Any]]]) -> dict[str, Any]:
+    d = disagreement_matrix(r)
+    contested = [(item, share) for item, share in item_agreement(r).items() if share < 1]
+    return {
+        "confusion": {
+            "labels": d.categories,
+            "counts": d.counts.tolist(),
+            "rates": [[None if x != x else x for x in row] for row in d.rates.tolist()],
+            "top": [{"a": a, "b": b, "count": n} for a, b, n in d.top_confusions(10)],
+        },
+        "contested": [
+            {
+                "item_id": item,
+                "external_id": None,
+                "agreement": share,
+                "votes": [{"annotator": w, "label": lab} for w, lab in votes[item]],
+            }
+            for item, share in contested[:25]
+        ],
+    }
+
+
 def test_figures_equal_the_stats_core_on_the_same_votes(db: Database) -> None:
     """Every coefficient with its interval, the per-label kappas and the pairwise matrix
     equal the stats core on the same (item, annotator, label) records."""
@@ -107,6 +164,11 @@ def test_figures_equal_the_stats_core_on_the_same_votes(db: Database) -> None:
         got = report["fields"][name]
         pairs = pairwise_matrix(r)
         mean = pairs.mean_agreement()
+        # items are numbered 1.. in the project, 0.. here
+        by_id = Ratings.from_records([(k + 1, who, x) for k, who, x in records], categories=cats)
+        votes: dict[int, list[tuple[str, Any]]] = {}
+        for k, who, label in records:
+            votes.setdefault(k + 1, []).append((who, label))
         assert got == {
             "kind": "rating" if ordinal else "choice",
             "level": "ordinal" if ordinal else "nominal",
@@ -123,6 +185,9 @@ def test_figures_equal_the_stats_core_on_the_same_votes(db: Database) -> None:
                 "shared": pairs.shared.tolist(),
                 "mean": [mean[a] for a in pairs.annotators],
             },
+            **_disagreement(by_id, votes),
+            "annotator_agreement": _with_rest(records, cats),
+            "structured": None,
         }
     assert len(people) == 3
 
@@ -135,7 +200,7 @@ def test_a_field_filter_measures_that_field_alone(db: Database) -> None:
     assert one.fields == [f for f in whole.fields if f.field == "stars"]
 
 
-def test_unknown_and_non_categorical_fields_are_refused_naming_the_fields(db: Database) -> None:
+def test_unknown_and_unmeasured_fields_are_refused_naming_the_fields(db: Database) -> None:
     """An unknown field and a text field are refused with InvalidInput saying why."""
     _world(db, n=2)
     with pytest.raises(InvalidInput) as unknown:
@@ -144,7 +209,8 @@ def test_unknown_and_non_categorical_fields_are_refused_naming_the_fields(db: Da
     with pytest.raises(InvalidInput) as text:
         agreement.project_agreement(db, "sentiment", field="note")
     assert text.value.message == (
-        "agreement is measured on choice, rating and pairwise fields; 'note' is a text field"
+        "agreement is measured on choice, rating, pairwise, spans, boxes and segments "
+        "fields; 'note' is a text field"
     )
 
 
@@ -165,24 +231,6 @@ def test_a_project_without_double_ratings_has_undefined_figures(db: Database) ->
         annotators=0,
         coefficients=dict.fromkeys(agreement.METRICS, undefined),
     )
-
-
-def test_vendor_staff_are_refused_and_reviewers_read(db: Database) -> None:
-    """A vendor's manager is refused (agreement pools every vendor); a reviewer reads."""
-    _world(db, n=2)
-    walled = add_user(db, "v@example.com", role="manager", projects=["sentiment"], vendor="acme")
-    reviewer = add_user(db, "r@example.com", role="reviewer", projects=["sentiment"])
-    with pytest.raises(PermissionDenied) as refused:
-        agreement.project_agreement(
-            db, "sentiment", actor=Actor(walled.user.id, "v@example.com", Role.MANAGER, "acme")
-        )
-    assert refused.value.message == (
-        "agreement pools every vendor's work; vendors' staff may not read it"
-    )
-    by_reviewer = agreement.project_agreement(
-        db, "sentiment", actor=Actor(reviewer.user.id, "r@example.com", Role.REVIEWER)
-    )
-    assert by_reviewer == agreement.project_agreement(db, "sentiment")
 
 
 def test_the_cache_holds_until_a_new_annotation(db: Database) -> None:

@@ -29,6 +29,8 @@ from labelworks.domain.fields import FieldSpec, PairwiseField, quoted
 from labelworks.domain.gold import wilson_bounds
 
 CATEGORICAL_KINDS = ("choice", "rating", "pairwise")
+# Fields of objects (text spans, boxes, time segments), measured by pairwise F1.
+STRUCTURED_KINDS = ("spans", "boxes", "segments")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,24 +63,32 @@ class Criterion:
 # ---- which fields agreement is measured on ----------------------------------------------
 
 
-def agreement_fields(fields: Sequence[FieldSpec], named: str | None = None) -> list[FieldSpec]:
-    """The categorical fields (or the one named) whose agreement is measured."""
-    return [f for f in fields if f.kind in CATEGORICAL_KINDS and named in (None, f.name)]
+def agreement_fields(
+    fields: Sequence[FieldSpec],
+    named: str | None = None,
+    kinds: Sequence[str] = CATEGORICAL_KINDS,
+) -> list[FieldSpec]:
+    """The fields of ``kinds`` (by default the categorical ones; or the one named) whose
+    agreement is measured."""
+    return [f for f in fields if f.kind in kinds and named in (None, f.name)]
 
 
-def agreement_field_problem(fields: Sequence[FieldSpec], named: str | None) -> str | None:
-    """Why agreement cannot be measured as asked; ``None`` when it can."""
-    kinds = "choice, rating and pairwise"
+def agreement_field_problem(
+    fields: Sequence[FieldSpec], named: str | None, kinds: Sequence[str] = CATEGORICAL_KINDS
+) -> str | None:
+    """Why agreement cannot be measured as asked on fields of ``kinds``; ``None`` when it
+    can."""
+    listed = f"{', '.join(kinds[:-1])} and {kinds[-1]}"
     if named is None:
-        if agreement_fields(fields):
+        if agreement_fields(fields, kinds=kinds):
             return None
-        return f"agreement is measured on {kinds} fields, and this project has none"
+        return f"agreement is measured on {listed} fields, and this project has none"
     by_name = {f.name: f for f in fields}
     if named not in by_name:
         return f"unknown field {named!r} (fields: {quoted(by_name)})"
     kind = by_name[named].kind
-    if kind not in CATEGORICAL_KINDS:
-        return f"agreement is measured on {kinds} fields; {named!r} is a {kind} field"
+    if kind not in kinds:
+        return f"agreement is measured on {listed} fields; {named!r} is a {kind} field"
     return None
 
 

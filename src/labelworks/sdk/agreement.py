@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -16,13 +17,28 @@ class AgreementApi:
 
     _request: Callable[..., httpx.Response]
 
-    def agreement(self, project: str, field: str | None = None) -> dict[str, Any]:
-        """Agreement per categorical field (or the one ``field``), as ``{"project",
-        "fields": {FIELD: {"items", "ratings", "annotators", "krippendorff_alpha",
-        "fleiss_kappa", "gwet_ac1", "labels", "pairwise", …}}}``, each coefficient
-        ``{"value", "low", "high"}`` with its 95% bootstrap interval (``None`` where
-        undefined); reviewers, managers and admins outside any vendor."""
-        response = self._request(
-            "GET", f"/projects/{segment(project)}/agreement", params={"field": field}
-        )
+    def agreement(
+        self,
+        project: str,
+        field: str | None = None,
+        *,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        vendor: str | None = None,
+    ) -> dict[str, Any]:
+        """Agreement per field (or the one ``field``) over the annotations submitted in
+        ``[since, until)`` (a datetime, naive meaning UTC, or ISO text) by ``vendor``'s
+        people, as ``{"project", "filters", "fields": {FIELD: {"items", "ratings",
+        "annotators", "krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "labels",
+        "pairwise", "confusion", "contested", "annotator_agreement", "structured", …}}}``,
+        each coefficient ``{"value", "low", "high"}`` with its 95% bootstrap interval
+        (``None`` where undefined); reviewers, managers and admins (a vendor's staff: their
+        own vendor's annotations only)."""
+        params = {
+            "field": field,
+            "since": since.isoformat() if isinstance(since, datetime) else since,
+            "until": until.isoformat() if isinstance(until, datetime) else until,
+            "vendor": vendor,
+        }
+        response = self._request("GET", f"/projects/{segment(project)}/agreement", params=params)
         return AgreementOut.model_validate(response.json()).model_dump()

@@ -10,38 +10,53 @@ answers never disagree on what matches; two answers that mark nothing agree full
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from labelworks.domain.fields import BoxesField, FieldSpec, SegmentsField, SpansField
 from labelworks.domain.gold import MATCH_IOU
-from labelworks.stats.structured import box_agreement, segment_agreement
+from labelworks.stats.structured import StructuredAgreement, box_agreement, segment_agreement
 
 Matrix = list[list[float]]
+# (item, annotator, the objects that annotation marked)
+Answer = tuple[Any, Any, Sequence[Any]]
 
 
-def _intervals(answers: Sequence[Any]) -> list[tuple[Any, ...]]:
+def _intervals(answers: Iterable[Answer]) -> list[tuple[Any, ...]]:
     return [
-        (0, k, float(o["start"]), float(o["end"]), o.get("label"))
-        for k, objects in enumerate(answers)
+        (item, who, float(o["start"]), float(o["end"]), o.get("label"))
+        for item, who, objects in answers
         for o in objects
     ]
 
 
-def _boxes(answers: Sequence[Any]) -> list[tuple[Any, ...]]:
+def _boxes(answers: Iterable[Answer]) -> list[tuple[Any, ...]]:
     return [
         (
-            0,
-            k,
+            item,
+            who,
             float(o["x"]),
             float(o["y"]),
             float(o["x"]) + float(o["width"]),
             float(o["y"]) + float(o["height"]),
             o.get("label"),
         )
-        for k, objects in enumerate(answers)
+        for item, who, objects in answers
         for o in objects
     ]
+
+
+def structured_agreement(
+    spec_field: SpansField | SegmentsField | BoxesField, answers: Sequence[Answer]
+) -> StructuredAgreement:
+    """The stats core's pairwise F1 between annotators over the items both annotated, each
+    answer ``(item, annotator, objects)`` (an empty list: annotated, nothing marked),
+    matched by this module's rule. Raises ``InvalidRatingsError`` with fewer than two
+    annotators or an object without extent."""
+    who = [(item, annotator) for item, annotator, _ in answers]
+    if isinstance(spec_field, BoxesField):
+        return box_agreement(_boxes(answers), iou=MATCH_IOU, annotated=who)
+    return segment_agreement(_intervals(answers), iou=MATCH_IOU, annotated=who)
 
 
 def field_similarity(spec_field: FieldSpec, answers: Sequence[Any]) -> Matrix | None:
@@ -51,11 +66,7 @@ def field_similarity(spec_field: FieldSpec, answers: Sequence[Any]) -> Matrix | 
         return None
     if not all(isinstance(a, list) for a in answers):
         return None
-    who = [(0, k) for k in range(len(answers))]
-    if isinstance(spec_field, BoxesField):
-        found = box_agreement(_boxes(answers), iou=MATCH_IOU, annotated=who)
-    else:
-        found = segment_agreement(_intervals(answers), iou=MATCH_IOU, annotated=who)
+    found = structured_agreement(spec_field, [(0, k, a) for k, a in enumerate(answers)])
     # NaN: neither marked anything (or the diagonal): full agreement.
     return [[1.0 if math.isnan(x) else float(x) for x in row] for row in found.f1.tolist()]
 

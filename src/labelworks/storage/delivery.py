@@ -22,24 +22,36 @@ from labelworks.storage.tables import (
     users,
     vendors,
 )
+from labelworks.storage.walls import within_wall
 
 # The final-label statuses an item of a delivery can have; "pending": no final label yet.
 STATUSES = ("final", "adjudicated", "adjudication", "pending")
 
 
-def ordinary_votes(conn: Connection, project_id: int) -> Iterator[tuple[int, int, str]]:
+def ordinary_votes(
+    conn: Connection,
+    project_id: int,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    vendor: str | None = None,
+) -> Iterator[tuple[int, int, str]]:
     """``(item id, annotator id, value JSON text)`` of every annotation of the project's
-    ordinary (not gold) items, in item order; annotations set aside are not among them."""
+    ordinary (not gold) items, in item order; annotations set aside are not among them.
+    ``since`` (inclusive) and ``until`` (exclusive) keep those submitted in that period,
+    ``vendor`` those of that vendor's people."""
+    a = annotations_table
     query = (
-        select(
-            annotations_table.c.item_id,
-            annotations_table.c.annotator_id,
-            annotations_table.c.value,
-        )
-        .join(items, items.c.id == annotations_table.c.item_id)
-        .where(annotations_table.c.project_id == project_id, ~items.c.gold)
-        .order_by(annotations_table.c.item_id, annotations_table.c.id)
+        select(a.c.item_id, a.c.annotator_id, a.c.value)
+        .join(items, items.c.id == a.c.item_id)
+        .where(a.c.project_id == project_id, ~items.c.gold)
+        .where(within_wall(a.c.annotator_id, vendor))
+        .order_by(a.c.item_id, a.c.id)
     )
+    if since is not None:
+        query = query.where(a.c.created_at >= since)
+    if until is not None:
+        query = query.where(a.c.created_at < until)
     for r in conn.execute(query):
         yield int(r[0]), int(r[1]), str(r[2])
 
