@@ -1,6 +1,8 @@
 """``labelworks agreement`` end to end on an embedded SQLite data directory: the JSON's
 numbers equal ``labelworks.stats`` computed straight from the same records, the table shows
-them, ``--field`` narrows, and a missing project or unknown field is refused."""
+them with the confused labels, the contested items and each annotator against the rest,
+``--field``, ``--since``, ``--until`` and ``--vendor`` narrow, and a missing project, an
+unknown field or vendor and a bad date are refused."""
 
 from __future__ import annotations
 
@@ -13,12 +15,14 @@ import pytest
 from tests.cli.test_gold_cli import flat, lw
 
 from labelworks.config import Settings
-from labelworks.services import assignment
+from labelworks.services import agreement, assignment
 from labelworks.services.users import add_user
 from labelworks.stats.agreement import (
     bootstrap_ci,
+    disagreement_matrix,
     fleiss_kappa,
     gwet_ac1,
+    item_agreement,
     krippendorff_alpha,
     per_label_agreement,
 )
@@ -68,9 +72,10 @@ def db(data_dir: Path) -> Iterator[Database]:
 
 
 def _label_all(db: Database) -> None:
-    """Each of PEOPLE labels every item."""
+    """Each of PEOPLE labels every item; ada and bob work for acme."""
     for person, email in enumerate(PEOPLE):
-        uid = add_user(db, email, role="annotator", projects=["sentiment"]).user.id
+        vendor = "acme" if person < 2 else None
+        uid = add_user(db, email, role="annotator", projects=["sentiment"], vendor=vendor).user.id
         while (task := assignment.next_task_for(db, "sentiment", uid)) is not None:
             k = int(task.payload["text"][1:])
             assignment.submit_annotation(
@@ -99,6 +104,17 @@ def _stats(name: str, ordinal: bool, categories: list[Any]) -> dict[str, Any]:
     found["labels"] = [
         {"label": label, "fleiss_kappa": v} for label, v in per_label_agreement(r).items()
     ]
+    d = disagreement_matrix(r)
+    found["confusion"] = {
+        "labels": d.categories,
+        "counts": d.counts.tolist(),
+        "rates": [[None if x != x else x for x in row] for row in d.rates.tolist()],
+        "top": [{"a": a, "b": b, "count": n} for a, b, n in d.top_confusions(10)],
+    }
+    # items are numbered 1.. in the project, 0.. here
+    found["contested"] = [
+        (item + 1, share) for item, share in item_agreement(r).items() if share < 1
+    ]
     return found
 
 
@@ -109,9 +125,12 @@ def test_the_json_equals_the_stats_core_on_the_same_records(data_dir: Path, db: 
     result = lw(data_dir, "agreement", "sentiment", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    keys = ["krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "labels"]
+    keys = ["krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "labels", "confusion"]
     got = {
-        name: {k: v for k, v in figures.items() if k in keys}
+        name: {
+            **{k: v for k, v in figures.items() if k in keys},
+            "contested": [(c["item_id"], c["agreement"]) for c in figures["contested"]],
+        }
         for name, figures in report["fields"].items()
     }
     assert (report["project"], got) == (
@@ -126,6 +145,10 @@ def test_the_json_equals_the_stats_core_on_the_same_records(data_dir: Path, db: 
         for f in report["fields"].values()
     ] == [("choice", "nominal", 12, 36, 3), ("rating", "ordinal", 12, 36, 3)]
     assert report["fields"]["sentiment"]["pairwise"]["annotators"] == PEOPLE
+    rest = report["fields"]["sentiment"]["annotator_agreement"]
+    assert sorted((a["annotator"], a["items"], a["pairs"]) for a in rest) == [
+        (email, 12, 24) for email in PEOPLE
+    ]
 
 
 def test_the_table_shows_each_field_with_its_intervals(data_dir: Path, db: Database) -> None:
@@ -142,16 +165,57 @@ def test_the_table_shows_each_field_with_its_intervals(data_dir: Path, db: Datab
         "stars (rating, α ordinal)" in text,
         "sentiment: per label" in text,
         "Cohen's κ of each pair" in text,
+        "each annotator against the others" in text,
+        "most confused" in text,
+        "most contested items" in text,
         "sentiment (choice" in one,
         "stars (rating, α ordinal)" in one,
-    ) == (True, True, True, True, True, False, True)
+    ) == (True, True, True, True, True, True, True, True, False, True)
+
+
+def test_period_and_vendor_narrow_the_report(data_dir: Path, db: Database) -> None:
+    """``--vendor acme`` measures ada and bob alone, as the service does; a period that
+    holds every annotation changes nothing but the filters; one that ends before any holds
+    nothing; each shows in the title."""
+    _label_all(db)
+
+    def run(*options: str) -> dict[str, Any]:
+        result = lw(data_dir, "agreement", "sentiment", "--field", "sentiment", "--json", *options)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+    whole = run()
+    acme = run("--vendor", "acme")
+    wide = run("--since", "2000-01-01", "--until", "2999-12-31T23:00+01:00")
+    before = run("--until", "2000-01-01")
+    expected = agreement.project_agreement(db, "sentiment", field="sentiment", vendor="acme")
+    assert acme == expected.to_dict()
+    assert acme["fields"]["sentiment"]["pairwise"]["annotators"] == PEOPLE[:2]
+    assert wide["fields"] == whole["fields"]
+    assert wide["filters"] == {
+        "since": "2000-01-01T00:00:00",
+        "until": "2999-12-31T22:00:00",
+        "vendor": None,
+    }
+    assert before["fields"]["sentiment"]["items"] == 0
+    title = flat(lw(data_dir, "agreement", "sentiment", "--vendor", "acme").stdout)
+    assert "(vendor acme)" in title
 
 
 def test_missing_project_and_unknown_field_are_refused(data_dir: Path) -> None:
-    """A missing project exits 3 and an unknown field exits 2, each naming what is wrong."""
+    """A missing project exits 3; an unknown field or vendor and a bad date exit 2, each
+    naming what is wrong."""
     missing = lw(data_dir, "agreement", "nope")
     unknown = lw(data_dir, "agreement", "sentiment", "--field", "mood")
-    assert [(r.exit_code, flat(r.stderr)) for r in (missing, unknown)] == [
+    vendor = lw(data_dir, "agreement", "sentiment", "--vendor", "initech")
+    date = lw(data_dir, "agreement", "sentiment", "--since", "last week")
+    assert [(r.exit_code, flat(r.stderr)) for r in (missing, unknown, vendor, date)] == [
         (3, "error [not_found] project 'nope' does not exist"),
         (2, "error [invalid_input] unknown field 'mood' (fields: 'sentiment', 'stars')"),
+        (2, "error [invalid_input] unknown vendor 'initech'"),
+        (
+            2,
+            "error [invalid_input] --since must be a date such as 2026-01-31 or "
+            "2026-01-31T12:00, not 'last week'",
+        ),
     ]
