@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from labelworks.domain.access import Action, Actor, allowed, may_create_projects
 from labelworks.domain.errors import (
+    AlreadyExists,
     InvalidInput,
     InvalidSpec,
     Location,
@@ -90,14 +91,60 @@ def apply_spec(
     guidelines: str | None,
     force: bool = False,
     actor: Actor | None = None,
+    new_only: bool = False,
 ) -> ApplyResult:
     """Create the project or bring it to ``spec``; idempotent.
 
     A change that would invalidate existing annotations (a field or label in use removed,
     a field's kind changed) raises ``UnsafeSpecChange`` unless ``force``. Guidelines that
     differ from the current version become a new version with the spec's changelog line.
+    With ``new_only`` a project of that name must not exist yet (``AlreadyExists``).
     """
-    return db.run_write(lambda conn: _apply(conn, spec, guidelines, force, actor))
+    return db.run_write(lambda conn: _apply(conn, spec, guidelines, force, actor, new_only))
+
+
+@dataclass(frozen=True, slots=True)
+class SpecPlan:
+    """What applying a spec would do: create the project, or change its spec and/or its
+    guidelines (neither: unchanged), and why the change would invalidate existing
+    annotations (empty when it is safe)."""
+
+    current: ProjectRow | None
+    spec_changed: bool
+    guidelines_changed: bool
+    unsafe: list[str]
+
+    @property
+    def action(self) -> Literal["created", "updated", "unchanged"]:
+        if self.current is None:
+            return "created"
+        return "updated" if self.spec_changed or self.guidelines_changed else "unchanged"
+
+
+def _plan(
+    conn: Connection, project: ProjectRow | None, spec: ProjectSpec, guidelines: str | None
+) -> SpecPlan:
+    if project is None:
+        return SpecPlan(None, True, bool(guidelines and guidelines.strip()), [])
+    current = project_store.current_guidelines(conn, project)
+    guidelines_changed = (guidelines or "") != (current.content if current else "")
+    # Compared as specs, not as stored text (older rows keep field names where aliases are
+    # written now, e.g. a condition's "in_").
+    old = stored_spec(project.spec)
+    if old == spec:
+        return SpecPlan(project, False, guidelines_changed, [])
+    used = labels_in_use(old.fields, item_store.annotation_values(conn, project.id))
+    reasons = labels_in_use_check(old.fields, spec.fields, used, set(used))
+    return SpecPlan(project, True, guidelines_changed, reasons)
+
+
+def plan_spec(
+    db: Database, spec: ProjectSpec, *, guidelines: str | None, actor: Actor | None = None
+) -> SpecPlan:
+    """What ``apply_spec`` would do with ``spec``, without doing it (the same permission
+    check first)."""
+    with db.read() as conn:
+        return _plan(conn, _applicable(conn, actor, spec.name), spec, guidelines)
 
 
 def _apply(
@@ -106,10 +153,12 @@ def _apply(
     guidelines: str | None,
     force: bool,
     actor: Actor | None,
+    new_only: bool,
 ) -> ApplyResult:
     now = utcnow()
     spec_json = spec.model_dump_json(by_alias=True)
-    project = _applicable(conn, actor, spec.name, for_update=True)
+    project = _applicable(conn, actor, spec.name, for_update=True, new_only=new_only)
+    plan = _plan(conn, project, spec, guidelines)
     if project is None:
         project_id = project_store.create(
             conn,
@@ -134,30 +183,20 @@ def _apply(
             )
         return ApplyResult(spec.name, "created", 1, version, version is not None, [])
 
-    current = project_store.current_guidelines(conn, project)
-    guidelines_changed = (guidelines or "") != (current.content if current else "")
-    # Compared as specs, not as stored text (older rows keep field names where aliases are
-    # written now, e.g. a condition's "in_").
-    spec_changed = stored_spec(project.spec) != spec
-    if not spec_changed and not guidelines_changed:
+    if plan.action == "unchanged":
         return ApplyResult(
             spec.name, "unchanged", project.spec_revision, project.guideline_version, False, []
         )
-    forced: list[str] = []
-    if spec_changed:
-        old = stored_spec(project.spec)
-        used = labels_in_use(old.fields, item_store.annotation_values(conn, project.id))
-        reasons = labels_in_use_check(old.fields, spec.fields, used, set(used))
-        if reasons and not force:
-            raise UnsafeSpecChange(
-                "this change would invalidate existing annotations: "
-                + "; ".join(reasons)
-                + " (apply with --force to do it anyway)",
-                details={"reasons": reasons},
-            )
-        forced = reasons
+    if plan.unsafe and not force:
+        raise UnsafeSpecChange(
+            "this change would invalidate existing annotations: "
+            + "; ".join(plan.unsafe)
+            + " (apply with --force to do it anyway)",
+            details={"reasons": plan.unsafe},
+        )
+    forced = plan.unsafe
     revision = project.spec_revision
-    if spec_changed:
+    if plan.spec_changed:
         revision = project_store.update_spec(
             conn,
             project,
@@ -172,7 +211,7 @@ def _apply(
         if spec.overlap != project.overlap:
             item_store.refresh_pools(conn, project.id, spec.overlap)
     version = project.guideline_version
-    if guidelines_changed:
+    if plan.guidelines_changed:
         version = project_store.add_guideline_version(
             conn,
             project.id,
@@ -180,19 +219,28 @@ def _apply(
             changelog=spec.guidelines_changelog or "guidelines updated",
             now=now,
         )
-    return ApplyResult(spec.name, "updated", revision, version, guidelines_changed, forced)
+    return ApplyResult(spec.name, "updated", revision, version, plan.guidelines_changed, forced)
 
 
 def _applicable(
-    conn: Connection, actor: Actor | None, name: str, *, for_update: bool = False
+    conn: Connection,
+    actor: Actor | None,
+    name: str,
+    *,
+    for_update: bool = False,
+    new_only: bool = False,
 ) -> ProjectRow | None:
     """The project a spec named ``name`` updates (``None``: it would create one), once the
-    actor is known to be allowed: to manage it if it exists, else to create projects."""
+    actor is known to be allowed: to manage it if it exists, else to create projects
+    (with ``new_only``: to create projects, and it must not exist)."""
     project = project_store.by_name(conn, name, for_update=for_update)
-    if project is not None:
+    if project is not None and not new_only:
         project_for(conn, actor, name, Action.MANAGE)
-    elif actor is not None and not may_create_projects(actor):
+        return project
+    if actor is not None and not may_create_projects(actor):
         raise PermissionDenied(f"{a_role(actor.role)} may not create projects")
+    if project is not None:
+        raise AlreadyExists(f"a project named '{name}' already exists")
     return project
 
 
@@ -250,6 +298,16 @@ def spec_from_upload(body: bytes, *, json: bool, source: str) -> ProjectSpec:
     except UnicodeDecodeError as exc:
         raise InvalidSpec(f"{source} is not UTF-8 (byte {exc.start})", location=where) from None
     return spec_from_text(text, source=source)
+
+
+def spec_for_project(spec: ProjectSpec, project: str, *, source: str) -> ProjectSpec:
+    """``spec``, which must name ``project`` (the one the URL is about)."""
+    if spec.name != project:
+        raise InvalidSpec(
+            f"the spec names project '{spec.name}' but the URL names '{project}'",
+            location=Location(file=source, field="name"),
+        )
+    return spec
 
 
 def _inline_only(spec: ProjectSpec, source: str) -> ProjectSpec:

@@ -7,7 +7,6 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from labelworks.domain.errors import InvalidSpec, Location
 from labelworks.schemas.api import ApplyOut, ProjectDetailOut, ProjectOut, StatusOut
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import BODY, RawBody, raw_body_doc
@@ -83,14 +82,13 @@ def apply_spec(
     force: bool = Query(False, description="apply even if existing annotations break"),
 ) -> ApplyOut:
     """Create or update the project from a spec (JSON object, or YAML text), idempotently."""
-    spec = project_service.spec_from_upload(
-        body, json="json" in request.headers.get("content-type", ""), source=BODY
+    spec = project_service.spec_for_project(
+        project_service.spec_from_upload(
+            body, json="json" in request.headers.get("content-type", ""), source=BODY
+        ),
+        project,
+        source=BODY,
     )
-    if spec.name != project:
-        raise InvalidSpec(
-            f"the spec names project '{spec.name}' but the URL names '{project}'",
-            location=Location(file=BODY, field="name"),
-        )
     result = project_service.apply_spec(
         db, spec, guidelines=spec.guidelines, force=force, actor=actor
     )
