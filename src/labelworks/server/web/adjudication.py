@@ -38,6 +38,7 @@ from labelworks.server.web.content import (
     content_of,
     rows_of,
 )
+from labelworks.server.web.marks import mark_layers
 from labelworks.server.web.overlays import box_overlays
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.services import projects as project_service
@@ -133,7 +134,9 @@ def _view(
     mine = refused is not None and refused[0] == case.item_id
     form = refused[2] if refused is not None and mine else {}
     overlays = box_overlays(desk.fields, case)
-    content = content_of(project, case.payload, desk.media.get(case.item_id, {}), overlays)
+    media = desk.media.get(case.item_id, {})
+    layers = mark_layers(desk.fields, case)
+    content = content_of(project, case.payload, media, overlays, layers)
     return CaseView(
         case=case,
         content=content,

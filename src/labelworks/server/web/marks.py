@@ -136,3 +136,11 @@ def segment_tracks(fields: list[FieldSpec], case: Case) -> dict[str, Markup]:
         block = f'<div class="span-layers" data-testid="segment-tracks">{legend}{"".join(rows)}'
         out[f.source] = Markup(f"{out.get(f.source, '')}{block}</div>")
     return out
+
+
+def mark_layers(fields: list[FieldSpec], case: Case) -> dict[str, Markup]:
+    """``span_layers`` and ``segment_tracks`` together, per payload key."""
+    layers = span_layers(fields, case)
+    for key, track in segment_tracks(fields, case).items():
+        layers[key] = Markup(layers[key] + track) if key in layers else track
+    return layers

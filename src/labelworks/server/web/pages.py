@@ -20,7 +20,7 @@ from labelworks.server.params import RowId
 from labelworks.server.security import CSRF_FIELD, SESSION_KEY, csrf_matches, csrf_token
 from labelworks.server.web.content import content_of, rows_of
 from labelworks.server.web.markdown import render_markdown
-from labelworks.server.web.marks import segment_tracks, span_layers
+from labelworks.server.web.marks import mark_layers
 from labelworks.server.web.overlays import box_overlays
 from labelworks.services import agreement, auth, catalog
 from labelworks.services import gold as gold_service
@@ -221,9 +221,10 @@ def _project_row(db: Database, actor: Actor, name: str) -> ProjectRow:
     may_measure = True
     try:
         report = agreement.kept_agreement(db, name, actor=actor)
-    except PermissionDenied:  # vendors' staff: agreement pools every vendor's work
+    except PermissionDenied:  # not allowed to read agreement
         report, may_measure = None, False
-    first = next((f for f in report.fields if f.items), None) if report else None
+    # the first categorical field measured (spans, boxes and segments have F1, not alpha)
+    first = next((f for f in report.fields if f.items and f.level), None) if report else None
     alpha = None if first is None else first.coefficients["krippendorff_alpha"].value
     return ProjectRow(
         overview,
@@ -284,9 +285,7 @@ def item_view(
     )
     refs = media_refs(spec.fields, detail.payload, allow_remote=spec.allow_remote_media)
     fields = list(spec.fields)
-    layers = {**span_layers(fields, case)}
-    for key, track in segment_tracks(fields, case).items():
-        layers[key] = layers[key] + track if key in layers else track
+    layers = mark_layers(fields, case)
     content = content_of(project, case.payload, refs, box_overlays(fields, case), layers)
     rows = rows_of(list(spec.fields), case)
     context = {

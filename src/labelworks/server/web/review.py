@@ -37,6 +37,7 @@ from labelworks.server.params import MAX_ROW_ID, AfterId, RowId
 from labelworks.server.security import CSRF_FIELD
 from labelworks.server.web.adjudication import SIMPLE, describe, value_from_form
 from labelworks.server.web.content import Shown, content_of
+from labelworks.server.web.marks import mark_layers
 from labelworks.server.web.overlays import box_overlays
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.server.web.quality import PLOT_H, PLOT_PAD, PLOT_W, percent, plot_scale
@@ -196,7 +197,9 @@ def _card(
     }
     return ReviewCard(
         review=r,
-        content=content_of(project, r.payload, media, box_overlays(fields, case)),
+        content=content_of(
+            project, r.payload, media, box_overlays(fields, case), mark_layers(fields, case)
+        ),
         why=why,
         why_long=why_long,
         own=r.annotator == actor.email,
