@@ -13,11 +13,13 @@ from collections.abc import Iterator
 
 import httpx
 from fastapi.testclient import TestClient
+from tests.security import test_hostile_input
 from tests.security.conftest import PASSWORD, World
-from tests.security.test_hostile_input import HOSTILE, LIMITS, strict
+from tests.security.test_hostile_input import HOSTILE, LIMITS
 
+# The world behind an app with small body limits (so 'oversized' is cheap).
+strict = test_hostile_input.strict
 UPLOAD = "/projects/alpha/settings/data/import"
-__all__ = ["strict"]  # the fixture: the world behind an app with small body limits
 
 
 def _logged_in(client: TestClient, email: str) -> str:

@@ -2,74 +2,35 @@
 ``?file=``, with the session's CSRF token in ``X-CSRF-Token``) in every format with the
 import's counts, a bad file refused whole with the file, line and field named, the CSRF
 and role checks before a byte is read, and the export menu's downloads; on SQLite and
-PostgreSQL. Hostile uploads: tests/security/test_hostile_input.py."""
+PostgreSQL. Hostile uploads: tests/security/test_hostile_uploads.py."""
 
 from __future__ import annotations
 
 import io
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.server import test_members_pages
 from tests.server.test_escalation_pages import texts
-from tests.server.worlds import (
-    PASSWORD,
-    REVIEWS,
-    add_people,
-    csrf_of,
-    fast_passwords,
-    log_in,
-    staff,
-    two_projects,
-)
+from tests.server.test_members_pages import PEOPLE, Site
 
-from labelworks.config import Settings
-from labelworks.server.app import create_app
 from labelworks.services import exports
-from labelworks.services.auth import set_password
-from labelworks.storage.engine import Database
 
-PEOPLE = staff("reviews")
+# The Members page tests' world: project 'reviews' with three items and its staff.
+site = test_members_pages.site
 PAGE = "/projects/reviews/settings/data"
 UPLOAD = f"{PAGE}/import"
 # An upload's rows: one the project has, two new.
 ROWS = [{"text": "review 1"}, {"text": "new 1"}, {"text": "new 2"}]
 
 
-@dataclass
-class Site:
-    app: FastAPI
-    db: Database
-    tokens: dict[str, str]
-
-    def session(self, who: str) -> tuple[TestClient, str]:
-        client = TestClient(self.app, raise_server_exceptions=False, follow_redirects=False)
-        log_in(client, PEOPLE[who][0])
-        return client, csrf_of(client.get("/settings").text)
-
-    def items(self) -> int:
-        return exports.count_for_export(self.db, "reviews")
-
-
-@pytest.fixture
-def site(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    """Project 'reviews' holding 'review 0' to 'review 2', and its staff."""
-    fast_passwords(monkeypatch)
-    two_projects(db, REVIEWS, [{"text": f"review {i}"} for i in range(3)])
-    tokens, _ = add_people(db, PEOPLE)
-    for email, *_ in PEOPLE.values():
-        set_password(db, email, PASSWORD)
-    app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
-    with TestClient(app, raise_server_exceptions=False):
-        yield Site(app, db, tokens)
+def _items(site: Site) -> int:
+    return exports.count_for_export(site.db, "reviews")
 
 
 def _send(
@@ -150,7 +111,7 @@ def test_an_upload_imports_the_file_and_shows_the_counts(
     counts = [
         texts(answer.text, t) for t in ("import-rows", "import-inserted", "import-duplicates")
     ]
-    assert (counts, texts(answer.text, "import-id"), site.items()) == (
+    assert (counts, texts(answer.text, "import-id"), _items(site)) == (
         [["3"], ["2"], ["1"]],
         ["#3"],
         5,
@@ -187,7 +148,7 @@ def test_a_bad_file_imports_nothing_and_names_the_line_and_field(site: Site) -> 
     }
     assert "Nothing was imported from reviews &lt;b&gt;.jsonl." in answers["row"].text
     assert "reviews <b>" not in answers["row"].text
-    assert site.items() == 3
+    assert _items(site) == 3
 
 
 def test_an_upload_needs_the_csrf_header_and_the_manage_right(site: Site) -> None:
@@ -217,7 +178,7 @@ def test_an_upload_needs_the_csrf_header_and_the_manage_right(site: Site) -> Non
         "a folder": _send(manager, csrf, "../a.jsonl", body),
     }
     seen = {k: (a.status_code, a.json()["code"]) for k, a in answers.items()}
-    assert (seen, site.items()) == (
+    assert (seen, _items(site)) == (
         {
             "no header": (403, "permission_denied"),
             "no header, form": (403, "permission_denied"),
@@ -235,7 +196,7 @@ def test_an_upload_needs_the_csrf_header_and_the_manage_right(site: Site) -> Non
     by_token = _send(
         anonymous, None, "api.jsonl", body, Authorization=f"Bearer {site.tokens['manager']}"
     )
-    assert (by_token.status_code, texts(by_token.text, "import-inserted"), site.items()) == (
+    assert (by_token.status_code, texts(by_token.text, "import-inserted"), _items(site)) == (
         200,
         ["1"],
         4,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
 from labelworks.domain.access import Actor, Role, may_grant, may_manage_person
@@ -28,7 +29,6 @@ from labelworks.services.passwords import check_new_password, hash_password
 from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
-Csrf = Form("", alias=CSRF_FIELD)
 Email = Form(..., max_length=320)
 BASE = "/projects/{project}/settings/members"
 
@@ -77,24 +77,44 @@ def _members_page(
     )
 
 
-def _act(
-    request: Request,
-    db: Database,
-    actor: Actor,
-    project: str,
-    csrf: str,
-    work: Callable[[], Done],
-) -> HTMLResponse:
-    """Run one form's action and answer with the page: what happened, or the error with
-    its status (the services change nothing when they refuse)."""
-    check_form_csrf(request, csrf)
-    try:
-        message, secret = work()
-    except LabelworksError as exc:
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A form posted to the page, past its checks: the caller manages the project (declared
+    before the form is read) and the form carries the session's CSRF token."""
+
+    request: Request
+    db: Database
+    actor: Actor
+    project: str
+
+    def answer(self, work: Callable[[], Done]) -> HTMLResponse:
+        """Run the form's action and answer with the page: what happened, or the error
+        with its status (the services change nothing when they refuse)."""
+        try:
+            message, secret = work()
+        except LabelworksError as exc:
+            notice, status = (str(exc), False), status_for(exc)
+            return _members_page(
+                self.request, self.db, self.actor, self.project, notice=notice, status=status
+            )
         return _members_page(
-            request, db, actor, project, notice=(str(exc), False), status=status_for(exc)
+            self.request, self.db, self.actor, self.project, notice=(message, True), secret=secret
         )
-    return _members_page(request, db, actor, project, notice=(message, True), secret=secret)
+
+
+def _posted(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    _may: MayManage,
+    csrf: str = Form("", alias=CSRF_FIELD),
+) -> Posted:
+    check_form_csrf(request, csrf)
+    return Posted(request, db, actor, project)
+
+
+PostedForm = Annotated[Posted, Depends(_posted)]
 
 
 @router.get(BASE, response_class=HTMLResponse)
@@ -103,145 +123,94 @@ def members_page(request: Request, project: str, db: DB, actor: CurrentActor) ->
 
 
 @router.post(f"{BASE}/add", response_class=HTMLResponse)
-def add_member(
-    request: Request,
-    project: str,
-    db: DB,
-    actor: CurrentActor,
-    _may: MayManage,
-    email: str = Email,
-    csrf: str = Csrf,
-) -> HTMLResponse:
+def add_member(posted: PostedForm, email: str = Email) -> HTMLResponse:
     def work() -> Done:
-        user, _ = users.add_member(db, project, email, actor=actor)
-        return f"Added {user.email} ({user.role}) to {project}.", None
+        user, _ = users.add_member(posted.db, posted.project, email, actor=posted.actor)
+        return f"Added {user.email} ({user.role}) to {posted.project}.", None
 
-    return _act(request, db, actor, project, csrf, work)
+    return posted.answer(work)
 
 
 @router.post(f"{BASE}/create", response_class=HTMLResponse)
 def create_member(
-    request: Request,
-    project: str,
-    db: DB,
-    actor: CurrentActor,
-    _may: MayManage,
+    posted: PostedForm,
     email: str = Email,
     name: str = Form("", max_length=200),
     role: str = Form("annotator", max_length=20),
     vendor: str = Form("", max_length=200),
     team: str = Form("", max_length=200),
     password: str = Form("", max_length=1000),
-    csrf: str = Csrf,
 ) -> HTMLResponse:
     def work() -> Done:
         chosen = password or members.generate_password()
         check_new_password(chosen)
         made = users.add_user(
-            db,
+            posted.db,
             email,
             role=role,
             name=name,
-            projects=[project],
+            projects=[posted.project],
             vendor=vendor or None,
             team=team or None,
             password_hash=hash_password(chosen),
-            actor=actor,
+            actor=posted.actor,
         )
-        email_made = made.user.email
-        message = f"Created {email_made} ({made.user.role}) as a member of {project}."
-        return message, None if password else Secret("password", email_made, chosen)
+        who = made.user.email
+        message = f"Created {who} ({made.user.role}) as a member of {posted.project}."
+        return message, None if password else Secret("password", who, chosen)
 
-    return _act(request, db, actor, project, csrf, work)
+    return posted.answer(work)
 
 
 @router.post(f"{BASE}/remove", response_class=HTMLResponse)
-def remove_member(
-    request: Request,
-    project: str,
-    db: DB,
-    actor: CurrentActor,
-    _may: MayManage,
-    email: str = Email,
-    csrf: str = Csrf,
-) -> HTMLResponse:
+def remove_member(posted: PostedForm, email: str = Email) -> HTMLResponse:
     def work() -> Done:
-        users.remove_member(db, project, email, actor=actor)
-        return f"Took {email} off {project}; their annotations stay.", None
+        users.remove_member(posted.db, posted.project, email, actor=posted.actor)
+        return f"Took {email} off {posted.project}; their annotations stay.", None
 
-    return _act(request, db, actor, project, csrf, work)
+    return posted.answer(work)
 
 
 @router.post(f"{BASE}/active", response_class=HTMLResponse)
-def set_active(
-    request: Request,
-    project: str,
-    db: DB,
-    actor: CurrentActor,
-    _may: MayManage,
-    email: str = Email,
-    active: bool = Form(...),
-    csrf: str = Csrf,
-) -> HTMLResponse:
+def set_active(posted: PostedForm, email: str = Email, active: bool = Form(...)) -> HTMLResponse:
     def work() -> Done:
-        user = users.set_active(db, email, active, actor=actor)
+        user = users.set_active(posted.db, email, active, actor=posted.actor)
         if active:
             return f"{user.email} can log in again.", None
         return f"{user.email} is deactivated: every session and token of theirs has ended.", None
 
-    return _act(request, db, actor, project, csrf, work)
+    return posted.answer(work)
 
 
 @router.post(f"{BASE}/password", response_class=HTMLResponse)
 def reset_password(
-    request: Request,
-    project: str,
-    db: DB,
-    actor: CurrentActor,
-    _may: MayManage,
-    email: str = Email,
-    password: str = Form("", max_length=1000),
-    csrf: str = Csrf,
+    posted: PostedForm, email: str = Email, password: str = Form("", max_length=1000)
 ) -> HTMLResponse:
     def work() -> Done:
-        done = members.reset_password(db, project, email, password=password or None, actor=actor)
+        done = members.reset_password(
+            posted.db, posted.project, email, password=password or None, actor=posted.actor
+        )
         message = f"New password set for {done.email}; every session of theirs has ended."
         return message, Secret("password", done.email, done.password) if done.generated else None
 
-    return _act(request, db, actor, project, csrf, work)
+    return posted.answer(work)
 
 
 @router.post(f"{BASE}/tokens", response_class=HTMLResponse)
 def issue_token(
-    request: Request,
-    project: str,
-    db: DB,
-    actor: CurrentActor,
-    _may: MayManage,
-    email: str = Email,
-    label: str = Form("", max_length=200),
-    csrf: str = Csrf,
+    posted: PostedForm, email: str = Email, label: str = Form("", max_length=200)
 ) -> HTMLResponse:
     def work() -> Done:
-        token = users.issue_token(db, email, label, actor=actor)  # admins only
+        token = users.issue_token(posted.db, email, label, actor=posted.actor)  # admins only
         return f"Issued an API token for {email}.", Secret("token", email, token)
 
-    return _act(request, db, actor, project, csrf, work)
+    return posted.answer(work)
 
 
 @router.post(f"{BASE}/tokens/{{token_id}}/revoke", response_class=HTMLResponse)
-def revoke_token(
-    request: Request,
-    project: str,
-    token_id: RowId,
-    db: DB,
-    actor: CurrentActor,
-    _may: MayManage,
-    email: str = Email,
-    csrf: str = Csrf,
-) -> HTMLResponse:
+def revoke_token(posted: PostedForm, token_id: RowId, email: str = Email) -> HTMLResponse:
     def work() -> Done:
-        members.revoke_token_of(db, email, token_id, actor=actor)  # admins only
+        members.revoke_token_of(posted.db, email, token_id, actor=posted.actor)  # admins only
         return f"Revoked token {token_id} of {email}; it no longer works.", None
 
-    return _act(request, db, actor, project, csrf, work)
+    return posted.answer(work)
