@@ -21,6 +21,15 @@ PROJECT = "sentiment-demo"
 MEMBERS = f"/projects/{PROJECT}/settings/members"
 DATA = f"/projects/{PROJECT}/settings/data"
 NEW = "new.person@demo.labelworks"
+# A CSV file dropped on the drop zone, as a drag from the desktop delivers it.
+DROP = """text => {
+  const files = new DataTransfer();
+  files.items.add(new File([text], "dropped.csv", {type: "text/csv"}));
+  const zone = document.querySelector("[data-testid=dropzone]");
+  for (const type of ["dragover", "drop"]) {
+    zone.dispatchEvent(new DragEvent(type, {dataTransfer: files, bubbles: true, cancelable: true}));
+  }
+}"""
 
 
 def _status_with(server: LiveServer, token: str) -> int:
@@ -91,7 +100,8 @@ def test_data_page_uploads_a_file_and_refuses_a_broken_one(
     page_as: LoginFactory, demo_server: LiveServer, page_log: LogLookup, screenshot: Screenshot
 ) -> None:
     """A JSONL file chosen in the file input is uploaded with progress and imported (the
-    counts shown); a file with a bad second line shows that line and imports nothing."""
+    counts shown); a file with a bad second line shows that line and imports nothing; a CSV
+    file dropped on the zone is imported too; the export menu lists every format."""
     before = exports.count_for_export(demo_server.db, PROJECT)
     page = page_as("admin")
     page.goto(DATA)
@@ -115,7 +125,13 @@ def test_data_page_uploads_a_file_and_refuses_a_broken_one(
     error = page.locator("[data-testid=import-error]")
     expect(error).to_be_visible()
     message = page.locator("[data-testid=import-error-message]").inner_text()
+    refused = error.inner_text()
+    after_broken = exports.count_for_export(demo_server.db, PROJECT)
     screenshot(page, "data-refused")
+    page.evaluate(DROP, "text,product\ndropped here,p\n")
+    expect(page.locator("[data-testid=import-summary]")).to_have_text(
+        "Imported 1 new item from dropped.csv."
+    )
     page.locator("[data-testid=export-menu] summary").click()
     formats = page.locator("[data-testid=export-menu] a").all_inner_texts()
     assert (counts, summary, after_good) == (
@@ -125,9 +141,10 @@ def test_data_page_uploads_a_file_and_refuses_a_broken_one(
     )
     assert (
         message.startswith("broken.jsonl, line 2"),
-        "Nothing was imported" in error.inner_text(),
-    ) == (True, True)
-    assert exports.count_for_export(demo_server.db, PROJECT) == before + 2
+        "Nothing was imported" in refused,
+        after_broken,
+    ) == (True, True, before + 2)
+    assert exports.count_for_export(demo_server.db, PROJECT) == before + 3
     assert [f.split("\n")[0].strip() for f in formats] == [
         "JSONL",
         "CSV",
