@@ -568,3 +568,20 @@ def test_kind_change_and_unused_fields() -> None:
         "field 'entities' has annotations and would change kind from spans to choice",
         "field 'pref' has annotations and would change kind from pairwise to text",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "code"),
+    [("name: a\x00\n", 1, "0000"), ("name: a\nfields:\n\x07\n", 3, "0007")],
+)
+def test_an_unprintable_character_is_a_spec_error_with_its_line(
+    text: str, line: int, code: str
+) -> None:
+    """YAML refuses a NUL or another control character before parsing: named with its line,
+    as every other mistake, never an unexpected crash."""
+    with pytest.raises(InvalidSpec) as refused:
+        parse_spec(text, source="spec.yaml")
+    assert str(refused.value) == (
+        f"spec.yaml, line {line}: invalid YAML: unacceptable character #x{code}: "
+        "special characters are not allowed"
+    )

@@ -185,7 +185,13 @@ def _duplicates(node: Node, path: Path) -> Iterator[tuple[Path, int]]:
 
 def load_document(text: str) -> SpecDocument:
     """Parse YAML text into data and nodes, or raise ``SpecSyntaxError`` with the line."""
-    loader = _SpecLoader(text)
+    try:
+        loader = _SpecLoader(text)  # the reader refuses unprintable characters (a NUL) here
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise SpecSyntaxError(
+            f"invalid YAML: unacceptable character #x{exc.character:04x}: {exc.reason}", line
+        ) from exc
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
