@@ -131,9 +131,10 @@ def test_vendor_staff_read_their_own_vendor_only(db: Database, world: AgreementW
     assert theirs == named == agreement.project_agreement(db, world.project, vendor="acme")
     assert refused.value.message == "behind a vendor wall you read acme's work only"
     assert by_reviewer == agreement.project_agreement(db, world.project)
-    fields, vendors = agreement.agreement_choices(db, world.project, actor=walled)
-    assert (fields, vendors) == (["sentiment", "names"], ["acme"])
-    assert agreement.agreement_choices(db, world.project)[1] == ["acme", "globex"]
+    assert agreement.agreement_choices(db, world.project, actor=walled) == agreement.Choices(
+        ["sentiment", "names"], ["acme"], 135
+    )
+    assert agreement.agreement_choices(db, world.project).vendors == ["acme", "globex"]
 
 
 def test_bad_filters_are_refused_saying_why(db: Database, world: AgreementWorld) -> None:

@@ -61,6 +61,12 @@ from labelworks.domain.fields import BoxesField, FieldSpec, RatingField, Segment
 from labelworks.services import disagreement
 from labelworks.services.acceptance import BOOTSTRAP_SEED, CONFIDENCE, RESAMPLES
 from labelworks.services.access import project_for
+from labelworks.services.agreement_report import (
+    AgreementReport,
+    AnnotatorPairs,
+    FieldAgreement,
+    Filters,
+)
 from labelworks.services.disagreement import UNDEFINED, Coefficient, finite
 from labelworks.services.specs import stored_spec
 from labelworks.stats.agreement import (
@@ -89,6 +95,7 @@ __all__ = [
     "METRICS",
     "AgreementReport",
     "AnnotatorPairs",
+    "Choices",
     "Coefficient",
     "FieldAgreement",
     "Filters",
@@ -100,23 +107,6 @@ __all__ = [
 ]
 
 Record = tuple[int, int, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Which annotations are measured: submitted at or after ``since`` and before
-    ``until`` (naive UTC), by ``vendor``'s people; ``None`` leaves that side open."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-    vendor: str | None = None
-
-    def to_dict(self) -> dict[str, str | None]:
-        return {
-            "since": None if self.since is None else self.since.isoformat(),
-            "until": None if self.until is None else self.until.isoformat(),
-            "vendor": self.vendor,
-        }
 
 
 def moment(text: str, name: str) -> datetime:
@@ -131,79 +121,6 @@ def moment(text: str, name: str) -> datetime:
             f"{name} must be a date such as 2026-01-31 or 2026-01-31T12:00, not {shown!r}",
             details={"parameter": name},
         ) from None
-
-
-@dataclass(frozen=True, slots=True)
-class AnnotatorPairs:
-    """Cohen's kappa of every pair of annotators (by email) on the items both rated
-    (``None`` on the diagonal and for pairs sharing fewer than two items), how many items
-    each pair shares (the diagonal: how many each rated), and each annotator's mean kappa
-    with the others."""
-
-    annotators: list[str]
-    kappa: list[list[float | None]]
-    shared: list[list[int]]
-    mean: list[float | None]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "annotators": list(self.annotators),
-            "kappa": [list(row) for row in self.kappa],
-            "shared": [list(row) for row in self.shared],
-            "mean": list(self.mean),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class FieldAgreement:
-    """One field's agreement over ``items`` items rated twice or more, with ``ratings``
-    labels (or answers) from ``annotators`` people; ``level`` is the level Krippendorff's
-    alpha read (``None`` for a structured field, measured by F1 in ``structured``)."""
-
-    field: str
-    kind: str
-    level: str | None
-    items: int
-    ratings: int
-    annotators: int
-    coefficients: dict[str, Coefficient]
-    labels: list[tuple[Any, float | None]] = dataclasses.field(default_factory=list)
-    pairs: AnnotatorPairs | None = None
-    confusion: disagreement.Confusion | None = None
-    contested: list[disagreement.ContestedItem] = dataclasses.field(default_factory=list)
-    with_rest: list[disagreement.AnnotatorAgreement] = dataclasses.field(default_factory=list)
-    structured: disagreement.StructuredFigures | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "level": self.level,
-            "items": self.items,
-            "ratings": self.ratings,
-            "annotators": self.annotators,
-            **{name: c.to_dict() for name, c in self.coefficients.items()},
-            "labels": [{"label": label, "fleiss_kappa": v} for label, v in self.labels],
-            "pairwise": None if self.pairs is None else self.pairs.to_dict(),
-            "confusion": None if self.confusion is None else self.confusion.to_dict(),
-            "contested": [c.to_dict() for c in self.contested],
-            "annotator_agreement": [a.to_dict() for a in self.with_rest],
-            "structured": None if self.structured is None else self.structured.to_dict(),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class AgreementReport:
-    project: str
-    fields: list[FieldAgreement]
-    filters: Filters = Filters()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report as JSON data (NaN and infinities as ``null``)."""
-        return {
-            "project": self.project,
-            "filters": self.filters.to_dict(),
-            "fields": {f.field: f.to_dict() for f in self.fields},
-        }
 
 
 # ---- measuring ---------------------------------------------------------------------------
@@ -364,17 +281,26 @@ def kept_agreement(
     return _agreement(db, project_name, field, Filters(since, until, vendor), actor, False)
 
 
-def agreement_choices(
-    db: Database, project_name: str, *, actor: Actor | None = None
-) -> tuple[list[str], list[str]]:
-    """What agreement may be narrowed to, for a form: the fields it measures, in spec
-    order, and the vendors (of the project's members; a vendor's staff: their own)."""
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """What agreement may be narrowed to, for a form: the fields it measures (spec order)
+    and the vendors (of the project's members; a vendor's staff: their own); and how many
+    annotations the project has, to judge whether measuring may keep a page waiting."""
+
+    fields: list[str]
+    vendors: list[str]
+    annotations: int
+
+
+def agreement_choices(db: Database, project_name: str, *, actor: Actor | None = None) -> Choices:
+    """The ``Choices`` of the project (the rights checked as ``project_agreement`` does)."""
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
         fields = agreement_fields(stored_spec(project.spec).fields, None, MEASURED_KINDS)
         walled = wall(actor)
         vendors = [walled] if walled else agreement_votes.member_vendors(conn, project.id)
-    return [f.name for f in fields], vendors
+        annotations, _ = agreement_votes.vote_state(conn, project.id)
+    return Choices([f.name for f in fields], vendors, annotations)
 
 
 def _in_thread(work: Callable[[], None]) -> None:

@@ -23,9 +23,8 @@ from fastapi.responses import HTMLResponse, Response
 from labelworks.domain.errors import InvalidInput
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.web import agreement_charts, charts
-from labelworks.server.web.pages import DASHBOARD_MAX_AGE, page
+from labelworks.server.web.pages import page
 from labelworks.services import agreement, quality_view
-from labelworks.services import projects as project_service
 from labelworks.services.agreement import AgreementReport, FieldAgreement
 from labelworks.services.disagreement import AnnotatorAgreement
 
@@ -181,9 +180,8 @@ def agreement_page(
     vendor: str = Query("", max_length=200),
     field: str = Query("", max_length=200),
 ) -> HTMLResponse:
-    overview = project_service.project_overview(db, project, actor=actor, max_age=DASHBOARD_MAX_AGE)
-    n = 0 if overview.status is None else overview.status.annotations
-    fields, vendors = agreement.agreement_choices(db, project, actor=actor)  # the rights
+    choices = agreement.agreement_choices(db, project, actor=actor)  # the rights first
+    n = choices.annotations
     report: AgreementReport | None = None
     error = None
     asked = Asked(period, since, until, vendor, field)
@@ -209,7 +207,7 @@ def agreement_page(
         error=error,
         asked=asked,
         periods=PERIODS,
-        choices={"fields": fields, "vendors": vendors},
+        choices=choices,
         annotations=n,
         names=NAMES,
         verdict=verdict,
