@@ -362,3 +362,46 @@ def test_every_guideline_version_is_readable_and_rendered_safely(site: Site) -> 
     assert 'data-testid="newer"' in first and 'data-testid="older"' in second
     assert re.search(r'<tr class="add">.*Be kind, always\. &lt;script&gt;', second)
     assert missing.status_code == 404
+
+
+def test_hostile_editor_forms_are_refused_with_the_reason(site: Site) -> None:
+    """The editor's forms sent an alias bomb, deep YAML, a NUL, a sample item nested past
+    the decoder's bound, bad UTF-8 and a body over the spec limit: each is a problem named on
+    the page (or a 413), never a server error, and nothing is created or applied."""
+    client, csrf = site.session("manager")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    )
+    sends = {
+        "alias bomb": (bomb + "name: fresh\nfields: *i\n", ""),
+        "deep YAML": ("name: fresh\nfields: " + "[" * 5_000 + "]" * 5_000 + "\n", ""),
+        "NUL": ("name: fresh\x00\n", ""),
+        "deep sample": (GOOD, '{"a":' * 100 + "1" + "}" * 100),
+    }
+    seen = {}
+    for name, (spec, sample) in sends.items():
+        for url in ("/projects/new/check", "/projects/ed/settings/check", "/projects/new"):
+            answer = client.post(url, data={"csrf_token": csrf, "spec": spec, "sample": sample})
+            seen[(name, url)] = answer.status_code
+    bad_utf8 = client.post(
+        "/projects/new/check",
+        content=f"csrf_token={csrf}&spec=name%3A%20%FF%FE".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    oversized = client.post(
+        "/projects/new", data={"csrf_token": csrf, "spec": "name: " + "x" * 5_000_000}
+    )
+    assert seen == {
+        **{
+            (n, u): 200
+            for n in sends
+            for u in ("/projects/new/check", "/projects/ed/settings/check")
+        },
+        ("alias bomb", "/projects/new"): 422,
+        ("deep YAML", "/projects/new"): 422,
+        ("NUL", "/projects/new"): 422,
+        ("deep sample", "/projects/new"): 303,  # the sample only feeds the preview
+    }
+    assert (bad_utf8.status_code, "spec-problems" in bad_utf8.text) == (200, True)
+    assert oversized.status_code == 413
+    assert get_project(site.db, "ed").row.spec_revision == 1
