@@ -171,3 +171,47 @@ def test_an_unsafe_change_is_refused_until_forced(
             f"(Conflict) [{apply}]"
         ]
     }
+
+
+MEDIA = """\
+name: media-web
+fields:
+  - name: objects
+    kind: boxes
+    labels: [house, tree]
+  - name: sounds
+    kind: segments
+    media: audio
+    labels: [tone]
+  - name: better
+    kind: pairwise
+"""
+
+
+def test_the_preview_draws_media_widgets_on_the_bundled_samples(
+    demo_server: LiveServer, page_as: LoginFactory, page_log: LogLookup, screenshot: Screenshot
+) -> None:
+    """Boxes on the bundled sample image (a box can be drawn), segments on the sample audio,
+    and a pairwise comparison of the sample answers, before any item exists."""
+    page = page_as("admin")
+    page.goto("/projects/new")
+    _type_spec(page, MEDIA)
+    preview = page.locator("[data-testid=preview]")
+    canvas = preview.locator("[data-testid=image-canvas]")
+    canvas.wait_for()
+    loaded = page.locator("[data-testid=preview] [data-testid=audio]")
+    expect(loaded).to_have_attribute("src", f"{demo_server.url}/static/preview/sample.wav")
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 40, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 160, box["y"] + 120, steps=5)
+    page.mouse.up()
+    responses = preview.locator("[data-testid=response-left], [data-testid=response-right]")
+    texts = responses.all_inner_texts()
+    value = json.loads(preview.locator("[data-testid=preview-value]").text_content() or "{}")
+    screenshot(page, "spec-editor-media-preview")
+    assert (len(value.get("objects", [])), value["objects"][0]["label"]) == (1, "house")
+    assert sum("Air molecules" in t for t in texts) == 1
+    assert preview.locator("[data-testid=preview-form]").inner_text().count("null") == 0
+    assert page_log(page).problems() == {}

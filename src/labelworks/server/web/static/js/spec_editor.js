@@ -141,6 +141,7 @@ function renderPreview(config) {
   const fields = h("div", { class: "lw-fields", testid: "preview-fields" });
   entries = known.map((field) => buildField(field, lastPayload, media, status));
   fields.append(...entries.map((e) => e.wrap));
+  const item = keys.length ? h("div", { class: "lw-item card", testid: "preview-item" }, ...keys.map((key) => renderSource(key, lastPayload[key], media[key]))) : "";
   previewForm.replaceChildren(
     h("div", { class: "lw-toolbar" },
       h("div", { class: "lw-title" }, h("b", { text: config.name }), config.description ? h("span", { class: "muted", text: ` ${config.description}` }) : null),
@@ -148,7 +149,7 @@ function renderPreview(config) {
         h("button", { type: "button", class: "secondary", disabled: true }, "Skip ", h("kbd", { text: "Ctrl+K" })),
         h("button", { type: "button", disabled: true, testid: "preview-submit", title: "A preview submits nothing" }, "Submit ", h("kbd", { text: "Ctrl+Enter" })))),
     status,
-    keys.length ? h("div", { class: "lw-item card", testid: "preview-item" }, ...keys.map((key) => renderSource(key, lastPayload[key], media[key]))) : null,
+    item,
     fields,
     h("details", { class: "preview-value" }, h("summary", { text: "The annotation this would submit" }), h("pre", { class: "payload", testid: "preview-value" })));
   refresh();
