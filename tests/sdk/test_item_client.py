@@ -53,3 +53,62 @@ def test_an_item_with_its_annotations_within_the_wall(world: World) -> None:
         [("ann1@acme.example", "pos")],
         {"annotator": E.PermissionDenied, "other project": E.NotFound},
     )
+
+
+def test_items_pages_filter_sort_and_count(world: World) -> None:
+    """items_page: the disagreeing item (2), newest first two at a time and back, metadata
+    filters on 'plain'; items() iterates every match across pages."""
+    world.admin.import_items(
+        "plain",
+        [
+            {"payload": {"text": f"p{i}"}, "metadata": {"split": "val" if i % 2 else "train"}}
+            for i in range(4)
+        ],
+    )
+    disagreeing = world.manager.items_page("reviews", disagreement="any")
+    newest = world.manager.items_page("reviews", sort="-id", limit=2)
+    older = world.manager.items_page("reviews", sort="-id", limit=2, after=newest.next_after or 0)
+    back = world.manager.items_page("reviews", sort="-id", limit=2, before=older.prev_before)
+    val = world.manager.items_page("plain", meta={"split": "val"}, exact_count=True)
+    every = [i.id for i in world.manager.items("reviews", status="complete", page_size=1)]
+    assert [[i.id for i in p.items] for p in (disagreeing, newest, older, back, val)] == [
+        [2],
+        [4, 3],
+        [2, 1],
+        [4, 3],
+        [6, 8],
+    ]
+    assert (disagreeing.total, newest.total, val.total, val.total_capped, every) == (
+        1,
+        4,
+        2,
+        False,
+        [1, 2, 3],
+    )
+
+
+def test_bulk_actions_over_the_sdk(world: World) -> None:
+    """Priority by ids, re-queue by filter, delete refused (Conflict naming item 1, with
+    the refused ids in the details) and done; vendors' managers and annotators refused."""
+    raised = world.manager.set_items_priority("reviews", 5, [4])
+    requeued = world.manager.requeue_items("reviews", where={"disagreement": "any"})
+    with pytest.raises(E.Conflict) as refused:
+        world.manager.delete_items("reviews", [1, 4])
+    deleted = world.manager.delete_items("reviews", [4])
+    failures = {}
+    for who, client in (("acme manager", world.vendor_lead), ("annotator", world.ann1)):
+        with pytest.raises(E.LabelworksError) as caught:
+            client.delete_items("reviews", [3])
+        failures[who] = type(caught.value)
+    rows = {i.id: (i.status, i.priority) for i in world.manager.items("reviews")}
+    assert [(d.action, d.selected, d.changed) for d in (raised, requeued, deleted)] == [
+        ("priority", 1, 1),
+        ("requeue", 1, 1),
+        ("delete", 1, 1),
+    ]
+    assert (str(refused.value), refused.value.details) == (
+        "cannot delete 1 of the 2 items, so nothing was changed: item 1 has annotations",
+        {"refused": {"annotated": [1]}},
+    )
+    assert failures == {"acme manager": E.PermissionDenied, "annotator": E.PermissionDenied}
+    assert rows == {1: ("complete", 0), 2: ("in_progress", 0), 3: ("complete", 0)}

@@ -356,7 +356,7 @@ def test_items_keyset_pages_and_filters(env: Env) -> None:
     }
     row = env.call("manager", "GET", f"{url}?limit=1").json()["items"][0]
     assert sorted(row) == sorted(
-        ["id", "external_id", "status", "n_submitted", "payload_preview", "created_at"]
+        ["id", "external_id", "status", "n_submitted", "priority", "payload_preview", "created_at"]
     )
     bad = env.call("manager", "GET", f"{url}?status=done")
     assert (bad.status_code, bad.json()) == (

@@ -136,6 +136,7 @@ class ItemRowOut(BaseModel):
     external_id: str | None
     status: str
     n_submitted: int
+    priority: int = 0
     payload_preview: str
     created_at: UtcDatetime
 
@@ -166,6 +167,11 @@ class ItemDetailOut(BaseModel):
 class ItemsPageOut(BaseModel):
     items: list[ItemRowOut]
     next_after: int | None
+    # The id to pass as ``before`` for the previous page (None on the first).
+    prev_before: int | None = None
+    # Items the filters match; with ``total_capped`` the count stopped there ("1,000+").
+    total: int = 0
+    total_capped: bool = False
 
 
 class AnnotatorCountsOut(BaseModel):

@@ -44,6 +44,9 @@ ACTIONS = (
     "lot.create",
     "lot.accepted",
     "lot.rejected",
+    "items.requeue",
+    "items.priority",
+    "items.delete",
 )
 
 __all__ = ["ACTIONS", "AuditEvent", "audit_export", "audit_trail", "record"]

@@ -1,24 +1,145 @@
-"""Browsing items and annotations, who is working now, and an annotator's progress."""
+"""Browsing items and annotations: the Items table's filters, pages and count, one item in
+full, and who is working now."""
 
 from __future__ import annotations
 
+import json
+import math
+import time
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from threading import Lock
 from typing import Any
+
+from sqlalchemy import Connection
 
 from labelworks.domain.access import Action, Actor, sees_person, wall
 from labelworks.domain.assignment import item_status
 from labelworks.domain.errors import InvalidInput, NotFound
 from labelworks.domain.identity import email_key
 from labelworks.services.access import project_for
-from labelworks.storage import catalog
+from labelworks.services.specs import stored_spec
+from labelworks.storage import catalog, item_filters
 from labelworks.storage import items as item_store
 from labelworks.storage import users as user_store
-from labelworks.storage.catalog import ActiveLease, AnnotationView, ItemFilter
+from labelworks.storage.catalog import ActiveLease, AnnotationView, ItemSummary
 from labelworks.storage.engine import Database, utcnow
+from labelworks.storage.item_filters import ItemFilter, sort_key
+from labelworks.storage.projects import ProjectRow
 
 STATUSES = ("new", "in_progress", "complete")
+SORTS = tuple(item_filters.SORTS)
 MAX_PAGE = 500
+# A filtered count stops here ("1,000+"): counting reads the matching rows, so a cap keeps
+# every filtered page as fast at a million items as at ten thousand.
+COUNT_CAP = 1_000
+MAX_METADATA_FILTERS = 20
+MAX_FILTER_TEXT = 500
+ANY_FIELD = "any"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSelection:
+    """Which of a project's items: the Items table's filters as people give them (each
+    ``None`` or empty when not set), shared by the table and its bulk actions.
+
+    - ``metadata``: (key, value) pairs the item's metadata must all hold (a top-level key;
+      a string equal to the value, a number equal to it read as a number, or
+      ``true``/``false``/``null``);
+    - ``disagreement``: a field name, or ``any`` (every field but free text): two of the
+      item's submitted annotations answer that field differently;
+    - ``score_min``/``score_max``: some pre-annotation of the item has a score in that
+      (inclusive) range.
+    """
+
+    status: str | None = None
+    annotator: str | None = None
+    label: str | None = None
+    text: str | None = None
+    metadata: tuple[tuple[str, str], ...] = ()
+    disagreement: str | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+
+    def check(self) -> None:
+        """Refuse filters that cannot be meant (before any database is read)."""
+        if self.status is not None and self.status not in STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not '{self.status}'")
+        if len(self.metadata) > MAX_METADATA_FILTERS:
+            raise InvalidInput(f"at most {MAX_METADATA_FILTERS} metadata filters")
+        texts = [self.annotator, self.label, self.text, self.disagreement]
+        texts += [part for pair in self.metadata for part in pair]
+        for text in texts:
+            if text is not None and (len(text) > MAX_FILTER_TEXT or "\x00" in text):
+                raise InvalidInput(
+                    f"a filter must be at most {MAX_FILTER_TEXT} characters, without NUL"
+                )
+        if any(not key for key, _ in self.metadata):
+            raise InvalidInput("a metadata filter needs a key (meta.KEY=VALUE)")
+        for name, score in (("score_min", self.score_min), ("score_max", self.score_max)):
+            if score is not None and not math.isfinite(score):
+                raise InvalidInput(f"{name} must be a finite number")
+        if (
+            self.score_min is not None
+            and self.score_max is not None
+            and self.score_min > self.score_max
+        ):
+            raise InvalidInput(
+                f"score_min ({self.score_min:g}) is above score_max ({self.score_max:g})"
+            )
+
+
+def metadata_filters(params: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The ``meta.KEY=VALUE`` query parameters among ``params``, as (key, value) pairs
+    (empty values are filters not set)."""
+    return tuple(
+        (name[len("meta.") :], value)
+        for name, value in params
+        if name.startswith("meta.") and value != ""
+    )
+
+
+def resolve_selection(
+    conn: Connection, project: ProjectRow, actor: Actor | None, selection: ItemSelection
+) -> ItemFilter | None:
+    """The storage filter of ``selection`` in ``project`` (``None``: it matches nothing,
+    e.g. an annotator who does not exist or is behind another vendor's wall)."""
+    selection.check()
+    annotator_id = None
+    if selection.annotator is not None:
+        user = user_store.by_email(conn, email_key(selection.annotator))
+        if user is None or not sees_person(actor, user.vendor):
+            return None
+        annotator_id = user.id
+    disagree_on: tuple[str, ...] = ()
+    if selection.disagreement is not None:
+        fields = stored_spec(project.spec).fields
+        if selection.disagreement == ANY_FIELD:
+            disagree_on = tuple(f.name for f in fields if f.kind != "text")
+        elif selection.disagreement in {f.name for f in fields}:
+            disagree_on = (selection.disagreement,)
+        else:
+            names = ", ".join(f.name for f in fields)
+            raise InvalidInput(
+                f"disagreement must be '{ANY_FIELD}' or a field of project '{project.name}' "
+                f"({names}), not '{selection.disagreement}'"
+            )
+        if not disagree_on:
+            return None
+    return ItemFilter(
+        status=selection.status,
+        annotator_id=annotator_id,
+        label=selection.label,
+        text=selection.text or None,
+        metadata=selection.metadata,
+        disagree_on=disagree_on,
+        score_min=selection.score_min,
+        score_max=selection.score_max,
+        wall=wall(actor),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +148,7 @@ class ItemRow:
     external_id: str | None
     status: str
     n_submitted: int
+    priority: int
     payload_preview: str
     created_at: datetime
 
@@ -35,6 +157,9 @@ class ItemRow:
 class ItemPage:
     items: list[ItemRow]
     next_after: int | None  # pass as ``after`` for the next page; None on the last page
+    prev_before: int | None = None  # pass as ``before`` for the previous page
+    total: int = 0  # items the filters match (at most COUNT_CAP, see ``total_capped``)
+    total_capped: bool = False  # more than ``total`` match: the count stopped there
 
 
 def list_items(
@@ -46,53 +171,217 @@ def list_items(
     annotator: str | None = None,
     label: str | None = None,
     text: str | None = None,
+    metadata: tuple[tuple[str, str], ...] = (),
+    disagreement: str | None = None,
+    score_min: float | None = None,
+    score_max: float | None = None,
+    sort: str = "id",
     after: int = 0,
+    before: int | None = None,
     limit: int = 50,
+    exact_count: bool = False,
 ) -> ItemPage:
-    """A keyset page of the project's items, filtered; needs the review right.
+    """A keyset page of the project's items, filtered (``ItemSelection``) and sorted, with
+    how many match; needs the review right.
+
+    ``after`` (an item id, 0: from the start) pages forward, ``before`` back; a page
+    continues from where that item stands in ``sort`` order, so ``next_after`` and
+    ``prev_before`` are ids too. Without filters the count is the project's (exact, at most
+    two seconds old); with filters it is exact up to ``COUNT_CAP``, past which it says "at
+    least that many" (``total_capped``) unless ``exact_count`` asks for the whole count,
+    which reads every matching row.
 
     Vendor walls apply to the filters and counts: someone behind another vendor's wall
     filters like someone who does not exist, and labels and counts consider only the
     caller's vendor's annotations.
     """
-    if status is not None and status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not '{status}'")
+    selection = ItemSelection(
+        status, annotator, label, text, metadata, disagreement, score_min, score_max
+    )
+    if sort not in SORTS:
+        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}, not '{sort}'")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+    if after and before is not None:
+        raise InvalidInput("give after or before, not both")
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
-        annotator_id = None
-        if annotator is not None:
-            user = user_store.by_email(conn, email_key(annotator))
-            if user is None or not sees_person(actor, user.vendor):
-                return ItemPage([], None)
-            annotator_id = user.id
-        f = ItemFilter(
-            status=status,
-            annotator_id=annotator_id,
-            label=label,
-            text=text or None,
-            wall=wall(actor),
-        )
-        rows = catalog.item_page(
-            conn, project.id, project.overlap, f, after_id=after, limit=limit + 1
-        )
+        f = resolve_selection(conn, project, actor, selection)
+        if f is None:
+            return ItemPage([], None)
+        cursor = _cursor(conn, project, sort, after, before)
+        backwards = before is not None
+        rows: list[ItemSummary] | None = None
+        if f.narrows and exact_count:
+            total, capped = catalog.count_matching(conn, project.id, project.overlap, f), False
+        elif f.narrows:
+            keys = catalog.matching_keys(
+                conn, project.id, project.overlap, f, sort, limit=COUNT_CAP + 1
+            )
+            total, capped = min(len(keys), COUNT_CAP), len(keys) > COUNT_CAP
+            ids = _window(keys, sort, cursor, backwards, limit + 1, complete=not capped)
+            if ids is not None:
+                rows = catalog.items_by_ids(conn, ids, f.wall)
+        else:
+            total, capped = _project_total(conn, db.cache_scope, project.id), False
+        if rows is None:
+            rows = _page_rows(conn, project, f, sort, cursor, backwards, limit + 1)
     more = len(rows) > limit
-    rows = rows[:limit]
+    if backwards:
+        rows = rows[1:] if more else rows
+        next_after = rows[-1].id if rows else None
+        prev_before = rows[0].id if more and rows else None
+    else:
+        rows = rows[:limit]
+        next_after = rows[-1].id if more and rows else None
+        prev_before = rows[0].id if after and rows else None
     return ItemPage(
         [
             ItemRow(
                 r.id,
                 r.external_id,
-                item_status(r.n_submitted, r.n_leased, project.overlap),
+                item_status(r.n_submitted, r.n_leased, r.target or project.overlap),
                 r.n_submitted,
+                r.priority,
                 r.payload[:300],
                 r.created_at,
             )
             for r in rows
         ],
-        rows[-1].id if more and rows else None,
+        next_after,
+        prev_before,
+        total,
+        capped,
     )
+
+
+def _page_rows(
+    conn: Connection,
+    project: ProjectRow,
+    f: ItemFilter,
+    sort: str,
+    cursor: tuple[Any, int] | None,
+    backwards: bool,
+    size: int,
+) -> list[ItemSummary]:
+    """The page of ``size`` rows next to ``cursor`` (in ``sort`` order either way); in id
+    order, a filtered page is read by id ranges (``matching_keys``)."""
+    if not f.narrows or sort not in ("id", "-id"):
+        return catalog.item_page(
+            conn,
+            project.id,
+            project.overlap,
+            f,
+            sort=sort,
+            cursor=cursor,
+            backwards=backwards,
+            limit=size,
+        )
+    ascending = (sort == "id") != backwards
+    at = None if cursor is None else cursor[1]
+    keys = catalog.matching_keys(
+        conn,
+        project.id,
+        project.overlap,
+        f,
+        limit=size,
+        above=at if ascending else None,
+        below=None if ascending else at,
+        descending=not ascending,
+    )
+    ids = [i for i, _ in keys]
+    if backwards:
+        ids.reverse()
+    return catalog.items_by_ids(conn, ids, f.wall)
+
+
+def _cursor(
+    conn: Connection, project: ProjectRow, sort: str, after: int, before: int | None
+) -> tuple[Any, int] | None:
+    """The row a page continues from: its sort key and id (``None``: the first page)."""
+    item_id = before if before is not None else after or None
+    if item_id is None:
+        return None
+    if sort in ("id", "-id"):  # the id is the key: the item need not exist any more
+        return (item_id, item_id)
+    found, key = catalog.cursor_key(conn, project.id, sort, item_id)
+    if not found:
+        which = "before" if before is not None else "after"
+        raise NotFound(
+            f"item {item_id} ({which}) is not in project '{project.name}' any more; "
+            "start again from the first page"
+        )
+    return (key, item_id)
+
+
+def _window(
+    keys: list[tuple[int, Any]],
+    sort: str,
+    cursor: tuple[Any, int] | None,
+    backwards: bool,
+    size: int,
+    *,
+    complete: bool,
+) -> list[int] | None:
+    """The ids of the page of ``size`` rows next to ``cursor`` from the matching items'
+    keys (in id order); ``None`` when ``keys`` are not all of them (``complete``) and do
+    not reach far enough, in id order, to tell."""
+    if not complete and sort != "id":
+        return None
+    ordered = keys if sort == "id" else sorted(keys, key=lambda k: sort_key(sort, k[1], k[0]))
+    places = [sort_key(sort, key, item_id) for item_id, key in ordered]
+    at = None if cursor is None else sort_key(sort, cursor[0], cursor[1])
+    if backwards:
+        assert at is not None
+        end = bisect_left(places, at)
+        if not complete and end >= len(ordered):
+            return None
+        return [i for i, _ in ordered[max(0, end - size) : end]]
+    start = 0 if at is None else bisect_right(places, at)
+    if not complete and start + size > len(ordered):
+        return None
+    return [i for i, _ in ordered[start : start + size]]
+
+
+_totals: dict[tuple[str, int], tuple[float, int]] = {}
+_totals_lock = Lock()
+_TOTAL_TTL = 2.0
+
+
+def _project_total(conn: Connection, scope: str, project_id: int) -> int:
+    """All the project's items, exact (an index count: tens of milliseconds at a million
+    items, so it is kept for two seconds as the dashboards keep theirs)."""
+    key = (scope, project_id)
+    with _totals_lock:
+        kept = _totals.get(key)
+    if kept is not None and time.monotonic() - kept[0] <= _TOTAL_TTL:
+        return kept[1]
+    total = item_store.count_items(conn, project_id)
+    with _totals_lock:
+        _totals[key] = (time.monotonic(), total)
+    return total
+
+
+def forget_total(scope: str, project_id: int) -> None:
+    """Count the project's items afresh next time (after items were deleted)."""
+    with _totals_lock:
+        _totals.pop((scope, project_id), None)
+
+
+def metadata_keys(
+    db: Database, project_name: str, *, actor: Actor | None = None, sample: int = 500
+) -> list[str]:
+    """The top-level metadata keys of the project's first ``sample`` items, most common
+    first (ties by name): what the Items table offers to filter by."""
+    with db.read() as conn:
+        project = project_for(conn, actor, project_name, Action.REVIEW)
+        texts = catalog.metadata_sample(conn, project.id, sample)
+    seen: Counter[str] = Counter()
+    for text in texts:
+        value = json.loads(text)
+        if isinstance(value, dict):
+            seen.update(value.keys())
+    return sorted(seen, key=lambda k: (-seen[k], k))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +393,8 @@ class ItemDetail:
     metadata: dict[str, Any]
     pre_annotations: list[dict[str, Any]]
     annotations: list[AnnotationView]
+    priority: int = 0
+    target: int = 0  # the annotations it needs: its own target, else the project's overlap
 
 
 def item_detail(
@@ -116,14 +407,18 @@ def item_detail(
         if item is None or item_store.project_of(conn, item_id) != project.id:
             raise NotFound(f"item {item_id} does not exist in project '{project_name}'")
         notes = catalog.annotations_of_item(conn, item_id, wall(actor))
+        target, priority = catalog.queue_settings(conn, item_id)
+        need = target or project.overlap
         return ItemDetail(
             id=item.id,
             external_id=item.external_id,
-            status=item_status(item.n_submitted, item.n_leased, project.overlap),
+            status=item_status(item.n_submitted, item.n_leased, need),
             payload=item.payload,
             metadata=item.metadata,
             pre_annotations=item_store.pre_annotations_of(conn, item_id),
             annotations=notes,
+            priority=priority,
+            target=need,
         )
 
 

@@ -1,4 +1,5 @@
-"""Items: import (JSONL, a JSON array, CSV or Parquet body) and filtered keyset pages."""
+"""Items: import (JSONL, a JSON array, CSV or Parquet body), filtered and sorted keyset pages
+with their count, one item, and bulk actions (re-queue, priority, delete)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,20 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 
 from labelworks.schemas.api import ImportOut, ItemDetailOut, ItemRowOut, ItemsPageOut
+from labelworks.schemas.items import ItemActionIn, ItemsChangedOut
 from labelworks.server.api.answers import ERRORS
-from labelworks.server.bodies import BODY, SpooledBody, raw_body_doc
+from labelworks.server.bodies import (
+    BODY,
+    RawBody,
+    SpooledBody,
+    json_body_doc,
+    parse_body,
+    raw_body_doc,
+)
 from labelworks.server.deps import DB, CurrentActor, MayManage
-from labelworks.server.params import AfterId, ProjectName, RowId
-from labelworks.services import catalog, ingestion
+from labelworks.server.params import MAX_ROW_ID, AfterId, ProjectName, RowId
+from labelworks.services import catalog, ingestion, item_actions
+from labelworks.services.catalog import ItemSelection
 
 router = APIRouter(prefix="/api/v1", tags=["items"], responses=ERRORS)
 
@@ -68,6 +78,7 @@ def import_items(
 @router.get("/projects/{project}/items", operation_id="list_items", response_model=ItemsPageOut)
 def list_items(
     project: ProjectName,
+    request: Request,
     db: DB,
     actor: CurrentActor,
     status: Literal["", "new", "in_progress", "complete"] = Query(
@@ -78,13 +89,38 @@ def list_items(
     ),
     label: str = Query("", max_length=200, description="a label some annotation carries"),
     q: str = Query("", max_length=500, description="text to find in the payload"),
+    disagreement: str = Query(
+        "",
+        max_length=64,
+        description="'any' (every field but free text) or a field: two of the item's "
+        "annotations answer it differently; empty for all",
+    ),
+    score_min: float | None = Query(
+        None, allow_inf_nan=False, description="some pre-annotation scores at least this"
+    ),
+    score_max: float | None = Query(
+        None, allow_inf_nan=False, description="some pre-annotation scores at most this"
+    ),
+    sort: Literal["id", "-id", "-priority", "priority", "n_submitted", "-n_submitted"] = Query(
+        "id", description="the order; '-' reverses it (ties by id)"
+    ),
     after: AfterId = 0,
+    before: int | None = Query(
+        None, ge=1, le=MAX_ROW_ID, description="the prev_before of the next page"
+    ),
     limit: int = Query(50, ge=1, le=500),
+    count: Literal["capped", "exact"] = Query(
+        "capped", description="exact: count every matching item, however many"
+    ),
 ) -> ItemsPageOut:
-    """A page of items in import order; follow ``next_after`` for the next page.
+    """A page of items, filtered and sorted; follow ``next_after`` (``prev_before``) for the
+    next (previous) page. Metadata filters are ``meta.KEY=VALUE`` parameters, any number.
 
-    Behind a vendor wall, the annotator and label filters and the counts consider only
-    your vendor's annotations.
+    ``total`` counts the items the filters match: without filters every item, exactly;
+    with filters exactly up to 1,000, past which ``total_capped`` says there are more
+    (``count=exact`` counts them all, reading every match). Behind a vendor wall, the
+    annotator, label and disagreement filters and the counts consider only your vendor's
+    annotations.
     """
     page = catalog.list_items(
         db,
@@ -94,12 +130,69 @@ def list_items(
         annotator=annotator or None,
         label=label or None,
         text=q or None,
+        metadata=catalog.metadata_filters(request.query_params.multi_items()),
+        disagreement=disagreement or None,
+        score_min=score_min,
+        score_max=score_max,
+        sort=sort,
         after=after,
+        before=before,
         limit=limit,
+        exact_count=count == "exact",
     )
     return ItemsPageOut(
         items=[ItemRowOut.model_validate(r, from_attributes=True) for r in page.items],
         next_after=page.next_after,
+        prev_before=page.prev_before,
+        total=page.total,
+        total_capped=page.total_capped,
+    )
+
+
+@router.post(
+    "/projects/{project}/items/actions",
+    operation_id="act_on_items",
+    response_model=ItemsChangedOut,
+    openapi_extra=json_body_doc(ItemActionIn),
+)
+def act_on_items(
+    project: ProjectName, db: DB, actor: CurrentActor, _may: MayManage, raw: RawBody
+) -> ItemsChangedOut:
+    """Re-queue, change the priority of, or delete items chosen by ``ids`` or by
+    ``filter`` (the table's filters; ``{}`` is every item), all or nothing, at most 10,000
+    at a time; managers and admins outside any vendor wall.
+
+    ``requeue`` asks for one more annotation of each item that has all it needs (refused
+    for gold questions and items an adjudicator decided); ``priority`` sets ``priority``;
+    ``delete`` deletes items nobody has worked on (refused, naming them, for items with
+    annotations, a live lease, gold or other work kept for them). Unknown ids are 404, a
+    refusal 409 with the items by reason in ``details.refused``; nothing changes then.
+    """
+    body = parse_body(ItemActionIn, raw)
+    selection = None
+    if body.filter is not None:
+        f = body.filter
+        selection = ItemSelection(
+            status=f.status,
+            annotator=f.annotator or None,
+            label=f.label or None,
+            text=f.q or None,
+            metadata=tuple(f.meta.items()),
+            disagreement=f.disagreement or None,
+            score_min=f.score_min,
+            score_max=f.score_max,
+        )
+    done = item_actions.act_on_items(
+        db,
+        project,
+        body.action,
+        ids=body.ids,
+        selection=selection,
+        priority=body.priority,
+        actor=actor,
+    )
+    return ItemsChangedOut(
+        action=done.action, selected=done.selected, changed=done.changed, message=done.describe()
     )
 
 

@@ -34,6 +34,9 @@ TITLES = {
     "lot.create": "made a lot for audit",
     "lot.accepted": "accepted a lot",
     "lot.rejected": "rejected a lot",
+    "items.requeue": "re-queued items",
+    "items.priority": "changed items' priority",
+    "items.delete": "deleted items",
 }
 
 
