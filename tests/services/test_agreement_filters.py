@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.services.agreement_world import ANNOTATORS, LABELS, AgreementWorld, build
+from tests.services.agreement_world import ANNOTATORS, LABELS, SPEC, AgreementWorld, build
 
 from labelworks.domain.access import Actor, Role
 from labelworks.domain.errors import InvalidInput, PermissionDenied
+from labelworks.domain.spec import spec_from_dict
 from labelworks.services import agreement
+from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.stats.agreement import bootstrap_ci, krippendorff_alpha, segment_agreement
 from labelworks.stats.ratings import Ratings
@@ -203,3 +205,14 @@ def test_a_spans_field_is_the_stats_cores_pairwise_f1(db: Database, world: Agree
         "shared": s.shared_items.tolist(),
         "annotator_f1": pytest.approx(pooled),
     }
+
+
+def test_answers_a_structured_field_cannot_read_leave_it_unmeasured(db: Database) -> None:
+    """Objects without coordinates (say, given before the field became a spans field) leave
+    the field's F1 undefined instead of failing the report."""
+    world = build(db, n_items=6)
+    boxes = {"name": "names", "kind": "boxes", "labels": ["PER", "ORG"], "source": "text"}
+    spec = {**SPEC, "fields": [SPEC["fields"][0], boxes]}
+    apply_spec(db, spec_from_dict(spec), guidelines=None, force=True)
+    report = agreement.project_agreement(db, world.project)
+    assert [(f.field, f.kind, f.structured) for f in report.fields][1] == ("names", "boxes", None)

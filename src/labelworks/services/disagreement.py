@@ -302,7 +302,9 @@ def structured_figures(
         answers = [a for a in answers if a[0] in newest]
     try:
         s = structured_agreement(spec_field, answers)
-    except InvalidRatingsError:
+    except (InvalidRatingsError, KeyError, TypeError, ValueError):
+        # fewer than two annotators, or answers given under an earlier spec whose objects
+        # this field's kind cannot read
         return None
     rows = [finite(float(x)) for x in _pooled(s.matched, s.marked)]
     return StructuredFigures(
