@@ -177,6 +177,8 @@ source.addEventListener("input", () => {
   }
 });
 source.addEventListener("scroll", () => { gutter.scrollTop = source.scrollTop; });
+// The numbers keep the editor's height when it is resized (style set from script: the CSP allows it).
+new ResizeObserver(() => { gutter.style.height = `${source.offsetHeight}px`; }).observe(source);
 checkBox.addEventListener("click", (event) => {
   const jump = event.target instanceof Element ? event.target.closest("button.jump") : null;
   if (jump) goToLine(Number(jump.dataset.line));
