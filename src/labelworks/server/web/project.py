@@ -21,6 +21,7 @@ from labelworks.services import catalog, quality_view, reviews
 from labelworks.services import escalations as escalation_service
 from labelworks.services import projects as project_service
 from labelworks.services.activity import project_activity
+from labelworks.services.recent import recent_activity
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -47,6 +48,7 @@ def overview_page(request: Request, project: str, db: DB, actor: CurrentActor) -
             "throughput": [(d.day, d.annotations) for d in activity.days],
         },
         working=catalog.working_now(db, project, actor=actor),
+        recent=recent_activity(db, project, actor=actor, limit=8),
         consensus=quality_view.consensus_summary(db, project, actor=actor),
         escalations=escalation_service.open_count_for(db, project, actor=actor),
         pending_reviews=sum(r.pending for r in reviews.review_report(db, project, actor=actor)),
