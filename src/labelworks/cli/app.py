@@ -13,6 +13,7 @@ from labelworks.cli import escalations as escalations_cli
 from labelworks.cli import lots as lots_cli
 from labelworks.cli import qualification as qualification_cli
 from labelworks.cli import reviews as reviews_cli
+from labelworks.cli.activity import activity_command
 from labelworks.cli.agreement import agreement_command
 from labelworks.cli.audit import audit_command
 from labelworks.cli.consistency import consistency_command
@@ -56,6 +57,7 @@ app.command("audit")(audit_command)
 app.command("consistency")(consistency_command)
 app.command("acceptance")(acceptance_command)
 app.command("agreement")(agreement_command)
+app.command("activity")(activity_command)
 app.command("deliver")(deliver_command)
 
 

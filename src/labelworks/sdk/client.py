@@ -35,6 +35,7 @@ from labelworks.schemas.api import (
     SubmitOut,
     TaskOut,
 )
+from labelworks.sdk.activity import ActivityApi
 from labelworks.sdk.agreement import AgreementApi
 from labelworks.sdk.audit import AuditApi
 from labelworks.sdk.delivery import DeliveryApi
@@ -65,6 +66,7 @@ _PROJECTS = TypeAdapter(list[ProjectOut])
 
 class Client(
     PeopleApi,
+    ActivityApi,
     ItemsApi,
     PreviewApi,
     GoldApi,

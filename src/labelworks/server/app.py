@@ -17,6 +17,7 @@ from labelworks.config import Settings
 from labelworks.domain.login_policy import LoginRules
 from labelworks.server import errors
 from labelworks.server.api import (
+    activity,
     agreement,
     audit,
     consistency,
@@ -70,6 +71,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     preview.router,
     system.router,
     projects.router,
+    activity.router,
     items.router,
     people.router,
     gold.router,
