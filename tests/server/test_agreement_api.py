@@ -6,8 +6,8 @@ their own vendor only; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
