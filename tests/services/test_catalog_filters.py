@@ -13,6 +13,7 @@ from tests.services.items_world import ODD_KEY, ODD_VALUE, Shop, build_shop
 
 from labelworks.domain.errors import InvalidInput, NotFound
 from labelworks.services import catalog, item_actions
+from labelworks.services.item_selection import metadata_filters
 from labelworks.storage.engine import Database
 
 ALL = list(range(1, 13))
@@ -243,4 +244,4 @@ def test_metadata_keys_most_common_first(shop: Shop) -> None:
 
 def test_query_parameters_become_metadata_filters() -> None:
     params = [("meta.split", "val"), ("q", "x"), ("meta.", "y"), ("meta.n", ""), ("meta.a.b", "1")]
-    assert catalog.metadata_filters(params) == (("split", "val"), ("", "y"), ("a.b", "1"))
+    assert metadata_filters(params) == (("split", "val"), ("", "y"), ("a.b", "1"))

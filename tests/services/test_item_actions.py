@@ -15,7 +15,7 @@ from labelworks.domain.access import Actor, Role
 from labelworks.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from labelworks.domain.escalation import Flag
 from labelworks.services import adjudication, assignment, audit, catalog, gold, item_actions
-from labelworks.services.catalog import ItemSelection
+from labelworks.services.item_selection import ItemSelection
 from labelworks.storage import consensus as consensus_store
 from labelworks.storage.engine import Database
 from labelworks.storage.tables import items, pre_annotations

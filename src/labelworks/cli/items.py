@@ -13,7 +13,8 @@ from rich.table import Table
 from labelworks.cli.context import console, reported, state, utc_or_none
 from labelworks.domain.errors import InvalidInput
 from labelworks.services import catalog, item_actions
-from labelworks.services.catalog import ItemPage, ItemSelection
+from labelworks.services.catalog import ItemPage
+from labelworks.services.item_selection import ItemSelection
 
 app = typer.Typer(help="Browse a project's items, and re-queue, re-prioritise or delete many.")
 

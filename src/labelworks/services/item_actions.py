@@ -32,7 +32,8 @@ from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from labelworks.services import audit
 from labelworks.services.access import project_for
-from labelworks.services.catalog import ItemSelection, forget_total, resolve_selection
+from labelworks.services.catalog import forget_total
+from labelworks.services.item_selection import ItemSelection, resolve_selection
 from labelworks.storage import catalog
 from labelworks.storage import item_actions as store
 from labelworks.storage.engine import Database

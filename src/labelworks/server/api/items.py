@@ -21,7 +21,7 @@ from labelworks.server.bodies import (
 from labelworks.server.deps import DB, CurrentActor, MayManage
 from labelworks.server.params import MAX_ROW_ID, AfterId, ProjectName, RowId
 from labelworks.services import catalog, ingestion, item_actions
-from labelworks.services.catalog import ItemSelection
+from labelworks.services.item_selection import ItemSelection, metadata_filters
 
 router = APIRouter(prefix="/api/v1", tags=["items"], responses=ERRORS)
 
@@ -130,7 +130,7 @@ def list_items(
         annotator=annotator or None,
         label=label or None,
         text=q or None,
-        metadata=catalog.metadata_filters(request.query_params.multi_items()),
+        metadata=metadata_filters(request.query_params.multi_items()),
         disagreement=disagreement or None,
         score_min=score_min,
         score_max=score_max,

@@ -29,7 +29,8 @@ from labelworks.server.security import CSRF_FIELD
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.services import catalog, item_actions
 from labelworks.services import projects as project_service
-from labelworks.services.catalog import ItemPage, ItemSelection
+from labelworks.services.catalog import ItemPage
+from labelworks.services.item_selection import ItemSelection, metadata_filters
 from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
@@ -73,7 +74,7 @@ class TableQuery:
             annotator=self.value("annotator") or None,
             label=self.value("label") or None,
             text=self.value("q") or None,
-            metadata=catalog.metadata_filters(self.filters),
+            metadata=metadata_filters(self.filters),
             disagreement=self.value("disagreement") or None,
             score_min=_score(self.value("score_min"), "score_min"),
             score_max=_score(self.value("score_max"), "score_max"),
