@@ -163,3 +163,39 @@ def test_a_big_project_is_measured_in_the_background(
         ready.headers.get("HX-Refresh"),
         'data-field="sentiment"' in again,
     ) == (True, 1, 204, 200, "true", True)
+
+
+def test_a_big_project_that_moved_shows_its_last_report_while_measuring_again(
+    site: Site, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the project has more annotations than its kept report counted, the page shows
+    that report with a note and polls with its count; the poll answers 204 until the
+    background run kept a newer one, then 200; the reloaded page has no note."""
+    queued: list[Callable[[], None]] = []
+    monkeypatch.setattr(agreement_page, "INLINE", 0)
+    monkeypatch.setattr(agreement, "runner", queued.append)
+    agreement.project_agreement(db, "agree")  # kept at 12 annotations
+    rows = jsonl([{"text": "one more review"}])
+    ingestion.import_items(db, "agree", rows, format="jsonl", source="b.jsonl")
+    who = add_user(db, "c@example.com", role="annotator", projects=["agree"]).user.id
+    task = assignment.next_task_for(db, "agree", who)
+    assert task is not None
+    assignment.submit_annotation(
+        db, task.assignment_id, who, value={"sentiment": "pos"}, seconds=1.0, idempotency_key="c"
+    )
+    page = site.get("manager", "/projects/agree/agreement").text
+    waiting = site.get("manager", "/projects/agree/agreement/ready?after=12")
+    for work in queued:
+        work()
+    ready = site.get("manager", "/projects/agree/agreement/ready?after=12")
+    again = site.get("manager", "/projects/agree/agreement").text
+    assert (
+        'data-testid="agreement-stale"' in page,
+        "Measured when the project had 12 annotations; it has 13 now." in page,
+        'hx-get="/projects/agree/agreement/ready?after=12"' in page,
+        'data-field="sentiment"' in page,
+        len(queued),
+        waiting.status_code,
+        ready.status_code,
+        'data-testid="agreement-stale"' in again,
+    ) == (True, True, True, True, 1, 204, 200, False)

@@ -246,3 +246,24 @@ def test_the_cache_holds_until_a_new_annotation(db: Database) -> None:
     again = agreement.project_agreement(db, "sentiment")
     assert again is not first
     assert again == first
+
+
+def test_the_last_report_stays_readable_after_the_project_moved(db: Database) -> None:
+    """A report counts the annotations it was measured at; once the project moved, only
+    ``latest`` still returns it (whole or one field), until a newer one is kept."""
+    _world(db, n=3)
+    first = agreement.project_agreement(db, "sentiment")
+    load_texts(db, "sentiment", ["t3"])
+    (late,) = add_annotators(db, "sentiment", 1, prefix="late")
+    _work(db, late, lambda text: _answer(0, int(text[1:])), start=100)
+    stale = agreement.kept_agreement(db, "sentiment", latest=True)
+    one = agreement.kept_agreement(db, "sentiment", field="stars", latest=True)
+    assert (first.annotations, agreement.kept_agreement(db, "sentiment"), stale) == (
+        9,
+        None,
+        first,
+    )
+    assert stale is first and one is not None and one.fields == [first.fields[1]]
+    again = agreement.project_agreement(db, "sentiment")
+    assert again.annotations == 10
+    assert agreement.kept_agreement(db, "sentiment", latest=True) is again

@@ -273,12 +273,15 @@ def kept_agreement(
     since: datetime | None = None,
     until: datetime | None = None,
     vendor: str | None = None,
+    latest: bool = False,
     actor: Actor | None = None,
 ) -> AgreementReport | None:
     """The report (of the one ``field``, or whole) with these filters if it is kept for
-    the project as it is now, else ``None`` (never measures; the rights, field and filters
-    are checked as ``project_agreement`` checks them)."""
-    return _agreement(db, project_name, field, Filters(since, until, vendor), actor, False)
+    the project as it is now, else ``None``; with ``latest``, the last one kept even if the
+    project changed since (its ``annotations`` tell). Never measures; the rights, field and
+    filters are checked as ``project_agreement`` checks them."""
+    filters = Filters(since, until, vendor)
+    return _agreement(db, project_name, field, filters, actor, False, latest=latest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +368,8 @@ def _agreement(
     asked: Filters,
     actor: Actor | None,
     compute: bool,
+    *,
+    latest: bool = False,
 ) -> AgreementReport | None:
     with db.read(snapshot=True) as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
@@ -383,15 +388,19 @@ def _agreement(
             for k in (key, whole_key):
                 if k in _cache:
                     _cache.move_to_end(k)
-        if cached is not None and cached[0] == state:
-            return cached[1]
-        if whole is not None and whole[0] == state:  # one field of the kept whole report
-            return dataclasses.replace(
-                whole[1], fields=[f for f in whole[1].fields if f.field == field]
-            )
+        # the field's own report or that field of the whole one; current ones first
+        found = [(e, e is whole) for e in (cached, whole) if e is not None]
+        usable = [x for x in found if x[0][0] == state] or (found if latest else [])
+        if usable:
+            (_, kept), narrow = usable[0]
+            if narrow and field is not None:
+                return dataclasses.replace(
+                    kept, fields=[f for f in kept.fields if f.field == field]
+                )
+            return kept
         if not compute:
             return None
-        report = measure(conn, project, field, filters)
+        report = dataclasses.replace(measure(conn, project, field, filters), annotations=state[0])
     with _lock:
         _cache[key] = (state, report)
         _cache.move_to_end(key)

@@ -92,9 +92,13 @@ class FieldAgreement:
 
 @dataclass(frozen=True, slots=True)
 class AgreementReport:
+    """The figures of ``fields`` over the annotations ``filters`` keep; ``annotations``:
+    how many the project had (whatever the filters) when they were measured."""
+
     project: str
     fields: list[FieldAgreement]
     filters: Filters = Filters()
+    annotations: int = dataclasses.field(default=0, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON data (NaN and infinities as ``null``)."""

@@ -191,9 +191,11 @@ def agreement_page(
         one = asked.field or None
         if n <= INLINE:
             report = agreement.project_agreement(db, project, field=one, actor=actor, **filters)
-        else:
-            report = agreement.kept_agreement(db, project, field=one, actor=actor, **filters)
-            if report is None:
+        else:  # the last report kept, refreshed in the background when the project moved
+            report = agreement.kept_agreement(
+                db, project, field=one, latest=True, actor=actor, **filters
+            )
+            if report is None or report.annotations != n:
                 agreement.measure_later(db, project, actor=actor, **filters)
     except InvalidInput as exc:
         error = exc.message
@@ -209,6 +211,7 @@ def agreement_page(
         periods=PERIODS,
         choices=choices,
         annotations=n,
+        stale=report is not None and n > INLINE and report.annotations != n,
         names=NAMES,
         verdict=verdict,
         charts={} if report is None else {f.field: _charts(f) for f in report.fields},
@@ -226,10 +229,13 @@ def agreement_ready(
     since: str = Query("", max_length=64),
     until: str = Query("", max_length=64),
     vendor: str = Query("", max_length=200),
+    after: int = Query(-1, ge=-1, le=2**31 - 1),
 ) -> Response:
-    """For the page's poll: 200 with ``HX-Refresh`` once the report with the page's
-    filters is kept (htmx reloads the page), 204 while it is being measured."""
+    """For the page's poll: 200 with ``HX-Refresh`` (htmx reloads the page) once a report
+    with the page's filters is kept that was measured at another annotation count than
+    ``after``, the one the page shows (-1: none); 204 while it is being measured."""
     asked = _asked(period, since, until, vendor, "", datetime.now(UTC).date())
-    if agreement.kept_agreement(db, project, actor=actor, **asked.filters()) is None:
+    kept = agreement.kept_agreement(db, project, latest=True, actor=actor, **asked.filters())
+    if kept is None or kept.annotations == after:
         return Response(status_code=204)
     return Response(status_code=200, headers={"HX-Refresh": "true"})
