@@ -222,3 +222,40 @@ def test_the_export_menu_downloads_every_format(site: Site) -> None:
         (200, "text/csv"),
         (200, "application/vnd.apache.parquet"),
     ]
+
+
+def test_deleting_the_project_from_the_page(site: Site) -> None:
+    """A wrong name is refused (422), a project with annotations without force too (409), a
+    vendor's manager may not (403); the admin's forced delete leads to the project list,
+    which says so, and the project is gone."""
+    delete = "/projects/reviews/settings/delete"
+    answers = {}
+    for who, form in (
+        ("manager", {"confirm": "review"}),
+        ("acme_lead", {"confirm": "reviews"}),
+    ):
+        client, csrf = site.session(who)
+        answer = client.post(delete, data={**form, "csrf_token": csrf})
+        error = re.search(r'data-testid="delete-error">([^<]*)<', answer.text)
+        answers[who] = (answer.status_code, error.group(1) if error else None)
+    client, csrf = site.session("admin")
+    done = client.post(delete, data={"confirm": "reviews", "force": "1", "csrf_token": csrf})
+    listed = client.get(done.headers["location"]).text
+    notice = re.search(r'data-testid="notice">([^<]*)<', listed)
+    assert (
+        answers,
+        done.status_code,
+        notice.group(1) if notice else None,
+        client.get(PAGE).status_code,
+    ) == (
+        {
+            "manager": (
+                422,
+                "type the project&#39;s name, reviews, to confirm. Nothing was deleted.",
+            ),
+            "acme_lead": (403, None),
+        },
+        303,
+        "Deleted project reviews with its 1 annotation.",
+        404,
+    )

@@ -115,6 +115,13 @@ class ProjectDetailOut(ProjectOut):
     counts: CountsOut | None = None
 
 
+class DeletedOut(BaseModel):
+    """A deleted project and how many annotations went with it (0 unless forced)."""
+
+    project: str
+    annotations: int
+
+
 class ApplyOut(BaseModel):
     project: str
     action: str

@@ -197,7 +197,7 @@ def index(request: Request, db: DB) -> Response:
     if actor is None:
         return RedirectResponse("/login", status_code=303)
     rows = [_project_row(db, actor, p.name) for p in project_service.list_projects(db, actor=actor)]
-    return page(request, "index.html", actor, projects=rows)
+    return page(request, "index.html", actor, projects=rows, notice=take_flash(request))
 
 
 @dataclass(frozen=True, slots=True)

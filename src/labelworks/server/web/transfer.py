@@ -14,17 +14,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from labelworks.domain.access import Action, allowed
-from labelworks.domain.errors import LabelworksError, PermissionDenied
+from labelworks.config import Settings
+from labelworks.domain.access import Action, Actor, Role, allowed
+from labelworks.domain.errors import Conflict, InvalidInput, LabelworksError, PermissionDenied
 from labelworks.server.bodies import LIMIT_KEY, SpooledBody
 from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
 from labelworks.server.errors import status_for
-from labelworks.server.security import CSRF_HEADER, csrf_matches
-from labelworks.server.web.pages import page
-from labelworks.services import exports, ingestion
+from labelworks.server.security import CSRF_FIELD, CSRF_HEADER, csrf_matches
+from labelworks.server.web.pages import check_form_csrf, flash, page
+from labelworks.services import exports, ingestion, project_removal
+from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
 BASE = "/projects/{project}/settings/data"
@@ -48,23 +50,69 @@ def _csrf_header(request: Request) -> None:
 CsrfHeader = Annotated[None, Depends(_csrf_header)]
 
 
-@router.get(BASE, response_class=HTMLResponse)
-def data_page(
-    request: Request, project: str, db: DB, actor: CurrentActor, settings: AppSettings
+def _data_page(
+    request: Request,
+    project: str,
+    db: Database,
+    actor: Actor,
+    settings: Settings,
+    *,
+    status: int = 200,
+    delete_error: str | None = None,
 ) -> HTMLResponse:
-    """Export for those who may review the project; import too for those who manage it."""
     items = exports.count_for_export(db, project, actor=actor)  # the review right
     return page(
         request,
         "data.html",
         actor,
+        status,
         project=project,
         items=items,
         manages=allowed(actor, Action.MANAGE, member=True),  # a member: they may review it
+        is_admin=actor.role == Role.ADMIN,
+        delete_error=delete_error,
         max_bytes=settings.max_import_bytes,
         suffixes=list(ingestion.SUFFIXES),
         tab="settings",
     )
+
+
+@router.get(BASE, response_class=HTMLResponse)
+def data_page(
+    request: Request, project: str, db: DB, actor: CurrentActor, settings: AppSettings
+) -> HTMLResponse:
+    """Export for those who may review the project; import and delete too for those who
+    manage it."""
+    return _data_page(request, project, db, actor, settings)
+
+
+@router.post("/projects/{project}/settings/delete", response_class=HTMLResponse)
+def delete(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    settings: AppSettings,
+    _may: MayManage,
+    confirm: str = Form(""),
+    force: bool = Form(False),
+    csrf_token_field: str = Form("", alias=CSRF_FIELD),
+) -> Response:
+    """Delete the project once its name is typed; the project list says so after. A
+    refusal (annotations without force, a vendor's staff) shows on the page, nothing done."""
+    check_form_csrf(request, csrf_token_field)
+    try:
+        if confirm.strip() != project:
+            raise InvalidInput(f"type the project's name, {project}, to confirm")
+        done = project_removal.delete_project(db, project, force=force, actor=actor)
+    except (InvalidInput, Conflict) as exc:
+        error = str(exc)
+        return _data_page(request, project, db, actor, settings, status=status_for(exc),
+                          delete_error=error)  # fmt: skip
+    n = done.annotations
+    gone = f" with its {n} annotation{'' if n == 1 else 's'}" if n else ""
+    flash(request, f"Deleted project {project}{gone}.")
+    return RedirectResponse("/", status_code=303)
 
 
 @router.post(f"{BASE}/import", response_class=HTMLResponse, openapi_extra={LIMIT_KEY: "import"})
