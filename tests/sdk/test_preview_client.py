@@ -26,9 +26,7 @@ def world(db: Database, tmp_path: Path) -> Iterator[World]:
         yield World(db, http)
 
 
-def test_preview_walks_items_checks_answers_and_leases_nothing(
-    world: World, db: Database
-) -> None:
+def test_preview_walks_items_checks_answers_and_leases_nothing(world: World, db: Database) -> None:
     """The manager walks r2 and r3 after item 2 and then past the end, a good answer passes
     and a bad one is refused naming the field, the annotator may not preview, and nobody
     new is working."""

@@ -28,7 +28,7 @@ def test_spans_are_highlighted_per_annotator_and_disagreements_set_off() -> None
     html = str(span_layers([field], case)["text"])
     assert html == (
         '<div class="span-layers" data-testid="span-layers">'
-        "<p class=\"muted\">who: each annotator&#39;s spans</p>"
+        '<p class="muted">who: each annotator&#39;s spans</p>'
         '<div class="span-row"><span class="who">A</span><div class="text marked">'
         '<mark class="l0" title="PER" data-label="PER">Ann</mark> &amp; '
         '<mark class="l1 off" title="ORG (not everyone marked this)" data-label="ORG">Bo</mark>'

@@ -9,8 +9,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request, Response
 
 from labelworks.domain.escalation import Flag
-from labelworks.domain.media import media_refs
 from labelworks.domain.fields import FieldSpec
+from labelworks.domain.media import media_refs
 from labelworks.schemas.api import (
     FlagIn,
     ItemForTask,
