@@ -31,6 +31,7 @@ def ids(db: Database, **filters: Any) -> list[int]:
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
+        ({"status": "", "annotator": "", "label": "", "text": "", "disagreement": ""}, ALL),
         ({"status": "complete"}, [1, 2]),
         ({"status": "in_progress"}, [3]),
         ({"status": "new"}, list(range(4, 13))),

@@ -48,7 +48,7 @@ class ItemSelection:
 
     def check(self) -> None:
         """Refuse filters that cannot be meant (before any database is read)."""
-        if self.status is not None and self.status not in STATUSES:
+        if self.status and self.status not in STATUSES:
             raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not '{self.status}'")
         if len(self.metadata) > MAX_METADATA_FILTERS:
             raise InvalidInput(f"at most {MAX_METADATA_FILTERS} metadata filters")
@@ -88,16 +88,17 @@ def resolve_selection(
     conn: Connection, project: ProjectRow, actor: Actor | None, selection: ItemSelection
 ) -> ItemFilter | None:
     """The storage filter of ``selection`` in ``project`` (``None``: it matches nothing,
-    e.g. an annotator who does not exist or is behind another vendor's wall)."""
+    e.g. an annotator who does not exist or is behind another vendor's wall). An empty
+    text is a filter not set."""
     selection.check()
     annotator_id = None
-    if selection.annotator is not None:
+    if selection.annotator:
         user = user_store.by_email(conn, email_key(selection.annotator))
         if user is None or not sees_person(actor, user.vendor):
             return None
         annotator_id = user.id
     disagree_on: tuple[str, ...] = ()
-    if selection.disagreement is not None:
+    if selection.disagreement:
         fields = stored_spec(project.spec).fields
         if selection.disagreement == ANY_FIELD:
             disagree_on = tuple(f.name for f in fields if f.kind != "text")
@@ -112,9 +113,9 @@ def resolve_selection(
         if not disagree_on:
             return None
     return ItemFilter(
-        status=selection.status,
+        status=selection.status or None,
         annotator_id=annotator_id,
-        label=selection.label,
+        label=selection.label or None,
         text=selection.text or None,
         metadata=selection.metadata,
         disagree_on=disagree_on,
