@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
+import yaml
 from playwright.sync_api import Page, Response
 
 from labelworks.domain.escalation import Flag
@@ -116,6 +117,16 @@ RECORD_CSP = """document.addEventListener("securitypolicyviolation", (e) => {
 });"""
 
 
+# Typed into the New project editor: hostile text wherever a spec holds text.
+HOSTILE_SPEC = {
+    "name": "xss-new",
+    "description": HOSTILE,
+    "fields": [
+        {"name": "verdict", "kind": "choice", "labels": ["fine", HOSTILE], "title": HOSTILE}
+    ],
+    "guidelines": GUIDELINES,
+    "guidelines_changelog": HOSTILE,
+}
 # The project whose Adjudication page shows hostile items, answers and notes.
 ADJUDICATION = "xss-adjudication"
 # The project whose Quality page lists a hostile person (name, vendor) blocked in its
@@ -518,10 +529,21 @@ def _visit_everything(
     visits.visit(f"/projects/{site.review}/review")
     visits.visit(f"/projects/{site.consistency}/consistency")
     visits.visit(f"/projects/{site.review}/agreement")
+    # The spec editor's preview draws a hostile label and title (qualification's spec).
+    visits.visit(f"/projects/{site.qualification}/settings")
+    visits.visit("/projects/new")
+    # Hostile labels in the confusion chart, votes and external ids of contested items, and
+    # hostile filters echoed in the form and the error.
+    visits.visit(f"/projects/{site.adjudication}/agreement")
+    hostile = quote(HOSTILE[:60])
+    visits.visit(f"/projects/{site.adjudication}/agreement?since={hostile}&field={hostile}")
     shown = {}
     for n, (project, item_ids) in enumerate(site.items.items()):
         visits.visit(f"/projects/{quote(project)}")
-        for tab in ("people", "settings"):
+        for tab in ("people", "settings", "settings/members", "settings/data"):
+            visits.visit(f"/projects/{quote(project)}/{tab}")
+        # The spec history: revision 2 and guidelines v2 are the hostile ones.
+        for tab in ("settings/history", "settings/history?a=2&b=1", "settings/guidelines/2"):
             visits.visit(f"/projects/{quote(project)}/{tab}")
         page = visits.visit(f"/projects/{quote(project)}/items")
         search = page.locator("input[name=q]")
@@ -532,6 +554,10 @@ def _visit_everything(
                 search.fill("<script>")
             visits.check(f"/projects/{project} searched", None)
         visits.visit(f"/projects/{quote(project)}/items?q={quote('<script>')}")
+        # Hostile metadata filters (the key becomes a filter's label and input name, the
+        # value its value) and a hostile disagreement field (echoed in the refusal).
+        meta = f"meta.{quote(BREAKOUT)}={quote(HOSTILE)}&disagreement={quote(HOSTILE[:60])}"
+        visits.visit(f"/projects/{quote(project)}/items?{meta}")
         # Annotators are refused item pages: one refusal per project is enough.
         for item_id in item_ids if search.count() else item_ids[:1]:
             visits.visit(f"/projects/{quote(project)}/items/{item_id}")
@@ -556,7 +582,29 @@ def test_no_hostile_content_runs_for_a_manager(
     screenshot(page, "xss-item-page")
     visits.visit("/projects/pairwise-demo")
     screenshot(page, "xss-project-page")
+    # Uploads named with markup: the counts, then a refusal, each naming the file.
+    page = visits.visit("/projects/sentiment-demo/settings/data")
+    shown = []
+    for body, answer in ((b'{"text": "x"}\n', "import-done"), (b'{"text":\n', "import-error")):
+        file = {"name": f"{IMG}.jsonl", "mimeType": "application/x-ndjson", "buffer": body}
+        page.locator("[data-testid=import-file]").set_input_files(file)
+        shown.append(page.locator(f"[data-testid={answer}]").inner_text())
+        visits.check(f"upload {answer}", None)
+    screenshot(page, "xss-upload")
+    # A hostile spec typed into the New project editor: its preview, then its problems
+    # (each with its line as typed).
+    page = visits.visit("/projects/new")
+    editor = page.locator("[data-testid=spec-editor]")
+    editor.fill(json.dumps(HOSTILE_SPEC))
+    page.locator("[data-testid=spec-valid]").wait_for()
+    page.locator("[data-testid=preview] [data-testid=field-verdict]").wait_for()
+    visits.check("new project preview", None)
+    editor.fill(json.dumps(HOSTILE_SPEC).replace('"choice"', f'"{IMG}"'))
+    page.locator("[data-testid=spec-problems]").wait_for()
+    visits.check("new project problems", None)
+    screenshot(page, "xss-spec-editor")
     assert visits.problems == {}
+    assert [f"{IMG}.jsonl" in text for text in shown] == [True, True]
 
 
 @pytest.mark.slow  # 20-35 s: a labeling page per hostile item, each waited on to go idle
@@ -598,6 +646,22 @@ def test_hostile_text_is_shown_as_text(
     seen["project description"] = HOSTILE in page.locator(".project-name").inner_text()
     page.goto("/projects/sentiment-demo/settings")
     seen["guideline changelog"] = HOSTILE in page.locator("main").inner_text()
+    typed = yaml.safe_load(page.locator("[data-testid=spec-editor]").input_value())
+    seen["spec editor description"] = typed["description"] == HOSTILE
+    titles = page.locator("[data-testid=preview] .lw-field-title").all_inner_texts()
+    seen["preview field title"] = titles[:1] == [HOSTILE]
+    page.goto("/projects/sentiment-demo/settings/history?a=1&b=2")
+    seen["spec history diff"] = SCRIPT in page.locator("[data-testid=diff]").inner_text()
+    page.goto("/projects/sentiment-demo/settings/guidelines/2")
+    seen["guideline version changelog"] = (
+        page.locator("[data-testid=changelog]").inner_text() == HOSTILE
+    )
+    page.goto(f"/projects/{hostile.qualification}/settings")
+    labels = page.locator("[data-testid=preview] button.lw-label").all_inner_texts()
+    seen["preview hostile label"] = any(HOSTILE in label for label in labels)
+    page.goto("/projects/sentiment-demo/settings/members")
+    member = page.locator("[data-testid=member]", has_text="hostile.person")
+    seen["member's name and team"] = member.inner_text().count(HOSTILE[:200]) == 2
     page.goto(f"/projects/sentiment-demo/items?q={quote('<script>')}")
     table = page.locator("[data-testid=items-table]").inner_text()
     seen["items table external id"] = f"{HOSTILE} #1" in table

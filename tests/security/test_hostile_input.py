@@ -174,6 +174,33 @@ def test_spec_bombs_are_refused_by_the_loader_for_managers(world: World) -> None
     assert seen == {name: (422, True, 403) for name in kinds}
 
 
+def test_hostile_spec_checks_change_nothing(world: World, strict: TestClient) -> None:
+    """``spec/check`` (the spec editor's and the SDK's dry run) sent hostile specs by a
+    manager who may apply them: each refused as the apply refuses it, with the reason; an
+    annotator's refused before being read; the spec stays at revision 1."""
+    url = "/api/v1/projects/alpha/spec/check"
+    sends = {
+        "alias bomb": ("application/yaml", BILLION_LAUGHS, "expands to more than"),
+        "deep YAML": ("application/yaml", HOSTILE["deep YAML"], "nests more than"),
+        "deep JSON": ("application/json", HOSTILE["deep object"], "nests arrays or objects"),
+        "NaN": ("application/json", b'{"name":"alpha","overlap":NaN}', "NaN is not valid"),
+        "bad UTF-8": ("application/yaml", b"name: alpha\ndescription: \xff\n", "not UTF-8"),
+        "surrogate": ("application/json", b'{"name":"alpha","description":"\\ud800"}', "surrogate"),
+        "oversized": ("application/yaml", b"name: " + b"x" * 300_000, "over this route's limit"),
+    }
+    seen = {}
+    for name, (kind, body, reason) in sends.items():
+        lead = _send(strict, world, "lead", "POST", url, body, kind)
+        ann = _send(strict, world, "acme_ann", "POST", url, body, kind)
+        seen[name] = (lead.status_code, reason in lead.json()["message"], ann.status_code)
+    revisions = world.call("lead", "GET", "/api/v1/projects/alpha/spec/revisions").json()
+    assert seen == {
+        **{name: (422, True, 403) for name in sends if name != "oversized"},
+        "oversized": (413, True, 403),
+    }
+    assert [r["revision"] for r in revisions] == [1]
+
+
 @pytest.mark.parametrize("value", [str(2**31), str(2**63), str(2**64), "-1", "0", "1e3"])
 def test_ids_past_storage_are_invalid_input(world: World, value: str) -> None:
     """An id no column can hold is a 422 on every operation that takes one, never a 500."""
@@ -538,3 +565,40 @@ def test_hostile_flags_and_resolutions_change_nothing(world: World, strict: Test
     }
     assert [(e["id"], e["status"], e["comment"]) for e in queue["items"]] == [(1, "open", "why")]
     assert again["assignment_id"] == world.assignments["acme_ann"]
+
+
+def test_hostile_agreement_filters_are_refused_cleanly(world: World, strict: TestClient) -> None:
+    """Bad dates, huge strings, NUL and bad UTF-8 in the agreement's query parameters, on
+    the API, the page and its poll, are 4xx answers (the API's with its error shape), never
+    a server error, for every kind of caller."""
+    queries = {
+        "bad date": "since=2026-02-30",
+        "words": "until=next%20tuesday",
+        "huge date": "since=" + "9" * 20_000,
+        "huge vendor": "vendor=" + "a" * 20_000,
+        "huge period": "period=" + "7d" * 10_000,
+        "NUL vendor": "vendor=ac%00me",
+        "NUL field": "field=senti%00ment",
+        "bad UTF-8 vendor": "vendor=%ff%fe%fd",
+        "bad UTF-8 date": "since=%c3%28",
+        "year 0": "since=0000-01-01",
+        "past UTC's range": "since=9999-12-31T23:59:59-23:59",
+        "inverted": "since=2026-01-02&until=2026-01-01",
+    }
+    problems = {}
+    for who in ("acme_ann", "acme_lead", "lead", "admin"):
+        for name, query in queries.items():
+            for path in ("/api/v1/projects/alpha/agreement", "/projects/alpha/agreement"):
+                if name == "huge period" and path.startswith("/api/"):
+                    continue  # the page's preset; the API takes dates and ignores it
+                answer = _send(strict, world, who, "GET", f"{path}?{query}", b"", "text/plain")
+                api = path.startswith("/api/")
+                shape_ok = not api or {"code", "message"} <= set(answer.json())
+                if not 400 <= answer.status_code < 500 or not shape_ok:
+                    problems[(who, name, path)] = answer.status_code
+            poll = _send(
+                strict, world, who, "GET", f"/projects/alpha/agreement/ready?{query}", b"", ""
+            )
+            if poll.status_code >= 500:
+                problems[(who, name, "ready")] = poll.status_code
+    assert problems == {}

@@ -81,6 +81,29 @@ ESCALATION_URLS = [
     "/projects/leaky/escalations",
     "/projects/leaky/edge-cases",
 ]
+# The Settings tab's Members and Data pages, and the member routes: managers only
+# (behind a vendor wall: that vendor's people), an admin for others' tokens.
+MEMBER_URLS = [
+    "/projects/leaky/settings/members",
+    "/projects/leaky/settings/data",
+    "/api/v1/projects/leaky/members",
+    "/api/v1/users/ann1@example.com/tokens",
+    "/api/v1/users/ann2@example.com/tokens",
+]
+# The spec history and editor: the project's own spec and guidelines, never another's.
+SPEC_HISTORY_URLS = [
+    "/api/v1/projects/leaky/spec/revisions",
+    "/api/v1/projects/leaky/spec/revisions/1",
+    "/api/v1/projects/leaky/spec/diff?a=1&b=1",
+    "/api/v1/projects/leaky/guidelines",
+    "/api/v1/projects/leaky/guidelines/1",
+    "/api/v1/projects/hidden/spec/revisions",
+    "/api/v1/projects/hidden/guidelines",
+    "/projects/new",
+    "/projects/leaky/settings/history",
+    "/projects/leaky/settings/guidelines/1",
+    "/projects/hidden/settings/history",
+]
 # Planted in flags and in an expert's resolution.
 FLAGS = {"ann1": "ACME-FLAG-COMMENT", "ann2": "GLOBEX-FLAG-COMMENT"}
 RESOLUTION = ["EXPERT-RESOLVED-NOTE", "EXPERT-RESOLUTION-WHY"]
@@ -177,6 +200,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/api/v1/projects/leaky",
         "/api/v1/projects/leaky/items",
         "/api/v1/projects/leaky/items?label=GLOBEX-NOTE-0",
+        "/api/v1/projects/leaky/items?disagreement=any&meta.gold=GOLD-ANSWER-0",
         "/api/v1/projects/leaky/status",
         "/api/v1/projects/leaky/export",
         "/api/v1/projects/leaky/gold",
@@ -187,6 +211,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         *CONSENSUS_URLS,
         *REVIEW_URLS,
         *ESCALATION_URLS,
+        *MEMBER_URLS,
         "/api/v1/projects/hidden",
         "/api/v1/users",
         "/api/v1/me",
@@ -205,6 +230,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/settings",
         *(f"/projects/leaky/items/{i}" for i in world.item_ids),
         *(f"/api/v1/projects/leaky/items/{i}" for i in world.item_ids),
+        *SPEC_HISTORY_URLS,
     ]
     for url in gets:
         seen[url] = world.get(who, url)
@@ -251,6 +277,10 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/api/v1/projects/leaky/items?annotator=ann1@example.com",
         "/api/v1/projects/leaky/items?annotator=ann2@example.com",
         "/api/v1/projects/leaky/items?label=neg",
+        # The Items table's other filters and sorts: counts and rows from acme's work only.
+        "/api/v1/projects/leaky/items?disagreement=any",
+        "/api/v1/projects/leaky/items?disagreement=note&sort=-n_submitted&count=exact",
+        "/api/v1/projects/leaky/items?score_min=0.1&meta.gold=GOLD-ANSWER-1",
         "/api/v1/projects/leaky/gold",
         "/api/v1/projects/leaky/gold/report",
         "/api/v1/projects/leaky/acceptance",
@@ -259,6 +289,7 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         *CONSENSUS_URLS,
         *REVIEW_URLS,
         *ESCALATION_URLS,
+        *MEMBER_URLS,
         "/api/v1/users",
         "/api/v1/me",
         "/api/v1/me/tokens",
@@ -267,6 +298,7 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/projects/leaky/items",
         "/projects/leaky/items?label=pos",
         "/projects/leaky/items?annotator=ann2@example.com",
+        "/projects/leaky/items?disagreement=any&sort=-n_submitted&meta.gold=GOLD-ANSWER-2",
         "/projects/leaky/quality",
         "/projects/leaky/adjudication",
         "/projects/leaky/people",
@@ -279,6 +311,7 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         *(f"/projects/leaky/items/{i}" for i in world.item_ids),
         *(f"/api/v1/projects/leaky/items/{i}" for i in world.item_ids),
         *(f"/projects/leaky/items/{i}" for i in range(1, 8) if i not in world.item_ids),
+        *SPEC_HISTORY_URLS,
     ]
     return {url: _without_echo(url, world.get("manager", url)[1]) for url in urls}
 
@@ -300,9 +333,11 @@ def test_vendor_walled_manager_sees_only_their_vendor(world: World) -> None:
     others = [*ANN2, "HIDDEN-PROJECT-ITEM"]
     leaks = {url: found for url, body in crawl.items() if (found := _found(body, others))}
     assert leaks == {}
-    # Acceptance and agreement figures pool every vendor's work: refused whole, not filtered.
+    # Acceptance figures pool every vendor's work: refused whole, not filtered. Agreement is
+    # measured on the caller's vendor's annotations alone (the crawl found none of globex's).
     assert world.get("manager", "/api/v1/projects/leaky/acceptance")[0] == 403
-    assert world.get("manager", "/api/v1/projects/leaky/agreement")[0] == 403
+    assert world.get("manager", "/api/v1/projects/leaky/agreement")[0] == 200
+    assert world.get("manager", "/api/v1/projects/leaky/agreement?vendor=globex")[0] == 403
     item_pages = [crawl[f"/projects/leaky/items/{i}"] for i in world.item_ids]
     assert [_found(page, ANN1) for page in item_pages] == [
         ["ann1@example.com", "ACME-NOTE-"],

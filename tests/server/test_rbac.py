@@ -89,9 +89,23 @@ RIGHTS = {
 LOT = {"name": "rbac", "aql": 0.01, "ltpd": 0.2, "import_id": 1}
 LOT_FORM = {"name": "rbac", "aql": "1", "ltpd": "20", "import_id": "1"}
 
+# The spec editor's forms: alpha's spec as YAML, and a project nobody has made yet.
+SPEC_YAML = (
+    "name: alpha\nfields:\n  - {name: sentiment, kind: choice, labels: [pos, neg]}\n"
+    "overlap: 2\nquality: {consensus: majority, review: {first_n: 1}}\n"
+)
+NEW_SPEC_YAML = "name: rbac-new\nfields:\n  - {name: s, kind: choice, labels: [a, b]}\n"
+
+# A bulk action of the Items table that changes nothing anyone depends on.
+ITEM_ACTION: dict[str, Any] = {"action": "priority", "priority": 1}
+
 # An annotator of 'alpha' whom callers add to 'alpha' again; an email nobody has.
 TARGET = "annotator@example.com"
 NOBODY = "nobody@example.com"
+# An annotator of 'alpha' who calls nothing: their password may be reset.
+WORKER = "worker@example.com"
+MEMBERS_PAGE = "/projects/alpha/settings/members"
+UPLOAD = "/projects/alpha/settings/data/import"
 
 
 @dataclass(frozen=True)
@@ -194,6 +208,14 @@ def _routes(
         ),
         project(Route("import items", "POST", items, body=[{"text": "item 0"}]), "manage", 200),
         project(Route("list items", "GET", items), "review", 200),
+        # The Items table's bulk actions: the manage right (outside vendor walls).
+        project(
+            Route(
+                "item actions", "POST", f"{items}/actions", body=ITEM_ACTION | {"ids": [item_id]}
+            ),
+            "manage",
+            200,
+        ),
         project(Route("next task", "POST", "/api/v1/projects/alpha/next"), "label", 200),
         project(Route("preview", "GET", f"{alpha}/preview"), "manage", 200),
         project(
@@ -210,6 +232,9 @@ def _routes(
             Route("submit", "POST", f"/api/v1/assignments/{submit_id}/submit", body=submit), 200
         ),
         owner_only(Route("skip", "POST", f"/api/v1/assignments/{skip_id}/skip", body={}), 204),
+        # Deleting alpha needs the manage right; it holds the annotation just submitted, so
+        # those allowed are refused without force (409) and nothing is deleted.
+        project(Route("delete project", "DELETE", alpha), "manage", 409),
         project(Route("export", "GET", "/api/v1/projects/alpha/export?format=csv"), "review", 200),
         project(Route("status", "GET", "/api/v1/projects/alpha/status"), "review", 200),
         project(Route("reviews", "GET", f"{alpha}/reviews"), "review", 200),
@@ -245,6 +270,19 @@ def _routes(
         anyone(Route("revoke token", "DELETE", "/api/v1/me/tokens/999"), 404),
         (Route("issue token", "POST", f"/api/v1/users/{TARGET}/tokens", body={}), admin_only),
         project(Route("add member", "POST", members, body={"email": TARGET}), "manage", 200),
+        project(Route("list members", "GET", members), "manage", 200),
+        # A generated password for an annotator of 'alpha' (not a caller: sessions stay).
+        project(
+            Route("reset password", "POST", f"{members}/{WORKER}/password", body={}), "manage", 200
+        ),
+        (
+            Route("user tokens", "GET", f"/api/v1/users/{TARGET}/tokens"),
+            {**admin_only, "admin": 200},
+        ),
+        (
+            Route("revoke user token", "DELETE", f"/api/v1/users/{TARGET}/tokens/999"),
+            {**admin_only, "admin": 404},
+        ),
         project(Route("remove member", "DELETE", f"{members}/{NOBODY}"), "manage", 404),
         (Route("deactivate", "POST", f"/api/v1/users/{NOBODY}/deactivate"), people_404),
         (Route("reactivate", "POST", f"/api/v1/users/{NOBODY}/reactivate"), people_404),
@@ -344,8 +382,38 @@ def _routes(
             200,
         ),
         (Route("simulator page", "GET", "/simulate", page=True), people_page),
+        project(
+            Route("members page", "GET", "/projects/alpha/settings/members", page=True),
+            "manage",
+            200,
+        ),
+        project(
+            Route("data page", "GET", "/projects/alpha/settings/data", page=True), "review", 200
+        ),
+        # The Data page's upload: the file as the body, its format from its name.
+        project(
+            Route("upload", "POST", f"{UPLOAD}?file=rbac.json", body=[{"text": "item 0"}]),
+            "manage",
+            200,
+        ),
         anyone(Route("settings page", "GET", "/settings", page=True), 200),
         project(Route("media", "GET", "/media/alpha/pic.png"), "view", 200),
+        # The spec history: reading needs the view right, the dry run the apply's.
+        project(Route("spec revisions", "GET", f"{alpha}/spec/revisions"), "view", 200),
+        project(Route("spec revision", "GET", f"{alpha}/spec/revisions/1"), "view", 200),
+        project(Route("spec diff", "GET", f"{alpha}/spec/diff?a=1&b=1"), "view", 200),
+        project(Route("check spec", "POST", f"{alpha}/spec/check", body=SPEC), "manage", 200),
+        project(Route("guideline versions", "GET", f"{alpha}/guidelines"), "view", 200),
+        project(Route("guideline version", "GET", f"{alpha}/guidelines/1"), "view", 200),
+        (Route("new project page", "GET", "/projects/new", page=True), people_page),
+        (
+            Route("spec history page", "GET", "/projects/alpha/settings/history", page=True),
+            pages_project,
+        ),
+        (
+            Route("guideline page", "GET", "/projects/alpha/settings/guidelines/1", page=True),
+            pages_project,
+        ),
     ]
 
 
@@ -495,10 +563,30 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
     (waiting,) = [case.item_id for case in adjudication_queue(db, "alpha")]
     after_admin = {"manager": 404, "reviewer": 404}
     after_admin_review = {"manager": 409, "reviewer": 409}  # review 1: decided by the admin
+
+    def managed(ok: int) -> dict[str, int]:
+        return {c: _project_status(c, "manage", ok, page=False) for c in CALLERS}
+
     # Simulations belong to no project: managers and admins run them, nobody else.
     simulators = dict.fromkeys(("admin", "manager", "manager_other"), 200)
+    creators = {
+        "anonymous": 401,
+        **dict.fromkeys(("manager", "manager_other"), 409),
+        **dict.fromkeys(("reviewer", "annotator", "annotator_other"), 403),
+    }
+    creators_check = {**creators, "manager": 200, "manager_other": 200}
+
+    def managed_ok(ok: int) -> dict[str, int]:
+        return {c: _project_status(c, "manage", ok, page=False) for c in CALLERS}
+
     forms: list[tuple[str, dict[str, str], dict[str, int]]] = [
         (f"{quality}/pause", {"email": TARGET, "reason": "rbac"}, {}),
+        # The Items tab's bulk form: the manage right, back to the table (303).
+        (
+            "/projects/alpha/items/actions",
+            {"action": "priority", "ids": str(item), "priority": "1", "query": "status=new"},
+            {},
+        ),
         (f"{quality}/requeue", {"email": TARGET}, {}),
         (f"{quality}/reinstate", {"email": TARGET}, {"manager": 404}),
         # alpha has no qualification test: the page comes back with the refusal (409).
@@ -522,6 +610,30 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
         ),
         # Escalation 1: the review right, resolved by the admin first (409 after that).
         ("/projects/alpha/escalations/1/resolve", {"note": "rbac"}, after_admin_review),
+        # The spec editor: its check and review answer with themselves (200), the manage
+        # right; Apply goes back to the tab (303); New project is for admins and managers,
+        # and the admin's creates it first (for the managers the name is taken: 409).
+        ("/projects/alpha/settings/check", {"spec": SPEC_YAML}, managed_ok(200)),
+        ("/projects/alpha/settings/review", {"spec": SPEC_YAML}, managed_ok(200)),
+        ("/projects/alpha/settings/apply", {"spec": SPEC_YAML}, {}),
+        ("/projects/new/check", {"spec": NEW_SPEC_YAML}, {**creators_check, "admin": 200}),
+        ("/projects/new", {"spec": NEW_SPEC_YAML}, {**creators, "admin": 303}),
+        # The Members page answers with itself (200, or the refusal's status): the manage
+        # right; issuing and revoking others' tokens is for admins only (a manager: 403).
+        (f"{MEMBERS_PAGE}/add", {"email": TARGET}, managed(200)),
+        (f"{MEMBERS_PAGE}/password", {"email": WORKER}, managed(200)),
+        (f"{MEMBERS_PAGE}/active", {"email": NOBODY, "active": "false"}, managed(404)),
+        (f"{MEMBERS_PAGE}/remove", {"email": NOBODY}, managed(404)),
+        # The admin creates the person first: for the manager they exist already.
+        (f"{MEMBERS_PAGE}/create", {"email": "made@example.com"}, {**managed(200), "manager": 409}),
+        (f"{MEMBERS_PAGE}/tokens", {"email": WORKER}, {**managed(200), "manager": 403}),
+        (
+            f"{MEMBERS_PAGE}/tokens/999/revoke",
+            {"email": WORKER},
+            {**managed(404), "manager": 403},
+        ),
+        # The Data page's Delete: the manage right; a wrong name confirms nothing (422).
+        ("/projects/alpha/settings/delete", {"confirm": "not alpha"}, managed(422)),
     ]
     sessions = {caller: _session(world, caller) for caller in CALLERS}
     seen = {

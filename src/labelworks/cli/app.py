@@ -11,8 +11,10 @@ from labelworks import __version__
 from labelworks.cli import db, gold, items, project, quality, user
 from labelworks.cli import escalations as escalations_cli
 from labelworks.cli import lots as lots_cli
+from labelworks.cli import members as members_cli
 from labelworks.cli import qualification as qualification_cli
 from labelworks.cli import reviews as reviews_cli
+from labelworks.cli import spec_history as spec_history_cli
 from labelworks.cli.activity import activity_command
 from labelworks.cli.agreement import agreement_command
 from labelworks.cli.audit import audit_command
@@ -35,8 +37,11 @@ app = typer.Typer(
     cls=RootGroup,
 )
 app.add_typer(project.app, name="project")
+project.app.command("history")(spec_history_cli.history_command)
+project.app.command("check")(spec_history_cli.check_command)
 app.add_typer(user.app, name="user")
 app.add_typer(user.token_app, name="token")
+app.add_typer(members_cli.app, name="member")
 app.add_typer(db.app, name="db")
 app.add_typer(items.app, name="items")
 app.add_typer(gold.app, name="gold")

@@ -25,8 +25,6 @@ from labelworks.domain.errors import InvalidInput, InvalidSpec, Location
 from labelworks.schemas.api import (
     ApplyOut,
     ImportOut,
-    ItemRowOut,
-    ItemsPageOut,
     ProjectDetailOut,
     ProjectOut,
     SkipIn,
@@ -45,12 +43,15 @@ from labelworks.sdk.gold import GoldApi
 from labelworks.sdk.guidelines import GuidelinesApi
 from labelworks.sdk.items import ItemsApi
 from labelworks.sdk.lots import LotsApi
+from labelworks.sdk.members import MembersApi
 from labelworks.sdk.paths import segment
 from labelworks.sdk.people import PeopleApi
 from labelworks.sdk.preview import PreviewApi
+from labelworks.sdk.project_removal import ProjectRemovalApi
 from labelworks.sdk.qualification import QualificationApi
 from labelworks.sdk.quality import QualityApi
 from labelworks.sdk.reviews import ReviewsApi
+from labelworks.sdk.spec_history import SpecHistoryApi
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 CsvFormulas = Literal["escape", "raw"]
@@ -67,6 +68,8 @@ _PROJECTS = TypeAdapter(list[ProjectOut])
 class Client(
     PeopleApi,
     ActivityApi,
+    ProjectRemovalApi,
+    MembersApi,
     ItemsApi,
     PreviewApi,
     GoldApi,
@@ -79,6 +82,7 @@ class Client(
     EscalationsApi,
     AuditApi,
     AgreementApi,
+    SpecHistoryApi,
     AbstractContextManager["Client"],
 ):
     """A session with one labelworks server, authenticated by an API token.
@@ -248,34 +252,6 @@ class Client(
             content_type="application/x-ndjson",
         )
         return ImportOut.model_validate(response.json())
-
-    def items(
-        self,
-        project: str,
-        *,
-        status: str | None = None,
-        annotator: str | None = None,
-        label: str | None = None,
-        q: str | None = None,
-        page_size: int = 100,
-    ) -> Iterator[ItemRowOut]:
-        """Every matching item in import order, fetched a page at a time as you iterate."""
-        after = 0
-        while True:
-            page = self._get(
-                f"/projects/{segment(project)}/items",
-                ItemsPageOut,
-                status=status,
-                annotator=annotator,
-                label=label,
-                q=q,
-                after=after,
-                limit=page_size,
-            )
-            yield from page.items
-            if page.next_after is None:
-                return
-            after = page.next_after
 
     # ---- work -------------------------------------------------------------------------
 

@@ -34,8 +34,11 @@ from labelworks.server.api import (
     work,
 )
 from labelworks.server.api import lots as lots_api
+from labelworks.server.api import members as members_api
+from labelworks.server.api import project_removal as removal_api
 from labelworks.server.api import qualification as qualification_api
 from labelworks.server.api import reviews as reviews_api
+from labelworks.server.api import spec_history as spec_history_api
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
@@ -46,12 +49,16 @@ from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import items as item_pages
 from labelworks.server.web import lots as lot_pages
 from labelworks.server.web import media, pages
+from labelworks.server.web import members as member_pages
 from labelworks.server.web import people as people_pages
 from labelworks.server.web import project as project_pages
 from labelworks.server.web import project_settings as settings_pages
 from labelworks.server.web import quality as quality_pages
 from labelworks.server.web import review as review_pages
 from labelworks.server.web import simulate as simulate_pages
+from labelworks.server.web import spec_editor as spec_editor_pages
+from labelworks.server.web import spec_history as spec_history_pages
+from labelworks.server.web import transfer as transfer_pages
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
 
@@ -72,8 +79,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     system.router,
     projects.router,
     activity.router,
+    removal_api.router,
+    spec_history_api.router,
     items.router,
     people.router,
+    members_api.router,
     gold.router,
     guidelines.router,
     audit.router,
@@ -87,10 +97,14 @@ ROUTERS: tuple[APIRouter, ...] = (
     delivery.router,
     media.router,
     pages.router,
+    spec_editor_pages.router,  # before the project pages: /projects/new is no project
     project_pages.router,
     item_pages.router,
     settings_pages.router,
+    spec_history_pages.router,
     people_pages.router,
+    member_pages.router,
+    transfer_pages.router,
     quality_pages.router,
     consistency_pages.router,
     agreement_pages.router,
