@@ -31,7 +31,8 @@ META = typer.Option(
 DISAGREEMENT = typer.Option(
     None,
     "--disagreement",
-    help="'any' (every field but free text) or a field two annotations answer differently",
+    help="'any' (choice, multi-choice, rating, pairwise fields) or a field two annotations "
+    "answer differently",
 )
 SCORE_MIN = typer.Option(None, "--score-min", help="some pre-annotation scores at least this")
 SCORE_MAX = typer.Option(None, "--score-max", help="some pre-annotation scores at most this")

@@ -21,6 +21,10 @@ STATUSES = ("new", "in_progress", "complete")
 MAX_METADATA_FILTERS = 20
 MAX_FILTER_TEXT = 500
 ANY_FIELD = "any"
+# The kinds whose answers are compared by ``any``: free text, spans, boxes and segments
+# almost never match to the character or pixel, so ``any`` would flag every item; they are
+# still compared when asked for by name.
+ANSWER_KINDS = ("choice", "multi_choice", "rating", "pairwise")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +35,9 @@ class ItemSelection:
     - ``metadata``: (key, value) pairs the item's metadata must all hold (a top-level key;
       a string equal to the value, a number equal to it read as a number, or
       ``true``/``false``/``null``);
-    - ``disagreement``: a field name, or ``any`` (every field but free text): two of the
-      item's submitted annotations answer that field differently;
+    - ``disagreement``: a field name, or ``any`` (every choice, multi-choice, rating and
+      pairwise field): two of the item's submitted annotations answer that field
+      differently;
     - ``score_min``/``score_max``: some pre-annotation of the item has a score in that
       (inclusive) range.
     """
@@ -101,7 +106,7 @@ def resolve_selection(
     if selection.disagreement:
         fields = stored_spec(project.spec).fields
         if selection.disagreement == ANY_FIELD:
-            disagree_on = tuple(f.name for f in fields if f.kind != "text")
+            disagree_on = tuple(f.name for f in fields if f.kind in ANSWER_KINDS)
         elif selection.disagreement in {f.name for f in fields}:
             disagree_on = (selection.disagreement,)
         else:

@@ -92,8 +92,8 @@ def list_items(
     disagreement: str = Query(
         "",
         max_length=64,
-        description="'any' (every field but free text) or a field: two of the item's "
-        "annotations answer it differently; empty for all",
+        description="'any' (every choice, multi-choice, rating and pairwise field) or a "
+        "field: two of the item's annotations answer it differently; empty for all",
     ),
     score_min: float | None = Query(
         None, allow_inf_nan=False, description="some pre-annotation scores at least this"
