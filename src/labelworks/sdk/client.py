@@ -17,11 +17,10 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
 import httpx
-import yaml
 from pydantic import BaseModel, TypeAdapter
 
 from labelworks import __version__
-from labelworks.domain.errors import InvalidInput, InvalidSpec, Location
+from labelworks.domain.errors import InvalidInput
 from labelworks.schemas.api import (
     ApplyOut,
     ImportOut,
@@ -52,6 +51,7 @@ from labelworks.sdk.qualification import QualificationApi
 from labelworks.sdk.quality import QualityApi
 from labelworks.sdk.reviews import ReviewsApi
 from labelworks.sdk.spec_history import SpecHistoryApi
+from labelworks.sdk.spec_upload import Spec, spec_upload
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 CsvFormulas = Literal["escape", "raw"]
@@ -59,9 +59,6 @@ Model = TypeVar("Model", bound=BaseModel)
 
 _API = "/api/v1"
 _CHUNK = 1024 * 1024
-# The same rule as the server's spec reader: a one-line value with one of these endings
-# names a Markdown file beside the spec rather than holding the Markdown itself.
-_GUIDELINE_SUFFIXES = (".md", ".markdown", ".txt")
 _PROJECTS = TypeAdapter(list[ProjectOut])
 
 
@@ -178,52 +175,21 @@ class Client(
         """One project with its effective spec (and counts, for those who may review it)."""
         return self._get(f"/projects/{segment(name)}", ProjectDetailOut)
 
-    def apply_spec(
-        self, spec: Mapping[str, Any] | str | os.PathLike[str], *, force: bool = False
-    ) -> ApplyOut:
+    def apply_spec(self, spec: Spec, *, force: bool = False) -> ApplyOut:
         """Create or update a project from a spec; applying the same spec twice is a no-op.
 
         ``spec`` is a mapping, YAML text, or the path of a YAML file (whose ``guidelines:``
         may name a Markdown file beside it, sent inline). A change that would invalidate
-        existing annotations raises ``UnsafeSpecChange`` unless ``force``.
+        existing annotations raises ``UnsafeSpecChange`` unless ``force``; ``check_spec``
+        says beforehand what applying would change.
         """
-        if isinstance(spec, Mapping):
-            data: dict[str, Any] = dict(spec)
-            return self._put_spec(_spec_name(data, "spec"), force, json_body=data)
-        if isinstance(spec, str):
-            name = _spec_name(_load_yaml(spec, "spec"), "spec")
-            return self._put_spec(name, force, yaml_text=spec)
-        path = Path(spec)
-        text = path.read_text(encoding="utf-8")
-        data = _load_yaml(text, str(path))
-        name = _spec_name(data, str(path))
-        guidelines = data.get("guidelines")
-        if isinstance(guidelines, str) and _names_a_file(guidelines):
-            data["guidelines"] = (path.parent / guidelines.strip()).read_text(encoding="utf-8")
-            return self._put_spec(name, force, json_body=data)
-        return self._put_spec(name, force, yaml_text=text)
-
-    def _put_spec(
-        self,
-        name: str,
-        force: bool,
-        *,
-        json_body: dict[str, Any] | None = None,
-        yaml_text: str | None = None,
-    ) -> ApplyOut:
-        if json_body is not None:
-            # default=str: YAML dates and the like travel as their text, as in the file.
-            content = json.dumps(json_body, default=str).encode()
-            content_type = "application/json"
-        else:
-            content = (yaml_text or "").encode()
-            content_type = "application/yaml"
+        upload = spec_upload(spec)
         response = self._request(
             "PUT",
-            f"/projects/{segment(name)}",
+            f"/projects/{segment(upload.name)}",
             params={"force": "true" if force else None},
-            content=content,
-            content_type=content_type,
+            content=upload.content,
+            content_type=upload.content_type,
         )
         return ApplyOut.model_validate(response.json())
 
@@ -372,30 +338,3 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as stream:
         while chunk := stream.read(_CHUNK):
             yield chunk
-
-
-def _names_a_file(guidelines: str) -> bool:
-    one_line = "\n" not in guidelines and "\r" not in guidelines
-    return one_line and guidelines.strip().lower().endswith(_GUIDELINE_SUFFIXES)
-
-
-def _load_yaml(text: str, source: str) -> dict[str, Any]:
-    """The spec as data, only to learn its name (the server validates the rest)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InvalidSpec(
-            f"not valid YAML: {exc}", location=Location(file=source, line=line)
-        ) from exc
-    if not isinstance(data, dict):
-        raise InvalidSpec("a spec is a mapping of settings", location=Location(file=source))
-    return data
-
-
-def _spec_name(data: Mapping[str, Any], source: str) -> str:
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidSpec("the spec needs a 'name'", location=Location(file=source, field="name"))
-    return name
