@@ -200,7 +200,7 @@ def current_guidelines(conn: Connection, project: ProjectRow) -> GuidelineRow | 
             guideline_versions.c.version == project.guideline_version,
         )
     ).first()
-    return None if row is None else _to_guideline(row)
+    return None if row is None else to_guideline(row)
 
 
 def guideline_history(conn: Connection, project_id: int) -> list[GuidelineRow]:
@@ -209,10 +209,10 @@ def guideline_history(conn: Connection, project_id: int) -> list[GuidelineRow]:
         .where(guideline_versions.c.project_id == project_id)
         .order_by(guideline_versions.c.version)
     )
-    return [_to_guideline(r) for r in rows]
+    return [to_guideline(r) for r in rows]
 
 
-def _to_guideline(row: Any) -> GuidelineRow:
+def to_guideline(row: Any) -> GuidelineRow:
     return GuidelineRow(
         version=int(row.version),
         content=str(row.content),

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from labelworks.storage.projects import GuidelineRow, _to_guideline
+from labelworks.storage.projects import GuidelineRow, to_guideline
 from labelworks.storage.tables import guideline_versions, spec_revisions
 
 
@@ -71,4 +71,4 @@ def guidelines_at(conn: Connection, project_id: int, version: int) -> GuidelineR
     row = conn.execute(
         select(guideline_versions).where(g.project_id == project_id, g.version == version)
     ).first()
-    return None if row is None else _to_guideline(row)
+    return None if row is None else to_guideline(row)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labelworks.server.web.charts import ACCENT, _base
+from labelworks.server.web.charts import ACCENT, chart_base
 from labelworks.services.disagreement import AnnotatorAgreement, Confusion
 
 STEP = 26
@@ -55,7 +55,7 @@ def _cells(
         },
     }
     return {
-        **_base(title),
+        **chart_base(title),
         "height": {"step": STEP},
         "width": {"step": STEP + 8},
         "autosize": {"type": "pad"},
@@ -149,7 +149,7 @@ def with_rest(field: str, found: list[AnnotatorAgreement]) -> dict[str, Any]:
         {"field": "pairs", "type": "quantitative", "title": "label pairs"},
     ]
     return {
-        **_base(f"each annotator against the rest on {field}"),
+        **chart_base(f"each annotator against the rest on {field}"),
         "height": {"step": 22},
         "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": rows},

@@ -17,7 +17,7 @@ MUTED = "#8a96a3"
 WIDTH = "container"
 
 
-def _base(title: str, height: int = 180) -> dict[str, Any]:
+def chart_base(title: str, height: int = 180) -> dict[str, Any]:
     return {
         "$schema": SCHEMA,
         "description": title,
@@ -50,14 +50,14 @@ def burn_up(activity: Activity) -> dict[str, Any]:
             "tooltip": [{"field": "needed", "type": "quantitative", "title": "needed in all"}],
         },
     }
-    return {**_base("burn-up"), "data": {"values": rows}, "layer": [done, scope]}
+    return {**chart_base("burn-up"), "data": {"values": rows}, "layer": [done, scope]}
 
 
 def throughput(activity: Activity) -> dict[str, Any]:
     """Annotations per day."""
     rows = [{"day": d.day, "annotations": d.annotations} for d in activity.days]
     return {
-        **_base("throughput per day", 140),
+        **chart_base("throughput per day", 140),
         "data": {"values": rows},
         "mark": {"type": "bar", "color": ACCENT},
         "encoding": {
@@ -86,7 +86,7 @@ def labels(activity: Activity) -> dict[str, Any]:
     """How often each label of the first categorical field was given."""
     rows = [{"label": label, "annotations": n} for label, n in activity.labels[:20]]
     return {
-        **_base(f"labels of {activity.label_field}"),
+        **chart_base(f"labels of {activity.label_field}"),
         # A band per label, whatever the count; only the width follows the card.
         "height": {"step": 24},
         "autosize": {"type": "fit-x", "contains": "padding"},
@@ -113,7 +113,7 @@ def label_kappas(field: str, labels: list[tuple[Any, float | None]]) -> dict[str
     apart)."""
     rows = [{"label": str(label), "kappa": k} for label, k in labels if k is not None]
     return {
-        **_base(f"agreement per label of {field}"),
+        **chart_base(f"agreement per label of {field}"),
         "height": {"step": 24},
         "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": rows},
@@ -145,7 +145,7 @@ def pair_heatmap(
         if i != j and kappa[i][j] is not None
     ]
     return {
-        **_base(f"annotator by annotator agreement on {field}"),
+        **chart_base(f"annotator by annotator agreement on {field}"),
         "height": {"step": 26},
         "width": {"step": 26},
         "autosize": {"type": "pad"},

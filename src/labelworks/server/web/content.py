@@ -49,7 +49,7 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def _media_url(project: str, ref: MediaRef) -> str:
+def media_url(project: str, ref: MediaRef) -> str:
     return ref.value if ref.where == "remote" else f"/media/{quote(project)}/{quote(ref.value)}"
 
 
@@ -78,7 +78,7 @@ def content_of(
             ref = media[key]
             kind = _kind(ref.value)
             overlay = (overlays or {}).get(key) if kind == "image" else None
-            shown.append(Shown(key, kind, _media_url(project, ref), overlay, layer))
+            shown.append(Shown(key, kind, media_url(project, ref), overlay, layer))
         elif isinstance(value, str):
             shown.append(Shown(key, "text", value, layers=layer))
         else:

@@ -25,7 +25,7 @@ from labelworks.server.bodies import LIMIT_KEY, RawBody
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.errors import status_for
 from labelworks.server.security import CSRF_FIELD
-from labelworks.server.web.content import _media_url
+from labelworks.server.web.content import media_url
 from labelworks.server.web.markdown import render_markdown
 from labelworks.server.web.pages import check_form_csrf, page
 from labelworks.server.web.simulate import SpecProblem, spec_problems
@@ -145,7 +145,7 @@ def _sample_or_project_url(project: str | None, ref: MediaRef) -> str | None:
         return f"/static/preview/{quote(ref.value)}"
     if ref.where == "local" and project is None:
         return None  # a project that does not exist yet has no media files
-    return _media_url(project or "", ref)
+    return media_url(project or "", ref)
 
 
 def check_fragment(request: Request, actor: Actor, form: SpecForm, project: str | None) -> Response:
