@@ -1,4 +1,5 @@
-"""``labelworks project preview``: the next item as annotators receive it, nothing leased."""
+"""``labelworks project preview``, ``archive`` and ``unarchive``: the next item as annotators
+receive it, nothing leased; a project taken out of use and brought back."""
 
 from __future__ import annotations
 
@@ -44,4 +45,39 @@ def test_preview_walks_items_and_exits_3_past_the_last(tmp_path: Path) -> None:
         3,
         True,
         0,
+    )
+
+
+def test_archive_unarchive_and_list_archived(tmp_path: Path) -> None:
+    """With an item waiting, a plain archive exits 4 naming the open work; forced, the
+    project is listed only with --archived; unarchive brings it back."""
+    runner = CliRunner()
+    env = {"LABELWORKS_DATA_DIR": str(tmp_path / "data")}
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC)
+    rows = tmp_path / "items.jsonl"
+    rows.write_text('{"text": "one"}\n')
+    runner.invoke(app, ["project", "apply", str(spec)], env=env)
+    runner.invoke(app, ["import", "peek", str(rows)], env=env)
+    plain = runner.invoke(app, ["project", "archive", "peek"], env=env)
+    forced = runner.invoke(app, ["project", "archive", "peek", "--force"], env=env)
+    listed = runner.invoke(app, ["project", "list"], env=env).stdout
+    archived = runner.invoke(app, ["project", "list", "--archived"], env=env).stdout
+    back = runner.invoke(app, ["project", "unarchive", "peek"], env=env)
+    assert (
+        plain.exit_code,
+        "1 item waiting for annotations" in plain.stderr,
+        forced.stdout.strip(),
+        "peek" in listed,
+        "peek" in archived,
+        back.stdout.strip(),
+        "peek" in runner.invoke(app, ["project", "list"], env=env).stdout,
+    ) == (
+        4,
+        True,
+        "archived project peek; 1 item was still waiting",
+        False,
+        True,
+        "project peek is in use again; 1 item waiting",
+        True,
     )

@@ -259,3 +259,27 @@ def test_deleting_the_project_from_the_page(site: Site) -> None:
         "Deleted project reviews with its 1 annotation.",
         404,
     )
+
+
+def test_archiving_from_the_page(site: Site) -> None:
+    """Without force the open work is named (409); forced, the project leaves the list for
+    the archived one and its Overview says so; brought back, it is listed again."""
+    client, csrf = site.session("manager")
+    refused = client.post("/projects/reviews/settings/archive", data={"csrf_token": csrf})
+    done = client.post(
+        "/projects/reviews/settings/archive", data={"force": "1", "csrf_token": csrf}
+    )
+    listed = (
+        "/projects/reviews/label" in client.get("/").text,
+        'href="/projects/reviews"' in client.get("/?archived=1").text,
+        'data-testid="archived-banner"' in client.get("/projects/reviews").text,
+    )
+    back = client.post("/projects/reviews/settings/unarchive", data={"csrf_token": csrf})
+    assert (
+        refused.status_code,
+        "waiting for annotations" in refused.text,
+        done.status_code,
+        listed,
+        back.status_code,
+        "/projects/reviews/label" in client.get("/").text,
+    ) == (409, True, 303, (False, True, True), 303, True)

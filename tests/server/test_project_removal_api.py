@@ -1,6 +1,6 @@
 """Deleting a project over the API, the SDK and the Data page, on every database: refused
 while it holds annotations unless an admin forces it, refused to a vendor's staff and to
-reviewers, and a typed name confirms it on the page."""
+reviewers, and a typed name confirms it on the page; archiving over the SDK."""
 
 from __future__ import annotations
 
@@ -51,4 +51,26 @@ def test_who_may_delete_what(world: World, db: Database) -> None:
         0,
         6,
         [],
+    )
+
+
+def test_archive_and_unarchive_over_the_sdk(world: World) -> None:
+    """'reviews' has an unlabelled item: the manager's plain archive is refused, forced it
+    is archived and listed only as archived; an annotator may not; unarchive brings it
+    back."""
+    with pytest.raises(E.Conflict):
+        world.manager.archive_project("reviews")
+    with pytest.raises(E.PermissionDenied):
+        world.ann1.archive_project("reviews", force=True)
+    done = world.manager.archive_project("reviews", force=True)
+    listed = (
+        [p.name for p in world.manager.projects()],
+        [(p.name, p.archived_at is not None) for p in world.manager.projects(archived=True)],
+    )
+    back = world.manager.unarchive_project("reviews")
+    assert (done.open_items, done.archived_at is not None, listed, back.archived_at) == (
+        1,
+        True,
+        (["plain"], [("reviews", True)]),
+        None,
     )

@@ -235,6 +235,10 @@ def _routes(
         # Deleting alpha needs the manage right; it holds the annotation just submitted, so
         # those allowed are refused without force (409) and nothing is deleted.
         project(Route("delete project", "DELETE", alpha), "manage", 409),
+        # Archiving alpha: the manage right; its items still wait for annotations, so without
+        # force those allowed are refused (409); bringing it back (it is in use) is a no-op.
+        project(Route("archive project", "POST", f"{alpha}/archive"), "manage", 409),
+        project(Route("unarchive project", "POST", f"{alpha}/unarchive"), "manage", 200),
         project(Route("export", "GET", "/api/v1/projects/alpha/export?format=csv"), "review", 200),
         project(Route("status", "GET", "/api/v1/projects/alpha/status"), "review", 200),
         project(Route("reviews", "GET", f"{alpha}/reviews"), "review", 200),
@@ -634,6 +638,10 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
         ),
         # The Data page's Delete: the manage right; a wrong name confirms nothing (422).
         ("/projects/alpha/settings/delete", {"confirm": "not alpha"}, managed(422)),
+        # Archive without force: alpha's work is open (409, the page again); unarchive: back
+        # to the Overview (303).
+        ("/projects/alpha/settings/archive", {}, managed(409)),
+        ("/projects/alpha/settings/unarchive", {}, {}),
     ]
     sessions = {caller: _session(world, caller) for caller in CALLERS}
     seen = {

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from labelworks.cli.context import console, reported, state
 from labelworks.domain.errors import NotFound
-from labelworks.services import guidelines, preview, project_removal
+from labelworks.services import guidelines, preview, project_archive, project_removal
 from labelworks.services import projects as project_service
 
 app = typer.Typer(help="Create, update and inspect projects described by YAML specs.")
@@ -50,10 +50,13 @@ def show(ctx: typer.Context, name: str = typer.Argument(..., help="project name"
 
 
 @app.command("list")
-def list_(ctx: typer.Context) -> None:
-    """List projects."""
+def list_(
+    ctx: typer.Context,
+    archived: bool = typer.Option(False, "--archived", help="list the archived projects"),
+) -> None:
+    """List the projects in use (or with --archived, the archived ones)."""
     with reported():
-        rows = project_service.list_projects(state(ctx).database())
+        rows = project_service.list_projects(state(ctx).database(), archived=archived)
     table = Table("name", "overlap", "lease (min)", "spec revision", "guidelines", "updated")
     for p in rows:
         table.add_row(
@@ -123,3 +126,28 @@ def preview_(
         "total": found.total,
     }
     typer.echo(json.dumps(body, ensure_ascii=False))
+
+
+@app.command("archive")
+def archive(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="project name"),
+    force: bool = typer.Option(False, "--force", help="archive even with work still open"),
+) -> None:
+    """Archive a project: it leaves the project list and takes no leases or imports; its
+    data, pages and exports stay. Refused (exit 4) while items wait for annotations or
+    leases are live, unless --force."""
+    with reported():
+        done = project_archive.archive_project(state(ctx).database(), name, force=force)
+    n = done.open_items
+    left = f"; {n} item{' was' if n == 1 else 's were'} still waiting" if n else ""
+    console.print(f"archived project {name}{left}")
+
+
+@app.command("unarchive")
+def unarchive(ctx: typer.Context, name: str = typer.Argument(..., help="project name")) -> None:
+    """Bring an archived project back into use."""
+    with reported():
+        done = project_archive.unarchive_project(state(ctx).database(), name)
+    n = done.open_items
+    console.print(f"project {name} is in use again; {n} item{'' if n == 1 else 's'} waiting")

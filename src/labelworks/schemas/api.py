@@ -98,6 +98,16 @@ class ProjectOut(BaseModel):
     spec_revision: int
     guideline_version: int | None
     updated_at: UtcDatetime
+    archived_at: UtcDatetime | None = None
+
+
+class ArchivedOut(BaseModel):
+    """A project archived (``archived_at`` set) or brought back (``null``), with the items
+    that were still waiting for annotations."""
+
+    project: str
+    archived_at: UtcDatetime | None
+    open_items: int
 
 
 class CountsOut(BaseModel):

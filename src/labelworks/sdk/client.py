@@ -167,9 +167,11 @@ class Client(
 
     # ---- projects ---------------------------------------------------------------------
 
-    def projects(self) -> list[ProjectOut]:
-        """The projects the caller may see, by name."""
-        return _PROJECTS.validate_python(self._request("GET", "/projects").json())
+    def projects(self, *, archived: bool = False) -> list[ProjectOut]:
+        """The projects the caller may see, by name: in use, or with ``archived`` the
+        archived ones."""
+        params = {"archived": "true"} if archived else None
+        return _PROJECTS.validate_python(self._request("GET", "/projects", params=params).json())
 
     def project(self, name: str) -> ProjectDetailOut:
         """One project with its effective spec (and counts, for those who may review it)."""

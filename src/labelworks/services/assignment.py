@@ -37,6 +37,7 @@ from labelworks.services.escalations import flag as flag_item
 from labelworks.services.gold import GoldOutcome, feedback_for, score_gold
 from labelworks.services.guidelines import check_acknowledged
 from labelworks.services.progress import Progress, items_shared, progress_in
+from labelworks.services.project_archive import refuse_archived
 from labelworks.services.qualification import count_answer, no_questions_left, rule_of, stage_of
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assignments as assignment_store
@@ -145,6 +146,7 @@ def next_task_for(
         # The (project, annotator) lock comes first, in every lease and submit: one
         # annotator's requests in a project run one at a time.
         annotator_id, project, standing = _enter(conn, project_name, annotator, actor, at)
+        refuse_archived(project, "new work")
         if _reclaim_due(db.cache_scope, project.id, at):
             lease_store.reclaim_expired(conn, project.id, project.overlap, at)
         spec = stored_spec(project.spec)

@@ -18,6 +18,7 @@ from labelworks.pipelines.prefetch import read_ahead
 from labelworks.pipelines.rows import ImportRow, read_rows
 from labelworks.services.access import project_for
 from labelworks.services.external_ids import ExternalIds
+from labelworks.services.project_archive import refuse_archived
 from labelworks.services.specs import stored_spec
 from labelworks.storage import gold as gold_store
 from labelworks.storage import items as item_store
@@ -104,6 +105,7 @@ def import_items(
     # Not retried: the stream cannot be read twice.
     with db.write() as conn:
         project = project_for(conn, actor, project_name, Action.MANAGE, for_update=True)
+        refuse_archived(project, "imports")
         return _import(conn, project, stream, format, source, progress, batch_size)
 
 

@@ -256,12 +256,19 @@ def get_project(db: Database, name: str, *, actor: Actor | None = None) -> Proje
         return ProjectView(row, stored_spec(row.spec), project_store.current_guidelines(conn, row))
 
 
-def list_projects(db: Database, *, actor: Actor | None = None) -> list[ProjectRow]:
-    """Projects the actor may see, by name."""
+def list_projects(
+    db: Database, *, actor: Actor | None = None, archived: bool = False
+) -> list[ProjectRow]:
+    """Projects the actor may see, by name: those in use, or with ``archived`` the
+    archived ones."""
     with db.read() as conn:
         visible = visible_project_ids(conn, actor)
         rows = project_store.all_projects(conn)
-    return rows if visible is None else [p for p in rows if p.id in visible]
+    return [
+        p
+        for p in rows
+        if (visible is None or p.id in visible) and (p.archived_at is not None) == archived
+    ]
 
 
 def guideline_history(db: Database, name: str, *, actor: Actor | None = None) -> list[GuidelineRow]:

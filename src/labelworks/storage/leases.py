@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED, AssignmentState
-from labelworks.storage.projects import PROJECT_COLUMNS, ProjectRow, project_from
+from labelworks.storage.projects import PROJECT_COLUMNS, PROJECT_WIDTH, ProjectRow, project_from
 from labelworks.storage.sql import Sql, read_time, stored_day
 from labelworks.storage.tables import assignments
 from labelworks.storage.users import UserRow, caller_query, user_from
@@ -94,8 +94,9 @@ def seat(
     row = query.one(conn, {"hash": token_hash or session_hash, "name": name, "now": now})
     if row is None:
         return Seat(None, None, None)
-    project = None if row[7] is None else project_from(row[7:18])
-    standing = None if row[18] is None else _standing(row[19:27], now)
+    member = 7 + PROJECT_WIDTH  # the membership's user_id, then its standing
+    project = None if row[7] is None else project_from(row[7:member])
+    standing = None if row[member] is None else _standing(row[member + 1 : member + 9], now)
     return Seat(user_from(row), project, standing)
 
 

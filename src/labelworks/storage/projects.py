@@ -26,6 +26,8 @@ class ProjectRow:
     guideline_version: int | None
     created_at: datetime
     updated_at: datetime
+    # When the project was archived (migration 0016): read-only, nothing leased or imported.
+    archived_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +50,10 @@ def by_name(conn: Connection, name: str, *, for_update: bool = False) -> Project
     return None if row is None else _to_project(row)
 
 
-# A project row as fixed SQL selects it (``project_from`` reads it back), table alias ``p``.
+# A project row as fixed SQL selects it (``project_from`` reads it back), table alias ``p``;
+# the columns after it in a row start at ``PROJECT_WIDTH``.
 PROJECT_COLUMNS = ", ".join(f"p.{name}" for name in ProjectRow.__slots__)
+PROJECT_WIDTH = len(ProjectRow.__slots__)
 _WITH_MEMBERSHIP = (
     f"SELECT {PROJECT_COLUMNS}, m.user_id FROM projects p LEFT JOIN memberships m "
     "ON m.project_id = p.id AND m.user_id = :user WHERE p.name = :name"
@@ -69,7 +73,7 @@ def by_name_with_membership(
     row = query.one(conn, {"user": user_id, "name": name})
     if row is None:
         return None, False
-    return project_from(row), row[11] is not None
+    return project_from(row), row[PROJECT_WIDTH] is not None
 
 
 def project_from(row: Sequence[Any]) -> ProjectRow:
@@ -86,6 +90,7 @@ def project_from(row: Sequence[Any]) -> ProjectRow:
         guideline_version=row[8],
         created_at=read_time(row[9]),
         updated_at=read_time(row[10]),
+        archived_at=None if row[11] is None else read_time(row[11]),
     )
 
 

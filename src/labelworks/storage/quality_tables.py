@@ -50,6 +50,8 @@ gold_results = Table(
         "annotator_id",
         "created_at",
     ),
+    # Deleting an item cascades here (bulk delete of items): found by item, not scanned.
+    Index("ix_gold_results_item_id", "item_id"),
 )
 
 # Annotations taken out of the data set (e.g. a paused annotator's work, sent back for
@@ -71,6 +73,8 @@ set_aside_annotations = Table(
     Column("set_aside_by", Integer, ForeignKey("users.id"), nullable=True),
     Column("set_aside_at", DateTime, nullable=False),
     Index("ix_set_aside_annotations_project_id", "project_id"),
+    # Deleting an item cascades here (bulk delete of items): found by item, not scanned.
+    Index("ix_set_aside_annotations_item_id", "item_id"),
 )
 
 # An item's final label (migration 0007): decided by the project's consensus method when
@@ -149,6 +153,8 @@ reviews = Table(
     CheckConstraint("status IN ('pending','accepted','rejected','fixed')", name="status"),
     Index("ix_reviews_project_id_status", "project_id", "status"),
     Index("ix_reviews_project_id_annotator_id", "project_id", "annotator_id"),
+    # Deleting an item cascades here (bulk delete of items): found by item, not scanned.
+    Index("ix_reviews_item_id", "item_id"),
 )
 
 # Annotators' flags (migration 0012): an item is ambiguous or an edge case, said with a
@@ -176,6 +182,8 @@ escalations = Table(
     CheckConstraint("kind IN ('ambiguous','edge_case')", name="kind"),
     CheckConstraint("status IN ('open','resolved')", name="status"),
     Index("ix_escalations_project_id_status_id", "project_id", "status", "id"),
+    # Deleting an item cascades here (bulk delete of items): found by item, not scanned.
+    Index("ix_escalations_item_id", "item_id"),
 )
 
 # The audit trail (migration 0013): every quality decision on a project — who (NULL: the
@@ -255,4 +263,6 @@ retests = Table(
     Column("idempotency_key", String(200), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Index("ix_retests_project_id_annotator_id", "project_id", "annotator_id"),
+    # Deleting an item cascades here (bulk delete of items): found by item, not scanned.
+    Index("ix_retests_item_id", "item_id"),
 )

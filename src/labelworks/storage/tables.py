@@ -118,6 +118,8 @@ projects = Table(
     Column("guideline_version", Integer, nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # Archived: read-only, no leases, no imports (migration 0016).
+    Column("archived_at", DateTime, nullable=True),
     CheckConstraint("overlap >= 1", name="overlap_positive"),
 )
 
@@ -304,6 +306,8 @@ late_submissions = Table(
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("assignment_id", "idempotency_key"),
     Index("ix_late_submissions_project_id", "project_id"),
+    # Deleting an item cascades here (bulk delete of items): found by item, not scanned.
+    Index("ix_late_submissions_item_id", "item_id"),
 )
 
 __all__ = [

@@ -27,11 +27,15 @@ MEDIA_TYPES = {
 
 
 @router.get("/projects", operation_id="list_projects", response_model=list[ProjectOut])
-def list_projects(db: DB, actor: CurrentActor) -> list[ProjectOut]:
-    """Projects the caller may see."""
+def list_projects(
+    db: DB,
+    actor: CurrentActor,
+    archived: bool = Query(False, description="the archived projects instead"),
+) -> list[ProjectOut]:
+    """Projects the caller may see: those in use, or with ``archived`` the archived ones."""
     return [
         ProjectOut.model_validate(p, from_attributes=True)
-        for p in project_service.list_projects(db, actor=actor)
+        for p in project_service.list_projects(db, actor=actor, archived=archived)
     ]
 
 

@@ -192,12 +192,21 @@ def new_token(
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, db: DB) -> Response:
+def index(request: Request, db: DB, archived: bool = False) -> Response:
+    """The projects in use (or with ``archived``, the archived ones)."""
     actor = optional_actor(request)
     if actor is None:
         return RedirectResponse("/login", status_code=303)
-    rows = [_project_row(db, actor, p.name) for p in project_service.list_projects(db, actor=actor)]
-    return page(request, "index.html", actor, projects=rows, notice=take_flash(request))
+    found = project_service.list_projects(db, actor=actor, archived=archived)
+    rows = [_project_row(db, actor, p.name) for p in found]
+    return page(
+        request,
+        "index.html",
+        actor,
+        projects=rows,
+        archived=archived,
+        notice=take_flash(request),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ it is; errors raised before the route runs (401, 403, 404, 413) are the API's JS
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,7 +26,8 @@ from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
 from labelworks.server.errors import status_for
 from labelworks.server.security import CSRF_FIELD, CSRF_HEADER, csrf_matches
 from labelworks.server.web.pages import check_form_csrf, flash, page
-from labelworks.services import exports, ingestion, project_removal
+from labelworks.services import exports, ingestion, project_archive, project_removal
+from labelworks.services import projects as project_service
 from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
@@ -59,8 +61,10 @@ def _data_page(
     *,
     status: int = 200,
     delete_error: str | None = None,
+    archive_error: str | None = None,
 ) -> HTMLResponse:
     items = exports.count_for_export(db, project, actor=actor)  # the review right
+    row = project_service.get_project(db, project, actor=actor).row
     return page(
         request,
         "data.html",
@@ -71,6 +75,8 @@ def _data_page(
         manages=allowed(actor, Action.MANAGE, member=True),  # a member: they may review it
         is_admin=actor.role == Role.ADMIN,
         delete_error=delete_error,
+        archive_error=archive_error,
+        archived_at=row.archived_at,
         max_bytes=settings.max_import_bytes,
         suffixes=list(ingestion.SUFFIXES),
         tab="settings",
@@ -135,3 +141,40 @@ def upload(
         status = status_for(exc)
         return page(request, RESULT, actor, status, project=project, file=file, error=exc)
     return page(request, RESULT, actor, project=project, file=file, summary=summary)
+
+
+@router.post("/projects/{project}/settings/archive", response_class=HTMLResponse)
+def archive(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    settings: AppSettings,
+    _may: MayManage,
+    force: bool = Form(False),
+    csrf_token_field: str = Form("", alias=CSRF_FIELD),
+) -> Response:
+    """Archive the project and go to the project list; with open work and no force, the
+    refusal shows on the page and nothing changes."""
+    check_form_csrf(request, csrf_token_field)
+    try:
+        project_archive.archive_project(db, project, force=force, actor=actor)
+    except Conflict as exc:
+        return _data_page(request, project, db, actor, settings, status=409, archive_error=str(exc))
+    flash(request, f"Archived project {project}: it is listed under Archived projects.")
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/projects/{project}/settings/unarchive")
+def unarchive(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    _may: MayManage,
+    csrf_token_field: str = Form("", alias=CSRF_FIELD),
+) -> Response:
+    """Bring the project back and return to its Overview."""
+    check_form_csrf(request, csrf_token_field)
+    project_archive.unarchive_project(db, project, actor=actor)
+    return RedirectResponse(f"/projects/{quote(project)}", status_code=303)
