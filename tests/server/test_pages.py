@@ -19,7 +19,7 @@ from labelworks.config import Settings
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
 from labelworks.server.security import CONTENT_SECURITY_POLICY
-from labelworks.services import agreement, assignment, ingestion
+from labelworks.services import activity, agreement, assignment, ingestion
 from labelworks.services.projects import apply_spec
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
@@ -283,4 +283,39 @@ def test_the_project_list_shows_open_work_the_week_and_kept_agreement(
     assert (before, cells()) == (
         ("53 items", "4 annotations", "measure"),
         ("53 items", "4 annotations", f"α {alpha:.2f}"),
+    )
+
+
+def test_a_big_overview_answers_at_once_and_reloads_when_counted(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the inline threshold the Overview answers without its charts and polls; the
+    poll says 204 until the background count is kept, then asks htmx to reload; the page
+    then has its three charts."""
+    jobs: list[Any] = []
+    monkeypatch.setattr(activity, "INLINE_UP_TO", 0)
+    monkeypatch.setattr(activity, "_cache", {})
+    monkeypatch.setattr(activity, "runner", jobs.append)
+    first = site.get("/projects/shop").text
+    waiting = site.get("/projects/shop/overview/ready").status_code
+    for job in jobs:
+        job()
+    ready = site.get("/projects/shop/overview/ready")
+    counted = site.get("/projects/shop").text
+    assert (
+        'data-testid="overview-counting"' in first,
+        'data-chart="chart-burn-up"' in first,
+        len(jobs),
+        waiting,
+        (ready.status_code, ready.headers.get("hx-refresh")),
+        'data-testid="overview-counting"' in counted,
+        re.findall(r'data-chart="(chart-[\w-]+)"', counted),
+    ) == (
+        True,
+        False,
+        1,
+        204,
+        (200, "true"),
+        False,
+        ["chart-burn-up", "chart-throughput", "chart-labels"],
     )

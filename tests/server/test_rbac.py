@@ -238,6 +238,15 @@ def _routes(
         # Archiving alpha: the manage right; its items still wait for annotations, so without
         # force those allowed are refused (409); bringing it back (it is in use) is a no-op.
         project(Route("archive project", "POST", f"{alpha}/archive"), "manage", 409),
+        # The Overview's poll: the review right (200: its figures are kept); annotators get the
+        # labeling page instead of the Overview, and nothing from its poll (204).
+        (
+            Route("overview ready", "GET", "/projects/alpha/overview/ready", page=True),
+            {
+                **{c: _project_status(c, "review", 200, page=True) for c in CALLERS},
+                "annotator": 204,
+            },  # fmt: skip
+        ),
         project(Route("unarchive project", "POST", f"{alpha}/unarchive"), "manage", 200),
         project(Route("export", "GET", "/api/v1/projects/alpha/export?format=csv"), "review", 200),
         project(Route("status", "GET", "/api/v1/projects/alpha/status"), "review", 200),

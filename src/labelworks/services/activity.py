@@ -58,6 +58,9 @@ class Activity:
 
 
 MAX_AGE = 60.0
+# Projects with more annotations than this are counted in the background the first time
+# (pages answer at once; see ``kept_activity``).
+INLINE_UP_TO = 20_000
 CHEAP_SECONDS = 0.1
 REFRESH_EVERY = 10.0
 
@@ -119,7 +122,7 @@ def kept_activity(
     *,
     annotations: int,
     actor: Actor | None = None,
-    inline_up_to: int = 20_000,
+    inline_up_to: int | None = None,
 ) -> Activity | None:
     """``project_activity`` for lists of projects, which must not wait: figures kept for
     the project, or computed now when it has at most ``inline_up_to`` annotations; else
@@ -130,7 +133,7 @@ def kept_activity(
     key = (db.cache_scope, project.id, wall(actor), day.isoformat())
     with _lock:
         kept = _cache.get(key)
-    if kept is not None or annotations <= inline_up_to:
+    if kept is not None or annotations <= (INLINE_UP_TO if inline_up_to is None else inline_up_to):
         return project_activity(db, project_name, annotations=annotations, actor=actor)
     _refresh_later(db, project, wall(actor), day, annotations, key)
     return None

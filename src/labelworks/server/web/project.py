@@ -20,7 +20,7 @@ from labelworks.server.web.pages import DASHBOARD_MAX_AGE, page
 from labelworks.services import catalog, quality_view, reviews
 from labelworks.services import escalations as escalation_service
 from labelworks.services import projects as project_service
-from labelworks.services.activity import project_activity
+from labelworks.services.activity import kept_activity
 from labelworks.services.recent import recent_activity
 
 router = APIRouter(include_in_schema=False)
@@ -32,10 +32,19 @@ def overview_page(request: Request, project: str, db: DB, actor: CurrentActor) -
     overview = project_service.project_overview(db, project, actor=actor, max_age=DASHBOARD_MAX_AGE)
     if overview.status is None:  # annotators go straight to work
         return RedirectResponse(f"/projects/{quote(project)}/label", status_code=303)
-    activity = project_activity(db, project, annotations=overview.status.annotations, actor=actor)
-    specs = {"burn-up": charts.burn_up(activity), "throughput": charts.throughput(activity)}
-    if activity.labels:
-        specs["labels"] = charts.labels(activity)
+    # Figures kept, or cheap to count now; else counted in the background while the page
+    # answers at once and reloads itself when they are ready (a million annotations take
+    # seconds to count by day and label the first time).
+    activity = kept_activity(db, project, annotations=overview.status.annotations, actor=actor)
+    specs, tables = {}, {}
+    if activity is not None:
+        specs = {"burn-up": charts.burn_up(activity), "throughput": charts.throughput(activity)}
+        if activity.labels:
+            specs["labels"] = charts.labels(activity)
+        tables = {
+            "burn-up": [(d.day, d.cumulative) for d in activity.days],
+            "throughput": [(d.day, d.annotations) for d in activity.days],
+        }
     return page(
         request,
         "project.html",
@@ -43,10 +52,7 @@ def overview_page(request: Request, project: str, db: DB, actor: CurrentActor) -
         overview=overview,
         activity=activity,
         charts=specs,
-        tables={
-            "burn-up": [(d.day, d.cumulative) for d in activity.days],
-            "throughput": [(d.day, d.annotations) for d in activity.days],
-        },
+        tables=tables,
         working=catalog.working_now(db, project, actor=actor),
         recent=recent_activity(db, project, actor=actor, limit=8),
         consensus=quality_view.consensus_summary(db, project, actor=actor),
@@ -62,3 +68,16 @@ def people_tab(request: Request, project: str, db: DB, actor: CurrentActor) -> R
     if overview.status is None:
         return RedirectResponse(f"/projects/{quote(project)}/label", status_code=303)
     return page(request, "project_people.html", actor, overview=overview, tab="people")
+
+
+@router.get("/projects/{project}/overview/ready")
+def overview_ready(project: str, db: DB, actor: CurrentActor) -> Response:
+    """For the Overview's poll while its figures are counted: 200 with ``HX-Refresh`` (htmx
+    reloads the page) once they are kept; 204 meanwhile."""
+    overview = project_service.project_overview(db, project, actor=actor, max_age=DASHBOARD_MAX_AGE)
+    if overview.status is None:
+        return Response(status_code=204)
+    found = kept_activity(db, project, annotations=overview.status.annotations, actor=actor)
+    if found is None:
+        return Response(status_code=204)
+    return Response(status_code=200, headers={"HX-Refresh": "true"})
