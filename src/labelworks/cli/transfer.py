@@ -30,6 +30,7 @@ from labelworks.domain.errors import InvalidImport, InvalidInput
 from labelworks.services import exports as export_service
 from labelworks.services import ingestion
 from labelworks.services import projects as project_service
+from labelworks.services.aggregates import AGGREGATES
 
 
 class _CountingReader:
@@ -135,9 +136,16 @@ def export_command(
         help="escape: prefix CSV cells a spreadsheet would run as formulas with ' "
         "(default); raw: exact text, for programs",
     ),
+    aggregate: str | None = typer.Option(
+        None,
+        "--aggregate",
+        help="add each annotated item's label by majority or dawid_skene, with its confidence",
+    ),
 ) -> None:
     """Export every item of PROJECT with its annotations and pre-annotations."""
     with reported():
+        if aggregate is not None and aggregate not in AGGREGATES:
+            raise InvalidInput(f"--aggregate must be {' or '.join(AGGREGATES)}, not '{aggregate}'")
         if format not in ("jsonl", "csv", "parquet"):
             raise InvalidInput(f"--format must be jsonl, csv or parquet, not '{format}'")
         if csv_formulas not in ("escape", "raw"):
@@ -170,6 +178,7 @@ def export_command(
                     format=format,  # type: ignore[arg-type]
                     csv_formulas=csv_formulas,  # type: ignore[arg-type]
                     progress=lambda n: bar.advance(task, n),
+                    aggregate=aggregate,
                 )
                 sys.stdout.buffer.flush()
             else:

@@ -55,6 +55,7 @@ from labelworks.sdk.spec_upload import Spec, spec_upload
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 CsvFormulas = Literal["escape", "raw"]
+Aggregate = Literal["majority", "dawid_skene"]
 Model = TypeVar("Model", bound=BaseModel)
 
 _API = "/api/v1"
@@ -276,6 +277,7 @@ class Client(
         *,
         path: str | os.PathLike[str],
         csv_formulas: CsvFormulas = ...,
+        aggregate: Aggregate | None = ...,
     ) -> Path: ...
 
     @overload
@@ -286,6 +288,7 @@ class Client(
         path: None = None,
         *,
         csv_formulas: CsvFormulas = ...,
+        aggregate: Aggregate | None = ...,
     ) -> Iterator[dict[str, Any]]: ...
 
     def export(
@@ -295,6 +298,7 @@ class Client(
         path: str | os.PathLike[str] | None = None,
         *,
         csv_formulas: CsvFormulas = "escape",
+        aggregate: Aggregate | None = None,
     ) -> Path | Iterator[dict[str, Any]]:
         """Every item with its annotations and pre-annotations.
 
@@ -303,10 +307,13 @@ class Client(
         returned; without, JSONL records are yielded one at a time as they arrive.
         In CSV, cells a spreadsheet would run as formulas are prefixed with ``'`` unless
         ``csv_formulas="raw"`` (exact text, for programs); the server refuses ``"raw"`` with
-        another format.
+        another format. ``aggregate`` (``"majority"`` or ``"dawid_skene"``) adds each
+        annotated item's label by that method, with its confidence, as ``aggregate``.
         """
         url = f"{_API}/projects/{segment(project)}/export"
         params: dict[str, str] = {"format": format, "csv_formulas": csv_formulas}
+        if aggregate is not None:
+            params["aggregate"] = aggregate
         if path is None:
             if format != "jsonl":
                 raise InvalidInput(f"give a path to export {format}; only jsonl can be iterated")

@@ -14,6 +14,7 @@ from labelworks.domain.errors import InvalidInput
 from labelworks.formats import CsvFormulas, open_writer
 from labelworks.formats.json_text import RawJson, json_array_text, json_object_text, utc_text
 from labelworks.services.access import project_for
+from labelworks.services.aggregates import aggregator
 from labelworks.services.consensus import method_of
 from labelworks.services.specs import stored_spec
 from labelworks.storage import export_rows
@@ -34,6 +35,8 @@ EXPORT_COLUMNS = (
 # The column of a project that keeps final labels (exports for callers behind a vendor wall
 # leave it out: a final label is decided from every vendor's work).
 FINAL_COLUMN = "final"
+# The column ``aggregate=`` adds (services/aggregates.py).
+AGGREGATE_COLUMN = "aggregate"
 
 
 def check_export_options(format: ExportFormat, csv_formulas: CsvFormulas) -> None:
@@ -63,6 +66,7 @@ def export_project(
     progress: Callable[[int], None] | None = None,
     page_size: int = 2000,
     actor: Actor | None = None,
+    aggregate: str | None = None,
 ) -> int:
     """Write every item of the project to ``stream``; returns the number written.
 
@@ -75,7 +79,9 @@ def export_project(
     ``csv_formulas`` is ``"raw"`` (see ``formats.escape_formula``); ``"raw"`` with another
     format is refused before anything is written. Times go to the writer as datetimes: UTC
     text with a ``Z`` as the API writes it (``formats.utc_text``), in Parquet a UTC
-    timestamp column.
+    timestamp column. With ``aggregate`` (``majority`` or ``dawid_skene``), each annotated
+    item also gets an ``aggregate`` key: the label that method makes of the annotations the
+    caller may see, with its confidence (``services.aggregates``).
     """
     check_export_options(format, csv_formulas)
     written = 0
@@ -87,6 +93,11 @@ def export_project(
             or export_rows.has_final_labels(conn, project.id)
         )
         columns = (*EXPORT_COLUMNS, FINAL_COLUMN) if with_final else EXPORT_COLUMNS
+        spec = stored_spec(project.spec)
+        decider = None
+        if aggregate is not None:
+            decider = aggregator(conn, project.id, spec, aggregate, only_vendor)
+            columns = (*columns, AGGREGATE_COLUMN)
         writer = open_writer(format, stream, columns, csv_formulas=csv_formulas)
         after = 0
         while True:
@@ -109,6 +120,9 @@ def export_project(
                 if with_final
                 else {}
             )
+            aggregated = (
+                {} if decider is None else decider.page(conn, project.id, after, last, only_vendor)
+            )
             for it in page:
                 record = {
                     "id": it.id,
@@ -122,6 +136,8 @@ def export_project(
                 }
                 if it.id in finals:
                     record[FINAL_COLUMN] = finals[it.id]
+                if it.id in aggregated:
+                    record[AGGREGATE_COLUMN] = aggregated[it.id]
                 writer.write(record)
             written += len(page)
             after = last

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 from labelworks.domain.assignment import POOL_FRESH, POOL_STARTED
 from labelworks.storage.sql import Sql
 from labelworks.storage.tables import annotations_table, consensus_models, final_labels, items
+from labelworks.storage.walls import within_wall
 
 # A reviewer's fix stands in for the value it corrected.
 _VOTES = Sql(
@@ -168,10 +169,10 @@ def final_counts(conn: Connection, project_id: int) -> dict[str, int]:
 
 
 def project_votes(
-    conn: Connection, project_id: int
+    conn: Connection, project_id: int, only_vendor: str | None = None
 ) -> Iterator[tuple[int, int, int, dict[str, Any]]]:
     """(annotation id, item id, annotator id, value) of every annotation of the project's
-    ordinary items, in item order."""
+    ordinary items, in item order; with ``only_vendor``, that vendor's annotators' only."""
     query = (
         select(
             annotations_table.c.id,
@@ -180,7 +181,11 @@ def project_votes(
             annotations_table.c.value,
         )
         .join(items, items.c.id == annotations_table.c.item_id)
-        .where(annotations_table.c.project_id == project_id, ~items.c.gold)
+        .where(
+            annotations_table.c.project_id == project_id,
+            ~items.c.gold,
+            within_wall(annotations_table.c.annotator_id, only_vendor),
+        )
         .order_by(annotations_table.c.item_id, annotations_table.c.id)
     )
     for r in conn.execute(query):

@@ -95,6 +95,32 @@ def annotation_texts(
     return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in conn.execute(query)]
 
 
+def page_votes(
+    conn: Connection,
+    project_id: int,
+    *,
+    after_id: int,
+    last_id: int,
+    only_vendor: str | None = None,
+) -> list[tuple[int, int, str]]:
+    """``(item id, annotator id, value text)`` of the annotations of the project's items in
+    ``(after_id, last_id]``, oldest first; ``only_vendor`` as above."""
+    query = (
+        select(
+            annotations_table.c.item_id,
+            annotations_table.c.annotator_id,
+            annotations_table.c.value,
+        )
+        .join(items, items.c.id == annotations_table.c.item_id)
+        .where(
+            *_id_range(annotations_table.c.item_id, project_id, after_id, last_id),
+            within_wall(annotations_table.c.annotator_id, only_vendor),
+        )
+        .order_by(annotations_table.c.id)
+    )
+    return [(r[0], r[1], r[2]) for r in conn.execute(query)]
+
+
 def has_final_labels(conn: Connection, project_id: int) -> bool:
     """Whether any item of the project has a final label (at adjudication included)."""
     query = select(final_labels.c.item_id).where(final_labels.c.project_id == project_id)

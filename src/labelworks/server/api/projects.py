@@ -121,14 +121,26 @@ def export(
         description="CSV only: 'escape' prefixes cells a spreadsheet would run as formulas "
         "with ', 'raw' writes the exact text (for programs)",
     ),
+    aggregate: Literal["majority", "dawid_skene"] | None = Query(
+        None,
+        description="add each annotated item's aggregated label (with its confidence) by "
+        "this method, from the annotations the caller may see",
+    ),
 ) -> StreamingResponse:
-    """Every item with its annotations and pre-annotations, streamed."""
+    """Every item with its annotations and pre-annotations, streamed; with ``aggregate``,
+    each annotated item's label by majority vote or Dawid–Skene too."""
     # Options and access are checked before streaming, while an error can still be a status.
     exports.check_export_options(format, csv_formulas)
     exports.count_for_export(db, project, actor=actor)
     body = stream_from(
         lambda out: exports.export_project(
-            db, project, out, format=format, csv_formulas=csv_formulas, actor=actor
+            db,
+            project,
+            out,
+            format=format,
+            csv_formulas=csv_formulas,
+            actor=actor,
+            aggregate=aggregate,
         )
     )
     return StreamingResponse(
