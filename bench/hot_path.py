@@ -226,12 +226,18 @@ def main() -> None:
     parser.add_argument(
         "--retest", type=float, default=0.0, help="quality.retest rate (items 50 annotations old)"
     )
+    parser.add_argument(
+        "--overlap",
+        type=int,
+        default=1,
+        help="annotations per item; above 1 each lease also counts the annotator's open items",
+    )
     args = parser.parse_args()
     items = 2 * (args.cycles + args.warmup + 100) * len(args.layers.split(","))
     with tempfile.TemporaryDirectory() as tmp, scratch_database(args.db, "hot", Path(tmp)) as url:
         db = Database(url)
         upgrade(db)
-        make_project(db, PROJECT, items, overlap=1, seed=1)
+        make_project(db, PROJECT, items, overlap=args.overlap, seed=1)
         if args.gold or args.retest:
             with_quality(db, items, args.gold, args.retest)
         added = user_service.add_user(

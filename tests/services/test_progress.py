@@ -14,9 +14,13 @@ from labelworks.storage.engine import Database
 
 
 @pytest.fixture(autouse=True)
-def _uncached(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shared open count is cached for two seconds; here every lease counts afresh."""
-    monkeypatch.setattr(progress, "_OPEN_TTL", -1.0)
+def _uncached(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """The counts are cached for two seconds; here every lease counts afresh, except in
+    the test of the cache itself (an hour: nothing expires while it runs)."""
+    cached = "cache" in request.node.name
+    monkeypatch.setattr(progress, "_OPEN_TTL", 3600.0 if cached else -1.0)
+    monkeypatch.setattr(progress, "_open_cache", {})
+    monkeypatch.setattr(progress, "_mine_cache", {})
 
 
 def _label(db: Database, project: str, annotator: int, n: int) -> list[int]:
@@ -59,3 +63,18 @@ def test_remaining_with_overlap_one_is_the_open_items(db: Database) -> None:
     (a,) = add_annotators(db, project, 1)
     load_texts(db, project, ["one", "two", "three"])
     assert _label(db, project, a, 3) == [2, 1, 0]
+
+
+def test_within_the_cache_each_new_lease_takes_one_off(
+    db: Database, project: str, annotators: list[int], loaded: Callable[[int], ImportSummary]
+) -> None:
+    """Counted once, then each new lease of the annotator takes one off (a repeated next of
+    the same live lease does not): the same numbers as counting afresh."""
+    loaded(4)
+    a = annotators[0]
+    shown = _label(db, project, a, 2)
+    task = next_task_for(db, project, a)
+    again = next_task_for(db, project, a)
+    assert task is not None and again is not None
+    assert task.progress is not None and again.progress is not None
+    assert (shown, task.progress.remaining, again.progress.remaining) == ([3, 2], 1, 1)

@@ -175,7 +175,13 @@ def next_task_for(
         done_today = None if standing is None else standing.done_today
         shared = items_shared(project, spec)
         progress = progress_in(
-            conn, db.cache_scope, project.id, annotator_id, done_today, shared=shared
+            conn,
+            db.cache_scope,
+            project.id,
+            annotator_id,
+            done_today,
+            shared=shared,
+            lease_id=lease.assignment_id,
         )
         if stage.note is not None:
             progress = replace(progress, note=stage.note)
