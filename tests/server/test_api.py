@@ -145,6 +145,7 @@ def test_list_projects_shows_only_memberships(env: Env, db: Database) -> None:
             "spec_revision",
             "guideline_version",
             "updated_at",
+            "archived_at",
         ]
     )
 

@@ -245,7 +245,7 @@ def _routes(
             {
                 **{c: _project_status(c, "review", 200, page=True) for c in CALLERS},
                 "annotator": 204,
-            },  # fmt: skip
+            },
         ),
         project(Route("unarchive project", "POST", f"{alpha}/unarchive"), "manage", 200),
         project(Route("export", "GET", "/api/v1/projects/alpha/export?format=csv"), "review", 200),
