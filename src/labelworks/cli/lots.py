@@ -5,7 +5,7 @@ record an auditor's verdict on a sampled annotation."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +17,7 @@ from rich.text import Text
 
 from labelworks.cli.context import console, reported, state, utc_or_none
 from labelworks.domain.errors import InvalidInput, Location
+from labelworks.domain.moments import stored_utc
 from labelworks.services import lots as lot_service
 from labelworks.services.lots import LotRow, LotView, SampleRow
 
@@ -65,9 +66,8 @@ def _moment(text: str | None, option: str) -> datetime | None:
     if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text)
-        return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
-    except (ValueError, OverflowError):
+        return stored_utc(text)
+    except ValueError:
         raise InvalidInput(
             f"not a date: '{text}' (use 2026-01-31 or 2026-01-31T12:00)",
             location=Location(file=option),

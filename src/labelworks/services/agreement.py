@@ -39,7 +39,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from threading import Lock
 from typing import Any
 
@@ -58,6 +58,7 @@ from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.consensus import categories_of
 from labelworks.domain.errors import InvalidInput, PermissionDenied
 from labelworks.domain.fields import BoxesField, FieldSpec, RatingField, SegmentsField, SpansField
+from labelworks.domain.moments import stored_utc
 from labelworks.services import disagreement
 from labelworks.services.acceptance import BOOTSTRAP_SEED, CONFIDENCE, RESAMPLES
 from labelworks.services.access import project_for
@@ -113,9 +114,8 @@ def moment(text: str, name: str) -> datetime:
     """A date or a date and time (UTC unless it carries an offset) as storage keeps it
     (naive UTC); bad text is refused naming ``name``."""
     try:
-        found = datetime.fromisoformat(text.strip())
-        return found if found.tzinfo is None else found.astimezone(UTC).replace(tzinfo=None)
-    except (ValueError, OverflowError):
+        return stored_utc(text)
+    except ValueError:
         shown = text if len(text) <= 40 else f"{text[:40]}…"
         raise InvalidInput(
             f"{name} must be a date such as 2026-01-31 or 2026-01-31T12:00, not {shown!r}",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from labelworks.domain.access import Actor
 from labelworks.domain.errors import InvalidInput, LabelworksError, Location
 from labelworks.domain.media import media_refs
+from labelworks.domain.moments import stored_utc
 from labelworks.server.bodies import RawBody
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.errors import status_for
@@ -167,9 +168,8 @@ def _moment(form: Form, key: str) -> datetime | None:
     if not text:
         return None
     try:
-        moment = datetime.fromisoformat(text)
-        return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
-    except (ValueError, OverflowError):
+        return stored_utc(text)
+    except ValueError:
         raise InvalidInput(
             f"{key} must be a date, not '{text}'", location=Location(field=key)
         ) from None
