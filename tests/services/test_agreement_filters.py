@@ -133,8 +133,9 @@ def test_vendor_staff_read_their_own_vendor_only(db: Database, world: AgreementW
     assert theirs == named == agreement.project_agreement(db, world.project, vendor="acme")
     assert refused.value.message == "behind a vendor wall you read acme's work only"
     assert by_reviewer == agreement.project_agreement(db, world.project)
+    # 135 annotations, the newest with id 135: the state a page hands to kept_agreement.
     assert agreement.agreement_choices(db, world.project, actor=walled) == agreement.Choices(
-        ["sentiment", "names"], ["acme"], 135
+        ["sentiment", "names"], ["acme"], 135, (135, 135)
     )
     assert agreement.agreement_choices(db, world.project).vendors == ["acme", "globex"]
 

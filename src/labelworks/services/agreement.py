@@ -275,13 +275,15 @@ def kept_agreement(
     vendor: str | None = None,
     latest: bool = False,
     actor: Actor | None = None,
+    state: tuple[int, int] | None = None,
 ) -> AgreementReport | None:
     """The report (of the one ``field``, or whole) with these filters if it is kept for
     the project as it is now, else ``None``; with ``latest``, the last one kept even if the
     project changed since (its ``annotations`` tell). Never measures; the rights, field and
-    filters are checked as ``project_agreement`` checks them."""
+    filters are checked as ``project_agreement`` checks them. ``state`` is the project's
+    vote state when the caller has just read it (``Choices.state``)."""
     filters = Filters(since, until, vendor)
-    return _agreement(db, project_name, field, filters, actor, False, latest=latest)
+    return _agreement(db, project_name, field, filters, actor, False, latest=latest, state=state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +295,9 @@ class Choices:
     fields: list[str]
     vendors: list[str]
     annotations: int
+    # (annotations, newest annotation id): a page hands it to ``kept_agreement`` rather
+    # than have it counted twice (at 1M annotations each count walks an index for ~90 ms).
+    state: tuple[int, int] = (0, 0)
 
 
 def agreement_choices(db: Database, project_name: str, *, actor: Actor | None = None) -> Choices:
@@ -302,8 +307,8 @@ def agreement_choices(db: Database, project_name: str, *, actor: Actor | None = 
         fields = agreement_fields(stored_spec(project.spec).fields, None, MEASURED_KINDS)
         walled = wall(actor)
         vendors = [walled] if walled else agreement_votes.member_vendors(conn, project.id)
-        annotations, _ = agreement_votes.vote_state(conn, project.id)
-    return Choices([f.name for f in fields], vendors, annotations)
+        state = agreement_votes.vote_state(conn, project.id)
+    return Choices([f.name for f in fields], vendors, state[0], state)
 
 
 def _in_thread(work: Callable[[], None]) -> None:
@@ -370,6 +375,7 @@ def _agreement(
     compute: bool,
     *,
     latest: bool = False,
+    state: tuple[int, int] | None = None,
 ) -> AgreementReport | None:
     with db.read(snapshot=True) as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
@@ -379,7 +385,8 @@ def _agreement(
             problem = agreement_field_problem(spec_fields, field, MEASURED_KINDS)
             if problem is not None:
                 raise InvalidInput(problem, details={"field": field})
-        state = (*agreement_votes.vote_state(conn, project.id), project.spec_revision)
+        votes = state if state is not None else agreement_votes.vote_state(conn, project.id)
+        now_state = (*votes, project.spec_revision)
         key = (db.cache_scope, project.id, field, filters)
         whole_key = (db.cache_scope, project.id, None, filters)
         with _lock:
@@ -390,7 +397,7 @@ def _agreement(
                     _cache.move_to_end(k)
         # the field's own report or that field of the whole one; current ones first
         found = [(e, e is whole) for e in (cached, whole) if e is not None]
-        usable = [x for x in found if x[0][0] == state] or (found if latest else [])
+        usable = [x for x in found if x[0][0] == now_state] or (found if latest else [])
         if usable:
             (_, kept), narrow = usable[0]
             if narrow and field is not None:
@@ -400,9 +407,11 @@ def _agreement(
             return kept
         if not compute:
             return None
-        report = dataclasses.replace(measure(conn, project, field, filters), annotations=state[0])
+        report = dataclasses.replace(
+            measure(conn, project, field, filters), annotations=now_state[0]
+        )
     with _lock:
-        _cache[key] = (state, report)
+        _cache[key] = (now_state, report)
         _cache.move_to_end(key)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)

@@ -193,7 +193,7 @@ def agreement_page(
             report = agreement.project_agreement(db, project, field=one, actor=actor, **filters)
         else:  # the last report kept, refreshed in the background when the project moved
             report = agreement.kept_agreement(
-                db, project, field=one, latest=True, actor=actor, **filters
+                db, project, field=one, latest=True, actor=actor, state=choices.state, **filters
             )
             if report is None or report.annotations != n:
                 agreement.measure_later(db, project, actor=actor, **filters)
