@@ -1,0 +1,193 @@
+"""Exports in the formats training code reads: COCO, YOLO, Pascal VOC, CoNLL-2003, spaCy
+DocBin, Hugging Face ``datasets`` and Label Studio JSON.
+
+Each format is a writer function ``write(source, target, progress) -> int`` named in
+``DATASET_FORMATS`` by its import path, so loading labelworks does not load every format's
+libraries. A writer reads the project through a ``DatasetSource``: the same records the JSONL
+export writes (decoded), for the same caller, so vendor walls and the final-label rules hold
+for every format alike.
+"""
+
+from __future__ import annotations
+
+import importlib
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import orjson
+
+from labelworks.domain.access import Actor
+from labelworks.domain.errors import InvalidInput
+from labelworks.domain.spec import ProjectSpec
+from labelworks.services import exports as export_service
+from labelworks.services import projects as project_service
+from labelworks.storage.engine import Database
+
+DatasetLabels = Literal["final", "all"]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetSource:
+    """What a format writer reads: the project's spec and its items.
+
+    ``records()`` yields each item as the JSONL export writes it, decoded: ``id``,
+    ``external_id``, ``status``, ``created_at``, ``payload``, ``metadata``,
+    ``pre_annotations``, ``annotations`` (``[{"annotator", "created_at", "value", "seconds",
+    "guideline_version"}]``) and, where the project keeps final labels and the caller may see
+    them, ``final`` (``{"value", "method", "confidence", ...}``). ``labels`` says which the
+    writer exports: ``final`` (the final label's value; items without one carry no labels)
+    or ``all`` (every annotation). ``media_root`` is the project's media folder, where
+    payload paths of local media resolve (for image sizes and the like).
+    """
+
+    project: str
+    spec: ProjectSpec
+    labels: DatasetLabels
+    total: int
+    media_root: Path
+    records: Callable[[], Iterator[dict[str, Any]]]
+
+
+class DatasetWriter(Protocol):
+    def __call__(self, source: DatasetSource, target: Path, progress: Progress | None) -> int:
+        """Write the dataset to ``target`` (a file, or a directory it creates); returns the
+        number of items written."""
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetFormat:
+    """One export format: a single file or a directory (zipped when downloaded)."""
+
+    name: str
+    kind: Literal["file", "directory"]
+    suffix: str
+    media_type: str
+    writer: str
+    description: str
+
+    def load(self) -> DatasetWriter:
+        module, _, function = self.writer.partition(":")
+        writer: DatasetWriter = getattr(importlib.import_module(module), function)
+        return writer
+
+
+DATASET_FORMATS: dict[str, DatasetFormat] = {
+    f.name: f
+    for f in (
+        DatasetFormat(
+            "coco",
+            "file",
+            ".json",
+            "application/json",
+            "labelworks.formats.coco:write_coco",
+            "COCO object detection JSON (boxes fields)",
+        ),
+        DatasetFormat(
+            "yolo",
+            "directory",
+            "",
+            "application/zip",
+            "labelworks.formats.yolo:write_yolo",
+            "YOLO labels per image plus data.yaml (boxes fields)",
+        ),
+        DatasetFormat(
+            "voc",
+            "directory",
+            "",
+            "application/zip",
+            "labelworks.formats.voc:write_voc",
+            "Pascal VOC XML per image (boxes fields)",
+        ),
+        DatasetFormat(
+            "conll",
+            "file",
+            ".conll",
+            "text/plain; charset=utf-8",
+            "labelworks.formats.conll:write_conll",
+            "CoNLL-2003 BIO tags (spans fields)",
+        ),
+        DatasetFormat(
+            "docbin",
+            "file",
+            ".spacy",
+            "application/octet-stream",
+            "labelworks.formats.docbin:write_docbin",
+            "spaCy DocBin (spans fields)",
+        ),
+        DatasetFormat(
+            "hf",
+            "directory",
+            "",
+            "application/zip",
+            "labelworks.formats.hf_dataset:write_hf_dataset",
+            "Hugging Face datasets save_to_disk folder",
+        ),
+        DatasetFormat(
+            "labelstudio",
+            "file",
+            ".json",
+            "application/json",
+            "labelworks.formats.label_studio:write_label_studio",
+            "Label Studio JSON export (tasks with annotations)",
+        ),
+    )
+}
+
+
+def dataset_format(name: str) -> DatasetFormat:
+    """The format called ``name``, or ``InvalidInput`` naming the ones there are."""
+    try:
+        return DATASET_FORMATS[name]
+    except KeyError:
+        known = ", ".join(sorted(DATASET_FORMATS))
+        raise InvalidInput(f"unknown dataset format '{name}' (use one of {known})") from None
+
+
+def export_dataset(
+    db: Database,
+    project_name: str,
+    format_name: str,
+    target: Path,
+    *,
+    media_dir: Path,
+    labels: DatasetLabels = "final",
+    actor: Actor | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Write the project in ``format_name`` to ``target``; returns the items written.
+
+    The records are first streamed to a temporary JSONL file inside one snapshot (the same
+    export the ``jsonl`` format writes), so writers see a consistent project in flat memory
+    and may read it more than once.
+    """
+    fmt = dataset_format(format_name)
+    if labels not in ("final", "all"):
+        raise InvalidInput(f"labels must be 'final' or 'all', not '{labels}'")
+    writer = fmt.load()
+    spec = project_service.get_project(db, project_name, actor=actor).spec
+    with tempfile.TemporaryDirectory(prefix="labelworks-export-") as tmp:
+        staged = Path(tmp) / "records.jsonl"
+        with staged.open("wb") as stream:
+            total = export_service.export_project(
+                db, project_name, stream, format="jsonl", actor=actor
+            )
+
+        def records() -> Iterator[dict[str, Any]]:
+            with staged.open("rb") as lines:
+                for line in lines:
+                    record: dict[str, Any] = orjson.loads(line)
+                    yield record
+
+        source = DatasetSource(
+            project=project_name,
+            spec=spec,
+            labels=labels,
+            total=total,
+            media_root=media_dir / project_name,
+            records=records,
+        )
+        return writer(source, target, progress)
