@@ -20,6 +20,7 @@ from sqlalchemy import (
     text,
 )
 
+from labelworks.storage.job_tables import jobs
 from labelworks.storage.metadata import metadata
 from labelworks.storage.quality_tables import (
     audit_events,
@@ -324,6 +325,7 @@ __all__ = [
     "guideline_versions",
     "imports",
     "items",
+    "jobs",
     "late_submissions",
     "login_failures",
     "lot_samples",
