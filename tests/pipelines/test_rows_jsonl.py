@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from labelworks.domain.errors import InvalidAnnotation, InvalidImport, Location
 from labelworks.pipelines.content_hash import compact_json, content_hash
+from labelworks.pipelines.history_rows import HistoryAnnotation
 from labelworks.pipelines.jsonl_rows import _stdlib_row
 from labelworks.pipelines.rows import ImportRow, PreAnnotation, RowChecker, read_rows
 
@@ -78,7 +79,8 @@ def test_flat_rows_lift_reserved_keys_out_of_the_payload() -> None:
 
 
 def test_structured_rows_ignore_export_only_keys() -> None:
-    """A row with a payload object takes its parts from the keys; export keys are ignored."""
+    """A row with a payload object takes its parts from the keys; export keys other than
+    its annotations (the item's history) are ignored."""
     data = (
         b'{"id": 3, "external_id": null, "status": "complete", "created_at": "2026-01-01",'
         b' "payload": {"text": "hi", "image": "a.png"}, "metadata": null,'
@@ -87,7 +89,15 @@ def test_structured_rows_ignore_export_only_keys() -> None:
     )
     payload = {"text": "hi", "image": "a.png"}
     assert _rows(data) == [
-        ImportRow(1, None, payload, {}, (PreAnnotation("m", None, {}),), content_hash(payload))
+        ImportRow(
+            1,
+            None,
+            payload,
+            {},
+            (PreAnnotation("m", None, {}),),
+            content_hash(payload),
+            annotations=(HistoryAnnotation("a@b.c", {}, None, None, None),),
+        )
     ]
 
 

@@ -6,6 +6,7 @@ import io
 import itertools
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from labelworks.formats import open_writer
 from labelworks.pipelines.content_hash import canonical_json, content_hash
+from labelworks.pipelines.history_rows import HistoryAnnotation
 from labelworks.pipelines.rows import ImportRow, PreAnnotation, read_rows
 
 COLUMNS = (
@@ -27,6 +29,7 @@ COLUMNS = (
     "annotations",
 )
 FORMATS = ("jsonl", "csv", "parquet")
+_AT = datetime(2026, 3, 1, 12, 5)
 
 
 def _record(number: int, payload: dict[str, Any], **parts: Any) -> dict[str, Any]:
@@ -81,8 +84,14 @@ RECORDS = [
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_export_re_imports_with_the_same_rows(fmt: str) -> None:
-    """Writing export records and reading them back gives the same items, in every format."""
+    """Writing export records and reading them back gives the same items, in every format;
+    JSONL also gives back each item's history (CSV and Parquet leave it out)."""
     rows = list(read_rows(_export(fmt, RECORDS), format=fmt, source=f"export.{fmt}"))  # type: ignore[arg-type]
+    history = (
+        (HistoryAnnotation("ann@example.com", {"sentiment": "negative"}, _AT, 4.25, 2),)
+        if fmt == "jsonl"
+        else ()
+    )
     expected = [
         ImportRow(
             line=(number + 1 if fmt == "csv" else number),
@@ -91,6 +100,7 @@ def test_export_re_imports_with_the_same_rows(fmt: str) -> None:
             metadata=record["metadata"],
             pre_annotations=tuple(PreAnnotation(**p) for p in record["pre_annotations"]),
             content_hash=content_hash(record["payload"]),
+            annotations=history,
         )
         for number, record in enumerate(RECORDS, start=1)
     ]

@@ -194,7 +194,8 @@ def test_export_times_are_the_api_item_lists_utc_times(db: Database, fmt: Export
 
 
 def test_jsonl_export_reimports_into_a_new_project(db: Database) -> None:
-    """An export imported into another project reproduces payloads, ids, metadata, predictions."""
+    """An export imported into another project reproduces payloads, ids, metadata,
+    predictions and the annotations (its history)."""
     _seed(db)
     out = io.BytesIO()
     export_project(db, "sentiment", out, format="jsonl")
@@ -208,7 +209,9 @@ def test_jsonl_export_reimports_into_a_new_project(db: Database) -> None:
     assert [{k: r[k] for k in keep} for r in _read("jsonl", copy.getvalue())] == [
         {k: r[k] for k in keep} for r in EXPECTED
     ]
-    assert [r["annotations"] for r in _read("jsonl", copy.getvalue())] == [[], [], []]
+    assert [r["annotations"] for r in _read("jsonl", copy.getvalue())] == [
+        r["annotations"] for r in EXPECTED
+    ]
 
 
 def test_empty_project_exports_no_records(db: Database) -> None:

@@ -39,7 +39,18 @@ def _make_row_factory() -> Callable[
     """
     new = object.__new__
     slots = ImportRow.__dict__
-    set_line, set_id, set_payload, set_meta, set_pre, set_hash, set_json, set_gold, set_why = (
+    (
+        set_line,
+        set_id,
+        set_payload,
+        set_meta,
+        set_pre,
+        set_hash,
+        set_json,
+        set_gold,
+        set_why,
+        set_history,
+    ) = (
         slots[name].__set__
         for name in (
             "line",
@@ -51,6 +62,7 @@ def _make_row_factory() -> Callable[
             "payload_json",
             "gold",
             "gold_explanation",
+            "annotations",
         )
     )
 
@@ -73,6 +85,7 @@ def _make_row_factory() -> Callable[
         set_json(row, payload_json)
         set_gold(row, None)
         set_why(row, "")
+        set_history(row, ())
         return row
 
     return make
@@ -83,7 +96,9 @@ new_row = _make_row_factory()
 
 # Keys that send a row through ``RowChecker.from_object`` (a flat row without them is its
 # own payload, apart from ``external_id``).
-_FLAT_ONLY = frozenset({"payload", "metadata", "pre_annotations", "gold", "gold_explanation"})
+_FLAT_ONLY = frozenset(
+    {"payload", "metadata", "pre_annotations", "gold", "gold_explanation", "annotations"}
+)
 
 
 def _reject_constant(name: str) -> Any:
@@ -135,6 +150,7 @@ def jsonl_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Ite
                     and "pre_annotations" not in obj
                     and "gold" not in obj
                     and "gold_explanation" not in obj
+                    and "annotations" not in obj
                 ):
                     external_id = obj.pop("external_id", None)
                     if external_id is None or (type(external_id) is str and external_id):

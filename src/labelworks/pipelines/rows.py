@@ -14,6 +14,8 @@ Row shapes (see docs/import-export.md):
 
 ``gold`` makes the new item a gold question with that expert answer (checked like an
 annotation), ``gold_explanation`` says why, for trainees and reviewers of mistakes.
+``annotations`` (structured or flat) is the item's history: finished annotations in the
+shape the export writes them (``pipelines.history_rows``); ``[]`` is no history.
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ from typing import Any, BinaryIO, Literal, NoReturn
 from labelworks.domain.errors import InvalidAnnotation, InvalidImport, Location
 from labelworks.domain.json_value import json_kind
 from labelworks.pipelines.content_hash import canonical_json, content_hash
+from labelworks.pipelines.history_rows import HistoryAnnotation, history_of
 
 ImportFormat = Literal["jsonl", "json", "csv", "parquet"]
 PreAnnotationCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 
 RESERVED_KEYS = ("external_id", "metadata", "pre_annotations", "gold", "gold_explanation")
+# A flat row's keys that are not its payload: the reserved ones and its history.
+FLAT_LIFTED = frozenset({*RESERVED_KEYS, "annotations"})
 MAX_GOLD_EXPLANATION = 10_000
 # Keys an export record carries that describe the item's life in labelworks, not its input.
 EXPORT_ONLY_KEYS = frozenset(
@@ -73,6 +78,8 @@ class ImportRow:
     payload_json: str | None = field(default=None, compare=False, repr=False)
     gold: dict[str, Any] | None = None
     gold_explanation: str = ""
+    # Finished annotations to restore with the item (an export's ``annotations``).
+    annotations: tuple[HistoryAnnotation, ...] = ()
 
 
 def read_rows(
@@ -137,7 +144,7 @@ class RowChecker:
                 if key not in STRUCTURED_KEYS and key not in EXPORT_ONLY_KEYS:
                     self.fail(line, unknown_key_message(key, "key"), key)
         else:
-            payload = {key: value for key, value in obj.items() if key not in RESERVED_KEYS}
+            payload = {key: value for key, value in obj.items() if key not in FLAT_LIFTED}
         return self.build(
             line,
             obj.get("external_id"),
@@ -146,6 +153,7 @@ class RowChecker:
             obj.get("pre_annotations"),
             gold=obj.get("gold"),
             gold_explanation=obj.get("gold_explanation"),
+            history=obj.get("annotations"),
         )
 
     def build(
@@ -158,6 +166,7 @@ class RowChecker:
         *,
         gold: Any = None,
         gold_explanation: Any = None,
+        history: Any = None,
     ) -> ImportRow:
         """Check every part of a row and build it; ``None`` means a part is absent."""
         if external_id is not None:
@@ -176,8 +185,11 @@ class RowChecker:
         else:
             self.portable(metadata, line, "metadata")
         pre_annotations = () if pre is None else self.pre_annotations(pre, payload, line)
+        done = () if history is None else history_of(self, history, payload, line)
         if gold is None and gold_explanation is None:
-            return ImportRow(line, external_id, payload, metadata, pre_annotations, hashed)
+            return ImportRow(
+                line, external_id, payload, metadata, pre_annotations, hashed, annotations=done
+            )
         answer, why = self.gold(gold, gold_explanation, payload, line)
         return ImportRow(
             line,
@@ -188,6 +200,7 @@ class RowChecker:
             hashed,
             gold=answer,
             gold_explanation=why,
+            annotations=done,
         )
 
     def gold(

@@ -18,6 +18,7 @@ from labelworks.pipelines.prefetch import read_ahead
 from labelworks.pipelines.rows import ImportRow, read_rows
 from labelworks.services.access import project_for
 from labelworks.services.external_ids import ExternalIds
+from labelworks.services.history_import import HistoryImport
 from labelworks.services.project_archive import refuse_archived
 from labelworks.services.specs import stored_spec
 from labelworks.storage import gold as gold_store
@@ -56,6 +57,9 @@ class ImportSummary:
     inserted: int
     skipped_duplicates: int
     import_id: int
+    # Finished annotations restored with the items, and annotators created for them.
+    annotations: int = 0
+    created_annotators: tuple[str, ...] = ()
 
 
 def _batches(rows: Iterator[ImportRow], size: int) -> Iterator[list[ImportRow]]:
@@ -95,18 +99,32 @@ def import_items(
     progress: Callable[[int], None] | None = None,
     batch_size: int = 5000,
     actor: Actor | None = None,
+    create_annotators: bool = False,
 ) -> ImportSummary:
     """Import every row of ``stream`` into the project, or nothing at all.
 
     The whole import is one transaction: the first malformed row raises ``InvalidImport``
     naming the file, line and field, and the database is left as it was. Rows whose payload
-    the project already has (same content hash) are counted as skipped duplicates.
+    the project already has (same content hash) are counted as skipped duplicates. Rows'
+    ``annotations`` (an export's history) are restored as submitted work
+    (``services.history_import``); an annotator who is not a user is refused unless
+    ``create_annotators``.
     """
     # Not retried: the stream cannot be read twice.
     with db.write() as conn:
         project = project_for(conn, actor, project_name, Action.MANAGE, for_update=True)
         refuse_archived(project, "imports")
-        return _import(conn, project, stream, format, source, progress, batch_size)
+        history = _History(create_annotators, actor, db.cache_scope)
+        return _import(conn, project, stream, format, source, progress, batch_size, history)
+
+
+@dataclass(frozen=True, slots=True)
+class _History:
+    """How an import restores rows' annotations (``services.history_import``)."""
+
+    create_annotators: bool = False
+    actor: Actor | None = None
+    cache_scope: str = ""
 
 
 def _import(
@@ -117,6 +135,7 @@ def _import(
     source: str,
     progress: Callable[[int], None] | None,
     batch_size: int,
+    options: _History,
 ) -> ImportSummary:
     now = utcnow()
     fields = stored_spec(project.spec).fields
@@ -134,6 +153,16 @@ def _import(
     import_id = item_store.start_import(conn, project.id, source=source, fmt=fmt, now=now)
     before = item_store.count_items(conn, project.id)
     ids = ExternalIds(conn, project.id, import_id, source, prior=before > 0)
+    history = HistoryImport(
+        conn,
+        project,
+        import_id,
+        source=source,
+        create_annotators=options.create_annotators,
+        actor=options.actor,
+        now=now,
+        cache_scope=options.cache_scope,
+    )
     total = inserted = 0
     batches = read_ahead(_batches(rows, batch_size))
     with item_store.bulk_load(conn), closing(batches):
@@ -141,9 +170,11 @@ def _import(
             inserted += ids.insert(batch, [_new_item(r) for r in batch], now)
             _store_pre_annotations(conn, project.id, import_id, batch)
             _store_gold(conn, project.id, import_id, batch, now)
+            history.store(batch)
             total += len(batch)
             if progress is not None:
                 progress(len(batch))
+    history.finish()
     item_store.finish_import(conn, import_id, rows=total, inserted=inserted)
     return ImportSummary(
         project=project.name,
@@ -152,6 +183,8 @@ def _import(
         inserted=inserted,
         skipped_duplicates=total - inserted,
         import_id=import_id,
+        annotations=history.restored,
+        created_annotators=tuple(history.created),
     )
 
 
