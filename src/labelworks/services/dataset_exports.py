@@ -11,7 +11,10 @@ for every format alike.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +71,10 @@ class DatasetFormat:
     media_type: str
     writer: str
     description: str
+    # The field kind the format writes (``None``: any project), and the module it needs that
+    # is an optional extra (``None``: none).
+    needs: str | None = None
+    requires: str | None = None
 
     def load(self) -> DatasetWriter:
         module, _, function = self.writer.partition(":")
@@ -85,6 +92,7 @@ DATASET_FORMATS: dict[str, DatasetFormat] = {
             "application/json",
             "labelworks.formats.coco:write_coco",
             "COCO object detection JSON (boxes fields)",
+            needs="boxes",
         ),
         DatasetFormat(
             "yolo",
@@ -93,6 +101,7 @@ DATASET_FORMATS: dict[str, DatasetFormat] = {
             "application/zip",
             "labelworks.formats.yolo:write_yolo",
             "YOLO labels per image plus data.yaml (boxes fields)",
+            needs="boxes",
         ),
         DatasetFormat(
             "voc",
@@ -101,6 +110,7 @@ DATASET_FORMATS: dict[str, DatasetFormat] = {
             "application/zip",
             "labelworks.formats.voc:write_voc",
             "Pascal VOC XML per image (boxes fields)",
+            needs="boxes",
         ),
         DatasetFormat(
             "conll",
@@ -109,6 +119,7 @@ DATASET_FORMATS: dict[str, DatasetFormat] = {
             "text/plain; charset=utf-8",
             "labelworks.formats.conll:write_conll",
             "CoNLL-2003 BIO tags (spans fields)",
+            needs="spans",
         ),
         DatasetFormat(
             "docbin",
@@ -117,6 +128,8 @@ DATASET_FORMATS: dict[str, DatasetFormat] = {
             "application/octet-stream",
             "labelworks.formats.docbin:write_docbin",
             "spaCy DocBin (spans fields)",
+            needs="spans",
+            requires="spacy",
         ),
         DatasetFormat(
             "hf",
@@ -147,6 +160,41 @@ def dataset_format(name: str) -> DatasetFormat:
         raise InvalidInput(f"unknown dataset format '{name}' (use one of {known})") from None
 
 
+def available(fmt: DatasetFormat) -> bool:
+    """Whether the optional library ``fmt`` needs (if any) is installed."""
+    return fmt.requires is None or importlib.util.find_spec(fmt.requires) is not None
+
+
+def formats_for(spec: ProjectSpec) -> list[DatasetFormat]:
+    """The formats a project with ``spec`` can be written in (those needing a field kind
+    it has), in registry order."""
+    kinds = {field.kind for field in spec.fields}
+    return [f for f in DATASET_FORMATS.values() if f.needs is None or f.needs in kinds]
+
+
+def check_applicable(fmt: DatasetFormat, spec: ProjectSpec) -> None:
+    """``InvalidInput`` naming the field kind ``fmt`` needs, if the project has none."""
+    if fmt.needs is not None and all(field.kind != fmt.needs for field in spec.fields):
+        kinds = ", ".join(sorted({field.kind for field in spec.fields}))
+        raise InvalidInput(
+            f"the {fmt.name} format needs a {fmt.needs} field; project '{spec.name}' has "
+            f"only {kinds} fields"
+        )
+
+
+def check_target(fmt: DatasetFormat, target: Path) -> None:
+    """Refuse a target the export would clobber: a directory format's ``target`` must not
+    exist or be an empty directory, a file format's must not be a directory."""
+    if fmt.kind == "directory":
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise InvalidInput(
+                f"{target} exists and is not an empty directory; the {fmt.name} format "
+                "writes a directory: give a new path"
+            )
+    elif target.is_dir():
+        raise InvalidInput(f"{target} is a directory; the {fmt.name} format writes a file")
+
+
 def export_dataset(
     db: Database,
     project_name: str,
@@ -167,8 +215,10 @@ def export_dataset(
     fmt = dataset_format(format_name)
     if labels not in ("final", "all"):
         raise InvalidInput(f"labels must be 'final' or 'all', not '{labels}'")
+    check_target(fmt, target)
     writer = fmt.load()
     spec = project_service.get_project(db, project_name, actor=actor).spec
+    check_applicable(fmt, spec)
     with tempfile.TemporaryDirectory(prefix="labelworks-export-") as tmp:
         staged = Path(tmp) / "records.jsonl"
         with staged.open("wb") as stream:
@@ -190,4 +240,62 @@ def export_dataset(
             media_root=media_dir / project_name,
             records=records,
         )
-        return writer(source, target, progress)
+        # Written beside the target and renamed when complete: a failed or cancelled export
+        # leaves nothing, and a finished one replaces the file (or empty directory) whole.
+        staged_target = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        )
+        try:
+            out = staged_target / "out"
+            written = writer(source, out, progress)
+            if fmt.kind == "directory" and target.is_dir():
+                check_target(fmt, target)
+                target.rmdir()
+            out.replace(target)
+        finally:
+            shutil.rmtree(staged_target, ignore_errors=True)
+        return written
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetDownload:
+    """An export written for download: ``path`` (the file, or the directory zipped) inside
+    ``folder``, a temporary directory the caller deletes once it has been sent."""
+
+    folder: Path
+    path: Path
+    filename: str
+    media_type: str
+    items: int
+
+
+def export_for_download(
+    db: Database,
+    project_name: str,
+    format_name: str,
+    *,
+    media_dir: Path,
+    labels: DatasetLabels = "final",
+    actor: Actor | None = None,
+) -> DatasetDownload:
+    """Write the export into a new temporary directory, a directory format zipped (its
+    files under one folder named ``PROJECT-FORMAT``), for a server to send whole."""
+    fmt = dataset_format(format_name)
+    folder = Path(tempfile.mkdtemp(prefix="labelworks-download-"))
+    try:
+        stem = f"{project_name}-{fmt.name}"
+        written = folder / stem if fmt.kind == "directory" else folder / f"{stem}{fmt.suffix}"
+        items = export_dataset(
+            db, project_name, fmt.name, written, media_dir=media_dir, labels=labels, actor=actor
+        )
+        if fmt.kind == "directory":
+            zipped = folder / f"{stem}.zip"
+            with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path in sorted(written.rglob("*")):
+                    archive.write(path, path.relative_to(folder).as_posix())
+            shutil.rmtree(written)
+            written = zipped
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return DatasetDownload(folder, written, written.name, fmt.media_type, items)
