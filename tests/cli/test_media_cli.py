@@ -1,0 +1,106 @@
+"""``labelworks media process|report`` on an embedded data directory: probing fills the
+report, broken files are listed with reasons, a second run has nothing to do, --force
+redoes all, and bad input exits with a one-line reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from tests.services.media_world import make_media_world
+from typer.testing import CliRunner
+
+from labelworks.cli.app import app
+from labelworks.config import Settings
+from labelworks.storage import migration
+from labelworks.storage.engine import Database
+
+
+def lw(data_dir: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        app,
+        ["--data-dir", str(data_dir), *args],
+        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
+    )
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A data dir with the media world's project, items and files."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = Database(Settings(data_dir=folder).effective_database_url)
+    migration.upgrade(db)
+    make_media_world(db, folder)
+    db.dispose()
+    return folder
+
+
+def test_process_then_report(data_dir: Path) -> None:
+    """Process prints its counts; the JSON report lists the four failures with reasons."""
+    first = lw(data_dir, "media", "process", "media")
+    again = lw(data_dir, "media", "process", "media", "--json")
+    forced = lw(data_dir, "media", "process", "media", "--force", "--workers", "2", "--json")
+    report = lw(data_dir, "media", "report", "media", "--json")
+    found = json.loads(report.stdout)
+    assert (first.exit_code, first.stdout) == (
+        0,
+        "media: probed 8 media files, 4 failed, 0 already done, 1 remote (not processed)\n"
+        "see the reasons: labelworks media report media\n",
+    )
+    assert (json.loads(again.stdout), json.loads(forced.stdout)) == (
+        {"probed": 0, "failed": 0, "already_done": 8, "remote": 1},
+        {"probed": 8, "failed": 4, "already_done": 0, "remote": 1},
+    )
+    assert (
+        found["processed"],
+        found["failed"],
+        found["pending"],
+        sorted((f["external_id"], f["key"]) for f in found["failures"]),
+    ) == (
+        {"image": 2, "audio": 1, "timeseries": 1},
+        4,
+        0,
+        [("cut", "image"), ("escape", "image"), ("gone", "image"), ("liar", "audio")],
+    )
+
+
+def test_the_readable_report_names_each_failure(data_dir: Path) -> None:
+    """The table shows each broken item's external id and its reason."""
+    lw(data_dir, "media", "process", "media")
+    out = lw(data_dir, "media", "report", "media")
+    assert (out.exit_code, out.stdout.splitlines()[0]) == (
+        0,
+        "media: 8 items; probed audio 1, image 2, timeseries 1; 4 failed, 0 pending, 1 remote",
+    )
+    assert all(
+        text in out.stdout
+        for text in ("truncated WAV", "no file 'img/missing.png'", "leaves the project's media")
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("media", "process", "nope"), 3, "error [not_found] project 'nope' does not exist\n"),
+        (("media", "report", "nope"), 3, "error [not_found] project 'nope' does not exist\n"),
+    ],
+)
+def test_bad_input_exits_with_a_reason(
+    data_dir: Path, args: tuple[str, ...], code: int, message: str
+) -> None:
+    """An unknown project exits 3 with one line."""
+    out = lw(data_dir, *args)
+    assert (out.exit_code, out.stderr) == (code, message)
+
+
+def test_workers_out_of_range_are_refused(data_dir: Path) -> None:
+    """--workers 0 is refused by the option's range before anything runs."""
+    out = lw(data_dir, "media", "process", "media", "--workers", "0")
+    assert (out.exit_code, "--workers" in out.stderr, "media_error" in out.stdout) == (
+        2,
+        True,
+        False,
+    )
