@@ -95,6 +95,7 @@ def import_dataset(
     annotator: str | None = None,
     field: str | None = None,
     media_dir: Path | None = None,
+    create_annotators: bool = False,
     actor: Actor | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ingestion.ImportSummary:
@@ -102,6 +103,8 @@ def import_dataset(
 
     ``name`` names the source in errors. ``field`` picks the boxes field (default: the
     project's first). ``media_dir`` is where project media live, for YOLO image sizes.
+    Finished annotations name their annotators by email: unknown ones are refused unless
+    ``create_annotators``.
     """
     check_options(format, as_, annotator)
     spec = project_service.get_project(db, project_name, actor=actor).spec
@@ -136,6 +139,7 @@ def import_dataset(
                     source=f"{name} (image rows)",
                     progress=advance,
                     actor=actor,
+                    create_annotators=create_annotators,
                 )
     finally:
         for tree in trees:
