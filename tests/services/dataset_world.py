@@ -59,10 +59,11 @@ def submit(db: Database, who: int, item: int, value: dict[str, Any], key: str) -
     )
 
 
-def seed(db: Database) -> dict[str, int]:
+def seed(db: Database, tokens: dict[str, str] | None = None) -> dict[str, int]:
     """Items 1 and 2 labelled by ann0, ann1 and acme's annotator (who left Paris out of
     item 1), final labels by majority; item 3 untouched. Returns the ids of
-    ann0, ann1, the acme annotator and the acme manager."""
+    ann0, ann1, the acme annotator and the acme manager by email; their API tokens go into
+    ``tokens`` when given."""
     project_service.apply_spec(db, spec_from_dict(SPEC), guidelines=None)
     import_items(db, PROJECT, jsonl(ROWS), format="jsonl", source="news.jsonl")
     ids: dict[str, int] = {}
@@ -72,8 +73,10 @@ def seed(db: Database) -> dict[str, int]:
         ("worker@acme.example", "acme", "annotator"),
         ("boss@acme.example", "acme", "manager"),
     ):
-        user = add_user(db, email, role=role, vendor=vendor, projects=[PROJECT]).user
-        ids[email] = user.id
+        made = add_user(db, email, role=role, vendor=vendor, projects=[PROJECT], with_token=True)
+        ids[email] = made.user.id
+        if tokens is not None and made.token is not None:
+            tokens[email] = made.token
     acme_item1 = [m for m in ITEM1 if m[2] != "LOC" or m[0] != 37]
     for email, first in (
         ("ann0@example.com", ITEM1),
