@@ -1,0 +1,195 @@
+"""Sampling what to label (services.sampling) on every database: random, stratified,
+diverse and uncertain picks copied into another project through the importer, with
+``sampled_from`` in each copy's metadata and an audit event; refusals change nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from tests.services.builders import jsonl, make_project
+
+from labelworks.domain.errors import InvalidImport, InvalidInput, NotFound
+from labelworks.services import ingestion, sampling
+from labelworks.storage.engine import Database
+from labelworks.storage.tables import audit_events, items
+
+SPLITS = ["train"] * 6 + ["val"] * 3 + ["test"]
+
+
+@pytest.fixture
+def world(db: Database) -> Database:
+    make_project(db, name="pool")
+    make_project(db, name="batch")
+    rows: list[dict[str, Any]] = [
+        {
+            "payload": {"text": f"review {i} about {'blenders' if i % 2 else 'kettles'}"},
+            "metadata": {"split": SPLITS[i]},
+            "pre_annotations": [
+                {
+                    "model": "m",
+                    "score": [0.9, 0.55, 0.99, 0.6, 0.51][i % 5],
+                    "value": {"sentiment": "positive"},
+                }
+            ]
+            if i < 5
+            else [],
+        }
+        for i in range(10)
+    ]
+    ingestion.import_items(db, "pool", jsonl(rows), format="jsonl", source="pool.jsonl")
+    return db
+
+
+def target_items(db: Database) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        rows = conn.execute(
+            select(items.c.metadata).where(items.c.project_id == 2).order_by(items.c.id)
+        ).all()
+    return [json.loads(m)["sampled_from"] for (m,) in rows]
+
+
+def test_random_is_reproducible_and_recorded(world: Database) -> None:
+    """The same seed draws the same items; the copies carry sampled_from and the audit
+    event names the parameters."""
+    first = sampling.sample_items(
+        world, "pool", strategy="random", n=4, into="batch", seed=7, preview=True
+    )
+    again = sampling.sample_items(world, "pool", strategy="random", n=4, into="batch", seed=7)
+    picked = [p.item for p in first.picks]
+    assert [p.item for p in again.picks] == picked and len(set(picked)) == 4
+    assert (again.inserted, again.skipped_duplicates) == (4, 0)
+    assert target_items(world) == [
+        {"project": "pool", "item": i, "strategy": "random", "reason": "random", "seed": 7}
+        for i in picked
+    ]
+    with world.read() as conn:
+        (action, details), *_ = conn.execute(
+            select(audit_events.c.action, audit_events.c.details)
+        ).all()
+    assert action == "items.sample"
+    assert {k: v for k, v in json.loads(details).items() if k != "import_id"} == {
+        "from": "pool",
+        "strategy": "random",
+        "n": 4,
+        "seed": 7,
+        "measure": "least",
+        "equal": False,
+        "allocation": {},
+        "items": picked,
+        "inserted": 4,
+    }
+
+
+def test_stratified_allocates_by_largest_remainder(world: Database) -> None:
+    """Five items over train/val/test (6/3/1) allocate 3/1/1 proportionally and 2/2/1 with
+    equal; each copy names its stratum."""
+    prop = sampling.sample_items(
+        world, "pool", strategy="stratified", by="split", n=5, into="batch", seed=1
+    )
+    even = sampling.sample_items(
+        world,
+        "pool",
+        strategy="stratified",
+        by="split",
+        n=5,
+        into="batch",
+        seed=1,
+        equal=True,
+        preview=True,
+    )
+    assert sampling.result_dict(prop)["allocation"] == [
+        {"stratum": "test", "available": 1, "sampled": 1},
+        {"stratum": "train", "available": 6, "sampled": 3},
+        {"stratum": "val", "available": 3, "sampled": 1},
+    ]
+    assert even.allocation == {"test": 1, "train": 2, "val": 2}
+    assert sorted(s["reason"] for s in target_items(world)) == [
+        "test",
+        "train",
+        "train",
+        "train",
+        "val",
+    ]
+
+
+def test_diverse_picks_far_apart_texts_and_vectors(db: Database) -> None:
+    """k-center over TF-IDF picks one text of each topic before a second of either; over
+    payload vectors it picks the farthest points; ragged and NaN vectors are refused."""
+    make_project(db, name="pool")
+    make_project(db, name="batch")
+    texts = ["red apple pie", "red apple tart", "red apple cake", "cold blue sea waves"]
+    rows = [{"text": t, "vec": [float(i), 0.0]} for i, t in enumerate(texts)]
+    ingestion.import_items(db, "pool", jsonl(rows), format="jsonl", source="p.jsonl")
+    by_text = sampling.sample_items(
+        db, "pool", strategy="diverse", by="text", n=2, into="batch", preview=True
+    )
+    by_vec = sampling.sample_items(
+        db, "pool", strategy="diverse", vectors="vec", n=2, into="batch", preview=True
+    )
+    assert sorted(p.item for p in by_text.picks) in ([1, 4], [2, 4], [3, 4])
+    assert [p.item for p in by_vec.picks] == [1, 4]
+    bad = [{"text": "x", "vec": [1.0]}, {"text": "y", "vec": "NaN"}]
+    ingestion.import_items(db, "pool", jsonl(bad), format="jsonl", source="b.jsonl")
+    with pytest.raises(InvalidInput) as ragged:
+        sampling.sample_items(db, "pool", strategy="diverse", vectors="vec", n=2, into="batch")
+    assert str(ragged.value) == "item 5, payload key 'vec': 1 numbers, earlier items have 2"
+
+
+def test_uncertain_ranks_by_measure(world: Database) -> None:
+    """Least confident picks the scores nearest one half first; without scored predictions
+    it is refused clearly."""
+    got = sampling.sample_items(
+        world, "pool", strategy="uncertain", n=3, into="batch", preview=True
+    )
+    assert [(p.item, p.reason) for p in got.picks] == [(5, 0.49), (2, 0.45), (4, 0.4)]
+    with pytest.raises(InvalidInput) as none:
+        sampling.sample_items(world, "batch", strategy="uncertain", n=1, into="pool")
+    assert "no item has a pre-annotation with a score" in str(none.value)
+
+
+def test_refusals_change_nothing(world: Database) -> None:
+    """Bad n, seeds, strategies and keys, a missing target, the same project, and a target
+    whose spec needs a key the items lack are refused; the target stays empty."""
+    make_project(
+        world,
+        name="strict",
+        fields=[{"name": "s", "kind": "choice", "labels": ["a", "b"], "source": "title"}],
+    )
+    calls: list[dict[str, Any]] = [
+        {"strategy": "random", "n": 0},
+        {"strategy": "random", "n": -3},
+        {"strategy": "random", "n": 10**9},
+        {"strategy": "random", "n": 11},
+        {"strategy": "random", "n": 1, "seed": -1},
+        {"strategy": "magic", "n": 1},
+        {"strategy": "stratified", "n": 1},
+        {"strategy": "diverse", "n": 1},
+        {"strategy": "random", "n": 1, "by": "bad\udcff"},
+    ]
+    messages = []
+    for kwargs in calls:
+        with pytest.raises(InvalidInput) as refused:
+            sampling.sample_items(world, "pool", into="batch", **kwargs)
+        messages.append(str(refused.value))
+    assert messages == [
+        "n must be a whole number from 1 to 100,000",
+        "n must be a whole number from 1 to 100,000",
+        "n must be a whole number from 1 to 100,000",
+        "cannot sample 11: the project has 10 items",
+        "seed must be a whole number from 0 to 9223372036854775807",
+        "strategy must be one of random, stratified, diverse, uncertain, not 'magic'",
+        "stratified sampling needs the key to stratify by (--by)",
+        "diverse sampling needs a text key (--by) or a vectors key (--vectors)",
+        "by must be 1 to 200 printable characters",
+    ]
+    with pytest.raises(NotFound):
+        sampling.sample_items(world, "pool", strategy="random", n=1, into="nowhere")
+    with pytest.raises(InvalidInput):
+        sampling.sample_items(world, "pool", strategy="random", n=1, into="pool")
+    with pytest.raises(InvalidImport) as strict:
+        sampling.sample_items(world, "pool", strategy="random", n=3, into="strict", seed=1)
+    assert "payload has no key 'title'" in str(strict.value)
+    assert target_items(world) == []
