@@ -19,6 +19,7 @@ from labelworks.domain.annotation import validate_annotation
 from labelworks.domain.errors import InvalidInput, NotFound, PermissionDenied
 from labelworks.services import audit
 from labelworks.services.access import project_for
+from labelworks.services.privacy import rows_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import consensus as store
 from labelworks.storage import items as item_store
@@ -85,7 +86,7 @@ def adjudication_queue(
                     },
                 )
             )
-    return cases
+        return rows_for(actor, stored_spec(project.spec), cases)
 
 
 def adjudicate(

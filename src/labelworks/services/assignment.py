@@ -36,6 +36,7 @@ from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.escalations import flag as flag_item
 from labelworks.services.gold import GoldOutcome, feedback_for, score_gold
 from labelworks.services.guidelines import check_acknowledged
+from labelworks.services.privacy import payload_for
 from labelworks.services.progress import Progress, items_shared, progress_in
 from labelworks.services.project_archive import refuse_archived
 from labelworks.services.qualification import count_answer, no_questions_left, rule_of, stage_of
@@ -68,6 +69,9 @@ class Task:
     fields: Sequence[FieldSpec] = ()
     allow_remote_media: bool = False
     progress: Progress | None = None
+    # What the project's privacy policy found, for the caller (services/privacy.py).
+    pii: Sequence[str] = ()
+    pii_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +87,14 @@ class SubmitResult:
 
 def _worker_project(
     conn: Connection, project_name: str, annotator_id: int, actor: Actor | None
-) -> ProjectRow:
-    """The project, if the role policy lets this user label in it."""
+) -> tuple[ProjectRow, Actor]:
+    """The project, if the role policy lets this user label in it, and the user."""
     if actor is None or actor.id != annotator_id:
         user = user_store.by_id(conn, annotator_id)
         if user is None or not user.active:
             raise NotFound(f"user {annotator_id} does not exist")
         actor = actor_of(user)
-    return project_for(conn, actor, project_name, Action.LABEL)
+    return project_for(conn, actor, project_name, Action.LABEL), actor
 
 
 def _enter(
@@ -99,12 +103,12 @@ def _enter(
     annotator: int | Credential,
     actor: Actor | None,
     at: datetime,
-) -> tuple[int, ProjectRow, Standing | None]:
-    """Who labels, in which project, and their standing there (``None``: not a member),
-    with the (project, annotator) lock taken: one statement for a request's credential.
-    A paused annotator is refused here, with the reason."""
+) -> tuple[int, ProjectRow, Standing | None, Actor]:
+    """Who labels, in which project, their standing there (``None``: not a member) and
+    who they are, with the (project, annotator) lock taken: one statement for a request's
+    credential. A paused annotator is refused here, with the reason."""
     if not isinstance(annotator, Credential):
-        project = _worker_project(conn, project_name, annotator, actor)
+        project, caller = _worker_project(conn, project_name, annotator, actor)
         standing = lease_store.hold(conn, project.id, annotator, at)
         annotator_id = annotator
     else:
@@ -116,7 +120,7 @@ def _enter(
         annotator_id, standing = caller.id, seat.standing
     if standing is not None and standing.paused is not None:
         raise AnnotatorPaused(f"you are paused in project '{project.name}': {standing.paused}")
-    return annotator_id, project, standing
+    return annotator_id, project, standing, caller
 
 
 def next_task_for(
@@ -145,7 +149,7 @@ def next_task_for(
         at = now or utcnow()
         # The (project, annotator) lock comes first, in every lease and submit: one
         # annotator's requests in a project run one at a time.
-        annotator_id, project, standing = _enter(conn, project_name, annotator, actor, at)
+        annotator_id, project, standing, caller = _enter(conn, project_name, annotator, actor, at)
         refuse_archived(project, "new work")
         if _reclaim_due(db.cache_scope, project.id, at):
             lease_store.reclaim_expired(conn, project.id, project.overlap, at)
@@ -185,7 +189,7 @@ def next_task_for(
         )
         if stage.note is not None:
             progress = replace(progress, note=stage.note)
-        return _task(project, lease, pre, progress)
+        return _task(project, lease, pre, progress, caller)
 
     return db.run_write(work)
 
@@ -213,19 +217,23 @@ def _task(
     lease: lease_store.Lease,
     pre_annotations: list[dict[str, Any]],
     progress: Progress,
+    caller: Actor,
 ) -> Task:
     spec = stored_spec(project.spec)
+    shown = payload_for(caller, spec, json.loads(lease.payload))
     return Task(
         assignment_id=lease.assignment_id,
         project=project.name,
         item_id=lease.item_id,
-        payload=json.loads(lease.payload),
+        payload=shown.payload,
         pre_annotations=pre_annotations,
         expires_at=lease.expires_at,
         guideline_version=lease.guideline_version,
         fields=spec.fields,
         allow_remote_media=spec.allow_remote_media,
         progress=progress,
+        pii=shown.kinds,
+        pii_note=shown.warning,
     )
 
 

@@ -7,6 +7,7 @@ import json
 import time
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
@@ -19,6 +20,8 @@ from labelworks.domain.assignment import item_status
 from labelworks.domain.errors import InvalidInput, NotFound
 from labelworks.services.access import project_for
 from labelworks.services.item_selection import ItemSelection, resolve_selection
+from labelworks.services.privacy import payload_for, payload_text_for
+from labelworks.services.specs import stored_spec
 from labelworks.storage import catalog, item_filters
 from labelworks.storage import items as item_store
 from labelworks.storage.catalog import ActiveLease, AnnotationView, ItemSummary
@@ -118,6 +121,7 @@ def list_items(
         if rows is None:
             rows = _page_rows(conn, project, f, sort, cursor, backwards, limit + 1)
     more = len(rows) > limit
+    spec = stored_spec(project.spec)
     if backwards:
         rows = rows[1:] if more else rows
         next_after = rows[-1].id if rows else None
@@ -134,7 +138,7 @@ def list_items(
                 item_status(r.n_submitted, r.n_leased, r.target or project.overlap),
                 r.n_submitted,
                 r.priority,
-                r.payload[:300],
+                payload_text_for(actor, spec, r.payload)[:300],
                 r.created_at,
             )
             for r in rows
@@ -286,6 +290,9 @@ class ItemDetail:
     annotations: list[AnnotationView]
     priority: int = 0
     target: int = 0  # the annotations it needs: its own target, else the project's overlap
+    # What the privacy policy found, for the caller (services/privacy.py).
+    pii: Sequence[str] = ()
+    pii_note: str | None = None
 
 
 def item_detail(
@@ -300,16 +307,19 @@ def item_detail(
         notes = catalog.annotations_of_item(conn, item_id, wall(actor))
         target, priority = catalog.queue_settings(conn, item_id)
         need = target or project.overlap
+        shown = payload_for(actor, stored_spec(project.spec), item.payload)
         return ItemDetail(
             id=item.id,
             external_id=item.external_id,
             status=item_status(item.n_submitted, item.n_leased, need),
-            payload=item.payload,
+            payload=shown.payload,
             metadata=item.metadata,
             pre_annotations=item_store.pre_annotations_of(conn, item_id),
             annotations=notes,
             priority=priority,
             target=need,
+            pii=shown.kinds,
+            pii_note=shown.warning,
         )
 
 

@@ -29,6 +29,7 @@ from labelworks.domain.escalation import STATUSES, Flag, resolution_text
 from labelworks.domain.fields import FieldSpec
 from labelworks.services import audit
 from labelworks.services.access import project_for
+from labelworks.services.privacy import rows_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import escalations as store
 from labelworks.storage import gold as gold_store
@@ -283,7 +284,7 @@ def escalation_desk(
     spec = stored_spec(project.spec)
     return Desk(
         project=project.name,
-        cases=cases,
+        cases=rows_for(actor, spec, cases),
         open=counted["open"],
         resolved=counted["resolved"],
         keeps_gold=keeps_gold,

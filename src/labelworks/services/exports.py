@@ -16,6 +16,7 @@ from labelworks.formats.json_text import RawJson, json_array_text, json_object_t
 from labelworks.services.access import project_for
 from labelworks.services.aggregates import aggregator
 from labelworks.services.consensus import method_of
+from labelworks.services.privacy import payload_text_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import export_rows
 from labelworks.storage import items as item_store
@@ -81,7 +82,8 @@ def export_project(
     text with a ``Z`` as the API writes it (``formats.utc_text``), in Parquet a UTC
     timestamp column. With ``aggregate`` (``majority`` or ``dawid_skene``), each annotated
     item also gets an ``aggregate`` key: the label that method makes of the annotations the
-    caller may see, with its confidence (``services.aggregates``).
+    caller may see, with its confidence (``services.aggregates``). Payloads go out as the
+    project's privacy policy lets the caller see them (``services.privacy``).
     """
     check_export_options(format, csv_formulas)
     written = 0
@@ -129,7 +131,7 @@ def export_project(
                     "external_id": it.external_id,
                     "status": item_status(it.n_submitted, it.n_leased, project.overlap),
                     "created_at": it.created_at,
-                    "payload": RawJson(it.payload),
+                    "payload": RawJson(payload_text_for(actor, spec, it.payload)),
                     "metadata": RawJson(it.metadata),
                     "pre_annotations": pre.get(it.id, _NONE),
                     "annotations": done.get(it.id, _NONE),

@@ -4,6 +4,7 @@ or stored, so a manager looking at the work never shows up as someone doing it."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from labelworks.domain.annotation import validate_annotation
 from labelworks.domain.errors import NotFound
 from labelworks.domain.fields import FieldSpec
 from labelworks.services.access import project_for
+from labelworks.services.privacy import payload_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database
@@ -27,6 +29,9 @@ class PreviewItem:
     guideline_version: int | None
     # Items of the project, for "item 3 of 120".
     total: int
+    # What the privacy policy found, for the caller (services/privacy.py).
+    pii: Sequence[str] = ()
+    pii_note: str | None = None
 
 
 def preview_next(
@@ -41,14 +46,17 @@ def preview_next(
             return None
         item = found[0]
         spec = stored_spec(project.spec)
+        shown = payload_for(actor, spec, item.payload)
         return PreviewItem(
             item_id=item.id,
-            payload=item.payload,
+            payload=shown.payload,
             pre_annotations=item_store.pre_annotations_of(conn, item.id),
             fields=list(spec.fields),
             allow_remote_media=spec.allow_remote_media,
             guideline_version=project.guideline_version,
             total=item_store.count_items(conn, project.id),
+            pii=shown.kinds,
+            pii_note=shown.warning,
         )
 
 

@@ -24,6 +24,7 @@ from labelworks.domain.review import STATUS, Decision, pick_for_review
 from labelworks.domain.spec import ProjectSpec
 from labelworks.services import audit, consensus
 from labelworks.services.access import project_for
+from labelworks.services.privacy import rows_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import consensus as consensus_store
 from labelworks.storage import reviews as store
@@ -92,9 +93,10 @@ def review_queue(
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
-        return store.page(
+        rows = store.page(
             conn, project.id, status=status, wall=wall(actor), after=after, limit=limit
         )
+        return rows_for(actor, stored_spec(project.spec), rows)
 
 
 def decide_review(
