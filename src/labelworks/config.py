@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 5000
     import_batch_size: int = 5000
 
+    # Background jobs (docs/deploy.md). Huey keeps its queue in Redis when this is set,
+    # else in a SQLite file in the data directory, consumed by the server processes.
+    redis_url: str | None = None
+    # Consumer threads each ``serve``/``demo`` process runs when the queue is embedded (no
+    # Redis); 0 leaves every job to ``labelworks worker``.
+    embedded_job_threads: int = Field(default=1, ge=0, le=16)
+    # A running job whose consumer has not reported for this long is given back.
+    job_stale_seconds: float = Field(default=120.0, gt=0)
+    # API imports larger than this (bytes) run as background jobs (202 and the job).
+    import_job_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+
     # Request body limits in bytes, enforced while bodies stream in (see docs/api.md)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)  # every JSON body and form
     max_spec_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # PUT a spec (guidelines inline)

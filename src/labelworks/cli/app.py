@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from labelworks import __version__
 from labelworks.cli import db, gold, items, project, quality, user
 from labelworks.cli import escalations as escalations_cli
+from labelworks.cli import jobs as jobs_cli
 from labelworks.cli import lots as lots_cli
 from labelworks.cli import members as members_cli
 from labelworks.cli import qualification as qualification_cli
@@ -51,6 +52,8 @@ app.add_typer(quality.adjudication_app, name="adjudication")
 app.add_typer(escalations_cli.app, name="escalations")
 app.add_typer(reviews_cli.app, name="review")
 app.add_typer(lots_cli.app, name="lots")
+app.add_typer(jobs_cli.app, name="jobs")
+app.command("worker")(jobs_cli.worker_command)
 app.command("edge-cases")(escalations_cli.edge_cases_command)
 app.command("import")(import_command)
 app.command("export")(export_command)

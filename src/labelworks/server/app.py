@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -15,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from labelworks import __version__
 from labelworks.config import Settings
 from labelworks.domain.login_policy import LoginRules
+from labelworks.jobs.queue import JobQueue
 from labelworks.server import errors
 from labelworks.server.api import (
     activity,
@@ -33,6 +36,7 @@ from labelworks.server.api import (
     system,
     work,
 )
+from labelworks.server.api import jobs as jobs_api
 from labelworks.server.api import lots as lots_api
 from labelworks.server.api import members as members_api
 from labelworks.server.api import project_removal as removal_api
@@ -93,6 +97,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     agreement.router,
     reviews_api.router,
     lots_api.router,
+    jobs_api.router,
     escalations.router,
     delivery.router,
     media.router,
@@ -122,8 +127,32 @@ def routes() -> list[APIRoute]:
     return [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the app; an embedded SQLite database is created and migrated on start."""
+@asynccontextmanager
+async def _job_consumer(app: FastAPI) -> AsyncIterator[None]:
+    """A server process's own job consumer, when the queue is embedded (no Redis): the
+    one-command demo runs its jobs with nothing else running."""
+    settings: Settings = app.state.settings
+    consumer = None
+    if not settings.redis_url and settings.embedded_job_threads > 0:
+        queue = JobQueue(settings, app.state.db)
+        app.state.job_queue = queue
+        consumer = queue.consumer(settings.embedded_job_threads, in_server=True)
+        consumer.start()
+    try:
+        yield
+    finally:
+        if consumer is not None:
+            consumer.stop()
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    run_jobs: bool = False,
+) -> FastAPI:
+    """Build the app; an embedded SQLite database is created and migrated on start.
+    ``run_jobs`` starts a job consumer in the process while the app runs (``serve``)."""
     settings = settings or Settings()
     db = database or Database(
         settings.effective_database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
@@ -136,6 +165,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description="Self-hosted ML data and annotation operations.",
         docs_url=None,  # served by the system router from vendored files
         redoc_url=None,
+        lifespan=_job_consumer if run_jobs else None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -182,7 +212,7 @@ def serve_app() -> FastAPI:
     it again: under a large import that is 200 ms pauses with the GIL held (the event loop,
     health probes included, waits) and half the import's time. Frozen, it is never walked.
     """
-    app = create_app()
+    app = create_app(run_jobs=True)
     gc.collect()
     gc.freeze()
     return app

@@ -6,10 +6,14 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
+from labelworks.config import Settings
 from labelworks.schemas.api import ImportOut, ItemDetailOut, ItemRowOut, ItemsPageOut
 from labelworks.schemas.items import ItemActionIn, ItemsChangedOut
+from labelworks.schemas.jobs import JobOut
 from labelworks.server.api.answers import ERRORS
+from labelworks.server.api.jobs import Queue, job_out, staged_import
 from labelworks.server.bodies import (
     BODY,
     RawBody,
@@ -55,6 +59,7 @@ def _format_of(content_type: str, body: SpooledBody) -> ingestion.ImportFormat:
     "/projects/{project}/items",
     operation_id="import_items",
     response_model=ImportOut,
+    responses={202: {"model": JobOut, "description": "imported by a background job"}},
     openapi_extra=IMPORT_BODY,
 )
 def import_items(
@@ -64,13 +69,27 @@ def import_items(
     actor: CurrentActor,
     _may: MayManage,
     body: SpooledBody,
-) -> ImportOut:
+    queue: Queue,
+    background: bool | None = Query(
+        None,
+        description="run as a background job (202 and the job); default: when the body is "
+        "larger than the server's import_job_bytes",
+    ),
+) -> ImportOut | JSONResponse:
     """Add items, all or nothing; errors name the line (array element) and field.
 
     The body is JSONL (``application/x-ndjson``, the default), a JSON array of rows
     (``application/json``), CSV (``text/csv``) or Parquet; see docs/import-export.md.
+    A large body (or ``background=true``) is kept and imported by a job: the answer is
+    202 with the job, whose result holds the import's counts.
     """
     fmt = _format_of(request.headers.get("content-type", ""), body)
+    settings: Settings = request.app.state.settings
+    size = body.seek(0, 2)
+    body.seek(0)
+    if background or (background is None and size > settings.import_job_bytes):
+        job = staged_import(db, settings, queue, project, body, fmt, actor)
+        return JSONResponse(job_out(job).model_dump(mode="json"), status_code=202)
     summary = ingestion.import_items(db, project, body, format=fmt, source=BODY, actor=actor)
     return ImportOut.model_validate(summary, from_attributes=True)
 

@@ -1,0 +1,184 @@
+"""``labelworks jobs`` (list, show, cancel, wait) and ``labelworks worker`` (a consumer)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from labelworks.cli.context import console, err_console, reported, show_progress, state
+from labelworks.domain.errors import InvalidInput, LabelworksError
+from labelworks.jobs import records
+from labelworks.jobs.queue import JobQueue
+from labelworks.storage.jobs import FINISHED, JobRow
+
+app = typer.Typer(
+    help="Background jobs: imports, exports and other long work, with their progress.",
+    invoke_without_command=True,
+)
+
+MAX_ID = 2**31 - 1
+
+
+def job_dict(job: JobRow) -> dict[str, Any]:
+    """A job as the CLI's --json and the API write it."""
+
+    def when(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.isoformat() + "Z"
+
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "project": job.project,
+        "state": job.state,
+        "params": job.params,
+        "done": job.done,
+        "total": job.total,
+        "result": job.result,
+        "error": job.error,
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "cancel_requested": job.cancel_requested,
+        "started_by": job.started_by,
+        "worker": job.worker,
+        "created_at": when(job.created_at),
+        "started_at": when(job.started_at),
+        "finished_at": when(job.finished_at),
+    }
+
+
+def _progress_text(job: JobRow) -> str:
+    if job.total:
+        return f"{job.done:,}/{job.total:,} ({100 * job.done / job.total:.0f}%)"
+    return f"{job.done:,}" if job.done else ""
+
+
+def _id(value: int) -> int:
+    if not 1 <= value <= MAX_ID:
+        raise InvalidInput(f"job id must be between 1 and {MAX_ID}")
+    return value
+
+
+@app.callback()
+def jobs_command(
+    ctx: typer.Context,
+    project: str | None = typer.Option(None, "--project", help="only this project's jobs"),
+    job_state: str | None = typer.Option(
+        None, "--state", help="queued, running, succeeded, failed or cancelled"
+    ),
+    kind: str | None = typer.Option(None, "--kind", help="import, export, …"),
+    limit: int = typer.Option(50, "--limit", help="how many, newest first (at most 200)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """List jobs, newest first (or run a subcommand: show, cancel, wait)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with reported():
+        db = state(ctx).database()
+        rows = records.list_jobs(db, project=project, state=job_state, kind=kind, limit=limit)
+        if as_json:
+            console.print_json(json.dumps([job_dict(r) for r in rows]))
+            return
+        if not rows:
+            console.print("no jobs")
+            return
+        table = Table("id", "kind", "project", "state", "progress", "started", "by", "error")
+        for r in rows:
+            table.add_row(
+                str(r.id),
+                r.kind,
+                escape(r.project or "—"),
+                r.state,
+                _progress_text(r),
+                r.created_at.strftime("%Y-%m-%d %H:%M"),
+                escape(r.started_by or "local"),
+                escape((r.error or "")[:80]),
+            )
+        console.print(table)
+
+
+@app.command("show")
+def show_command(
+    ctx: typer.Context,
+    job_id: int = typer.Argument(..., help="the job's id"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """One job with its parameters, progress, result or error."""
+    with reported():
+        job = records.get_job(state(ctx).database(), _id(job_id))
+        data = job_dict(job)
+        if as_json:
+            console.print_json(json.dumps(data))
+            return
+        for key, value in data.items():
+            shown = json.dumps(value) if isinstance(value, dict) else value
+            console.print(f"[bold]{key}[/]: {escape(str(shown))}", highlight=False)
+
+
+@app.command("cancel")
+def cancel_command(
+    ctx: typer.Context, job_id: int = typer.Argument(..., help="the job's id")
+) -> None:
+    """Cancel a queued job, or ask a running one to stop."""
+    with reported():
+        job = records.cancel_job(state(ctx).database(), _id(job_id))
+        said = "cancelled" if job.state == "cancelled" else f"{job.state}; asked to stop"
+        console.print(f"job {job.id}: {said}")
+
+
+def follow(ctx: typer.Context, job_id: int, label: str) -> JobRow:
+    """Show a queued or running job's progress until it ends; returns its last row."""
+    db = state(ctx).database()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not show_progress(),
+    ) as bar:
+        task = bar.add_task(label, total=None)
+        while True:
+            job = records.get_job(db, job_id)
+            bar.update(task, completed=job.done, total=job.total)
+            if job.state in FINISHED:
+                return job
+            time.sleep(0.5)
+
+
+@app.command("wait")
+def wait_command(
+    ctx: typer.Context,
+    job_id: int = typer.Argument(..., help="the job's id"),
+    as_json: bool = typer.Option(False, "--json", help="print the finished job as JSON"),
+) -> None:
+    """Follow a job's progress until it ends; exits non-zero unless it succeeded."""
+    with reported():
+        job = follow(ctx, _id(job_id), f"job {job_id}")
+        if as_json:
+            console.print_json(json.dumps(job_dict(job)))
+        else:
+            console.print(f"job {job.id}: {job.state}" + (f" — {job.error}" if job.error else ""))
+        if job.state != "succeeded":
+            raise LabelworksError(f"job {job.id} {job.state}")
+
+
+def worker_command(
+    ctx: typer.Context,
+    concurrency: int = typer.Option(2, "--concurrency", help="jobs run at once (threads)"),
+) -> None:
+    """Run a job consumer until interrupted (Ctrl-C finishes the jobs in hand first)."""
+    with reported():
+        if not 1 <= concurrency <= 64:
+            raise InvalidInput("--concurrency must be between 1 and 64")
+        settings = state(ctx).settings
+        queue = JobQueue(settings, state(ctx).database())
+        where = (settings.redis_url and "Redis") or str(settings.data_dir / "jobs-queue.db")
+        err_console.print(f"labelworks worker: {concurrency} thread(s) on {escape(where)}")
+        queue.consumer(concurrency).run()

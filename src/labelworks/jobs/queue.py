@@ -1,0 +1,71 @@
+"""The Huey queue that carries job ids to consumers, and the consumers themselves.
+
+SQLite storage in the data directory by default (the server processes consume it, so the
+one-command demo needs nothing else); Redis when ``redis_url`` is set, for any number of
+``labelworks worker`` processes on any machine. Huey only carries ids: the jobs table holds
+the truth, and its claim runs each job once however many consumers see the id.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+from labelworks.config import Settings
+from labelworks.jobs.runner import run_job, sweep
+from labelworks.storage.engine import Database
+
+log = logging.getLogger("labelworks.jobs")
+
+QUEUE_NAME = "labelworks"
+
+
+class _QuietConsumer(Consumer):  # type: ignore[misc]
+    """A consumer inside a server process: the server owns the process's signals."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+class JobQueue:
+    """Enqueue job ids and build consumers for one database and settings."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.huey = self._huey(settings)
+        self._task = self.huey.task(name="run_job")(self._execute)
+        self.huey.periodic_task(crontab(minute="*"), name="sweep_jobs")(self._sweep)
+
+    @staticmethod
+    def _huey(settings: Settings) -> Huey:
+        if settings.redis_url:
+            return RedisHuey(QUEUE_NAME, url=settings.redis_url)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(QUEUE_NAME, filename=str(settings.data_dir / "jobs-queue.db"))
+
+    @property
+    def embedded(self) -> bool:
+        """Whether the queue lives in the data directory (no Redis)."""
+        return not self.settings.redis_url
+
+    def enqueue(self, job_id: int) -> None:
+        self._task(job_id)
+
+    def _execute(self, job_id: int) -> None:
+        run_job(self.db, self.settings, job_id, again=self.enqueue)
+
+    def _sweep(self) -> None:
+        stale = timedelta(seconds=self.settings.job_stale_seconds)
+        for job_id in sweep(self.db, self.settings.data_dir, stale, self.enqueue):
+            log.warning("job %s: its consumer stopped reporting; queued again", job_id)
+
+    def consumer(self, workers: int, *, in_server: bool = False) -> Any:
+        """A thread consumer; ``in_server`` leaves the process's signals to the server.
+        Idle workers look for work at least once a second."""
+        kind = _QuietConsumer if in_server else Consumer
+        return kind(self.huey, workers=workers, worker_type="thread", max_delay=1.0)

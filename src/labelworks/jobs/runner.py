@@ -1,0 +1,173 @@
+"""Running one job: claim it, run its kind with progress and a heartbeat, record the end."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from labelworks.config import Settings
+from labelworks.domain.access import Actor
+from labelworks.domain.errors import LabelworksError
+from labelworks.jobs.kinds import JobCancelled, JobContext, kind_of
+from labelworks.jobs.live import Live
+from labelworks.jobs.live import read as live_state
+from labelworks.services.access import actor_of
+from labelworks.storage import jobs as job_store
+from labelworks.storage import users as user_store
+from labelworks.storage.engine import Database, utcnow
+from labelworks.storage.jobs import JobRow
+
+log = logging.getLogger("labelworks.jobs")
+
+# Progress is written at most this often (a job reporting every row would otherwise spend
+# its time writing progress); the last report of a run is always written.
+REPORT_SECONDS = 0.5
+HEARTBEAT_SECONDS = 15.0
+
+Listener = Callable[[int, int | None], None]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
+
+
+class _Reporter:
+    def __init__(self, live: Live, listener: Listener | None) -> None:
+        self._live = live
+        self._listener = listener
+        self._last = 0.0
+        self._cancel = False
+        self.lock = threading.Lock()
+
+    def __call__(self, done: int, total: int | None) -> bool:
+        if self._listener is not None:
+            self._listener(done, total)
+        now = time.monotonic()
+        last_step = total is not None and done >= total
+        if now - self._last >= REPORT_SECONDS or last_step or done == 0:
+            self._last = now
+            with self.lock:
+                self._cancel = self._live.report(done, total)
+        return self._cancel
+
+
+def _heartbeat(live: Live, reporter: _Reporter, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_SECONDS):
+        try:
+            with reporter.lock:
+                live.beat()
+        except Exception:  # a missed beat is not worth failing the job over
+            log.exception("job %s: heartbeat failed", live.job_id)
+
+
+def _actor(db: Database, job: JobRow) -> Actor | None:
+    if job.started_by_id is None:
+        return None
+    with db.read() as conn:
+        user = user_store.by_id(conn, job.started_by_id)
+    if user is None or not user.active:
+        raise LabelworksError("the person who started this job is no longer active")
+    return actor_of(user)
+
+
+def run_job(
+    db: Database,
+    settings: Settings,
+    job_id: int,
+    *,
+    listener: Listener | None = None,
+    again: Callable[[int], None] | None = None,
+) -> JobRow | None:
+    """Run the job if it is still queued (else leave it: another consumer has it, or it
+    was cancelled); returns its row afterwards. A kind's error fails the job with its
+    message; an unexpected one is retried through ``again`` while attempts remain."""
+    claimed = db.run_write(lambda conn: job_store.claim(conn, job_id, worker_name(), utcnow()))
+    if not claimed:
+        return None
+    with db.read() as conn:
+        job = job_store.get(conn, job_id)
+    assert job is not None
+    live = Live(db, settings.data_dir, job_id)
+    reporter = _Reporter(live, listener)
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(live, reporter, stop), daemon=True)
+    beat.start()
+    try:
+        kind = kind_of(job.kind)
+        ctx = JobContext(
+            job=job, db=db, settings=settings, actor=_actor(db, job), report=reporter
+        )
+        result = kind.run(ctx)
+    except JobCancelled:
+        _end(db, live, "cancelled")
+    except LabelworksError as exc:
+        # The work itself refused (bad input, no permission any more): the same again.
+        _end(db, live, "failed", error=str(exc))
+    except Exception as exc:
+        log.exception("job %s (%s) failed", job_id, job.kind)
+        error = f"{type(exc).__name__}: {exc}"
+        if job.attempts < job.max_attempts and again is not None:
+            db.run_write(lambda conn: job_store.requeue(conn, job_id, error, utcnow()))
+            again(job_id)
+        else:
+            _end(db, live, "failed", error=error)
+    else:
+        _end(db, live, "succeeded", result=result)
+    finally:
+        stop.set()
+        beat.join()
+    with db.read() as conn:
+        return job_store.get(conn, job_id)
+
+
+def _end(
+    db: Database,
+    live: Live,
+    state: str,
+    *,
+    error: str | None = None,
+    result: dict[str, object] | None = None,
+) -> None:
+    db.run_write(
+        lambda conn: job_store.finish(
+            conn,
+            live.job_id,
+            state=state,
+            now=utcnow(),
+            result=result,
+            error=error,
+            done=live.done,
+            total=live.total,
+        )
+    )
+
+
+def sweep(
+    db: Database, data_dir: Path, stale_after: timedelta, again: Callable[[int], None]
+) -> list[int]:
+    """Give back the jobs of consumers that stopped reporting; returns those queued again."""
+    cutoff = utcnow() - stale_after
+    with db.read() as conn:
+        stale = job_store.stale_running(conn, cutoff)
+    if db.is_sqlite:
+        beaten = time.time() - stale_after.total_seconds()
+        stale = [j for j in stale if (live_state(data_dir, j) or {}).get("beat", 0) < beaten]
+    queued = []
+    for job_id in stale:
+        if db.run_write(partial(_abandon, job_id)):
+            again(job_id)
+            queued.append(job_id)
+    return queued
+
+
+def _abandon(job_id: int, conn: Connection) -> bool:
+    return job_store.abandon(conn, job_id, utcnow())

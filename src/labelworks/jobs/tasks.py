@@ -1,0 +1,180 @@
+"""The built-in job kinds: imports and exports (more kinds register from their modules)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from labelworks.domain.access import Action
+from labelworks.domain.errors import InvalidImport, InvalidInput
+from labelworks.jobs.kinds import JobContext, JobKind, register, text_param
+from labelworks.services import exports as export_service
+from labelworks.services import ingestion
+from labelworks.services.aggregates import AGGREGATES
+from labelworks.services.dataset_exports import DATASET_FORMATS, export_dataset
+
+EXPORT_FORMATS = ("jsonl", "csv", "parquet", *DATASET_FORMATS)
+SUFFIX = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
+
+
+class _Counting:
+    """A binary file that reports how far it has been read."""
+
+    def __init__(self, path: Path, ctx: JobContext) -> None:
+        self._file = path.open("rb")
+        self._total = path.stat().st_size
+        self._ctx = ctx
+        self._done = 0
+        self._ctx.progress(0, self._total)
+
+    def _count(self, n: int) -> None:
+        self._done += n
+        self._ctx.progress(self._done, self._total)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(size)
+        self._count(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._file.readinto(buffer)
+        self._count(n or 0)
+        return int(n or 0)
+
+    def read1(self, size: int = -1) -> bytes:
+        data = self._file.read1(size)
+        self._count(len(data))
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self._file.readline(size)
+        self._count(len(data))
+        return data
+
+    def __iter__(self) -> Any:
+        return iter(self.readline, b"")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _check_import(params: dict[str, Any]) -> dict[str, Any]:
+    fmt = text_param(params, "format", choices=tuple(sorted(set(ingestion.SUFFIXES.values()))))
+    return {
+        "path": text_param(params, "path"),
+        "format": fmt,
+        "source": text_param(params, "source"),
+        "staged": bool(params.get("staged", False)),
+    }
+
+
+def _run_import(ctx: JobContext) -> dict[str, Any]:
+    path = Path(ctx.params["path"])
+    if not path.is_file():
+        raise InvalidImport(f"{ctx.params['source']} is no longer there to import")
+    reader = _Counting(path, ctx)
+    try:
+        summary = ingestion.import_items(
+            ctx.db,
+            ctx.project,
+            reader,  # type: ignore[arg-type]
+            format=ctx.params["format"],
+            source=ctx.params["source"],
+            batch_size=ctx.settings.import_batch_size,
+            actor=ctx.actor,
+        )
+    finally:
+        reader.close()
+    if ctx.params.get("staged"):
+        # An upload the server kept for this job alone; done with it.
+        path.unlink(missing_ok=True)
+    return {
+        "rows": summary.rows,
+        "inserted": summary.inserted,
+        "skipped_duplicates": summary.skipped_duplicates,
+        "import_id": summary.import_id,
+    }
+
+
+def _check_export(params: dict[str, Any]) -> dict[str, Any]:
+    fmt = text_param(params, "format", choices=EXPORT_FORMATS)
+    labels = params.get("labels", "final")
+    if labels not in ("final", "all"):
+        raise InvalidInput("job parameter 'labels' must be 'final' or 'all'")
+    aggregate = params.get("aggregate")
+    if aggregate is not None and aggregate not in AGGREGATES:
+        raise InvalidInput(f"job parameter 'aggregate' must be one of {', '.join(AGGREGATES)}")
+    return {"format": fmt, "labels": labels, "aggregate": aggregate}
+
+
+def _run_export(ctx: JobContext) -> dict[str, Any]:
+    fmt = ctx.params["format"]
+    out = ctx.output_dir()
+    if fmt in DATASET_FORMATS:
+        dataset = DATASET_FORMATS[fmt]
+        target = out / f"{ctx.project}-{fmt}{dataset.suffix}"
+        if target.is_dir():
+            shutil.rmtree(target)
+        items = export_dataset(
+            ctx.db,
+            ctx.project,
+            fmt,
+            target,
+            media_dir=ctx.settings.data_dir / "media",
+            labels=ctx.params["labels"],
+            actor=ctx.actor,
+            progress=ctx.progress,
+        )
+        if dataset.kind == "directory":
+            archive = shutil.make_archive(str(target), "zip", root_dir=target)
+            shutil.rmtree(target)
+            target = Path(archive)
+    else:
+        total = export_service.count_for_export(ctx.db, ctx.project, actor=ctx.actor)
+        target = out / f"{ctx.project}{SUFFIX[fmt]}"
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            ctx.progress(done, total)
+
+        ctx.progress(0, total)
+        with target.open("wb") as stream:
+            items = export_service.export_project(
+                ctx.db,
+                ctx.project,
+                stream,
+                format=fmt,
+                progress=advance,
+                actor=ctx.actor,
+                aggregate=ctx.params["aggregate"],
+            )
+    return {"items": items, "file": target.name, "bytes": target.stat().st_size}
+
+
+IMPORT = register(
+    JobKind(
+        name="import",
+        title="Import items",
+        action=Action.MANAGE,
+        # Safe to run again: rows the project already has are skipped as duplicates.
+        max_attempts=3,
+        check=_check_import,
+        run=_run_import,
+    )
+)
+EXPORT = register(
+    JobKind(
+        name="export",
+        title="Export",
+        action=Action.REVIEW,
+        max_attempts=3,  # rewrites its own file from the start
+        check=_check_export,
+        run=_run_export,
+    )
+)
