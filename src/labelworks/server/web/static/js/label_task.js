@@ -66,8 +66,10 @@ function renderItem(item, media) {
     if (!RICH.has(field.kind) && source !== null && source in payload && !keys.includes(source)) keys.push(source);
   }
   if (!keys.length && !config.fields.some((f) => RICH.has(f.kind))) keys.push(...Object.keys(payload));
-  ui.item.replaceChildren(...keys.map((key) => renderSource(key, payload[key], media[key])));
-  ui.item.hidden = keys.length === 0;
+  // The project's privacy policy: what kinds of personal data this item holds (never the values).
+  const note = item.pii_note ? [h("p", { class: "flash bad", role: "note", testid: "pii-note", text: item.pii_note })] : [];
+  ui.item.replaceChildren(...note, ...keys.map((key) => renderSource(key, payload[key], media[key])));
+  ui.item.hidden = keys.length === 0 && note.length === 0;
 }
 
 // The minimum-count setting of each kind of field whose answer is a list of marks.
