@@ -26,6 +26,18 @@ export function parseSeriesCsv(text) {
   return { times, channels };
 }
 
+/** The URL of a file media processing derived from a local media URL (``/media/p/a.wav``
+ * → ``/media-peaks/p/a.wav``), or null for remote media. */
+export function derivedUrl(url, kind) {
+  return typeof url === "string" && url.startsWith("/media/") ? `/media-${kind}/${url.slice("/media/".length)}` : null;
+}
+
+function loadJson(from) {
+  if (!from) return Promise.reject(new Error("no derived file"));
+  return fetch(from, { credentials: "same-origin" })
+    .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))));
+}
+
 /** Draw a parsed series into a canvas region, one lane per channel. */
 export function drawSeries(g, series, { x0, width, y0, height, start, end }) {
   const lane = height / Math.max(1, series.channels.length);
@@ -308,31 +320,47 @@ export function create(field, ctx) {
     if (media === "video") element.addEventListener("click", toggle);
     element.src = url;
     if (media === "audio") {
-      fetch(url, { credentials: "same-origin" })
-        .then((response) => (response.ok ? response.arrayBuffer() : Promise.reject(new Error(String(response.status)))))
-        .then((bytes) => new OfflineAudioContext(1, 1, 44100).decodeAudioData(bytes))
-        .then((buffer) => {
-          const data = buffer.getChannelData(0);
-          const buckets = 2000;
-          const size = Math.max(1, Math.floor(data.length / buckets));
-          peaks = [];
-          for (let b = 0; b * size < data.length; b += 1) {
-            let low = 0;
-            let high = 0;
-            for (let k = b * size; k < Math.min(data.length, (b + 1) * size); k += 1) {
-              if (data[k] < low) low = data[k];
-              if (data[k] > high) high = data[k];
+      // Peaks that media processing computed are a small file; without them the browser
+      // decodes the whole file itself.
+      const decode = () => {
+        fetch(url, { credentials: "same-origin" })
+          .then((response) => (response.ok ? response.arrayBuffer() : Promise.reject(new Error(String(response.status)))))
+          .then((bytes) => new OfflineAudioContext(1, 1, 44100).decodeAudioData(bytes))
+          .then((buffer) => {
+            const data = buffer.getChannelData(0);
+            const buckets = 2000;
+            const size = Math.max(1, Math.floor(data.length / buckets));
+            peaks = [];
+            for (let b = 0; b * size < data.length; b += 1) {
+              let low = 0;
+              let high = 0;
+              for (let k = b * size; k < Math.min(data.length, (b + 1) * size); k += 1) {
+                if (data[k] < low) low = data[k];
+                if (data[k] > high) high = data[k];
+              }
+              peaks.push([low, high]);
             }
-            peaks.push([low, high]);
-          }
+            canvas.dataset.waveform = "true";
+            known(buffer.duration);
+          })
+          .catch(() => { status.textContent = "The waveform could not be drawn; the audio still plays."; });
+      };
+      loadJson(derivedUrl(url, "peaks"))
+        .then((doc) => {
+          if (!Array.isArray(doc.peaks) || !doc.peaks.length) throw new Error("no peaks");
+          peaks = doc.peaks.map((p) => (Array.isArray(p) ? [Number(p[0]) || 0, Number(p[1]) || 0] : [0, 0]));
           canvas.dataset.waveform = "true";
-          known(buffer.duration);
+          canvas.dataset.peaks = "precomputed";
+          known(Number(doc.duration));
         })
-        .catch(() => { status.textContent = "The waveform could not be drawn; the audio still plays."; });
+        .catch(decode);
     }
   } else {
-    fetch(url, { credentials: "same-origin" })
-      .then((response) => (response.ok ? response.text() : Promise.reject(new Error(String(response.status)))))
+    // The display copy media processing made (LTTB, a few thousand rows), else the file.
+    const display = derivedUrl(url, "series");
+    const getText = (from) => fetch(from, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : Promise.reject(new Error(String(response.status)))));
+    (display ? getText(display).catch(() => getText(url)) : getText(url))
       .then((text) => {
         series = parseSeriesCsv(text);
         canvas.dataset.loaded = "true";
