@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from labelworks.domain.access import Actor
-from labelworks.domain.errors import InvalidImport, Location
+from labelworks.domain.errors import AlreadyExists, InvalidImport, Location, NotFound
 from labelworks.domain.spec import ProjectSpec, spec_from_dict
 from labelworks.formats.label_studio_config import (
     ConfigTranslation,
@@ -97,6 +97,7 @@ def migrate_label_studio(
     Everything is checked before the project is created; if the import then fails, the
     new project is deleted again, so a refusal leaves nothing behind.
     """
+    _refuse_taken(db, project_name, actor)
     tasks = read_tasks(data, source=source)
     translation = (
         translate_config(config, source=config_source)
@@ -124,6 +125,18 @@ def migrate_label_studio(
             "untranslated": tuple(translation.untranslated),
             "fields": tuple(f"{f.name} ({f.kind})" for f in spec.fields),
         }
+    )
+
+
+def _refuse_taken(db: Database, name: str, actor: Actor | None) -> None:
+    """Refuse a name the caller can see is taken before the export is read."""
+    try:
+        project_service.get_project(db, name, actor=actor)
+    except NotFound:
+        return
+    raise AlreadyExists(
+        f"project '{name}' already exists: migrate into a new name, or import into it "
+        "(labelworks import --format labelstudio)"
     )
 
 
