@@ -94,9 +94,7 @@ class Bucket:
 @pytest.fixture
 def bucket(s3_env: str) -> Bucket:
     """An empty bucket with a fresh name."""
-    client = boto3.client(
-        "s3", endpoint_url=s3_env, region_name="us-east-1", **_keys()
-    )
+    client = boto3.client("s3", endpoint_url=s3_env, region_name="us-east-1", **_keys())
     name = f"lw-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=name)
     return Bucket(name, s3_env, client)

@@ -202,8 +202,8 @@ def test_progress_counts_and_cancels(db: Database, tmp_path: Path) -> None:
 def test_media_needs_only_its_key(db: Database, tmp_path: Path) -> None:
     """A project whose items need other payload keys (a required text) refuses a folder of
     media, naming the keys."""
-    make(db, {**PHOTOS, "fields": [*PHOTOS["fields"],
-                                   {"name": "tags", "kind": "spans", "labels": ["x"]}]})  # fmt: skip
+    spans = {"name": "tags", "kind": "spans", "labels": ["x"]}
+    make(db, {**PHOTOS, "fields": [*PHOTOS["fields"], spans]})
     folder = _tree(tmp_path / "p", {"a.png": b"a"})
     with pytest.raises(InvalidImport, match="need payload keys text"):
         run(db, "photos", str(folder), tmp_path / "data")

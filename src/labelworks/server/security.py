@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +23,19 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
+
+
+def content_security_policy(media_origins: Sequence[str] = ()) -> str:
+    """The policy, with ``media_origins`` (e.g. a plain-HTTP S3 endpoint whose presigned
+    URLs the pages load) added to img-src and media-src."""
+    if not media_origins:
+        return CONTENT_SECURITY_POLICY
+    extra = " ".join(media_origins)
+    return CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data: blob: https:;", f"img-src 'self' data: blob: https: {extra};"
+    ).replace("media-src 'self' blob: https:;", f"media-src 'self' blob: https: {extra};")
+
+
 # Served media are untrusted files: a sandbox keeps an SVG or HTML file from running script
 # in our origin even when opened directly.
 MEDIA_SECURITY_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
@@ -55,8 +69,10 @@ class SecurityHeaders:
     Plain ASGI rather than ``BaseHTTPMiddleware``, which costs a task and a queue per request.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, media_origins: Sequence[str] = ()) -> None:
         self.app = app
+        policy = content_security_policy(media_origins).encode()
+        self._headers = [(n, policy if n == b"content-security-policy" else v) for n, v in _HEADERS]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,7 +82,7 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in _HEADERS if n not in present]
+                extra = [(n, v) for n, v in self._headers if n not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

@@ -126,8 +126,9 @@ def list_source(
     store = ObjectStore(s3)
     files = []
     for key, size in store.list(source.bucket, source.prefix):
-        rel = key[len(source.prefix) :].lstrip("/")
-        if not rel or key.endswith("/") or not glob_matches(glob, rel):
+        # A prefix that is a whole key names that one object.
+        rel = key[len(source.prefix) :].lstrip("/") or key.rsplit("/", 1)[-1]
+        if key.endswith("/") or not glob_matches(glob, rel):
             continue
         opener = _object_opener(store, source.bucket, key)
         files.append(SourceFile(rel, size, opener, source.url(key)))

@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from markupsafe import Markup
 
 from labelworks.domain.fields import FieldSpec
 from labelworks.domain.media import MediaRef
+from labelworks.server import media_urls
 from labelworks.services.adjudication import Case
 
 IMAGE = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".avif")
@@ -50,7 +50,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def media_url(project: str, ref: MediaRef) -> str:
-    return ref.value if ref.where == "remote" else f"/media/{quote(project)}/{quote(ref.value)}"
+    return media_urls.media_url(project, ref)
 
 
 def _kind(path: str) -> str:

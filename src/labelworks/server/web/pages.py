@@ -292,7 +292,9 @@ def item_view(
         annotations=[(a.annotator, a.value) for a in detail.annotations],
         disagreements={},
     )
-    refs = media_refs(spec.fields, detail.payload, allow_remote=spec.allow_remote_media)
+    refs = media_refs(
+        spec.fields, detail.payload, allow_remote=spec.allow_remote_media, item_id=detail.id
+    )
     fields = list(spec.fields)
     layers = mark_layers(fields, case)
     content = content_of(project, case.payload, refs, box_overlays(fields, case), layers)
