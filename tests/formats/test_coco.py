@@ -236,3 +236,30 @@ def test_finished_annotations_need_an_annotator() -> None:
         "in.json, field 'annotations[0].annotator': annotation 17 names no annotator; give "
         "each an 'annotator' email or pass one for all"
     )
+
+
+HOSTILE = {
+    "NaN": b'{"images": NaN}',
+    "infinite number": b'{"images": [], "categories": [1e999]}',
+    "bad UTF-8": b'{"images": "\xff"}',
+    "lone surrogate": b'{"images": "\\ud800"}',
+    "deep nesting": b"[" * 5000 + b"]" * 5000,
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_coco_bodies_are_refused(name: str) -> None:
+    """NaN, infinite numbers, bad UTF-8, lone surrogates and deep nesting: not JSON."""
+    with pytest.raises(InvalidImport) as caught:
+        list(coco_rows(HOSTILE[name], "in.json", FIELD))
+    assert str(caught.value).startswith("in.json: not JSON: ")
+
+
+def test_deep_values_inside_a_coco_file_are_refused() -> None:
+    """Nested or oversized values where figures belong are refused naming the field."""
+    deep = {"id": 1, "file_name": "a.jpg", "width": [[[[1]]]], "height": 5}
+    with pytest.raises(InvalidImport) as caught:
+        list(coco_rows(_coco(images=[deep]), "in.json", FIELD))
+    assert str(caught.value) == (
+        "in.json, field 'images[0].width': must be a positive number, got [[[[1]]]]"
+    )

@@ -171,3 +171,29 @@ def test_a_zip_bomb_is_refused_before_unpacking() -> None:
         "bomb.zip, field 'labels/big.txt': the archive unpacks to more than this import takes "
         "(268,435,456 bytes a file, 4,294,967,296 in all)"
     )
+
+
+BOMB = b"""\
+a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
+names: [cat]
+"""
+HOSTILE_YAML = [
+    (BOMB, "up.zip/data.yaml, line 6: not valid YAML: the spec expands to more than 200,000"),
+    (b"names: [\xff]\n", "up.zip/data.yaml: data.yaml is not UTF-8"),
+    (b"- cat\n", "up.zip/data.yaml, field 'names': names must list the classes in class order"),
+    (b"names: {0: cat, 2: dog}\n", "up.zip/data.yaml, field 'names': names must list the"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), HOSTILE_YAML)
+def test_hostile_data_yaml_is_refused(data: bytes, message: str) -> None:
+    """An alias bomb, bad UTF-8 or names that are not the classes in order are refused."""
+    files = {"data.yaml": data, "labels/x.txt": b""}
+    with pytest.raises(InvalidImport) as caught:
+        list(yolo_rows(SourceTree.open(_zip(files), "up.zip"), FIELD, None))
+    assert str(caught.value).startswith(message)

@@ -156,10 +156,16 @@ def _object(value: Any, name: str, where: str, keys: tuple[str, ...]) -> dict[st
     return value
 
 
+def _shown(value: Any) -> str:
+    """A value as an error shows it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _id(value: Any, name: str, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidImport(
-            f"must be an integer id, got {value!r}", location=Location(file=name, field=where)
+            f"must be an integer id, got {_shown(value)}", location=Location(file=name, field=where)
         )
     return value
 
@@ -167,7 +173,8 @@ def _id(value: Any, name: str, where: str) -> int:
 def _size(value: Any, name: str, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise InvalidImport(
-            f"must be a positive number, got {value!r}", location=Location(file=name, field=where)
+            f"must be a positive number, got {_shown(value)}",
+            location=Location(file=name, field=where),
         )
     return float(value)
 
@@ -217,7 +224,7 @@ def coco_rows(
     for i, raw in enumerate(_list(doc, "annotations", name, required=False)):
         where = f"annotations[{i}]"
         ann = _object(raw, name, where, ("image_id", "category_id", "bbox"))
-        said = f"annotation {ann.get('id', i)!r}"
+        said = f"annotation {_shown(ann.get('id', i))}"
         image_id = _id(ann["image_id"], name, f"{where}.image_id")
         if image_id not in images:
             raise InvalidImport(
@@ -282,7 +289,7 @@ def _bbox(value: Any, name: str, where: str, said: str) -> tuple[float, float, f
         or any(isinstance(v, bool) or not isinstance(v, int | float) for v in value)
     ):
         raise InvalidImport(
-            f"{said}: bbox must be [x, y, width, height] in pixels, got {value!r}"[:300],
+            f"{said}: bbox must be [x, y, width, height] in pixels, got {_shown(value)}",
             location=Location(file=name, field=where),
         )
     return float(value[0]), float(value[1]), float(value[2]), float(value[3])

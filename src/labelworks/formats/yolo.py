@@ -21,6 +21,7 @@ import yaml
 
 from labelworks.domain.errors import InvalidImport, InvalidInput, Location
 from labelworks.domain.fields import BoxesField
+from labelworks.domain.spec_document import SpecSyntaxError, load_document
 from labelworks.formats.image_boxes import (
     BoxesSource,
     Progress,
@@ -105,16 +106,32 @@ def _write(source: BoxesSource, field: BoxesField, target: Path, progress: Progr
 # --- import -------------------------------------------------------------------------------
 
 
+MAX_DATA_YAML = 1024 * 1024
+
+
+def _yaml(raw: bytes, source: str) -> Any:
+    """data.yaml read as the spec loader reads specs: alias bombs and deep nesting refused."""
+    if len(raw) > MAX_DATA_YAML:
+        raise InvalidImport(
+            f"data.yaml is over {MAX_DATA_YAML:,} bytes", location=Location(file=source)
+        )
+    try:
+        return load_document(raw.decode("utf-8")).data
+    except UnicodeDecodeError:
+        raise InvalidImport("data.yaml is not UTF-8", location=Location(file=source)) from None
+    except SpecSyntaxError as exc:
+        raise InvalidImport(
+            f"not valid YAML: {exc.message}"[:300], location=Location(file=source, line=exc.line)
+        ) from None
+
+
 def _class_names(tree: SourceTree, files: list[str], field: BoxesField) -> list[str]:
     by_name = {PurePosixPath(f).name: f for f in files}
     names: Any = None
     where = ""
     if "data.yaml" in by_name:
         where = by_name["data.yaml"]
-        try:
-            data = yaml.safe_load(tree.read(where))
-        except yaml.YAMLError as exc:
-            raise InvalidImport(f"not YAML: {exc}"[:300], location=Location(file=where)) from None
+        data = _yaml(tree.read(where), f"{tree.name}/{where}")
         names = data.get("names") if isinstance(data, dict) else None
         if isinstance(names, dict) and all(isinstance(k, int) for k in names):
             names = (
