@@ -74,7 +74,9 @@ def adjudication_desk(
         latest = decisions.recent_decisions(conn, row.id, decided)
     spec = stored_spec(row.spec)
     media = {
-        c.item_id: media_refs(spec.fields, c.payload, allow_remote=spec.allow_remote_media)
+        c.item_id: media_refs(
+            spec.fields, c.payload, allow_remote=spec.allow_remote_media, item_id=c.item_id
+        )
         for c in cases
     }
     return Desk(summary=summary, fields=list(spec.fields), cases=cases, media=media, decided=latest)

@@ -64,7 +64,9 @@ class CaseView:
 
 def content_of(desk: Desk, case: EscalationRow) -> list[Shown]:
     """The item's payload: media through the media route, text as text, the rest JSON."""
-    media = media_refs(desk.fields, case.payload, allow_remote=desk.allow_remote_media)
+    media = media_refs(
+        desk.fields, case.payload, allow_remote=desk.allow_remote_media, item_id=case.item_id
+    )
     return payload_content(desk.project, case.payload, media)
 
 

@@ -225,7 +225,7 @@ def _detail(
     cards = []
     for s in view.samples:
         payload = s.payload or {}
-        media = media_refs(fields, payload, allow_remote=spec.allow_remote_media)
+        media = media_refs(fields, payload, allow_remote=spec.allow_remote_media, item_id=s.item_id)
         mine = refused is not None and refused[0] == s.annotation_id
         cards.append(
             SampleCard(

@@ -186,7 +186,7 @@ def _card(
 ) -> ReviewCard:
     fields = list(spec.fields)
     value = r.value or {}
-    media = media_refs(fields, r.payload, allow_remote=spec.allow_remote_media)
+    media = media_refs(fields, r.payload, allow_remote=spec.allow_remote_media, item_id=r.item_id)
     case = Case(r.item_id, r.external_id, r.payload, {}, 1.0, [("", value)], {})
     why, why_long = why_text(r, spec.quality.review)
     mine = refused is not None and refused[0] == r.id
