@@ -63,7 +63,15 @@
     bar.value = 0;
     status.textContent = `Uploading ${name}…`;
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", `${zone.dataset.upload}?file=${encodeURIComponent(name)}`);
+    // The zone's options (a format choice, a "create annotators" box) go along as query
+    // parameters: a ticked box as 1, a select's value when it has one.
+    const params = new URLSearchParams({ file: name });
+    for (const option of zone.querySelectorAll("[data-upload-param]")) {
+      if (option.type === "checkbox" ? option.checked : option.value) {
+        params.set(option.name, option.type === "checkbox" ? "1" : option.value);
+      }
+    }
+    xhr.open("POST", `${zone.dataset.upload}?${params}`);
     xhr.setRequestHeader("X-CSRF-Token", csrf);
     xhr.setRequestHeader("Content-Type", "application/octet-stream");
     xhr.upload.addEventListener("progress", (event) => {
