@@ -4,16 +4,18 @@ and the content hash stay, re-runs only do what is missing, and the report count
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.services.media_world import make_media_world
+from tests.services.media_world import make_media_world, png
 
 from labelworks.domain.access import Actor, Role
 from labelworks.domain.errors import InvalidInput, PermissionDenied
+from labelworks.services import ingestion, media_roots
 from labelworks.services import users as user_service
 from labelworks.services.media_processing import key_tag, process_media
 from labelworks.services.media_report import MediaFailure, media_report
@@ -212,3 +214,23 @@ def test_processing_needs_manage_and_sane_workers(db: Database, tmp_path: Path) 
         "workers must be 1 to 32, not 0",
         8,
     )
+
+
+def test_media_under_a_registered_root_are_found_there(db: Database, tmp_path: Path) -> None:
+    """A payload value under a media root registered for the project (an imported folder
+    outside the store) is read from that folder."""
+    world = make_media_world(db, tmp_path)
+    outside = tmp_path / "camera-roll"
+    outside.mkdir()
+    (outside / "p.png").write_bytes(png(40, 30))
+    prefix, _ = media_roots.prefix_for(tmp_path, world.project, outside)
+    row = {
+        "external_id": "rooted",
+        "payload": {"image": f"{prefix}p.png", "audio": "", "sensor": ""},
+    }
+    ingestion.import_items(
+        db, world.project, io.BytesIO(json.dumps(row).encode()), format="jsonl", source="r.jsonl"
+    )
+    process_media(db, world.project, media_dir=world.media_dir, thumbnails_dir=world.thumbnails_dir)
+    facts = _items(db)["rooted"][0]["media"]["image"]
+    assert (prefix, facts["width"], facts["height"]) == ("camera-roll/", 40, 30)

@@ -122,7 +122,7 @@ def thumbnail(image: Any, size: int = THUMBNAIL_SIZE) -> bytes:
     small = small.convert("RGBA" if has_alpha else "RGB")
     small.thumbnail((size, size), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    small.save(out, format="WEBP", quality=80, method=4)
+    small.save(out, format="WEBP", quality=80, method=2)
     return out.getvalue()
 
 

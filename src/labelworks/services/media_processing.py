@@ -32,6 +32,7 @@ from labelworks.domain.errors import InvalidInput
 from labelworks.domain.fields import BoxesField, FieldSpec, SegmentsField
 from labelworks.domain.media import is_remote
 from labelworks.pipelines.media_probe import MediaKind, Probed, UnreadableMedia, probe
+from labelworks.services import media_roots
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import item_metadata as store
@@ -97,10 +98,21 @@ def resolve_in(base: Path, relative: str) -> Path:
     return target
 
 
-def probe_file(task: MediaTask, media_root: str) -> tuple[MediaTask, Probed | str]:
+def locate(task: MediaTask, store: str, roots: dict[str, str]) -> Path:
+    """The file a payload value names: under a registered media root when its first part
+    names one (``services.media_roots``), else in the project's media folder."""
+    parts = Path(task.path).parts
+    if len(parts) > 1 and parts[0] in roots:
+        return resolve_in(Path(roots[parts[0]]), str(Path(*parts[1:])))
+    return resolve_in(Path(store), task.path)
+
+
+def probe_file(
+    task: MediaTask, store: str, roots: dict[str, str]
+) -> tuple[MediaTask, Probed | str]:
     """Read and probe one file (runs in a worker process): its facts, or the reason."""
     try:
-        path = resolve_in(Path(media_root), task.path)
+        path = locate(task, store, roots)
         if not path.is_file():
             raise UnreadableMedia(f"no file '{task.path}' in the project's media folder")
         size = path.stat().st_size
@@ -172,7 +184,8 @@ def process_media(
 ) -> MediaRun:
     """Probe the project's media files and merge the results into its items' metadata.
 
-    ``media_dir`` holds each project's media folder (``media_dir/<project>/…``) and
+    ``media_dir`` holds each project's media folder (``media_dir/<project>/…``; values
+    under a registered media root are found there, see ``services.media_roots``) and
     ``thumbnails_dir`` the derived files. ``workers`` above 1 probes in that many
     processes; the database is written by this one. ``progress(done, total)`` is called
     after each committed batch and may raise to stop: what was committed stays.
@@ -186,18 +199,25 @@ def process_media(
     total = len(tasks)
     if progress is not None:
         progress(0, total)
-    media_root = str(Path(media_dir) / row.name)
+    folder = str(Path(media_dir) / row.name)
+    roots = {k: str(v) for k, v in media_roots.roots_of(Path(media_dir).parent, row.name).items()}
     out_dir = Path(thumbnails_dir) / row.name
     processed = failed = 0
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and total > 1 else None
     try:
         for batch in _batches(tasks):
             if pool is None:
-                results = [probe_file(task, media_root) for task in batch]
+                results = [probe_file(task, folder, roots) for task in batch]
             else:
                 chunk = max(1, len(batch) // (workers * 4))
                 results = list(
-                    pool.map(probe_file, batch, [media_root] * len(batch), chunksize=chunk)
+                    pool.map(
+                        probe_file,
+                        batch,
+                        [folder] * len(batch),
+                        [roots] * len(batch),
+                        chunksize=chunk,
+                    )
                 )
             changes = [_store_files(out_dir, task, result) for task, result in results]
             failed += sum(1 for _, result in results if isinstance(result, str))

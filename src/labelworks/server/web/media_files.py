@@ -9,9 +9,9 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from labelworks.domain.errors import NotFound
 from labelworks.server.deps import DB, AppSettings, CurrentActor
 from labelworks.server.security import MEDIA_SECURITY_POLICY
-from labelworks.server.web.media import resolve_media
 from labelworks.services import projects as project_service
 
 router = APIRouter(include_in_schema=False)
@@ -21,7 +21,19 @@ _HEADERS = {"Content-Security-Policy": MEDIA_SECURITY_POLICY, "Cache-Control": "
 
 def _derived(settings: AppSettings, project: str, folder: str, relative: str) -> Path:
     """The derived file ``relative`` in ``folder`` of the project's derived files."""
-    return resolve_media(Path(settings.data_dir) / "thumbnails" / project, folder, relative)
+    parts = Path(relative).parts
+    if not relative or "\x00" in relative or "\\" in relative:
+        raise NotFound("no such media file")
+    if Path(relative).is_absolute() or ".." in parts or "/" in project or project in ("", "."):
+        raise NotFound("no such media file")
+    base = (Path(settings.data_dir) / "thumbnails" / project / folder).resolve()
+    try:
+        target = (base / relative).resolve()
+    except (OSError, RuntimeError):  # a link loop
+        raise NotFound("no such media file") from None
+    if not target.is_relative_to(base) or not target.is_file():
+        raise NotFound("no such media file")
+    return target
 
 
 @router.get("/media-thumbnails/{project}/{name}")
