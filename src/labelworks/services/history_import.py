@@ -20,7 +20,6 @@ from labelworks.domain.access import wall as vendor_wall
 from labelworks.domain.errors import InvalidImport, Location, PermissionDenied
 from labelworks.pipelines.content_hash import compact_json
 from labelworks.pipelines.rows import ImportRow
-from labelworks.services import consensus
 from labelworks.services.access import a_role
 from labelworks.services.specs import stored_spec
 from labelworks.storage import history as history_store
@@ -96,8 +95,14 @@ class HistoryImport:
         """Count the members' day again and decide the items that reached their overlap."""
         for user_id in sorted(set(self.user_ids.values())):
             history_store.recount_day(self.conn, self.project.id, user_id, self.now)
+        if not self.items:
+            return
+        # Imported here: consensus loads numpy and scipy (about 75 MB), which an import
+        # without history never needs.
+        from labelworks.services import consensus
+
         spec = stored_spec(self.project.spec)
-        if not self.items or consensus.method_of(spec) is None:
+        if consensus.method_of(spec) is None:
             return
         for item_id in history_store.full_items(self.conn, self.items, self.project.overlap):
             consensus.settle(self.conn, self.cache_scope, spec, self.project.id, item_id, self.now)
