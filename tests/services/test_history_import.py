@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import select
 from tests.services.builders import add_annotators, jsonl, make_project
 
+from labelworks.domain.access import Actor, Role
 from labelworks.domain.errors import InvalidImport, Location
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.exports import export_project
 from labelworks.services.ingestion import import_items
 from labelworks.services.status import project_status
+from labelworks.services.users import add_user, list_users
 from labelworks.storage.engine import Database
 from labelworks.storage.tables import final_labels, memberships, users
 
@@ -225,3 +227,39 @@ def test_rows_without_history_import_as_before(db: Database) -> None:
     summary = import_items(db, "sentiment", jsonl(rows), format="jsonl", source="p.jsonl")
     assert (summary.inserted, summary.annotations, summary.created_annotators) == (2, 0, ())
     assert [r["annotations"] for r in _exported(db, "sentiment")] == [[], []]
+
+
+def test_a_vendor_manager_restores_only_their_vendor_s_work(db: Database) -> None:
+    """Behind a vendor wall, another vendor's annotator is refused as unknown, even with
+    create_annotators, and the annotators created belong to the manager's vendor."""
+    make_project(db)
+    boss = add_user(db, "boss@acme.example", role="manager", vendor="acme", projects=["sentiment"])
+    add_user(db, "ann@globex.example", role="annotator", vendor="globex", projects=["sentiment"])
+    walled = Actor(boss.user.id, boss.user.email, Role.MANAGER, vendor="acme")
+    other = [{"text": "x", "annotations": [_done("ann@globex.example", "positive")]}]
+    with pytest.raises(InvalidImport) as caught:
+        import_items(
+            db,
+            "sentiment",
+            jsonl(other),
+            format="jsonl",
+            source="h.jsonl",
+            actor=walled,
+            create_annotators=True,
+        )
+    assert caught.value.message.startswith(
+        "unknown annotator ann@globex.example (you import the work of acme's people only)"
+    )
+    mine = [{"text": "y", "annotations": [_done("new@acme.example", "positive")]}]
+    import_items(
+        db,
+        "sentiment",
+        jsonl(mine),
+        format="jsonl",
+        source="h.jsonl",
+        actor=walled,
+        create_annotators=True,
+    )
+    assert [(u.email, u.vendor) for u, _ in list_users(db) if u.email == "new@acme.example"] == [
+        ("new@acme.example", "acme")
+    ]

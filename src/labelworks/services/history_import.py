@@ -12,6 +12,7 @@ was first done. Final labels in the file are not read (consensus decides them ag
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NoReturn
 
 from sqlalchemy import Connection
 
@@ -111,20 +112,30 @@ class HistoryImport:
         wanted = {a.annotator for r in rows for a in r.annotations} - self.user_ids.keys()
         if not wanted:
             return
-        found = history_store.user_ids(self.conn, wanted)
+        walled = vendor_wall(self.actor)
+        found = history_store.user_ids(self.conn, wanted, only_vendor=walled)
         missing = wanted - found.keys()
+        only = "" if walled is None else f" (you import the work of {walled}'s people only)"
+        if missing and walled is not None and self.create_annotators:
+            # Someone of another vendor cannot be created again: as unknown as nobody.
+            elsewhere = set(history_store.user_ids(self.conn, missing))
+            if elsewhere:
+                self._refuse(rows, elsewhere, only)
         if missing and not self.create_annotators:
-            line, field, email = _first_missing(rows, missing)
-            raise InvalidImport(
-                f"unknown annotator {email}: add them first (labelworks user add) or import "
-                "with --create-annotators (API: create_annotators=true)",
-                location=Location(file=self.source, line=line, field=field),
-            )
+            self._refuse(rows, missing, only)
         if missing:
             found.update(self._create(sorted(missing)))
         for email, user_id in found.items():
             user_store.add_membership(self.conn, self.project.id, user_id, self.now)
             self.user_ids[email] = user_id
+
+    def _refuse(self, rows: list[ImportRow], missing: set[str], why: str) -> NoReturn:
+        line, field, email = _first_missing(rows, missing)
+        raise InvalidImport(
+            f"unknown annotator {email}{why}: add them first (labelworks user add) or import "
+            "with --create-annotators (API: create_annotators=true)",
+            location=Location(file=self.source, line=line, field=field),
+        )
 
     def _create(self, emails: list[str]) -> dict[str, int]:
         """Annotator accounts without a password: they sign in after a password reset."""

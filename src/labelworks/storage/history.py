@@ -22,6 +22,7 @@ from labelworks.storage.tables import (
     items,
     memberships,
     users,
+    vendors,
 )
 
 
@@ -38,12 +39,19 @@ class RestoredAnnotation:
     key: str
 
 
-def user_ids(conn: Connection, emails: Collection[str]) -> dict[str, int]:
-    """Ids of the users with these (normalised) emails; absent ones are left out."""
+def user_ids(
+    conn: Connection, emails: Collection[str], *, only_vendor: str | None = None
+) -> dict[str, int]:
+    """Ids of the users with these (normalised) emails; absent ones are left out, and so
+    are people of other vendors than ``only_vendor`` (when given)."""
     if not emails:
         return {}
-    rows = conn.execute(select(users.c.email, users.c.id).where(users.c.email.in_(emails)))
-    return {str(r.email): int(r.id) for r in rows}
+    query = select(users.c.email, users.c.id).where(users.c.email.in_(emails))
+    if only_vendor is not None:
+        query = query.join(vendors, vendors.c.id == users.c.vendor_id).where(
+            vendors.c.name == only_vendor
+        )
+    return {str(r.email): int(r.id) for r in conn.execute(query)}
 
 
 def insert_history(
