@@ -76,7 +76,8 @@ def labelstudio_command(
     """Create PROJECT from a Label Studio export: spec from the config, tasks with their
     annotations (annotator, time, seconds) and predictions; all or nothing."""
     with reported():
-        data = read_export(export)
+        if not export.is_file():
+            raise InvalidImport(f"{export} does not exist or is not a file")
         config_text = None
         if config is not None:
             if not config.is_file():
@@ -95,7 +96,7 @@ def labelstudio_command(
             task = bar.add_task("import", total=None)
             summary = migrate_label_studio(
                 db,
-                data,
+                read_export(export),  # not kept here: the service frees it once parsed
                 project_name=project,
                 source=str(export),
                 config=config_text,
@@ -110,8 +111,15 @@ def labelstudio_command(
 def import_labelstudio(ctx: typer.Context, project: str, export: Path, create: bool) -> None:
     """``labelworks import PROJECT EXPORT.json --format labelstudio``: the tasks of a Label
     Studio export into an existing project whose fields their results name."""
-    data = read_export(export)
+    if not export.is_file():
+        raise InvalidImport(f"{export} does not exist or is not a file")
     db = state(ctx).database()
     settle_heap()
-    summary = import_label_studio(db, project, data, source=str(export), create_annotators=create)
+    summary = import_label_studio(
+        db,
+        project,
+        read_export(export),  # not kept here: the service frees the bytes once parsed
+        source=str(export),
+        create_annotators=create,
+    )
     show_summary(summary)

@@ -73,6 +73,7 @@ def import_label_studio(
     """
     spec = project_service.get_project(db, project_name, actor=actor).spec
     tasks = read_tasks(data, source=source)
+    del data  # the caller may pass it without keeping it: the parsed tasks replace it
     translator = TaskTranslator(spec.fields, source=source)
     staged = _staged(tasks, translator)
     return _load(db, project_name, staged, translator, source, create_annotators, actor, progress)
@@ -99,6 +100,7 @@ def migrate_label_studio(
     """
     _refuse_taken(db, project_name, actor)
     tasks = read_tasks(data, source=source)
+    del data  # the caller may pass it without keeping it: the parsed tasks replace it
     translation = (
         translate_config(config, source=config_source)
         if config is not None
@@ -181,13 +183,15 @@ def _guidelines(source: str, translation: ConfigTranslation) -> str:
 
 
 def _staged(tasks: list[Any], translator: TaskTranslator) -> tempfile.SpooledTemporaryFile[bytes]:
-    """Every task translated into a JSONL row before anything is stored."""
+    """Every task translated into a JSONL row before anything is stored (the list is
+    emptied on the way)."""
     # Closed by ``_load`` once imported (or by the collector on an error).
     staged: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(_SPOOL_BYTES)  # noqa: SIM115
     dumps = orjson.dumps
-    for row in translator.rows(tasks):
-        staged.write(dumps(row))
+    for index, task in enumerate(tasks):
+        staged.write(dumps(translator.row(task, index + 1)))
         staged.write(b"\n")
+        tasks[index] = None  # each task's memory goes as soon as its row is written
     staged.seek(0)
     return staged
 
