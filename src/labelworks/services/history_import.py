@@ -96,15 +96,16 @@ class HistoryImport:
         """Count the members' day again and decide the items that reached their overlap."""
         for user_id in sorted(set(self.user_ids.values())):
             history_store.recount_day(self.conn, self.project.id, user_id, self.now)
-        if not self.items:
+        spec = stored_spec(self.project.spec)
+        # The settings ``consensus.method_of`` reads: without them no final labels are kept.
+        if not self.items or (
+            spec.quality.consensus is None and spec.quality.dynamic_overlap is None
+        ):
             return
-        # Imported here: consensus loads numpy and scipy (about 75 MB), which an import
-        # without history never needs.
+        # Imported here: consensus loads numpy and scipy (about 75 MB and a second), which
+        # only an import that restores history into a project keeping final labels needs.
         from labelworks.services import consensus
 
-        spec = stored_spec(self.project.spec)
-        if consensus.method_of(spec) is None:
-            return
         for item_id in history_store.full_items(self.conn, self.items, self.project.overlap):
             consensus.settle(self.conn, self.cache_scope, spec, self.project.id, item_id, self.now)
 

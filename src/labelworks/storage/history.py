@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 
 from labelworks.storage.leases import pool_after
-from labelworks.storage.sql import Sql, stored_day
+from labelworks.storage.sql import Sql, sqlite_time, stored_day
 from labelworks.storage.tables import (
     annotations_table,
-    assignments,
     items,
     memberships,
     users,
@@ -54,47 +54,66 @@ def user_ids(
     return {str(r.email): int(r.id) for r in conn.execute(query)}
 
 
+_ASSIGN = (
+    "INSERT INTO assignments (project_id, item_id, annotator_id, state, leased_at, "
+    "expires_at, closed_at, lease_count, guideline_version, retest) "
+    "VALUES ({p}, {p}, {p}, 'submitted', {p}, {p}, {p}, 1, {p}, false)"
+)
+# The assignment is found by the (item, annotator, retest) key, which is unique: one
+# statement per annotation, no ids handed back and forth.
+_ANNOTATE = (
+    "INSERT INTO annotations (assignment_id, project_id, item_id, annotator_id, value, "
+    "seconds, guideline_version, idempotency_key, created_at, after_expiry) VALUES ("
+    "(SELECT id FROM assignments WHERE item_id = {p} AND annotator_id = {p} AND NOT retest), "
+    "{p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, false)"
+)
+
+
 def insert_history(
     conn: Connection, project_id: int, restored: Sequence[RestoredAnnotation]
-) -> list[int]:
-    """Store each annotation with its closed assignment; returns the annotation ids."""
+) -> None:
+    """Store each annotation with its closed assignment (two driver-level
+    ``executemany``: through SQLAlchemy's insert with ``RETURNING`` it took most of a
+    history import's time)."""
     if not restored:
-        return []
-    leased = conn.execute(
-        insert(assignments).returning(assignments.c.id, sort_by_parameter_order=True),
+        return
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+
+    def moment(at: datetime) -> Any:
+        return at if postgres else sqlite_time(at)
+
+    conn.exec_driver_sql(
+        _ASSIGN.format(p=mark),
         [
-            {
-                "project_id": project_id,
-                "item_id": r.item_id,
-                "annotator_id": r.annotator_id,
-                "state": "submitted",
-                "leased_at": r.created_at,
-                "expires_at": r.created_at,
-                "closed_at": r.created_at,
-                "guideline_version": r.guideline_version,
-            }
+            (
+                project_id,
+                r.item_id,
+                r.annotator_id,
+                *(moment(r.created_at),) * 3,
+                r.guideline_version,
+            )
             for r in restored
         ],
     )
-    ids = [int(row[0]) for row in leased]
-    stored = conn.execute(
-        insert(annotations_table).returning(annotations_table.c.id, sort_by_parameter_order=True),
+    conn.exec_driver_sql(
+        _ANNOTATE.format(p=mark),
         [
-            {
-                "assignment_id": assignment_id,
-                "project_id": project_id,
-                "item_id": r.item_id,
-                "annotator_id": r.annotator_id,
-                "value": r.value,
-                "seconds": r.seconds,
-                "guideline_version": r.guideline_version,
-                "idempotency_key": r.key,
-                "created_at": r.created_at,
-            }
-            for assignment_id, r in zip(ids, restored, strict=True)
+            (
+                r.item_id,
+                r.annotator_id,
+                project_id,
+                r.item_id,
+                r.annotator_id,
+                r.value,
+                r.seconds,
+                r.guideline_version,
+                r.key,
+                moment(r.created_at),
+            )
+            for r in restored
         ],
     )
-    return [int(row[0]) for row in stored]
 
 
 # As a submit moves them (``assignments._MOVE_SUBMITTED``), by ``:n`` at once.
@@ -106,8 +125,11 @@ _ADD_SUBMITTED = Sql(
 
 def add_submitted(conn: Connection, counts: Mapping[int, int], overlap: int) -> None:
     """Count ``counts[item]`` more submitted annotations on each item (not gold items)."""
-    for item_id, n in counts.items():
-        _ADD_SUBMITTED.run(conn, {"item_id": item_id, "n": n, "overlap": overlap})
+    if not counts:
+        return
+    sql = _ADD_SUBMITTED.postgresql if conn.dialect.name == "postgresql" else _ADD_SUBMITTED.sqlite
+    rows = [{"item_id": item_id, "n": n, "overlap": overlap} for item_id, n in counts.items()]
+    conn.exec_driver_sql(sql, rows)
 
 
 def full_items(conn: Connection, item_ids: Collection[int], overlap: int) -> list[int]:
