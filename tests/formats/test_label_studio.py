@@ -16,7 +16,8 @@ from labelworks.formats.label_studio_config import (
     label_config_of,
     translate_config,
 )
-from labelworks.formats.label_studio_tasks import TaskReport, TaskTranslator, read_tasks
+from labelworks.formats.label_studio_json import ExportTasks
+from labelworks.formats.label_studio_tasks import TaskReport, TaskTranslator
 
 
 def _translator() -> TaskTranslator:
@@ -247,20 +248,30 @@ def test_bad_results_are_refused_naming_task_and_result(
 
 
 @pytest.mark.parametrize(
-    ("data", "words"),
+    ("data", "words", "line"),
     [
-        (json.dumps(export())[:-40].encode(), "invalid JSON"),
-        (b'{"tasks": []}', "list of tasks, not a JSON object"),
-        (b"[]", "has no tasks"),
-        (b"\xff\xfe[", "invalid JSON"),
+        (json.dumps(export())[:-40].encode(), "invalid JSON: Expecting ',' delimiter", 2),
+        (json.dumps(export())[:-1].encode(), "expecting ',' or ']' at the end of the file", 2),
+        (b'[{"id": 1, "data": {}}, {"id": NaN}]', "NaN is not valid JSON", 2),
+        (b"[{}]  [", "extra data after the list of tasks", 1),
+        (b'{"tasks": []}', "list of tasks, not a JSON object", None),
+        (b" [ ] ", "has no tasks", None),
+        (b"\xff\xfe[", "export.json is not UTF-8 (byte 0)", None),
     ],
 )
-def test_files_that_are_not_exports_are_refused(data: bytes, words: str) -> None:
-    """A truncated export, an object, an empty list and bad UTF-8 are refused."""
+def test_files_that_are_not_exports_are_refused(data: bytes, words: str, line: int | None) -> None:
+    """A truncated export, NaN, trailing data, an object, an empty list and bad UTF-8 are
+    refused, naming the task where there is one."""
     with pytest.raises(InvalidImport) as caught:
-        read_tasks(data, source="export.json")
+        list(ExportTasks(data, source="export.json"))
     assert words in caught.value.message
-    assert caught.value.location == Location(file="export.json")
+    assert caught.value.location == Location(file="export.json", line=line)
+
+
+def test_tasks_are_read_one_at_a_time_as_often_as_asked() -> None:
+    """The export's tasks come out in order, the same on every pass."""
+    tasks = ExportTasks(("\ufeff" + json.dumps(export(), indent=2)).encode(), source="e.json")
+    assert (list(tasks), list(tasks)) == (export(), export())
 
 
 def test_fields_are_guessed_from_results_without_a_config() -> None:

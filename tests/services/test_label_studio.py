@@ -163,11 +163,14 @@ def test_import_into_a_project_refuses_a_value_outside_its_labels(db: Database) 
 
 
 def test_import_refuses_a_truncated_export(db: Database) -> None:
-    """A truncated file is refused before anything is read into the project."""
+    """A file cut off in its third task is refused naming that task, and the tasks before
+    it are not stored either."""
     _sentiment(db)
+    tasks = [{"id": n, "data": {"text": f"task {n}"}} for n in range(1, 4)]
     with pytest.raises(InvalidImport) as caught:
-        import_label_studio(db, "sentiment", _bytes(export())[:-25], source="ls.json")
-    assert "invalid JSON" in caught.value.message
+        import_label_studio(db, "sentiment", _bytes(tasks)[:-10], source="ls.json")
+    assert caught.value.message.startswith("invalid JSON")
+    assert caught.value.location == Location(file="ls.json", line=3)
     assert _records(db, "sentiment") == []
 
 

@@ -23,6 +23,7 @@ Label Studio export needs on the other side).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -243,7 +244,7 @@ _INFERRED_KINDS = {
 }
 
 
-def infer_config(tasks: list[Any]) -> ConfigTranslation:
+def infer_config(tasks: Iterable[Any]) -> ConfigTranslation:
     """Fields guessed from the results of the tasks, for an export without its config:
     each ``from_name`` with the labels its results use (in the order first met)."""
     seen: dict[str, dict[str, Any]] = {}

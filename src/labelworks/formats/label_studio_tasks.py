@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
-
-import orjson
 
 from labelworks.domain.errors import InvalidImport, Location
 from labelworks.domain.fields import FieldSpec
@@ -56,24 +54,6 @@ class TaskReport:
     skipped_results: Counter[str] = field(default_factory=Counter)
 
 
-def read_tasks(data: bytes, *, source: str) -> list[Any]:
-    """The task list of a Label Studio JSON export; ``InvalidImport`` for anything else."""
-    try:
-        tasks = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidImport(
-            f"not a Label Studio JSON export: invalid JSON ({exc})", location=Location(file=source)
-        ) from None
-    if type(tasks) is not list:
-        raise InvalidImport(
-            f"a Label Studio JSON export is a list of tasks, not a JSON {json_kind(tasks)}",
-            location=Location(file=source),
-        )
-    if not tasks:
-        raise InvalidImport(f"{source} has no tasks", location=Location(file=source))
-    return tasks
-
-
 class TaskTranslator:
     """Translates tasks into rows for the fields of one project."""
 
@@ -91,7 +71,7 @@ class TaskTranslator:
         self.source = source
         self.report = TaskReport()
 
-    def rows(self, tasks: list[Any]) -> Iterator[dict[str, Any]]:
+    def rows(self, tasks: Iterable[Any]) -> Iterator[dict[str, Any]]:
         """One row per task, in order (the row's line is the task's place, from 1)."""
         for number, task in enumerate(tasks, start=1):
             yield self.row(task, number)

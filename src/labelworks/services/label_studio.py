@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,8 @@ from labelworks.formats.label_studio_config import (
     infer_config,
     translate_config,
 )
-from labelworks.formats.label_studio_tasks import TaskTranslator, read_tasks
+from labelworks.formats.label_studio_json import ExportTasks
+from labelworks.formats.label_studio_tasks import TaskTranslator
 from labelworks.services import ingestion
 from labelworks.services import projects as project_service
 from labelworks.services.project_removal import delete_project
@@ -72,8 +73,8 @@ def import_label_studio(
     refused naming the task (``line``: its place in the file, from 1) and result.
     """
     spec = project_service.get_project(db, project_name, actor=actor).spec
-    tasks = read_tasks(data, source=source)
-    del data  # the caller may pass it without keeping it: the parsed tasks replace it
+    tasks = ExportTasks(data, source=source)
+    del data  # the caller may pass it without keeping it: the decoded text replaces it
     translator = TaskTranslator(spec.fields, source=source)
     staged = _staged(tasks, translator)
     return _load(db, project_name, staged, translator, source, create_annotators, actor, progress)
@@ -99,8 +100,8 @@ def migrate_label_studio(
     new project is deleted again, so a refusal leaves nothing behind.
     """
     _refuse_taken(db, project_name, actor)
-    tasks = read_tasks(data, source=source)
-    del data  # the caller may pass it without keeping it: the parsed tasks replace it
+    tasks = ExportTasks(data, source=source)
+    del data  # the caller may pass it without keeping it: the decoded text replaces it
     translation = (
         translate_config(config, source=config_source)
         if config is not None
@@ -162,7 +163,7 @@ def _spec(
     )
 
 
-def _usual_overlap(tasks: list[Any]) -> int:
+def _usual_overlap(tasks: Iterable[Any]) -> int:
     """The most common number of finished annotations per annotated task (1 if none)."""
     counts: Counter[int] = Counter()
     for task in tasks:
@@ -182,16 +183,16 @@ def _guidelines(source: str, translation: ConfigTranslation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _staged(tasks: list[Any], translator: TaskTranslator) -> tempfile.SpooledTemporaryFile[bytes]:
-    """Every task translated into a JSONL row before anything is stored (the list is
-    emptied on the way)."""
+def _staged(
+    tasks: Iterable[Any], translator: TaskTranslator
+) -> tempfile.SpooledTemporaryFile[bytes]:
+    """Every task translated into a JSONL row before anything is stored."""
     # Closed by ``_load`` once imported (or by the collector on an error).
     staged: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(_SPOOL_BYTES)  # noqa: SIM115
     dumps = orjson.dumps
-    for index, task in enumerate(tasks):
-        staged.write(dumps(translator.row(task, index + 1)))
+    for row in translator.rows(tasks):
+        staged.write(dumps(row))
         staged.write(b"\n")
-        tasks[index] = None  # each task's memory goes as soon as its row is written
     staged.seek(0)
     return staged
 
