@@ -43,6 +43,18 @@ class Settings(BaseSettings):
     # API imports larger than this (bytes) run as background jobs (202 and the job).
     import_job_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
 
+    # Sources beyond files (docs/data.md): S3-compatible object storage and server folders.
+    # Credentials come from the environment (AWS_ACCESS_KEY_ID, ...) or a named profile,
+    # never from a spec or a request.
+    s3_endpoint_url: str | None = None  # e.g. http://minio:9000; unset: AWS
+    s3_profile: str | None = None  # a profile of ~/.aws/credentials
+    s3_region: str | None = None
+    # Seconds a presigned media URL lives; 0 streams object media through the server.
+    s3_presign_seconds: int = Field(default=300, ge=0, le=7 * 24 * 3600)
+    # Folders (os.pathsep-separated, like PATH) the API and the Data page may import from;
+    # empty: folders are refused over HTTP (the CLI reads any folder its user can).
+    import_roots: str = ""
+
     # Request body limits in bytes, enforced while bodies stream in (see docs/api.md)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)  # every JSON body and form
     max_spec_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)  # PUT a spec (guidelines inline)
@@ -66,6 +78,9 @@ class Settings(BaseSettings):
     # believed. Empty (the default) believes nobody: a header any client can write must not
     # choose the address that login throttling counts.
     trusted_proxies: str = ""
+    # A PII analyser for privacy policies with ``analyser: true``: 'module:function', a
+    # callable (text) -> iterable of (kind, start, end). docs/project-spec.md, "privacy".
+    pii_analyser: str = ""
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -82,6 +97,10 @@ class Settings(BaseSettings):
                     "and would never match a proxy"
                 ) from None
         return ",".join(entries)
+
+    @property
+    def import_root_list(self) -> list[Path]:
+        return [Path(p) for p in self.import_roots.split(os.pathsep) if p.strip()]
 
     @property
     def trusted_proxy_list(self) -> list[str]:

@@ -106,10 +106,11 @@ def _wait_for_health(url: str, server: uvicorn.Server, thread: threading.Thread)
 
 @pytest.fixture
 def live_server(db: Database, tmp_path: Path) -> Iterator[LiveServer]:
-    """A real uvicorn server on a free port over the test database, stopped at teardown."""
+    """A real uvicorn server on a free port over the test database, with its embedded job
+    consumer (as ``labelworks serve`` runs it), stopped at teardown."""
     data_dir = tmp_path / "data"
     settings = Settings(data_dir=data_dir, secret_key="browser-test-secret")
-    app = create_app(settings, database=db)
+    app = create_app(settings, database=db, run_jobs=True)
     sock = _bound_socket()
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from labelworks.cli.app import app
 from labelworks.config import Settings
+from labelworks.jobs.queue import JobQueue
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
 
@@ -103,4 +104,34 @@ def test_workers_out_of_range_are_refused(data_dir: Path) -> None:
         2,
         True,
         False,
+    )
+
+
+def test_runs_are_recorded_as_jobs_and_can_wait_for_a_worker(data_dir: Path) -> None:
+    """A run in the terminal is listed as a succeeded media job; --background queues one
+    that `jobs` lists as queued until a consumer of the data directory's queue runs it."""
+    lw(data_dir, "media", "process", "media")
+    queued = lw(data_dir, "media", "process", "media", "--force", "--background")
+    listed = json.loads(lw(data_dir, "jobs", "--kind", "media", "--json").stdout)
+    db = Database(Settings(data_dir=data_dir).effective_database_url)
+    queue = JobQueue(Settings(data_dir=data_dir), db)
+    task = queue.huey.dequeue()
+    assert task is not None
+    queue.huey.execute(task)
+    db.dispose()
+    shown = json.loads(lw(data_dir, "jobs", "show", "2", "--json").stdout)
+    assert (queued.exit_code, queued.stdout) == (
+        0,
+        "job 2 queued (media); labelworks serve or worker runs it. Follow it: labelworks "
+        "jobs wait 2\n",
+    )
+    assert [(j["id"], j["state"], j["params"]) for j in listed] == [
+        (2, "queued", {"force": True, "workers": 1}),
+        (1, "succeeded", {"force": False, "workers": 1}),
+    ]
+    assert (shown["state"], shown["done"], shown["total"], shown["result"]) == (
+        "succeeded",
+        8,
+        8,
+        {"probed": 8, "failed": 4, "already_done": 0, "remote": 1},
     )

@@ -167,7 +167,7 @@ BAD = [
             "lease_minute",
             "unknown key 'lease_minute' (did you mean 'lease_minutes'?); allowed keys: name, "
             "description, fields, overlap, lease_minutes, priority, guidelines, "
-            "guidelines_changelog, allow_remote_media, show_other_annotations, quality",
+            "guidelines_changelog, allow_remote_media, show_other_annotations, quality, privacy",
         ),
         id="unknown-top-key",
     ),

@@ -18,9 +18,11 @@ from labelworks.storage.engine import Database
 
 
 def test_process_and_report_through_the_sdk(db: Database, tmp_path: Path) -> None:
-    """An admin processes; the report matches; an annotator is refused with PermissionDenied."""
+    """An admin processes as a job the app's consumer runs; the report matches; an annotator
+    is refused with PermissionDenied."""
     make_media_world(db, tmp_path / "data")
-    with TestClient(create_app(Settings(data_dir=tmp_path / "data"), database=db)) as http:
+    app = create_app(Settings(data_dir=tmp_path / "data"), database=db, run_jobs=True)
+    with TestClient(app) as http:
         admin = add_user(db, "root@example.com", role="admin", with_token=True).token
         ann = add_user(
             db, "a@example.com", role="annotator", projects=["media"], with_token=True

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from tests.server.worlds import PASSWORD, csrf_of, fast_passwords, log_in
 from tests.services.media_world import make_media_world
 
 from labelworks.config import Settings
+from labelworks.jobs import records
 from labelworks.server.app import create_app
 from labelworks.services import ingestion
 from labelworks.services.auth import set_password
@@ -77,9 +79,17 @@ def site(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     for email, role, member_of in PEOPLE.values():
         add_user(db, email, role=role, projects=member_of)
         set_password(db, email, PASSWORD)
-    app = create_app(Settings(data_dir=data), database=db)
+    app = create_app(Settings(data_dir=data), database=db, run_jobs=True)
     with TestClient(app, raise_server_exceptions=False):
         yield Site(app, db, data)
+
+
+def wait_for_job(db: Database, job_id: int) -> None:
+    """Until the app's consumer has finished the job (it polls at least once a second)."""
+    deadline = time.monotonic() + 60
+    while records.get_job(db, job_id).state not in ("succeeded", "failed", "cancelled"):
+        assert time.monotonic() < deadline, f"job {job_id} did not finish"
+        time.sleep(0.05)
 
 
 def _text(html: str) -> str:
@@ -101,12 +111,14 @@ def test_the_page_per_role(site: Site) -> None:
 
 
 def test_processing_from_the_page_fills_the_report(site: Site) -> None:
-    """The button probes everything pending; the page then lists counts and failures,
-    each linked to its item."""
+    """The button starts a job probing everything pending; once it has run the page lists
+    the run, counts and failures, each linked to its item."""
     client = site.session("manager")
     before = client.get(PAGE).text
     token = csrf_of(before)
     done = client.post(f"{PAGE}/process", data={"csrf_token": token})
+    started = client.get(PAGE).text
+    wait_for_job(site.db, 1)
     after = client.get(PAGE).text
     ids = site.ids()
     failures = re.findall(r'<tr data-testid="media-failure"><td><a href="([^"]+)"', after)
@@ -114,13 +126,15 @@ def test_processing_from_the_page_fills_the_report(site: Site) -> None:
         re.search(r'data-testid="media-pending">(\d+)<', before).group(1),  # type: ignore[union-attr]
         done.status_code,
         done.headers["location"],
-        "Probed 9 media files: 4 read, 5 failed." in after,
+        "Media processing started (job 1); its progress shows below." in started,
+        "probed 9 files: 4 read, 5 failed; 0 done before" in after,
         re.search(r'data-testid="media-count-image">(\d+)<', after).group(1),  # type: ignore[union-attr]
         sorted(failures),
     ) == (
         "9",
         303,
         PAGE,
+        True,
         True,
         "2",
         sorted(

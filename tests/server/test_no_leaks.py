@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from tests.services.builders import jsonl
 from labelworks.config import Settings
 from labelworks.domain.escalation import Flag
 from labelworks.domain.spec import spec_from_dict
+from labelworks.jobs.runner import run_job
 from labelworks.server.app import create_app
 from labelworks.server.security import MEDIA_SECURITY_POLICY
 from labelworks.services import (
@@ -203,6 +205,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/api/v1/projects/leaky/items?disagreement=any&meta.gold=GOLD-ANSWER-0",
         "/api/v1/projects/leaky/status",
         "/api/v1/projects/leaky/export",
+        "/api/v1/projects/leaky/exports/hf?labels=all",
         "/api/v1/projects/leaky/gold",
         "/api/v1/projects/leaky/gold/report",
         "/api/v1/projects/leaky/acceptance",
@@ -290,6 +293,9 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         *REVIEW_URLS,
         *ESCALATION_URLS,
         *MEMBER_URLS,
+        # Media processing's report and page: counts and reasons, no one's work.
+        "/api/v1/projects/leaky/media",
+        "/projects/leaky/settings/media",
         "/api/v1/users",
         "/api/v1/me",
         "/api/v1/me/tokens",
@@ -359,6 +365,10 @@ def test_vendor_walled_manager_status_export_and_project_page(world: World) -> N
     bodies = {url: world.get("manager", url)[1] for url in urls}
     parquet = world.get("manager", "/api/v1/projects/leaky/export?format=parquet")[1]
     bodies["parquet"] = str(pq.read_table(io.BytesIO(parquet)).to_pylist()).encode()
+    # A dataset export with every annotation the manager may see: a zip, read unpacked.
+    hf = world.get("manager", "/api/v1/projects/leaky/exports/hf?labels=all")[1]
+    with zipfile.ZipFile(io.BytesIO(hf)) as archive:
+        bodies["hf"] = b"".join(archive.read(name) for name in archive.namelist())
     leaks = {url: found for url, body in bodies.items() if (found := _found(body, ANN2))}
     assert leaks == {}
 
@@ -806,3 +816,41 @@ def test_retests_are_unannounced_and_reach_no_other_vendor(world: World, db: Dat
         True,
         {"manager": [200], "ann1": [403], "ann2": [403]},
     )
+
+
+def test_jobs_hold_and_show_only_what_their_starter_may_see(world: World, db: Database) -> None:
+    """An acme manager's background export holds acme's work alone, and an admin's export
+    job of every vendor's work is neither listed to them nor downloadable by them."""
+    made = add_user(db, "root@example.com", role="admin", with_token=True)
+    assert made.token is not None
+    world.tokens["admin"] = made.token
+    settings = world.client.app.state.settings  # type: ignore[attr-defined]
+    ids = {}
+    for who in ("manager", "admin"):
+        status, body = world.post(
+            who, "/api/v1/projects/leaky/jobs/export", {"format": "jsonl", "labels": "all"}
+        )
+        assert status == 202, body
+        ids[who] = json.loads(body)["id"]
+        finished = run_job(db, settings, ids[who])
+        assert finished is not None and finished.state == "succeeded"
+    mine = world.get("manager", f"/api/v1/jobs/{ids['manager']}/download")
+    everyone = world.get("admin", f"/api/v1/jobs/{ids['admin']}/download")
+    assert (mine[0], _found(mine[1], ANN1), _found(mine[1], ANN2)) == (200, ANN1, [])
+    assert _found(everyone[1], ANN2) == ANN2[:2]  # the crawl would catch a leak
+    urls = [
+        "/api/v1/jobs",
+        f"/api/v1/jobs/{ids['manager']}",
+        "/jobs",
+        "/projects/leaky/jobs",
+    ]
+    crawl = {url: world.get("manager", url) for url in urls}
+    leaks = {url: found for url, (_, body) in crawl.items() if (found := _found(body, ANN2))}
+    assert leaks == {}
+    listed = [j["id"] for j in json.loads(crawl["/api/v1/jobs"][1])]
+    assert listed == [ids["manager"]]
+    refused = [
+        world.get("manager", f"/api/v1/jobs/{ids['admin']}")[0],
+        world.get("manager", f"/api/v1/jobs/{ids['admin']}/download")[0],
+    ]
+    assert refused == [404, 404]

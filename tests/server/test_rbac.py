@@ -181,6 +181,7 @@ def _routes(
     # Nobody of that email exists: those who may manage people are told so (404).
     people_404 = {**people, "admin": 404, "manager": 404, "manager_other": 404}
     people_page = {**people, "anonymous": 303}
+    no_job = {c: 401 if CALLERS[c] is None else 404 for c in CALLERS}
     members = "/api/v1/projects/alpha/members"
     target = f"{members}/{TARGET}"
     gold = f"/api/v1/projects/alpha/items/{gold_id}/gold"
@@ -208,6 +209,32 @@ def _routes(
         ),
         project(Route("import items", "POST", items, body=[{"text": "item 0"}]), "manage", 200),
         project(Route("list items", "GET", items), "review", 200),
+        # Alpha has no boxes field: those who may manage it are told so (422).
+        project(
+            Route("dataset import", "POST", f"{items}/dataset?format=coco", body={}), "manage", 422
+        ),
+        # Label Studio exports: into alpha (manage), and a migration onto alpha's name, which
+        # is taken (409 for those who may apply specs).
+        project(
+            Route(
+                "label studio import",
+                "POST",
+                f"{alpha}/label-studio",
+                body=[{"id": 1, "data": {"text": "ls item"}}],
+            ),
+            "manage",
+            200,
+        ),
+        project(
+            Route(
+                "label studio migration",
+                "POST",
+                f"{alpha}/label-studio/migration",
+                body=[{"id": 1, "data": {"text": "ls item"}}],
+            ),
+            "manage",
+            409,
+        ),
         # The Items table's bulk actions: the manage right (outside vendor walls).
         project(
             Route(
@@ -215,6 +242,13 @@ def _routes(
             ),
             "manage",
             200,
+        ),
+        # Importing from a folder or bucket: the manage right, checked before the body (a
+        # file:// URL, refused by those allowed: 422).
+        project(
+            Route("import source", "POST", f"{alpha}/sources", body={"url": "file:///etc"}),
+            "manage",
+            422,
         ),
         project(Route("next task", "POST", "/api/v1/projects/alpha/next"), "label", 200),
         project(Route("preview", "GET", f"{alpha}/preview"), "manage", 200),
@@ -249,6 +283,7 @@ def _routes(
         ),
         project(Route("unarchive project", "POST", f"{alpha}/unarchive"), "manage", 200),
         project(Route("export", "GET", "/api/v1/projects/alpha/export?format=csv"), "review", 200),
+        project(Route("dataset export", "GET", f"{alpha}/exports/hf?labels=all"), "review", 200),
         project(Route("status", "GET", "/api/v1/projects/alpha/status"), "review", 200),
         project(Route("reviews", "GET", f"{alpha}/reviews"), "review", 200),
         project(Route("review report", "GET", f"{alpha}/reviews/report"), "review", 200),
@@ -264,6 +299,7 @@ def _routes(
         # Lots: managers make them (admin and manager: lots 1 and 2), reviewers read and
         # audit them (before 'requeue outdated' sets their annotations aside); annotation
         # 999 is in no lot's sample (404).
+        project(Route("pii report", "GET", f"{alpha}/pii"), "manage", 200),
         project(Route("lots", "GET", f"{alpha}/lots"), "review", 200),
         project(Route("make lot", "POST", f"{alpha}/lots", body=LOT), "manage", 201),
         project(Route("lot", "GET", f"{alpha}/lots/1"), "review", 200),
@@ -378,6 +414,11 @@ def _routes(
             200,
         ),
         project(Route("review page", "GET", "/projects/alpha/review", page=True), "review", 200),
+        project(
+            Route("privacy page", "GET", "/projects/alpha/settings/privacy", page=True),
+            "manage",
+            200,
+        ),
         project(Route("lots page", "GET", "/projects/alpha/lots", page=True), "review", 200),
         project(Route("lot page", "GET", "/projects/alpha/lots/1", page=True), "review", 200),
         project(Route("audit page", "GET", "/projects/alpha/audit", page=True), "manage", 200),
@@ -410,7 +451,35 @@ def _routes(
             200,
         ),
         anyone(Route("settings page", "GET", "/settings", page=True), 200),
+        # Background jobs: everyone lists the jobs they may see; an export job needs the
+        # review right; job 999 does not exist for anyone.
+        anyone(Route("list jobs", "GET", "/api/v1/jobs"), 200),
+        anyone(Route("jobs page", "GET", "/jobs", page=True), 200),
+        project(Route("project jobs page", "GET", "/projects/alpha/jobs", page=True), "view", 200),
+        project(
+            Route("start export job", "POST", f"{alpha}/jobs/export", body={"format": "jsonl"}),
+            "review",
+            202,
+        ),
+        (Route("job", "GET", "/api/v1/jobs/999"), no_job),
+        (Route("cancel job", "POST", "/api/v1/jobs/999/cancel"), no_job),
+        (Route("job download", "GET", "/api/v1/jobs/999/download"), no_job),
         project(Route("media", "GET", "/media/alpha/pic.png"), "view", 200),
+        # An item's object media: alpha's items name none, so all who may see the project
+        # get the same 404 as those who may not.
+        project(Route("object media", "GET", "/media-objects/alpha/1/image"), "view", 404),
+        # Media processing: the report needs review, processing manage; derived files
+        # (thumbnails, peaks) are served like the media, to anyone who sees the project.
+        project(Route("media report", "GET", f"{alpha}/media"), "review", 200),
+        project(Route("process media", "POST", f"{alpha}/media/process", body={}), "manage", 202),
+        project(
+            Route("media page", "GET", "/projects/alpha/settings/media", page=True), "review", 200
+        ),
+        project(
+            Route("media thumbnail", "GET", "/media-thumbnails/alpha/1-x.webp", page=True),
+            "view",
+            200,
+        ),
         # The spec history: reading needs the view right, the dry run the apply's.
         project(Route("spec revisions", "GET", f"{alpha}/spec/revisions"), "view", 200),
         project(Route("spec revision", "GET", f"{alpha}/spec/revisions/1"), "view", 200),
@@ -462,6 +531,9 @@ def world(db: Database, tmp_path: Path) -> Iterator[World]:
     media = tmp_path / "data" / "media" / "alpha"
     media.mkdir(parents=True)
     (media / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    thumbnails = tmp_path / "data" / "thumbnails" / "alpha" / "items"
+    thumbnails.mkdir(parents=True)
+    (thumbnails / "1-x.webp").write_bytes(b"RIFF\0\0\0\0WEBP")
     gold_id = next(i for i in range(1, 13) if i != to_submit.item_id)  # alpha's, not leased
     with db.write() as conn:
         alpha = project_store.by_name(conn, "alpha")
@@ -647,10 +719,20 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
         ),
         # The Data page's Delete: the manage right; a wrong name confirms nothing (422).
         ("/projects/alpha/settings/delete", {"confirm": "not alpha"}, managed(422)),
+        # The Data page's folder-or-bucket form: the manage right; file:// is refused (422).
+        ("/projects/alpha/settings/data/source", {"url": "file:///etc"}, managed(422)),
         # Archive without force: alpha's work is open (409, the page again); unarchive: back
         # to the Overview (303).
         ("/projects/alpha/settings/archive", {}, managed(409)),
         ("/projects/alpha/settings/unarchive", {}, {}),
+        # The Jobs tab's export form: the review right, back to the tab (303); job 999 is
+        # nobody's to cancel.
+        (
+            "/projects/alpha/jobs/export",
+            {"format": "jsonl"},
+            {c: _project_status(c, "review", 303, page=False) for c in CALLERS},
+        ),
+        ("/jobs/999/cancel", {}, {c: 401 if CALLERS[c] is None else 404 for c in CALLERS}),
     ]
     sessions = {caller: _session(world, caller) for caller in CALLERS}
     seen = {

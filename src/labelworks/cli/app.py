@@ -12,7 +12,10 @@ from labelworks.cli import db, gold, items, project, quality, user
 from labelworks.cli import escalations as escalations_cli
 from labelworks.cli import jobs as jobs_cli
 from labelworks.cli import lots as lots_cli
+from labelworks.cli import media as media_cli
 from labelworks.cli import members as members_cli
+from labelworks.cli import migrate as migrate_cli
+from labelworks.cli import pii as pii_cli
 from labelworks.cli import qualification as qualification_cli
 from labelworks.cli import reviews as reviews_cli
 from labelworks.cli import spec_history as spec_history_cli
@@ -22,6 +25,8 @@ from labelworks.cli.audit import audit_command
 from labelworks.cli.consistency import consistency_command
 from labelworks.cli.context import CliState, RootGroup, fail, wrap_only_on_terminals
 from labelworks.cli.deliver import acceptance_command, deliver_command
+from labelworks.cli.duplicates import duplicates_command
+from labelworks.cli.sample import sample_command
 from labelworks.cli.server import demo_command, serve_command
 from labelworks.cli.simulate import simulate_command
 from labelworks.cli.status import status_command
@@ -52,7 +57,10 @@ app.add_typer(quality.adjudication_app, name="adjudication")
 app.add_typer(escalations_cli.app, name="escalations")
 app.add_typer(reviews_cli.app, name="review")
 app.add_typer(lots_cli.app, name="lots")
+app.add_typer(media_cli.app, name="media")
+app.add_typer(pii_cli.app, name="pii")
 app.add_typer(jobs_cli.app, name="jobs")
+app.add_typer(migrate_cli.app, name="migrate")
 app.command("worker")(jobs_cli.worker_command)
 app.command("edge-cases")(escalations_cli.edge_cases_command)
 app.command("import")(import_command)
@@ -67,6 +75,8 @@ app.command("acceptance")(acceptance_command)
 app.command("agreement")(agreement_command)
 app.command("activity")(activity_command)
 app.command("deliver")(deliver_command)
+app.command("duplicates")(duplicates_command)
+app.command("sample")(sample_command)
 
 
 def _version(value: bool) -> None:

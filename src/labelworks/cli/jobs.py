@@ -16,6 +16,7 @@ from labelworks.cli.context import console, err_console, reported, show_progress
 from labelworks.domain.errors import InvalidInput, LabelworksError
 from labelworks.jobs import records
 from labelworks.jobs.queue import JobQueue
+from labelworks.jobs.runner import run_job
 from labelworks.storage.jobs import FINISHED, JobRow
 
 app = typer.Typer(
@@ -150,6 +151,46 @@ def follow(ctx: typer.Context, job_id: int, label: str) -> JobRow:
             if job.state in FINISHED:
                 return job
             time.sleep(0.5)
+
+
+def run_here(
+    ctx: typer.Context, kind: str, params: dict[str, Any], project: str, label: str
+) -> dict[str, Any]:
+    """Record a job and run it in this process, its progress drawn as a Rich bar; returns
+    its result, or raises with its error. It is listed by ``labelworks jobs`` like any other."""
+    db = state(ctx).database()
+    job = records.create_job(db, kind, params, project=project, actor=None)
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not show_progress(),
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def listen(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        ended = run_job(db, state(ctx).settings, job.id, listener=listen)
+    if ended is None or ended.state != "succeeded":
+        reason = ended.error if ended is not None and ended.error else "it did not finish"
+        raise LabelworksError(f"job {job.id} ({kind}) {ended.state if ended else 'lost'}: {reason}")
+    return ended.result or {}
+
+
+def queue_here(ctx: typer.Context, kind: str, params: dict[str, Any], project: str) -> None:
+    """Record a job and put it on the queue for a worker (or a running server) to run."""
+    settings = state(ctx).settings
+    db = state(ctx).database()
+    job = records.create_job(db, kind, params, project=project, actor=None)
+    JobQueue(settings, db).enqueue(job.id)
+    where = "labelworks worker" if settings.redis_url else "labelworks serve or worker"
+    console.print(
+        f"job {job.id} queued ({kind}); {where} runs it. Follow it: labelworks jobs wait {job.id}",
+        highlight=False,
+    )
 
 
 @app.command("wait")

@@ -4,25 +4,19 @@ waveform peaks, perceptual hashes) and report what was found and what failed."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
-from labelworks.cli.context import console, err_console, reported, show_progress, state
-from labelworks.services.media_processing import MAX_WORKERS, process_media
+from labelworks.cli.context import console, reported, state
+from labelworks.cli.jobs import queue_here, run_here
+from labelworks.services.media_processing import MAX_WORKERS
 from labelworks.services.media_report import MediaReport, media_report
 
 app = typer.Typer(help="Media processing: probe images, audio, video and series of a project.")
-
-
-def media_dirs(data_dir: Path) -> tuple[Path, Path]:
-    """Where the projects' media folders and the derived files live in the data dir."""
-    return data_dir / "media", data_dir / "thumbnails"
 
 
 @app.command("process")
@@ -34,46 +28,29 @@ def process(
         1, "--workers", min=1, max=MAX_WORKERS, help="processes that probe files"
     ),
     as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    background: bool = typer.Option(
+        False, "--background", help="queue a job for a worker or the server and return"
+    ),
 ) -> None:
     """Probe every media file the project's items name that has no result yet (all with
-    --force); broken files get a reason on their item and the run goes on."""
+    --force); broken files get a reason on their item and the run goes on. Runs as a job
+    (listed by labelworks jobs), here with a progress bar or, with --background, by a worker."""
     with reported():
-        settings = state(ctx).settings
-        media_dir, thumbnails_dir = media_dirs(Path(settings.data_dir))
-        db = state(ctx).database()
-        with Progress(
-            TextColumn("probing media"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            disable=not show_progress(),
-        ) as bar:
-            task = bar.add_task("media", total=None)
-            run = process_media(
-                db,
-                project,
-                media_dir=media_dir,
-                thumbnails_dir=thumbnails_dir,
-                only_missing=not force,
-                workers=workers,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-    summary = {
-        "probed": run.processed,
-        "failed": run.failed,
-        "already_done": run.skipped,
-        "remote": run.remote,
-    }
+        params = {"force": force, "workers": workers}
+        if background:
+            queue_here(ctx, "media", params, project)
+            return
+        summary = run_here(ctx, "media", params, project, "probing media")
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
     console.print(
-        f"{escape(project)}: probed {run.processed} media files, {run.failed} failed, "
-        f"{run.skipped} already done, {run.remote} remote (not processed)",
+        f"{escape(project)}: probed {summary['probed']} media files, {summary['failed']} "
+        f"failed, {summary['already_done']} already done, {summary['remote']} remote "
+        "(not processed)",
         highlight=False,
     )
-    if run.failed:
+    if summary["failed"]:
         console.print(
             f"see the reasons: labelworks media report {escape(project)}", highlight=False
         )

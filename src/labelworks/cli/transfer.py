@@ -18,6 +18,8 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from labelworks.cli import dataset_export, dataset_import
+from labelworks.cli import migrate as migrate_cli
 from labelworks.cli.context import (
     console,
     err_console,
@@ -26,11 +28,14 @@ from labelworks.cli.context import (
     show_progress,
     state,
 )
+from labelworks.cli.jobs import queue_here
+from labelworks.cli.sources import SourceOptions, import_source, is_source
 from labelworks.domain.errors import InvalidImport, InvalidInput
 from labelworks.services import exports as export_service
 from labelworks.services import ingestion
 from labelworks.services import projects as project_service
 from labelworks.services.aggregates import AGGREGATES
+from labelworks.services.dataset_imports import IMPORT_FORMATS
 
 
 class _CountingReader:
@@ -81,13 +86,63 @@ def _format_of(path: Path, given: str | None) -> str:
 def import_command(
     ctx: typer.Context,
     project: str = typer.Argument(..., help="project name"),
-    file: Path = typer.Argument(..., help="JSONL, JSON array, CSV or Parquet file"),
+    source: str = typer.Argument(
+        ...,
+        metavar="SOURCE",
+        help="JSONL, JSON array, CSV or Parquet file; a folder; or s3://bucket/prefix/",
+    ),
     format: str | None = typer.Option(
-        None, "--format", help="jsonl, json, csv or parquet (default: from the file extension)"
+        None,
+        "--format",
+        help="jsonl, json, csv or parquet (default: from the file extension); coco (a file), "
+        "yolo or voc (a folder or zip) for boxes of images; labelstudio (a Label Studio "
+        "JSON export)",
+    ),
+    as_: str = typer.Option(
+        "pre", "--as", help="coco, yolo, voc: import the boxes as pre-annotations or annotations"
+    ),
+    annotator: str | None = typer.Option(
+        None, "--annotator", help="coco, yolo, voc --as annotations: whose they are (email)"
+    ),
+    field: str | None = typer.Option(
+        None, "--field", help="coco, yolo, voc: the boxes field (default: the project's first)"
+    ),
+    glob: str | None = typer.Option(
+        None, "--glob", help="folder or bucket: only files matching this (e.g. '*.jpg')"
+    ),
+    endpoint_url: str | None = typer.Option(
+        None, "--endpoint-url", help="S3-compatible endpoint (default: setting s3_endpoint_url)"
+    ),
+    profile: str | None = typer.Option(
+        None, "--profile", help="named S3 credentials profile (default: LABELWORKS_S3_PROFILE)"
+    ),
+    skip_unsupported: bool = typer.Option(
+        False, "--skip-unsupported", help="folder or bucket: skip files of other types"
+    ),
+    create_annotators: bool = typer.Option(
+        False,
+        "--create-annotators",
+        help="create the annotators of rows' annotations who are not users yet (no password: "
+        "they sign in after a password reset)",
     ),
 ) -> None:
-    """Import items into PROJECT from FILE: all rows or none."""
+    """Import items into PROJECT from a file, a folder or s3://bucket/prefix/: all or none.
+
+    A folder or prefix of media files gives one item per file; of row files, their rows.
+    """
     with reported():
+        if format == "labelstudio":
+            migrate_cli.import_labelstudio(ctx, project, Path(source), create_annotators)
+            return
+        if format in IMPORT_FORMATS:
+            boxes = dataset_import.BoxesOptions(as_, annotator, field, create_annotators)
+            dataset_import.import_dataset(ctx, project, Path(source), format, boxes)
+            return
+        if is_source(source):
+            options = SourceOptions(glob, endpoint_url, profile, skip_unsupported)
+            import_source(ctx, project, source, options)
+            return
+        file = Path(source)
         fmt = _format_of(file, format)
         if not file.is_file():
             raise InvalidImport(f"{file} does not exist or is not a file")
@@ -118,18 +173,30 @@ def import_command(
                 format=fmt,  # type: ignore[arg-type]
                 source=str(file),
                 batch_size=state(ctx).settings.import_batch_size,
+                create_annotators=create_annotators,
             )
     console.print(
         f"imported {summary.inserted:,} new items into [bold]{summary.project}[/] "
         f"from {summary.rows:,} rows; {summary.skipped_duplicates:,} duplicates skipped"
     )
+    if summary.annotations or summary.created_annotators:
+        console.print(
+            f"restored {summary.annotations:,} annotations; "
+            f"created {len(summary.created_annotators):,} annotators"
+        )
 
 
 def export_command(
     ctx: typer.Context,
     project: str = typer.Argument(..., help="project name"),
-    format: str = typer.Option("jsonl", "--format", help="jsonl, csv or parquet"),
-    output: Path | None = typer.Option(None, "-o", "--output", help="file (default: stdout)"),
+    format: str = typer.Option(
+        "jsonl",
+        "--format",
+        help="jsonl, csv or parquet; or a dataset format: " + ", ".join(dataset_export.FORMATS),
+    ),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="file (default: stdout); a new folder for yolo, voc, hf"
+    ),
     csv_formulas: str = typer.Option(
         "escape",
         "--csv-formulas",
@@ -141,9 +208,34 @@ def export_command(
         "--aggregate",
         help="add each annotated item's label by majority or dawid_skene, with its confidence",
     ),
+    labels: str | None = typer.Option(
+        None, "--labels", help="dataset formats: final labels (default) or all annotations"
+    ),
+    background: bool = typer.Option(
+        False,
+        "--background",
+        help="queue an export job (its file lands in the data directory) and return",
+    ),
 ) -> None:
-    """Export every item of PROJECT with its annotations and pre-annotations."""
+    """Export every item of PROJECT with its annotations and pre-annotations, or write it
+    in a dataset format (COCO, YOLO, VOC, CoNLL, spaCy DocBin, Hugging Face, Label Studio)."""
     with reported():
+        if background:
+            if output is not None:
+                raise InvalidInput(
+                    "--background writes the file under the data directory: leave out -o "
+                    "and download it from the job (labelworks jobs show ID)"
+                )
+            params = {"format": format, "labels": labels or "final", "aggregate": aggregate}
+            queue_here(ctx, "export", params, project)
+            return
+        if format in dataset_export.FORMATS:
+            dataset_export.export_dataset(ctx, project, format, output, labels or "final")
+            return
+        if labels is not None:
+            raise InvalidInput(
+                f"--labels applies to the dataset formats ({', '.join(dataset_export.FORMATS)})"
+            )
         if aggregate is not None and aggregate not in AGGREGATES:
             raise InvalidInput(f"--aggregate must be {' or '.join(AGGREGATES)}, not '{aggregate}'")
         if format not in ("jsonl", "csv", "parquet"):

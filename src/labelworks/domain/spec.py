@@ -31,6 +31,7 @@ from labelworks.domain.fields import (
     quoted,
     spec_error,
 )
+from labelworks.domain.privacy import PrivacySpec
 from labelworks.domain.schema import labels_in_use_check
 from labelworks.domain.spec_document import (
     Path,
@@ -52,6 +53,7 @@ __all__ = [
     "AgreementCriterionSpec",
     "AutoPauseSpec",
     "DynamicOverlapSpec",
+    "PrivacySpec",
     "ProjectSpec",
     "QualificationSpec",
     "QualitySpec",
@@ -222,6 +224,7 @@ class ProjectSpec(BaseModel):
     allow_remote_media: bool = False
     show_other_annotations: bool = False
     quality: QualitySpec = Field(default_factory=QualitySpec)
+    privacy: PrivacySpec | None = None
 
     @field_validator("name")
     @classmethod

@@ -64,6 +64,8 @@ class JobKind:
     max_attempts: int
     check: Callable[[dict[str, Any]], dict[str, Any]]
     run: Callable[[JobContext], dict[str, Any]]
+    # What ``done`` and ``total`` count: "bytes", "items", "files", …
+    unit: str = "items"
 
 
 KINDS: dict[str, JobKind] = {}
@@ -75,8 +77,9 @@ def register(kind: JobKind) -> JobKind:
 
 
 def kind_of(name: str) -> JobKind:
-    # The built-in kinds register on import (jobs/tasks.py), wherever the first lookup is.
-    from labelworks.jobs import tasks  # noqa: F401
+    # The built-in kinds register on import (jobs/tasks.py, jobs/pipeline_tasks.py),
+    # wherever the first lookup is.
+    from labelworks.jobs import pipeline_tasks, tasks  # noqa: F401
 
     try:
         return KINDS[name]

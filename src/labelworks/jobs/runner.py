@@ -103,9 +103,7 @@ def run_job(
     beat.start()
     try:
         kind = kind_of(job.kind)
-        ctx = JobContext(
-            job=job, db=db, settings=settings, actor=_actor(db, job), report=reporter
-        )
+        ctx = JobContext(job=job, db=db, settings=settings, actor=_actor(db, job), report=reporter)
         result = kind.run(ctx)
     except JobCancelled:
         _end(db, live, "cancelled")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -92,12 +93,8 @@ def _run_import(ctx: JobContext) -> dict[str, Any]:
     if ctx.params.get("staged"):
         # An upload the server kept for this job alone; done with it.
         path.unlink(missing_ok=True)
-    return {
-        "rows": summary.rows,
-        "inserted": summary.inserted,
-        "skipped_duplicates": summary.skipped_duplicates,
-        "import_id": summary.import_id,
-    }
+    counts = asdict(summary)
+    return {key: value for key, value in counts.items() if key not in ("project", "source")}
 
 
 def _check_export(params: dict[str, Any]) -> dict[str, Any]:
@@ -166,6 +163,7 @@ IMPORT = register(
         max_attempts=3,
         check=_check_import,
         run=_run_import,
+        unit="bytes",
     )
 )
 EXPORT = register(

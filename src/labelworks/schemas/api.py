@@ -37,6 +37,10 @@ class ItemForTask(BaseModel):
     payload: dict[str, Any]
     pre_annotations: list[dict[str, Any]]
     media: dict[str, str] = Field(default_factory=dict)
+    # The kinds of personal data the project's privacy policy found, and the warning the
+    # labeling page shows (docs/project-spec.md, "privacy"); empty when nothing was found.
+    pii: list[str] = Field(default_factory=list)
+    pii_note: str | None = None
 
 
 class TaskOut(BaseModel):
@@ -146,6 +150,9 @@ class ImportOut(BaseModel):
     rows: int
     inserted: int
     skipped_duplicates: int
+    # Finished annotations restored with the items, and the annotators created for them.
+    annotations: int = 0
+    created_annotators: list[str] = Field(default_factory=list)
 
 
 class ItemRowOut(BaseModel):

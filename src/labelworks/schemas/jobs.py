@@ -21,7 +21,8 @@ class JobOut(BaseModel):
     project: str | None
     state: JobState
     params: dict[str, Any]
-    done: int = Field(description="units of work done (rows, bytes, items: per kind)")
+    unit: str = Field(default="items", description="what done and total count: items, bytes, …")
+    done: int = Field(description="units of work done")
     total: int | None = Field(description="units in all, once known")
     result: dict[str, Any] | None
     error: str | None

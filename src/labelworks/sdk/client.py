@@ -35,21 +35,29 @@ from labelworks.schemas.api import (
 from labelworks.sdk.activity import ActivityApi
 from labelworks.sdk.agreement import AgreementApi
 from labelworks.sdk.audit import AuditApi
+from labelworks.sdk.dataset_exports import DatasetExportsApi
+from labelworks.sdk.dataset_imports import DatasetImportsApi
 from labelworks.sdk.delivery import DeliveryApi
+from labelworks.sdk.duplicates import DuplicatesApi
 from labelworks.sdk.errors import error_from_response
 from labelworks.sdk.escalations import EscalationsApi
 from labelworks.sdk.gold import GoldApi
 from labelworks.sdk.guidelines import GuidelinesApi
 from labelworks.sdk.items import ItemsApi
+from labelworks.sdk.jobs import JobsApi
+from labelworks.sdk.label_studio import LabelStudioApi
 from labelworks.sdk.lots import LotsApi
+from labelworks.sdk.media import MediaApi
 from labelworks.sdk.members import MembersApi
 from labelworks.sdk.paths import segment
 from labelworks.sdk.people import PeopleApi
+from labelworks.sdk.pii import PiiApi
 from labelworks.sdk.preview import PreviewApi
 from labelworks.sdk.project_removal import ProjectRemovalApi
 from labelworks.sdk.qualification import QualificationApi
 from labelworks.sdk.quality import QualityApi
 from labelworks.sdk.reviews import ReviewsApi
+from labelworks.sdk.sources import SourcesApi
 from labelworks.sdk.spec_history import SpecHistoryApi
 from labelworks.sdk.spec_upload import Spec, spec_upload
 
@@ -76,7 +84,15 @@ class Client(
     QualificationApi,
     ReviewsApi,
     LotsApi,
+    JobsApi,
+    SourcesApi,
+    MediaApi,
+    PiiApi,
     DeliveryApi,
+    DatasetImportsApi,
+    LabelStudioApi,
+    DatasetExportsApi,
+    DuplicatesApi,
     EscalationsApi,
     AuditApi,
     AgreementApi,
@@ -203,12 +219,18 @@ class Client(
     # ---- items ------------------------------------------------------------------------
 
     def import_items(
-        self, project: str, rows: Iterable[Mapping[str, Any]] | str | os.PathLike[str]
+        self,
+        project: str,
+        rows: Iterable[Mapping[str, Any]] | str | os.PathLike[str],
+        *,
+        create_annotators: bool = False,
     ) -> ImportOut:
         """Add items, all or nothing: rows as mappings, or the path of a JSONL file.
 
         A bad row raises ``InvalidImport`` whose ``location.line`` is the row's 1-based
-        number (the file's line) and ``location.field`` the field at fault.
+        number (the file's line) and ``location.field`` the field at fault. Rows may carry
+        ``annotations`` (an export's history); ``create_annotators`` creates those of
+        their annotators who are not users yet.
         """
         if isinstance(rows, str | os.PathLike):
             content: Iterator[bytes] = _file_chunks(Path(rows))
@@ -217,9 +239,14 @@ class Client(
         response = self._request(
             "POST",
             f"/projects/{segment(project)}/items",
+            params={"create_annotators": "true"} if create_annotators else None,
             content=content,
             content_type="application/x-ndjson",
         )
+        if response.status_code == 202:
+            # A large import runs as a server job: wait for it, as a small one is awaited.
+            job = self.wait_job(response.json()["id"])
+            return ImportOut.model_validate({**job["result"], "project": project})
         return ImportOut.model_validate(response.json())
 
     # ---- work -------------------------------------------------------------------------

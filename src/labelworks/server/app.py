@@ -36,12 +36,19 @@ from labelworks.server.api import (
     system,
     work,
 )
+from labelworks.server.api import dataset_exports as dataset_exports_api
+from labelworks.server.api import dataset_imports as dataset_imports_api
+from labelworks.server.api import duplicates as duplicates_api
 from labelworks.server.api import jobs as jobs_api
+from labelworks.server.api import label_studio as label_studio_api
 from labelworks.server.api import lots as lots_api
+from labelworks.server.api import media as media_api
 from labelworks.server.api import members as members_api
+from labelworks.server.api import pii as pii_api
 from labelworks.server.api import project_removal as removal_api
 from labelworks.server.api import qualification as qualification_api
 from labelworks.server.api import reviews as reviews_api
+from labelworks.server.api import sources as sources_api
 from labelworks.server.api import spec_history as spec_history_api
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
@@ -49,12 +56,17 @@ from labelworks.server.web import adjudication as adjudication_pages
 from labelworks.server.web import agreement as agreement_pages
 from labelworks.server.web import audit as audit_pages
 from labelworks.server.web import consistency as consistency_pages
+from labelworks.server.web import duplicates as duplicate_pages
 from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import items as item_pages
+from labelworks.server.web import jobs as job_pages
 from labelworks.server.web import lots as lot_pages
 from labelworks.server.web import media, pages
+from labelworks.server.web import media_files as media_file_routes
+from labelworks.server.web import media_settings as media_pages
 from labelworks.server.web import members as member_pages
 from labelworks.server.web import people as people_pages
+from labelworks.server.web import privacy as privacy_pages
 from labelworks.server.web import project as project_pages
 from labelworks.server.web import project_settings as settings_pages
 from labelworks.server.web import quality as quality_pages
@@ -63,6 +75,7 @@ from labelworks.server.web import simulate as simulate_pages
 from labelworks.server.web import spec_editor as spec_editor_pages
 from labelworks.server.web import spec_history as spec_history_pages
 from labelworks.server.web import transfer as transfer_pages
+from labelworks.services import privacy
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
 
@@ -82,6 +95,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     preview.router,
     system.router,
     projects.router,
+    dataset_exports_api.router,
+    dataset_imports_api.router,
+    label_studio_api.router,
     activity.router,
     removal_api.router,
     spec_history_api.router,
@@ -97,10 +113,15 @@ ROUTERS: tuple[APIRouter, ...] = (
     agreement.router,
     reviews_api.router,
     lots_api.router,
+    sources_api.router,
+    media_api.router,
+    pii_api.router,
     jobs_api.router,
+    duplicates_api.router,
     escalations.router,
     delivery.router,
     media.router,
+    media_file_routes.router,
     pages.router,
     spec_editor_pages.router,  # before the project pages: /projects/new is no project
     project_pages.router,
@@ -109,7 +130,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     spec_history_pages.router,
     people_pages.router,
     member_pages.router,
+    privacy_pages.router,
     transfer_pages.router,
+    media_pages.router,
     quality_pages.router,
     consistency_pages.router,
     agreement_pages.router,
@@ -118,7 +141,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     escalation_pages.router,
     review_pages.router,
     lot_pages.router,
+    job_pages.router,
     simulate_pages.router,
+    duplicate_pages.router,
 )
 
 
@@ -168,6 +193,9 @@ def create_app(
         lifespan=_job_consumer if run_jobs else None,
     )
     app.state.settings = settings
+    privacy.install_analyser(
+        privacy.load_analyser(settings.pii_analyser) if settings.pii_analyser else None
+    )
     app.state.db = db
     templates = Jinja2Templates(directory=str(WEB / "templates"))
     templates.env.filters["json_text"] = json_text
@@ -186,7 +214,7 @@ def create_app(
             "import": settings.max_import_bytes,
         },
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, media_origins=media.presigned_origins(settings))
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.ensure_secret_key(),

@@ -53,7 +53,9 @@ def status_for(error: LabelworksError) -> int:
 
 def _wants_page(request: Request) -> bool:
     path = request.url.path
-    return not path.startswith(("/api/", "/media/")) and request.method == "GET"
+    # Media (files, and objects through their item) are loaded by img/audio tags, not read:
+    # their errors are the API's JSON, and anonymous callers get 401, not the login page.
+    return not path.startswith(("/api/", "/media/", "/media-objects/")) and request.method == "GET"
 
 
 # Starlette's own HTTP errors (no such route, wrong method, a body it could not parse) get

@@ -44,9 +44,7 @@ jobs = Table(
     Column("started_at", DateTime, nullable=True),
     Column("finished_at", DateTime, nullable=True),
     Column("heartbeat_at", DateTime, nullable=True),
-    CheckConstraint(
-        "state IN ('queued','running','succeeded','failed','cancelled')", name="state"
-    ),
+    CheckConstraint("state IN ('queued','running','succeeded','failed','cancelled')", name="state"),
     Index("ix_jobs_state_id", "state", "id"),
     Index("ix_jobs_project_id_id", "project_id", "id"),
 )

@@ -75,6 +75,11 @@ def import_items(
         description="run as a background job (202 and the job); default: when the body is "
         "larger than the server's import_job_bytes",
     ),
+    create_annotators: bool = Query(
+        False,
+        description="create the annotators of rows' annotations (an export's history) who "
+        "are not users yet, without a password; otherwise they are refused",
+    ),
 ) -> ImportOut | JSONResponse:
     """Add items, all or nothing; errors name the line (array element) and field.
 
@@ -90,7 +95,15 @@ def import_items(
     if background or (background is None and size > settings.import_job_bytes):
         job = staged_import(db, settings, queue, project, body, fmt, actor)
         return JSONResponse(job_out(job).model_dump(mode="json"), status_code=202)
-    summary = ingestion.import_items(db, project, body, format=fmt, source=BODY, actor=actor)
+    summary = ingestion.import_items(
+        db,
+        project,
+        body,
+        format=fmt,
+        source=BODY,
+        actor=actor,
+        create_annotators=create_annotators,
+    )
     return ImportOut.model_validate(summary, from_attributes=True)
 
 

@@ -13,11 +13,12 @@ from labelworks.config import Settings
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.errors import NotFound
 from labelworks.jobs import records
+from labelworks.jobs.kinds import kind_of
 from labelworks.jobs.queue import JobQueue
 from labelworks.schemas.jobs import ExportJobIn, JobOut
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import BODY, RawBody, json_body_doc, parse_body
-from labelworks.server.deps import DB, CurrentActor
+from labelworks.server.deps import DB, AppSettings, CurrentActor
 from labelworks.server.params import MAX_ROW_ID, ProjectName, RowId
 from labelworks.services import access
 from labelworks.storage.engine import Database
@@ -39,7 +40,9 @@ Queue = Annotated[JobQueue, Depends(job_queue)]
 
 
 def job_out(row: JobRow) -> JobOut:
-    return JobOut.model_validate(row, from_attributes=True)
+    out = JobOut.model_validate(row, from_attributes=True)
+    out.unit = kind_of(row.kind).unit
+    return out
 
 
 def staged_import(
@@ -71,6 +74,7 @@ def staged_import(
 def list_jobs(
     db: DB,
     actor: CurrentActor,
+    settings: AppSettings,
     project: str | None = Query(None, min_length=1, max_length=200, pattern=r"^[^\x00]*$"),
     state: Literal["queued", "running", "succeeded", "failed", "cancelled"] | None = None,
     kind: str | None = Query(None, min_length=1, max_length=40, pattern=r"^[a-z_]+$"),
@@ -80,22 +84,29 @@ def list_jobs(
     """The jobs the caller may see, newest first: their own, and as a project's manager the
     project's (behind a vendor wall, those their vendor's people started)."""
     rows = records.list_jobs(
-        db, actor=actor, project=project, state=state, kind=kind, before=before, limit=limit
+        db,
+        actor=actor,
+        project=project,
+        state=state,
+        kind=kind,
+        before=before,
+        limit=limit,
+        data_dir=settings.data_dir,
     )
     return [job_out(r) for r in rows]
 
 
 @router.get("/jobs/{job_id}", operation_id="get_job", response_model=JobOut)
-def get_job(job_id: RowId, db: DB, actor: CurrentActor) -> JobOut:
+def get_job(job_id: RowId, db: DB, actor: CurrentActor, settings: AppSettings) -> JobOut:
     """One job with its progress, and its result or error once finished."""
-    return job_out(records.get_job(db, job_id, actor=actor))
+    return job_out(records.get_job(db, job_id, actor=actor, data_dir=settings.data_dir))
 
 
 @router.post("/jobs/{job_id}/cancel", operation_id="cancel_job", response_model=JobOut)
-def cancel_job(job_id: RowId, db: DB, actor: CurrentActor) -> JobOut:
+def cancel_job(job_id: RowId, db: DB, actor: CurrentActor, settings: AppSettings) -> JobOut:
     """Cancel a queued job; a running one stops at its next progress report and leaves
     nothing half-done. A finished job is left as it is."""
-    return job_out(records.cancel_job(db, job_id, actor=actor))
+    return job_out(records.cancel_job(db, job_id, actor=actor, data_dir=settings.data_dir))
 
 
 @router.get(

@@ -3,24 +3,24 @@ peaks, perceptual hashes) and read the report of what was found and what failed.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
 from labelworks.domain.access import Action
+from labelworks.jobs import records
+from labelworks.schemas.jobs import JobOut
 from labelworks.schemas.media import (
     MediaFailureOut,
     MediaProcessIn,
     MediaReportOut,
-    MediaRunOut,
 )
 from labelworks.server.api.answers import ERRORS
+from labelworks.server.api.jobs import Queue, job_out
 from labelworks.server.bodies import RawBody, json_body_doc, parse_body
-from labelworks.server.deps import DB, AppSettings, CurrentActor
+from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.params import ProjectName
 from labelworks.services import access
-from labelworks.services.media_processing import process_media
 from labelworks.services.media_report import MediaReport, media_report
 
 router = APIRouter(prefix="/api/v1", tags=["media"], responses=ERRORS)
@@ -50,35 +50,27 @@ def report_out(report: MediaReport) -> MediaReportOut:
 @router.post(
     "/projects/{project}/media/process",
     operation_id="process_media",
-    response_model=MediaRunOut,
+    response_model=JobOut,
+    status_code=202,
     openapi_extra=json_body_doc(MediaProcessIn),
 )
 def process(
     project: ProjectName,
     db: DB,
     actor: CurrentActor,
-    settings: AppSettings,
+    queue: Queue,
     _may: MayManage,
     raw: RawBody,
-) -> MediaRunOut:
-    """Probe every media file the project's items name that has no result yet (all of
-    them with ``force``), in ``workers`` processes. Broken files get a reason on their
-    item (``metadata.media_error``) and the run goes on. Needs the manage right. Runs
-    within the request for now; a run stopped half-way is finished by the next one."""
+) -> JobOut:
+    """Start a job that probes every media file the project's items name that has no result
+    yet (all of them with ``force``), in ``workers`` processes; follow it at
+    ``/api/v1/jobs/{id}``, whose ``result`` holds ``probed``, ``failed``, ``already_done`` and
+    ``remote``. Broken files get a reason on their item (``metadata.media_error``) and the
+    run goes on. Needs the manage right."""
     body = parse_body(MediaProcessIn, raw)
-    data_dir = Path(settings.data_dir)
-    run = process_media(
-        db,
-        project,
-        media_dir=data_dir / "media",
-        thumbnails_dir=data_dir / "thumbnails",
-        only_missing=not body.force,
-        workers=body.workers,
-        actor=actor,
-    )
-    return MediaRunOut(
-        probed=run.processed, failed=run.failed, already_done=run.skipped, remote=run.remote
-    )
+    row = records.create_job(db, "media", body.model_dump(), project=project, actor=actor)
+    queue.enqueue(row.id)
+    return job_out(row)
 
 
 @router.get("/projects/{project}/media", operation_id="media_report", response_model=MediaReportOut)

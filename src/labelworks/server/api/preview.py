@@ -33,7 +33,11 @@ def preview_item(project: ProjectName, db: DB, actor: CurrentActor, after: After
         PreviewOut(
             item_id=found.item_id,
             item=ItemForTask(
-                payload=found.payload, pre_annotations=found.pre_annotations, media=media
+                payload=found.payload,
+                pre_annotations=found.pre_annotations,
+                media=media,
+                pii=list(found.pii),
+                pii_note=found.pii_note,
             ),
             guideline_version=found.guideline_version,
             total=found.total,

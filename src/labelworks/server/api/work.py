@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 
@@ -23,6 +22,7 @@ from labelworks.schemas.api import (
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import RawBody, json_body_doc, json_response, parse_body
 from labelworks.server.deps import caller_of
+from labelworks.server.media_urls import media_url
 from labelworks.server.params import ProjectName, RowId
 from labelworks.services import assignment
 
@@ -30,14 +30,17 @@ router = APIRouter(prefix="/api/v1", tags=["work"], responses=ERRORS)
 
 
 def media_of(
-    project: str, fields: Sequence[FieldSpec], payload: dict[str, Any], *, allow_remote: bool
+    project: str,
+    fields: Sequence[FieldSpec],
+    payload: dict[str, Any],
+    *,
+    allow_remote: bool,
+    item_id: int | None = None,
 ) -> dict[str, str]:
-    """The URL each media key of the payload loads from, as the labeling page gets it."""
-    refs = media_refs(fields, payload, allow_remote=allow_remote)
-    return {
-        key: ref.value if ref.where == "remote" else f"/media/{quote(project)}/{quote(ref.value)}"
-        for key, ref in refs.items()
-    }
+    """The URL each media key of the payload loads from, as the labeling page gets it
+    (objects, ``s3://``, through the item: only with ``item_id``)."""
+    refs = media_refs(fields, payload, allow_remote=allow_remote, item_id=item_id)
+    return {key: media_url(project, ref) for key, ref in refs.items()}
 
 
 def _flag(given: FlagIn | None) -> Flag | None:
@@ -56,7 +59,13 @@ def next_task(project: ProjectName, request: Request) -> Response:
     task = assignment.next_task_for(db, project, caller)
     if task is None:
         return Response(status_code=204)
-    media = media_of(project, task.fields, task.payload, allow_remote=task.allow_remote_media)
+    media = media_of(
+        project,
+        task.fields,
+        task.payload,
+        allow_remote=task.allow_remote_media,
+        item_id=task.item_id,
+    )
     progress = task.progress
     task_out = TaskOut(
         assignment_id=task.assignment_id,
@@ -64,6 +73,8 @@ def next_task(project: ProjectName, request: Request) -> Response:
             payload=task.payload,
             pre_annotations=task.pre_annotations,
             media=media,
+            pii=list(task.pii),
+            pii_note=task.pii_note,
         ),
         expires_at=task.expires_at,
         guideline_version=task.guideline_version,

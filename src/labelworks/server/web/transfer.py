@@ -12,7 +12,8 @@ it is; errors raised before the route runs (401, 403, 404, 413) are the API's JS
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -21,18 +22,28 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from labelworks.config import Settings
 from labelworks.domain.access import Action, Actor, Role, allowed
 from labelworks.domain.errors import Conflict, InvalidInput, LabelworksError, PermissionDenied
+from labelworks.server.api.sources import source_request
 from labelworks.server.bodies import LIMIT_KEY, SpooledBody
 from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
 from labelworks.server.errors import status_for
 from labelworks.server.security import CSRF_FIELD, CSRF_HEADER, csrf_matches
 from labelworks.server.web.pages import check_form_csrf, flash, page
-from labelworks.services import exports, ingestion, project_archive, project_removal
+from labelworks.services import dataset_exports as dataset_export_service
+from labelworks.services import (
+    exports,
+    ingestion,
+    label_studio,
+    project_archive,
+    project_removal,
+    sources,
+)
 from labelworks.services import projects as project_service
 from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
 BASE = "/projects/{project}/settings/data"
 RESULT = "data_result.html"
+LS_RESULT = "data_label_studio_result.html"
 # A file's name as the browser gives it: no folders, no NUL (PostgreSQL's text has none).
 FileName = Annotated[
     str,
@@ -62,9 +73,11 @@ def _data_page(
     status: int = 200,
     delete_error: str | None = None,
     archive_error: str | None = None,
+    **source: Any,  # the folder-or-bucket form's answer (source_import)
 ) -> HTMLResponse:
     items = exports.count_for_export(db, project, actor=actor)  # the review right
-    row = project_service.get_project(db, project, actor=actor).row
+    view = project_service.get_project(db, project, actor=actor)
+    row = view.row
     return page(
         request,
         "data.html",
@@ -80,6 +93,13 @@ def _data_page(
         max_bytes=settings.max_import_bytes,
         suffixes=list(ingestion.SUFFIXES),
         tab="settings",
+        dataset_formats=[
+            (f, dataset_export_service.available(f))
+            for f in dataset_export_service.formats_for(view.spec)
+        ],
+        import_roots=[str(r) for r in settings.import_root_list],
+        s3_endpoint=settings.s3_endpoint_url,
+        **source,
     )
 
 
@@ -131,16 +151,60 @@ def upload(
     _csrf: CsrfHeader,
     _may: MayManage,
     body: SpooledBody,
+    format: Literal["", "labelstudio"] = Query(
+        "", description="labelstudio: a Label Studio export"
+    ),
+    create_annotators: bool = Query(False, description="create unknown annotators"),
 ) -> HTMLResponse:
     """Import the uploaded file, all rows or none; the counts or the error, as a fragment."""
     try:
+        if format == "labelstudio":
+            data, create = body.read(), create_annotators
+            done = label_studio.import_label_studio(
+                db, project, data, source=file, create_annotators=create, actor=actor
+            )
+            return page(request, LS_RESULT, actor, project=project, file=file, summary=done)
         summary = ingestion.import_items(
-            db, project, body, format=ingestion.format_of_name(file), source=file, actor=actor
+            db,
+            project,
+            body,
+            format=ingestion.format_of_name(file),
+            source=file,
+            actor=actor,
+            create_annotators=create_annotators,
         )
     except LabelworksError as exc:
         status = status_for(exc)
         return page(request, RESULT, actor, status, project=project, file=file, error=exc)
     return page(request, RESULT, actor, project=project, file=file, summary=summary)
+
+
+@router.post(f"{BASE}/source", response_class=HTMLResponse)
+def source_import(
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    settings: AppSettings,
+    _may: MayManage,
+    url: str = Form("", max_length=2048),
+    glob: str = Form("", max_length=256),
+    skip_unsupported: bool = Form(False),
+    csrf_token_field: str = Form("", alias=CSRF_FIELD),
+) -> HTMLResponse:
+    """Import from a folder under the server's import roots or an S3 prefix (the API's
+    ``POST /projects/{p}/sources``); the page again, with the counts or the error."""
+    check_form_csrf(request, csrf_token_field)
+    answer: dict[str, Any] = {"source_url": url, "source_glob": glob}
+    status = 200
+    try:
+        req = source_request(settings, url, glob or None, skip_unsupported)
+        answer["source_summary"] = sources.import_source(
+            db, project, req, data_dir=Path(settings.data_dir), actor=actor
+        )
+    except LabelworksError as exc:
+        status, answer["source_error"] = status_for(exc), str(exc)
+    return _data_page(request, project, db, actor, settings, status=status, **answer)
 
 
 @router.post("/projects/{project}/settings/archive", response_class=HTMLResponse)

@@ -26,10 +26,14 @@ export function parseSeriesCsv(text) {
   return { times, channels };
 }
 
-/** The URL of a file media processing derived from a local media URL (``/media/p/a.wav``
- * → ``/media-peaks/p/a.wav``), or null for remote media. */
+/** The URL of a file media processing derived from a local media URL (``/media/p/a.wav``,
+ * relative or absolute on this origin → ``/media-peaks/p/a.wav``), or null for others. */
 export function derivedUrl(url, kind) {
-  return typeof url === "string" && url.startsWith("/media/") ? `/media-${kind}/${url.slice("/media/".length)}` : null;
+  if (typeof url !== "string") return null;
+  let parsed;
+  try { parsed = new URL(url, window.location.href); } catch { return null; }
+  if (parsed.origin !== window.location.origin || !parsed.pathname.startsWith("/media/")) return null;
+  return `/media-${kind}/${parsed.pathname.slice("/media/".length)}`;
 }
 
 function loadJson(from) {

@@ -1,0 +1,108 @@
+"""``labelworks jobs`` (list, show, cancel, wait) and ``export --background`` on an embedded
+data directory: a queued export is listed, run by a consumer of the directory's queue,
+waited for and shown with its file; cancelling and bad ids answer in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from tests.services.builders import make_project
+from typer.testing import CliRunner
+
+from labelworks.cli.app import app
+from labelworks.config import Settings
+from labelworks.jobs.queue import JobQueue
+from labelworks.storage import migration
+from labelworks.storage.engine import Database
+
+
+def lw(data_dir: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        app,
+        ["--data-dir", str(data_dir), *args],
+        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
+    )
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A data dir with project 'sentiment' and 30 items."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = Database(Settings(data_dir=folder).effective_database_url)
+    migration.upgrade(db)
+    make_project(db)
+    db.dispose()
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps({"text": f"review {i}"}) + "\n" for i in range(30)))
+    assert lw(folder, "import", "sentiment", str(rows)).exit_code == 0
+    return folder
+
+
+def _consume_one(data_dir: Path) -> None:
+    """What `labelworks worker` does for one queued id."""
+    settings = Settings(data_dir=data_dir)
+    db = Database(settings.effective_database_url)
+    queue = JobQueue(settings, db)
+    task = queue.huey.dequeue()
+    assert task is not None
+    queue.huey.execute(task)
+    db.dispose()
+
+
+def test_a_background_export_is_queued_run_waited_for_and_shown(data_dir: Path) -> None:
+    """export --background prints the job; after a consumer ran it, wait exits 0 and show
+    names the file, which holds every item."""
+    queued = lw(data_dir, "export", "sentiment", "--format", "csv", "--background")
+    before = lw(data_dir, "jobs")
+    _consume_one(data_dir)
+    waited = lw(data_dir, "jobs", "wait", "1")
+    shown = json.loads(lw(data_dir, "jobs", "show", "1", "--json").stdout)
+    file = data_dir / "jobs" / "1" / "sentiment.csv"
+    assert (queued.exit_code, queued.stdout, waited.exit_code, waited.stdout) == (
+        0,
+        "job 1 queued (export); labelworks serve or worker runs it. Follow it: labelworks "
+        "jobs wait 1\n",
+        0,
+        "job 1: succeeded\n",
+    )
+    assert "│ 1  │ export │ sentiment │ queued │" in before.stdout
+    assert (shown["kind"], shown["state"], shown["result"]["file"], shown["result"]["items"]) == (
+        "export",
+        "succeeded",
+        "sentiment.csv",
+        30,
+    )
+    assert len(file.read_text().splitlines()) == 31  # the header and 30 items
+
+
+def test_cancel_and_refusals(data_dir: Path) -> None:
+    """A queued job cancels at once and then never runs; -o with --background, an unknown
+    job and an id out of range are refused in one line with exit code 2 or 3."""
+    lw(data_dir, "export", "sentiment", "--background")
+    cancelled = lw(data_dir, "jobs", "cancel", "1")
+    _consume_one(data_dir)
+    waited = lw(data_dir, "jobs", "wait", "1")
+    with_output = lw(data_dir, "export", "sentiment", "--background", "-o", "x.jsonl")
+    unknown = lw(data_dir, "jobs", "show", "99")
+    out_of_range = lw(data_dir, "jobs", "show", "0")
+    assert [(r.exit_code, r.stdout) for r in (cancelled, waited)] == [
+        (0, "job 1: cancelled\n"),
+        (1, "job 1: cancelled\n"),
+    ]
+    assert [(r.exit_code, " ".join(r.stderr.split())) for r in (with_output, unknown)] == [
+        (
+            2,
+            "error [invalid_input] --background writes the file under the data directory: "
+            "leave out -o and download it from the job (labelworks jobs show ID)",
+        ),
+        (3, "error [not_found] job 99 does not exist"),
+    ]
+    assert (out_of_range.exit_code, out_of_range.stderr.strip()) == (
+        2,
+        "error [invalid_input] job id must be between 1 and 2147483647",
+    )
+    assert not (data_dir / "jobs" / "1" / "sentiment.jsonl").exists()
