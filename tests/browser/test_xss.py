@@ -24,6 +24,7 @@ from playwright.sync_api import Page, Response
 
 from labelworks.domain.escalation import Flag
 from labelworks.domain.spec import spec_from_dict
+from labelworks.jobs import records
 from labelworks.server.security import CONTENT_SECURITY_POLICY
 from labelworks.services import (
     assignment,
@@ -38,7 +39,8 @@ from labelworks.services import projects as project_service
 from labelworks.services import users as user_service
 from labelworks.services.access import actor_of as auth_actor
 from labelworks.services.adjudication import adjudicate, adjudication_queue
-from labelworks.storage.engine import Database
+from labelworks.storage import jobs as job_store
+from labelworks.storage.engine import Database, utcnow
 
 if TYPE_CHECKING:
     from tests.browser.conftest import (
@@ -240,7 +242,26 @@ def hostile(demo_server: LiveServer) -> HostileSite:
     _hostile_escalation(db)
     _hostile_review(db)
     _hostile_consistency(db)
+    _hostile_jobs(db)
     return HostileSite(demo_server, items, gold_items)
+
+
+def _hostile_jobs(db: Database) -> None:
+    """Jobs on the Jobs pages and the Media page: an import from a hostile source name that
+    failed with a hostile error, and a media run with a hostile result."""
+    source = {"path": f"/tmp/{HOSTILE[:100]}", "format": "jsonl", "source": HOSTILE[:200]}
+    ended = [
+        ("import", source, "failed", None, HOSTILE),
+        ("media", {"force": False}, "succeeded", {"probed": 1, "failed": 0, "note": HOSTILE}, None),
+    ]
+    for kind, params, state, result, error in ended:
+        job = records.create_job(db, kind, params, project="boxes-demo", actor=None)
+        db.run_write(lambda conn, j=job.id: job_store.claim(conn, j, HOSTILE[:100], utcnow()))
+        db.run_write(
+            lambda conn, j=job.id, s=state, r=result, e=error: job_store.finish(
+                conn, j, state=s, now=utcnow(), result=r, error=e
+            )
+        )
 
 
 def _hostile_qualification(db: Database) -> None:
@@ -522,6 +543,7 @@ def _visit_everything(
     visits.visit("/")
     visits.visit("/settings")
     visits.visit("/people")
+    visits.visit("/jobs")
     visits.visit(f"/projects/{site.adjudication}/adjudication")
     visits.visit(f"/projects/{site.qualification}/quality")
     for path in ("escalations", "escalations?status=resolved", "edge-cases", "edge-cases?q=%3C"):
@@ -540,7 +562,17 @@ def _visit_everything(
     shown = {}
     for n, (project, item_ids) in enumerate(site.items.items()):
         visits.visit(f"/projects/{quote(project)}")
-        for tab in ("people", "settings", "settings/members", "settings/data"):
+        for tab in (
+            "people",
+            "jobs",
+            "settings",
+            "settings/members",
+            "settings/data",
+            "settings/media",
+            "settings/privacy",
+            "settings/duplicates",
+            "settings/sample",
+        ):
             visits.visit(f"/projects/{quote(project)}/{tab}")
         # The spec history: revision 2 and guidelines v2 are the hostile ones.
         for tab in ("settings/history", "settings/history?a=2&b=1", "settings/guidelines/2"):

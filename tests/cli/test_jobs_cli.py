@@ -67,7 +67,7 @@ def test_a_background_export_is_queued_run_waited_for_and_shown(data_dir: Path) 
         "job 1 queued (export); labelworks serve or worker runs it. Follow it: labelworks "
         "jobs wait 1\n",
         0,
-        "job 1: succeeded\n",
+        f"job 1: succeeded\nfile: {file}\n",
     )
     assert "│ 1  │ export │ sentiment │ queued │" in before.stdout
     assert (shown["kind"], shown["state"], shown["result"]["file"], shown["result"]["items"]) == (

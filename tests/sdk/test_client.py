@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from labelworks.config import Settings
 from labelworks.domain import errors as E
 from labelworks.sdk import Client, Task, error_classes
+from labelworks.sdk.jobs import JobFailed
 from labelworks.server.app import create_app
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
@@ -63,7 +64,8 @@ def admin(db: Database, http: TestClient) -> Client:
 
 
 def test_error_classes_are_the_whole_tree() -> None:
-    """Every code of the domain error tree maps to its own class."""
+    """Every code of the domain error tree maps to its own class, and the SDK's own
+    ``job_failed`` (a waited-for job that did not succeed) to ``JobFailed``."""
     assert error_classes() == {
         "error": E.LabelworksError,
         "invalid_input": E.InvalidInput,
@@ -84,6 +86,7 @@ def test_error_classes_are_the_whole_tree() -> None:
         "not_qualified": E.NotQualified,
         "rate_limited": E.RateLimited,
         "payload_too_large": E.PayloadTooLarge,
+        "job_failed": JobFailed,
     }
 
 
@@ -174,6 +177,8 @@ def test_manager_workflow(admin: Client, tmp_path: Path) -> None:
     rows = [{"text": f"review {i}", "external_id": f"r{i}"} for i in range(5)]
     imported = admin.import_items("reviews", rows)
     assert imported.model_dump() == {
+        "annotations": 0,
+        "created_annotators": [],
         "project": "reviews",
         "rows": 5,
         "inserted": 5,

@@ -450,6 +450,18 @@ def _routes(
             "manage",
             200,
         ),
+        # Its boxes upload (COCO, YOLO, VOC): alpha has no boxes field, so those who may
+        # manage it are told so (422); the others never reach the file.
+        project(
+            Route(
+                "boxes upload",
+                "POST",
+                "/projects/alpha/settings/data/boxes?file=rbac.json&format=coco",
+                body={"images": [], "annotations": [], "categories": []},
+            ),
+            "manage",
+            422,
+        ),
         anyone(Route("settings page", "GET", "/settings", page=True), 200),
         # Background jobs: everyone lists the jobs they may see; an export job needs the
         # review right; job 999 does not exist for anyone.

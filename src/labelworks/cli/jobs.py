@@ -206,6 +206,10 @@ def wait_command(
             console.print_json(json.dumps(job_dict(job)))
         else:
             console.print(f"job {job.id}: {job.state}" + (f" — {job.error}" if job.error else ""))
+            file = (job.result or {}).get("file")
+            if job.state == "succeeded" and isinstance(file, str):
+                path = state(ctx).settings.data_dir / "jobs" / str(job.id) / file
+                console.print(f"file: {escape(str(path))}", highlight=False, soft_wrap=True)
         if job.state != "succeeded":
             raise LabelworksError(f"job {job.id} {job.state}")
 

@@ -56,6 +56,7 @@ from labelworks.server.web import adjudication as adjudication_pages
 from labelworks.server.web import agreement as agreement_pages
 from labelworks.server.web import audit as audit_pages
 from labelworks.server.web import consistency as consistency_pages
+from labelworks.server.web import dataset_imports as dataset_import_pages
 from labelworks.server.web import duplicates as duplicate_pages
 from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import items as item_pages
@@ -132,6 +133,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     member_pages.router,
     privacy_pages.router,
     transfer_pages.router,
+    dataset_import_pages.router,
     media_pages.router,
     quality_pages.router,
     consistency_pages.router,

@@ -23,7 +23,7 @@ from labelworks.server.params import RowId
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.services import access
 from labelworks.services import projects as project_service
-from labelworks.services.dataset_exports import DATASET_FORMATS
+from labelworks.services.dataset_exports import DATASET_FORMATS, available, formats_for
 from labelworks.storage.engine import utcnow
 from labelworks.storage.jobs import STATES, JobRow
 
@@ -134,9 +134,12 @@ def _list_page(
     lines = [job_line(r, actor) for r in rows]
     counts = {s: sum(1 for r in rows if r.state == s) for s in STATES}
     may_export = False
+    formats: dict[str, Any] = {}
     if project is not None:
-        project_service.get_project(db, project, actor=actor)  # an unseen project: 404
+        view = project_service.get_project(db, project, actor=actor)  # an unseen project: 404
         may_export = actor.role.value in ("admin", "manager", "reviewer")
+        # Only the dataset formats the project's fields can fill, and whose library is here.
+        formats = {f.name: f for f in formats_for(view.spec) if available(f)}
     return page(
         request,
         "jobs.html",
@@ -152,7 +155,7 @@ def _list_page(
         notice=take_flash(request),
         may_export=may_export,
         row_formats=ROW_FORMATS,
-        dataset_formats=DATASET_FORMATS,
+        dataset_formats=formats,
         here=f"/projects/{quote(project)}/jobs" if project else "/jobs",
     )
 

@@ -98,6 +98,7 @@ def _data_page(
             for f in dataset_export_service.formats_for(view.spec)
         ],
         import_roots=[str(r) for r in settings.import_root_list],
+        has_boxes=any(f.kind == "boxes" for f in view.spec.fields),
         s3_endpoint=settings.s3_endpoint_url,
         **source,
     )
