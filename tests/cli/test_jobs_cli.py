@@ -106,3 +106,28 @@ def test_cancel_and_refusals(data_dir: Path) -> None:
         "error [invalid_input] job id must be between 1 and 2147483647",
     )
     assert not (data_dir / "jobs" / "1" / "sentiment.jsonl").exists()
+
+
+def test_reports_queue_as_jobs_whose_results_are_the_reports(data_dir: Path) -> None:
+    """duplicates and pii scan with --background queue jobs; once run, each job's result is
+    what --json prints; sample refuses --preview with --background."""
+    lw(data_dir, "duplicates", "sentiment", "--text-key", "text", "--background")
+    lw(data_dir, "pii", "scan", "sentiment", "--background")
+    preview = lw(
+        data_dir, "sample", "sentiment", "--strategy", "random", "--n", "2", "--into", "x",
+        "--preview", "--background",
+    )  # fmt: skip
+    _consume_one(data_dir)
+    _consume_one(data_dir)
+    jobs = {j["kind"]: j for j in json.loads(lw(data_dir, "jobs", "--json").stdout)}
+    direct = json.loads(
+        lw(data_dir, "duplicates", "sentiment", "--text-key", "text", "--json").stdout
+    )
+    scanned = json.loads(lw(data_dir, "pii", "scan", "sentiment", "--json").stdout)
+    assert sorted(jobs) == ["duplicates", "pii"]
+    assert (jobs["duplicates"]["state"], jobs["pii"]["state"]) == ("succeeded", "succeeded")
+    assert (jobs["duplicates"]["result"], jobs["pii"]["result"]) == (direct, scanned)
+    assert (preview.exit_code, " ".join(preview.stderr.split())) == (
+        2,
+        "error [invalid_input] --preview shows the picks here: leave out --background",
+    )

@@ -204,3 +204,77 @@ def test_cancelling_a_queued_job(db: Database, tmp_path: Path) -> None:
         listed = env.ok("manager", "GET", "/api/v1/jobs?state=cancelled")
         assert [j["id"] for j in listed] == [job["id"]]
         assert env.call("manager", "GET", "/api/v1/jobs?state=lost").status_code == 422
+
+
+def test_pipeline_jobs_start_by_kind_and_end_with_their_reports(env: Env) -> None:
+    """Near-duplicates, PII screening and a sample started through POST /projects/{p}/jobs
+    run on the app's consumer and end with the services' own reports."""
+    rows = [
+        {"text": "Great blender, crushes ice in seconds and is easy to clean afterwards!"},
+        {"text": "Great blender, crushes ice in seconds and is easy to clean afterwards!!"},
+        {"text": "Write to me at jane.doe@example.com about the refund"},
+    ]
+    body = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    env.ok("manager", "POST", "/api/v1/projects/reviews/items", content=body)
+    url = "/api/v1/projects/reviews/jobs"
+    started = {
+        kind: env.ok(who, "POST", url, 202, json={"kind": kind, "params": params})
+        for kind, who, params in (
+            ("duplicates", "manager", {"text_key": "text", "threshold": 0.8}),
+            ("pii", "manager", {}),
+            ("sample", "admin", {"strategy": "random", "n": 2, "into": "other", "seed": 1}),
+        )
+    }
+    done = {kind: env.finished("admin", job["id"]) for kind, job in started.items()}
+    assert {k: (j["kind"], j["state"], j["error"]) for k, j in done.items()} == {
+        "duplicates": ("duplicates", "succeeded", None),
+        "pii": ("pii", "succeeded", None),
+        "sample": ("sample", "succeeded", None),
+    }
+    clusters = done["duplicates"]["result"]["clusters"]
+    assert [len(c["members"]) for c in clusters] == [2]
+    assert (done["pii"]["result"]["affected"], done["pii"]["result"]["by_kind"]) == (
+        1,
+        {"email": 1},
+    )
+    sample = done["sample"]["result"]
+    copied = sample["inserted"] + sample["skipped_duplicates"]  # 'other' has rows alike
+    assert (sample["into"], len(sample["picks"]), copied) == ("other", 2, 2)
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "status", "code"),
+    [
+        ("manager", {"kind": "import", "params": {"path": "/etc/passwd"}}, 422, "invalid_input"),
+        ("manager", {"kind": "duplicates", "params": {}}, 422, "invalid_input"),
+        (
+            "manager",
+            {"kind": "duplicates", "params": {"text_key": "text", "threshold": 2}},
+            422,
+            "invalid_input",
+        ),
+        ("manager", {"kind": "pii", "params": {"deep": {"er": 1}}}, 422, "invalid_input"),
+        (
+            "manager",
+            {"kind": "sample", "params": {"strategy": "random", "n": True}},
+            422,
+            "invalid_input",
+        ),
+        ("manager", {"kind": "media", "extra": 1}, 422, "invalid_input"),
+        (
+            "reviewer",
+            {"kind": "duplicates", "params": {"text_key": "text"}},
+            403,
+            "permission_denied",
+        ),
+        ("ann1", {"kind": "export", "params": {"format": "jsonl"}}, 403, "permission_denied"),
+    ],
+    ids=["import", "no key", "threshold", "pii params", "n", "extra", "reviewer", "annotator"],
+)
+def test_a_job_that_cannot_start_is_refused_before_it_is_queued(
+    env: Env, who: str, body: dict[str, Any], status: int, code: str
+) -> None:
+    """Kinds people may not start, bad parameters and missing rights: an error, no job."""
+    answer = env.call(who, "POST", "/api/v1/projects/reviews/jobs", json=body)
+    assert (answer.status_code, answer.json()["code"]) == (status, code)
+    assert env.ok("admin", "GET", "/api/v1/jobs") == []

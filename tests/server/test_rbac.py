@@ -473,6 +473,11 @@ def _routes(
             "review",
             202,
         ),
+        project(
+            Route("start pii job", "POST", f"{alpha}/jobs", body={"kind": "pii", "params": {}}),
+            "manage",
+            202,
+        ),
         (Route("job", "GET", "/api/v1/jobs/999"), no_job),
         (Route("cancel job", "POST", "/api/v1/jobs/999/cancel"), no_job),
         (Route("job download", "GET", "/api/v1/jobs/999/download"), no_job),

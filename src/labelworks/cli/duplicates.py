@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from labelworks.cli.context import console, err_console, reported, show_progress, state
+from labelworks.cli.jobs import queue_here
 from labelworks.services import duplicates as duplicate_service
 from labelworks.services.duplicates import DuplicateReport, KeptOne
 
@@ -57,10 +58,18 @@ def duplicates_command(
         False, "--keep-one", help="delete every member but the earliest of each cluster"
     ),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+    background: bool = typer.Option(
+        False, "--background", help="queue a job for a worker or the server and return"
+    ),
 ) -> None:
     """Clusters of near-duplicate items (size, members, the earliest as representative);
     --keep-one deletes the others, all or nothing, only if nobody has worked on them."""
     settings = state(ctx).settings
+    if background:
+        params = {"text_key": text_key, "image_key": image_key, "threshold": threshold}
+        with reported():
+            queue_here(ctx, "duplicates", {**params, "keep_one": keep_one}, project)
+        return
     with reported(), progress_bar("hashing") as update:
         db = state(ctx).database()
         run = duplicate_service.keep_one if keep_one else duplicate_service.find_duplicates

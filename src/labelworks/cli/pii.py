@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from labelworks.cli.context import console, err_console, reported, show_progress, state
+from labelworks.cli.jobs import queue_here
 from labelworks.services import privacy
 from labelworks.services.pii_report import PiiReport, screen_project
 
@@ -60,10 +61,16 @@ def scan(
     ctx: typer.Context,
     project: str = typer.Argument(..., help="project name"),
     as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    background: bool = typer.Option(
+        False, "--background", help="queue a job for a worker or the server and return"
+    ),
 ) -> None:
     """Screen every item with the project's privacy policy (or the default one): counts by
     kind and payload key, items affected, sample item ids; found values are masked."""
     with reported():
+        if background:
+            queue_here(ctx, "pii", {}, project)
+            return
         settings = state(ctx).settings
         privacy.install_analyser(
             privacy.load_analyser(settings.pii_analyser) if settings.pii_analyser else None

@@ -11,6 +11,8 @@ from rich.table import Table
 
 from labelworks.cli.context import console, reported, state
 from labelworks.cli.duplicates import progress_bar
+from labelworks.cli.jobs import queue_here
+from labelworks.domain.errors import InvalidInput
 from labelworks.services import sampling
 from labelworks.services.sampling import SampleResult
 
@@ -43,9 +45,21 @@ def sample_command(
         False, "--preview", help="show the picks (and allocation) without copying"
     ),
     as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+    background: bool = typer.Option(
+        False, "--background", help="queue a job for a worker or the server and return"
+    ),
 ) -> None:
     """Sample N items of PROJECT into OTHER_PROJECT; each copy's metadata says where it came
     from and why (sampled_from), and the audit trail records the parameters."""
+    if background:
+        if preview:
+            with reported():
+                raise InvalidInput("--preview shows the picks here: leave out --background")
+        params = {"strategy": strategy, "n": n, "into": into, "by": by, "vectors": vectors,
+                  "measure": measure, "equal": equal, "seed": seed}  # fmt: skip
+        with reported():
+            queue_here(ctx, "sample", params, project)
+        return
     with reported(), progress_bar("sampling") as update:
         result = sampling.sample_items(
             state(ctx).database(),

@@ -1,13 +1,21 @@
-"""Job kinds for the data pipelines that outgrow a request: media processing."""
+"""Job kinds for the data pipelines that outgrow a request: media processing, the
+near-duplicate report (and keeping one item per cluster), PII screening and sampling.
+
+Parameters are checked here (the job is refused before it is queued) and again by the
+services when the job runs, with the starter's rights at that moment.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from labelworks.domain.access import Action
 from labelworks.domain.errors import InvalidInput
 from labelworks.jobs.kinds import JobContext, JobKind, register
+from labelworks.services import duplicates, privacy, sampling
 from labelworks.services.media_processing import MAX_WORKERS, process_media
+from labelworks.services.pii_report import screen_project
 
 
 def _check_media(params: dict[str, Any]) -> dict[str, Any]:
@@ -53,5 +61,144 @@ MEDIA = register(
         check=_check_media,
         run=_run_media,
         unit="files",
+    )
+)
+
+
+def _flag(params: dict[str, Any], key: str) -> bool:
+    value = params.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"job parameter '{key}' must be true or false")
+    return value
+
+
+def _key(params: dict[str, Any], key: str) -> str | None:
+    value = params.get(key)
+    return None if value is None else duplicates.check_key(value, key)
+
+
+def _number(params: dict[str, Any], key: str, default: float) -> float:
+    value = params.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(f"job parameter '{key}' must be a number")
+    return float(value)
+
+
+def _check_duplicates(params: dict[str, Any]) -> dict[str, Any]:
+    text_key, image_key = _key(params, "text_key"), _key(params, "image_key")
+    if (text_key is None) == (image_key is None):
+        raise InvalidInput("give one of the job parameters 'text_key' and 'image_key'")
+    threshold = _number(params, "threshold", duplicates.DEFAULT_THRESHOLD)
+    return {
+        "text_key": text_key,
+        "image_key": image_key,
+        "threshold": duplicates.check_threshold(threshold),
+        "keep_one": _flag(params, "keep_one"),
+    }
+
+
+def _run_duplicates(ctx: JobContext) -> dict[str, Any]:
+    p = ctx.params
+    options: dict[str, Any] = {
+        "text_key": p["text_key"],
+        "image_key": p["image_key"],
+        "threshold": p["threshold"],
+        "media_root": ctx.settings.data_dir / "media",
+        "actor": ctx.actor,
+        "progress": ctx.progress,
+    }
+    if not p["keep_one"]:
+        return duplicates.report_dict(duplicates.find_duplicates(ctx.db, ctx.project, **options))
+    kept = duplicates.keep_one(ctx.db, ctx.project, **options)
+    return {**duplicates.report_dict(kept.report), "removed": kept.removed}
+
+
+def _check_pii(params: dict[str, Any]) -> dict[str, Any]:
+    if params:
+        raise InvalidInput(f"a pii job takes no parameters, not {', '.join(sorted(params))}")
+    return {}
+
+
+def _run_pii(ctx: JobContext) -> dict[str, Any]:
+    # A worker process has no analyser installed until a job needs it.
+    name = ctx.settings.pii_analyser
+    privacy.install_analyser(privacy.load_analyser(name) if name else None)
+    return asdict(screen_project(ctx.db, ctx.project, actor=ctx.actor, progress=ctx.progress))
+
+
+SAMPLE_KEYS = ("strategy", "n", "into", "by", "vectors", "measure", "equal", "seed")
+
+
+def _check_sample(params: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(params) - set(SAMPLE_KEYS))
+    if unknown:
+        raise InvalidInput(f"unknown sample job parameter '{unknown[0]}'")
+    n, seed = params.get("n"), params.get("seed")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise InvalidInput("job parameter 'n' must be a whole number")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise InvalidInput("job parameter 'seed' must be a whole number")
+    texts = {}
+    for key in ("strategy", "into", "by", "vectors", "measure"):
+        value = params.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > 200):
+            raise InvalidInput(f"job parameter '{key}' must be a text of at most 200 characters")
+        texts[key] = value
+    if not texts["strategy"] or not texts["into"]:
+        raise InvalidInput("a sample job needs the parameters 'strategy' and 'into'")
+    return {**texts, "measure": texts["measure"] or "least", "n": n, "seed": seed,
+            "equal": _flag(params, "equal")}  # fmt: skip
+
+
+def _run_sample(ctx: JobContext) -> dict[str, Any]:
+    p = ctx.params
+    result = sampling.sample_items(
+        ctx.db,
+        ctx.project,
+        strategy=p["strategy"],
+        n=p["n"],
+        into=p["into"],
+        by=p["by"],
+        vectors=p["vectors"],
+        measure=p["measure"],
+        equal=p["equal"],
+        seed=p["seed"],
+        actor=ctx.actor,
+        progress=ctx.progress,
+    )
+    return sampling.result_dict(result)
+
+
+DUPLICATES = register(
+    JobKind(
+        name="duplicates",
+        title="Find near-duplicates",
+        action=Action.MANAGE,
+        # Finding changes nothing; keeping one deletes all or nothing, and a second run
+        # finds the clusters already gone.
+        max_attempts=2,
+        check=_check_duplicates,
+        run=_run_duplicates,
+    )
+)
+PII = register(
+    JobKind(
+        name="pii",
+        title="Screen for personal data",
+        action=Action.MANAGE,
+        max_attempts=2,  # reads only
+        check=_check_pii,
+        run=_run_pii,
+    )
+)
+SAMPLE = register(
+    JobKind(
+        name="sample",
+        title="Sample items",
+        action=Action.MANAGE,
+        # Copies into another project: a second run would copy a second sample.
+        max_attempts=1,
+        check=_check_sample,
+        run=_run_sample,
     )
 )

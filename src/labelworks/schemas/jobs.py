@@ -45,3 +45,19 @@ class ExportJobIn(BaseModel):
     format: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
     labels: Literal["final", "all"] = "final"
     aggregate: Literal["majority", "dawid_skene"] | None = None
+
+
+class StartJobIn(BaseModel):
+    """A job to start on a project by its kind, with that kind's parameters. Imports are
+    not among the kinds: their parameters name a server path, so only the server starts
+    them, for an upload it kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["export", "media", "duplicates", "pii", "sample"]
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="export: format, labels, aggregate; media: force, workers; duplicates: "
+        "text_key or image_key, threshold, keep_one; pii: none; sample: strategy, n, into, by, "
+        "vectors, measure, equal, seed (as the CLI's options)",
+    )

@@ -99,6 +99,19 @@ class JobsApi:
         )
         return JobOut.model_validate(response.json()).model_dump()
 
+    def start_job(
+        self, project: str, kind: str, params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Start a job of ``kind`` (export, media, duplicates, pii, sample) on the project with
+        its parameters (as the CLI's options: ``{"text_key": "text", "keep_one": True}``);
+        returns the queued job. Follow it with ``wait_job``."""
+        response = self._request(
+            "POST",
+            f"/projects/{segment(project)}/jobs",
+            json_body={"kind": kind, "params": params or {}},
+        )
+        return JobOut.model_validate(response.json()).model_dump()
+
     def download_job_result(self, job_id: int, path: str | Path) -> Path:
         """Save a finished export job's file to ``path``; returns it."""
         response = self._request("GET", f"/jobs/{job_id}/download")

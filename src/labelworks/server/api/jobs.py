@@ -15,7 +15,7 @@ from labelworks.domain.errors import NotFound
 from labelworks.jobs import records
 from labelworks.jobs.kinds import kind_of
 from labelworks.jobs.queue import JobQueue
-from labelworks.schemas.jobs import ExportJobIn, JobOut
+from labelworks.schemas.jobs import ExportJobIn, JobOut, StartJobIn
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import BODY, RawBody, json_body_doc, parse_body
 from labelworks.server.deps import DB, AppSettings, CurrentActor
@@ -155,5 +155,24 @@ def start_export(
     ``/api/v1/jobs/{id}/download``. Needs the review right."""
     body = parse_body(ExportJobIn, raw)
     row = records.create_job(db, "export", body.model_dump(), project=project, actor=actor)
+    queue.enqueue(row.id)
+    return job_out(row)
+
+
+@router.post(
+    "/projects/{project}/jobs",
+    operation_id="start_job",
+    response_model=JobOut,
+    status_code=202,
+    openapi_extra=json_body_doc(StartJobIn),
+)
+def start_job(
+    project: ProjectName, db: DB, actor: CurrentActor, queue: Queue, raw: RawBody
+) -> JobOut:
+    """Start a job of any kind a person may start (export, media, duplicates, pii, sample)
+    with its parameters, checked before it is queued; the right it needs is its kind's
+    (review for an export, manage for the others). Follow it at ``/api/v1/jobs/{id}``."""
+    body = parse_body(StartJobIn, raw)
+    row = records.create_job(db, body.kind, body.params, project=project, actor=actor)
     queue.enqueue(row.id)
     return job_out(row)

@@ -77,6 +77,15 @@ def _outcome(job: JobRow) -> str:
             f"probed {r['probed']:,} files: {read:,} read, {r.get('failed', 0):,} failed; "
             f"{r.get('already_done', 0):,} done before"
         )
+    if job.kind == "duplicates" and "clusters" in r:
+        clusters = r["clusters"]
+        members = sum(len(c.get("members", [])) for c in clusters)
+        removed = f"; removed {len(r['removed']):,}" if "removed" in r else ""
+        return f"{len(clusters):,} clusters of {members:,} items{removed}"
+    if job.kind == "pii" and "affected" in r:
+        return f"{r['affected']:,} of {r.get('items', 0):,} items hold personal data"
+    if job.kind == "sample" and "picks" in r:
+        return f"{len(r['picks']):,} picked into {r.get('into')}: {r.get('inserted', 0):,} new"
     return ", ".join(f"{k}: {v}" for k, v in r.items() if not isinstance(v, dict | list))
 
 
@@ -90,6 +99,13 @@ def _what(job: JobRow) -> str:
         return f"{fmt}" + (f", {labels}" if fmt in DATASET_FORMATS else "")
     if job.kind == "media":
         return "every file again" if p.get("force") else "files not probed yet"
+    if job.kind == "duplicates":
+        key = f"text '{p['text_key']}'" if p.get("text_key") else f"image '{p.get('image_key')}'"
+        return f"by {key}, threshold {p.get('threshold')}" + (
+            ", keep one" if p.get("keep_one") else ""
+        )
+    if job.kind == "sample":
+        return f"{p.get('strategy')}, {p.get('n')} into {p.get('into')}"
     return ""
 
 
