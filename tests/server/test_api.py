@@ -39,6 +39,9 @@ SPEC: dict[str, Any] = {
 }
 PASSWORD = "correct horse"
 
+# An import without history: no annotations restored, nobody created.
+IMPORTED = {"project": "reviews", "annotations": 0, "created_annotators": []}
+
 
 @dataclass
 class Env:
@@ -292,8 +295,8 @@ def test_import_json_array_and_jsonl_all_or_nothing(env: Env) -> None:
         headers={"Content-Type": "application/x-ndjson"},
     )
     assert [(r.status_code, r.json()) for r in (array, lines, bad_array)] == [
-        (200, {"project": "reviews", "rows": 2, "inserted": 2, "skipped_duplicates": 0}),
-        (200, {"project": "reviews", "rows": 2, "inserted": 1, "skipped_duplicates": 1}),
+        (200, {**IMPORTED, "rows": 2, "inserted": 2, "skipped_duplicates": 0}),
+        (200, {**IMPORTED, "rows": 2, "inserted": 1, "skipped_duplicates": 1}),
         (
             422,
             {
@@ -434,6 +437,8 @@ def test_next_shape_media_progress_and_204(
             "payload": {"image": "cats/1.png", "caption": "a cat"},
             "pre_annotations": rows[0]["pre_annotations"],
             "media": {"image": "/media/pics/cats/1.png"},
+            "pii": [],
+            "pii_note": None,
         },
         "guideline_version": 1,
         "progress": {"done_today": 0, "remaining": 1, "note": None},
@@ -605,6 +610,8 @@ def test_tasks_and_submits_name_no_item_and_gold_looks_ordinary(
         "media",
         "note",
         "payload",
+        "pii",
+        "pii_note",
         "pre_annotations",
         "progress",
         "remaining",

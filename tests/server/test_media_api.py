@@ -1,9 +1,10 @@
-"""The media routes in-process with Bearer tokens: a manager processes, the report lists
-counts and failures, bodies are checked strictly, and who may do what; on SQLite and
-PostgreSQL."""
+"""The media routes in-process with Bearer tokens: a manager starts processing as a job the
+app's consumer runs, the report lists counts and failures, bodies are checked strictly, and
+who may do what; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ def env(db: Database, tmp_path: Path) -> Iterator[Bearer]:
     make_media_world(db, tmp_path / "data")
     make_media_world(db, tmp_path / "data", name="other")
     tokens, _ = add_people(db, staff("media"))
-    with api_client(db, tmp_path) as client:
+    with api_client(db, tmp_path, run_jobs=True) as client:
         yield Bearer(client, tokens)
 
 
@@ -33,10 +34,24 @@ def _json(response: Any, status: int = 200) -> Any:
     return response.json()
 
 
+def _processed(env: Bearer, body: dict[str, Any]) -> Any:
+    """Start a media job and wait for it; its result."""
+    job = _json(env.call("manager", "POST", f"{URL}/process", json=body), 202)
+    assert (job["kind"], job["state"], job["unit"]) == ("media", "queued", "files")
+    deadline = time.monotonic() + 60
+    while job["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+        job = _json(env.call("manager", "GET", f"/api/v1/jobs/{job['id']}"))
+    assert (job["state"], job["done"], job["total"]) == ("succeeded", job["total"], job["total"])
+    return job["result"]
+
+
 def test_a_manager_processes_and_the_report_shows_it(env: Bearer) -> None:
-    """POST probes eight files (four fail); GET reports counts and the failures."""
-    run = _json(env.call("manager", "POST", f"{URL}/process", json={}))
-    again = _json(env.call("manager", "POST", f"{URL}/process", json={"workers": 1}))
+    """A job probes eight files (four fail), a second finds nothing left; GET reports counts
+    and the failures."""
+    run = _processed(env, {})
+    again = _processed(env, {"workers": 1})
     report = _json(env.call("reviewer", "GET", URL))
     assert (run, again) == (
         {"probed": 8, "failed": 4, "already_done": 0, "remote": 1},

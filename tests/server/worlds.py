@@ -95,9 +95,11 @@ def add_people(db: Database, people: People) -> tuple[dict[str, str], dict[str, 
     return tokens, ids
 
 
-def api_client(db: Database, tmp_path: Path) -> TestClient:
-    """The app on ``db`` with its data directory under ``tmp_path``; not yet started."""
-    return TestClient(create_app(Settings(data_dir=tmp_path / "data"), database=db))
+def api_client(db: Database, tmp_path: Path, *, run_jobs: bool = False) -> TestClient:
+    """The app on ``db`` with its data directory under ``tmp_path``; not yet started.
+    ``run_jobs``: the app's own job consumer runs while it does, as ``serve``'s."""
+    settings = Settings(data_dir=tmp_path / "data")
+    return TestClient(create_app(settings, database=db, run_jobs=run_jobs))
 
 
 @dataclass

@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from labelworks.domain.access import Actor
-from labelworks.domain.errors import InvalidInput, LabelworksError, Location
+from labelworks.domain.access import Actor, wall
+from labelworks.domain.errors import InvalidInput, LabelworksError, Location, PermissionDenied
 from labelworks.server.bodies import RawBody
 from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
 from labelworks.server.errors import status_for
@@ -107,6 +107,10 @@ def duplicates_page(
             error, status = str(exc), status_for(exc)
     else:
         project_service.get_project(db, project, actor=actor)
+        if wall(actor) is not None:  # as finding would say once a key is given
+            raise PermissionDenied(
+                "finding duplicates reads every vendor's items; vendors' staff may not"
+            )
     return page(
         request,
         "duplicates.html",
