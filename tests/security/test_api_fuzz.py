@@ -54,6 +54,7 @@ def _text(ctx: Any, value: Any) -> bytes:
 for _media in ("application/x-ndjson", "application/yaml", "text/csv"):
     schemathesis.serializer(_media)(_text)
 schemathesis.serializer("application/vnd.apache.parquet")(_text)
+schemathesis.serializer("application/zip")(_text)  # YOLO and VOC folders, zipped
 
 
 def _fuzzer(
