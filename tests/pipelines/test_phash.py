@@ -76,3 +76,11 @@ def test_clusters_and_distance_for() -> None:
     assert phash.clusters(hashes, 2) == [[0, 1, 2], [3, 4]]
     assert phash.clusters(hashes, 0) == []
     assert [phash.distance_for(t) for t in (1.0, 0.9, 0.85, 0.5)] == [0, 6, 9, 32]
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_fewer_than_two_hashes_have_no_pairs_at_any_distance(n: int) -> None:
+    """No hash or one: no pair, at once, even at the widest distance (the chunked search
+    would otherwise probe every mask of one 64-bit chunk)."""
+    found = phash.pairs_within(np.arange(n, dtype=np.uint64), 63)
+    assert [a.tolist() for a in found] == [[], [], []]

@@ -17,6 +17,7 @@ from labelworks.domain.errors import InvalidInput, LabelworksError
 from labelworks.jobs import records
 from labelworks.jobs.queue import JobQueue
 from labelworks.jobs.runner import run_job
+from labelworks.services import privacy
 from labelworks.storage.jobs import FINISHED, JobRow
 
 app = typer.Typer(
@@ -223,6 +224,11 @@ def worker_command(
         if not 1 <= concurrency <= 64:
             raise InvalidInput("--concurrency must be between 1 and 64")
         settings = state(ctx).settings
+        # Jobs screen and redact with the analyser the server would use (exports for a
+        # redacting audience, PII scans).
+        privacy.install_analyser(
+            privacy.load_analyser(settings.pii_analyser) if settings.pii_analyser else None
+        )
         queue = JobQueue(settings, state(ctx).database())
         where = (settings.redis_url and "Redis") or str(settings.data_dir / "jobs-queue.db")
         err_console.print(f"labelworks worker: {concurrency} thread(s) on {escape(where)}")

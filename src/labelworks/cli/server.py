@@ -15,6 +15,7 @@ import uvicorn
 from labelworks.cli.context import console, fail, reported, state
 from labelworks.config import Settings
 from labelworks.domain.errors import Conflict, InvalidInput, LabelworksError
+from labelworks.services import privacy
 from labelworks.services.demo import seed_demo
 
 # Descriptors a server process needs besides its client sockets: the listening socket, the
@@ -136,6 +137,8 @@ def serve_command(
     _check_port(host, port)
     with reported():
         state(ctx).database()  # migrates an embedded database before any worker starts
+        if settings.pii_analyser:  # a bad one is named here, not in each worker's traceback
+            privacy.load_analyser(settings.pii_analyser)
     _serve(ctx, host, port, workers or settings.server_processes)
 
 

@@ -98,6 +98,9 @@ def pairs_within(
     if not 0 <= k < BITS:
         raise ValueError(f"the distance must be between 0 and {BITS - 1}")
     n = len(hashes)
+    if n < 2:  # no pair; and the chunk search below would probe every mask of one chunk
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), empty.copy()
     m = chunks_for(n, k)
     lefts: list[NDArray[np.int64]] = []
     rights: list[NDArray[np.int64]] = []

@@ -32,7 +32,8 @@ _SQLITE_INSERT = (
     "ON CONFLICT (project_id, content_hash) DO NOTHING"
 )
 _PG_STAGE = (
-    "CREATE TEMP TABLE import_rows (e text, p text, m text, h text, l integer) ON COMMIT DROP"
+    "CREATE TEMP TABLE IF NOT EXISTS import_rows (e text, p text, m text, h text, l integer) "
+    "ON COMMIT DROP"
 )
 _PG_INSERT = (
     _ITEM_COLUMNS + "SELECT %s, e, p, m, h, 0, %s, l, 0, 0, 1, %s FROM import_rows ORDER BY l "
