@@ -198,7 +198,8 @@ def test_forged_metadata_is_escaped_and_its_thumbnail_stays_inside(site: Site) -
 
 def test_derived_files_are_for_members_only(site: Site) -> None:
     """Peaks and display series load for members, not for others (404) or anonymous
-    callers (sent to log in); traversal and missing files are 404."""
+    callers (sent to log in); traversal and a missing thumbnail are 404; peaks and a
+    display copy processing has not made yet are 204, which the labeling page passes over."""
     process_media(
         site.db, "media", media_dir=site.data / "media", thumbnails_dir=site.data / "thumbnails"
     )
@@ -216,4 +217,6 @@ def test_derived_files_are_for_members_only(site: Site) -> None:
         ann.get("/media-peaks/media/../../labelworks.db").status_code,
         ann.get("/media-series/media/%2e%2e/%2e%2e/secret.key").status_code,
         ann.get("/media-thumbnails/media/nothing.webp").status_code,
-    ) == (200, 1000, True, "t,x\n0.0,1.0\n0.5,2.0\n1.0,0.0\n", 404, 303, 404, 404, 404)
+        ann.get("/media-peaks/media/snd/not-yet.wav").status_code,
+        ann.get("/media-series/media/ser/not-yet.csv").status_code,
+    ) == (200, 1000, True, "t,x\n0.0,1.0\n0.5,2.0\n1.0,0.0\n", 404, 303, 404, 404, 404, 204, 204)

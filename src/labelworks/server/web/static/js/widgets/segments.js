@@ -38,8 +38,9 @@ export function derivedUrl(url, kind) {
 
 function loadJson(from) {
   if (!from) return Promise.reject(new Error("no derived file"));
+  // 204: the file's media have not been processed yet; the widget works from the file.
   return fetch(from, { credentials: "same-origin" })
-    .then((response) => (response.ok ? response.json() : Promise.reject(new Error(String(response.status)))));
+    .then((response) => (response.status === 200 ? response.json() : Promise.reject(new Error(String(response.status)))));
 }
 
 /** Draw a parsed series into a canvas region, one lane per channel. */
@@ -363,7 +364,7 @@ export function create(field, ctx) {
     // The display copy media processing made (LTTB, a few thousand rows), else the file.
     const display = derivedUrl(url, "series");
     const getText = (from) => fetch(from, { credentials: "same-origin" })
-      .then((response) => (response.ok ? response.text() : Promise.reject(new Error(String(response.status)))));
+      .then((response) => (response.status === 200 ? response.text() : Promise.reject(new Error(String(response.status)))));
     (display ? getText(display).catch(() => getText(url)) : getText(url))
       .then((text) => {
         series = parseSeriesCsv(text);
