@@ -4,40 +4,23 @@ perceptual hash), and keeping one item per cluster."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from labelworks.cli.context import console, err_console, reported, show_progress, state
+from labelworks.cli.context import (
+    console,
+    progress_bar,
+    reported,
+    state,
+)
 from labelworks.cli.jobs import queue_here
 from labelworks.services import duplicates as duplicate_service
 from labelworks.services.duplicates import DuplicateReport, KeptOne
 
 SHOWN = 50  # clusters listed in the table; --json has them all
-
-
-@contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A Rich bar on standard error fed by a service's ``progress(done, total)``."""
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=not show_progress(),
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def duplicates_command(

@@ -9,10 +9,15 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from labelworks.cli.context import console, err_console, reported, show_progress, state
+from labelworks.cli.context import (
+    console,
+    err_console,
+    progress_bar,
+    reported,
+    state,
+)
 from labelworks.domain.errors import InvalidInput, LabelworksError
 from labelworks.jobs import records
 from labelworks.jobs.queue import JobQueue
@@ -137,18 +142,10 @@ def cancel_command(
 def follow(ctx: typer.Context, job_id: int, label: str) -> JobRow:
     """Show a queued or running job's progress until it ends; returns its last row."""
     db = state(ctx).database()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=not show_progress(),
-    ) as bar:
-        task = bar.add_task(label, total=None)
+    with progress_bar(label) as update:
         while True:
             job = records.get_job(db, job_id)
-            bar.update(task, completed=job.done, total=job.total)
+            update(job.done, job.total)
             if job.state in FINISHED:
                 return job
             time.sleep(0.5)
@@ -161,20 +158,8 @@ def run_here(
     its result, or raises with its error. It is listed by ``labelworks jobs`` like any other."""
     db = state(ctx).database()
     job = records.create_job(db, kind, params, project=project, actor=None)
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=not show_progress(),
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def listen(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
-
-        ended = run_job(db, state(ctx).settings, job.id, listener=listen)
+    with progress_bar(label) as update:
+        ended = run_job(db, state(ctx).settings, job.id, listener=update)
     if ended is None or ended.state != "succeeded":
         reason = ended.error if ended is not None and ended.error else "it did not finish"
         raise LabelworksError(f"job {job.id} ({kind}) {ended.state if ended else 'lost'}: {reason}")

@@ -9,8 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from labelworks.cli.context import console, reported, state
-from labelworks.cli.duplicates import progress_bar
+from labelworks.cli.context import console, progress_bar, reported, state
 from labelworks.cli.jobs import queue_here
 from labelworks.domain.errors import InvalidInput
 from labelworks.services import sampling
