@@ -131,3 +131,29 @@ def test_reports_queue_as_jobs_whose_results_are_the_reports(data_dir: Path) -> 
         2,
         "error [invalid_input] --preview shows the picks here: leave out --background",
     )
+
+
+def test_a_background_import_is_a_job_and_refuses_other_sources(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """import --background queues the file's import; once run, the project has its rows;
+    a folder with --background is refused and queues nothing."""
+    rows = tmp_path / "more.jsonl"
+    rows.write_text("".join(json.dumps({"text": f"more {i}"}) + "\n" for i in range(12)))
+    queued = lw(data_dir, "import", "sentiment", str(rows), "--background")
+    folder = lw(data_dir, "import", "sentiment", str(tmp_path), "--background")
+    _consume_one(data_dir)
+    shown = json.loads(lw(data_dir, "jobs", "show", "1", "--json").stdout)
+    status = json.loads(lw(data_dir, "status", "sentiment", "--json").stdout)
+    assert (queued.exit_code, folder.exit_code, " ".join(folder.stderr.split())) == (
+        0,
+        2,
+        "error [invalid_input] --background imports a row file (JSONL, JSON, CSV or Parquet)",
+    )
+    assert (shown["kind"], shown["state"], shown["result"]["inserted"], status["items"]) == (
+        "import",
+        "succeeded",
+        12,
+        42,
+    )
+    assert json.loads(lw(data_dir, "jobs", "--json").stdout)[0]["id"] == 1

@@ -125,12 +125,21 @@ def import_command(
         help="create the annotators of rows' annotations who are not users yet (no password: "
         "they sign in after a password reset)",
     ),
+    background: bool = typer.Option(
+        False,
+        "--background",
+        help="a row file: queue an import job for a worker or the server and return",
+    ),
 ) -> None:
     """Import items into PROJECT from a file, a folder or s3://bucket/prefix/: all or none.
 
     A folder or prefix of media files gives one item per file; of row files, their rows.
     """
     with reported():
+        if background and (
+            format == "labelstudio" or format in IMPORT_FORMATS or is_source(source)
+        ):
+            raise InvalidInput("--background imports a row file (JSONL, JSON, CSV or Parquet)")
         if format == "labelstudio":
             migrate_cli.import_labelstudio(ctx, project, Path(source), create_annotators)
             return
@@ -146,6 +155,11 @@ def import_command(
         fmt = _format_of(file, format)
         if not file.is_file():
             raise InvalidImport(f"{file} does not exist or is not a file")
+        if background:
+            params = {"path": str(file.resolve()), "format": fmt, "source": str(file),
+                      "create_annotators": create_annotators}  # fmt: skip
+            queue_here(ctx, "import", params, project)
+            return
         db = state(ctx).database()
         # A missing project is reported before the progress bar is drawn.
         project_service.get_project(db, project)

@@ -70,6 +70,7 @@ def _check_import(params: dict[str, Any]) -> dict[str, Any]:
         "format": fmt,
         "source": text_param(params, "source"),
         "staged": bool(params.get("staged", False)),
+        "create_annotators": params.get("create_annotators", False) is True,
     }
 
 
@@ -87,6 +88,7 @@ def _run_import(ctx: JobContext) -> dict[str, Any]:
             source=ctx.params["source"],
             batch_size=ctx.settings.import_batch_size,
             actor=ctx.actor,
+            create_annotators=ctx.params.get("create_annotators", False),
         )
     finally:
         reader.close()
