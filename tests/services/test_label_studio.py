@@ -199,15 +199,13 @@ VALUE_A = {
     "stars": 2,
 }
 VALUE_B = {"sentiment": "positive", "ner": [], "objects": [], "stars": 5}
-PREDICTED = {"model": "det", "score": 0.5}
 
 
 def test_label_studio_export_imports_back_with_the_same_values(
     db: Database, tmp_path: Path
 ) -> None:
     """A project written as a Label Studio export and migrated back with its config gives
-    the same payloads, annotators, times, seconds and values, and the same suggestions
-    (one that marks no region included)."""
+    the same payloads, annotators, times, seconds and values."""
     project_service.apply_spec(db, spec_from_dict(BOXES_SPEC), guidelines=None)
     add_annotators(db, "shapes", 2)
     rows = [
@@ -229,12 +227,7 @@ def test_label_studio_export_imports_back_with_the_same_values(
                 },
             ],
         },
-        {
-            "external_id": "s2",
-            "payload": {"text": "Nothing", "image": "b.png", "w": 10, "h": 10},
-            # A model's suggestion that marks nothing: empty span and box lists.
-            "pre_annotations": [{"model": "det", "score": 0.5, "value": VALUE_B}],
-        },
+        {"external_id": "s2", "payload": {"text": "Nothing", "image": "b.png", "w": 10, "h": 10}},
     ]
     import_items(db, "shapes", jsonl(rows), format="jsonl", source="seed.jsonl")
     target = tmp_path / "ls.json"
@@ -254,7 +247,6 @@ def test_label_studio_export_imports_back_with_the_same_values(
         [{**a, "guideline_version": None} for a in annotations] for *_, annotations in kept(first)
     ] == [annotations for *_, annotations in kept(back)]
     assert [k[:3] for k in kept(first)] == [k[:3] for k in kept(back)]
-    assert [r["pre_annotations"] for r in back] == [[], [{**PREDICTED, "value": VALUE_B}]]
 
 
 def test_export_refuses_boxes_of_images_of_unknown_size(db: Database, tmp_path: Path) -> None:

@@ -110,9 +110,6 @@ class TaskTranslator:
                 self.fail(line, f"a prediction is an object, not {json_kind(given)}", where)
             value = self.value(given.get("result"), data, line, where, fill=False)
             if value:
-                # A prediction that answered something and marked no region in a span, box
-                # or segment field predicted none there (as labelworks' own exports write it).
-                value = {**self.value([], data, line, where), **value}
                 model = given.get("model_version")
                 pre.append(
                     {
