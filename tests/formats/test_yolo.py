@@ -197,3 +197,28 @@ def test_hostile_data_yaml_is_refused(data: bytes, message: str) -> None:
     with pytest.raises(InvalidImport) as caught:
         list(yolo_rows(SourceTree.open(_zip(files), "up.zip"), FIELD, None))
     assert str(caught.value).startswith(message)
+
+
+def test_images_of_the_same_name_keep_their_own_boxes_through_a_round_trip(
+    tmp_path: Path,
+) -> None:
+    """Three images named a.jpg in three folders: label files a, a-2 and a-3, and read back
+    each image gets its own boxes (and its own size)."""
+    same = [f"{folder}/a.jpg" for folder in ("x", "y", "z")]
+    renamed = []
+    for n, (record, image) in enumerate(zip(records(), same, strict=False)):
+        record["payload"]["image"] = image
+        renamed.append(record)
+        (tmp_path / "media" / image).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (640 + n, 480)).save(tmp_path / "media" / image)
+    target = tmp_path / "yolo"
+    assert write_yolo(source(renamed), target, None) == 3
+    rows = list(yolo_rows(SourceTree.open(target, "yolo"), FIELD, tmp_path / "media"))
+    assert sorted(p.name for p in (target / "labels").iterdir()) == ["a-2.txt", "a-3.txt", "a.txt"]
+    assert sorted((r["payload"]["image"], r["payload"]["w"]) for r in rows) == [
+        ("x/a.jpg", 640),
+        ("y/a.jpg", 641),
+        ("z/a.jpg", 642),
+    ]
+    by_image = {r["payload"]["image"]: r["pre_annotations"][0]["value"]["objects"] for r in rows}
+    assert [len(by_image[image]) for image in same] == [len(BOXES[i]) for i in (1, 2, 3)]

@@ -154,16 +154,20 @@ def _boxes_of(value: dict[str, Any], field: BoxesField) -> list[dict[str, Any]]:
 
 
 class Stems:
-    """File names (without suffix) made from image names, unique within one export."""
+    """File names (without suffix) made from image names, unique within one export: the
+    second ``a`` is ``a-2``, the third ``a-3``. Numbered by order, not by item, so a reader
+    going through the exported image list in its order names each label file the same."""
 
     def __init__(self) -> None:
         self._seen: set[str] = set()
 
-    def of(self, value: str, item_id: Any) -> str:
+    def of(self, value: str) -> str:
         name = PurePosixPath(urlsplit(value).path if "://" in value else value).stem
-        stem = _UNSAFE.sub("_", name).strip("._") or "image"
-        if stem in self._seen:
-            stem = f"{stem}-{item_id}"
+        base = _UNSAFE.sub("_", name).strip("._") or "image"
+        stem, n = base, 1
+        while stem in self._seen:
+            n += 1
+            stem = f"{base}-{n}"
         self._seen.add(stem)
         return stem
 

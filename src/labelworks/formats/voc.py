@@ -74,7 +74,7 @@ def _write(source: BoxesSource, field: BoxesField, target: Path, progress: Progr
             if groups is not None:
                 value = image_value(record, field)
                 size = image_size(record, field, source.media_root)
-                stem = stems.of(value, record["id"])
+                stem = stems.of(value)
                 root = _document(record, field, value, size, groups)
                 ET.ElementTree(root).write(
                     annotations / f"{stem}.xml", encoding="utf-8", xml_declaration=True

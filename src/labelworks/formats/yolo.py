@@ -84,7 +84,7 @@ def _write(source: BoxesSource, field: BoxesField, target: Path, progress: Progr
                             f"{classes[label]} {(x + w / 2) / width:.6f} "
                             f"{(y + h / 2) / height:.6f} {w / width:.6f} {h / height:.6f}\n"
                         )
-                stem = stems.of(value, record["id"])
+                stem = stems.of(value)
                 (labels_dir / f"{stem}.txt").write_text("".join(lines), encoding="utf-8")
                 listing.write(value.replace("\n", " ") + "\n")
                 images += 1
@@ -180,9 +180,11 @@ def yolo_rows(
     listed: dict[str, str] = {}
     for member in files:
         if PurePosixPath(member).name == "images.txt":
+            # Named as the export named them: a repeated image name's label file is a-2.txt.
+            stems = Stems()
             for line in tree.read(member).decode("utf-8", errors="replace").splitlines():
                 if line.strip():
-                    listed.setdefault(Stems().of(line.strip(), 0), line.strip())
+                    listed.setdefault(stems.of(line.strip()), line.strip())
     label_files = [
         f
         for f in files
