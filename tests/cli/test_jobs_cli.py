@@ -133,27 +133,29 @@ def test_reports_queue_as_jobs_whose_results_are_the_reports(data_dir: Path) -> 
     )
 
 
-def test_a_background_import_is_a_job_and_refuses_other_sources(
-    data_dir: Path, tmp_path: Path
-) -> None:
-    """import --background queues the file's import; once run, the project has its rows;
-    a folder with --background is refused and queues nothing."""
+def test_background_imports_of_a_file_and_a_folder_are_jobs(data_dir: Path, tmp_path: Path) -> None:
+    """import --background queues a file's import and a folder's; once run, the project has
+    their rows; the dataset formats are refused with --background and queue nothing."""
     rows = tmp_path / "more.jsonl"
     rows.write_text("".join(json.dumps({"text": f"more {i}"}) + "\n" for i in range(12)))
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(json.dumps({"text": "from a folder"}) + "\n")
     queued = lw(data_dir, "import", "sentiment", str(rows), "--background")
-    folder = lw(data_dir, "import", "sentiment", str(tmp_path), "--background")
+    from_folder = lw(data_dir, "import", "sentiment", str(folder), "--background")
+    coco = lw(data_dir, "import", "sentiment", str(rows), "--format", "coco", "--background")
     _consume_one(data_dir)
-    shown = json.loads(lw(data_dir, "jobs", "show", "1", "--json").stdout)
+    _consume_one(data_dir)
+    jobs = json.loads(lw(data_dir, "jobs", "--json").stdout)
     status = json.loads(lw(data_dir, "status", "sentiment", "--json").stdout)
-    assert (queued.exit_code, folder.exit_code, " ".join(folder.stderr.split())) == (
-        0,
-        2,
-        "error [invalid_input] --background imports a row file (JSONL, JSON, CSV or Parquet)",
+    assert (queued.exit_code, from_folder.exit_code, coco.exit_code) == (0, 0, 2)
+    assert " ".join(coco.stderr.split()) == (
+        "error [invalid_input] --background imports a row file, a folder or a bucket, not the "
+        "coco format"
     )
-    assert (shown["kind"], shown["state"], shown["result"]["inserted"], status["items"]) == (
-        "import",
-        "succeeded",
-        12,
-        42,
-    )
-    assert json.loads(lw(data_dir, "jobs", "--json").stdout)[0]["id"] == 1
+    assert [(j["id"], j["kind"], j["state"], j["result"]["inserted"]) for j in jobs] == [
+        (2, "source", "succeeded", 1),
+        (1, "import", "succeeded", 12),
+    ]
+    assert jobs[0]["params"]["url"] == str(folder.resolve())
+    assert status["items"] == 43

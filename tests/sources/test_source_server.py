@@ -7,6 +7,7 @@ endpoint; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -237,3 +238,35 @@ def test_pages_allow_the_endpoint_origin(world: World) -> None:
     item_id = items["items"][0]["id"]
     page = client.get(f"/projects/photos/items/{item_id}").text
     assert f'src="/media-objects/photos/{item_id}/image"' in page
+
+
+def test_a_background_import_runs_as_a_job_within_the_same_limits(world: World) -> None:
+    """background=true answers 202 with a source job that the app's consumer runs with the
+    server's endpoint; a folder outside import_roots fails its job as the route would."""
+    config = Settings(
+        data_dir=world.data, s3_endpoint_url=world.bucket.endpoint, import_roots=str(world.roots)
+    )
+    app = create_app(config, database=world.db, run_jobs=True)
+    url = "/api/v1/projects/photos/sources?background=true"
+    with TestClient(app) as client:
+        started = [
+            world.call(client, "manager", "POST", url, json={"url": source})
+            for source in (f"s3://{world.bucket.name}/set/", "/etc")
+        ]
+        jobs = []
+        for answer in started:
+            assert answer.status_code == 202, answer.text
+            job = answer.json()
+            deadline = time.monotonic() + 60
+            while job["state"] in ("queued", "running"):
+                assert time.monotonic() < deadline, job
+                time.sleep(0.05)
+                job = world.call(client, "manager", "GET", f"/api/v1/jobs/{job['id']}").json()
+            jobs.append(job)
+    assert [(j["kind"], j["state"]) for j in jobs] == [
+        ("source", "succeeded"),
+        ("source", "failed"),
+    ]
+    assert (jobs[0]["result"]["kind"], jobs[0]["result"]["inserted"]) == ("media", 2)
+    assert "import_roots" in jobs[1]["error"]
+    assert len(payloads(world.db, "photos")) == 2

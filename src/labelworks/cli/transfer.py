@@ -128,7 +128,7 @@ def import_command(
     background: bool = typer.Option(
         False,
         "--background",
-        help="a row file: queue an import job for a worker or the server and return",
+        help="a row file, folder or bucket: queue an import job for a worker or the server",
     ),
 ) -> None:
     """Import items into PROJECT from a file, a folder or s3://bucket/prefix/: all or none.
@@ -136,10 +136,10 @@ def import_command(
     A folder or prefix of media files gives one item per file; of row files, their rows.
     """
     with reported():
-        if background and (
-            format == "labelstudio" or format in IMPORT_FORMATS or is_source(source)
-        ):
-            raise InvalidInput("--background imports a row file (JSONL, JSON, CSV or Parquet)")
+        if background and (format == "labelstudio" or format in IMPORT_FORMATS):
+            raise InvalidInput(
+                f"--background imports a row file, a folder or a bucket, not the {format} format"
+            )
         if format == "labelstudio":
             migrate_cli.import_labelstudio(ctx, project, Path(source), create_annotators)
             return
@@ -148,6 +148,19 @@ def import_command(
             dataset_import.import_dataset(ctx, project, Path(source), format, boxes)
             return
         if is_source(source):
+            if background:
+                folder = Path(source)
+                url = str(folder.resolve()) if folder.is_dir() else source
+                params = {
+                    "url": url,
+                    "glob": glob,
+                    "skip_unsupported": skip_unsupported,
+                    "endpoint_url": endpoint_url,
+                    "profile": profile,
+                    "any_folder": True,
+                }
+                queue_here(ctx, "source", params, project)
+                return
             options = SourceOptions(glob, endpoint_url, profile, skip_unsupported)
             import_source(ctx, project, source, options)
             return

@@ -12,9 +12,10 @@ from typing import Any
 
 from labelworks.domain.access import Action
 from labelworks.domain.errors import InvalidInput
-from labelworks.jobs.kinds import JobContext, JobKind, register
-from labelworks.services import duplicates, privacy, sampling
+from labelworks.jobs.kinds import JobContext, JobKind, register, text_param
+from labelworks.services import duplicates, privacy, sampling, sources
 from labelworks.services.media_processing import MAX_WORKERS, process_media
+from labelworks.services.object_store import S3Options
 from labelworks.services.pii_report import screen_project
 
 
@@ -200,5 +201,57 @@ SAMPLE = register(
         max_attempts=1,
         check=_check_sample,
         run=_run_sample,
+    )
+)
+
+
+def _optional_text(params: dict[str, Any], key: str) -> str | None:
+    return None if params.get(key) is None else text_param(params, key)
+
+
+def _check_source(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "url": text_param(params, "url"),
+        "glob": _optional_text(params, "glob"),
+        "skip_unsupported": _flag(params, "skip_unsupported"),
+        "endpoint_url": _optional_text(params, "endpoint_url"),
+        "profile": _optional_text(params, "profile"),
+        # Only the CLI sets it: its user may read any folder they can; over HTTP, folders
+        # must lie under the server's import_roots.
+        "any_folder": _flag(params, "any_folder"),
+    }
+
+
+def _run_source(ctx: JobContext) -> dict[str, Any]:
+    p, settings = ctx.params, ctx.settings
+    request = sources.SourceRequest(
+        url=p["url"],
+        glob=p["glob"],
+        skip_unsupported=p["skip_unsupported"],
+        s3=S3Options(
+            p["endpoint_url"] or settings.s3_endpoint_url,
+            p["profile"] or settings.s3_profile,
+            settings.s3_region,
+        ),
+        roots=None if p["any_folder"] else settings.import_root_list,
+        batch_size=settings.import_batch_size,
+    )
+    summary = sources.import_source(
+        ctx.db, ctx.project, request, data_dir=settings.data_dir, actor=ctx.actor,
+        progress=ctx.progress,
+    )  # fmt: skip
+    return asdict(summary)
+
+
+SOURCE = register(
+    JobKind(
+        name="source",
+        title="Import from a folder or bucket",
+        action=Action.MANAGE,
+        # All files or none, and files already imported are skipped as duplicates.
+        max_attempts=3,
+        check=_check_source,
+        run=_run_source,
+        unit="parts",  # files for media, bytes for row files
     )
 )

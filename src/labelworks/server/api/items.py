@@ -93,7 +93,9 @@ def import_items(
     size = body.seek(0, 2)
     body.seek(0)
     if background or (background is None and size > settings.import_job_bytes):
-        job = staged_import(db, settings, queue, project, body, fmt, actor)
+        job = staged_import(
+            db, settings, queue, project, body, fmt, actor, create_annotators=create_annotators
+        )
         return JSONResponse(job_out(job).model_dump(mode="json"), status_code=202)
     summary = ingestion.import_items(
         db,

@@ -53,6 +53,8 @@ def staged_import(
     body: BinaryIO,
     fmt: str,
     actor: Actor,
+    *,
+    create_annotators: bool = False,
 ) -> JobRow:
     """Keep an uploaded body in the data directory and start the job that imports it."""
     folder = settings.data_dir / "uploads"
@@ -61,7 +63,8 @@ def staged_import(
     with path.open("wb") as out:
         shutil.copyfileobj(body, out, 1024 * 1024)
     try:
-        params = {"path": str(path), "format": fmt, "source": BODY, "staged": True}
+        params = {"path": str(path), "format": fmt, "source": BODY, "staged": True,
+                  "create_annotators": create_annotators}  # fmt: skip
         row = records.create_job(db, "import", params, project=project, actor=actor)
     except BaseException:
         path.unlink(missing_ok=True)

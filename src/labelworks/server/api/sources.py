@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from labelworks.config import Settings
+from labelworks.jobs import records
+from labelworks.schemas.jobs import JobOut
 from labelworks.schemas.sources import SourceIn, SourceOut
 from labelworks.server.api.answers import ERRORS
+from labelworks.server.api.jobs import Queue, job_out
 from labelworks.server.bodies import RawBody, json_body_doc, parse_body
 from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
 from labelworks.server.media_urls import s3_options
@@ -41,6 +45,7 @@ def source_out(summary: SourceSummary) -> SourceOut:
     "/projects/{project}/sources",
     operation_id="import_source",
     response_model=SourceOut,
+    responses={202: {"model": JobOut, "description": "imported by a background job"}},
     openapi_extra=json_body_doc(SourceIn),
 )
 def import_source(
@@ -50,14 +55,22 @@ def import_source(
     settings: AppSettings,
     _may: MayManage,
     raw: RawBody,
-) -> SourceOut:
+    queue: Queue,
+    background: bool = Query(False, description="import in a background job (202 and the job)"),
+) -> SourceOut | JSONResponse:
     """Import from ``url``: ``s3://bucket/prefix/`` (the server's endpoint and
     credentials) or a folder's absolute path under the server's ``import_roots`` (none
     set: folders are refused). Media files become one item each, holding their
     reference; row files (JSONL, JSON, CSV, Parquet) import their rows. All files or none;
     ``skip_unsupported`` skips files of other types instead of refusing. Needs the manage
-    right."""
+    right. With ``background=true`` a job does the import: 202 and the job, whose result
+    is this answer."""
     body = parse_body(SourceIn, raw)
+    if background:
+        params = {"url": body.url, "glob": body.glob, "skip_unsupported": body.skip_unsupported}
+        job = records.create_job(db, "source", params, project=project, actor=actor)
+        queue.enqueue(job.id)
+        return JSONResponse(job_out(job).model_dump(mode="json"), status_code=202)
     request = source_request(settings, body.url, body.glob, body.skip_unsupported)
     summary = sources.import_source(
         db, project, request, data_dir=Path(settings.data_dir), actor=actor
