@@ -6,6 +6,8 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,8 @@ from tests.sources.conftest import Bucket, png
 from tests.sources.worlds import PHOTOS, make, payloads, run
 
 from labelworks.domain.errors import InvalidImport, InvalidInput, NotFound
+from labelworks.services.exports import export_project
+from labelworks.services.media_processing import process_media
 from labelworks.services.object_store import NO_CREDENTIALS, ObjectStore, S3Options
 from labelworks.services.sources import SourceSummary
 from labelworks.storage.engine import Database
@@ -123,3 +127,29 @@ def test_a_named_profile(
     options = S3Options(endpoint_url=bucket.endpoint, profile="labeling")
     request = SourceRequest(f"s3://{bucket.name}/q/", s3=options)
     assert import_source(db, "photos", request, data_dir=tmp_path).inserted == 1
+
+
+def test_media_processing_reads_objects_where_they_are(
+    db: Database, bucket: Bucket, tmp_path: Path
+) -> None:
+    """With the store's options, media processing probes s3:// images (size, phash,
+    thumbnail) and marks a missing object with the store's reason; without them the values
+    count as remote and are left alone."""
+    make(db, PHOTOS)
+    bucket.put("set/a.png", png((255, 0, 0), (40, 30)))
+    bucket.put("set/b.png", png((0, 0, 255), (20, 10)))
+    run(db, "photos", f"s3://{bucket.name}/set/", tmp_path, endpoint=bucket.endpoint)
+    bucket.client.delete_object(Bucket=bucket.name, Key="set/b.png")
+    paths = {"media_dir": tmp_path / "media", "thumbnails_dir": tmp_path / "thumbs"}
+    untouched = process_media(db, "photos", **paths)
+    done = process_media(db, "photos", s3=S3Options(bucket.endpoint), **paths)
+    out = io.BytesIO()
+    export_project(db, "photos", out, format="jsonl")
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    facts = {r["payload"]["image"]: r["metadata"] for r in records}
+    a, b = facts[f"s3://{bucket.name}/set/a.png"], facts[f"s3://{bucket.name}/set/b.png"]
+    assert (untouched.processed, untouched.remote, done.processed, done.failed) == (0, 2, 2, 1)
+    image = a["media"]["image"]
+    assert (image["width"], image["height"], len(image["phash"])) == (40, 30, 16)
+    assert (tmp_path / "thumbs" / "photos" / "items" / image["thumbnail"]).is_file()
+    assert b["media_error"] == {"image": f"s3://{bucket.name}/set/b.png does not exist"}

@@ -32,7 +32,8 @@ def _check_media(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_media(ctx: JobContext) -> dict[str, Any]:
-    data_dir = ctx.settings.data_dir
+    settings = ctx.settings
+    data_dir = settings.data_dir
     run = process_media(
         ctx.db,
         ctx.project,
@@ -42,6 +43,8 @@ def _run_media(ctx: JobContext) -> dict[str, Any]:
         progress=ctx.progress,
         workers=ctx.params["workers"],
         actor=ctx.actor,
+        # s3:// values are read with the server's endpoint and credentials, as it serves them.
+        s3=S3Options(settings.s3_endpoint_url, settings.s3_profile, settings.s3_region),
     )
     return {
         "probed": run.processed,

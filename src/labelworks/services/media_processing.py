@@ -14,7 +14,9 @@ Layout of the derived files, under ``thumbnails_dir/<project>/``:
 ``items/<item id>-<key tag>.webp`` (and ``…-k<n>.webp`` for video keyframes),
 ``peaks/<media path>.json`` and ``series/<media path>``. Peaks and display series are
 named after the media file, so the labeling page (which never learns item ids) finds them
-from the media URL it already has.
+from the media URL it already has. Given the server's object storage options (``s3``),
+``s3://bucket/key`` values are read from the store and probed too (their derived files under
+``s3/bucket/key``); without, they count as remote and are left alone.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from labelworks.domain.access import Action, Actor
 from labelworks.domain.errors import InvalidInput
 from labelworks.domain.fields import BoxesField, FieldSpec, SegmentsField
 from labelworks.domain.media import is_remote
+from labelworks.domain.sources import ObjectPrefix, parse_source
 from labelworks.pipelines.media_probe import MediaKind, Probed, UnreadableMedia, probe
 from labelworks.services import media_roots
 from labelworks.services.access import project_for
+from labelworks.services.object_store import ObjectStore, S3Options
 from labelworks.services.specs import stored_spec
 from labelworks.storage import item_metadata as store
 from labelworks.storage.engine import Database
@@ -107,20 +111,52 @@ def locate(task: MediaTask, store: str, roots: dict[str, str]) -> Path:
     return resolve_in(Path(store), task.path)
 
 
-def probe_file(
-    task: MediaTask, store: str, roots: dict[str, str]
-) -> tuple[MediaTask, Probed | str]:
-    """Read and probe one file (runs in a worker process): its facts, or the reason."""
+_STORES: dict[S3Options, ObjectStore] = {}  # one client per process and endpoint
+
+
+def _object_bytes(value: str, s3: S3Options) -> bytes:
+    """The bytes of the ``s3://bucket/key`` object ``value`` names."""
     try:
+        found = parse_source(value)
+    except InvalidInput as exc:
+        raise UnreadableMedia(str(exc)) from None
+    if not isinstance(found, ObjectPrefix) or not found.prefix or found.prefix.endswith("/"):
+        raise UnreadableMedia("the value names no object (s3://bucket/key)")
+    try:
+        objects = _STORES.get(s3) or _STORES.setdefault(s3, ObjectStore(s3))
+        size, _ = objects.head(found.bucket, found.prefix)
+        _check_size(size)
+        body = objects.open(found.bucket, found.prefix)
+        try:
+            return body.read()
+        finally:
+            body.close()
+    except UnreadableMedia:
+        raise
+    except Exception as exc:  # the store's errors (missing object, refused credentials)
+        raise UnreadableMedia(str(exc)) from None
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise UnreadableMedia(
+            f"the file is {size / 2**20:,.0f} MiB; media processing reads at most "
+            f"{MAX_FILE_BYTES // 2**20} MiB"
+        )
+
+
+def probe_file(
+    task: MediaTask, store: str, roots: dict[str, str], s3: S3Options | None = None
+) -> tuple[MediaTask, Probed | str]:
+    """Read and probe one file, or with ``s3`` one object (runs in a worker process): its
+    facts, or the reason."""
+    try:
+        if s3 is not None and task.path.startswith("s3://"):
+            return task, probe(task.kind, _object_bytes(task.path, s3), task.path)
         path = locate(task, store, roots)
         if not path.is_file():
             raise UnreadableMedia(f"no file '{task.path}' in the project's media folder")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise UnreadableMedia(
-                f"the file is {size / 2**20:,.0f} MiB; media processing reads at most "
-                f"{MAX_FILE_BYTES // 2**20} MiB"
-            )
+        _check_size(path.stat().st_size)
         return task, probe(task.kind, path.read_bytes(), task.path)
     except UnreadableMedia as exc:
         return task, exc.reason
@@ -131,9 +167,10 @@ def probe_file(
 
 
 def _tasks(
-    db: Database, project_id: int, kinds: dict[str, MediaKind], only_missing: bool
+    db: Database, project_id: int, kinds: dict[str, MediaKind], only_missing: bool, objects: bool
 ) -> tuple[list[MediaTask], int, int]:
-    """Every media value to probe, and how many were left (done before) or are remote."""
+    """Every media value to probe (``s3://`` objects too with ``objects``), and how many
+    were left (done before) or are remote."""
     tasks: list[MediaTask] = []
     skipped = remote = 0
     after = 0
@@ -148,7 +185,12 @@ def _tasks(
                 value = row.payload.get(key)
                 if not isinstance(value, str) or not value:
                     continue
-                if is_remote(value) or ":" in value.split("/", 1)[0]:
+                if objects and value.startswith("s3://"):
+                    if only_missing and key in done:
+                        skipped += 1
+                    else:
+                        tasks.append(MediaTask(row.id, key, kind, value))
+                elif is_remote(value) or ":" in value.split("/", 1)[0]:
                     remote += 1
                 elif only_missing and key in done:
                     skipped += 1
@@ -181,6 +223,7 @@ def process_media(
     progress: Progress | None = None,
     workers: int = 1,
     actor: Actor | None = None,
+    s3: S3Options | None = None,
 ) -> MediaRun:
     """Probe the project's media files and merge the results into its items' metadata.
 
@@ -195,7 +238,7 @@ def process_media(
     with db.read() as conn:
         row = project_for(conn, actor, project, Action.MANAGE)
     kinds = media_kinds(stored_spec(row.spec).fields)
-    tasks, skipped, remote = _tasks(db, row.id, kinds, only_missing)
+    tasks, skipped, remote = _tasks(db, row.id, kinds, only_missing, s3 is not None)
     total = len(tasks)
     if progress is not None:
         progress(0, total)
@@ -207,7 +250,7 @@ def process_media(
     try:
         for batch in _batches(tasks):
             if pool is None:
-                results = [probe_file(task, folder, roots) for task in batch]
+                results = [probe_file(task, folder, roots, s3) for task in batch]
             else:
                 chunk = max(1, len(batch) // (workers * 4))
                 results = list(
@@ -216,6 +259,7 @@ def process_media(
                         batch,
                         [folder] * len(batch),
                         [roots] * len(batch),
+                        [s3] * len(batch),
                         chunksize=chunk,
                     )
                 )
@@ -250,12 +294,17 @@ def _store_files(
                 )
                 facts.setdefault("keyframe_thumbnails", []).append(name)
             elif role == "peaks":
-                facts["peaks"] = _write(out_dir / "peaks", f"{task.path}.json", data)
+                facts["peaks"] = _write(out_dir / "peaks", f"{_derived(task.path)}.json", data)
             elif role == "series":
-                facts["display"] = _write(out_dir / "series", task.path, data)
+                facts["display"] = _write(out_dir / "series", _derived(task.path), data)
     except OSError as exc:
         return task.item_id, task.key, f"the derived files could not be written: {exc.strerror}"
     return task.item_id, task.key, facts
+
+
+def _derived(path: str) -> str:
+    """Where a media value's derived files go: its path, or ``s3/bucket/key`` for an object."""
+    return "s3/" + path.removeprefix("s3://") if path.startswith("s3://") else path
 
 
 def _write(folder: Path, relative: str, data: bytes) -> str:
