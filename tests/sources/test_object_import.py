@@ -17,6 +17,7 @@ from tests.sources.worlds import PHOTOS, make, payloads, run
 from labelworks.domain.errors import InvalidImport, InvalidInput, NotFound
 from labelworks.services.exports import export_project
 from labelworks.services.media_processing import process_media
+from labelworks.services.media_report import media_report
 from labelworks.services.object_store import NO_CREDENTIALS, ObjectStore, S3Options
 from labelworks.services.sources import SourceSummary
 from labelworks.storage.engine import Database
@@ -142,13 +143,19 @@ def test_media_processing_reads_objects_where_they_are(
     bucket.client.delete_object(Bucket=bucket.name, Key="set/b.png")
     paths = {"media_dir": tmp_path / "media", "thumbnails_dir": tmp_path / "thumbs"}
     untouched = process_media(db, "photos", **paths)
+    before = media_report(db, "photos")
     done = process_media(db, "photos", s3=S3Options(bucket.endpoint), **paths)
+    after = media_report(db, "photos")
     out = io.BytesIO()
     export_project(db, "photos", out, format="jsonl")
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     facts = {r["payload"]["image"]: r["metadata"] for r in records}
     a, b = facts[f"s3://{bucket.name}/set/a.png"], facts[f"s3://{bucket.name}/set/b.png"]
     assert (untouched.processed, untouched.remote, done.processed, done.failed) == (0, 2, 2, 1)
+    assert [(r.pending, r.remote, r.processed, r.failed) for r in (before, after)] == [
+        (2, 0, {"image": 0}, 0),
+        (0, 0, {"image": 1}, 1),
+    ]
     image = a["media"]["image"]
     assert (image["width"], image["height"], len(image["phash"])) == (40, 30, 16)
     assert (tmp_path / "thumbs" / "photos" / "items" / image["thumbnail"]).is_file()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from labelworks.domain.access import Action, Actor
-from labelworks.domain.media import is_remote
+from labelworks.domain.media import is_object, is_remote
 from labelworks.services.access import project_for
 from labelworks.services.media_processing import PAGE, media_kinds
 from labelworks.services.specs import stored_spec
@@ -75,8 +75,8 @@ def media_report(db: Database, project: str, *, actor: Actor | None = None) -> M
                         report.failures.append(MediaFailure(item.id, item.external_id, key, reason))
                 elif key in media:
                     report.processed[kind] = report.processed.get(kind, 0) + 1
-                elif is_remote(value) or ":" in value.split("/", 1)[0]:
-                    report.remote += 1
+                elif is_remote(value) or (":" in value.split("/", 1)[0] and not is_object(value)):
+                    report.remote += 1  # s3:// objects are processed where they are: pending
                 else:
                     report.pending += 1
         after = rows[-1].id
