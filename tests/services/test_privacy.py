@@ -233,3 +233,31 @@ def test_a_bad_analyser_setting_is_refused_naming_it(path: str, message: str) ->
     """The setting names a callable by module and attribute, or is refused."""
     with pytest.raises(InvalidInput, match=message):
         privacy.load_analyser(path)
+
+
+def test_suggestions_are_masked_for_those_who_get_masked_payloads(db: Database) -> None:
+    """A model's suggested rationale quoting the payload's email is masked for a vendor's
+    annotator (the payload's redact audience), and shown as stored in house (flag)."""
+    fields = [
+        {"name": "sentiment", "kind": "choice", "labels": ["positive", "negative", "neutral"]},
+        {"name": "why", "kind": "text", "required": False},
+    ]
+    make_project(db, overlap=2, privacy=POLICY, fields=fields)
+    suggestion = {"sentiment": "negative", "why": "asks for ann@example.com to reply"}
+    row = {"text": TEXT, "pre_annotations": [{"model": "m", "value": suggestion}]}
+    import_items(db, "sentiment", jsonl([row]), format="jsonl", source="rows.jsonl")
+    acme = add_user(db, "acme@example.com", role="annotator", vendor="acme", projects=["sentiment"])
+    inhouse = add_user(db, "in@example.com", role="annotator", projects=["sentiment"])
+    masked = next_task_for(db, "sentiment", acme.user.id)
+    shown = next_task_for(db, "sentiment", inhouse.user.id)
+    assert masked is not None and shown is not None
+    assert [t.pre_annotations for t in (masked, shown)] == [
+        [
+            {
+                "model": "m",
+                "score": None,
+                "value": {**suggestion, "why": f"asks for {MASK * 15} to reply"},
+            }
+        ],
+        [{"model": "m", "score": None, "value": suggestion}],
+    ]

@@ -36,7 +36,7 @@ from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.escalations import flag as flag_item
 from labelworks.services.gold import GoldOutcome, feedback_for, score_gold
 from labelworks.services.guidelines import check_acknowledged
-from labelworks.services.privacy import payload_for
+from labelworks.services.privacy import payload_for, suggestions_for
 from labelworks.services.progress import Progress, items_shared, progress_in
 from labelworks.services.project_archive import refuse_archived
 from labelworks.services.qualification import count_answer, no_questions_left, rule_of, stage_of
@@ -226,7 +226,7 @@ def _task(
         project=project.name,
         item_id=lease.item_id,
         payload=shown.payload,
-        pre_annotations=pre_annotations,
+        pre_annotations=suggestions_for(caller, spec, pre_annotations),
         expires_at=lease.expires_at,
         guideline_version=lease.guideline_version,
         fields=spec.fields,

@@ -20,7 +20,7 @@ from labelworks.domain.assignment import item_status
 from labelworks.domain.errors import InvalidInput, NotFound
 from labelworks.services.access import project_for
 from labelworks.services.item_selection import ItemSelection, resolve_selection
-from labelworks.services.privacy import payload_for, payload_text_for
+from labelworks.services.privacy import payload_for, payload_text_for, suggestions_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import catalog, item_filters
 from labelworks.storage import items as item_store
@@ -307,14 +307,17 @@ def item_detail(
         notes = catalog.annotations_of_item(conn, item_id, wall(actor))
         target, priority = catalog.queue_settings(conn, item_id)
         need = target or project.overlap
-        shown = payload_for(actor, stored_spec(project.spec), item.payload)
+        spec = stored_spec(project.spec)
+        shown = payload_for(actor, spec, item.payload)
         return ItemDetail(
             id=item.id,
             external_id=item.external_id,
             status=item_status(item.n_submitted, item.n_leased, need),
             payload=shown.payload,
             metadata=item.metadata,
-            pre_annotations=item_store.pre_annotations_of(conn, item_id),
+            pre_annotations=suggestions_for(
+                actor, spec, item_store.pre_annotations_of(conn, item_id)
+            ),
             annotations=notes,
             priority=priority,
             target=need,

@@ -13,7 +13,7 @@ from labelworks.domain.annotation import validate_annotation
 from labelworks.domain.errors import NotFound
 from labelworks.domain.fields import FieldSpec
 from labelworks.services.access import project_for
-from labelworks.services.privacy import payload_for
+from labelworks.services.privacy import payload_for, suggestions_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database
@@ -50,7 +50,9 @@ def preview_next(
         return PreviewItem(
             item_id=item.id,
             payload=shown.payload,
-            pre_annotations=item_store.pre_annotations_of(conn, item.id),
+            pre_annotations=suggestions_for(
+                actor, spec, item_store.pre_annotations_of(conn, item.id)
+            ),
             fields=list(spec.fields),
             allow_remote_media=spec.allow_remote_media,
             guideline_version=project.guideline_version,

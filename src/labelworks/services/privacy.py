@@ -21,7 +21,14 @@ from typing import Any, Protocol, TypeVar
 from labelworks.domain.access import Actor
 from labelworks.domain.errors import InvalidInput
 from labelworks.domain.media import media_keys
-from labelworks.domain.pii import Analyser, Finding, find_in_payload, redact_payload
+from labelworks.domain.pii import (
+    Analyser,
+    Finding,
+    find_in_payload,
+    find_in_text,
+    redact_payload,
+    redact_text,
+)
 from labelworks.domain.privacy import PrivacySpec, Treatment, treatment_for
 from labelworks.domain.spec import ProjectSpec
 
@@ -139,6 +146,30 @@ def payload_for(actor: Actor | None, spec: ProjectSpec, payload: dict[str, Any])
     keys = tuple(dict.fromkeys(finding.key for finding in findings))
     shown = redact_payload(payload, findings) if treatment == "redact" else payload
     return Screened(shown, treatment, kinds, keys)
+
+
+def _masked(value: Any, kinds: Sequence[str], analyser: Analyser | None) -> Any:
+    if isinstance(value, str):
+        found = find_in_text(value, kinds, analyser=analyser)
+        return redact_text(value, [(start, end) for _kind, start, end in found]) if found else value
+    if isinstance(value, list):
+        return [_masked(v, kinds, analyser) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked(v, kinds, analyser) for k, v in value.items()}
+    return value
+
+
+def suggestions_for(
+    actor: Actor | None, spec: ProjectSpec, suggestions: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Pre-annotations as ``actor`` may see them: for a ``redact`` audience every text in
+    their values masked as the payload is (a model's suggested rationale or span text can
+    quote what the payload holds); otherwise as stored."""
+    privacy = spec.privacy
+    if not suggestions or privacy is None or treatment_for(actor, privacy) != "redact":
+        return suggestions
+    analyser = analyser_in_use(privacy)
+    return [{**s, "value": _masked(s.get("value"), privacy.detect, analyser)} for s in suggestions]
 
 
 def payload_text_for(actor: Actor | None, spec: ProjectSpec, text: str) -> str:
