@@ -1,8 +1,11 @@
 """Shared fixtures: the ``--db`` option and a migrated, empty database per test.
 
-``--db auto`` (default) runs storage and service tests on SQLite and, when a server answers,
-on PostgreSQL too; ``--db all`` makes PostgreSQL mandatory (CI sets ``CI=true``, which does
-the same); ``--db sqlite`` or ``--db postgresql`` pick one.
+``--db auto`` (default) runs every test on SQLite and, when a server answers, the storage
+and service tests (the folders in ``BOTH``) on PostgreSQL too; ``--db all`` makes
+PostgreSQL mandatory for them (CI sets ``CI=true``, which does the same); ``--db sqlite`` or
+``--db postgresql`` run every test on that one. The interfaces above the services (HTTP,
+pages, CLI, SDK) reach the database only through them, so their tests run once; the hostile
+input and fuzz runs stay on both, as PostgreSQL refuses what SQLite takes (NUL characters).
 """
 
 from __future__ import annotations
@@ -75,9 +78,21 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"labelworks databases: {', '.join(dbs)}{note}"
 
 
+BOTH = ("storage", "services", "jobs", "sources", "security")
+
+
+def _on_both(metafunc: pytest.Metafunc) -> bool:
+    """Whether the test's folder is one whose tests run on both databases."""
+    parts = Path(str(metafunc.definition.fspath)).parts
+    return "tests" in parts and parts[parts.index("tests") + 1] in BOTH
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_kind" in metafunc.fixturenames:
         dbs, _ = _selected(metafunc.config)
+        choice = metafunc.config.getoption("--db")
+        if len(dbs) > 1 and choice != "postgresql" and not _on_both(metafunc):
+            dbs = ["sqlite"]
         metafunc.parametrize("db_kind", dbs, scope="session")
 
 
