@@ -249,10 +249,14 @@ HOSTILE = {
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_coco_bodies_are_refused(name: str) -> None:
-    """NaN, infinite numbers, bad UTF-8, lone surrogates and deep nesting: not JSON."""
+    """NaN, infinite numbers, bad UTF-8 and lone surrogates: not JSON; a deeply nested array
+    is no object, whatever the installed orjson's nesting limit."""
     with pytest.raises(InvalidImport) as caught:
         list(coco_rows(HOSTILE[name], "in.json", FIELD))
-    assert str(caught.value).startswith("in.json: not JSON: ")
+    if name == "deep nesting":
+        assert str(caught.value) == "in.json: a COCO file is a JSON object"
+    else:
+        assert str(caught.value).startswith("in.json: not JSON: ")
 
 
 def test_deep_values_inside_a_coco_file_are_refused() -> None:

@@ -194,6 +194,10 @@ def coco_rows(
     Everything is checked before the first row: categories must be the field's labels, every
     annotation must name a known image and category, and its box must lie in its image.
     """
+    # Checked before decoding: a document that is no object (a deeply nested array, say) is
+    # refused the same way whatever nesting limit the installed orjson has.
+    if not bytes(data[:4096]).lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{"):
+        raise InvalidImport("a COCO file is a JSON object", location=Location(file=name))
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
