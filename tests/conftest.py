@@ -24,6 +24,11 @@ from labelworks.storage import migration
 from labelworks.storage.engine import Database
 from labelworks.storage.tables import metadata
 
+# pytest-xdist's workers set COLUMNS=80. The CLI's Rich consoles are made when the CLI is
+# imported and would keep that width, not the one each test gives CliRunner in its env.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "LABELWORKS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
