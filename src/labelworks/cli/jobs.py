@@ -211,9 +211,7 @@ def worker_command(
         settings = state(ctx).settings
         # Jobs screen and redact with the analyser the server would use (exports for a
         # redacting audience, PII scans).
-        privacy.install_analyser(
-            privacy.load_analyser(settings.pii_analyser) if settings.pii_analyser else None
-        )
+        privacy.install_setting(settings.pii_analyser)
         queue = JobQueue(settings, state(ctx).database())
         where = (settings.redis_url and "Redis") or str(settings.data_dir / "jobs-queue.db")
         err_console.print(f"labelworks worker: {concurrency} thread(s) on {escape(where)}")

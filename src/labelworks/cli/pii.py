@@ -72,9 +72,7 @@ def scan(
             queue_here(ctx, "pii", {}, project)
             return
         settings = state(ctx).settings
-        privacy.install_analyser(
-            privacy.load_analyser(settings.pii_analyser) if settings.pii_analyser else None
-        )
+        privacy.install_setting(settings.pii_analyser)
         db = state(ctx).database()
         with Progress(
             TextColumn("screening {task.fields[name]}"),

@@ -13,22 +13,19 @@ from typing import Any
 from labelworks.domain.access import Action
 from labelworks.domain.errors import InvalidInput
 from labelworks.jobs.kinds import JobContext, JobKind, register, text_param
-from labelworks.services import duplicates, privacy, sampling, sources
+from labelworks.services import duplicates, sampling, sources
 from labelworks.services.media_processing import MAX_WORKERS, process_media
-from labelworks.services.object_store import S3Options
+from labelworks.services.object_store import S3Options, s3_options
 from labelworks.services.pii_report import screen_project
 
 
 def _check_media(params: dict[str, Any]) -> dict[str, Any]:
-    force = params.get("force", False)
     workers = params.get("workers", 1)
-    if not isinstance(force, bool):
-        raise InvalidInput("job parameter 'force' must be true or false")
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
         raise InvalidInput(
             f"job parameter 'workers' must be a whole number from 1 to {MAX_WORKERS}"
         )
-    return {"force": force, "workers": workers}
+    return {"force": _flag(params, "force"), "workers": workers}
 
 
 def _run_media(ctx: JobContext) -> dict[str, Any]:
@@ -44,7 +41,7 @@ def _run_media(ctx: JobContext) -> dict[str, Any]:
         workers=ctx.params["workers"],
         actor=ctx.actor,
         # s3:// values are read with the server's endpoint and credentials, as it serves them.
-        s3=S3Options(settings.s3_endpoint_url, settings.s3_profile, settings.s3_region),
+        s3=s3_options(settings),
     )
     return {
         "probed": run.processed,
@@ -124,9 +121,8 @@ def _check_pii(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_pii(ctx: JobContext) -> dict[str, Any]:
-    # A worker process has no analyser installed until a job needs it.
-    name = ctx.settings.pii_analyser
-    privacy.install_analyser(privacy.load_analyser(name) if name else None)
+    # The analyser its settings name was installed when the process started (the server's
+    # app, labelworks worker).
     return asdict(screen_project(ctx.db, ctx.project, actor=ctx.actor, progress=ctx.progress))
 
 

@@ -195,9 +195,7 @@ def create_app(
         lifespan=_job_consumer if run_jobs else None,
     )
     app.state.settings = settings
-    privacy.install_analyser(
-        privacy.load_analyser(settings.pii_analyser) if settings.pii_analyser else None
-    )
+    privacy.install_setting(settings.pii_analyser)
     app.state.db = db
     templates = Jinja2Templates(directory=str(WEB / "templates"))
     templates.env.filters["json_text"] = json_text

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from labelworks.config import Settings
 from labelworks.domain.media import MediaRef
-from labelworks.services.object_store import S3Options
 
 OBJECT_MEDIA = "/media-objects"
 
@@ -23,8 +21,3 @@ def media_url(project: str, ref: MediaRef) -> str:
     if ref.where == "object" and ref.item is not None:
         return object_media_url(project, ref.item, ref.key)
     return ref.value if ref.where == "remote" else f"/media/{quote(project)}/{quote(ref.value)}"
-
-
-def s3_options(settings: Settings) -> S3Options:
-    """The server's object storage endpoint, profile and region."""
-    return S3Options(settings.s3_endpoint_url, settings.s3_profile, settings.s3_region)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
+from labelworks.config import Settings
 from labelworks.domain.errors import InvalidInput, LabelworksError, NotFound, PermissionDenied
 
 if TYPE_CHECKING:
@@ -28,6 +29,11 @@ class S3Options:
     endpoint_url: str | None = None
     profile: str | None = None
     region: str | None = None
+
+
+def s3_options(settings: Settings) -> S3Options:
+    """The server's object storage endpoint, profile and region."""
+    return S3Options(settings.s3_endpoint_url, settings.s3_profile, settings.s3_region)
 
 
 class ObjectStore:

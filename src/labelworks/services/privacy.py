@@ -79,6 +79,12 @@ def install_analyser(analyser: Analyser | None) -> None:
         _installed.append(analyser)
 
 
+def install_setting(path: str) -> None:
+    """Install the analyser the ``pii_analyser`` setting names (none when it is empty);
+    ``InvalidInput`` naming the setting when it cannot be loaded."""
+    install_analyser(load_analyser(path) if path else None)
+
+
 def analyser_in_use(privacy: PrivacySpec) -> Analyser | None:
     """The installed analyser if the policy asks for one; a policy that asks for one where
     none is installed is refused rather than quietly screening less than it says."""

@@ -17,9 +17,9 @@ from labelworks.server.api.answers import ERRORS
 from labelworks.server.api.jobs import Queue, job_out
 from labelworks.server.bodies import RawBody, json_body_doc, parse_body
 from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
-from labelworks.server.media_urls import s3_options
 from labelworks.server.params import ProjectName
 from labelworks.services import sources
+from labelworks.services.object_store import s3_options
 from labelworks.services.sources import SourceRequest, SourceSummary
 
 router = APIRouter(prefix="/api/v1", tags=["items"], responses=ERRORS)

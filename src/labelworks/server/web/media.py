@@ -21,12 +21,12 @@ from fastapi.responses import FileResponse, RedirectResponse, Response, Streamin
 
 from labelworks.config import Settings
 from labelworks.server.deps import DB, AppSettings, CurrentActor
-from labelworks.server.media_urls import OBJECT_MEDIA, s3_options
+from labelworks.server.media_urls import OBJECT_MEDIA
 from labelworks.server.params import RowId
 from labelworks.server.security import MEDIA_SECURITY_POLICY
 from labelworks.services import media_roots, object_media
 from labelworks.services import projects as project_service
-from labelworks.services.object_store import ObjectStore, S3Options
+from labelworks.services.object_store import ObjectStore, S3Options, s3_options
 
 router = APIRouter(include_in_schema=False)
 
