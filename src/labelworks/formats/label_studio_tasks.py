@@ -8,7 +8,10 @@ Results become field values: ``choices`` a choice or multi-choice, ``labels`` sp
 segments on audio and video), ``rectanglelabels`` boxes in pixels (percentages times
 ``original_width``/``original_height``), ``textarea`` text, ``rating`` a rating.
 Cancelled annotations are skipped and counted; results of control tags the config
-translation left out (``ignored``) are skipped and counted by name.
+translation left out (``ignored``) are skipped and counted by name. A prediction whose
+``result`` is empty suggests nothing and is left out, except where the fields are one span,
+box or segment field and nothing else: there it suggests no region (``[]``), as a detector
+that found nothing exports it.
 """
 
 from __future__ import annotations
@@ -70,6 +73,14 @@ class TaskTranslator:
         self.ignored = frozenset(ignored)
         self.source = source
         self.report = TaskReport()
+        # The field an empty prediction speaks for: only when the config has one control and
+        # it marks regions can ``result: []`` mean "nothing to mark" rather than "no opinion"
+        # (a classifier's prediction of one field must not erase the others).
+        only = list(self.fields.values())
+        lone = len(only) == 1 and not self.ignored
+        self.lone_region = (
+            only[0].name if lone and only[0].kind in MARKS and only[0].when is None else None
+        )
 
     def rows(self, tasks: Iterable[Any]) -> Iterator[dict[str, Any]]:
         """One row per task, in order (the row's line is the task's place, from 1)."""
@@ -108,7 +119,10 @@ class TaskTranslator:
             where = f"predictions[{index}]"
             if type(given) is not dict:
                 self.fail(line, f"a prediction is an object, not {json_kind(given)}", where)
-            value = self.value(given.get("result"), data, line, where, fill=False)
+            results = given.get("result")
+            value = self.value(results, data, line, where, fill=False)
+            if results == [] and self.lone_region is not None:
+                value = {self.lone_region: []}
             if value:
                 model = given.get("model_version")
                 pre.append(
