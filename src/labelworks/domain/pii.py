@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -26,11 +26,13 @@ __all__ = [
     "Finding",
     "find_in_payload",
     "find_in_text",
+    "find_in_value",
     "iban_ok",
     "luhn_ok",
     "masked_sample",
     "redact_payload",
     "redact_text",
+    "redact_value",
 ]
 
 KINDS: Final = ("email", "phone", "card", "iban", "ip")
@@ -301,6 +303,83 @@ def redact_payload(payload: Mapping[str, Any], findings: Sequence[Finding]) -> d
     for key, spans in by_key.items():
         out[key] = redact_text(out[key], spans)
     return out
+
+
+def _texts(value: Any, skip: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """``(top-level key, text)`` of every string in a JSON value, objects and lists walked
+    without recursion (stored values nest as deep as their JSON does); the key is ``""``
+    when the value is no object. Object keys are names, not screened."""
+    if isinstance(value, dict):
+        stack = [(key, inner) for key, inner in value.items() if key not in skip]
+    else:
+        stack = [("", value)]
+    stack.reverse()
+    while stack:
+        key, inner = stack.pop()
+        if isinstance(inner, str):
+            yield key, inner
+        elif isinstance(inner, dict):
+            stack.extend((key, x) for x in reversed(list(inner.values())))
+        elif isinstance(inner, list):
+            stack.extend((key, x) for x in reversed(inner))
+
+
+def find_in_value(
+    value: Any,
+    kinds: Sequence[str] = KINDS,
+    *,
+    prefix: str = "",
+    skip: Sequence[str] = (),
+    analyser: Analyser | None = None,
+) -> list[tuple[Finding, str]]:
+    """Findings in every text of a JSON value (an item's metadata, an annotation's value),
+    however deep, each with the text it is in (for masked samples). A finding's ``key``
+    is ``prefix`` followed by the value's top-level key (``metadata.owner``), or ``prefix``
+    alone when the value is no object; top-level keys in ``skip`` are not screened."""
+    found: list[tuple[Finding, str]] = []
+    for key, text in _texts(value, skip):
+        for kind, start, end in find_in_text(text, kinds, analyser=analyser):
+            found.append((Finding(prefix + key, start, end, kind), text))
+    return found
+
+
+def redact_value(
+    value: Any,
+    kinds: Sequence[str] = KINDS,
+    *,
+    skip: Sequence[str] = (),
+    analyser: Analyser | None = None,
+) -> Any:
+    """A copy of a JSON value with what is found in each of its texts masked as
+    ``redact_text`` does; top-level keys in ``skip`` are copied as they are. Built without
+    recursion, as ``find_in_value`` walks."""
+
+    def masked(text: str) -> str:
+        spans = [(start, end) for _kind, start, end in find_in_text(text, kinds, analyser=analyser)]
+        return redact_text(text, spans) if spans else text
+
+    holder: list[Any] = [None]
+    # Each entry: a value to copy, and the container and slot its copy goes to.
+    stack: list[tuple[Any, Any, Any]] = [(value, holder, 0)]
+    while stack:
+        inner, into, slot = stack.pop()
+        if isinstance(inner, str):
+            into[slot] = masked(inner)
+        elif isinstance(inner, dict):
+            copy: dict[str, Any] = dict.fromkeys(inner)
+            into[slot] = copy
+            for key, x in inner.items():
+                if inner is value and key in skip:
+                    copy[key] = x
+                else:
+                    stack.append((x, copy, key))
+        elif isinstance(inner, list):
+            items: list[Any] = [None] * len(inner)
+            into[slot] = items
+            stack.extend((x, items, index) for index, x in enumerate(inner))
+        else:
+            into[slot] = inner
+    return holder[0]
 
 
 def masked_sample(value: str) -> str:
