@@ -6,7 +6,8 @@ item's payload, each annotation carries ``completed_by: {"email"}``, ``created_a
 ``to_name`` its payload key), boxes as percentages of the image size (the payload's
 ``width_key``/``height_key``, else the local image file). With ``labels="final"`` the final
 label is each item's one annotation, marked ``ground_truth`` and completed by the
-adjudicator or ``CONSENSUS``. Pairwise fields have no Label Studio result and are left out.
+adjudicator or ``CONSENSUS`` (an item waiting for adjudication has none: its proposal is not
+a decision). Pairwise fields have no Label Studio result and are left out.
 ``label_config_of`` (``formats.label_studio_config``) writes the labeling config for it.
 """
 
@@ -22,6 +23,7 @@ import orjson
 from labelworks.domain.errors import InvalidInput
 from labelworks.domain.fields import BoxesField, FieldSpec
 from labelworks.domain.spec import ProjectSpec
+from labelworks.formats.labelled_records import with_decided_final
 
 Progress = Callable[[int, int], None]
 CONSENSUS = "consensus@labelworks.invalid"
@@ -79,7 +81,7 @@ def task_of(
     counter = itertools.count(1)
     annotations = []
     if labels == "final":
-        final = record.get("final")
+        final = with_decided_final(record).get("final")
         if isinstance(final, dict) and isinstance(final.get("value"), dict):
             results = results_of(final["value"], fields, payload, media_root, counter)
             annotations.append(

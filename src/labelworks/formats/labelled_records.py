@@ -41,6 +41,21 @@ class RecordSource(Protocol):
     def records(self) -> Callable[[], Iterator[dict[str, Any]]]: ...
 
 
+# The final-label statuses a ``final`` export writes. ``adjudication`` is the consensus
+# method's proposal for an item it could not decide, waiting for a person: not a label yet.
+DECIDED_STATUSES = frozenset({"final", "adjudicated"})
+
+
+def with_decided_final(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` as a ``final`` export reads it: without its final label when that label
+    is still waiting for adjudication, so the item is exported as one without a final label
+    (a record whose final label names no status is taken as decided)."""
+    final = record.get("final")
+    if isinstance(final, dict) and final.get("status", "final") not in DECIDED_STATUSES:
+        return {k: v for k, v in record.items() if k != "final"}
+    return record
+
+
 @dataclass(frozen=True, slots=True)
 class Labelling:
     """One set of labels for an item: an annotator's annotation (``annotator`` is their
@@ -54,9 +69,10 @@ class Labelling:
 
 def labellings(record: dict[str, Any], labels: str) -> list[Labelling]:
     """The labellings of ``record`` to export: its final label (``labels="final"``; none
-    when it has none, or the caller may not see it) or every annotation (``"all"``)."""
+    when it has none, the caller may not see it or it awaits adjudication) or every
+    annotation (``"all"``)."""
     if labels == "final":
-        final = record.get("final")
+        final = with_decided_final(record).get("final")
         value = final.get("value") if isinstance(final, dict) else None
         return [Labelling(None, None, None, value)] if isinstance(value, dict) else []
     out: list[Labelling] = []

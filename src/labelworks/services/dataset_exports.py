@@ -25,6 +25,7 @@ import orjson
 from labelworks.domain.access import Actor
 from labelworks.domain.errors import InvalidInput
 from labelworks.domain.spec import ProjectSpec
+from labelworks.formats.labelled_records import with_decided_final
 from labelworks.services import exports as export_service
 from labelworks.services import projects as project_service
 from labelworks.storage.engine import Database
@@ -41,10 +42,11 @@ class DatasetSource:
     ``external_id``, ``status``, ``created_at``, ``payload``, ``metadata``,
     ``pre_annotations``, ``annotations`` (``[{"annotator", "created_at", "value", "seconds",
     "guideline_version"}]``) and, where the project keeps final labels and the caller may see
-    them, ``final`` (``{"value", "method", "confidence", ...}``). ``labels`` says which the
-    writer exports: ``final`` (the final label's value; items without one carry no labels)
-    or ``all`` (every annotation). ``media_root`` is the project's media folder, where
-    payload paths of local media resolve (for image sizes and the like).
+    them, ``final`` (``{"value", "method", "confidence", "status", ...}``). ``labels`` says
+    which the writer exports: ``final`` (the final label's value; items without one carry no
+    labels, and a final label awaiting adjudication is taken out of its record before any
+    writer sees it) or ``all`` (every annotation). ``media_root`` is the project's media
+    folder, where payload paths of local media resolve (for image sizes and the like).
     """
 
     project: str
@@ -230,7 +232,8 @@ def export_dataset(
             with staged.open("rb") as lines:
                 for line in lines:
                     record: dict[str, Any] = orjson.loads(line)
-                    yield record
+                    # Here, once, so every format leaves a proposal awaiting adjudication out.
+                    yield with_decided_final(record) if labels == "final" else record
 
         source = DatasetSource(
             project=project_name,
