@@ -21,8 +21,10 @@ from labelworks.services.exports import count_for_export
 from labelworks.storage.engine import Database
 
 # A Redis database index of its own, flushed before and after: the test may share the
-# server with a developer's or another run's queue on the usual index 0.
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# server with a developer's or another run's queue on the usual index 0, and with the other
+# pytest-xdist worker running its other database's case at the same time.
+_XDIST = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+REDIS_URL = f"redis://127.0.0.1:6379/{13 + int(_XDIST) % 3 if _XDIST.isdigit() else 13}"
 JOBS = 12
 ROWS = 3000
 WORKER = Path(sys.executable).parent / "labelworks"

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from labelworks.cli.context import console, err_console, settle_heap, show_progress, state
+from labelworks.cli.context import console, settle_heap, state
+from labelworks.cli.jobs import recorded_bar
 from labelworks.domain.errors import InvalidInput
 from labelworks.services import dataset_exports
 
@@ -36,15 +36,11 @@ def export_dataset(
     db = state(ctx).database()
     media_dir = state(ctx).settings.data_dir / "media"
     settle_heap()
-    with Progress(
-        TextColumn(f"exporting {fmt.name}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=not show_progress(),
-    ) as bar:
-        task = bar.add_task("export", total=None)
+    params = {"format": fmt.name, "labels": labels, "output": str(output.resolve())}
+    with recorded_bar(ctx, "export", params, project, f"exporting {fmt.name}") as (
+        progress,
+        job,
+    ):
         written = dataset_exports.export_dataset(
             db,
             project,
@@ -52,8 +48,9 @@ def export_dataset(
             output,
             media_dir=media_dir,
             labels=labels,  # type: ignore[arg-type]
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=progress,
         )
+        job.result = {"items": written, "output": params["output"]}
     console.print(
         f"exported {written:,} items from [bold]{project}[/] to {output} "
         f"({fmt.description}, {labels} labels)"

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from labelworks.cli.context import console, err_console, show_progress, state
+from labelworks.cli.context import console, state
+from labelworks.cli.jobs import recorded_bar
+from labelworks.jobs.tasks import import_result
 from labelworks.services import dataset_imports
 
 
@@ -33,15 +34,13 @@ def import_dataset(
     dataset_imports.check_options(fmt, options.as_, options.annotator)
     settings = state(ctx).settings
     db = state(ctx).database()
-    with Progress(
-        TextColumn(f"importing {source.name}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=not show_progress(),
-    ) as bar:
-        task = bar.add_task("import", total=None)
+    params = {"source": str(source), "format": fmt, "as": options.as_,
+              "annotator": options.annotator, "field": options.field,
+              "create_annotators": options.create_annotators}  # fmt: skip
+    with recorded_bar(ctx, "import", params, project, f"importing {source.name}") as (
+        progress,
+        job,
+    ):
         summary = dataset_imports.import_dataset(
             db,
             project,
@@ -53,8 +52,9 @@ def import_dataset(
             field=options.field,
             media_dir=settings.data_dir / "media",
             create_annotators=options.create_annotators,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=progress,
         )
+        job.result = import_result(summary)
     kind = "predictions" if options.as_ == "pre" else "annotations"
     console.print(
         f"imported {summary.inserted:,} new images with their {kind} into "

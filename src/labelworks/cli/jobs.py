@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +22,9 @@ from labelworks.cli.context import (
 )
 from labelworks.domain.errors import InvalidInput, LabelworksError
 from labelworks.jobs import records
+from labelworks.jobs.kinds import JobCancelled
 from labelworks.jobs.queue import JobQueue
-from labelworks.jobs.runner import run_job
+from labelworks.jobs.runner import Recorded, recorded, run_job
 from labelworks.services import privacy
 from labelworks.storage.jobs import FINISHED, JobRow
 
@@ -164,6 +167,38 @@ def run_here(
         reason = ended.error if ended is not None and ended.error else "it did not finish"
         raise LabelworksError(f"job {job.id} ({kind}) {ended.state if ended else 'lost'}: {reason}")
     return ended.result or {}
+
+
+@contextmanager
+def recorded_here(
+    ctx: typer.Context, kind: str, params: dict[str, Any], project: str | None
+) -> Iterator[Recorded]:
+    """Record the work this command does itself as a job, listed by ``labelworks jobs`` and
+    on the Jobs pages while it runs; ``labelworks jobs cancel`` stops it. The command keeps
+    its own output, messages and exit codes."""
+    db = state(ctx).database()
+    job = records.create_job(db, kind, params, project=project, actor=None, foreground=True)
+    try:
+        with recorded(db, state(ctx).settings, job.id) as here:
+            yield here
+    except JobCancelled:
+        raise LabelworksError(
+            f"job {job.id} ({kind}) was cancelled (labelworks jobs cancel) before it finished"
+        ) from None
+
+
+@contextmanager
+def recorded_bar(
+    ctx: typer.Context, kind: str, params: dict[str, Any], project: str | None, label: str
+) -> Iterator[tuple[Callable[[int, int | None], None], Recorded]]:
+    """``recorded_here`` with a Rich bar: the ``progress(done, total)`` it yields feeds both."""
+    with recorded_here(ctx, kind, params, project) as job, progress_bar(label) as update:
+
+        def progress(done: int, total: int | None) -> None:
+            update(done, total)
+            job.progress(done, total)
+
+        yield progress, job
 
 
 def queue_here(ctx: typer.Context, kind: str, params: dict[str, Any], project: str) -> None:

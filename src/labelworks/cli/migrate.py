@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from labelworks.cli.context import console, err_console, reported, settle_heap, show_progress, state
+from labelworks.cli.context import console, reported, settle_heap, state
+from labelworks.cli.jobs import recorded_bar, recorded_here
 from labelworks.domain.errors import InvalidImport, InvalidInput
 from labelworks.services.label_studio import (
     LabelStudioSummary,
@@ -85,15 +86,11 @@ def labelstudio_command(
             config_text = config.read_bytes()
         db = state(ctx).database()
         settle_heap()
-        with Progress(
-            TextColumn("importing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            disable=not show_progress(),
-        ) as bar:
-            task = bar.add_task("import", total=None)
+        params = {"source": str(export), "format": "labelstudio", "project": project,
+                  "config": None if config is None else str(config), "overlap": overlap,
+                  "create_annotators": create_annotators}  # fmt: skip
+        # The project does not exist yet: the job is recorded without one.
+        with recorded_bar(ctx, "import", params, None, "importing") as (progress, job):
             summary = migrate_label_studio(
                 db,
                 read_export(export),  # not kept here: the service frees it once parsed
@@ -103,8 +100,9 @@ def labelstudio_command(
                 config_source=str(config) if config is not None else "config.xml",
                 overlap=overlap,
                 create_annotators=create_annotators,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=progress,
             )
+            job.result = asdict(summary)
     show_summary(summary)
 
 
@@ -115,11 +113,14 @@ def import_labelstudio(ctx: typer.Context, project: str, export: Path, create: b
         raise InvalidImport(f"{export} does not exist or is not a file")
     db = state(ctx).database()
     settle_heap()
-    summary = import_label_studio(
-        db,
-        project,
-        read_export(export),  # not kept here: the service frees the bytes once parsed
-        source=str(export),
-        create_annotators=create,
-    )
+    params = {"source": str(export), "format": "labelstudio", "create_annotators": create}
+    with recorded_here(ctx, "import", params, project) as job:
+        summary = import_label_studio(
+            db,
+            project,
+            read_export(export),  # not kept here: the service frees the bytes once parsed
+            source=str(export),
+            create_annotators=create,
+        )
+        job.result = asdict(summary)
     show_summary(summary)

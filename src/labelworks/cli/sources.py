@@ -5,13 +5,13 @@ fed by the service's ``progress(done, total)``."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from labelworks.cli.context import console, err_console, settle_heap, show_progress, state
+from labelworks.cli.context import console, settle_heap, state
+from labelworks.cli.jobs import recorded_bar
 from labelworks.services import sources
 from labelworks.services.object_store import S3Options
 from labelworks.services.sources import SourceRequest, SourceSummary
@@ -51,22 +51,13 @@ def import_source(ctx: typer.Context, project: str, source: str, options: Source
         batch_size=settings.import_batch_size,
     )
     settle_heap()
-    with Progress(
-        TextColumn("importing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=not show_progress(),
-    ) as bar:
-        task = bar.add_task("import", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    params = {"url": source, "glob": options.glob, "skip_unsupported": options.skip_unsupported,
+              "endpoint_url": options.endpoint_url, "profile": options.profile}  # fmt: skip
+    with recorded_bar(ctx, "source", params, project, "importing") as (progress, job):
         summary = sources.import_source(
             db, project, request, data_dir=settings.data_dir, progress=progress
         )
+        job.result = asdict(summary)
     report(summary)
 
 

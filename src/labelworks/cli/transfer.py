@@ -28,9 +28,10 @@ from labelworks.cli.context import (
     show_progress,
     state,
 )
-from labelworks.cli.jobs import queue_here
+from labelworks.cli.jobs import queue_here, recorded_here
 from labelworks.cli.sources import SourceOptions, import_source, is_source
 from labelworks.domain.errors import InvalidImport, InvalidInput
+from labelworks.jobs.tasks import import_result
 from labelworks.services import exports as export_service
 from labelworks.services import ingestion
 from labelworks.services import projects as project_service
@@ -168,9 +169,9 @@ def import_command(
         fmt = _format_of(file, format)
         if not file.is_file():
             raise InvalidImport(f"{file} does not exist or is not a file")
+        params = {"path": str(file.resolve()), "format": fmt, "source": str(file),
+                  "create_annotators": create_annotators}  # fmt: skip
         if background:
-            params = {"path": str(file.resolve()), "format": fmt, "source": str(file),
-                      "create_annotators": create_annotators}  # fmt: skip
             queue_here(ctx, "import", params, project)
             return
         db = state(ctx).database()
@@ -179,6 +180,7 @@ def import_command(
         settle_heap()
         size = file.stat().st_size
         with (
+            recorded_here(ctx, "import", params, project) as job,
             Progress(
                 TextColumn("importing {task.fields[name]}"),
                 BarColumn(),
@@ -192,7 +194,15 @@ def import_command(
             file.open("rb") as raw,
         ):
             task = bar.add_task("import", total=size, name=file.name)
-            reader = _CountingReader(raw, lambda n: bar.advance(task, n))
+            read = 0
+
+            def advance(n: int) -> None:
+                nonlocal read
+                read += n
+                bar.advance(task, n)
+                job.progress(read, size)
+
+            reader = _CountingReader(raw, advance)
             summary = ingestion.import_items(
                 db,
                 project,
@@ -202,6 +212,7 @@ def import_command(
                 batch_size=state(ctx).settings.import_batch_size,
                 create_annotators=create_annotators,
             )
+            job.result = import_result(summary)
     console.print(
         f"imported {summary.inserted:,} new items into [bold]{summary.project}[/] "
         f"from {summary.rows:,} rows; {summary.skipped_duplicates:,} duplicates skipped"
@@ -280,15 +291,32 @@ def export_command(
         db = state(ctx).database()
         settle_heap()
         total = export_service.count_for_export(db, project)
-        with Progress(
-            TextColumn("exporting"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            disable=not show_progress(),
-        ) as bar:
+        params = {
+            "format": format,
+            "aggregate": aggregate,
+            "csv_formulas": csv_formulas,
+            "output": "standard output" if output is None else str(output.resolve()),
+        }
+        with (
+            recorded_here(ctx, "export", params, project) as job,
+            Progress(
+                TextColumn("exporting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+                disable=not show_progress(),
+            ) as bar,
+        ):
             task = bar.add_task("export", total=total)
+            done = 0
+
+            def advance(n: int) -> None:
+                nonlocal done
+                done += n
+                bar.advance(task, n)
+                job.progress(done, total)
+
             if output is None:
                 written = export_service.export_project(
                     db,
@@ -296,22 +324,33 @@ def export_command(
                     sys.stdout.buffer,
                     format=format,  # type: ignore[arg-type]
                     csv_formulas=csv_formulas,  # type: ignore[arg-type]
-                    progress=lambda n: bar.advance(task, n),
+                    progress=advance,
                     aggregate=aggregate,
                 )
                 sys.stdout.buffer.flush()
+                job.result = {"items": written, "output": params["output"]}
             else:
                 tmp = output.with_name(output.name + ".partial")
-                with tmp.open("wb") as out:
-                    written = export_service.export_project(
-                        db,
-                        project,
-                        out,
-                        format=format,  # type: ignore[arg-type]
-                        csv_formulas=csv_formulas,  # type: ignore[arg-type]
-                        progress=lambda n: bar.advance(task, n),
-                    )
+                try:
+                    with tmp.open("wb") as out:
+                        written = export_service.export_project(
+                            db,
+                            project,
+                            out,
+                            format=format,  # type: ignore[arg-type]
+                            csv_formulas=csv_formulas,  # type: ignore[arg-type]
+                            progress=advance,
+                            aggregate=aggregate,
+                        )
+                except BaseException:
+                    tmp.unlink(missing_ok=True)
+                    raise
                 # Only a finished export takes the target name.
                 tmp.replace(output)
+                job.result = {
+                    "items": written,
+                    "output": params["output"],
+                    "bytes": output.stat().st_size,
+                }
     if output is not None:
         console.print(f"exported {written:,} items from [bold]{project}[/] to {output}")

@@ -56,6 +56,25 @@ class JobContext:
         return path
 
 
+def amount(n: int, unit: str) -> str:
+    """A count in its unit for people: bytes in kB, MB or GB, anything else with commas."""
+    if unit != "bytes":
+        return f"{n:,}"
+    for size, name in ((2**30, "GB"), (2**20, "MB"), (2**10, "kB")):
+        if n >= size:
+            return f"{n / size:.1f} {name}"
+    return f"{n} B"
+
+
+def _no_description(params: dict[str, Any]) -> str:
+    return ""
+
+
+def listed(result: dict[str, Any]) -> str:
+    """A result's plain values, for kinds that have nothing better to say."""
+    return ", ".join(f"{k}: {v}" for k, v in result.items() if not isinstance(v, dict | list))
+
+
 @dataclass(frozen=True, slots=True)
 class JobKind:
     name: str
@@ -66,6 +85,10 @@ class JobKind:
     run: Callable[[JobContext], dict[str, Any]]
     # What ``done`` and ``total`` count: "bytes", "items", "files", …
     unit: str = "items"
+    # For pages and listings: what a job of this kind was asked to do (from its
+    # parameters) and what it did (from its result), in a line each.
+    what: Callable[[dict[str, Any]], str] = _no_description
+    outcome: Callable[[dict[str, Any]], str] = listed
 
 
 KINDS: dict[str, JobKind] = {}

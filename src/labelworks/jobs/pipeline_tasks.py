@@ -12,7 +12,7 @@ from typing import Any
 
 from labelworks.domain.access import Action
 from labelworks.domain.errors import InvalidInput
-from labelworks.jobs.kinds import JobContext, JobKind, register, text_param
+from labelworks.jobs.kinds import JobContext, JobKind, listed, register, text_param
 from labelworks.services import duplicates, sampling, sources
 from labelworks.services.media_processing import MAX_WORKERS, process_media
 from labelworks.services.object_store import S3Options, s3_options
@@ -51,6 +51,20 @@ def _run_media(ctx: JobContext) -> dict[str, Any]:
     }
 
 
+def _media_what(params: dict[str, Any]) -> str:
+    return "every file again" if params.get("force") else "files not probed yet"
+
+
+def _media_outcome(r: dict[str, Any]) -> str:
+    if "probed" not in r:
+        return listed(r)
+    read = r["probed"] - r.get("failed", 0)
+    return (
+        f"probed {r['probed']:,} files: {read:,} read, {r.get('failed', 0):,} failed; "
+        f"{r.get('already_done', 0):,} done before"
+    )
+
+
 MEDIA = register(
     JobKind(
         name="media",
@@ -62,6 +76,8 @@ MEDIA = register(
         check=_check_media,
         run=_run_media,
         unit="files",
+        what=_media_what,
+        outcome=_media_outcome,
     )
 )
 
@@ -169,6 +185,35 @@ def _run_sample(ctx: JobContext) -> dict[str, Any]:
     return sampling.result_dict(result)
 
 
+def _duplicates_what(p: dict[str, Any]) -> str:
+    key = f"text '{p['text_key']}'" if p.get("text_key") else f"image '{p.get('image_key')}'"
+    return f"by {key}, threshold {p.get('threshold')}" + (", keep one" if p.get("keep_one") else "")
+
+
+def _duplicates_outcome(r: dict[str, Any]) -> str:
+    if "clusters" not in r:
+        return listed(r)
+    members = sum(len(c.get("members", [])) for c in r["clusters"])
+    removed = f"; removed {len(r['removed']):,}" if "removed" in r else ""
+    return f"{len(r['clusters']):,} clusters of {members:,} items{removed}"
+
+
+def _pii_outcome(r: dict[str, Any]) -> str:
+    if "affected" not in r:
+        return listed(r)
+    return f"{r['affected']:,} of {r.get('items', 0):,} items hold personal data"
+
+
+def _sample_what(p: dict[str, Any]) -> str:
+    return f"{p.get('strategy')}, {p.get('n')} into {p.get('into')}"
+
+
+def _sample_outcome(r: dict[str, Any]) -> str:
+    if "picks" not in r:
+        return listed(r)
+    return f"{len(r['picks']):,} picked into {r.get('into')}: {r.get('inserted', 0):,} new"
+
+
 DUPLICATES = register(
     JobKind(
         name="duplicates",
@@ -179,6 +224,8 @@ DUPLICATES = register(
         max_attempts=2,
         check=_check_duplicates,
         run=_run_duplicates,
+        what=_duplicates_what,
+        outcome=_duplicates_outcome,
     )
 )
 PII = register(
@@ -189,6 +236,7 @@ PII = register(
         max_attempts=2,  # reads only
         check=_check_pii,
         run=_run_pii,
+        outcome=_pii_outcome,
     )
 )
 SAMPLE = register(
@@ -200,6 +248,8 @@ SAMPLE = register(
         max_attempts=1,
         check=_check_sample,
         run=_run_sample,
+        what=_sample_what,
+        outcome=_sample_outcome,
     )
 )
 
@@ -242,6 +292,20 @@ def _run_source(ctx: JobContext) -> dict[str, Any]:
     return asdict(summary)
 
 
+def _source_what(params: dict[str, Any]) -> str:
+    glob = f" ({params['glob']})" if params.get("glob") else ""
+    return f"from {params.get('url', '')}{glob}"
+
+
+def _source_outcome(r: dict[str, Any]) -> str:
+    if "inserted" not in r:
+        return listed(r)
+    parts = (
+        f"{r.get('files', 0):,} files" if r.get("kind") == "media" else f"{r.get('rows', 0):,} rows"
+    )
+    return f"{parts}: {r['inserted']:,} new, {r.get('skipped_duplicates', 0):,} already there"
+
+
 SOURCE = register(
     JobKind(
         name="source",
@@ -252,5 +316,7 @@ SOURCE = register(
         check=_check_source,
         run=_run_source,
         unit="parts",  # files for media, bytes for row files
+        what=_source_what,
+        outcome=_source_outcome,
     )
 )

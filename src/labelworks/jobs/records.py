@@ -34,10 +34,14 @@ def create_job(
     project: str | None,
     actor: Actor | None,
     total: int | None = None,
+    foreground: bool = False,
 ) -> JobRow:
-    """Record a queued job after checking the actor may start it; the caller enqueues it."""
+    """Record a queued job after checking the actor may start it; the caller enqueues it.
+    A ``foreground`` job is one a command runs itself (``runner.recorded``): its parameters
+    describe the command and are recorded as given, marked ``foreground``, with one
+    attempt."""
     job_kind = kind_of(kind)
-    cleaned = job_kind.check(params)
+    cleaned = {**params, "foreground": True} if foreground else job_kind.check(params)
 
     def work(conn: Any) -> int:
         project_id = None
@@ -51,7 +55,7 @@ def create_job(
             project_id=project_id,
             params=cleaned,
             started_by=None if actor is None else actor.id,
-            max_attempts=job_kind.max_attempts,
+            max_attempts=1 if foreground else job_kind.max_attempts,
             total=total,
             now=utcnow(),
         )

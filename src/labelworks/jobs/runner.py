@@ -7,7 +7,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -125,6 +126,53 @@ def run_job(
         beat.join()
     with db.read() as conn:
         return job_store.get(conn, job_id)
+
+
+class Recorded:
+    """A job its caller runs itself (a CLI command in the foreground): it reports progress
+    here and leaves its result in ``result``."""
+
+    def __init__(self, job_id: int, reporter: _Reporter) -> None:
+        self.job_id = job_id
+        self.result: dict[str, object] = {}
+        self._reporter = reporter
+
+    def progress(self, done: int, total: int | None = None) -> None:
+        """Record progress; raises ``JobCancelled`` once someone asked the job to stop."""
+        if self._reporter(done, total):
+            raise JobCancelled()
+
+
+@contextmanager
+def recorded(db: Database, settings: Settings, job_id: int) -> Iterator[Recorded]:
+    """Run a job's work in the caller's own code, recorded as the job: claimed, with
+    progress and a heartbeat, and ended succeeded, failed (with the error's message) or
+    cancelled. The caller's exceptions go on unchanged, so a command keeps its own messages
+    and exit codes; a cancel becomes ``JobCancelled``. Such a job is created with one
+    attempt, so a sweep after a killed command fails it instead of queueing it again (its
+    parameters describe the command; no worker could run them)."""
+    if not db.run_write(lambda conn: job_store.claim(conn, job_id, worker_name(), utcnow())):
+        raise LabelworksError(f"job {job_id} is not queued; it was cancelled or already ran")
+    live = Live(db, settings.data_dir, job_id)
+    reporter = _Reporter(live, None)
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(live, reporter, stop), daemon=True)
+    beat.start()
+    here = Recorded(job_id, reporter)
+    try:
+        yield here
+    except JobCancelled:
+        _end(db, live, "cancelled")
+        raise
+    except BaseException as exc:
+        message = str(exc) if isinstance(exc, LabelworksError) else f"{type(exc).__name__}: {exc}"
+        _end(db, live, "failed", error=message or type(exc).__name__)
+        raise
+    else:
+        _end(db, live, "succeeded", result=here.result)
+    finally:
+        stop.set()
+        beat.join()
 
 
 def _end(

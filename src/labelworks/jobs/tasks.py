@@ -9,7 +9,7 @@ from typing import Any
 
 from labelworks.domain.access import Action
 from labelworks.domain.errors import InvalidImport, InvalidInput
-from labelworks.jobs.kinds import JobContext, JobKind, register, text_param
+from labelworks.jobs.kinds import JobContext, JobKind, amount, listed, register, text_param
 from labelworks.services import exports as export_service
 from labelworks.services import ingestion
 from labelworks.services.aggregates import AGGREGATES
@@ -95,6 +95,11 @@ def _run_import(ctx: JobContext) -> dict[str, Any]:
     if ctx.params.get("staged"):
         # An upload the server kept for this job alone; done with it.
         path.unlink(missing_ok=True)
+    return import_result(summary)
+
+
+def import_result(summary: ingestion.ImportSummary) -> dict[str, Any]:
+    """An import's counts as its job's result."""
     counts = asdict(summary)
     return {key: value for key, value in counts.items() if key not in ("project", "source")}
 
@@ -156,6 +161,31 @@ def _run_export(ctx: JobContext) -> dict[str, Any]:
     return {"items": items, "file": target.name, "bytes": target.stat().st_size}
 
 
+def _import_what(params: dict[str, Any]) -> str:
+    return f"from {params.get('source', params.get('path', ''))} ({params.get('format', '')})"
+
+
+def _import_outcome(r: dict[str, Any]) -> str:
+    if "rows" not in r:
+        return listed(r)
+    new, old = r.get("inserted", 0), r.get("skipped_duplicates", 0)
+    return f"{r['rows']:,} rows: {new:,} new, {old:,} already there"
+
+
+def _export_what(params: dict[str, Any]) -> str:
+    fmt = str(params.get("format", ""))
+    labels = "final labels" if params.get("labels", "final") == "final" else "all annotations"
+    return fmt + (f", {labels}" if fmt in DATASET_FORMATS else "")
+
+
+def _export_outcome(r: dict[str, Any]) -> str:
+    if "items" not in r:
+        return listed(r)
+    size = f", {amount(int(r['bytes']), 'bytes')}" if "bytes" in r else ""
+    where = f" to {r['output']}" if "output" in r else ""
+    return f"{r['items']:,} items{size}{where}"
+
+
 IMPORT = register(
     JobKind(
         name="import",
@@ -166,6 +196,8 @@ IMPORT = register(
         check=_check_import,
         run=_run_import,
         unit="bytes",
+        what=_import_what,
+        outcome=_import_outcome,
     )
 )
 EXPORT = register(
@@ -176,5 +208,7 @@ EXPORT = register(
         max_attempts=3,  # rewrites its own file from the start
         check=_check_export,
         run=_run_export,
+        what=_export_what,
+        outcome=_export_outcome,
     )
 )

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from labelworks.domain.access import Action
 from labelworks.domain.errors import InvalidInput
 from labelworks.jobs import records
-from labelworks.jobs.kinds import kind_of
+from labelworks.jobs.kinds import amount, kind_of, listed
 from labelworks.jobs.tasks import EXPORT_FORMATS
 from labelworks.server.api.jobs import job_queue
 from labelworks.server.bodies import RawBody
@@ -23,7 +23,7 @@ from labelworks.server.params import RowId
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.services import access
 from labelworks.services import projects as project_service
-from labelworks.services.dataset_exports import DATASET_FORMATS, available, formats_for
+from labelworks.services.dataset_exports import available, formats_for
 from labelworks.storage.engine import utcnow
 from labelworks.storage.jobs import STATES, JobRow
 
@@ -45,15 +45,6 @@ class JobLine:
     download: str | None
 
 
-def amount(n: int, unit: str) -> str:
-    if unit != "bytes":
-        return f"{n:,}"
-    for size, name in ((2**30, "GB"), (2**20, "MB"), (2**10, "kB")):
-        if n >= size:
-            return f"{n / size:.1f} {name}"
-    return f"{n} B"
-
-
 def _took(job: JobRow) -> str:
     if job.started_at is None:
         return ""
@@ -64,58 +55,17 @@ def _took(job: JobRow) -> str:
     return f"{int(seconds // 60)} min {int(seconds % 60)} s"
 
 
-def _outcome(job: JobRow) -> str:
-    r = job.result or {}
-    if job.kind == "import" and "rows" in r:
-        new, old = r.get("inserted", 0), r.get("skipped_duplicates", 0)
-        return f"{r['rows']:,} rows: {new:,} new, {old:,} already there"
-    if job.kind == "export" and "items" in r:
-        return f"{r['items']:,} items, {amount(int(r.get('bytes', 0)), 'bytes')}"
-    if job.kind == "media" and "probed" in r:
-        read = r["probed"] - r.get("failed", 0)
-        return (
-            f"probed {r['probed']:,} files: {read:,} read, {r.get('failed', 0):,} failed; "
-            f"{r.get('already_done', 0):,} done before"
-        )
-    if job.kind == "duplicates" and "clusters" in r:
-        clusters = r["clusters"]
-        members = sum(len(c.get("members", [])) for c in clusters)
-        removed = f"; removed {len(r['removed']):,}" if "removed" in r else ""
-        return f"{len(clusters):,} clusters of {members:,} items{removed}"
-    if job.kind == "pii" and "affected" in r:
-        return f"{r['affected']:,} of {r.get('items', 0):,} items hold personal data"
-    if job.kind == "sample" and "picks" in r:
-        return f"{len(r['picks']):,} picked into {r.get('into')}: {r.get('inserted', 0):,} new"
-    return ", ".join(f"{k}: {v}" for k, v in r.items() if not isinstance(v, dict | list))
-
-
-def _what(job: JobRow) -> str:
-    p = job.params
-    if job.kind == "import":
-        return f"from {p.get('source', '')} ({p.get('format', '')})"
-    if job.kind == "export":
-        labels = "final labels" if p.get("labels") == "final" else "all annotations"
-        fmt = str(p.get("format", ""))
-        return f"{fmt}" + (f", {labels}" if fmt in DATASET_FORMATS else "")
-    if job.kind == "media":
-        return "every file again" if p.get("force") else "files not probed yet"
-    if job.kind == "duplicates":
-        key = f"text '{p['text_key']}'" if p.get("text_key") else f"image '{p.get('image_key')}'"
-        return f"by {key}, threshold {p.get('threshold')}" + (
-            ", keep one" if p.get("keep_one") else ""
-        )
-    if job.kind == "sample":
-        return f"{p.get('strategy')}, {p.get('n')} into {p.get('into')}"
-    return ""
-
-
 def job_line(job: JobRow, actor: Any) -> JobLine:
     """A job with what its row on a page shows."""
     try:
         kind = kind_of(job.kind)
         title, unit = kind.title, kind.unit
+        what, outcome = kind.what(job.params), kind.outcome(job.result or {})
     except InvalidInput:
         title, unit = job.kind, "items"
+        what, outcome = "", listed(job.result or {})
+    if job.params.get("foreground"):
+        what = f"{what} · run in a terminal" if what else "run in a terminal"
     download = None
     if (
         job.state == "succeeded"
@@ -123,7 +73,7 @@ def job_line(job: JobRow, actor: Any) -> JobLine:
         and records.may_download(job, actor)
     ):
         download = f"/api/v1/jobs/{job.id}/download"
-    return JobLine(job, title, _what(job), unit, _took(job), _outcome(job), download)
+    return JobLine(job, title, what, unit, _took(job), outcome, download)
 
 
 def _list_page(
