@@ -9,7 +9,7 @@ vendor's work together, which vendor walls keep from vendors' staff.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -19,7 +19,7 @@ from labelworks.domain.annotation import validate_annotation
 from labelworks.domain.errors import InvalidInput, NotFound, PermissionDenied
 from labelworks.services import audit
 from labelworks.services.access import project_for
-from labelworks.services.privacy import rows_for
+from labelworks.services.privacy import annotation_value_for, restored, rows_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import consensus as store
 from labelworks.storage import items as item_store
@@ -59,7 +59,9 @@ def _alias(k: int) -> str:
 def adjudication_queue(
     db: Database, project_name: str, *, actor: Actor | None = None, after: int = 0, limit: int = 50
 ) -> list[Case]:
-    """A page of the items waiting for adjudication, oldest item first."""
+    """A page of the items waiting for adjudication, oldest item first; payloads and values
+    as the project's privacy policy lets ``actor`` see them (whether fields disagree is
+    told from the values as given)."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
     with db.read() as conn:
@@ -86,7 +88,15 @@ def adjudication_queue(
                     },
                 )
             )
-        return rows_for(actor, stored_spec(project.spec), cases)
+    spec = stored_spec(project.spec)
+    return [
+        replace(
+            c,
+            proposal=annotation_value_for(actor, spec, c.proposal),
+            annotations=[(a, annotation_value_for(actor, spec, v)) for a, v in c.annotations],
+        )
+        for c in rows_for(actor, spec, cases)
+    ]
 
 
 def adjudicate(
@@ -99,7 +109,9 @@ def adjudicate(
     actor: Actor | None = None,
 ) -> None:
     """Decide an item's final label as an expert (an item waiting for adjudication, or one
-    whose label stands and needs correcting); the decision records who made it."""
+    whose label stands and needs correcting); the decision records who made it. Fields
+    that are the proposal's or an answer's as the expert was shown it masked are taken as
+    stored (``privacy.restored``)."""
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"note must be at most {MAX_NOTE} characters")
     with db.write() as conn:
@@ -107,10 +119,14 @@ def adjudicate(
         item = item_store.get(conn, item_id)
         if item is None or item_store.project_of(conn, item_id) != project.id:
             raise NotFound(f"item {item_id} does not exist in project '{project_name}'")
-        if store.final_of(conn, item_id) is None:
+        final = store.final_of(conn, item_id)
+        if final is None:
             raise NotFound(f"item {item_id} has no label to adjudicate yet")
-        validate_annotation(stored_spec(project.spec).fields, value, item.payload)
+        spec = stored_spec(project.spec)
         votes = store.votes_of(conn, item_id)
+        # The expert chose from the proposal and answers as they were shown them.
+        value = restored(actor, spec, value, [final.value, *(v for _, _, v in votes)])
+        validate_annotation(spec.fields, value, item.payload)
         store.record_final(
             conn,
             item_id=item_id,

@@ -8,7 +8,7 @@ import time
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from threading import Lock
 from typing import Any
@@ -20,7 +20,7 @@ from labelworks.domain.assignment import item_status
 from labelworks.domain.errors import InvalidInput, NotFound
 from labelworks.services.access import project_for
 from labelworks.services.item_selection import ItemSelection, resolve_selection
-from labelworks.services.privacy import payload_for, payload_text_for, suggestions_for
+from labelworks.services.privacy import item_for, payload_text_for, suggestions_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import catalog, item_filters
 from labelworks.storage import items as item_store
@@ -298,7 +298,9 @@ class ItemDetail:
 def item_detail(
     db: Database, project_name: str, item_id: int, *, actor: Actor | None = None
 ) -> ItemDetail:
-    """One item with every annotation the actor may see (vendor walls apply)."""
+    """One item with every annotation the actor may see (vendor walls apply); payload,
+    metadata, pre-annotations and annotations' values as the project's privacy policy
+    lets the actor see them, with one warning naming what was found in any of them."""
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
         item = item_store.get(conn, item_id)
@@ -308,17 +310,17 @@ def item_detail(
         target, priority = catalog.queue_settings(conn, item_id)
         need = target or project.overlap
         spec = stored_spec(project.spec)
-        shown = payload_for(actor, spec, item.payload)
+        shown = item_for(actor, spec, item.payload, item.metadata, [n.value for n in notes])
         return ItemDetail(
             id=item.id,
             external_id=item.external_id,
             status=item_status(item.n_submitted, item.n_leased, need),
             payload=shown.payload,
-            metadata=item.metadata,
+            metadata=shown.metadata,
             pre_annotations=suggestions_for(
                 actor, spec, item_store.pre_annotations_of(conn, item_id)
             ),
-            annotations=notes,
+            annotations=[replace(n, value=v) for n, v in zip(notes, shown.values, strict=True)],
             priority=priority,
             target=need,
             pii=shown.kinds,

@@ -16,7 +16,7 @@ only they make one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,9 +27,10 @@ from labelworks.domain.annotation import validate_annotation
 from labelworks.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from labelworks.domain.escalation import STATUSES, Flag, resolution_text
 from labelworks.domain.fields import FieldSpec
+from labelworks.domain.spec import ProjectSpec
 from labelworks.services import audit
 from labelworks.services.access import project_for
-from labelworks.services.privacy import rows_for
+from labelworks.services.privacy import annotation_value_for, restored, rows_for, text_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import escalations as store
 from labelworks.storage import gold as gold_store
@@ -162,7 +163,9 @@ def resolve_escalation(
     """Resolve an open escalation as an expert: a note, optionally the answer (checked like
     an annotation of the item) and the guideline section that must change; ``make_gold``
     makes the item a gold question with that answer and the note as its explanation. The
-    resolved case joins the edge-case library; resolving twice is a conflict."""
+    resolved case joins the edge-case library; resolving twice is a conflict. Fields of the
+    answer that are the annotator's as the expert was shown it masked are taken as stored
+    (``privacy.restored``); the case comes back as the expert may see it."""
     note, section = resolution_text(note, guideline_section)
     if make_gold and answer is None:
         raise InvalidInput("making the item gold needs the answer")
@@ -176,10 +179,13 @@ def resolve_escalation(
             raise NotFound(f"escalation {escalation_id} does not exist in project '{project.name}'")
         if make_gold and not keeps_gold:
             raise PermissionDenied("only managers and admins outside vendors make items gold")
+        spec = stored_spec(project.spec)
         if answer is not None:
             if not answer:
                 raise InvalidInput("answer must be a non-empty object of field values")
-            validate_annotation(stored_spec(project.spec).fields, answer, current.payload)
+            # The expert may start from the annotator's answer as they were shown it.
+            answer = restored(actor, spec, answer, [current.annotation])
+            validate_annotation(spec.fields, answer, current.payload)
         at = utcnow()
         by = None if actor is None else actor.id
         done = store.resolve(
@@ -219,7 +225,7 @@ def resolve_escalation(
             )
         resolved = store.one(conn, escalation_id)
         assert resolved is not None
-        return resolved
+        return _screened(actor, spec, [resolved])[0]
 
 
 def open_count_for(db: Database, project_name: str, *, actor: Actor | None = None) -> int | None:
@@ -231,6 +237,23 @@ def open_count_for(db: Database, project_name: str, *, actor: Actor | None = Non
         except PermissionDenied:
             return None
         return store.open_count(conn, project.id)
+
+
+def _screened(
+    actor: Actor | None, spec: ProjectSpec, cases: list[EscalationRow]
+) -> list[EscalationRow]:
+    """Cases as the project's privacy policy lets ``actor`` see them: the item's payload,
+    the annotator's comment and answer, the expert's answer and note."""
+    return [
+        replace(
+            c,
+            comment=text_for(actor, spec, c.comment),
+            annotation=annotation_value_for(actor, spec, c.annotation),
+            answer=annotation_value_for(actor, spec, c.answer),
+            note=text_for(actor, spec, c.note),
+        )
+        for c in rows_for(actor, spec, cases)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +307,7 @@ def escalation_desk(
     spec = stored_spec(project.spec)
     return Desk(
         project=project.name,
-        cases=rows_for(actor, spec, cases),
+        cases=_screened(actor, spec, cases),
         open=counted["open"],
         resolved=counted["resolved"],
         keeps_gold=keeps_gold,

@@ -5,18 +5,25 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from json.encoder import encode_basestring  # the C encoder that keeps non-ASCII as is
 from typing import BinaryIO, Literal
 
 from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.assignment import item_status
 from labelworks.domain.errors import InvalidInput
+from labelworks.domain.privacy import treatment_for
+from labelworks.domain.spec import ProjectSpec
 from labelworks.formats import CsvFormulas, open_writer
 from labelworks.formats.json_text import RawJson, json_array_text, json_object_text, utc_text
 from labelworks.services.access import project_for
 from labelworks.services.aggregates import aggregator
 from labelworks.services.consensus import method_of
-from labelworks.services.privacy import payload_text_for
+from labelworks.services.privacy import (
+    metadata_text_for,
+    payload_text_for,
+    value_text_for,
+)
 from labelworks.services.specs import stored_spec
 from labelworks.storage import export_rows
 from labelworks.storage import items as item_store
@@ -82,8 +89,9 @@ def export_project(
     text with a ``Z`` as the API writes it (``formats.utc_text``), in Parquet a UTC
     timestamp column. With ``aggregate`` (``majority`` or ``dawid_skene``), each annotated
     item also gets an ``aggregate`` key: the label that method makes of the annotations the
-    caller may see, with its confidence (``services.aggregates``). Payloads go out as the
-    project's privacy policy lets the caller see them (``services.privacy``).
+    caller may see, with its confidence (``services.aggregates``). Payloads, metadata and
+    values (pre-annotations, annotations, final labels, aggregates) go out as the project's
+    privacy policy lets the caller see them (``services.privacy``).
     """
     check_export_options(format, csv_formulas)
     written = 0
@@ -101,6 +109,7 @@ def export_project(
             decider = aggregator(conn, project.id, spec, aggregate, only_vendor)
             columns = (*columns, AGGREGATE_COLUMN)
         writer = open_writer(format, stream, columns, csv_formulas=csv_formulas)
+        screen = _screen(actor, spec)
         after = 0
         while True:
             page = export_rows.page_text(conn, project.id, after_id=after, limit=page_size)
@@ -108,16 +117,19 @@ def export_project(
                 break
             last = page[-1].id
             pre = _pre_annotations(
-                export_rows.pre_annotation_texts(conn, project.id, after_id=after, last_id=last)
+                export_rows.pre_annotation_texts(conn, project.id, after_id=after, last_id=last),
+                screen,
             )
             done = _annotations(
                 export_rows.annotation_texts(
                     conn, project.id, after_id=after, last_id=last, only_vendor=only_vendor
-                )
+                ),
+                screen,
             )
             finals = (
                 _finals(
-                    export_rows.final_label_texts(conn, project.id, after_id=after, last_id=last)
+                    export_rows.final_label_texts(conn, project.id, after_id=after, last_id=last),
+                    screen,
                 )
                 if with_final
                 else {}
@@ -125,6 +137,8 @@ def export_project(
             aggregated = (
                 {} if decider is None else decider.page(conn, project.id, after, last, only_vendor)
             )
+            if screen is not None:
+                aggregated = {i: RawJson(screen(text)) for i, text in aggregated.items()}
             for it in page:
                 record = {
                     "id": it.id,
@@ -132,7 +146,7 @@ def export_project(
                     "status": item_status(it.n_submitted, it.n_leased, project.overlap),
                     "created_at": it.created_at,
                     "payload": RawJson(payload_text_for(actor, spec, it.payload)),
-                    "metadata": RawJson(it.metadata),
+                    "metadata": RawJson(metadata_text_for(actor, spec, it.metadata)),
                     "pre_annotations": pre.get(it.id, _NONE),
                     "annotations": done.get(it.id, _NONE),
                 }
@@ -150,19 +164,31 @@ def export_project(
 
 
 _NONE = RawJson("[]")
+# Masks a stored value's JSON text for a caller the privacy policy redacts for (``None``:
+# values go out as stored, untouched).
+Screen = Callable[[str], str] | None
 
 
-def _pre_annotations(rows: list[tuple[int, str, float | None, str]]) -> dict[int, RawJson]:
+def _screen(actor: Actor | None, spec: ProjectSpec) -> Screen:
+    if spec.privacy is None or treatment_for(actor, spec.privacy) != "redact":
+        return None
+    return partial(value_text_for, actor, spec)
+
+
+def _pre_annotations(
+    rows: list[tuple[int, str, float | None, str]], screen: Screen
+) -> dict[int, RawJson]:
     """Each item's pre-annotations as one JSON array text, in the order given."""
     grouped: dict[int, list[str]] = {}
     for item_id, model, score, value in rows:
-        text = json_object_text({"model": model, "score": score, "value": RawJson(value)})
+        shown = value if screen is None else screen(value)
+        text = json_object_text({"model": model, "score": score, "value": RawJson(shown)})
         grouped.setdefault(item_id, []).append(text)
     return {item_id: json_array_text(texts) for item_id, texts in grouped.items()}
 
 
 def _annotations(
-    rows: list[tuple[int, str, datetime, str, float | None, int | None]],
+    rows: list[tuple[int, str, datetime, str, float | None, int | None]], screen: Screen
 ) -> dict[int, RawJson]:
     """Each item's annotations as one JSON array text, in the order given."""
     grouped: dict[int, list[str]] = {}
@@ -171,7 +197,7 @@ def _annotations(
             {
                 "annotator": email,
                 "created_at": created_at,
-                "value": RawJson(value),
+                "value": RawJson(value if screen is None else screen(value)),
                 "seconds": seconds,
                 "guideline_version": version,
             }
@@ -180,7 +206,7 @@ def _annotations(
     return {item_id: json_array_text(texts) for item_id, texts in grouped.items()}
 
 
-def _finals(rows: list[export_rows.StoredFinal]) -> dict[int, RawJson]:
+def _finals(rows: list[export_rows.StoredFinal], screen: Screen = None) -> dict[int, RawJson]:
     """Each item's final label as one JSON object text.
 
     Written by one format string rather than ``json_object_text`` (half the time, measured):
@@ -189,6 +215,8 @@ def _finals(rows: list[export_rows.StoredFinal]) -> dict[int, RawJson]:
     """
     out: dict[int, RawJson] = {}
     for f in rows:
+        if screen is not None:
+            f = f._replace(value=screen(f.value))
         confidence = float.__repr__(f.confidence) if math.isfinite(f.confidence) else "null"
         by = "null" if f.decided_by is None else encode_basestring(f.decided_by)
         text = (

@@ -5,21 +5,29 @@ background job: ``progress(done, total)`` after each page, and a callback that r
 cancels it with nothing to undo. Found values are never returned whole: samples are
 masked (``masked_sample``). Projects without a ``privacy`` section are screened with the
 default policy (every kind, every text value), to show what a policy would meet.
+
+Everything the policy screens on the way out is counted: the payload (by key), the
+item's metadata (``metadata.<key>``; media processing's facts are not screened) and its
+annotations' values (``annotations.<field>``), so an item counts as affected when any of
+them holds something.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.media import media_keys
-from labelworks.domain.pii import find_in_payload, masked_sample
+from labelworks.domain.pii import Analyser, Finding, find_in_payload, find_in_value, masked_sample
 from labelworks.domain.privacy import AUDIENCES, PrivacySpec
 from labelworks.services.access import project_for
-from labelworks.services.privacy import analyser_in_use
+from labelworks.services.privacy import METADATA_SKIP, analyser_in_use
 from labelworks.services.specs import stored_spec
+from labelworks.storage import export_rows
 from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database
 
@@ -42,7 +50,8 @@ class AffectedItem:
 
 @dataclass(frozen=True, slots=True)
 class PiiReport:
-    """Counts of findings by kind and by payload key, items affected, and the first
+    """Counts of findings by kind and by where they are (a payload key,
+    ``metadata.<key>``, ``annotations.<field>``), items affected, and the first
     ``MAX_AFFECTED`` affected items; ``policy`` is the project's (``configured``) or the
     default one the scan used, with the treatment of each audience."""
 
@@ -85,23 +94,29 @@ def screen_project(
         if progress is not None:
             progress(0, total)
         while page := item_store.page(conn, project.id, after_id=after, limit=page_size):
+            values: dict[int, list[Any]] = {}
+            for item_id, _annotator, text in export_rows.page_votes(
+                conn, project.id, after_id=after, last_id=page[-1].id
+            ):
+                values.setdefault(item_id, []).append(json.loads(text))
             for item in page:
-                found = find_in_payload(
-                    item.payload, policy.detect, keys=policy.keys, skip=skip, analyser=analyser
-                )
+                found = [
+                    (f, item.payload[f.key])
+                    for f in find_in_payload(
+                        item.payload, policy.detect, keys=policy.keys, skip=skip, analyser=analyser
+                    )
+                ]
+                found += _found_beside(policy, analyser, item.metadata, values.get(item.id, []))
                 if not found:
                     continue
                 affected += 1
-                kinds = sorted({f.kind for f in found})
-                by_kind.update(f.kind for f in found)
+                kinds = sorted({f.kind for f, _text in found})
+                by_kind.update(f.kind for f, _text in found)
                 items_by_kind.update(kinds)
-                by_key.update(f.key for f in found)
+                by_key.update(f.key for f, _text in found)
                 if len(listed) < MAX_AFFECTED:
-                    samples = [
-                        masked_sample(item.payload[f.key][f.start : f.end])
-                        for f in found[:MAX_SAMPLES]
-                    ]
-                    keys = list(dict.fromkeys(f.key for f in found))
+                    samples = [masked_sample(t[f.start : f.end]) for f, t in found[:MAX_SAMPLES]]
+                    keys = list(dict.fromkeys(f.key for f, _text in found))
                     listed.append(AffectedItem(item.id, item.external_id, kinds, keys, samples))
             done += len(page)
             after = page[-1].id
@@ -122,3 +137,15 @@ def screen_project(
         by_key=dict(by_key.most_common()),
         listed=listed,
     )
+
+
+def _found_beside(
+    policy: PrivacySpec, analyser: Analyser | None, metadata: Any, values: list[Any]
+) -> list[tuple[Finding, str]]:
+    """Findings in an item's metadata and its annotations' values, each with its text."""
+    found = find_in_value(
+        metadata, policy.detect, prefix="metadata.", skip=METADATA_SKIP, analyser=analyser
+    )
+    for value in values:
+        found += find_in_value(value, policy.detect, prefix="annotations.", analyser=analyser)
+    return found

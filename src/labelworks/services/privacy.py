@@ -1,9 +1,14 @@
 """Items as each person may see them under the project's ``privacy:`` policy.
 
-``payload_for`` is the one place the policy is applied: every path that hands an item's
-payload to a person (the work API and labeling page, item, review and adjudication pages,
-the preview, exports) passes it through here. Redaction happens on the way out; the stored
-item never changes. Projects without a ``privacy`` section skip all of it.
+This module is the one place the policy is applied, one function per shape handed to
+people: ``payload_for`` (payloads), ``suggestions_for`` (pre-annotations),
+``annotation_value_for`` (what annotators, reviewers and experts submitted),
+``metadata_for`` (item metadata), ``text_for`` (comments and notes people typed),
+``item_for`` (the item page: all of these with one warning), ``rows_for`` (queue rows'
+payloads) and the ``*_text_for`` ones for stored JSON text (exports). Redaction happens on
+the way out; the stored item never changes. Projects without a ``privacy`` section skip
+all of it. Writes that may carry back what a redacting audience was shown (a review's
+fix, an expert's answer) pass through ``restored``, so masks never become data.
 
 The optional analyser (``LABELWORKS_PII_ANALYSER=module:function``) is installed once by
 the entry point (``install_analyser``) and used by every project whose policy says
@@ -25,23 +30,37 @@ from labelworks.domain.pii import (
     Analyser,
     Finding,
     find_in_payload,
-    find_in_text,
+    find_in_value,
     redact_payload,
-    redact_text,
+    redact_value,
 )
 from labelworks.domain.privacy import PrivacySpec, Treatment, treatment_for
 from labelworks.domain.spec import ProjectSpec
 
 __all__ = [
+    "METADATA_SKIP",
     "Screened",
+    "ScreenedItem",
     "analyser_in_use",
+    "annotation_value_for",
     "findings_in",
     "install_analyser",
+    "item_for",
     "load_analyser",
+    "metadata_for",
+    "metadata_text_for",
     "payload_for",
     "payload_text_for",
+    "restored",
     "rows_for",
+    "suggestions_for",
+    "text_for",
+    "value_text_for",
 ]
+
+# Metadata keys never screened: media processing's facts name the derived files (thumbnails)
+# pages load, as the payload's media keys name the files themselves.
+METADATA_SKIP = ("media",)
 
 _installed: list[Analyser] = []
 
@@ -128,13 +147,17 @@ class Screened:
     @property
     def warning(self) -> str | None:
         """The sentence a page shows above the item, or ``None``."""
-        if not self.kinds:
-            return None
-        what = ", ".join(self.kinds)
-        where = ", ".join(self.keys)
-        if self.treatment == "redact":
-            return f"Personal data masked ({what}) in {where}."
-        return f"This item may hold personal data ({what}) in {where}; handle it with care."
+        return _warning(self.treatment, self.kinds, self.keys)
+
+
+def _warning(treatment: Treatment, kinds: Sequence[str], where: Sequence[str]) -> str | None:
+    if not kinds:
+        return None
+    what = ", ".join(kinds)
+    places = ", ".join(where)
+    if treatment == "redact":
+        return f"Personal data masked ({what}) in {places}."
+    return f"This item may hold personal data ({what}) in {places}; handle it with care."
 
 
 def payload_for(actor: Actor | None, spec: ProjectSpec, payload: dict[str, Any]) -> Screened:
@@ -154,15 +177,16 @@ def payload_for(actor: Actor | None, spec: ProjectSpec, payload: dict[str, Any])
     return Screened(shown, treatment, kinds, keys)
 
 
-def _masked(value: Any, kinds: Sequence[str], analyser: Analyser | None) -> Any:
-    if isinstance(value, str):
-        found = find_in_text(value, kinds, analyser=analyser)
-        return redact_text(value, [(start, end) for _kind, start, end in found]) if found else value
-    if isinstance(value, list):
-        return [_masked(v, kinds, analyser) for v in value]
-    if isinstance(value, dict):
-        return {k: _masked(v, kinds, analyser) for k, v in value.items()}
-    return value
+def _redacting(actor: Actor | None, spec: ProjectSpec) -> PrivacySpec | None:
+    """The policy when ``actor`` gets values masked under it, else ``None``."""
+    privacy = spec.privacy
+    if privacy is None or treatment_for(actor, privacy) != "redact":
+        return None
+    return privacy
+
+
+def _masked(privacy: PrivacySpec, value: Any, skip: Sequence[str] = ()) -> Any:
+    return redact_value(value, privacy.detect, skip=skip, analyser=analyser_in_use(privacy))
 
 
 def suggestions_for(
@@ -171,17 +195,151 @@ def suggestions_for(
     """Pre-annotations as ``actor`` may see them: for a ``redact`` audience every text in
     their values masked as the payload is (a model's suggested rationale or span text can
     quote what the payload holds); otherwise as stored."""
-    privacy = spec.privacy
-    if not suggestions or privacy is None or treatment_for(actor, privacy) != "redact":
+    privacy = _redacting(actor, spec)
+    if not suggestions or privacy is None:
         return suggestions
+    return [{**s, "value": _masked(privacy, s.get("value"))} for s in suggestions]
+
+
+ValueT = TypeVar("ValueT", bound=dict[str, Any] | None)
+
+
+def annotation_value_for(actor: Actor | None, spec: ProjectSpec, value: ValueT) -> ValueT:
+    """A submitted value (an annotation, a review's fix, an expert's answer or final label)
+    as ``actor`` may see it: for a ``redact`` audience every text in it masked, however
+    deep (a free-text answer or a span's text can quote the payload, or hold what the
+    annotator typed); otherwise as stored. The policy's ``keys`` name payload keys, so they
+    do not narrow this."""
+    privacy = _redacting(actor, spec)
+    if value is None or privacy is None:
+        return value
+    masked: ValueT = _masked(privacy, value)
+    return masked
+
+
+def metadata_for(
+    actor: Actor | None, spec: ProjectSpec, metadata: dict[str, Any]
+) -> dict[str, Any]:
+    """An item's metadata as ``actor`` may see it: for a ``redact`` audience every text in
+    it masked except media processing's facts (``METADATA_SKIP``); otherwise as stored."""
+    privacy = _redacting(actor, spec)
+    if not metadata or privacy is None:
+        return metadata
+    masked: dict[str, Any] = _masked(privacy, metadata, METADATA_SKIP)
+    return masked
+
+
+def text_for(actor: Actor | None, spec: ProjectSpec, text: str) -> str:
+    """A comment or note a person typed about an item (a flag's comment, a reviewer's or
+    expert's note) as ``actor`` may see it: masked for a ``redact`` audience."""
+    privacy = _redacting(actor, spec)
+    if not text or privacy is None:
+        return text
+    masked: str = _masked(privacy, text)
+    return masked
+
+
+def value_text_for(actor: Actor | None, spec: ProjectSpec, text: str) -> str:
+    """A stored JSON value's text (an annotation's value, a final label, a pre-annotation's
+    value) as ``actor`` may see it (exports): as stored unless their treatment is
+    ``redact``, then re-encoded with every text masked."""
+    privacy = _redacting(actor, spec)
+    if privacy is None:
+        return text
+    return json.dumps(_masked(privacy, json.loads(text)), ensure_ascii=False)
+
+
+def metadata_text_for(actor: Actor | None, spec: ProjectSpec, text: str) -> str:
+    """Stored metadata JSON text as ``actor`` may see it (exports), as ``metadata_for``."""
+    privacy = _redacting(actor, spec)
+    if privacy is None:
+        return text
+    return json.dumps(_masked(privacy, json.loads(text), METADATA_SKIP), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenedItem:
+    """An item as one person sees it on its page: payload, metadata and the values of
+    its annotations with ``treatment`` applied; ``kinds`` names what was found anywhere in
+    them and ``where`` where (payload keys, then ``metadata``, ``annotations``)."""
+
+    payload: dict[str, Any]
+    metadata: dict[str, Any]
+    values: list[dict[str, Any]]
+    treatment: Treatment = "show"
+    kinds: Sequence[str] = ()
+    where: Sequence[str] = ()
+
+    @property
+    def warning(self) -> str | None:
+        """The sentence the page shows above the item, or ``None``."""
+        return _warning(self.treatment, self.kinds, self.where)
+
+
+def item_for(
+    actor: Actor | None,
+    spec: ProjectSpec,
+    payload: dict[str, Any],
+    metadata: dict[str, Any],
+    values: list[dict[str, Any]],
+) -> ScreenedItem:
+    """An item with its metadata and annotations' values as ``actor`` may see it:
+    ``payload_for``, ``metadata_for`` and ``annotation_value_for`` in one, with one warning
+    naming every kind found (``flag`` and ``redact``)."""
+    shown = payload_for(actor, spec, payload)
+    privacy = spec.privacy
+    if privacy is None or shown.treatment == "show":
+        return ScreenedItem(payload, metadata, values)
     analyser = analyser_in_use(privacy)
-    return [{**s, "value": _masked(s.get("value"), privacy.detect, analyser)} for s in suggestions]
+    kinds = set(shown.kinds)
+    where = list(shown.keys)
+    for place, value, skip in (
+        ("metadata", metadata, METADATA_SKIP),
+        ("annotations", values, ()),
+    ):
+        found = find_in_value(value, privacy.detect, skip=skip, analyser=analyser)
+        if found:
+            kinds.update(finding.kind for finding, _text in found)
+            where.append(place)
+    if shown.treatment == "redact":
+        metadata = metadata_for(actor, spec, metadata)
+        values = [annotation_value_for(actor, spec, value) for value in values]
+    return ScreenedItem(
+        shown.payload, metadata, values, shown.treatment, tuple(sorted(kinds)), tuple(where)
+    )
+
+
+def restored(
+    actor: Actor | None,
+    spec: ProjectSpec,
+    sent: dict[str, Any],
+    stored: Sequence[dict[str, Any] | None],
+) -> dict[str, Any]:
+    """``sent`` (a value a person submits about an item) with each field that is exactly a
+    stored value's field as ``actor`` was shown it masked replaced by the stored field,
+    taken from the first of ``stored`` that matches: a reviewer's fix keeps the original's
+    masked free text, an expert taking an annotation takes it as it was given. Without
+    masking for ``actor`` (or nothing masked), ``sent`` as it is."""
+    privacy = _redacting(actor, spec)
+    if privacy is None:
+        return sent
+    out = dict(sent)
+    for name, given in sent.items():
+        for original in stored:
+            if original is None or name not in original:
+                continue
+            if original[name] == given:
+                break  # given as stored: nothing was masked in it
+            if _masked(privacy, original[name]) == given:
+                out[name] = original[name]
+                break
+    return out
 
 
 def payload_text_for(actor: Actor | None, spec: ProjectSpec, text: str) -> str:
     """Stored payload JSON text as ``actor`` may see it (the items table's preview): as
     stored unless their treatment is ``redact``, then re-encoded with values masked."""
-    if treatment_for(actor, spec.privacy) != "redact":
+    if _redacting(actor, spec) is None:
         return text
     payload = json.loads(text)
     if not isinstance(payload, dict):
@@ -200,7 +358,7 @@ RowT = TypeVar("RowT", bound=_HasPayload)
 def rows_for(actor: Actor | None, spec: ProjectSpec, rows: list[RowT]) -> list[RowT]:
     """Rows of a queue (frozen dataclasses with a ``payload``) with each payload as
     ``actor`` may see it; the same list when their treatment leaves payloads as stored."""
-    if treatment_for(actor, spec.privacy) != "redact":
+    if _redacting(actor, spec) is None:
         return rows
     return [
         replace(row, payload=payload_for(actor, spec, row.payload).payload)  # type: ignore[type-var]

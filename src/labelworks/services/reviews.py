@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from labelworks.domain.review import STATUS, Decision, pick_for_review
 from labelworks.domain.spec import ProjectSpec
 from labelworks.services import audit, consensus
 from labelworks.services.access import project_for
-from labelworks.services.privacy import rows_for
+from labelworks.services.privacy import annotation_value_for, restored, rows_for, text_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import consensus as consensus_store
 from labelworks.storage import reviews as store
@@ -86,7 +86,8 @@ def review_queue(
     after: int = 0,
     limit: int = 50,
 ) -> list[ReviewRow]:
-    """A page of the project's reviews (pending ones by default), oldest first."""
+    """A page of the project's reviews (pending ones by default), oldest first; payloads,
+    values and comments as the project's privacy policy lets ``actor`` see them."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not '{status}'")
     if not 1 <= limit <= MAX_PAGE:
@@ -96,7 +97,16 @@ def review_queue(
         rows = store.page(
             conn, project.id, status=status, wall=wall(actor), after=after, limit=limit
         )
-        return rows_for(actor, stored_spec(project.spec), rows)
+    spec = stored_spec(project.spec)
+    return [
+        replace(
+            r,
+            value=annotation_value_for(actor, spec, r.value),
+            fixed_value=annotation_value_for(actor, spec, r.fixed_value),
+            comment=text_for(actor, spec, r.comment),
+        )
+        for r in rows_for(actor, spec, rows)
+    ]
 
 
 def decide_review(
@@ -111,7 +121,8 @@ def decide_review(
     actor: Actor | None = None,
 ) -> None:
     """Accept, reject (``reason`` one of the spec's codes) or fix (``value``: the corrected
-    annotation, kept beside the original) a pending review."""
+    annotation, kept beside the original) a pending review. A fix's fields that are the
+    original's as the reviewer was shown it masked keep the original (``privacy.restored``)."""
     try:
         chosen = Decision(decision)
     except ValueError:
@@ -134,6 +145,8 @@ def decide_review(
         if chosen is Decision.FIX:
             if not isinstance(value, dict) or not value:
                 raise InvalidInput("a fix needs the corrected value")
+            # The reviewer's form starts from the annotation as they were shown it.
+            value = restored(actor, spec, value, [review.value])
             validate_annotation(spec.fields, value, review.payload)
         now = utcnow()
         store.decide(
