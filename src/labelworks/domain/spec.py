@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from labelworks.domain.acceptance import agreement_field_problem
+from labelworks.domain.assist import AssistSpec, field_problem
 from labelworks.domain.fields import (
     Condition,
     FieldSpec,
@@ -225,6 +226,7 @@ class ProjectSpec(BaseModel):
     show_other_annotations: bool = False
     quality: QualitySpec = Field(default_factory=QualitySpec)
     privacy: PrivacySpec | None = None
+    assist: AssistSpec | None = None
 
     @field_validator("name")
     @classmethod
@@ -268,6 +270,22 @@ class ProjectSpec(BaseModel):
         if problem:
             at = ("quality", "acceptance", "agreement", *(["field"] if agreement.field else []))
             raise spec_error(problem, *at)
+        return self
+
+    @model_validator(mode="after")
+    def _assist_field_fits(self) -> ProjectSpec:
+        if self.assist is None:
+            return self
+        kinds = {f.name: (f.kind, getattr(f, "source", None)) for f in self.fields}
+        problem = field_problem(kinds, self.assist.field)
+        if problem:
+            raise spec_error(problem, "assist", "field")
+        if self.quality.consensus is None:
+            raise spec_error(
+                "the model learns from final labels, which quality.consensus decides: set "
+                "quality.consensus (majority, wawa or dawid_skene)",
+                "assist",
+            )
         return self
 
     @model_validator(mode="after")

@@ -16,6 +16,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
 from labelworks.config import Settings
+from labelworks.jobs.assist_tasks import start_due_trainings
 from labelworks.jobs.runner import run_job, sweep
 from labelworks.storage.engine import Database
 
@@ -63,6 +64,8 @@ class JobQueue:
         stale = timedelta(seconds=self.settings.job_stale_seconds)
         for job_id in sweep(self.db, self.settings.data_dir, stale, self.enqueue):
             log.warning("job %s: its consumer stopped reporting; queued again", job_id)
+        # Baseline models due a retraining (spec assist: every N new final labels).
+        start_due_trainings(self.db, self.enqueue)
 
     def consumer(self, workers: int, *, in_server: bool = False) -> Any:
         """A thread consumer; ``in_server`` leaves the process's signals to the server.

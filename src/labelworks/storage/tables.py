@@ -22,6 +22,7 @@ from sqlalchemy import (
 
 from labelworks.storage.job_tables import jobs
 from labelworks.storage.metadata import metadata
+from labelworks.storage.model_tables import assist_models
 from labelworks.storage.quality_tables import (
     audit_events,
     consensus_models,
@@ -315,6 +316,7 @@ __all__ = [
     "annotations_table",
     "api_tokens",
     "assignments",
+    "assist_models",
     "audit_events",
     "consensus_models",
     "deliveries",

@@ -1,0 +1,32 @@
+"""Tables of the models that assist labelling (SQLAlchemy Core). Migrations must match."""
+
+from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text
+
+from labelworks.storage.metadata import metadata
+
+# One row per training of a project's baseline model (spec ``assist``): what it learnt from
+# and how well it did on folds it did not see. Its suggestions are pre-annotations.
+assist_models = Table(
+    "assist_models",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("field", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("trained_at", DateTime, nullable=False),
+    Column("job_id", Integer, ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True),
+    # Texts it learnt from, and the project's decided final labels at the time (the count
+    # the next training is due from).
+    Column("labels", Integer, nullable=False),
+    Column("decided", Integer, nullable=False),
+    Column("folds", Integer, nullable=False),
+    Column("accuracy", Float, nullable=False),
+    Column("low", Float, nullable=False),
+    Column("high", Float, nullable=False),
+    Column("macro_f1", Float, nullable=False),
+    # {label: how many final labels said it}, JSON.
+    Column("counts", Text, nullable=False),
+    Column("suggested", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Index("ix_assist_models_project_id_version", "project_id", "version", unique=True),
+)
