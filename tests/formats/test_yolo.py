@@ -1,72 +1,254 @@
-"""YOLO: the exported folder parsed back, the import's rows, and bad label files refused."""
+"""YOLO: the exported ultralytics folder (images and labels per split, data.yaml) parsed
+back, the import's rows from that layout and the older flat one, and bad sources refused."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from PIL import Image
-from tests.formats.boxes_data import BOXES, IMAGES, LABELS, boxes_spec, records, source
+from tests.formats.boxes_data import BOXES, IMAGES, box, boxes_spec, records, source
 
-from labelworks.domain.errors import InvalidImport
+from labelworks.domain.errors import InvalidImport, InvalidInput
 from labelworks.formats.image_boxes import SourceTree, boxes_field
 from labelworks.formats.yolo import write_yolo, yolo_rows
 
 FIELD = boxes_field(boxes_spec().fields)
+CDN = IMAGES[3]
+NAMES = {0: "cat", 1: "dog", 2: "bird"}
 
 
-def _export(tmp_path: Path) -> Path:
+class Files:
+    """Image files as the services layer places them: copied from a media folder, and a
+    reason for anything else."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def place(self, value: str, destination: Path) -> str | None:
+        found = self.root / value
+        if "://" in value or not found.is_file():
+            return "not here"
+        shutil.copyfile(found, destination)
+        return None
+
+
+def _media(tmp_path: Path, names: list[str], size: tuple[int, int] = (640, 480)) -> Path:
+    media = tmp_path / "media"
+    for name in names:
+        (media / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", size).save(media / name)
+    return media
+
+
+def _yolo_source(recs: list[dict[str, Any]], media: Path, val_fraction: float = 0.2) -> Any:
+    return dataclasses.replace(source(recs), images=Files(media), val_fraction=val_fraction)
+
+
+def _tree(target: Path) -> list[str]:
+    return sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+
+
+def test_export_writes_an_ultralytics_dataset_folder(tmp_path: Path) -> None:
+    """Images and label files per split with the same stems, data.yaml naming the split
+    folders and the classes, images.txt with the payload values, and the URL that could not
+    be copied listed in missing_images.txt (its labels written all the same)."""
+    media = _media(tmp_path, ["imgs/a.jpg", "imgs/b.png"])
     target = tmp_path / "yolo"
-    assert write_yolo(source(records()), target, None) == 3
-    return target
-
-
-def test_export_writes_labels_data_yaml_and_the_image_list(tmp_path: Path) -> None:
-    """One normalised label file per labelled image, data.yaml with the classes, images.txt."""
-    target = _export(tmp_path)
-    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == [
+    assert write_yolo(_yolo_source(records(), media), target, None) == 3
+    assert _tree(target) == [
         "data.yaml",
         "images.txt",
-        "labels",
-        "labels/a.txt",
-        "labels/b.txt",
-        "labels/c.txt",
+        "images/train/b.png",
+        "images/val/a.jpg",
+        "labels/train/b.txt",
+        "labels/train/c.txt",
+        "labels/val/a.txt",
+        "missing_images.txt",
     ]
     assert yaml.safe_load((target / "data.yaml").read_text()) == {
-        "path": ".",
-        "train": "images.txt",
-        "val": "images.txt",
+        "train": "images/train",
+        "val": "images/val",
         "nc": 3,
-        "names": LABELS,
+        "names": NAMES,
     }
     assert (target / "images.txt").read_text().splitlines() == list(IMAGES.values())
-    assert (target / "labels/a.txt").read_text() == (
+    assert (target / "images/val/a.jpg").read_bytes() == (media / "imgs/a.jpg").read_bytes()
+    assert (target / "labels/val/a.txt").read_text() == (
         "0 0.039062 0.083333 0.046875 0.083333\n2 0.500000 0.500000 1.000000 1.000000\n"
     )
-    assert (target / "labels/c.txt").read_text() == ""
+    assert (target / "labels/train/c.txt").read_text() == ""
+    assert (target / "missing_images.txt").read_text() == f"{CDN}\timages/train/c.jpg\tnot here\n"
+
+
+def _splits(target: Path) -> dict[str, Any]:
+    data = yaml.safe_load((target / "data.yaml").read_text())
+    labels = {p.stem: p.parent.name for p in (target / "labels").rglob("*.txt")}
+    return {"yaml": {k: data.get(k) for k in ("train", "val", "test")}, "labels": labels}
+
+
+def _with(recs: list[dict[str, Any]], splits: dict[int, Any]) -> list[dict[str, Any]]:
+    for record in recs:
+        if record["id"] in splits:
+            record["metadata"] = {"split": splits[record["id"]]}
+    return recs
+
+
+TRAIN_VAL = {"train": "images/train", "val": "images/val", "test": None}
+SPLITS = [
+    # Item 1 hashes below 0.2, items 2 and 3 above it.
+    ({}, 0.2, TRAIN_VAL, {"a": "val", "b": "train", "c": "train"}),
+    (
+        {1: "TEST", 2: " Validation ", 3: "train"},
+        0.2,
+        {**TRAIN_VAL, "test": "images/test"},
+        {"a": "test", "b": "val", "c": "train"},
+    ),
+    # No validation image asked for: ultralytics validates on the training images.
+    ({}, 0.0, {**TRAIN_VAL, "val": "images/train"}, {"a": "train", "b": "train", "c": "train"}),
+    # Item 1 stated as training: item 3, the lowest score of the rest, goes to validation.
+    ({1: "train"}, 0.2, TRAIN_VAL, {"a": "train", "b": "train", "c": "val"}),
+    # Everything hashes into validation: item 2, the highest score, goes to training.
+    ({}, 0.9, TRAIN_VAL, {"a": "val", "b": "train", "c": "val"}),
+]
+
+
+@pytest.mark.parametrize(("stated", "fraction", "data", "labels"), SPLITS)
+def test_splits_follow_the_metadata_else_the_hash(
+    tmp_path: Path,
+    stated: dict[int, str],
+    fraction: float,
+    data: dict[str, Any],
+    labels: dict[str, str],
+) -> None:
+    """The metadata's split wins; otherwise the hash against val_fraction decides, with at
+    least one validation image (unless val_fraction is 0) and one training image."""
+    target = tmp_path / "yolo"
+    write_yolo(_yolo_source(_with(records(), stated), tmp_path, fraction), target, None)
+    assert _splits(target) == {"yaml": data, "labels": labels}
+
+
+def test_an_unknown_metadata_split_is_refused_and_nothing_is_left(tmp_path: Path) -> None:
+    """A split that is not train, val, validation or test is refused naming the item."""
+    target = tmp_path / "yolo"
+    with pytest.raises(InvalidInput) as refused:
+        write_yolo(_yolo_source(_with(records(), {2: "holdout"}), tmp_path), target, None)
+    assert (str(refused.value), target.exists()) == (
+        "field 'metadata.split': item 2 has metadata split 'holdout': use train, val, "
+        "validation or test, or leave the key out to split by the item's id",
+        False,
+    )
+
+
+def test_an_image_of_unknown_size_that_cannot_be_copied_is_listed_without_labels(
+    tmp_path: Path,
+) -> None:
+    """Without a size the boxes cannot be normalised: such an image gets no label file, and
+    a copied file that is no image is removed (it would train as an empty image)."""
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / "broken.jpg").write_bytes(b"not an image")
+    recs = [
+        {"id": 1, "payload": {"image": "https://x.org/a.jpg"}, "final": {"value": {"objects": []}}},
+        {"id": 2, "payload": {"image": "broken.jpg"}, "final": {"value": {"objects": []}}},
+    ]
+    target = tmp_path / "yolo"
+    spec = boxes_spec(size_keys=False)
+    given = dataclasses.replace(source(recs, spec=spec), images=Files(media))
+    assert write_yolo(given, target, None) == 0
+    unknown = "its size is unknown, so its labels are not written either"
+    assert (_tree(target), (target / "missing_images.txt").read_text().splitlines()) == (
+        ["data.yaml", "images.txt", "missing_images.txt"],
+        [
+            f"https://x.org/a.jpg\timages/val/a.jpg\tnot here; {unknown}",
+            "broken.jpg\timages/train/broken.jpg\tthe file is not an image whose header can "
+            f"be read; {unknown}",
+        ],
+    )
 
 
 def test_round_trip_gives_the_same_boxes(tmp_path: Path) -> None:
-    """Exported, then read back with the images' sizes from the media folder: same boxes."""
-    target = _export(tmp_path)
-    media = tmp_path / "media"
-    (media / "imgs").mkdir(parents=True)
-    for name in ("a.jpg", "b.png"):
-        Image.new("RGB", (640, 480)).save(media / "imgs" / name)
-    # The third image is a URL: its file travels with the labels, under images/.
-    (target / "images").mkdir()
-    Image.new("RGB", (640, 480)).save(target / "images" / "c.jpg")
-    tree = SourceTree.open(target, "yolo")
-    rows = list(yolo_rows(tree, FIELD, media))
-    assert rows == [
+    """Exported, the missing image fetched into its place as missing_images.txt says, then
+    read back: the same payload values and boxes, sizes from the copied images."""
+    media = _media(tmp_path, ["imgs/a.jpg", "imgs/b.png"])
+    target = tmp_path / "yolo"
+    write_yolo(_yolo_source(records(), media), target, None)
+    value, where, _ = (target / "missing_images.txt").read_text().rstrip("\n").split("\t")
+    assert value == CDN
+    Image.new("RGB", (640, 480)).save(target / where)
+    rows = list(yolo_rows(SourceTree.open(target, "yolo"), FIELD, None))
+    by_image = sorted(rows, key=lambda r: list(IMAGES.values()).index(r["payload"]["image"]))
+    assert by_image == [
         {
             "payload": {"image": IMAGES[i], "w": 640, "h": 480},
             "pre_annotations": [{"model": "yolo-import", "value": {"objects": BOXES[i]}}],
         }
         for i in (1, 2, 3)
+    ]
+
+
+def test_the_older_flat_layout_still_imports(tmp_path: Path) -> None:
+    """A folder as labelworks wrote it before (labels/<stem>.txt, images.txt, data.yaml
+    pointing at images.txt) reads back with the images' sizes from the media folder."""
+    media = _media(tmp_path, ["imgs/a.jpg", "imgs/b.png"])
+    old = tmp_path / "old"
+    (old / "labels").mkdir(parents=True)
+    (old / "data.yaml").write_text(
+        "path: .\ntrain: images.txt\nval: images.txt\nnc: 3\nnames: [cat, dog, bird]\n"
+    )
+    (old / "images.txt").write_text("imgs/a.jpg\nimgs/b.png\n")
+    (old / "labels/a.txt").write_text("0 0.039062 0.083333 0.046875 0.083333\n")
+    (old / "labels/b.txt").write_text("1 0.086719 0.065104 0.156250 0.104167\n")
+    rows = list(yolo_rows(SourceTree.open(old, "old"), FIELD, media))
+    assert rows == [
+        {
+            "payload": {"image": "imgs/a.jpg", "w": 640, "h": 480},
+            "pre_annotations": [
+                {"model": "yolo-import", "value": {"objects": [box(10, 20, 30, 40, "cat")]}}
+            ],
+        },
+        {
+            "payload": {"image": "imgs/b.png", "w": 640, "h": 480},
+            "pre_annotations": [
+                {"model": "yolo-import", "value": {"objects": [box(5.5, 6.25, 100, 50, "dog")]}}
+            ],
+        },
+    ]
+
+
+def test_an_ultralytics_folder_pairs_each_label_file_with_its_own_split_s_image() -> None:
+    """Another tool's dataset with x.png in both splits: each label file gets the image of
+    its own split (the same path under images/), with that image's size."""
+    archive = _zip(
+        {
+            "data.yaml": b"path: ../datasets/x\ntrain: images/train\nval: images/val\n"
+            b"names:\n  0: cat\n  1: dog\n",
+            "images/train/x.png": _png(200, 100),
+            "images/val/x.png": _png(100, 50),
+            "labels/train/x.txt": b"0 0.5 0.5 0.5 0.5\n",
+            "labels/val/x.txt": b"1 0.5 0.5 0.5 0.5\n",
+        }
+    )
+    rows = list(yolo_rows(SourceTree.open(archive, "up.zip"), FIELD, None))
+    assert rows == [
+        {
+            "payload": {"image": "images/train/x.png", "w": 200, "h": 100},
+            "pre_annotations": [
+                {"model": "yolo-import", "value": {"objects": [box(50, 25, 100, 50, "cat")]}}
+            ],
+        },
+        {
+            "payload": {"image": "images/val/x.png", "w": 100, "h": 50},
+            "pre_annotations": [
+                {"model": "yolo-import", "value": {"objects": [box(25, 12.5, 50, 25, "dog")]}}
+            ],
+        },
     ]
 
 
@@ -202,19 +384,30 @@ def test_hostile_data_yaml_is_refused(data: bytes, message: str) -> None:
 def test_images_of_the_same_name_keep_their_own_boxes_through_a_round_trip(
     tmp_path: Path,
 ) -> None:
-    """Three images named a.jpg in three folders: label files a, a-2 and a-3, and read back
-    each image gets its own boxes (and its own size)."""
+    """Three images named a.jpg in three folders: image and label files a, a-2 and a-3
+    (unique across the splits), and read back each image gets its own boxes and size."""
     same = [f"{folder}/a.jpg" for folder in ("x", "y", "z")]
     renamed = []
     for n, (record, image) in enumerate(zip(records(), same, strict=False)):
         record["payload"]["image"] = image
+        # The payload's size would do for the labels; the copies' headers tell them apart.
+        del record["payload"]["w"], record["payload"]["h"]
         renamed.append(record)
-        (tmp_path / "media" / image).parent.mkdir(parents=True, exist_ok=True)
-        Image.new("RGB", (640 + n, 480)).save(tmp_path / "media" / image)
+        _media(tmp_path, [image], (640 + n, 480))
     target = tmp_path / "yolo"
-    assert write_yolo(source(renamed), target, None) == 3
-    rows = list(yolo_rows(SourceTree.open(target, "yolo"), FIELD, tmp_path / "media"))
-    assert sorted(p.name for p in (target / "labels").iterdir()) == ["a-2.txt", "a-3.txt", "a.txt"]
+    given = dataclasses.replace(
+        source(renamed, spec=boxes_spec(size_keys=False)), images=Files(tmp_path / "media")
+    )
+    assert write_yolo(given, target, None) == 3
+    rows = list(yolo_rows(SourceTree.open(target, "yolo"), FIELD, None))
+    assert [p for p in _tree(target) if p.startswith(("images/", "labels/"))] == [
+        "images/train/a-2.jpg",
+        "images/train/a-3.jpg",
+        "images/val/a.jpg",
+        "labels/train/a-2.txt",
+        "labels/train/a-3.txt",
+        "labels/val/a.txt",
+    ]
     assert sorted((r["payload"]["image"], r["payload"]["w"]) for r in rows) == [
         ("x/a.jpg", 640),
         ("y/a.jpg", 641),

@@ -6,6 +6,11 @@ Each format is a writer function ``write(source, target, progress) -> int`` name
 libraries. A writer reads the project through a ``DatasetSource``: the same records the JSONL
 export writes (decoded), for the same caller, so vendor walls and the final-label rules hold
 for every format alike.
+
+``write_dataset`` returns what was written: the items, and the images a folder format (YOLO)
+could not put beside its labels (``missing_images.txt`` in the folder lists every one of them;
+the result counts them and carries the first ``MAX_LISTED``, for the caller to tell the
+user). ``export_dataset`` is the same export counting only the items.
 """
 
 from __future__ import annotations
@@ -25,13 +30,19 @@ import orjson
 from labelworks.domain.access import Actor
 from labelworks.domain.errors import InvalidInput
 from labelworks.domain.spec import ProjectSpec
-from labelworks.formats.labelled_records import with_decided_final
+from labelworks.formats.labelled_records import ImageFiles, MissingImage, with_decided_final
 from labelworks.services import exports as export_service
 from labelworks.services import projects as project_service
+from labelworks.services.dataset_images import ExportImages, missing_images
+from labelworks.services.object_store import S3Options
 from labelworks.storage.engine import Database
 
 DatasetLabels = Literal["final", "all"]
 Progress = Callable[[int, int], None]
+# The share of images a YOLO export puts in its validation split, unless their metadata says.
+VAL_FRACTION = 0.2
+# The missing images a result carries (the folder's file lists them all).
+MAX_LISTED = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +58,8 @@ class DatasetSource:
     labels, and a final label awaiting adjudication is taken out of its record before any
     writer sees it) or ``all`` (every annotation). ``media_root`` is the project's media
     folder, where payload paths of local media resolve (for image sizes and the like).
+    ``images`` places image files for a format that ships them (YOLO; ``None``: none are),
+    and ``val_fraction`` is the share of them it splits off for validation by hash.
     """
 
     project: str
@@ -55,6 +68,8 @@ class DatasetSource:
     total: int
     media_root: Path
     records: Callable[[], Iterator[dict[str, Any]]]
+    images: ImageFiles | None = None
+    val_fraction: float = VAL_FRACTION
 
 
 class DatasetWriter(Protocol):
@@ -102,7 +117,7 @@ DATASET_FORMATS: dict[str, DatasetFormat] = {
             "",
             "application/zip",
             "labelworks.formats.yolo:write_yolo",
-            "YOLO labels per image plus data.yaml (boxes fields)",
+            "ultralytics YOLO dataset: images and labels per split, data.yaml (boxes fields)",
             needs="boxes",
         ),
         DatasetFormat(
@@ -197,7 +212,18 @@ def check_target(fmt: DatasetFormat, target: Path) -> None:
         raise InvalidInput(f"{target} is a directory; the {fmt.name} format writes a file")
 
 
-def export_dataset(
+@dataclass(frozen=True, slots=True)
+class DatasetExport:
+    """What an export wrote: ``items`` (counted per format as the docs say) and the images a
+    folder format could not include, ``missing_images`` of them, the first ``MAX_LISTED`` in
+    ``missing`` (all of them in the folder's ``missing_images.txt``)."""
+
+    items: int
+    missing_images: int = 0
+    missing: tuple[MissingImage, ...] = ()
+
+
+def write_dataset(
     db: Database,
     project_name: str,
     format_name: str,
@@ -205,10 +231,16 @@ def export_dataset(
     *,
     media_dir: Path,
     labels: DatasetLabels = "final",
+    val_fraction: float = VAL_FRACTION,
+    s3: S3Options | None = None,
     actor: Actor | None = None,
     progress: Progress | None = None,
-) -> int:
-    """Write the project in ``format_name`` to ``target``; returns the items written.
+) -> DatasetExport:
+    """Write the project in ``format_name`` to ``target``; returns what was written.
+
+    ``val_fraction`` (0 to below 1) is the share of a YOLO export's images that go to
+    validation when their metadata names no split; ``s3``, the server's object storage
+    options, lets it download ``s3://`` images (without, they are listed as missing).
 
     The records are first streamed to a temporary JSONL file inside one snapshot (the same
     export the ``jsonl`` format writes), so writers see a consistent project in flat memory
@@ -217,6 +249,8 @@ def export_dataset(
     fmt = dataset_format(format_name)
     if labels not in ("final", "all"):
         raise InvalidInput(f"labels must be 'final' or 'all', not '{labels}'")
+    if not 0 <= val_fraction < 1:
+        raise InvalidInput(f"val_fraction must be at least 0 and below 1, not {val_fraction}")
     check_target(fmt, target)
     writer = fmt.load()
     spec = project_service.get_project(db, project_name, actor=actor).spec
@@ -242,6 +276,8 @@ def export_dataset(
             total=total,
             media_root=media_dir / project_name,
             records=records,
+            images=ExportImages(media_dir, project_name, s3),
+            val_fraction=val_fraction,
         )
         # Written beside the target and renamed when complete: a failed or cancelled export
         # leaves nothing, and a finished one replaces the file (or empty directory) whole.
@@ -251,13 +287,45 @@ def export_dataset(
         try:
             out = staged_target / "out"
             written = writer(source, out, progress)
+            missing, listed = (
+                missing_images(out, MAX_LISTED) if fmt.kind == "directory" else (0, ())
+            )
             if fmt.kind == "directory" and target.is_dir():
                 check_target(fmt, target)
                 target.rmdir()
             out.replace(target)
         finally:
             shutil.rmtree(staged_target, ignore_errors=True)
-        return written
+        return DatasetExport(written, missing, listed)
+
+
+def export_dataset(
+    db: Database,
+    project_name: str,
+    format_name: str,
+    target: Path,
+    *,
+    media_dir: Path,
+    labels: DatasetLabels = "final",
+    val_fraction: float = VAL_FRACTION,
+    s3: S3Options | None = None,
+    actor: Actor | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """``write_dataset``, returning the items written only (for callers that show no
+    missing images)."""
+    return write_dataset(
+        db,
+        project_name,
+        format_name,
+        target,
+        media_dir=media_dir,
+        labels=labels,
+        val_fraction=val_fraction,
+        s3=s3,
+        actor=actor,
+        progress=progress,
+    ).items
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +338,8 @@ class DatasetDownload:
     filename: str
     media_type: str
     items: int
+    missing_images: int = 0
+    missing: tuple[MissingImage, ...] = ()
 
 
 def export_for_download(
@@ -279,6 +349,8 @@ def export_for_download(
     *,
     media_dir: Path,
     labels: DatasetLabels = "final",
+    val_fraction: float = VAL_FRACTION,
+    s3: S3Options | None = None,
     actor: Actor | None = None,
 ) -> DatasetDownload:
     """Write the export into a new temporary directory, a directory format zipped (its
@@ -288,8 +360,16 @@ def export_for_download(
     try:
         stem = f"{project_name}-{fmt.name}"
         written = folder / stem if fmt.kind == "directory" else folder / f"{stem}{fmt.suffix}"
-        items = export_dataset(
-            db, project_name, fmt.name, written, media_dir=media_dir, labels=labels, actor=actor
+        result = write_dataset(
+            db,
+            project_name,
+            fmt.name,
+            written,
+            media_dir=media_dir,
+            labels=labels,
+            val_fraction=val_fraction,
+            s3=s3,
+            actor=actor,
         )
         if fmt.kind == "directory":
             zipped = folder / f"{stem}.zip"
@@ -301,4 +381,12 @@ def export_for_download(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return DatasetDownload(folder, written, written.name, fmt.media_type, items)
+    return DatasetDownload(
+        folder,
+        written,
+        written.name,
+        fmt.media_type,
+        result.items,
+        result.missing_images,
+        result.missing,
+    )
