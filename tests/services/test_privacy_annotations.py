@@ -332,3 +332,19 @@ def test_the_report_counts_findings_in_metadata_and_annotations(db: Database) ->
             )
         ],
     )
+
+
+def test_the_report_behind_a_vendor_wall_counts_that_vendors_annotations_only(
+    db: Database,
+) -> None:
+    """The acme manager's scan counts the payload and metadata but not the in-house
+    annotator's answer; an acme annotator's answer is counted for them."""
+    people = _world(db, overlap=2)
+    _submit(db, people["ann0"], {"sentiment": "negative", "why": WHY}, 0)
+    before = screen_project(db, "sentiment", actor=people["acmeboss"]).by_key
+    _submit(db, people["acme0"], {"sentiment": "negative", "why": CALL}, 1)
+    after = screen_project(db, "sentiment", actor=people["acmeboss"]).by_key
+    assert (before, after) == (
+        {"text": 2, "metadata.owner": 1},
+        {"text": 2, "metadata.owner": 1, "annotations.why": 1},
+    )

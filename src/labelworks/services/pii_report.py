@@ -8,8 +8,8 @@ default policy (every kind, every text value), to show what a policy would meet.
 
 Everything the policy screens on the way out is counted: the payload (by key), the
 item's metadata (``metadata.<key>``; media processing's facts are not screened) and its
-annotations' values (``annotations.<field>``), so an item counts as affected when any of
-them holds something.
+annotations' values (``annotations.<field>``; behind a vendor wall, that vendor's
+annotations only), so an item counts as affected when any of them holds something.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from labelworks.domain.access import Action, Actor
+from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.media import media_keys
 from labelworks.domain.pii import Analyser, Finding, find_in_payload, find_in_value, masked_sample
 from labelworks.domain.privacy import AUDIENCES, PrivacySpec
@@ -96,7 +96,7 @@ def screen_project(
         while page := item_store.page(conn, project.id, after_id=after, limit=page_size):
             values: dict[int, list[Any]] = {}
             for item_id, _annotator, text in export_rows.page_votes(
-                conn, project.id, after_id=after, last_id=page[-1].id
+                conn, project.id, after_id=after, last_id=page[-1].id, only_vendor=wall(actor)
             ):
                 values.setdefault(item_id, []).append(json.loads(text))
             for item in page:
