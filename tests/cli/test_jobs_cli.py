@@ -183,8 +183,7 @@ def test_foreground_imports_and_exports_are_recorded_as_jobs(
     assert (refused.exit_code, exported.exit_code, to_stdout.exit_code) == (2, 0, 0)
     assert bad_option.exit_code == 2
     summary = [
-        (j["id"], j["kind"], j["state"], j["params"]["foreground"], j["max_attempts"])
-        for j in jobs
+        (j["id"], j["kind"], j["state"], j["params"]["foreground"], j["max_attempts"]) for j in jobs
     ]
     assert summary == [
         (4, "export", "succeeded", True, 1),

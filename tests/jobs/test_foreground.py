@@ -36,9 +36,7 @@ def _row(db: Database, job_id: int, settings: Settings) -> tuple[object, ...]:
     return (job.state, job.done, job.total, job.result, job.error, job.attempts, job.max_attempts)
 
 
-def test_a_recorded_run_ends_with_its_result_and_progress(
-    db: Database, settings: Settings
-) -> None:
+def test_a_recorded_run_ends_with_its_result_and_progress(db: Database, settings: Settings) -> None:
     """The job is created as given (no kind check, marked foreground, one attempt), runs as
     the caller reports, and ends succeeded with the result the caller left."""
     make_project(db)
@@ -98,14 +96,14 @@ def test_a_job_runs_once_even_when_recorded_twice(db: Database, settings: Settin
     job_id = _job(db)
     with recorded(db, settings, job_id):
         pass
-    with pytest.raises(Exception, match=f"job {job_id} is not queued"):
-        with recorded(db, settings, job_id):
-            pass
+    with (
+        pytest.raises(Exception, match=f"job {job_id} is not queued"),
+        recorded(db, settings, job_id),
+    ):
+        pass
 
 
-def test_a_killed_commands_job_is_failed_not_queued_again(
-    db: Database, settings: Settings
-) -> None:
+def test_a_killed_commands_job_is_failed_not_queued_again(db: Database, settings: Settings) -> None:
     """The sweep gives a dead command's job back as failed: no worker could run what a
     terminal command was doing."""
     make_project(db)

@@ -32,8 +32,10 @@ def _texts(n: int, seed: int = 3, noise: float = 0.0) -> tuple[list[str], list[s
     texts, labels = [], []
     for _ in range(n):
         label = rng.choice(sorted(WORDS))
-        said = label if rng.random() >= noise else ("negative" if label == "positive" else "positive")
-        words = rng.sample(FILLER, 5) + [rng.choice(WORDS[said])]
+        said = (
+            label if rng.random() >= noise else ("negative" if label == "positive" else "positive")
+        )
+        words = [*rng.sample(FILLER, 5), rng.choice(WORDS[said])]
         rng.shuffle(words)
         texts.append(" ".join(words))
         labels.append(label)
@@ -65,8 +67,9 @@ def test_the_estimate_is_scikit_learns_cross_validation() -> None:
     texts, labels = _texts(80, seed=5, noise=0.2)
     evaluation = evaluate(texts, labels, multi=False, seed=0)
     pipeline = make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=200_000,
-                        dtype=np.float32),  # fmt: skip
+        TfidfVectorizer(
+            ngram_range=(1, 2), sublinear_tf=True, max_features=200_000, dtype=np.float32
+        ),
         LogisticRegression(max_iter=1000, C=4.0, random_state=0),
     )
     folds = StratifiedKFold(5, shuffle=True, random_state=0)

@@ -40,8 +40,7 @@ def field_problem(kinds: Mapping[str, tuple[str, object]], name: str) -> str | N
     kind, source = kinds[name]
     if kind not in ("choice", "multi_choice"):
         return (
-            f"{name!r} is a {kind} field; the baseline model learns choice and "
-            "multi_choice fields"
+            f"{name!r} is a {kind} field; the baseline model learns choice and multi_choice fields"
         )
     if not source:
         return f"{name!r} has no source: the model reads the text its source names"

@@ -16,7 +16,6 @@ from labelworks.domain.access import Action, Actor
 from labelworks.domain.assist import AssistSpec
 from labelworks.domain.errors import Conflict, InvalidInput
 from labelworks.domain.spec import ProjectSpec
-from labelworks.pipelines.text_model import fit_text_model
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assist as assist_store
@@ -99,6 +98,10 @@ def train(
             f"the model of '{project}' needs {assist.min_labels} final labels of "
             f"'{assist.field}' with a text in '{source}' to learn from; there are {len(texts)}"
         )
+    # scikit-learn (about 90 MB) is loaded by the process that trains, not by every process
+    # that registers the job kinds.
+    from labelworks.pipelines.text_model import fit_text_model
+
     try:
         model, evaluation = fit_text_model(texts, answers, multi=multi)
     except ValueError as exc:
