@@ -478,6 +478,14 @@ def _routes(
             "manage",
             202,
         ),
+        # The baseline model: its report needs the review right, training the manage right
+        # (alpha has no assist section: the job is queued and fails with the reason).
+        project(Route("model report", "GET", f"{alpha}/model"), "review", 200),
+        project(
+            Route("start train job", "POST", f"{alpha}/jobs", body={"kind": "train"}),
+            "manage",
+            202,
+        ),
         (Route("job", "GET", "/api/v1/jobs/999"), no_job),
         (Route("cancel job", "POST", "/api/v1/jobs/999/cancel"), no_job),
         (Route("job download", "GET", "/api/v1/jobs/999/download"), no_job),

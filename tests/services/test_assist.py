@@ -118,12 +118,17 @@ def test_trainings_become_due_every_n_final_labels(db: Database) -> None:
 
 
 def test_too_few_labels_or_no_assist_section_are_refused(db: Database) -> None:
-    """Below min_labels the training is a Conflict naming the counts; a project without
-    assist is told how to add it."""
+    """Below min_labels an automatic training is a Conflict naming the counts, while one a
+    person asks for learns from what there is; one label is too little for either; a
+    project without assist is told how to add it."""
     truth = _world(db)
-    _label(db, truth, 4)
-    with pytest.raises(Conflict) as few:
+    _label(db, truth, 1)
+    with pytest.raises(Conflict) as one:
         assist.train(db, "sentiment")
+    _label(db, truth, 3, who="b")
+    with pytest.raises(Conflict) as few:
+        assist.train(db, "sentiment", auto=True)
+    asked = assist.train(db, "sentiment")
     make_project(db, name="plain")
     with pytest.raises(InvalidInput) as plain:
         assist.train(db, "plain")
@@ -132,3 +137,8 @@ def test_too_few_labels_or_no_assist_section_are_refused(db: Database) -> None:
         "'text' to learn from; there are 4"
     )
     assert str(plain.value).startswith("project 'plain' has no assist section in its spec")
+    assert str(one.value) == (
+        "the model of 'sentiment' cannot be trained yet: the model needs at least two "
+        "labelled texts with two different labels"
+    )
+    assert (asked.version, asked.labels, asked.suggested) == (1, 4, 56)

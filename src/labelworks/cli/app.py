@@ -15,6 +15,7 @@ from labelworks.cli import lots as lots_cli
 from labelworks.cli import media as media_cli
 from labelworks.cli import members as members_cli
 from labelworks.cli import migrate as migrate_cli
+from labelworks.cli import model as model_cli
 from labelworks.cli import pii as pii_cli
 from labelworks.cli import qualification as qualification_cli
 from labelworks.cli import reviews as reviews_cli
@@ -59,6 +60,7 @@ app.add_typer(reviews_cli.app, name="review")
 app.add_typer(lots_cli.app, name="lots")
 app.add_typer(media_cli.app, name="media")
 app.add_typer(pii_cli.app, name="pii")
+app.add_typer(model_cli.app, name="model")
 app.add_typer(jobs_cli.app, name="jobs")
 app.add_typer(migrate_cli.app, name="migrate")
 app.command("worker")(jobs_cli.worker_command)

@@ -30,7 +30,12 @@ def _check_train(params: dict[str, Any]) -> dict[str, Any]:
 
 def _run_train(ctx: JobContext) -> dict[str, Any]:
     model = assist.train(
-        ctx.db, ctx.project, actor=ctx.actor, job_id=ctx.job.id, progress=ctx.progress
+        ctx.db,
+        ctx.project,
+        actor=ctx.actor,
+        job_id=ctx.job.id,
+        progress=ctx.progress,
+        auto=ctx.params.get("auto", False),
     )
     result = asdict(model)
     result["trained_at"] = model.trained_at.isoformat() + "Z"

@@ -54,10 +54,11 @@ class StartJobIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["export", "media", "duplicates", "pii", "sample"]
+    kind: Literal["export", "media", "duplicates", "pii", "sample", "train"]
     params: dict[str, Any] = Field(
         default_factory=dict,
         description="export: format, labels, aggregate; media: force, workers; duplicates: "
         "text_key or image_key, threshold, keep_one; pii: none; sample: strategy, n, into, by, "
-        "vectors, measure, equal, seed (as the CLI's options)",
+        "vectors, measure, equal, seed (as the CLI's options); train: none (the spec's "
+        "assist section says what to learn)",
     )

@@ -34,6 +34,7 @@ from labelworks.schemas.api import (
 )
 from labelworks.sdk.activity import ActivityApi
 from labelworks.sdk.agreement import AgreementApi
+from labelworks.sdk.assist import AssistApi
 from labelworks.sdk.audit import AuditApi
 from labelworks.sdk.dataset_exports import DatasetExportsApi
 from labelworks.sdk.dataset_imports import DatasetImportsApi
@@ -88,6 +89,7 @@ class Client(
     SourcesApi,
     MediaApi,
     PiiApi,
+    AssistApi,
     DeliveryApi,
     DatasetImportsApi,
     LabelStudioApi,

@@ -102,9 +102,9 @@ class JobsApi:
     def start_job(
         self, project: str, kind: str, params: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        """Start a job of ``kind`` (export, media, duplicates, pii, sample) on the project with
-        its parameters (as the CLI's options: ``{"text_key": "text", "keep_one": True}``);
-        returns the queued job. Follow it with ``wait_job``."""
+        """Start a job of ``kind`` (export, media, duplicates, pii, sample, train) on the
+        project with its parameters (as the CLI's options: ``{"text_key": "text",
+        "keep_one": True}``); returns the queued job. Follow it with ``wait_job``."""
         response = self._request(
             "POST",
             f"/projects/{segment(project)}/jobs",

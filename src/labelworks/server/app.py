@@ -36,6 +36,7 @@ from labelworks.server.api import (
     system,
     work,
 )
+from labelworks.server.api import assist as assist_api
 from labelworks.server.api import dataset_exports as dataset_exports_api
 from labelworks.server.api import dataset_imports as dataset_imports_api
 from labelworks.server.api import duplicates as duplicates_api
@@ -117,6 +118,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     sources_api.router,
     media_api.router,
     pii_api.router,
+    assist_api.router,
     jobs_api.router,
     duplicates_api.router,
     escalations.router,

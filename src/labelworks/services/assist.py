@@ -72,10 +72,12 @@ def train(
     actor: Actor | None = None,
     job_id: int | None = None,
     progress: Progress | None = None,
+    auto: bool = False,
 ) -> ModelRow:
     """Fit the baseline on every decided final label, suggest on every open item (its
-    earlier suggestions replaced) and record the training; ``Conflict`` while there are
-    fewer than ``min_labels`` to learn from."""
+    earlier suggestions replaced) and record the training. ``Conflict`` when there is too
+    little to learn from: below ``min_labels`` for an ``auto`` training (started by new
+    labels), two labelled texts with two labels for one a person asked for."""
     started = time.perf_counter()
     report = progress or (lambda done, total: None)
     with db.read() as conn:
@@ -93,7 +95,7 @@ def train(
             if text is not None and answer is not None:
                 texts.append(text)
                 answers.append(answer)
-    if len(texts) < assist.min_labels:
+    if auto and len(texts) < assist.min_labels:
         raise Conflict(
             f"the model of '{project}' needs {assist.min_labels} final labels of "
             f"'{assist.field}' with a text in '{source}' to learn from; there are {len(texts)}"

@@ -172,8 +172,8 @@ def start_export(
 def start_job(
     project: ProjectName, db: DB, actor: CurrentActor, queue: Queue, raw: RawBody
 ) -> JobOut:
-    """Start a job of any kind a person may start (export, media, duplicates, pii, sample)
-    with its parameters, checked before it is queued; the right it needs is its kind's
+    """Start a job of any kind a person may start (export, media, duplicates, pii, sample,
+    train) with its parameters, checked before it is queued; the right it needs is its kind's
     (review for an export, manage for the others). Follow it at ``/api/v1/jobs/{id}``."""
     body = parse_body(StartJobIn, raw)
     row = records.create_job(db, body.kind, body.params, project=project, actor=actor)

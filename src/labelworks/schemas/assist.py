@@ -1,0 +1,49 @@
+"""The assist model's report as the API gives it (``GET …/model``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class AssistSettingsOut(BaseModel):
+    """The spec's ``assist`` section."""
+
+    field: str
+    every: int
+    min_labels: int
+    model_name: str
+
+
+class ModelVersionOut(BaseModel):
+    """One training: what it learnt from and its held-out figures (k-fold)."""
+
+    version: int
+    field: str
+    trained_at: datetime
+    job_id: int | None
+    labels: int
+    decided: int
+    folds: int
+    accuracy: float
+    low: float
+    high: float
+    macro_f1: float
+    counts: dict[str, int]
+    suggested: int
+    seconds: float
+
+
+class AssistReportOut(BaseModel):
+    """``assist`` (null: the spec has none), ``decided`` final labels, ``next_in`` labels
+    until the next training, ``models`` newest first, and of the current suggestions on
+    items decided since, ``checked`` and ``confirmed`` (the final label agreed)."""
+
+    project: str
+    assist: AssistSettingsOut | None
+    decided: int
+    next_in: int | None
+    models: list[ModelVersionOut]
+    checked: int
+    confirmed: int

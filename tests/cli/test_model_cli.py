@@ -1,0 +1,102 @@
+"""``labelworks model train`` and ``model show`` on an embedded data directory: a training
+runs as a job with its figures printed, show lists it, and a project without assist is
+told how to add it."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from tests.services.builders import make_project
+from typer.testing import CliRunner
+
+from labelworks.cli.app import app
+from labelworks.config import Settings
+from labelworks.services.assignment import next_task_for, submit_annotation
+from labelworks.services.ingestion import import_items
+from labelworks.services.users import add_user
+from labelworks.storage import migration
+from labelworks.storage.engine import Database
+
+
+def lw(data_dir: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        app,
+        ["--data-dir", str(data_dir), *args],
+        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
+    )
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """'sentiment' (assist from 10 labels, every 5) with 30 reviews, 20 of them decided, and
+    'plain' without assist."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = Database(Settings(data_dir=folder).effective_database_url)
+    migration.upgrade(db)
+    make_project(
+        db,
+        overlap=1,
+        quality={"consensus": "majority"},
+        assist={"field": "sentiment", "every": 5, "min_labels": 10},
+    )
+    make_project(db, name="plain")
+    word = {0: "superb", 1: "broken"}
+    rows = "".join(json.dumps({"text": f"review {i} {word[i % 2]}"}) + "\n" for i in range(30))
+    import_items(db, "sentiment", io.BytesIO(rows.encode()), format="jsonl", source="r.jsonl")
+    made = add_user(db, "ann@x.example", role="annotator", projects=["sentiment"])
+    for k in range(20):
+        task = next_task_for(db, "sentiment", made.user.id)
+        assert task is not None
+        label = ("positive", "negative")[(task.item_id - 1) % 2]
+        submit_annotation(db, task.assignment_id, made.user.id, value={"sentiment": label},
+                          seconds=1.0, idempotency_key=f"k{k}")  # fmt: skip
+    db.dispose()
+    return folder
+
+
+def test_train_then_show(data_dir: Path) -> None:
+    """train prints the version, labels, accuracy with its interval and the suggestions;
+    show --json reports it; the training is a finished job."""
+    trained = lw(data_dir, "model", "train", "sentiment")
+    shown = json.loads(lw(data_dir, "model", "show", "sentiment", "--json").stdout)
+    table = lw(data_dir, "model", "show", "sentiment")
+    jobs = json.loads(lw(data_dir, "jobs", "--json").stdout)
+    assert (trained.exit_code, trained.stdout) == (
+        0,
+        "sentiment: model version 1 of 'sentiment' learnt from 20 final labels; held-out "
+        "accuracy 100.0% (95% CI 83.9%–100.0%), macro-F1 1.000; 10 suggestions written\n",
+    )
+    assert [(m["version"], m["labels"], m["suggested"]) for m in shown["models"]] == [(1, 20, 10)]
+    assert (shown["decided"], shown["next_in"], shown["checked"]) == (20, 5, 0)
+    assert table.stdout.splitlines()[0] == (
+        "sentiment: learns 'sentiment' from final labels; 20 so far, next training in 5 "
+        "(every 5, first at 10)"
+    )
+    assert [(j["kind"], j["state"]) for j in jobs] == [("train", "succeeded")]
+
+
+def test_without_assist_and_in_the_background(data_dir: Path) -> None:
+    """A project without assist: show says how to add it and train fails with the reason
+    (exit 2); --background queues the training and says how to follow it."""
+    shown = lw(data_dir, "model", "show", "plain")
+    trained = lw(data_dir, "model", "train", "plain")
+    queued = lw(data_dir, "model", "train", "sentiment", "--background")
+    assert (shown.exit_code, shown.stdout) == (
+        0,
+        "plain has no assist section in its spec: add assist: {field: NAME} "
+        "(docs/project-spec.md)\n",
+    )
+    assert trained.exit_code == 1
+    assert " ".join(trained.stderr.split()) == (
+        "error [error] job 1 (train) failed: project 'plain' has no assist section in its "
+        "spec: add assist: {field: NAME} to train a baseline model (docs/project-spec.md)"
+    )
+    assert queued.stdout == (
+        "job 2 queued (train); labelworks serve or worker runs it. Follow it: labelworks "
+        "jobs wait 2\n"
+    )
