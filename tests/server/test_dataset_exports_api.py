@@ -125,3 +125,30 @@ def test_refusals_are_statuses(env: Bearer, db: Database) -> None:
 def test_the_route_names_every_registered_format() -> None:
     """The route's format parameter takes exactly the registry's formats."""
     assert sorted(DatasetFormatName.__args__) == sorted(DATASET_FORMATS)
+
+
+def test_a_yolo_download_counts_its_missing_images_and_takes_a_val_fraction(
+    db: Database, tmp_path: Path
+) -> None:
+    """The zip's header counts the images it could not include (a web image and a file
+    the media folder does not have), and a
+    val_fraction out of range is 422 before anything is written."""
+    from tests.server.worlds import api_client
+    from tests.services.test_yolo_export import CAT, DOG, _seed
+
+    from labelworks.services.users import add_user
+
+    _seed(db, {"a": ("https://example.org/a.png", None, CAT), "b": ("b.png", None, DOG)})
+    made = add_user(db, "boss@example.com", role="admin", with_token=True)
+    headers = {"Authorization": f"Bearer {made.token}"}
+    with api_client(db, tmp_path) as client:
+        ok = client.get(
+            "/api/v1/projects/shots/exports/yolo?labels=all&val_fraction=0.5", headers=headers
+        )
+        bad = client.get("/api/v1/projects/shots/exports/yolo?val_fraction=1", headers=headers)
+    assert (ok.status_code, ok.headers["x-items"], ok.headers["x-missing-images"]) == (
+        200,
+        "2",
+        "2",
+    )
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_input")

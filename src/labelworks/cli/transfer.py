@@ -249,6 +249,11 @@ def export_command(
     labels: str | None = typer.Option(
         None, "--labels", help="dataset formats: final labels (default) or all annotations"
     ),
+    val_fraction: float | None = typer.Option(
+        None,
+        "--val-fraction",
+        help="yolo: share of images without a metadata split kept for validation (0.2)",
+    ),
     background: bool = typer.Option(
         False,
         "--background",
@@ -264,16 +269,26 @@ def export_command(
                     "--background writes the file under the data directory: leave out -o "
                     "and download it from the job (labelworks jobs show ID)"
                 )
-            params = {"format": format, "labels": labels or "final", "aggregate": aggregate}
+            params: dict[str, Any] = {
+                "format": format,
+                "labels": labels or "final",
+                "aggregate": aggregate,
+            }
+            if val_fraction is not None:
+                params["val_fraction"] = val_fraction
             queue_here(ctx, "export", params, project)
             return
         if format in dataset_export.FORMATS:
-            dataset_export.export_dataset(ctx, project, format, output, labels or "final")
+            dataset_export.export_dataset(
+                ctx, project, format, output, labels or "final", val_fraction
+            )
             return
         if labels is not None:
             raise InvalidInput(
                 f"--labels applies to the dataset formats ({', '.join(dataset_export.FORMATS)})"
             )
+        if val_fraction is not None:
+            raise InvalidInput("--val-fraction applies to the yolo format")
         if aggregate is not None and aggregate not in AGGREGATES:
             raise InvalidInput(f"--aggregate must be {' or '.join(AGGREGATES)}, not '{aggregate}'")
         if format not in ("jsonl", "csv", "parquet"):

@@ -13,10 +13,14 @@ from labelworks.jobs.kinds import JobContext, JobKind, amount, listed, register,
 from labelworks.services import exports as export_service
 from labelworks.services import ingestion
 from labelworks.services.aggregates import AGGREGATES
-from labelworks.services.dataset_exports import DATASET_FORMATS, export_dataset
+from labelworks.services.dataset_exports import DATASET_FORMATS, VAL_FRACTION, write_dataset
+from labelworks.services.object_store import s3_options
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet", *DATASET_FORMATS)
 SUFFIX = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
+# Images an export could not include, listed in its job's result (all of them are in the
+# export's missing_images.txt).
+MISSING_LISTED = 20
 
 
 class _Counting:
@@ -112,27 +116,48 @@ def _check_export(params: dict[str, Any]) -> dict[str, Any]:
     aggregate = params.get("aggregate")
     if aggregate is not None and aggregate not in AGGREGATES:
         raise InvalidInput(f"job parameter 'aggregate' must be one of {', '.join(AGGREGATES)}")
-    return {"format": fmt, "labels": labels, "aggregate": aggregate}
+    val_fraction = params.get("val_fraction", VAL_FRACTION)
+    if (
+        isinstance(val_fraction, bool)
+        or not isinstance(val_fraction, int | float)
+        or not 0 <= val_fraction < 1
+    ):
+        raise InvalidInput("job parameter 'val_fraction' must be a number from 0 to below 1")
+    return {
+        "format": fmt,
+        "labels": labels,
+        "aggregate": aggregate,
+        "val_fraction": float(val_fraction),
+    }
 
 
 def _run_export(ctx: JobContext) -> dict[str, Any]:
     fmt = ctx.params["format"]
     out = ctx.output_dir()
+    missing: dict[str, Any] = {}
     if fmt in DATASET_FORMATS:
         dataset = DATASET_FORMATS[fmt]
         target = out / f"{ctx.project}-{fmt}{dataset.suffix}"
         if target.is_dir():
             shutil.rmtree(target)
-        items = export_dataset(
+        written = write_dataset(
             ctx.db,
             ctx.project,
             fmt,
             target,
             media_dir=ctx.settings.data_dir / "media",
             labels=ctx.params["labels"],
+            val_fraction=ctx.params.get("val_fraction", VAL_FRACTION),
+            s3=s3_options(ctx.settings),
             actor=ctx.actor,
             progress=ctx.progress,
         )
+        items = written.items
+        if written.missing_images:
+            missing = {
+                "missing_images": written.missing_images,
+                "missing": [asdict(m) for m in written.missing[:MISSING_LISTED]],
+            }
         if dataset.kind == "directory":
             archive = shutil.make_archive(str(target), "zip", root_dir=target)
             shutil.rmtree(target)
@@ -158,7 +183,7 @@ def _run_export(ctx: JobContext) -> dict[str, Any]:
                 actor=ctx.actor,
                 aggregate=ctx.params["aggregate"],
             )
-    return {"items": items, "file": target.name, "bytes": target.stat().st_size}
+    return {"items": items, "file": target.name, "bytes": target.stat().st_size, **missing}
 
 
 def _import_what(params: dict[str, Any]) -> str:
@@ -183,7 +208,9 @@ def _export_outcome(r: dict[str, Any]) -> str:
         return listed(r)
     size = f", {amount(int(r['bytes']), 'bytes')}" if "bytes" in r else ""
     where = f" to {r['output']}" if "output" in r else ""
-    return f"{r['items']:,} items{size}{where}"
+    missing = r.get("missing_images")
+    lost = f"; {missing:,} images not included (missing_images.txt)" if missing else ""
+    return f"{r['items']:,} items{size}{where}{lost}"
 
 
 IMPORT = register(

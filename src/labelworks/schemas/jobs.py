@@ -45,6 +45,13 @@ class ExportJobIn(BaseModel):
     format: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")
     labels: Literal["final", "all"] = "final"
     aggregate: Literal["majority", "dawid_skene"] | None = None
+    val_fraction: float = Field(
+        default=0.2,
+        ge=0,
+        lt=1,
+        allow_inf_nan=False,
+        description="yolo: the share of images without a metadata split that go to validation",
+    )
 
 
 class StartJobIn(BaseModel):

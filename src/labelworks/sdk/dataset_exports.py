@@ -35,13 +35,17 @@ class DatasetExportsApi:
         path: str | os.PathLike[str],
         *,
         labels: Literal["final", "all"] = "final",
+        val_fraction: float | None = None,
     ) -> Path:
         """Write ``project`` in ``format`` to ``path`` and return it: a file, or for the
         directory formats (yolo, voc, hf) a folder, which must not exist yet or be empty.
         ``labels="final"`` writes each item's final label (none for a vendor's staff),
         ``"all"`` every annotation the caller may see. A project without the field kind a
         format needs (boxes for COCO, spans for CoNLL) raises ``InvalidInput`` naming it.
-        Nothing is left at ``path`` unless the whole export arrived."""
+        ``val_fraction`` (yolo) is the share of images without a metadata split that go to
+        validation (the server's default: 0.2); images the server could not include are
+        listed in the folder's ``missing_images.txt``. Nothing is left at ``path`` unless
+        the whole export arrived."""
         target = Path(path)
         directory = format in DIRECTORY_FORMATS
         if directory and target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -53,7 +57,9 @@ class DatasetExportsApi:
         try:
             download = staging / "download"
             url = f"/api/v1/projects/{segment(project)}/exports/{segment(format)}"
-            params = {"labels": labels}
+            params: dict[str, str | float] = {"labels": labels}
+            if val_fraction is not None:
+                params["val_fraction"] = val_fraction
             with self._http.stream("GET", url, params=params, headers=self._headers) as response:
                 if response.is_error:
                     response.read()

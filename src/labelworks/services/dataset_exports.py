@@ -223,6 +223,12 @@ class DatasetExport:
     missing: tuple[MissingImage, ...] = ()
 
 
+def check_val_fraction(val_fraction: float) -> None:
+    """Refuse a YOLO validation share outside [0, 1)."""
+    if not 0 <= val_fraction < 1:
+        raise InvalidInput(f"val_fraction must be at least 0 and below 1, not {val_fraction}")
+
+
 def write_dataset(
     db: Database,
     project_name: str,
@@ -249,8 +255,7 @@ def write_dataset(
     fmt = dataset_format(format_name)
     if labels not in ("final", "all"):
         raise InvalidInput(f"labels must be 'final' or 'all', not '{labels}'")
-    if not 0 <= val_fraction < 1:
-        raise InvalidInput(f"val_fraction must be at least 0 and below 1, not {val_fraction}")
+    check_val_fraction(val_fraction)
     check_target(fmt, target)
     writer = fmt.load()
     spec = project_service.get_project(db, project_name, actor=actor).spec

@@ -21,6 +21,8 @@ from labelworks.server.deps import DB, AppSettings, CurrentActor
 from labelworks.server.params import ProjectName
 from labelworks.services import dataset_exports
 from labelworks.services import exports as export_service
+from labelworks.services.dataset_exports import VAL_FRACTION
+from labelworks.services.object_store import s3_options
 
 router = APIRouter(prefix="/api/v1", tags=["projects"], responses=ERRORS)
 
@@ -48,6 +50,13 @@ def export_dataset(
         description="'final': each item's final label (none behind a vendor wall); 'all': "
         "every annotation the caller may see",
     ),
+    val_fraction: float = Query(
+        VAL_FRACTION,
+        ge=0,
+        lt=1,
+        allow_inf_nan=False,
+        description="yolo: the share of images without a metadata split that go to validation",
+    ),
 ) -> FileResponse:
     """The project in a dataset format, with the final labels or every annotation the
     caller may see (a vendor's staff: their vendor's); 422 names the field kind a format
@@ -59,12 +68,15 @@ def export_dataset(
         format,
         media_dir=settings.data_dir / "media",
         labels=labels,
+        val_fraction=val_fraction,
+        s3=s3_options(settings),
         actor=actor,
     )
     return FileResponse(
         download.path,
         media_type=download.media_type,
         filename=download.filename,
-        headers={"X-Items": str(download.items)},
+        # Images a folder format could not include: listed in its missing_images.txt.
+        headers={"X-Items": str(download.items), "X-Missing-Images": str(download.missing_images)},
         background=BackgroundTask(shutil.rmtree, download.folder, ignore_errors=True),
     )

@@ -12,10 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from labelworks.domain.access import Action, allowed
 from labelworks.jobs import records
+from labelworks.jobs.kinds import amount
 from labelworks.server.api.jobs import job_queue
 from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
 from labelworks.server.security import CSRF_FIELD
-from labelworks.server.web.jobs import PILLS, amount, job_line
+from labelworks.server.web.jobs import PILLS, job_line
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.services.media_processing import MAX_WORKERS
 from labelworks.services.media_report import media_report
