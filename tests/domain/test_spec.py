@@ -167,7 +167,8 @@ BAD = [
             "lease_minute",
             "unknown key 'lease_minute' (did you mean 'lease_minutes'?); allowed keys: name, "
             "description, fields, overlap, lease_minutes, priority, guidelines, "
-            "guidelines_changelog, allow_remote_media, show_other_annotations, quality, privacy",
+            "guidelines_changelog, allow_remote_media, show_other_annotations, quality, privacy, "
+            "assist",
         ),
         id="unknown-top-key",
     ),
@@ -289,6 +290,53 @@ BAD = [
         ),
         spec_error(6, "fields[0].min", "min (5) must be less than max (5)"),
         id="rating-min-not-below-max",
+    ),
+    pytest.param(
+        ISSUE_EXAMPLE.replace(
+            "quality: {}", "quality: {consensus: majority}\nassist: {field: topic}"
+        ),
+        spec_error(
+            12, "assist.field", "'topic' is not a field of this project (fields: 'sentiment')"
+        ),
+        id="assist-unknown-field",
+    ),
+    pytest.param(
+        ISSUE_EXAMPLE.replace("quality: {}", "assist: {field: sentiment}"),
+        spec_error(
+            11,
+            "assist",
+            "the model learns from final labels, which quality.consensus decides: set "
+            "quality.consensus (majority, wawa or dawid_skene)",
+        ),
+        id="assist-without-consensus",
+    ),
+    pytest.param(
+        ISSUE_EXAMPLE.replace(
+            "quality: {}", "quality: {consensus: majority}\nassist: {field: sentiment, every: 0}"
+        ),
+        spec_error(12, "assist.every", "must be at least 1, got 0"),
+        id="assist-every-zero",
+    ),
+    pytest.param(
+        ISSUE_EXAMPLE.replace(
+            "quality: {}",
+            "quality: {consensus: majority}\nassist: {field: sentiment, min_labels: .nan}",
+        ),
+        spec_error(12, "assist.min_labels", "must be an integer, got nan"),
+        id="assist-min-labels-nan",
+    ),
+    pytest.param(
+        ISSUE_EXAMPLE.replace(
+            "    kind: choice\n    labels: [positive, negative, neutral]\n",
+            "    kind: rating\n    min: 1\n    max: 5\n",
+        ).replace("quality: {}", "quality: {consensus: majority}\nassist: {field: sentiment}"),
+        spec_error(
+            13,
+            "assist.field",
+            "'sentiment' is a rating field; the baseline model learns choice and multi_choice "
+            "fields",
+        ),
+        id="assist-rating-field",
     ),
 ]
 
@@ -477,6 +525,16 @@ def specs(draw: st.DrawFn) -> ProjectSpec:
             "future_key": draw(st.text(max_size=10)),
         },
     }
+    assistable = [
+        f for f in fields if f["kind"] in ("choice", "multi_choice") and f.get("source", "text")
+    ]
+    if assistable and draw(st.booleans()):
+        data["quality"]["consensus"] = draw(st.sampled_from(["majority", "dawid_skene"]))
+        data["assist"] = {
+            "field": draw(st.sampled_from(assistable))["name"],
+            "every": draw(st.integers(1, 1_000_000)),
+            "min_labels": draw(st.integers(2, 1_000_000)),
+        }
     return spec_from_dict(data)
 
 
