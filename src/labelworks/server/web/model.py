@@ -24,7 +24,7 @@ from labelworks.jobs.kinds import amount
 from labelworks.server.api.jobs import job_queue
 from labelworks.server.deps import DB, AppSettings, CurrentActor
 from labelworks.server.security import CSRF_FIELD
-from labelworks.server.web.charts import ACCENT, MUTED, chart_base
+from labelworks.server.web.charts import MUTED, chart_base
 from labelworks.server.web.jobs import PILLS, job_line
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.server.web.quality import percent
@@ -37,7 +37,9 @@ TRAIN_JOBS = 5
 ACCURACY = "held-out accuracy"
 F1 = "macro-F1"
 MAJORITY = "always the most common label"
-# A warm colour for macro-F1 that reads on the light and the dark background alike.
+# Colours with at least 3:1 contrast on the light and the dark card alike (the stylesheet's
+# --accent is too dark on the dark one): accuracy blue, macro-F1 amber.
+BLUE = "#3f74dd"
 F1_COLOUR = "#c77700"
 CSV_COLUMNS = (
     "version", "trained_at", "labels", "decided", "folds", "accuracy", "low", "high",
@@ -92,7 +94,10 @@ def learning_curve(models: list[assist.ModelRow], *, one_label: bool) -> dict[st
         "field": "labels",
         "type": "quantitative",
         "title": "final labels learnt from",
-        "axis": {"format": ",d", "tickMinStep": 1},
+        # Not from zero: the first version learnt from min_labels, and the versions are
+        # what is compared; padded so the first and last points keep their labels.
+        "scale": {"zero": False, "padding": 24},
+        "axis": {"format": ",d", "tickMinStep": 1, "tickCount": 6},
     }
     y = {"type": "quantitative", "scale": {"domain": [0, 1]}, "title": None,
          "axis": {"format": "%", "tickCount": 5}}  # fmt: skip
@@ -100,7 +105,7 @@ def learning_curve(models: list[assist.ModelRow], *, one_label: bool) -> dict[st
         "field": "measure",
         "type": "nominal",
         "title": None,
-        "scale": {"domain": measures, "range": [ACCENT, F1_COLOUR, MUTED]},
+        "scale": {"domain": measures, "range": [BLUE, F1_COLOUR, MUTED]},
         "legend": {"orient": "bottom", "direction": "vertical"},
     }
     only_accuracy = [{"filter": {"field": "measure", "equal": ACCURACY}}]
@@ -116,12 +121,17 @@ def learning_curve(models: list[assist.ModelRow], *, one_label: bool) -> dict[st
         {"field": "high", "type": "quantitative", "format": ".1%", "title": "95% to"},
     ]
     return {
-        **chart_base("learning curve", 220),
+        **chart_base("learning curve", 240),
         "data": {"values": rows},
         "layer": [
             {
                 "transform": only_accuracy,
-                "mark": {"type": "errorbar", "ticks": True, "color": ACCENT},
+                "mark": {"type": "area", "color": BLUE, "opacity": 0.12},
+                "encoding": {"x": x, "y": {**y, "field": "low"}, "y2": {"field": "high"}},
+            },
+            {
+                "transform": only_accuracy,
+                "mark": {"type": "errorbar", "ticks": True, "color": BLUE, "thickness": 2},
                 "encoding": {
                     "x": x,
                     "y": {**y, "field": "low"},
@@ -146,7 +156,7 @@ def learning_curve(models: list[assist.ModelRow], *, one_label: bool) -> dict[st
             },
             {
                 "transform": only_accuracy,
-                "mark": {"type": "text", "dy": -10, "fontSize": 11, "color": ACCENT},
+                "mark": {"type": "text", "dy": -10, "fontSize": 11, "color": BLUE},
                 "encoding": {"x": x, "y": {**y, "field": "high"}, "text": {"field": "version"}},
             },
         ],
