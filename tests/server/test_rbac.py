@@ -486,6 +486,13 @@ def _routes(
             "manage",
             202,
         ),
+        # Its page (alpha has none: the page says how to turn it on) and its versions' CSV.
+        project(Route("model page", "GET", "/projects/alpha/model", page=True), "review", 200),
+        project(
+            Route("model csv", "GET", "/projects/alpha/model/versions.csv", page=True),
+            "review",
+            200,
+        ),
         (Route("job", "GET", "/api/v1/jobs/999"), no_job),
         (Route("cancel job", "POST", "/api/v1/jobs/999/cancel"), no_job),
         (Route("job download", "GET", "/api/v1/jobs/999/download"), no_job),
@@ -758,6 +765,8 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
             {c: _project_status(c, "review", 303, page=False) for c in CALLERS},
         ),
         ("/jobs/999/cancel", {}, {c: 401 if CALLERS[c] is None else 404 for c in CALLERS}),
+        # The Model tab's Train now: the manage right, back to the tab (303).
+        ("/projects/alpha/model/train", {}, {}),
     ]
     sessions = {caller: _session(world, caller) for caller in CALLERS}
     seen = {
