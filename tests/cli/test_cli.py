@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 import typer
 import yaml
-from click.testing import Result
+from tests.cli.runner import lw
 from typer.testing import CliRunner
 
 from labelworks.cli.app import app
@@ -73,15 +73,6 @@ def db(data_dir: Path) -> Iterator[Database]:
     database = Database(settings.effective_database_url)
     yield database
     database.dispose()
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    """Run ``labelworks --data-dir DATA_DIR ARGS`` with a wide terminal and no env overrides."""
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 def flat(text: str) -> str:

@@ -10,24 +10,14 @@ from pathlib import Path
 
 import datasets
 import pytest
-from click.testing import Result
 from spacy.tokens import DocBin
+from tests.cli.runner import lw
 from tests.services.dataset_world import ITEM1, ITEM2, TEXTS, seed
 from tests.services.test_dataset_exports import parse_conll
-from typer.testing import CliRunner
 
-from labelworks.cli.app import app
 from labelworks.config import Settings
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 def flat(text: str) -> str:

@@ -7,11 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import Result
 from PIL import Image
-from typer.testing import CliRunner
-
-from labelworks.cli.app import app
+from tests.cli.runner import lw
 
 SPEC = """\
 name: shots
@@ -21,14 +18,6 @@ fields:
     labels: [cat, dog]
 overlap: 1
 """
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 def _project(tmp_path: Path) -> Path:

@@ -8,10 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
-
-from labelworks.cli.app import app
+from tests.cli.runner import lw
 
 SPEC = """\
 name: {name}
@@ -28,14 +25,6 @@ ROWS = [
     {"text": LONG.replace("fast", "quickly"), "split": "val"},
     {"text": "[bold]markup[/] stays text", "split": "test"},
 ]
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 @pytest.fixture

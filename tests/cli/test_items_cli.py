@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from tests.cli.runner import lw
 
-from labelworks.cli.app import app
 from labelworks.config import Settings
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.users import user_by_email
@@ -28,15 +26,6 @@ fields:
 overlap: 1
 """
 ITEMS = "".join(f'{{"external_id": "r{i}", "text": "review {i}"}}\n' for i in range(5))
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    """Run ``labelworks --data-dir DATA_DIR ARGS`` with a wide terminal and no env overrides."""
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 def flat(text: str) -> str:

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from typer.testing import CliRunner
+from tests.cli.runner import lw
 
-from labelworks.cli.app import app
 from labelworks.config import Settings
 from labelworks.services import assignment
 from labelworks.services.users import add_user
@@ -32,14 +31,6 @@ N = 30
 ITEMS = "".join(
     f'{{"external_id": "r{i}", "text": "review {i} [bold]loud[/]"}}\n' for i in range(N)
 )
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 @pytest.fixture

@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import Result
+from tests.cli.runner import lw
 from tests.formats.label_studio_data import CONFIG, annotation, export, result
-from typer.testing import CliRunner
-
-from labelworks.cli.app import app
 
 SPEC = """\
 name: sentiment
@@ -20,14 +17,6 @@ fields:
     labels: [positive, negative, neutral]
 overlap: 1
 """
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 def test_migrate_reports_the_project_made_and_what_was_left_out(tmp_path: Path) -> None:

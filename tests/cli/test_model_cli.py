@@ -9,25 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from tests.cli.runner import lw
 from tests.services.builders import make_project
-from typer.testing import CliRunner
 
-from labelworks.cli.app import app
 from labelworks.config import Settings
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.ingestion import import_items
 from labelworks.services.users import add_user
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 @pytest.fixture

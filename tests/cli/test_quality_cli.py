@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from tests.cli.runner import lw
 
-from labelworks.cli.app import app
 from labelworks.config import Settings
 from labelworks.services import assignment
 from labelworks.services.users import add_user
@@ -35,15 +33,6 @@ TEXTS = ["fine", "[bold]sarcastic[/bold] praise", "great", "unread"]
 ITEMS = "".join(json.dumps({"external_id": f"r{i}", "text": t}) + "\n" for i, t in enumerate(TEXTS))
 # r0 and r2 agree (final), r1 splits (adjudication), r3 is never labelled.
 ANSWERS = (["positive"] * 3, ["positive", "negative", "positive"])
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    """Run ``labelworks --data-dir DATA_DIR ARGS`` with a wide terminal and no env overrides."""
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 def flat(text: str) -> str:

@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from tests.cli.runner import lw
 
-from labelworks.cli.app import app
 from labelworks.config import Settings
 from labelworks.domain.gold import wilson_bounds
 from labelworks.services import assignment, reviews
@@ -37,15 +35,6 @@ ITEMS = "".join(
     f'{{"external_id": "r{i}", "text": "review {i} [bold]loud[/]"}}\n' for i in range(5)
 )
 LABELS = ["positive", "negative", "neutral"]
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    """Run ``labelworks --data-dir DATA_DIR ARGS`` with a wide terminal and no env overrides."""
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 @pytest.fixture

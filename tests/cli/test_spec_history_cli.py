@@ -9,10 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from tests.cli.runner import lw
 
-from labelworks.cli.app import app
 from labelworks.config import Settings
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.users import user_by_email
@@ -27,14 +25,6 @@ fields:
 guidelines: guidelines.md
 guidelines_changelog: {changelog}
 """
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 def _write(tmp_path: Path, labels: str, rules: str, changelog: str = "first") -> Path:

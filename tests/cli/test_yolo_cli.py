@@ -9,22 +9,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import Result
+from tests.cli.runner import lw
 from tests.services.test_yolo_export import CAT, DOG, _png, _seed
-from typer.testing import CliRunner
 
-from labelworks.cli.app import app
 from labelworks.config import Settings
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
-
-
-def lw(data_dir: Path, *args: str) -> Result:
-    return CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), *args],
-        env={"COLUMNS": "200", "LABELWORKS_DATABASE_URL": None, "LABELWORKS_DATA_DIR": None},
-    )
 
 
 @pytest.fixture
