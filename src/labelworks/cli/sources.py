@@ -13,7 +13,7 @@ import typer
 from labelworks.cli.context import console, settle_heap, state
 from labelworks.cli.jobs import recorded_bar
 from labelworks.services import sources
-from labelworks.services.object_store import S3Options
+from labelworks.services.object_store import s3_options
 from labelworks.services.sources import SourceRequest, SourceSummary
 
 
@@ -37,11 +37,7 @@ def import_source(ctx: typer.Context, project: str, source: str, options: Source
     """Import PROJECT's items from a folder or an object prefix and print what was done."""
     settings = state(ctx).settings
     db = state(ctx).database()
-    s3 = S3Options(
-        endpoint_url=options.endpoint_url or settings.s3_endpoint_url,
-        profile=options.profile or settings.s3_profile,
-        region=settings.s3_region,
-    )
+    s3 = s3_options(settings, endpoint_url=options.endpoint_url, profile=options.profile)
     request = SourceRequest(
         url=source,
         glob=options.glob,

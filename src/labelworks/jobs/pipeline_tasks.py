@@ -15,7 +15,7 @@ from labelworks.domain.errors import InvalidInput
 from labelworks.jobs.kinds import JobContext, JobKind, listed, register, text_param
 from labelworks.services import duplicates, sampling, sources
 from labelworks.services.media_processing import MAX_WORKERS, process_media
-from labelworks.services.object_store import S3Options, s3_options
+from labelworks.services.object_store import s3_options
 from labelworks.services.pii_report import screen_project
 
 
@@ -277,11 +277,7 @@ def _run_source(ctx: JobContext) -> dict[str, Any]:
         url=p["url"],
         glob=p["glob"],
         skip_unsupported=p["skip_unsupported"],
-        s3=S3Options(
-            p["endpoint_url"] or settings.s3_endpoint_url,
-            p["profile"] or settings.s3_profile,
-            settings.s3_region,
-        ),
+        s3=s3_options(settings, endpoint_url=p["endpoint_url"], profile=p["profile"]),
         roots=None if p["any_folder"] else settings.import_root_list,
         batch_size=settings.import_batch_size,
     )

@@ -31,9 +31,14 @@ class S3Options:
     region: str | None = None
 
 
-def s3_options(settings: Settings) -> S3Options:
-    """The server's object storage endpoint, profile and region."""
-    return S3Options(settings.s3_endpoint_url, settings.s3_profile, settings.s3_region)
+def s3_options(
+    settings: Settings, *, endpoint_url: str | None = None, profile: str | None = None
+) -> S3Options:
+    """The server's object storage endpoint, profile and region; a command's or job's own
+    endpoint or profile, when given, in place of the server's."""
+    return S3Options(
+        endpoint_url or settings.s3_endpoint_url, profile or settings.s3_profile, settings.s3_region
+    )
 
 
 class ObjectStore:
