@@ -28,6 +28,7 @@ from labelworks.jobs import records
 from labelworks.server.security import CONTENT_SECURITY_POLICY
 from labelworks.services import (
     assignment,
+    assist,
     auth,
     catalog,
     escalations,
@@ -142,6 +143,9 @@ ESCALATION = "xss-escalation"
 # and a hostile reason code, and whose outcomes list that vendor.
 REVIEW = "xss-review"
 CONSISTENCY = "xss-consistency"
+# The project whose Model tab shows a baseline model of a field with hostile labels, title
+# and text key, and a training job that failed with a hostile error.
+MODEL = "xss-model"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +161,7 @@ class HostileSite:
     escalation: str = ESCALATION
     review: str = REVIEW
     consistency: str = CONSISTENCY
+    model: str = MODEL
 
 
 def _hostile_record(payload: dict[str, Any], external_id: str, value: str) -> dict[str, Any]:
@@ -242,8 +247,47 @@ def hostile(demo_server: LiveServer) -> HostileSite:
     _hostile_escalation(db)
     _hostile_review(db)
     _hostile_consistency(db)
+    _hostile_model(db)
     _hostile_jobs(db)
     return HostileSite(demo_server, items, gold_items)
+
+
+def _hostile_model(db: Database) -> None:
+    """``MODEL``: hostile texts under a hostile key, half labelled with a hostile label, a
+    model trained on them, and a training job that failed with a hostile error."""
+    spec = {
+        "name": MODEL,
+        "description": HOSTILE,
+        "fields": [{"name": "verdict", "kind": "choice", "labels": ["fine", HOSTILE],
+                    "title": HOSTILE, "source": HOSTILE}],
+        "overlap": 1,
+        "quality": {"consensus": "majority"},
+        "assist": {"field": "verdict", "every": 1000, "min_labels": 1000},
+    }  # fmt: skip
+    project_service.apply_spec(db, spec_from_dict(spec, source="xss"), guidelines=None)
+    rows = [
+        _hostile_record({HOSTILE: f"{HOSTILE} {('fine', 'bad')[n % 2]} {n}"}, f"m{n}", HOSTILE)
+        for n in range(10)
+    ]
+    body = "\n".join(json.dumps(r) for r in rows).encode()
+    ingestion.import_items(db, MODEL, io.BytesIO(body), format="jsonl", source="m.jsonl")
+    uid = user_service.add_user(db, "xss.model@demo.labelworks", role="annotator",
+                                projects=[MODEL]).user.id  # fmt: skip
+    for k in range(6):
+        task = assignment.next_task_for(db, MODEL, uid)
+        assert task is not None
+        value = {"verdict": "fine" if " fine " in str(task.payload[HOSTILE]) else HOSTILE}
+        assignment.submit_annotation(
+            db, task.assignment_id, uid, value=value, seconds=1.0, idempotency_key=f"m{k}"
+        )
+    assist.train(db, MODEL)
+    job = records.create_job(db, "train", {}, project=MODEL, actor=None)
+    db.run_write(lambda conn: job_store.claim(conn, job.id, HOSTILE[:100], utcnow()))
+    db.run_write(
+        lambda conn: job_store.finish(conn, job.id, state="failed", now=utcnow(), error=HOSTILE)
+    )
+    for email in ("lead@demo.labelworks", "ada@demo.labelworks"):
+        user_service.add_member(db, MODEL, email)
 
 
 def _hostile_jobs(db: Database) -> None:
@@ -550,6 +594,7 @@ def _visit_everything(
         visits.visit(f"/projects/{site.escalation}/{path}")
     visits.visit(f"/projects/{site.review}/review")
     visits.visit(f"/projects/{site.consistency}/consistency")
+    visits.visit(f"/projects/{site.model}/model", idle=True)  # idle: its chart is drawn
     visits.visit(f"/projects/{site.review}/agreement")
     # The spec editor's preview draws a hostile label and title (qualification's spec).
     visits.visit(f"/projects/{site.qualification}/settings")
@@ -564,6 +609,7 @@ def _visit_everything(
         visits.visit(f"/projects/{quote(project)}")
         for tab in (
             "people",
+            "model",
             "jobs",
             "settings",
             "settings/members",
@@ -770,6 +816,14 @@ def test_hostile_text_is_shown_as_text(
         HOSTILE
     )
     seen["gold card answer"] = HOSTILE in card.locator("dl.answer").inner_text()
+    page.goto(f"/projects/{hostile.model}/model")
+    counts = page.locator("[data-testid=label-count] td.label").all_inner_texts()
+    seen["model label counts"] = sorted(counts) == sorted(["fine", HOSTILE])
+    seen["model title and text key"] = page.locator("[data-testid=model-title]").inner_text() == (
+        f"suggests verdict ({HOSTILE}) from the text in {HOSTILE}"
+    )
+    seen["model training error"] = page.locator("[data-testid=job-error]").inner_text() == HOSTILE
+    screenshot(page, "xss-model-page")
     assert seen == dict.fromkeys(seen, True)
 
 
