@@ -185,12 +185,8 @@ def _tasks(
                 value = row.payload.get(key)
                 if not isinstance(value, str) or not value:
                     continue
-                if objects and value.startswith("s3://"):
-                    if only_missing and key in done:
-                        skipped += 1
-                    else:
-                        tasks.append(MediaTask(row.id, key, kind, value))
-                elif is_remote(value) or ":" in value.split("/", 1)[0]:
+                reachable = objects and value.startswith("s3://")
+                if not reachable and (is_remote(value) or ":" in value.split("/", 1)[0]):
                     remote += 1
                 elif only_missing and key in done:
                     skipped += 1
