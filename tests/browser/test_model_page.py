@@ -167,3 +167,31 @@ def test_the_model_page_trains_and_the_labeling_page_suggests(
         f"suggestion from labelworks-baseline:sentiment ({score}): edit or confirm",
     )
     assert (manager_problems, page_log(annotator).problems()) == ({}, {})
+
+
+def test_without_assist_or_a_model_the_page_says_what_to_do(
+    live_server: LiveServer, new_page: PageFactory, page_log: LogLookup, screenshot: Screenshot
+) -> None:
+    """A project without assist gets the YAML to turn it on; one with assist but too few
+    final labels says how many more the first training needs; both fit 390 px."""
+    db = live_server.db
+    apply_spec(db, spec_from_dict({**SPEC, "name": "plain", "assist": None}), guidelines=None)
+    apply_spec(db, spec_from_dict(SPEC), guidelines=None)
+    add_user(db, "lead@example.com", role="manager", projects=["plain", PROJECT])
+    set_password(db, "lead@example.com", PASSWORD)
+    page = new_page()
+    log_in(page, "lead@example.com", PASSWORD)
+    seen = {}
+    for name, testid in (("plain", "model-off"), (PROJECT, "no-model")):
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(f"/projects/{name}/model")
+        screenshot(page, f"model-page-{testid}")
+        page.set_viewport_size({"width": 390, "height": 844})
+        narrow = page.evaluate("() => document.documentElement.scrollWidth")
+        screenshot(page, f"model-page-{testid}-390px")
+        seen[name] = (page.locator(f"[data-testid={testid}] h3").inner_text(), narrow <= 390)
+    assert seen == {
+        "plain": ("Turn on the baseline model", True),
+        PROJECT: ("No model yet", True),
+    }
+    assert page_log(page).problems() == {}
