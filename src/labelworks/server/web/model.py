@@ -32,7 +32,7 @@ from labelworks.services import assist
 from labelworks.services import projects as project_service
 
 router = APIRouter(include_in_schema=False)
-# The latest training jobs the page lists (running ones first come first anyway).
+# The page lists the latest training jobs only; the Jobs tab has them all.
 TRAIN_JOBS = 5
 ACCURACY = "held-out accuracy"
 F1 = "macro-F1"
@@ -198,7 +198,8 @@ def model_page(
 ) -> HTMLResponse:
     report = assist.assist_report(db, project, actor=actor)  # the review right
     spec = project_service.get_project(db, project, actor=actor).spec
-    field = spec.field(report.assist.field) if report.assist else None
+    # From the spec just read, not the report's: a spec applied in between names its own field.
+    field = spec.field(spec.assist.field) if spec.assist else None
     models = report.models
     latest = models[0] if models else None
     jobs = records.list_jobs(
