@@ -1,14 +1,14 @@
-// The Data page's import (templates/data.html): a file dropped on the zone or chosen with
-// its picker is sent as the request body to the zone's data-upload URL, named by the
-// ?file= parameter, with the session's CSRF token. The bar follows the upload; then the
-// server imports the file (all rows or none) and answers with an HTML fragment it rendered
-// and escaped (the counts, or the error naming file, line and field), shown as it is. Errors
-// from before the import ran (not logged in, not allowed, over the size limit) come as the
-// API's JSON {code, message} and are shown as text.
-(() => {
+// The Data page's imports (templates/data.html, data_boxes.html): a file dropped on a zone
+// or chosen with its picker is sent as the request body to the zone's data-upload URL,
+// named by the ?file= parameter, with the session's CSRF token; the options of the zone's
+// card (data-upload-param) go along. The bar follows the upload; then the server imports the
+// file (all rows or none) and answers with an HTML fragment it rendered and escaped (the
+// counts, or the error naming file, line and field), shown as it is. Errors from before the
+// import ran (not logged in, not allowed, over the size limit) come as the API's JSON
+// {code, message} and are shown as text.
+function dropZone(zone) {
   "use strict";
-  const zone = document.querySelector("[data-upload]");
-  if (!zone) return;
+  const card = zone.closest("section") || zone;
   const input = zone.querySelector("input[type=file]");
   const bar = zone.querySelector("progress");
   const status = zone.querySelector("[data-upload-status]");
@@ -63,10 +63,10 @@
     bar.value = 0;
     status.textContent = `Uploading ${name}…`;
     const xhr = new XMLHttpRequest();
-    // The zone's options (a format choice, a "create annotators" box) go along as query
-    // parameters: a ticked box as 1, a select's value when it has one.
+    // The card's options (a format choice, a "create annotators" box) go along as query
+    // parameters: a ticked box as 1, a select's or field's value when it has one.
     const params = new URLSearchParams({ file: name });
-    for (const option of zone.querySelectorAll("[data-upload-param]")) {
+    for (const option of card.querySelectorAll("[data-upload-param]")) {
       if (option.type === "checkbox" ? option.checked : option.value) {
         params.set(option.name, option.type === "checkbox" ? "1" : option.value);
       }
@@ -125,4 +125,6 @@
       upload(files[0]);
     }
   });
-})();
+}
+
+for (const zone of document.querySelectorAll("[data-upload]")) dropZone(zone);
