@@ -110,7 +110,7 @@ def test_who_may_see_the_page_and_its_csv(site: Site) -> None:
     """Admins, managers and reviewers get the page and the CSV; annotators are refused; a
     manager of another project is told it does not exist."""
     seen = {
-        who: (site.get(who, PAGE).status_code, site.get(who, f"{PAGE}/versions.csv").status_code)
+        who: (site.get(who, PAGE).status_code, site.get(who, f"{PAGE}?format=csv").status_code)
         for who in PEOPLE
     }
     assert seen == {
@@ -161,7 +161,7 @@ def test_the_learning_curve_and_its_csv(site: Site) -> None:
     assert spec is not None
     values = json.loads(spec.group(1))["data"]["values"]
     models = assist.assist_report(site.db, "sentiment").models
-    answer = site.get("reviewer", f"{PAGE}/versions.csv")
+    answer = site.get("reviewer", f"{PAGE}?format=csv")
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     assert [(v["version"], v["labels"], v["measure"], v["value"]) for v in values] == [
         ("v1", 20, "held-out accuracy", 1.0),

@@ -1,9 +1,10 @@
 """A project's Model tab: whether the baseline model of its ``assist`` spec helps. The
 current version's held-out accuracy (95% interval) and macro-F1, how often the final labels
 decided since agreed with its suggestions, when it trains next, its learning curve over the
-versions (also as CSV), the labels it learnt from and every version; a Train now form
-(manage right) whose job the page follows live, as the Jobs tab does. Without ``assist``
-the page says how to turn it on. The browser face of ``services.assist``."""
+versions (also as CSV, ``?format=csv``), the labels it learnt from and every version; a
+Train now form (manage right) whose job the page follows live, as the Jobs tab does.
+Without ``assist`` the page says how to turn it on. The browser face of
+``services.assist``."""
 
 from __future__ import annotations
 
@@ -192,11 +193,20 @@ def _here(project: str) -> str:
     return f"/projects/{quote(project)}/model"
 
 
+# The versions' CSV is the page's own data in another format (?format=csv), not a page of
+# its own: the routes crawled as pages stay pages.
 @router.get("/projects/{project}/model", response_class=HTMLResponse)
 def model_page(
-    request: Request, project: str, db: DB, settings: AppSettings, actor: CurrentActor
-) -> HTMLResponse:
+    request: Request,
+    project: str,
+    db: DB,
+    settings: AppSettings,
+    actor: CurrentActor,
+    format: str = "html",
+) -> Response:
     report = assist.assist_report(db, project, actor=actor)  # the review right
+    if format == "csv":
+        return versions_csv(report)
     spec = project_service.get_project(db, project, actor=actor).spec
     # From the spec just read, not the report's: a spec applied in between names its own field.
     field = spec.field(spec.assist.field) if spec.assist else None
@@ -234,10 +244,8 @@ def model_page(
     )
 
 
-@router.get("/projects/{project}/model/versions.csv")
-def versions_csv(project: str, db: DB, actor: CurrentActor) -> Response:
+def versions_csv(report: assist.AssistReport) -> Response:
     """Every version's figures, oldest first: the learning curve's data for a spreadsheet."""
-    report = assist.assist_report(db, project, actor=actor)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
