@@ -486,13 +486,9 @@ def _routes(
             "manage",
             202,
         ),
-        # Its page (alpha has none: the page says how to turn it on) and its versions' CSV.
+        # Its page (alpha has none: the page says how to turn it on; ?format=csv, its
+        # versions' CSV, is the same route).
         project(Route("model page", "GET", "/projects/alpha/model", page=True), "review", 200),
-        project(
-            Route("model csv", "GET", "/projects/alpha/model/versions.csv", page=True),
-            "review",
-            200,
-        ),
         (Route("job", "GET", "/api/v1/jobs/999"), no_job),
         (Route("cancel job", "POST", "/api/v1/jobs/999/cancel"), no_job),
         (Route("job download", "GET", "/api/v1/jobs/999/download"), no_job),
