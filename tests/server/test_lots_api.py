@@ -184,7 +184,7 @@ def test_nan_and_impossible_lots_are_refused(env: Env) -> None:
         assert bad.status_code == 422, bad.text
         messages.append(bad.json()["message"])
     assert messages == [
-        "say which annotations form the lot: --import, --vendor or dates",
+        "say which annotations form the lot: an import, a vendor or dates (since, until)",
         "no annotations match that lot",
         "ltpd must exceed aql, got aql=0.3 and ltpd=0.2",
     ]

@@ -98,7 +98,7 @@ def test_a_lot_must_select_something_and_rates_are_checked(db: Database) -> None
             create_lot(db, project, name="x", **kwargs)  # type: ignore[arg-type]
         problems.append(str(bad.value))
     assert problems == [
-        "say which annotations form the lot: --import, --vendor or dates",
+        "say which annotations form the lot: an import, a vendor or dates (since, until)",
         "no annotations match that lot",
         "ltpd must exceed aql, got aql=0.2 and ltpd=0.1",
     ]

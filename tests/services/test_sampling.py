@@ -181,8 +181,8 @@ def test_refusals_change_nothing(world: Database) -> None:
         "cannot sample 11: the project has 10 items",
         "seed must be a whole number from 0 to 9223372036854775807",
         "strategy must be one of random, stratified, diverse, uncertain, not 'magic'",
-        "stratified sampling needs the key to stratify by (--by)",
-        "diverse sampling needs a text key (--by) or a vectors key (--vectors)",
+        "stratified sampling needs 'by', the key to stratify by",
+        "diverse sampling needs 'by', a text key, or 'vectors', a vectors key",
         "by must be 1 to 200 printable characters",
     ]
     with pytest.raises(NotFound):

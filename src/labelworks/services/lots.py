@@ -13,7 +13,7 @@ redo the items.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -22,6 +22,8 @@ from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from labelworks.services import audit
 from labelworks.services.access import project_for
+from labelworks.services.privacy import annotation_value_for, payload_for, text_for
+from labelworks.services.specs import stored_spec
 from labelworks.stats.acceptance import SamplingPlan, decide_lot, sampling_plan
 from labelworks.storage import lots as store
 from labelworks.storage.engine import Database, utcnow
@@ -60,7 +62,7 @@ def create_lot(
     if not name.strip() or len(name) > 200:
         raise InvalidInput("name must be 1 to 200 characters")
     if import_id is None and vendor is None and since is None and until is None:
-        raise InvalidInput("say which annotations form the lot: --import, --vendor or dates")
+        raise InvalidInput("say which annotations form the lot: an import, a vendor or dates (since, until)")
 
     def plan_for(size: int) -> SamplingPlan:
         try:
@@ -138,13 +140,27 @@ def project_lots(db: Database, project_name: str, *, actor: Actor | None = None)
 def lot_view(
     db: Database, project_name: str, lot_id: int, *, actor: Actor | None = None
 ) -> LotView:
+    """A lot with its plan and sample; each sampled item's payload, the annotation's value
+    and the auditor's note as the privacy policy lets ``actor`` see them."""
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
         _auditor(conn, actor)
         lot = store.get(conn, project.id, lot_id)
         if lot is None:
             raise NotFound(f"lot {lot_id} does not exist in project '{project_name}'")
-        return LotView(lot, SamplingPlan(**lot.plan).summary, store.samples(conn, lot_id))
+        samples = store.samples(conn, lot_id)
+    spec = stored_spec(project.spec)
+    if spec.privacy is not None:
+        samples = [
+            replace(
+                s,
+                payload=None if s.payload is None else payload_for(actor, spec, s.payload).payload,
+                value=annotation_value_for(actor, spec, s.value),
+                note=text_for(actor, spec, s.note),
+            )
+            for s in samples
+        ]
+    return LotView(lot, SamplingPlan(**lot.plan).summary, samples)
 
 
 def audit_sample(

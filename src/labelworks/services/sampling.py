@@ -89,9 +89,9 @@ def _check(strategy: str, n: int, seed: int | None, by: str | None, vectors: str
     if vectors is not None:
         check_key(vectors, "vectors")
     if strategy == "stratified" and by is None:
-        raise InvalidInput("stratified sampling needs the key to stratify by (--by)")
+        raise InvalidInput("stratified sampling needs 'by', the key to stratify by")
     if strategy == "diverse" and (by is None) == (vectors is None):
-        raise InvalidInput("diverse sampling needs a text key (--by) or a vectors key (--vectors)")
+        raise InvalidInput("diverse sampling needs 'by', a text key, or 'vectors', a vectors key")
 
 
 def stratum_of(item: ScannedItem, key: str) -> str:
