@@ -240,7 +240,7 @@ INVALID = [
     (
         {"entities": [span(0, 5, text="Alic")]},
         "entities[0].text",
-        "'Alic' does not match the text at 0..5: 'Alice'",
+        "does not match the text of 'text' at 0..5",
     ),
     (
         {"entities": [span(0, 5), span(15, 19, "ORG"), span(3, 16, "ORG")]},

@@ -220,12 +220,67 @@ def _check_spans(field: SpansField, given: Any, payload: Mapping[str, Any]) -> N
         _check_label(f"{here}.label", span["label"], field.labels)
         quote = span.get("text")
         if quote is not None and quote != text[start:end]:
+            # Never quote the item's text: under a privacy policy its author may have
+            # been shown it masked, and any span would read out what the mask hides.
             raise _fail(
                 f"{here}.text",
-                f"{quote!r} does not match the text at {start}..{end}: {text[start:end]!r}",
+                f"does not match the text of {field.source!r} at {start}..{end}",
             )
         seen.append((start, end, span["label"]))
     _check_ranges(field, path, seen)
+
+
+def spans_as_stored(
+    fields: Sequence[FieldSpec],
+    value: Mapping[str, Any],
+    payload: Mapping[str, Any],
+    shown: Mapping[str, Any],
+) -> Mapping[str, Any]:
+    """``value`` with the ``text`` of each span marked on ``shown`` (the payload as its
+    author saw it, personal data masked character for character) replaced by the stored
+    text at its offsets; ``value`` itself when no span changes.
+
+    A span's text is taken as marked on what was shown when it has the range's length and
+    equals the stored text at every character the mask left alone. Characters under the
+    mask are never compared: a guess at what a mask hides is accepted like the mask
+    itself, so submitting one tells nothing. Anything else is left for
+    ``validate_annotation`` to refuse."""
+    out: dict[str, Any] | None = None
+    for field in fields:
+        given = value.get(field.name)
+        if not isinstance(field, SpansField) or not isinstance(given, list):
+            continue
+        text, seen = payload.get(field.source), shown.get(field.source)
+        if not isinstance(text, str) or not isinstance(seen, str) or len(seen) != len(text):
+            continue
+        spans = list(given)
+        for index, span in enumerate(spans):
+            stored = _marked_on(span, text, seen)
+            if stored is not None:
+                spans[index] = {**span, "text": stored}
+                out = dict(value) if out is None else out
+                out[field.name] = spans
+    return value if out is None else out
+
+
+def _marked_on(span: Any, text: str, seen: str) -> str | None:
+    """The stored text of ``span`` when its ``text`` differs from it only under the mask
+    (``seen`` differs from ``text`` there), else ``None``."""
+    if not isinstance(span, Mapping):
+        return None
+    start, end, quote = span.get("start"), span.get("end"), span.get("text")
+    if not (isinstance(start, int) and isinstance(end, int) and isinstance(quote, str)):
+        return None
+    if not 0 <= start < end <= len(text) or len(quote) != end - start:
+        return None
+    stored = text[start:end]
+    if quote == stored:
+        return None
+    masked = seen[start:end]
+    for given, actual, shown_char in zip(quote, stored, masked, strict=True):
+        if given != actual and shown_char == actual:
+            return None
+    return stored
 
 
 def _check_ranges(
