@@ -125,7 +125,9 @@ def adjudicate(
         spec = stored_spec(project.spec)
         votes = store.votes_of(conn, item_id)
         # The expert chose from the proposal and answers as they were shown them.
-        value = restored(actor, spec, value, [final.value, *(v for _, _, v in votes)])
+        value = restored(
+            actor, spec, value, [final.value, *(v for _, _, v in votes)], payload=item.payload
+        )
         validate_annotation(spec.fields, value, item.payload)
         store.record_final(
             conn,

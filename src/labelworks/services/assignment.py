@@ -22,6 +22,7 @@ from labelworks.domain.assignment import (
 from labelworks.domain.errors import (
     AnnotatorPaused,
     AssignmentClosed,
+    InvalidAnnotation,
     InvalidInput,
     LeaseLost,
     NotFound,
@@ -34,9 +35,9 @@ from labelworks.services import consensus, retests, reviews
 from labelworks.services.access import actor_of, admit, project_for
 from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.escalations import flag as flag_item
-from labelworks.services.gold import GoldOutcome, feedback_for, score_gold
+from labelworks.services.gold import GoldOutcome, feedback_for, feedback_shown, score_gold
 from labelworks.services.guidelines import check_acknowledged
-from labelworks.services.privacy import payload_for, suggestions_for
+from labelworks.services.privacy import payload_for, restored, suggestions_for
 from labelworks.services.progress import Progress, items_shared, progress_in
 from labelworks.services.project_archive import refuse_archived
 from labelworks.services.qualification import count_answer, no_questions_left, rule_of, stage_of
@@ -290,9 +291,9 @@ def submit_annotation(
         w = _owned_work(conn, assignment_id, annotator, at)
         a = w.assignment
         if w.retest:
-            validate_annotation(stored_spec(w.spec).fields, value, json.loads(w.payload))
+            given = _checked(conn, stored_spec(w.spec), a, value, json.loads(w.payload))
             done = retests.submit(
-                conn, a, value=value, seconds=seconds, key=idempotency_key, now=at
+                conn, a, value=given, seconds=seconds, key=idempotency_key, now=at
             )
             if flag is not None and done.created:
                 flag_item(conn, a, flag, at)
@@ -316,23 +317,23 @@ def submit_annotation(
             previous_key=None if recorded is None else recorded[1],
             key=idempotency_key,
         )
+        spec = stored_spec(w.spec)
         if outcome is SubmitOutcome.REPLAY:
             assert recorded is not None
             # A training answer's retry gets the feedback the first one got.
-            again = w.gold and stored_spec(w.spec).quality.training
-            feedback = (
-                feedback_for(conn, stored_spec(w.spec), a.item_id, recorded[2]) if again else None
-            )
+            feedback = None
+            if w.gold and spec.quality.training:
+                scored = feedback_for(conn, spec, a.item_id, recorded[2])
+                feedback = feedback_shown(conn, spec, a.annotator_id, scored)
             return SubmitResult(recorded[0], a.id, a.item_id, False, False, feedback)
         if outcome is SubmitOutcome.CLOSED:
             raise AssignmentClosed(f"assignment {a.id} was already {a.state.value}")
-        spec = stored_spec(w.spec)
-        validate_annotation(spec.fields, value, json.loads(w.payload))
+        given = _checked(conn, spec, a, value, json.loads(w.payload))
         if outcome is SubmitOutcome.REFUSE_ITEM_FULL:
             assignment_store.record_late(
                 conn,
                 a,
-                value=value,
+                value=given,
                 seconds=seconds,
                 key=idempotency_key,
                 reason="lease expired and the item reached its overlap",
@@ -345,7 +346,7 @@ def submit_annotation(
         annotation_id = assignment_store.record_submission(
             conn,
             a,
-            value=value,
+            value=given,
             seconds=seconds,
             key=idempotency_key,
             now=at,
@@ -358,10 +359,11 @@ def submit_annotation(
         feedback = None
         if w.gold:
             qualifying = not spec.quality.training and _qualifying(conn, spec, a)
-            scored = score_gold(conn, spec, a, annotation_id, value, at, may_pause=not qualifying)
+            scored = score_gold(conn, spec, a, annotation_id, given, at, may_pause=not qualifying)
             if scored is not None and qualifying:
                 count_answer(conn, spec, a.project_id, a.annotator_id, scored.correct, at)
-            feedback = scored if spec.quality.training else None
+            if spec.quality.training:
+                feedback = feedback_shown(conn, spec, a.annotator_id, scored)
         else:
             reviews.sample(conn, spec, a, annotation_id, rng or _SYSTEM, at)
             if consensus.method_of(spec) is not None and w.n_submitted + 1 >= w.overlap:
@@ -386,6 +388,31 @@ def submit_annotation(
         # Raised only after the late submission is committed: the work is kept.
         raise result
     return result
+
+
+def _checked(
+    conn: Connection,
+    spec: ProjectSpec,
+    a: assignment_store.AssignmentRow,
+    value: dict[str, Any],
+    payload: dict[str, Any],
+) -> dict[str, Any]:
+    """``value`` if it is a valid annotation of the item. Refused under a privacy policy,
+    it is tried once more with spans marked on the payload as the annotator was shown it
+    (masked) given the stored text (``privacy.restored``): only then is the annotator
+    read and the payload screened, so a valid submit pays for none of it."""
+    try:
+        validate_annotation(spec.fields, value, payload)
+        return value
+    except InvalidAnnotation:
+        user = None if spec.privacy is None else user_store.by_id(conn, a.annotator_id)
+        fixed = (
+            value if user is None else restored(actor_of(user), spec, value, (), payload=payload)
+        )
+        if fixed == value:
+            raise
+    validate_annotation(spec.fields, fixed, payload)
+    return fixed
 
 
 def _qualifying(conn: Connection, spec: ProjectSpec, a: assignment_store.AssignmentRow) -> bool:

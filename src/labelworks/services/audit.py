@@ -2,7 +2,9 @@
 
 Services call ``record`` inside the transaction of the change they make, so an event exists
 exactly when its change does. Managers (outside any vendor: events name every vendor's
-people) browse the trail and export it as JSONL or CSV.
+people) browse the trail and export it as JSONL or CSV; what people decided or wrote about
+an item (``SCREENED_*``: an adjudication's value and note) comes as the project's privacy
+policy lets them see it.
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection
 
 from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.errors import InvalidInput, PermissionDenied
+from labelworks.domain.spec import ProjectSpec
 from labelworks.services.access import project_for
+from labelworks.services.privacy import annotation_value_for, text_for
+from labelworks.services.specs import stored_spec
 from labelworks.storage import audit as store
 from labelworks.storage.audit import AuditEvent
 from labelworks.storage.engine import Database, utcnow
@@ -48,6 +54,12 @@ ACTIONS = (
     "items.priority",
     "items.delete",
 )
+
+# Details that hold what a person decided or typed about an item, screened on the way out:
+# values as annotations are, texts as notes are. People's emails and the spec's reason
+# codes elsewhere in the details are not item content.
+SCREENED_VALUES = ("value", "answer")
+SCREENED_TEXTS = ("note", "explanation", "comment")
 
 __all__ = ["ACTIONS", "AuditEvent", "audit_export", "audit_trail", "record"]
 
@@ -105,7 +117,22 @@ def audit_trail(
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
     with db.read() as conn:
         project = _auditor(conn, actor, project_name)
-        return list(store.events(conn, project.id, action=action, after=after, limit=limit))
+        events = list(store.events(conn, project.id, action=action, after=after, limit=limit))
+    spec = stored_spec(project.spec)
+    return [_screened(actor, spec, e) for e in events]
+
+
+def _screened(actor: Actor | None, spec: ProjectSpec, event: AuditEvent) -> AuditEvent:
+    """``event`` with its ``SCREENED_*`` details as ``actor`` may see them."""
+    if spec.privacy is None:
+        return event
+    details = dict(event.details)
+    for key, value in event.details.items():
+        if key in SCREENED_VALUES and isinstance(value, dict):
+            details[key] = annotation_value_for(actor, spec, value)
+        elif key in SCREENED_TEXTS and isinstance(value, str):
+            details[key] = text_for(actor, spec, value)
+    return replace(event, details=details)
 
 
 def audit_export(
@@ -116,11 +143,12 @@ def audit_export(
         raise InvalidInput("format must be jsonl or csv")
     with db.read() as conn:
         project = _auditor(conn, actor, project_name)
+    spec = stored_spec(project.spec)
     columns = ["id", "at", "actor", "action", "subject", "guideline_version", "details"]
     with db.read(snapshot=True) as conn:
         if fmt == "csv":
             yield ",".join(columns) + "\r\n"
-        for e in store.events(conn, project.id):
+        for e in (_screened(actor, spec, event) for event in store.events(conn, project.id)):
             row = {
                 "id": e.id,
                 "at": e.at.isoformat() + "Z",

@@ -30,7 +30,13 @@ from labelworks.domain.fields import FieldSpec
 from labelworks.domain.spec import ProjectSpec
 from labelworks.services import audit
 from labelworks.services.access import project_for
-from labelworks.services.privacy import annotation_value_for, restored, rows_for, text_for
+from labelworks.services.privacy import (
+    annotation_value_for,
+    check_search,
+    restored,
+    rows_for,
+    text_for,
+)
 from labelworks.services.specs import stored_spec
 from labelworks.storage import escalations as store
 from labelworks.storage import gold as gold_store
@@ -184,7 +190,7 @@ def resolve_escalation(
             if not answer:
                 raise InvalidInput("answer must be a non-empty object of field values")
             # The expert may start from the annotator's answer as they were shown it.
-            answer = restored(actor, spec, answer, [current.annotation])
+            answer = restored(actor, spec, answer, [current.annotation], payload=current.payload)
             validate_annotation(spec.fields, answer, current.payload)
         at = utcnow()
         by = None if actor is None else actor.id
@@ -293,6 +299,8 @@ def escalation_desk(
     _bounds(after, limit)
     with db.read() as conn:
         project = _expert(conn, actor, project_name)
+        if library:
+            check_search(actor, stored_spec(project.spec), [("search", query)])
         keeps_gold = _keeps_gold(actor, _member(conn, actor, project))
         cases = store.page(
             conn,

@@ -17,6 +17,7 @@ from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.errors import Conflict, InvalidInput, PermissionDenied
 from labelworks.services.access import project_for
 from labelworks.services.consensus import method_of, refit_project
+from labelworks.services.privacy import annotation_value_for, text_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import consensus as store
 from labelworks.storage import users as user_store
@@ -104,7 +105,8 @@ def final_labels(
     limit: int = 100,
 ) -> tuple[list[FinalLabelView], int | None]:
     """A page of the project's final labels in item order (only those of ``status`` when
-    given) and the ``after`` of the next page (``None``: this was the last)."""
+    given) and the ``after`` of the next page (``None``: this was the last); values and
+    adjudicators' notes as the privacy policy lets ``actor`` see them."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not '{status}'")
     if not 1 <= limit <= MAX_PAGE:
@@ -117,11 +119,12 @@ def final_labels(
             user = user_store.by_id(conn, by)
             if user is not None:
                 emails[by] = user.email
+    spec = stored_spec(project.spec)
     views = [
         FinalLabelView(
             item_id=f.item_id,
             external_id=f.external_id,
-            value=f.value,
+            value=annotation_value_for(actor, spec, f.value),
             method=f.method,
             confidence=f.confidence,
             fields=f.fields,
@@ -129,7 +132,7 @@ def final_labels(
             annotation_ids=f.annotation_ids,
             decided_at=f.decided_at,
             decided_by=None if f.decided_by is None else emails.get(f.decided_by),
-            note=f.note,
+            note=text_for(actor, spec, f.note),
         )
         for f in rows
     ]

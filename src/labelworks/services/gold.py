@@ -2,14 +2,15 @@
 sending a paused annotator's work back for others to redo.
 
 Expert answers are read only by managers outside any vendor (``_answer_keeper``): an
-annotator, a reviewer (who also labels) or a vendor's own manager never gets them.
+annotator, a reviewer (who also labels) or a vendor's own manager never gets them, except
+as a training project's feedback. Both pass through the project's privacy policy.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,8 @@ from labelworks.domain.gold import PauseRule, is_correct, pause_reason, score_an
 from labelworks.domain.identity import email_key
 from labelworks.domain.spec import ProjectSpec
 from labelworks.services import audit
-from labelworks.services.access import project_for
+from labelworks.services.access import actor_of, project_for
+from labelworks.services.privacy import annotation_value_for, restored, text_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import gold as gold_store
 from labelworks.storage import items as item_store
@@ -69,11 +71,22 @@ def _project_item(conn: Connection, project: ProjectRow, item_id: int) -> item_s
     return item
 
 
-def check_answer(spec: ProjectSpec, value: Any, payload: dict[str, Any], where: str) -> None:
-    """An expert answer must be a valid annotation of the item (same rules as a submit)."""
+def check_answer(
+    spec: ProjectSpec,
+    value: Any,
+    payload: dict[str, Any],
+    where: str,
+    *,
+    actor: Actor | None = None,
+) -> dict[str, Any]:
+    """An expert answer must be a valid annotation of the item (same rules as a submit);
+    the answer to store, spans marked on the item as ``actor`` was shown it (masked)
+    given the stored text (``privacy.restored``)."""
     if not isinstance(value, dict) or not value:
         raise InvalidInput(f"{where}: the gold answer must be a non-empty object of field values")
-    validate_annotation(spec.fields, value, payload)
+    answer = restored(actor, spec, value, (), payload=payload)
+    validate_annotation(spec.fields, answer, payload)
+    return answer
 
 
 def mark_gold(
@@ -92,7 +105,8 @@ def mark_gold(
     with db.write() as conn:
         project = _answer_keeper(conn, actor, project_name)
         item = _project_item(conn, project, item_id)
-        check_answer(stored_spec(project.spec), value, item.payload, f"item {item_id}")
+        spec = stored_spec(project.spec)
+        value = check_answer(spec, value, item.payload, f"item {item_id}", actor=actor)
         gold_store.mark(
             conn,
             project_id=project.id,
@@ -131,7 +145,16 @@ def gold_answers(
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
     with db.read() as conn:
         project = _answer_keeper(conn, actor, project_name)
-        return gold_store.page(conn, project.id, after=after, limit=limit)
+        answers = gold_store.page(conn, project.id, after=after, limit=limit)
+    spec = stored_spec(project.spec)
+    return [
+        replace(
+            g,
+            value=annotation_value_for(actor, spec, g.value),
+            explanation=text_for(actor, spec, g.explanation),
+        )
+        for g in answers
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +227,22 @@ def feedback_for(
         return None
     scores = score_answer(spec.fields, found[0], json.loads(value_json))
     return GoldOutcome(is_correct(scores), scores, found[0], found[1])
+
+
+def feedback_shown(
+    conn: Connection, spec: ProjectSpec, annotator_id: int, outcome: GoldOutcome | None
+) -> GoldOutcome | None:
+    """Training feedback as its annotator may see it: the expert's answer and explanation
+    screened by the project's privacy policy (the annotator is read only under one)."""
+    if outcome is None or spec.privacy is None:
+        return outcome
+    user = user_store.by_id(conn, annotator_id)
+    who = None if user is None else actor_of(user)
+    return replace(
+        outcome,
+        expert=annotation_value_for(who, spec, outcome.expert),
+        explanation=text_for(who, spec, outcome.explanation),
+    )
 
 
 @dataclass(frozen=True, slots=True)

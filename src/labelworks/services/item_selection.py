@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from labelworks.domain.access import Actor, sees_person, wall
 from labelworks.domain.errors import InvalidInput
 from labelworks.domain.identity import email_key
+from labelworks.services.privacy import check_search
 from labelworks.services.specs import stored_spec
 from labelworks.storage import users as user_store
 from labelworks.storage.item_filters import ItemFilter
@@ -94,8 +95,13 @@ def resolve_selection(
 ) -> ItemFilter | None:
     """The storage filter of ``selection`` in ``project`` (``None``: it matches nothing,
     e.g. an annotator who does not exist or is behind another vendor's wall). An empty
-    text is a filter not set."""
+    text is a filter not set. The filters matched against stored text (``q``, ``label``,
+    ``meta.KEY``) may not hold personal data the privacy policy masks for ``actor``
+    (``privacy.check_search``)."""
     selection.check()
+    searched = [("q", selection.text), ("label", selection.label)]
+    searched += [(f"meta.{key}", value) for key, value in selection.metadata]
+    check_search(actor, stored_spec(project.spec), searched)
     annotator_id = None
     if selection.annotator:
         user = user_store.by_email(conn, email_key(selection.annotator))

@@ -7,8 +7,9 @@ people: ``payload_for`` (payloads), ``suggestions_for`` (pre-annotations),
 ``item_for`` (the item page: all of these with one warning), ``rows_for`` (queue rows'
 payloads) and the ``*_text_for`` ones for stored JSON text (exports). Redaction happens on
 the way out; the stored item never changes. Projects without a ``privacy`` section skip
-all of it. Writes that may carry back what a redacting audience was shown (a review's
-fix, an expert's answer) pass through ``restored``, so masks never become data.
+all of it. Writes that may carry back what a redacting audience was shown (an annotation's
+spans, a review's fix, an expert's answer) pass through ``restored``, so masks never become
+data; searches over stored text pass through ``check_search``, so they never test guesses.
 
 The optional analyser (``LABELWORKS_PII_ANALYSER=module:function``) is installed once by
 the entry point (``install_analyser``) and used by every project whose policy says
@@ -24,12 +25,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
 from labelworks.domain.access import Actor
+from labelworks.domain.annotation import spans_as_stored
 from labelworks.domain.errors import InvalidInput
 from labelworks.domain.media import media_keys
 from labelworks.domain.pii import (
     Analyser,
     Finding,
     find_in_payload,
+    find_in_text,
     find_in_value,
     redact_payload,
     redact_value,
@@ -43,6 +46,7 @@ __all__ = [
     "ScreenedItem",
     "analyser_in_use",
     "annotation_value_for",
+    "check_search",
     "findings_in",
     "install_analyser",
     "item_for",
@@ -314,16 +318,23 @@ def restored(
     spec: ProjectSpec,
     sent: dict[str, Any],
     stored: Sequence[dict[str, Any] | None],
+    *,
+    payload: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``sent`` (a value a person submits about an item) with each field that is exactly a
     stored value's field as ``actor`` was shown it masked replaced by the stored field,
     taken from the first of ``stored`` that matches: a reviewer's fix keeps the original's
-    masked free text, an expert taking an annotation takes it as it was given. Without
+    masked free text, an expert taking an annotation takes it as it was given. With the
+    item's ``payload``, each span marked on the payload as ``actor`` was shown it takes
+    the stored text at its offsets (``domain.annotation.spans_as_stored``). Without
     masking for ``actor`` (or nothing masked), ``sent`` as it is."""
     privacy = _redacting(actor, spec)
     if privacy is None:
         return sent
     out = dict(sent)
+    if payload is not None:
+        shown = payload_for(actor, spec, payload).payload
+        out = dict(spans_as_stored(spec.fields, out, payload, shown))
     for name, given in sent.items():
         for original in stored:
             if original is None or name not in original:
@@ -334,6 +345,29 @@ def restored(
                 out[name] = original[name]
                 break
     return out
+
+
+def check_search(
+    actor: Actor | None, spec: ProjectSpec, terms: Sequence[tuple[str, str | None]]
+) -> None:
+    """Refuse, for someone who sees personal data masked, a search term (``(filter name,
+    term)``) holding some: matched against the stored text, it would tell them whether a
+    masked value is the one they guessed. ``InvalidInput`` names the filter and the kinds,
+    never the term; refused rather than matching nothing, so an empty page never passes
+    for an answer and the refusal depends on the term alone."""
+    privacy = _redacting(actor, spec)
+    if privacy is None:
+        return
+    analyser = analyser_in_use(privacy)
+    for name, term in terms:
+        found = find_in_text(term, privacy.detect, analyser=analyser) if term else []
+        if found:
+            kinds = ", ".join(sorted({kind for kind, _start, _end in found}))
+            raise InvalidInput(
+                f"the {name} filter holds personal data ({kinds}), which project "
+                f"'{spec.name}' masks for you: filter by other words",
+                details={"field": name},
+            )
 
 
 def payload_text_for(actor: Actor | None, spec: ProjectSpec, text: str) -> str:

@@ -9,7 +9,7 @@ The queue and the decisions are ``services.adjudication``'s, the consensus summa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from labelworks.domain.access import Action, Actor
@@ -21,6 +21,7 @@ from labelworks.services import final_labels, simulation_runs
 from labelworks.services.access import project_for
 from labelworks.services.adjudication import Case, adjudicate, adjudication_queue
 from labelworks.services.final_labels import ConsensusSummary
+from labelworks.services.privacy import annotation_value_for, text_for
 from labelworks.services.simulation import CrowdSettings
 from labelworks.services.specs import stored_spec
 from labelworks.storage import decisions
@@ -66,7 +67,9 @@ def adjudication_desk(
     decided: int = 10,
 ) -> Desk:
     """The items waiting for an expert, oldest first, with what the page shows of them;
-    refused to anyone who may not adjudicate (vendors' staff, annotators)."""
+    refused to anyone who may not adjudicate (vendors' staff, annotators). The cases and
+    the latest decisions' values and notes come as the privacy policy lets ``actor`` see
+    them."""
     cases = adjudication_queue(db, project, actor=actor, after=after, limit=limit)
     summary = final_labels.consensus_summary(db, project, actor=actor)
     with db.read() as conn:
@@ -79,7 +82,15 @@ def adjudication_desk(
         )
         for c in cases
     }
-    return Desk(summary=summary, fields=list(spec.fields), cases=cases, media=media, decided=latest)
+    decided_shown = [
+        replace(
+            d, value=annotation_value_for(actor, spec, d.value), note=text_for(actor, spec, d.note)
+        )
+        for d in latest
+    ]
+    return Desk(
+        summary=summary, fields=list(spec.fields), cases=cases, media=media, decided=decided_shown
+    )
 
 
 def decide_case(

@@ -146,7 +146,7 @@ def decide_review(
             if not isinstance(value, dict) or not value:
                 raise InvalidInput("a fix needs the corrected value")
             # The reviewer's form starts from the annotation as they were shown it.
-            value = restored(actor, spec, value, [review.value])
+            value = restored(actor, spec, value, [review.value], payload=review.payload)
             validate_annotation(spec.fields, value, review.payload)
         now = utcnow()
         store.decide(
