@@ -177,7 +177,8 @@ class AnnotationViewOut(BaseModel):
 
 class ItemDetailOut(BaseModel):
     """One item as its page shows it: payload, metadata, pre-annotations and every
-    annotation the caller may see (vendor walls apply); gold answers have their own route."""
+    annotation the caller may see (vendor walls apply), as the project's privacy policy
+    lets them see it; gold answers have their own route."""
 
     id: int
     external_id: str | None
@@ -186,6 +187,10 @@ class ItemDetailOut(BaseModel):
     metadata: dict[str, Any]
     pre_annotations: list[dict[str, Any]]
     annotations: list[AnnotationViewOut]
+    # What the project's privacy policy found in the payload, metadata or annotations, and
+    # the warning the item page shows (for flag and redact); empty when nothing was found.
+    pii: list[str] = Field(default_factory=list)
+    pii_note: str | None = None
 
 
 class ItemsPageOut(BaseModel):
