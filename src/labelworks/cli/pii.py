@@ -35,8 +35,8 @@ def _tables(report: PiiReport) -> None:
     for kind, count in report.by_kind.items():
         kinds.add_row(kind, f"{count:,}", f"{report.items_by_kind.get(kind, 0):,}")
     console.print(kinds)
-    keys = Table(title="by payload key")
-    keys.add_column("key", overflow="fold")
+    keys = Table(title="by place")
+    keys.add_column("place", overflow="fold")
     keys.add_column("findings", justify="right")
     for key, count in report.by_key.items():
         keys.add_row(escape(key), f"{count:,}")
@@ -66,7 +66,8 @@ def scan(
     ),
 ) -> None:
     """Screen every item with the project's privacy policy (or the default one): counts by
-    kind and payload key, items affected, sample item ids; found values are masked."""
+    kind and place (payload key, metadata.<key>, annotations.<field>), items affected,
+    sample item ids; found values are masked."""
     with reported():
         if background:
             queue_here(ctx, "pii", {}, project)
