@@ -64,6 +64,15 @@ def test_a_short_series_is_kept_whole_with_gaps_as_empty_cells() -> None:
     )
 
 
+def test_a_tab_separated_series_reads_as_its_csv() -> None:
+    """A .tsv (a header with tabs and no commas) gives the facts and display copy of the
+    same series written with commas."""
+    tsv = probe("timeseries", b"time\ta\tb\n0\t1\t2\n0.5\t\t4\n1\t3\t6\n", "s.tsv")
+    comma = probe("timeseries", b"time,a,b\n0,1,2\n0.5,,4\n1,3,6\n", "s.csv")
+    assert (tsv.facts, tsv.files) == (comma.facts, comma.files)
+    assert tsv.facts["channels"] == ["a", "b"]
+
+
 def test_json_columns_are_read_like_csv() -> None:
     """An object of equal arrays, time first."""
     document = {"t": [0, 1, 2], "v": [5, None, 7]}

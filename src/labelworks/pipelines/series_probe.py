@@ -91,8 +91,14 @@ def _number(cell: str) -> float:
         return math.nan
 
 
+def delimiter_of(text: str) -> str:
+    """Tab for a tab-separated file (its header has tabs and no commas), else comma."""
+    header = text.lstrip().split("\n", 1)[0]
+    return "\t" if "\t" in header and "," not in header else ","
+
+
 def _from_csv(text: str) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(text))
     try:
         header = [cell.strip() for cell in next(reader)]
     except (StopIteration, csv.Error) as exc:

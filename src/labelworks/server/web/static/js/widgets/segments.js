@@ -6,15 +6,17 @@ const LANE = 16;
 const AXIS = 16;
 const round = (t) => Math.round(t * 1000) / 1000;
 
-/** Parse a "t,<channel>,..." CSV (first column seconds) into {times, channels: [{name, values}]}. */
+/** Parse a "t,<channel>,..." CSV (first column seconds; tab-separated when the header has
+ * tabs and no commas, as the server's probe reads it) into {times, channels: [{name, values}]}. */
 export function parseSeriesCsv(text) {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
   if (!lines.length) return { times: [], channels: [] };
-  const header = lines[0].split(",").map((cell) => cell.trim());
+  const sep = lines[0].includes("\t") && !lines[0].includes(",") ? "\t" : ",";
+  const header = lines[0].split(sep).map((cell) => cell.trim());
   const channels = header.slice(1).map((name) => ({ name, values: [] }));
   const times = [];
   for (const line of lines.slice(1)) {
-    const cells = line.split(",");
+    const cells = line.split(sep);
     const t = Number(cells[0]);
     if (!Number.isFinite(t)) continue;
     times.push(t);
