@@ -188,6 +188,10 @@ def test_object_media_per_person_presigned(world: World) -> None:
     presigned = world.call(client, "ann1", "GET", url).headers["location"]
     fetched = httpx.get(presigned)
     assert (fetched.status_code, fetched.content) == (200, RED)
+    # What the pages' scripts fetch (series, audio bytes) comes through this origin.
+    streamed = world.call(client, "ann1", "GET", f"{url}?stream=1")
+    outsider = world.call(client, "ann2", "GET", f"{url}?stream=1")
+    assert (streamed.status_code, streamed.content, outsider.status_code) == (200, RED, 404)
 
 
 def test_presigned_urls_are_short_lived(world: World) -> None:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 
 from labelworks.config import Settings
@@ -72,14 +72,22 @@ def _store(options: S3Options) -> ObjectStore:
 
 @router.get(OBJECT_MEDIA + "/{project}/{item_id}/{key}")
 def object_media_file(
-    project: str, item_id: RowId, key: str, db: DB, actor: CurrentActor, settings: AppSettings
+    project: str,
+    item_id: RowId,
+    key: str,
+    db: DB,
+    actor: CurrentActor,
+    settings: AppSettings,
+    stream: bool = Query(False),
 ) -> Response:
     """The object an item's media ``key`` names, for those who may see the item: a
-    redirect to a short-lived presigned URL, or the object streamed."""
+    redirect to a short-lived presigned URL, or the object streamed (always with
+    ``stream``: the pages' scripts read series and audio bytes with ``fetch``, which the
+    page's policy keeps to this origin and a bucket would have to allow by CORS)."""
     bucket, object_key = object_media.object_of(db, project, item_id, key, actor=actor)
     store = _store(s3_options(settings))
     seconds = settings.s3_presign_seconds
-    if seconds > 0:
+    if seconds > 0 and not stream:
         url = store.presign(bucket, object_key, seconds)
         # Cached a little less than the URL lives, so a cached redirect never points at a
         # URL that has expired.

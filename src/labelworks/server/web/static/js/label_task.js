@@ -43,7 +43,7 @@ function renderSource(key, raw, url) {
     else if (kind === "timeseries") {
       const canvas = h("canvas", { class: "lw-series" });
       block.append(canvas);
-      fetch(url, { credentials: "same-origin" }).then((r) => r.text()).then((body) => {
+      fetch(segments.fetchable(url), { credentials: "same-origin" }).then((r) => r.text()).then((body) => {
         const series = segments.parseSeriesCsv(body);
         const g = canvas.getContext("2d");
         canvas.width = canvas.clientWidth || 600;

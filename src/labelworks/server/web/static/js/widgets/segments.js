@@ -38,6 +38,13 @@ export function derivedUrl(url, kind) {
   return `/media-${kind}/${parsed.pathname.slice("/media/".length)}`;
 }
 
+/** The URL a script reads the bytes of: object media are asked for through this server
+ * (``?stream=1``), as the page's policy lets scripts fetch from this origin only, where the
+ * elements themselves may follow a redirect to a presigned URL. */
+export function fetchable(url) {
+  return url.startsWith("/media-objects/") ? `${url}${url.includes("?") ? "&" : "?"}stream=1` : url;
+}
+
 function loadJson(from) {
   if (!from) return Promise.reject(new Error("no derived file"));
   // 204: the file's media have not been processed yet; the widget works from the file.
@@ -330,7 +337,7 @@ export function create(field, ctx) {
       // Peaks that media processing computed are a small file; without them the browser
       // decodes the whole file itself.
       const decode = () => {
-        fetch(url, { credentials: "same-origin" })
+        fetch(fetchable(url), { credentials: "same-origin" })
           .then((response) => (response.ok ? response.arrayBuffer() : Promise.reject(new Error(String(response.status)))))
           .then((bytes) => new OfflineAudioContext(1, 1, 44100).decodeAudioData(bytes))
           .then((buffer) => {
@@ -365,7 +372,7 @@ export function create(field, ctx) {
   } else {
     // The display copy media processing made (LTTB, a few thousand rows), else the file.
     const display = derivedUrl(url, "series");
-    const getText = (from) => fetch(from, { credentials: "same-origin" })
+    const getText = (from) => fetch(fetchable(from), { credentials: "same-origin" })
       .then((response) => (response.status === 200 ? response.text() : Promise.reject(new Error(String(response.status)))));
     (display ? getText(display).catch(() => getText(url)) : getText(url))
       .then((text) => {
