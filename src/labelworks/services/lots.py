@@ -62,7 +62,9 @@ def create_lot(
     if not name.strip() or len(name) > 200:
         raise InvalidInput("name must be 1 to 200 characters")
     if import_id is None and vendor is None and since is None and until is None:
-        raise InvalidInput("say which annotations form the lot: an import, a vendor or dates (since, until)")
+        raise InvalidInput(
+            "say which annotations form the lot: an import, a vendor or dates (since, until)"
+        )
 
     def plan_for(size: int) -> SamplingPlan:
         try:
