@@ -5,6 +5,7 @@ diverse and uncertain picks copied into another project through the importer, wi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -193,3 +194,49 @@ def test_refusals_change_nothing(world: Database) -> None:
         sampling.sample_items(world, "pool", strategy="random", n=3, into="strict", seed=1)
     assert "payload has no key 'title'" in str(strict.value)
     assert target_items(world) == []
+
+
+def test_sampled_copies_reach_their_media_files_in_the_target(db: Database, tmp_path: Path) -> None:
+    """With the data directory, a copy's file of the source's store is linked into the
+    target's store (under from-<source>/ when the name is taken by another file), a file of
+    a registered root keeps its folder (registered for the target), and a URL stays."""
+    from tests.services.test_yolo_export import SPEC
+
+    from labelworks.domain.spec import spec_from_dict
+    from labelworks.services import media_roots
+    from labelworks.services import projects as project_service
+
+    data_dir = tmp_path / "data"
+    for name in ("shots", "picked"):
+        project_service.apply_spec(db, spec_from_dict({**SPEC, "name": name}), guidelines=None)
+    source_store = media_roots.store_of(data_dir, "shots")
+    (source_store / "cam").mkdir(parents=True)
+    (source_store / "cam" / "a.png").write_bytes(b"A")
+    (source_store / "b.png").write_bytes(b"B")
+    taken = media_roots.store_of(data_dir, "picked")
+    taken.mkdir(parents=True)
+    (taken / "b.png").write_bytes(b"another B")
+    outside = tmp_path / "incoming"
+    outside.mkdir()
+    (outside / "c.png").write_bytes(b"C")
+    prefix, _ = media_roots.prefix_for(data_dir, "shots", outside)
+    values = ["cam/a.png", "b.png", f"{prefix}c.png", "https://example.org/d.png"]
+    rows = [{"image": v, "w": 8, "h": 8} for v in values]
+    ingestion.import_items(db, "shots", jsonl(rows), format="jsonl", source="shots.jsonl")
+    sampling.sample_items(
+        db, "shots", strategy="random", n=4, into="picked", seed=1, data_dir=data_dir
+    )
+    with db.read() as conn:
+        payloads = conn.execute(select(items.c.payload).where(items.c.project_id == 2)).all()
+    copied = sorted(json.loads(p)["image"] for (p,) in payloads)
+    reached = {
+        v: media_roots.resolve_local(data_dir, "picked", v).read_bytes()
+        for v in copied
+        if not v.startswith("https://")
+    }
+    assert copied == sorted(
+        ["cam/a.png", "from-shots/b.png", f"{prefix}c.png", "https://example.org/d.png"]
+    )
+    assert reached == {"cam/a.png": b"A", "from-shots/b.png": b"B", f"{prefix}c.png": b"C"}
+    assert (taken / "b.png").read_bytes() == b"another B"
+    assert (taken / "cam" / "a.png").stat().st_ino == (source_store / "cam" / "a.png").stat().st_ino

@@ -73,6 +73,7 @@ def sample_command(
             seed=seed,
             preview=preview,
             progress=update,
+            data_dir=state(ctx).settings.data_dir,
         )
     if as_json:
         typer.echo(json.dumps(sampling.result_dict(result), indent=2, ensure_ascii=False))

@@ -181,6 +181,7 @@ def _run_sample(ctx: JobContext) -> dict[str, Any]:
         seed=p["seed"],
         actor=ctx.actor,
         progress=ctx.progress,
+        data_dir=ctx.settings.data_dir,
     )
     return sampling.result_dict(result)
 

@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,6 +85,36 @@ def prefix_for(data_dir: Path, project: str, folder: Path) -> tuple[str, bool]:
         roots[name] = folder
         _write(path, roots)
     return name + "/", True
+
+
+def carry(data_dir: Path, source: str, target: str, value: str) -> str:
+    """The value that names, in ``target``, the local file ``value`` names in ``source``
+    (items copied between projects): a file of a registered root keeps its folder, which
+    ``target`` registers too; a file of ``source``'s store is hard-linked (else copied) into
+    ``target``'s store, beside its own files under ``from-<source>/`` where the name is
+    taken by another file. Anything else (URLs, objects, files not found) stays as it is."""
+    try:
+        found = resolve_local(data_dir, source, value)
+    except NotFound:
+        return value
+    parts = Path(value).parts
+    roots = roots_of(data_dir, source)
+    if len(parts) > 1 and parts[0] in roots:
+        prefix, _ = prefix_for(data_dir, target, roots[parts[0]])
+        return prefix + Path(*parts[1:]).as_posix()
+    store = store_of(data_dir, target)
+    relative = Path(value)
+    place = store / relative
+    if place.exists() and not os.path.samefile(place, found):
+        relative = Path(f"from-{source}") / relative
+        place = store / relative
+    if not place.exists():
+        place.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(found, place)
+        except OSError:  # another file system
+            shutil.copy2(found, place)
+    return relative.as_posix()
 
 
 def forget(data_dir: Path, project: str, prefix: str) -> None:

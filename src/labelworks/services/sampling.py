@@ -31,7 +31,8 @@ import math
 import random
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,10 +40,13 @@ from numpy.typing import NDArray
 
 from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.errors import InvalidInput, PermissionDenied
+from labelworks.domain.media import media_keys
 from labelworks.pipelines import diversity, strata, uncertainty
+from labelworks.services import media_roots
 from labelworks.services.access import project_for
 from labelworks.services.duplicates import check_key
 from labelworks.services.ingestion import import_items
+from labelworks.services.specs import stored_spec
 from labelworks.storage import audit as audit_store
 from labelworks.storage import item_scan
 from labelworks.storage.engine import Database, utcnow
@@ -208,9 +212,12 @@ def sample_items(
     preview: bool = False,
     actor: Actor | None = None,
     progress: Progress | None = None,
+    data_dir: Path | None = None,
 ) -> SampleResult:
     """Draw ``n`` items of ``project_name`` by ``strategy`` and copy them into ``into``
-    (unless ``preview``). Needs the manage right on both projects, outside vendor walls."""
+    (unless ``preview``). Needs the manage right on both projects, outside vendor walls.
+    With ``data_dir``, the local media files the copies name are made reachable from
+    ``into`` (``media_roots.carry``)."""
     _check(strategy, n, seed, by, vectors)
     if not isinstance(into, str) or not into:
         raise InvalidInput("name the project to copy the sample into")
@@ -242,7 +249,25 @@ def sample_items(
     )
     if preview:
         return result
+    if data_dir is not None:
+        keys = media_keys(stored_spec(source.spec).fields)
+        picked = {p.item for p in picks}
+        items = [
+            _carried(data_dir, source.name, target.name, keys, item) if item.id in picked else item
+            for item in items
+        ]
     return _copy(db, result, items, actor, by=by, vectors=vectors, measure=measure, equal=equal)
+
+
+def _carried(
+    data_dir: Path, source: str, target: str, keys: list[str], item: ScannedItem
+) -> ScannedItem:
+    payload = dict(item.payload)
+    for key in keys:
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            payload[key] = media_roots.carry(data_dir, source, target, value)
+    return replace(item, payload=payload)
 
 
 def _copy(

@@ -97,7 +97,12 @@ def keep_one(
     openapi_extra=json_body_doc(SampleIn),
 )
 def sample_items(
-    project: ProjectName, db: DB, actor: CurrentActor, _may: MayManage, raw: RawBody
+    project: ProjectName,
+    db: DB,
+    actor: CurrentActor,
+    settings: AppSettings,
+    _may: MayManage,
+    raw: RawBody,
 ) -> SampleOut:
     """Draw ``n`` items by ``strategy`` (random, stratified ``by`` a key, diverse over the
     TF-IDF of the text ``by`` or the embeddings under ``vectors``, uncertain by ``measure``
@@ -118,5 +123,6 @@ def sample_items(
         seed=body.seed,
         preview=body.preview,
         actor=actor,
+        data_dir=settings.data_dir,
     )
     return SampleOut.model_validate(sampling.result_dict(result))

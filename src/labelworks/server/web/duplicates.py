@@ -204,7 +204,13 @@ def sampling_page(
 
 @router.post(SAMPLING, response_class=HTMLResponse)
 def sample(
-    request: Request, project: str, db: DB, actor: CurrentActor, _may: MayManage, raw: RawBody
+    request: Request,
+    project: str,
+    db: DB,
+    actor: CurrentActor,
+    settings: AppSettings,
+    _may: MayManage,
+    raw: RawBody,
 ) -> Response:
     """Preview (``action=preview``) or copy the sample; the page again with the outcome."""
     form = _form(raw)
@@ -226,6 +232,7 @@ def sample(
             seed=_whole(form.get("seed", ""), "seed"),
             preview=preview,
             actor=actor,
+            data_dir=settings.data_dir,
         )
     except LabelworksError as exc:
         return _sampling(request, db, actor, project, form, error=str(exc), status=status_for(exc))
