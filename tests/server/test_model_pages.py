@@ -145,7 +145,7 @@ def test_the_page_shows_the_current_model_and_how_it_fares(site: Site) -> None:
         "label was its suggestion",
         "Next training in 5 final labels (every 10; 35 so far)",
         ["negative 15 50%", "positive 15 50%"],
-        ["v2 100% 89%–100% 1.00 30 10", "v1 100% 84%–100% 1.00 20 20"],
+        ["v2 100% 89%–100% 1.00 30 10 5 of 5", "v1 100% 84%–100% 1.00 20 20 10 of 10 (100%)"],
         True,
         True,
         [],

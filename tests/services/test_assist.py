@@ -89,7 +89,8 @@ def test_training_learns_from_final_labels_and_suggests_on_open_items(db: Databa
 
 def test_retraining_replaces_suggestions_and_reports_how_they_fared(db: Database) -> None:
     """A second training after 10 more labels is version 2 with 20 suggestions (not 50);
-    the report counts the 10 suggestions the final labels then confirmed."""
+    the report counts the 10 suggestions the final labels then confirmed, and version 1
+    keeps that record once version 2 replaced its suggestions."""
     truth = _world(db)
     _label(db, truth, 30)
     assist.train(db, "sentiment")
@@ -100,7 +101,7 @@ def test_retraining_replaces_suggestions_and_reports_how_they_fared(db: Database
     assert (before.decided, before.checked, before.confirmed, before.next_in) == (40, 10, 10, 0)
     assert (second.version, second.labels, second.suggested) == (2, 40, 20)
     assert len(_suggestions(db)) == 20
-    assert [m.version for m in after.models] == [2, 1]
+    assert [(m.version, m.checked, m.confirmed) for m in after.models] == [(2, 0, 0), (1, 10, 10)]
     assert (after.checked, after.next_in) == (0, 5)
 
 

@@ -17,7 +17,10 @@ class AssistSettingsOut(BaseModel):
 
 
 class ModelVersionOut(BaseModel):
-    """One training: what it learnt from and its held-out figures (k-fold)."""
+    """One training: what it learnt from, its held-out figures (k-fold), and once a newer
+    version replaced its suggestions, ``checked``: those on items decided in between, and
+    ``confirmed``: how many the final label agreed with (0 and 0 for the current one, whose
+    figures are the report's)."""
 
     version: int
     field: str
@@ -33,6 +36,8 @@ class ModelVersionOut(BaseModel):
     counts: dict[str, int]
     suggested: int
     seconds: float
+    checked: int
+    confirmed: int
 
 
 class AssistReportOut(BaseModel):

@@ -140,6 +140,8 @@ def train(
     }
 
     def store(conn: Any) -> int:
+        # The outgoing version's record of how its suggestions fared, before they go.
+        assist_store.settle_latest(conn, row.id, *_fared(conn, row.id, assist))
         assist_store.replace_suggestions(conn, row.id, assist.model_name, suggestions)
         return assist_store.add_model(conn, row.id, values)
 
@@ -156,27 +158,32 @@ def assist_report(db: Database, project: str, *, actor: Actor | None = None) -> 
         spec = stored_spec(row.spec)
         decided = assist_store.count_decided(conn, row.id)
         history = assist_store.models(conn, row.id)
-        pairs = []
+        checked = confirmed = 0
         if spec.assist is not None:
-            pairs = assist_store.suggestion_agreement(conn, row.id, spec.assist.model_name)
+            checked, confirmed = _fared(conn, row.id, spec.assist)
     next_in = None
     if spec.assist is not None:
         next_in = max(0, _goal(spec.assist, history) - decided)
-    confirmed = 0
-    if spec.assist is not None:
-        name = spec.assist.field
-        confirmed = sum(
-            1 for s, f in pairs if json.loads(s).get(name) == _normal(json.loads(f).get(name))
-        )
     return AssistReport(
         project=row.name,
         assist=spec.assist,
         decided=decided,
         next_in=next_in,
         models=history,
-        checked=len(pairs),
+        checked=checked,
         confirmed=confirmed,
     )
+
+
+def _fared(conn: Any, project_id: int, assist: AssistSpec) -> tuple[int, int]:
+    """Of the current suggestions, those on items decided since, and how many of those the
+    final label agreed with."""
+    pairs = assist_store.suggestion_agreement(conn, project_id, assist.model_name)
+    name = assist.field
+    confirmed = sum(
+        1 for s, f in pairs if json.loads(s).get(name) == _normal(json.loads(f).get(name))
+    )
+    return len(pairs), confirmed
 
 
 def _goal(assist: AssistSpec, history: list[ModelRow]) -> int:

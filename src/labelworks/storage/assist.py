@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, select
+from sqlalchemy import Connection, and_, delete, exists, func, insert, select, update
 
 from labelworks.storage.model_tables import assist_models
 from labelworks.storage.quality_tables import final_labels
@@ -37,6 +37,8 @@ class ModelRow:
     counts: dict[str, int]
     suggested: int
     seconds: float
+    checked: int = 0
+    confirmed: int = 0
 
 
 def _decided(project_id: int) -> Any:
@@ -107,6 +109,21 @@ def add_model(conn: Connection, project_id: int, values: dict[str, Any]) -> int:
     return version
 
 
+def settle_latest(conn: Connection, project_id: int, checked: int, confirmed: int) -> None:
+    """Record how the latest version's suggestions fared, as a new one replaces them."""
+    latest = select(func.max(assist_models.c.version)).where(
+        assist_models.c.project_id == project_id
+    )
+    conn.execute(
+        update(assist_models)
+        .where(
+            assist_models.c.project_id == project_id,
+            assist_models.c.version == latest.scalar_subquery(),
+        )
+        .values(checked=checked, confirmed=confirmed)
+    )
+
+
 def models(conn: Connection, project_id: int, *, limit: int = 50) -> list[ModelRow]:
     """The project's trainings, newest first."""
     query = (
@@ -132,6 +149,8 @@ def models(conn: Connection, project_id: int, *, limit: int = 50) -> list[ModelR
             counts=json.loads(r.counts),
             suggested=r.suggested,
             seconds=r.seconds,
+            checked=r.checked,
+            confirmed=r.confirmed,
         )
         for r in conn.execute(query)
     ]

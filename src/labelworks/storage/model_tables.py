@@ -27,6 +27,10 @@ assist_models = Table(
     # {label: how many final labels said it}, JSON.
     Column("counts", Text, nullable=False),
     Column("suggested", Integer, nullable=False),
+    # Of its suggestions, those on items decided before the next training replaced them
+    # (set then), and how many of those the final label agreed with.
+    Column("checked", Integer, nullable=False, server_default="0"),
+    Column("confirmed", Integer, nullable=False, server_default="0"),
     Column("seconds", Float, nullable=False),
     Index("ix_assist_models_project_id_version", "project_id", "version", unique=True),
 )

@@ -34,6 +34,8 @@ def upgrade() -> None:
         sa.Column("macro_f1", sa.Float(), nullable=False),
         sa.Column("counts", sa.Text(), nullable=False),
         sa.Column("suggested", sa.Integer(), nullable=False),
+        sa.Column("checked", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("confirmed", sa.Integer(), server_default="0", nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.ForeignKeyConstraint(
             ["project_id"],
