@@ -117,7 +117,7 @@ def test_runs_are_recorded_as_jobs_and_can_wait_for_a_worker(data_dir: Path) -> 
     )
     assert [(j["id"], j["state"], j["params"]) for j in listed] == [
         (2, "queued", {"force": True, "workers": 1}),
-        (1, "succeeded", {"force": False, "workers": 1}),
+        (1, "succeeded", {"force": False, "foreground": True, "workers": 1}),
     ]
     assert (shown["state"], shown["done"], shown["total"], shown["result"]) == (
         "succeeded",

@@ -71,8 +71,9 @@ def test_train_then_show(data_dir: Path) -> None:
 
 
 def test_without_assist_and_in_the_background(data_dir: Path) -> None:
-    """A project without assist: show says how to add it and train fails with the reason
-    (exit 2); --background queues the training and says how to follow it."""
+    """A project without assist: show says how to add it and train is refused with the
+    reason and its code (exit 2), its job failed with it; --background queues the training
+    and says how to follow it."""
     shown = lw(data_dir, "model", "show", "plain")
     trained = lw(data_dir, "model", "train", "plain")
     queued = lw(data_dir, "model", "train", "sentiment", "--background")
@@ -81,10 +82,19 @@ def test_without_assist_and_in_the_background(data_dir: Path) -> None:
         "plain has no assist section in its spec: add assist: {field: NAME} "
         "(docs/project-spec.md)\n",
     )
-    assert trained.exit_code == 1
-    assert " ".join(trained.stderr.split()) == (
-        "error [error] job 1 (train) failed: project 'plain' has no assist section in its "
-        "spec: add assist: {field: NAME} to train a baseline model (docs/project-spec.md)"
+    reason = (
+        "project 'plain' has no assist section in its spec: add assist: {field: NAME} to "
+        "train a baseline model (docs/project-spec.md)"
+    )
+    failed = json.loads(lw(data_dir, "jobs", "show", "1", "--json").stdout)
+    assert (trained.exit_code, " ".join(trained.stderr.split())) == (
+        2,
+        f"error [invalid_input] {reason}",
+    )
+    assert (failed["state"], failed["error"], failed["params"]) == (
+        "failed",
+        reason,
+        {"auto": False, "foreground": True},
     )
     assert queued.stdout == (
         "job 2 queued (train); labelworks serve or worker runs it. Follow it: labelworks "

@@ -22,9 +22,9 @@ from labelworks.cli.context import (
 )
 from labelworks.domain.errors import InvalidInput, LabelworksError
 from labelworks.jobs import records
-from labelworks.jobs.kinds import JobCancelled
+from labelworks.jobs.kinds import JobCancelled, JobContext, kind_of
 from labelworks.jobs.queue import JobQueue
-from labelworks.jobs.runner import Recorded, recorded, run_job
+from labelworks.jobs.runner import Recorded, recorded
 from labelworks.services import privacy
 from labelworks.storage.jobs import FINISHED, JobRow
 
@@ -154,21 +154,6 @@ def follow(ctx: typer.Context, job_id: int, label: str) -> JobRow:
             time.sleep(0.5)
 
 
-def run_here(
-    ctx: typer.Context, kind: str, params: dict[str, Any], project: str, label: str
-) -> dict[str, Any]:
-    """Record a job and run it in this process, its progress drawn as a Rich bar; returns
-    its result, or raises with its error. It is listed by ``labelworks jobs`` like any other."""
-    db = state(ctx).database()
-    job = records.create_job(db, kind, params, project=project, actor=None)
-    with progress_bar(label) as update:
-        ended = run_job(db, state(ctx).settings, job.id, listener=update)
-    if ended is None or ended.state != "succeeded":
-        reason = ended.error if ended is not None and ended.error else "it did not finish"
-        raise LabelworksError(f"job {job.id} ({kind}) {ended.state if ended else 'lost'}: {reason}")
-    return ended.result or {}
-
-
 @contextmanager
 def recorded_here(
     ctx: typer.Context, kind: str, params: dict[str, Any], project: str | None
@@ -199,6 +184,26 @@ def recorded_bar(
             job.progress(done, total)
 
         yield progress, job
+
+
+def run_here(
+    ctx: typer.Context, kind: str, params: dict[str, Any], project: str, label: str
+) -> dict[str, Any]:
+    """Run a job of ``kind`` in this process as a terminal job (``recorded_bar``): its
+    parameters checked as a queued job's are, its progress drawn as a Rich bar, its
+    refusals going on as they are (code, message, exit code); returns its result."""
+    job_kind = kind_of(kind)
+    with recorded_bar(ctx, kind, job_kind.check(params), project, label) as (progress, here):
+        db = state(ctx).database()
+
+        def report(done: int, total: int | None) -> bool:
+            progress(done, total)  # raises JobCancelled once someone asked it to stop
+            return False
+
+        job = records.get_job(db, here.job_id)
+        work = JobContext(job=job, db=db, settings=state(ctx).settings, actor=None, report=report)
+        here.result = job_kind.run(work)
+    return here.result
 
 
 def queue_here(ctx: typer.Context, kind: str, params: dict[str, Any], project: str) -> None:

@@ -139,8 +139,12 @@ class Recorded:
 
     def progress(self, done: int, total: int | None = None) -> None:
         """Record progress; raises ``JobCancelled`` once someone asked the job to stop."""
-        if self._reporter(done, total):
+        if self.report(done, total):
             raise JobCancelled()
+
+    def report(self, done: int, total: int | None) -> bool:
+        """Record progress; returns whether someone asked the job to stop."""
+        return self._reporter(done, total)
 
 
 @contextmanager
