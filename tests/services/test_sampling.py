@@ -15,6 +15,7 @@ from tests.services.builders import jsonl, make_project
 from labelworks.domain.errors import InvalidImport, InvalidInput, NotFound
 from labelworks.services import ingestion, sampling
 from labelworks.storage.engine import Database
+from labelworks.storage.items import pre_annotations_by_item
 from labelworks.storage.tables import audit_events, items
 
 SPLITS = ["train"] * 6 + ["val"] * 3 + ["test"]
@@ -149,6 +150,34 @@ def test_uncertain_ranks_by_measure(world: Database) -> None:
     with pytest.raises(InvalidInput) as none:
         sampling.sample_items(world, "batch", strategy="uncertain", n=1, into="pool")
     assert "no item has a pre-annotation with a score" in str(none.value)
+
+
+def test_copies_carry_the_suggestions_their_target_takes(world: Database) -> None:
+    """Copied into a project of the same fields, the three uncertain picks keep their model's
+    suggestion; into one whose labels differ, the copies are made and the suggestions stay
+    behind, counted."""
+    make_project(
+        world,
+        name="other",
+        fields=[{"name": "sentiment", "kind": "choice", "labels": ["good", "bad"]}],
+    )
+    same = sampling.sample_items(world, "pool", strategy="uncertain", n=3, into="batch")
+    other = sampling.sample_items(world, "pool", strategy="uncertain", n=3, into="other")
+    with world.read() as conn:
+        carried = conn.execute(select(items.c.id).where(items.c.project_id == 2)).all()
+        found = pre_annotations_by_item(conn, [i for (i,) in carried])
+    assert (same.suggestions, same.suggestions_left, other.suggestions, other.suggestions_left) == (
+        3,
+        0,
+        0,
+        3,
+    )
+    assert sorted((p["model"], p["score"]) for ps in found.values() for p in ps) == [
+        ("m", 0.51),
+        ("m", 0.55),
+        ("m", 0.6),
+    ]
+    assert other.inserted == 3
 
 
 def test_refusals_change_nothing(world: Database) -> None:

@@ -103,6 +103,6 @@ def _print(result: SampleResult) -> None:
     console.print(
         f"Sampled {len(result.picks):,} items ({result.strategy}{seed}) from "
         f"{escape(result.project)} into {escape(result.into)}: {result.inserted:,} copied"
-        f"{skipped}.",
+        f"{skipped}{sampling.suggestions_note(result)}.",
         highlight=False,
     )

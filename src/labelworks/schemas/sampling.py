@@ -50,3 +50,7 @@ class SampleOut(BaseModel):
     picks: list[PickOut]
     inserted: int
     skipped_duplicates: int
+    suggestions: int = Field(description="the copies' pre-annotations carried over")
+    suggestions_left: int = Field(
+        description="pre-annotations not carried: the target's fields do not take them"
+    )

@@ -30,7 +30,7 @@ import json
 import math
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from labelworks.domain.access import Action, Actor, wall
-from labelworks.domain.errors import InvalidInput, PermissionDenied
+from labelworks.domain.annotation import validate_annotation
+from labelworks.domain.errors import InvalidAnnotation, InvalidInput, PermissionDenied
+from labelworks.domain.fields import FieldSpec
 from labelworks.domain.media import media_keys
 from labelworks.pipelines import diversity, strata, uncertainty
 from labelworks.services import media_roots
@@ -49,6 +51,7 @@ from labelworks.services.ingestion import import_items
 from labelworks.services.specs import stored_spec
 from labelworks.storage import audit as audit_store
 from labelworks.storage import item_scan
+from labelworks.storage import items as item_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.item_scan import ScannedItem
 
@@ -79,6 +82,10 @@ class SampleResult:
     inserted: int = 0
     skipped_duplicates: int = 0
     preview: bool = False
+    # The copies' suggestions (pre-annotations) carried over, and those left behind because
+    # the target's fields do not take them.
+    suggestions: int = 0
+    suggestions_left: int = 0
 
 
 def _check(strategy: str, n: int, seed: int | None, by: str | None, vectors: str | None) -> None:
@@ -278,7 +285,11 @@ def _copy(
     **params: Any,
 ) -> SampleResult:
     by_id = {item.id: item for item in items}
+    with db.read() as conn:
+        fields = stored_spec(project_for(conn, actor, result.into, Action.MANAGE).spec).fields
+        suggested = item_store.pre_annotations_by_item(conn, [p.item for p in result.picks])
     lines = []
+    carried = left = 0
     for pick in result.picks:
         item = by_id[pick.item]
         note = {
@@ -288,7 +299,17 @@ def _copy(
             "reason": pick.reason,
             "seed": result.seed,
         }
-        row = {"payload": item.payload, "metadata": {**item.metadata, "sampled_from": note}}
+        row: dict[str, Any] = {
+            "payload": item.payload,
+            "metadata": {**item.metadata, "sampled_from": note},
+        }
+        # Suggestions go along where the target's fields take them (the uncertain strategy
+        # picks by them); the others stay behind rather than refuse the whole copy.
+        fit = [p for p in suggested.get(item.id, []) if _fits(fields, p["value"], item.payload)]
+        carried += len(fit)
+        left += len(suggested.get(item.id, [])) - len(fit)
+        if fit:
+            row["pre_annotations"] = fit
         lines.append(json.dumps(row, ensure_ascii=False))
     stream = io.BytesIO(("\n".join(lines) + "\n").encode("utf-8"))
     source = f"sample of {result.project} ({result.strategy})"
@@ -326,7 +347,26 @@ def _copy(
         result.available,
         inserted=summary.inserted,
         skipped_duplicates=summary.skipped_duplicates,
+        suggestions=carried,
+        suggestions_left=left,
     )
+
+
+def _fits(fields: Sequence[FieldSpec], value: Any, payload: dict[str, Any]) -> bool:
+    try:
+        validate_annotation(fields, value, payload)
+    except InvalidAnnotation:
+        return False
+    return True
+
+
+def suggestions_note(result: SampleResult) -> str:
+    """What became of the copies' suggestions, for the end of a sentence ("" for none)."""
+    if not result.suggestions and not result.suggestions_left:
+        return ""
+    text = f"; {result.suggestions:,} suggestions went along"
+    left = result.suggestions_left
+    return text + (f", {left:,} stayed (the target's fields do not take them)" if left else "")
 
 
 def result_dict(result: SampleResult) -> dict[str, Any]:
@@ -345,7 +385,9 @@ def result_dict(result: SampleResult) -> dict[str, Any]:
         "picks": [{"item": p.item, "reason": p.reason} for p in result.picks],
         "inserted": result.inserted,
         "skipped_duplicates": result.skipped_duplicates,
+        "suggestions": result.suggestions,
+        "suggestions_left": result.suggestions_left,
     }
 
 
-__all__ = ["STRATEGIES", "Pick", "SampleResult", "result_dict", "sample_items"]
+__all__ = ["STRATEGIES", "Pick", "SampleResult", "result_dict", "sample_items", "suggestions_note"]

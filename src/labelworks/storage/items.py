@@ -257,6 +257,30 @@ def pre_annotations_of(conn: Connection, item_id: int) -> list[dict[str, Any]]:
     return [{"model": m, "score": score, "value": json.loads(v)} for m, score, v in rows]
 
 
+def pre_annotations_by_item(
+    conn: Connection, item_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The pre-annotations (model, score, value) of each of ``item_ids`` that has some."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for start in range(0, len(item_ids), 1000):
+        chunk = list(item_ids[start : start + 1000])
+        query = (
+            select(
+                pre_annotations.c.item_id,
+                pre_annotations.c.model,
+                pre_annotations.c.score,
+                pre_annotations.c.value,
+            )
+            .where(pre_annotations.c.item_id.in_(chunk))
+            .order_by(pre_annotations.c.id)
+        )
+        for item_id, model, score, value in conn.execute(query):
+            found.setdefault(item_id, []).append(
+                {"model": model, "score": score, "value": json.loads(value)}
+            )
+    return found
+
+
 def annotation_values(conn: Connection, project_id: int) -> Iterator[dict[str, Any]]:
     """Every annotation value of the project, streamed (spec changes check label use)."""
     # Options on the statement, not the connection: connection options would stick and

@@ -246,6 +246,6 @@ def sample(
     flash(
         request,
         f"Copied {result.inserted:,} of {len(result.picks):,} sampled items into "
-        f"{result.into}{there}.",
+        f"{result.into}{there}{sampling.suggestions_note(result)}.",
     )
     return RedirectResponse(SAMPLING.format(project=quote(project, safe="")), status_code=303)
