@@ -90,6 +90,16 @@ def test_a_cancel_stops_the_run_at_its_next_report(db: Database, settings: Setti
     assert _row(db, job_id, settings)[:4] == ("cancelled", 10, 10, None)
 
 
+def test_ctrl_c_in_the_terminal_cancels_the_job(db: Database, settings: Settings) -> None:
+    """An interrupt goes on to the command and ends its job cancelled, not failed."""
+    make_project(db)
+    job_id = _job(db)
+    with pytest.raises(KeyboardInterrupt), recorded(db, settings, job_id) as here:
+        here.progress(4, 10)
+        raise KeyboardInterrupt
+    assert _row(db, job_id, settings)[:5] == ("cancelled", 4, 10, None, None)
+
+
 def test_a_job_runs_once_even_when_recorded_twice(db: Database, settings: Settings) -> None:
     """A job that is no longer queued is refused before any work starts."""
     make_project(db)

@@ -165,7 +165,8 @@ def recorded(db: Database, settings: Settings, job_id: int) -> Iterator[Recorded
     here = Recorded(job_id, reporter)
     try:
         yield here
-    except JobCancelled:
+    except (JobCancelled, KeyboardInterrupt):
+        # Ctrl-C in the terminal is the command's person cancelling it.
         _end(db, live, "cancelled")
         raise
     except BaseException as exc:
