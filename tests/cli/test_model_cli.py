@@ -13,6 +13,7 @@ from tests.cli.runner import lw
 from tests.services.builders import make_project
 
 from labelworks.config import Settings
+from labelworks.jobs.queue import JobQueue
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.ingestion import import_items
 from labelworks.services.users import add_user
@@ -99,4 +100,24 @@ def test_without_assist_and_in_the_background(data_dir: Path) -> None:
     assert queued.stdout == (
         "job 2 queued (train); labelworks serve or worker runs it. Follow it: labelworks "
         "jobs wait 2\n"
+    )
+    assert failed["error_code"] == "invalid_input"
+
+
+def test_waiting_for_a_refused_job_exits_as_the_refusal(data_dir: Path) -> None:
+    """A queued training of a project without assist, run by a consumer, fails with the
+    refusal's code; jobs wait says so with the refusal's exit code (2), not a generic 1."""
+    lw(data_dir, "model", "train", "plain", "--background")
+    settings = Settings(data_dir=data_dir)
+    db = Database(settings.effective_database_url)
+    queue = JobQueue(settings, db)
+    task = queue.huey.dequeue()
+    assert task is not None
+    queue.huey.execute(task)
+    db.dispose()
+    waited = lw(data_dir, "jobs", "wait", "1")
+    assert (waited.exit_code, " ".join(waited.stderr.split())) == (
+        2,
+        "error [invalid_input] job 1 failed: project 'plain' has no assist section in its "
+        "spec: add assist: {field: NAME} to train a baseline model (docs/project-spec.md)",
     )

@@ -75,6 +75,7 @@ def test_the_callers_error_goes_on_unchanged_and_fails_the_job(
         1,
         1,
     )
+    assert records.get_job(db, job_id).error_code == "invalid_import"
 
 
 def test_a_cancel_stops_the_run_at_its_next_report(db: Database, settings: Settings) -> None:

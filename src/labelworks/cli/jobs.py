@@ -20,7 +20,7 @@ from labelworks.cli.context import (
     reported,
     state,
 )
-from labelworks.domain.errors import InvalidInput, LabelworksError
+from labelworks.domain.errors import InvalidInput, LabelworksError, error_class
 from labelworks.jobs import records
 from labelworks.jobs.kinds import JobCancelled, JobContext, kind_of
 from labelworks.jobs.queue import JobQueue
@@ -52,6 +52,7 @@ def job_dict(job: JobRow) -> dict[str, Any]:
         "total": job.total,
         "result": job.result,
         "error": job.error,
+        "error_code": job.error_code,
         "attempts": job.attempts,
         "max_attempts": job.max_attempts,
         "cancel_requested": job.cancel_requested,
@@ -236,6 +237,10 @@ def wait_command(
             if job.state == "succeeded" and isinstance(file, str):
                 path = state(ctx).settings.data_dir / "jobs" / str(job.id) / file
                 console.print(f"file: {escape(str(path))}", highlight=False, soft_wrap=True)
+        if job.state == "failed" and job.error_code is not None:
+            # The refusal that failed it, raised again: its code and exit code, as if the
+            # work had run here.
+            raise error_class(job.error_code)(f"job {job.id} failed: {job.error}")
         if job.state != "succeeded":
             raise LabelworksError(f"job {job.id} {job.state}")
 

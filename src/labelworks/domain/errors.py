@@ -176,3 +176,20 @@ class PayloadTooLarge(InvalidInput):
     """A request body is over its route's size limit; nothing of it was used."""
 
     code = "payload_too_large"
+
+
+def error_classes() -> dict[str, type[LabelworksError]]:
+    """Every error class under ``LabelworksError`` (itself included), by its ``code``."""
+    found: dict[str, type[LabelworksError]] = {}
+    pending: list[type[LabelworksError]] = [LabelworksError]
+    while pending:
+        cls = pending.pop()
+        found.setdefault(cls.code, cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def error_class(code: str | None) -> type[LabelworksError]:
+    """The class whose stable ``code`` this is (``LabelworksError`` for an unknown one), so
+    a stored refusal can be raised again as itself."""
+    return error_classes().get(code or "", LabelworksError)

@@ -110,7 +110,7 @@ def run_job(
         _end(db, live, "cancelled")
     except LabelworksError as exc:
         # The work itself refused (bad input, no permission any more): the same again.
-        _end(db, live, "failed", error=str(exc))
+        _end(db, live, "failed", error=str(exc), code=exc.code)
     except Exception as exc:
         log.exception("job %s (%s) failed", job_id, job.kind)
         error = f"{type(exc).__name__}: {exc}"
@@ -170,8 +170,9 @@ def recorded(db: Database, settings: Settings, job_id: int) -> Iterator[Recorded
         _end(db, live, "cancelled")
         raise
     except BaseException as exc:
-        message = str(exc) if isinstance(exc, LabelworksError) else f"{type(exc).__name__}: {exc}"
-        _end(db, live, "failed", error=message or type(exc).__name__)
+        code = exc.code if isinstance(exc, LabelworksError) else None
+        message = str(exc) if code is not None else f"{type(exc).__name__}: {exc}"
+        _end(db, live, "failed", error=message or type(exc).__name__, code=code)
         raise
     else:
         _end(db, live, "succeeded", result=here.result)
@@ -187,6 +188,7 @@ def _end(
     *,
     error: str | None = None,
     result: dict[str, object] | None = None,
+    code: str | None = None,
 ) -> None:
     db.run_write(
         lambda conn: job_store.finish(
@@ -196,6 +198,7 @@ def _end(
             now=utcnow(),
             result=result,
             error=error,
+            error_code=code,
             done=live.done,
             total=live.total,
         )

@@ -26,6 +26,11 @@ class JobOut(BaseModel):
     total: int | None = Field(description="units in all, once known")
     result: dict[str, Any] | None
     error: str | None
+    error_code: str | None = Field(
+        default=None,
+        description="the error's stable code when the work itself refused (as the API's "
+        "answers carry), null for an unexpected failure",
+    )
     attempts: int
     max_attempts: int
     cancel_requested: bool

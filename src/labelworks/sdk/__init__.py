@@ -4,6 +4,7 @@ Results are the pydantic wire models of ``labelworks.schemas.api``; errors are t
 ``labelworks.domain.errors`` (``NotFound``, ``UnsafeSpecChange``, ``InvalidImport`` …).
 """
 
+from labelworks.domain.errors import error_classes
 from labelworks.schemas.api import (
     ApplyOut,
     ImportOut,
@@ -18,7 +19,6 @@ from labelworks.schemas.api import (
     UserOut,
 )
 from labelworks.sdk.client import Client, ExportFormat
-from labelworks.sdk.errors import error_classes
 
 Task = TaskOut
 

@@ -22,6 +22,7 @@ from labelworks.domain.errors import (
     PermissionDenied,
     RateLimited,
     Unauthenticated,
+    error_classes,
 )
 
 # For an unknown code (a newer server) or a body that is not a labelworks error, the status
@@ -35,17 +36,6 @@ _BY_STATUS: dict[int, type[LabelworksError]] = {
     422: InvalidInput,
     429: RateLimited,
 }
-
-
-def error_classes() -> dict[str, type[LabelworksError]]:
-    """Every error class under ``LabelworksError`` (itself included), by its ``code``."""
-    found: dict[str, type[LabelworksError]] = {}
-    pending: list[type[LabelworksError]] = [LabelworksError]
-    while pending:
-        cls = pending.pop()
-        found.setdefault(cls.code, cls)
-        pending.extend(cls.__subclasses__())
-    return found
 
 
 def _location(raw: Any) -> Location | None:

@@ -33,6 +33,9 @@ jobs = Table(
     Column("params", Text, nullable=False, server_default="{}"),
     Column("result", Text, nullable=True),
     Column("error", Text, nullable=True),
+    # The stable code of the error that failed it (labelworks.domain.errors), when it was
+    # one of the work's own refusals (migration 0019).
+    Column("error_code", String(40), nullable=True),
     Column("done", BigInteger, nullable=False, server_default="0"),
     Column("total", BigInteger, nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),

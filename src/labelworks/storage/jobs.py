@@ -25,6 +25,7 @@ class JobRow:
     params: dict[str, Any]
     result: dict[str, Any] | None
     error: str | None
+    error_code: str | None
     done: int
     total: int | None
     attempts: int
@@ -64,6 +65,7 @@ def _row(r: Any) -> JobRow:
         params=json.loads(r.params),
         result=None if r.result is None else json.loads(r.result),
         error=r.error,
+        error_code=r.error_code,
         done=int(r.done),
         total=None if r.total is None else int(r.total),
         attempts=r.attempts,
@@ -181,6 +183,7 @@ def finish(
     now: datetime,
     result: dict[str, Any] | None = None,
     error: str | None = None,
+    error_code: str | None = None,
     done: int | None = None,
     total: int | None = None,
 ) -> None:
@@ -199,6 +202,7 @@ def finish(
             state=state,
             result=None if result is None else json.dumps(result, sort_keys=True, default=str),
             error=error,
+            error_code=error_code,
             finished_at=now,
             heartbeat_at=now,
         )
