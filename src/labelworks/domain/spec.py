@@ -32,6 +32,7 @@ from labelworks.domain.fields import (
     quoted,
     spec_error,
 )
+from labelworks.domain.predictions import PredictionsSpec
 from labelworks.domain.privacy import PrivacySpec
 from labelworks.domain.schema import labels_in_use_check
 from labelworks.domain.spec_document import (
@@ -227,6 +228,7 @@ class ProjectSpec(BaseModel):
     quality: QualitySpec = Field(default_factory=QualitySpec)
     privacy: PrivacySpec | None = None
     assist: AssistSpec | None = None
+    predictions: PredictionsSpec | None = None
 
     @field_validator("name")
     @classmethod

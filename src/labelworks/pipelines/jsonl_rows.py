@@ -50,6 +50,7 @@ def _make_row_factory() -> Callable[
         set_gold,
         set_why,
         set_history,
+        set_predictions,
     ) = (
         slots[name].__set__
         for name in (
@@ -63,6 +64,7 @@ def _make_row_factory() -> Callable[
             "gold",
             "gold_explanation",
             "annotations",
+            "predictions",
         )
     )
 
@@ -86,6 +88,7 @@ def _make_row_factory() -> Callable[
         set_gold(row, None)
         set_why(row, "")
         set_history(row, ())
+        set_predictions(row, ())
         return row
 
     return make
@@ -97,7 +100,15 @@ new_row = _make_row_factory()
 # Keys that send a row through ``RowChecker.from_object`` (a flat row without them is its
 # own payload, apart from ``external_id``).
 _FLAT_ONLY = frozenset(
-    {"payload", "metadata", "pre_annotations", "gold", "gold_explanation", "annotations"}
+    {
+        "payload",
+        "metadata",
+        "pre_annotations",
+        "predictions",
+        "gold",
+        "gold_explanation",
+        "annotations",
+    }
 )
 
 
@@ -148,6 +159,7 @@ def jsonl_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Ite
                     and "payload" not in obj
                     and "metadata" not in obj
                     and "pre_annotations" not in obj
+                    and "predictions" not in obj
                     and "gold" not in obj
                     and "gold_explanation" not in obj
                     and "annotations" not in obj

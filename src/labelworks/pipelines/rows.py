@@ -6,8 +6,8 @@ taken in the project) are the importer's, which asks the database (``services.in
 
 Row shapes (see docs/import-export.md):
 
-- structured: ``{"payload": {...}, "external_id"?, "metadata"?, "pre_annotations"?, "gold"?,
-  "gold_explanation"?}``, plus
+- structured: ``{"payload": {...}, "external_id"?, "metadata"?, "pre_annotations"?,
+  "predictions"?, "gold"?, "gold_explanation"?}``, plus
   export-only keys (``EXPORT_ONLY_KEYS``) that are ignored so an export re-imports;
 - flat: any object without a ``"payload"`` object is the payload itself, with the reserved
   keys (``RESERVED_KEYS``) lifted out.
@@ -16,6 +16,7 @@ Row shapes (see docs/import-export.md):
 annotation), ``gold_explanation`` says why, for trainees and reviewers of mistakes.
 ``annotations`` (structured or flat) is the item's history: finished annotations in the
 shape the export writes them (``pipelines.history_rows``); ``[]`` is no history.
+``predictions`` are models' answers kept for evaluation (``domain.predictions``).
 """
 
 from __future__ import annotations
@@ -27,13 +28,22 @@ from typing import Any, BinaryIO, Literal, NoReturn
 
 from labelworks.domain.errors import InvalidAnnotation, InvalidImport, Location
 from labelworks.domain.json_value import json_kind
+from labelworks.domain.predictions import InvalidPrediction, Prediction
 from labelworks.pipelines.content_hash import canonical_json, content_hash
 from labelworks.pipelines.history_rows import HistoryAnnotation, history_of
 
 ImportFormat = Literal["jsonl", "json", "csv", "parquet"]
 PreAnnotationCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
+PredictionParser = Callable[[Any, Mapping[str, Any]], Prediction]
 
-RESERVED_KEYS = ("external_id", "metadata", "pre_annotations", "gold", "gold_explanation")
+RESERVED_KEYS = (
+    "external_id",
+    "metadata",
+    "pre_annotations",
+    "predictions",
+    "gold",
+    "gold_explanation",
+)
 # A flat row's keys that are not its payload: the reserved ones and its history.
 FLAT_LIFTED = frozenset({*RESERVED_KEYS, "annotations"})
 MAX_GOLD_EXPLANATION = 10_000
@@ -80,6 +90,7 @@ class ImportRow:
     gold_explanation: str = ""
     # Finished annotations to restore with the item (an export's ``annotations``).
     annotations: tuple[HistoryAnnotation, ...] = ()
+    predictions: tuple[Prediction, ...] = ()
 
 
 def read_rows(
@@ -89,6 +100,7 @@ def read_rows(
     source: str,
     required_keys: Collection[str] = (),
     validate_pre_annotation: PreAnnotationCheck | None = None,
+    parse_prediction: PredictionParser | None = None,
     max_row_bytes: int = DEFAULT_MAX_ROW_BYTES,
 ) -> Iterator[ImportRow]:
     """Lazily read ``stream`` as ``format`` and yield one checked ``ImportRow`` per row.
@@ -98,13 +110,14 @@ def read_rows(
     all-or-nothing. ``validate_pre_annotation(value, payload)`` may raise
     ``InvalidAnnotation``; it is reported as an ``InvalidImport`` on the field
     ``pre_annotations[i].value.<field>``; the same check applies to a ``gold`` answer,
-    reported on ``gold.<field>``.
+    reported on ``gold.<field>``. ``parse_prediction(obj, payload)`` checks each of a row's
+    ``predictions`` (rows with predictions are refused without it).
     """
     # Imported here: the readers build on this module's row types and checks (and the
     # Parquet one loads pyarrow, which a JSONL import does not need).
     from labelworks.pipelines import json_array_rows, jsonl_rows, table_rows
 
-    checker = RowChecker(source, required_keys, validate_pre_annotation)
+    checker = RowChecker(source, required_keys, validate_pre_annotation, parse_prediction)
     if format == "jsonl":
         return jsonl_rows.jsonl_rows(stream, checker, max_row_bytes)
     if format == "json":
@@ -127,10 +140,12 @@ class RowChecker:
         source: str,
         required_keys: Collection[str],
         validate_pre_annotation: PreAnnotationCheck | None,
+        parse_prediction: PredictionParser | None = None,
     ) -> None:
         self.source = source
         self.required = tuple(sorted(required_keys))
         self.validate = validate_pre_annotation
+        self.parse_prediction = parse_prediction
 
     def fail(self, line: int | None, message: str, field: str | None = None) -> NoReturn:
         """Raise ``InvalidImport`` at ``line`` (and ``field``) of this file."""
@@ -154,6 +169,7 @@ class RowChecker:
             gold=obj.get("gold"),
             gold_explanation=obj.get("gold_explanation"),
             history=obj.get("annotations"),
+            predictions=obj.get("predictions"),
         )
 
     def build(
@@ -167,6 +183,7 @@ class RowChecker:
         gold: Any = None,
         gold_explanation: Any = None,
         history: Any = None,
+        predictions: Any = None,
     ) -> ImportRow:
         """Check every part of a row and build it; ``None`` means a part is absent."""
         if external_id is not None:
@@ -186,9 +203,17 @@ class RowChecker:
             self.portable(metadata, line, "metadata")
         pre_annotations = () if pre is None else self.pre_annotations(pre, payload, line)
         done = () if history is None else history_of(self, history, payload, line)
+        predicted = () if predictions is None else self.predictions(predictions, payload, line)
         if gold is None and gold_explanation is None:
             return ImportRow(
-                line, external_id, payload, metadata, pre_annotations, hashed, annotations=done
+                line,
+                external_id,
+                payload,
+                metadata,
+                pre_annotations,
+                hashed,
+                annotations=done,
+                predictions=predicted,
             )
         answer, why = self.gold(gold, gold_explanation, payload, line)
         return ImportRow(
@@ -201,6 +226,7 @@ class RowChecker:
             gold=answer,
             gold_explanation=why,
             annotations=done,
+            predictions=predicted,
         )
 
     def gold(
@@ -286,6 +312,36 @@ class RowChecker:
                 "pre_annotations",
             )
         return tuple(self._pre_annotation(i, item, payload, line) for i, item in enumerate(value))
+
+    def predictions(self, value: Any, payload: dict[str, Any], line: int) -> tuple[Prediction, ...]:
+        """Check a list of predictions (``domain.predictions``) against the schema."""
+        if type(value) is not list:
+            self.fail(
+                line, f"predictions must be a list of objects, not {kind_of(value)}", "predictions"
+            )
+        parse = self.parse_prediction
+        if parse is None:
+            self.fail(line, "predictions cannot be imported here", "predictions")
+        found: list[Prediction] = []
+        seen: set[tuple[str, str]] = set()
+        for index, obj in enumerate(value):
+            where = f"predictions[{index}]"
+            try:
+                prediction = parse(obj, payload)
+            except InvalidPrediction as exc:
+                self.fail(line, exc.message, f"{where}.{exc.where}" if exc.where else where)
+            self.portable(prediction.value, line, f"{where}.value")
+            key = (prediction.model, prediction.version)
+            if key in seen:
+                self.fail(
+                    line,
+                    f"model '{prediction.model}' version '{prediction.version}' predicts this "
+                    "item twice",
+                    where,
+                )
+            seen.add(key)
+            found.append(prediction)
+        return tuple(found)
 
     def _pre_annotation(
         self, index: int, item: Any, payload: dict[str, Any], line: int

@@ -3,12 +3,13 @@
 Column rules, shared by both formats:
 
 - a ``payload`` column (JSON text, or a struct in Parquet) means the structured form: the
-  other columns may only be ``external_id``, ``metadata``, ``pre_annotations``, ``gold``,
-  ``gold_explanation`` and the export-only columns, which are ignored;
+  other columns may only be ``external_id``, ``metadata``, ``pre_annotations``,
+  ``predictions``, ``gold``, ``gold_explanation`` and the export-only columns, which are
+  ignored;
 - otherwise every column except those reserved ones is a payload key (in CSV, always a
   string);
-- ``metadata``, ``pre_annotations`` and ``gold`` hold JSON text (or native structs/lists in
-  Parquet); an empty cell or a null means "none".
+- ``metadata``, ``pre_annotations``, ``predictions`` and ``gold`` hold JSON text (or native
+  structs/lists in Parquet); an empty cell or a null means "none".
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from labelworks.pipelines.rows import (
     unknown_key_message,
 )
 
-_JSON_CELLS = ("payload", "metadata", "pre_annotations", "gold")
+_JSON_CELLS = ("payload", "metadata", "pre_annotations", "predictions", "gold")
 
 
 def csv_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Iterator[ImportRow]:
@@ -64,6 +65,7 @@ def csv_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> Itera
             gold_explanation=cells[position["gold_explanation"]] or None
             if "gold_explanation" in position
             else None,
+            predictions=parsed.get("predictions"),
         )
     if not rows:
         checker.fail(None, f"{checker.source} has no rows")
@@ -92,6 +94,7 @@ def parquet_rows(stream: BinaryIO, checker: RowChecker, max_row_bytes: int) -> I
             record.get("pre_annotations"),
             gold=record.get("gold"),
             gold_explanation=record.get("gold_explanation"),
+            predictions=record.get("predictions"),
         )
 
 

@@ -74,7 +74,10 @@ def _answer(
     """A JSON error for the API and media, an error page (or the login page) for pages."""
     if _wants_page(request) and "session" in request.scope:
         if status == 401:
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+            # The query too: a filtered table or a comparison comes back as it was asked for.
+            query = request.url.query
+            target = request.url.path + (f"?{query}" if query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
         templates = request.app.state.templates
         return templates.TemplateResponse(  # type: ignore[no-any-return]
             request,

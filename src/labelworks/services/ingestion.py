@@ -19,12 +19,15 @@ from labelworks.pipelines.rows import ImportRow, read_rows
 from labelworks.services.access import project_for
 from labelworks.services.external_ids import ExternalIds
 from labelworks.services.history_import import HistoryImport
+from labelworks.services.predictions import check_for
 from labelworks.services.project_archive import refuse_archived
 from labelworks.services.specs import stored_spec
 from labelworks.storage import gold as gold_store
 from labelworks.storage import items as item_store
+from labelworks.storage import predictions as prediction_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.items import NewItem
+from labelworks.storage.predictions import StoredPrediction
 from labelworks.storage.projects import ProjectRow
 
 ImportFormat = Literal["jsonl", "json", "csv", "parquet"]
@@ -149,6 +152,7 @@ def _import(
         source=source,
         required_keys=required_payload_keys(fields),
         validate_pre_annotation=check_pre_annotation,
+        parse_prediction=check_for(fields),
     )
     import_id = item_store.start_import(conn, project.id, source=source, fmt=fmt, now=now)
     before = item_store.count_items(conn, project.id)
@@ -164,17 +168,22 @@ def _import(
         cache_scope=options.cache_scope,
     )
     total = inserted = 0
+    predicted: set[tuple[str, str]] = set()
     batches = read_ahead(_batches(rows, batch_size))
     with item_store.bulk_load(conn), closing(batches):
         for batch in batches:
             inserted += ids.insert(batch, [_new_item(r) for r in batch], now)
             _store_pre_annotations(conn, project.id, import_id, batch)
+            predicted |= _store_predictions(conn, project.id, import_id, batch, now)
             _store_gold(conn, project.id, import_id, batch, now)
             history.store(batch)
             total += len(batch)
             if progress is not None:
                 progress(len(batch))
     history.finish()
+    shown = stored_spec(project.spec).predictions
+    if predicted and shown is not None:
+        prediction_store.refresh_suggestions(conn, project.id, sorted(predicted), shown)
     item_store.finish_import(conn, import_id, rows=total, inserted=inserted)
     return ImportSummary(
         project=project.name,
@@ -218,6 +227,25 @@ def _store_pre_annotations(
                 {"item_id": item_id, "model": p.model, "score": p.score, "value": _json(p.value)}
             )
     item_store.insert_pre_annotations(conn, records)
+
+
+def _store_predictions(
+    conn: Connection, project_id: int, import_id: int, batch: list[ImportRow], now: datetime
+) -> set[tuple[str, str]]:
+    """Store the predictions of the rows that created their item; the model versions seen."""
+    with_predictions = [r for r in batch if r.predictions]
+    if not with_predictions:
+        return set()
+    created = item_store.ids_for_hashes(
+        conn, project_id, import_id, [r.content_hash for r in with_predictions]
+    )
+    records: list[StoredPrediction] = []
+    for r in with_predictions:
+        item_id, line = created.get(r.content_hash, (None, None))
+        if item_id is not None and line == r.line:
+            records.extend(StoredPrediction(item_id, p) for p in r.predictions)
+    prediction_store.insert_new(conn, project_id, records, now)
+    return {(r.prediction.model, r.prediction.version) for r in records}
 
 
 def _store_gold(

@@ -24,6 +24,7 @@ from labelworks.services.access import a_role, project_for, visible_project_ids
 from labelworks.services.specs import stored_spec
 from labelworks.services.status import ProjectStatus, project_status
 from labelworks.storage import items as item_store
+from labelworks.storage import predictions as prediction_store
 from labelworks.storage import projects as project_store
 from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database, utcnow
@@ -210,6 +211,8 @@ def _apply(
         )
         if spec.overlap != project.overlap:
             item_store.refresh_pools(conn, project.id, spec.overlap)
+        if spec.predictions != stored_spec(project.spec).predictions:
+            prediction_store.resync_suggestions(conn, project.id, spec.predictions)
     version = project.guideline_version
     if plan.guidelines_changed:
         version = project_store.add_guideline_version(

@@ -1,6 +1,17 @@
 """Tables of the models that assist labelling (SQLAlchemy Core). Migrations must match."""
 
-from sqlalchemy import Column, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from labelworks.storage.metadata import metadata
 
@@ -33,4 +44,43 @@ assist_models = Table(
     Column("confirmed", Integer, nullable=False, server_default="0"),
     Column("seconds", Float, nullable=False),
     Index("ix_assist_models_project_id_version", "project_id", "version", unique=True),
+)
+
+# Models' answers for items (``domain.predictions``), apart from annotations: one row per
+# item, model and version (a push of the same again replaces it).
+predictions = Table(
+    "predictions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("version", String(100), nullable=False, server_default=""),
+    Column("value", Text, nullable=False),
+    Column("score", Float, nullable=True),
+    # {field: {label: probability}}, JSON, or NULL.
+    Column("probabilities", Text, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("item_id", "model", "version"),
+    Index("ix_predictions_project_model", "project_id", "model", "version"),
+)
+
+# A stored evaluation of one model version on one field against a reference (``eval run``):
+# its settings and the whole report as JSON, so a run reads back as it was computed.
+eval_runs = Table(
+    "eval_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("version", String(100), nullable=False),
+    Column("field", String(200), nullable=False),
+    Column("against", String(10), nullable=False),
+    Column("slice_key", String(200), nullable=True),
+    Column("items", Integer, nullable=False),
+    Column("headline", Float, nullable=True),
+    Column("report", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200), nullable=True),
+    Index("ix_eval_runs_project_id", "project_id", "id"),
 )

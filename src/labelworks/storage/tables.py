@@ -22,7 +22,7 @@ from sqlalchemy import (
 
 from labelworks.storage.job_tables import jobs
 from labelworks.storage.metadata import metadata
-from labelworks.storage.model_tables import assist_models
+from labelworks.storage.model_tables import assist_models, eval_runs, predictions
 from labelworks.storage.quality_tables import (
     audit_events,
     consensus_models,
@@ -245,6 +245,8 @@ pre_annotations = Table(
     Column("model", String(200), nullable=False),
     Column("score", Float, nullable=True),
     Column("value", Text, nullable=False),
+    # Set when the suggestion shows a prediction (spec ``predictions.suggest``), migration 0020.
+    Column("prediction_id", Integer, nullable=True),
     Index("ix_pre_annotations_item_id", "item_id"),
 )
 
@@ -321,6 +323,7 @@ __all__ = [
     "consensus_models",
     "deliveries",
     "escalations",
+    "eval_runs",
     "final_labels",
     "gold_answers",
     "gold_results",
@@ -335,6 +338,7 @@ __all__ = [
     "memberships",
     "metadata",
     "pre_annotations",
+    "predictions",
     "projects",
     "retests",
     "reviews",
