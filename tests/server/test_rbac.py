@@ -14,6 +14,7 @@ login page (303) from pages.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -489,6 +490,48 @@ def _routes(
         # Its page (alpha has none: the page says how to turn it on; ?format=csv, its
         # versions' CSV, is the same route).
         project(Route("model page", "GET", "/projects/alpha/model", page=True), "review", 200),
+        # Predictions and evaluation: pushing needs the manage right, the rest the review
+        # right (no model 'none' has predictions: 404 for those who may ask).
+        project(
+            Route(
+                "push predictions",
+                "POST",
+                f"{alpha}/predictions",
+                body={
+                    "predictions": [
+                        {"item_id": item_id, "model": "rbac", "value": {"sentiment": "pos"}}
+                    ]
+                },  # fmt: skip
+            ),
+            "manage",
+            200,
+        ),
+        project(Route("predicted models", "GET", f"{alpha}/predictions/models"), "review", 200),
+        project(
+            Route("run evaluation", "POST", f"{alpha}/eval/runs", body={"model": "none"}),
+            "review",
+            404,
+        ),
+        project(Route("list eval runs", "GET", f"{alpha}/eval/runs"), "review", 200),
+        project(Route("eval run", "GET", f"{alpha}/eval/runs/999"), "review", 404),
+        project(
+            Route("compare models", "POST", f"{alpha}/eval/compare", body={"a": "x", "b": "y"}),
+            "review",
+            404,
+        ),
+        project(
+            Route("evaluation page", "GET", "/projects/alpha/evaluation", page=True), "review", 200
+        ),  # fmt: skip
+        project(
+            Route("eval run page", "GET", "/projects/alpha/evaluation/runs/999", page=True),
+            "review",
+            404,
+        ),  # fmt: skip
+        project(
+            Route("compare page", "GET", "/projects/alpha/evaluation/compare?a=x&b=y", page=True),
+            "review",
+            200,
+        ),  # fmt: skip
         (Route("job", "GET", "/api/v1/jobs/999"), no_job),
         (Route("cancel job", "POST", "/api/v1/jobs/999/cancel"), no_job),
         (Route("job download", "GET", "/api/v1/jobs/999/download"), no_job),
@@ -624,7 +667,8 @@ def test_rbac_matrix(world: World) -> None:
 
 
 def test_anonymous_pages_redirect_to_login_with_next(world: World) -> None:
-    """Anonymous visitors of a page are sent to the login page, which brings them back."""
+    """Anonymous visitors of a page are sent to the login page, which brings them back
+    (to the same query: the compare page's models come back)."""
     locations = {
         route.path: world.client.get(route.path, follow_redirects=False).headers.get("location")
         for route in world.routes
@@ -633,7 +677,7 @@ def test_anonymous_pages_redirect_to_login_with_next(world: World) -> None:
     assert locations == {
         "/": "/login",
         **{
-            route.path: f"/login?next={route.path}"
+            route.path: f"/login?next={quote(route.path)}"
             for route in world.routes
             if route.page and route.path != "/"
         },
@@ -763,6 +807,13 @@ def test_page_forms_by_session(world: World, db: Database, monkeypatch: pytest.M
         ("/jobs/999/cancel", {}, {c: 401 if CALLERS[c] is None else 404 for c in CALLERS}),
         # The Model tab's Train now: the manage right, back to the tab (303).
         ("/projects/alpha/model/train", {}, {}),
+        # The Evaluation tab's form: the review right; a model without predictions is
+        # refused beside the form (303 back to the tab).
+        (
+            "/projects/alpha/evaluation/run",
+            {"model": "none"},
+            {c: _project_status(c, "review", 303, page=False) for c in CALLERS},
+        ),
     ]
     sessions = {caller: _session(world, caller) for caller in CALLERS}
     seen = {

@@ -40,6 +40,7 @@ from labelworks.server.api import assist as assist_api
 from labelworks.server.api import dataset_exports as dataset_exports_api
 from labelworks.server.api import dataset_imports as dataset_imports_api
 from labelworks.server.api import duplicates as duplicates_api
+from labelworks.server.api import evaluation as evaluation_api
 from labelworks.server.api import jobs as jobs_api
 from labelworks.server.api import label_studio as label_studio_api
 from labelworks.server.api import lots as lots_api
@@ -60,6 +61,7 @@ from labelworks.server.web import consistency as consistency_pages
 from labelworks.server.web import dataset_imports as dataset_import_pages
 from labelworks.server.web import duplicates as duplicate_pages
 from labelworks.server.web import escalations as escalation_pages
+from labelworks.server.web import evaluation as evaluation_pages
 from labelworks.server.web import items as item_pages
 from labelworks.server.web import jobs as job_pages
 from labelworks.server.web import lots as lot_pages
@@ -120,6 +122,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     media_api.router,
     pii_api.router,
     assist_api.router,
+    evaluation_api.router,
     jobs_api.router,
     duplicates_api.router,
     escalations.router,
@@ -148,6 +151,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     lot_pages.router,
     job_pages.router,
     model_pages.router,
+    evaluation_pages.router,
     simulate_pages.router,
     duplicate_pages.router,
 )

@@ -1,0 +1,233 @@
+"""Vega-Lite charts of the Evaluation pages: per-class precision, recall and F1 with their
+intervals, the confusion matrix, the reliability diagram, and differences by slice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labelworks.server.web.charts import MUTED, chart_base
+
+BLUE = "#3f74dd"
+AMBER = "#c77700"
+GREEN = "#2e9d5b"
+RED = "#d0473d"
+MEASURES = ("precision", "recall", "F1")
+PCT = {"format": "%", "tickCount": 5}
+
+
+def class_bars(classes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Precision, recall and F1 per class, side by side, with 95% error bars."""
+    rows = []
+    for c in classes:
+        for measure, key in zip(MEASURES, ("precision", "recall", "f1"), strict=True):
+            est = c[key]
+            if est["value"] is None:
+                continue
+            rows.append(
+                {
+                    "label": str(c["label"]),
+                    "measure": measure,
+                    "value": est["value"],
+                    "low": est["low"] if est["low"] is not None else est["value"],
+                    "high": est["high"] if est["high"] is not None else est["value"],
+                    "support": c["support"],
+                }
+            )
+    x = {"field": "label", "type": "nominal", "title": None, "sort": None,
+         "axis": {"labelAngle": 0, "labelLimit": 120}}  # fmt: skip
+    offset = {"field": "measure", "type": "nominal", "sort": list(MEASURES)}
+    colour = {
+        "field": "measure",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": list(MEASURES), "range": [BLUE, AMBER, GREEN]},
+        "legend": {"orient": "top"},
+    }
+    y = {"type": "quantitative", "scale": {"domain": [0, 1]}, "title": None, "axis": PCT}
+    tooltip = [
+        {"field": "label", "type": "nominal"},
+        {"field": "measure", "type": "nominal"},
+        {"field": "value", "type": "quantitative", "format": ".1%"},
+        {"field": "low", "type": "quantitative", "format": ".1%", "title": "95% from"},
+        {"field": "high", "type": "quantitative", "format": ".1%", "title": "95% to"},
+        {"field": "support", "type": "quantitative", "format": ",d"},
+    ]
+    return {
+        **chart_base("precision, recall and F1 per class", 220),
+        "data": {"values": rows},
+        "encoding": {"x": x, "xOffset": offset},
+        "layer": [
+            {
+                "mark": {"type": "bar", "opacity": 0.85},
+                "encoding": {"y": {**y, "field": "value"}, "color": colour, "tooltip": tooltip},
+            },
+            {
+                "mark": {"type": "errorbar", "ticks": True, "color": "#444"},
+                "encoding": {"y": {**y, "field": "low"}, "y2": {"field": "high"}},
+            },
+        ],
+    }
+
+
+def confusion_matrix(labels: list[str], confusion: list[list[int]]) -> dict[str, Any]:
+    """Reference label (rows) against predicted label (columns); each cell's share of its
+    row colours it, so a rare class's mistakes show as plainly as a common one's."""
+    rows = []
+    for i, truth in enumerate(labels):
+        total = sum(confusion[i])
+        for j, guess in enumerate(labels):
+            n = confusion[i][j]
+            rows.append(
+                {
+                    "reference": truth,
+                    "predicted": guess,
+                    "count": n,
+                    "share": n / total if total else 0.0,
+                }
+            )
+    axis = {"labelAngle": 0, "labelLimit": 120}
+    return {
+        **chart_base("confusion matrix", max(160, 36 * len(labels))),
+        "data": {"values": rows},
+        "encoding": {
+            "x": {
+                "field": "predicted",
+                "type": "nominal",
+                "sort": labels,
+                "axis": {**axis, "orient": "top"},
+            },
+            "y": {"field": "reference", "type": "nominal", "sort": labels, "axis": axis},
+        },
+        "layer": [
+            {
+                "mark": {"type": "rect"},
+                "encoding": {
+                    "color": {
+                        "field": "share",
+                        "type": "quantitative",
+                        "scale": {"domain": [0, 1], "scheme": "blues"},
+                        "legend": {"title": "share of row", "format": "%"},
+                    },
+                    "tooltip": [
+                        {"field": "reference", "type": "nominal"},
+                        {"field": "predicted", "type": "nominal"},
+                        {"field": "count", "type": "quantitative", "format": ",d"},
+                        {"field": "share", "type": "quantitative", "format": ".1%"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "text", "fontSize": 11},
+                "encoding": {
+                    "text": {"field": "count", "type": "quantitative", "format": ",d"},
+                    "color": {
+                        "condition": {"test": "datum.share > 0.5", "value": "white"},
+                        "value": "#222",
+                    },
+                },
+            },
+        ],
+    }
+
+
+def reliability(bins: list[dict[str, Any]]) -> dict[str, Any]:
+    """Accuracy against the model's stated confidence per bin; on the diagonal a model
+    is as sure as it is right. Point size: items in the bin."""
+    rows = [
+        {
+            "confidence": b["confidence"],
+            "accuracy": b["accuracy"],
+            "count": b["count"],
+            "bin": f"{b['lower']:.0%}–{b['upper']:.0%}",
+        }
+        for b in bins
+        if b["count"] and b["confidence"] is not None
+    ]
+    axis = {"type": "quantitative", "scale": {"domain": [0, 1]}, "axis": PCT}
+    return {
+        **chart_base("reliability diagram", 240),
+        "layer": [
+            {
+                "data": {"values": [{"x": 0, "y": 0}, {"x": 1, "y": 1}]},
+                "mark": {"type": "line", "color": MUTED, "strokeDash": [4, 4]},
+                "encoding": {
+                    "x": {**axis, "field": "x", "title": "confidence"},
+                    "y": {**axis, "field": "y", "title": "accuracy"},
+                },
+            },
+            {
+                "data": {"values": rows},
+                "mark": {"type": "line", "point": True, "color": BLUE},
+                "encoding": {
+                    "x": {**axis, "field": "confidence", "title": "confidence"},
+                    "y": {**axis, "field": "accuracy", "title": "accuracy"},
+                    "size": {"field": "count", "type": "quantitative", "legend": None},
+                    "tooltip": [
+                        {"field": "bin", "type": "nominal"},
+                        {"field": "confidence", "type": "quantitative", "format": ".1%"},
+                        {"field": "accuracy", "type": "quantitative", "format": ".1%"},
+                        {
+                            "field": "count",
+                            "type": "quantitative",
+                            "format": ",d",
+                            "title": "items",
+                        },
+                    ],
+                },
+            },
+        ],
+    }
+
+
+def slice_estimates(rows: list[dict[str, Any]], title: str, *, signed: bool) -> dict[str, Any]:
+    """One estimate per slice with its 95% interval (``rows``: value, items, estimate,
+    low, high, flagged); ``signed`` draws the zero line of a difference."""
+    domain = None if signed else [0, 1]
+    x = {"type": "quantitative", "title": None, "axis": {"format": "+%" if signed else "%"},
+         **({"scale": {"domain": domain}} if domain else {})}  # fmt: skip
+    y = {"field": "value", "type": "nominal", "title": None, "sort": None,
+         "axis": {"labelLimit": 160}}  # fmt: skip
+    colour = {
+        "condition": {"test": "datum.flagged", "value": RED},
+        "value": BLUE,
+    }
+    layers: list[dict[str, Any]] = [
+        {
+            "mark": {"type": "rule", "strokeWidth": 2},
+            "encoding": {
+                "y": y,
+                "x": {**x, "field": "low"},
+                "x2": {"field": "high"},
+                "color": colour,
+            },
+        },
+        {
+            "mark": {"type": "point", "filled": True, "size": 60},
+            "encoding": {
+                "y": y,
+                "x": {**x, "field": "estimate"},
+                "color": colour,
+                "tooltip": [
+                    {"field": "value", "type": "nominal", "title": "slice"},
+                    {"field": "items", "type": "quantitative", "format": ",d"},
+                    {"field": "estimate", "type": "quantitative", "format": ".1%"},
+                    {"field": "low", "type": "quantitative", "format": ".1%", "title": "95% from"},
+                    {"field": "high", "type": "quantitative", "format": ".1%", "title": "95% to"},
+                ],
+            },
+        },
+    ]
+    if signed:
+        layers.insert(
+            0,
+            {
+                "data": {"values": [{"zero": 0}]},
+                "mark": {"type": "rule", "color": MUTED, "strokeDash": [4, 4]},
+                "encoding": {"x": {"field": "zero", "type": "quantitative"}},
+            },
+        )
+    return {
+        **chart_base(title, max(120, 26 * len(rows))),
+        "data": {"values": rows},
+        "layer": layers,
+    }
