@@ -75,7 +75,7 @@ def test_a_field_with_a_condition_is_checked_on_its_own() -> None:
                 "model": "m",
                 "value": {"sentiment": "pos"},
                 "probabilities": {"sentiment": {"pos": 1.0}},
-            },  # fmt: skip
+            },
             "'neg' has none",
             "probabilities.sentiment",
         ),
@@ -84,7 +84,7 @@ def test_a_field_with_a_condition_is_checked_on_its_own() -> None:
                 "model": "m",
                 "value": {"sentiment": "pos"},
                 "probabilities": {"sentiment": {"pos": 0.5, "neg": 0.4, "neu": 0.4}},
-            },  # fmt: skip
+            },
             "sum to 1.3",
             "probabilities.sentiment",
         ),
@@ -93,7 +93,7 @@ def test_a_field_with_a_condition_is_checked_on_its_own() -> None:
                 "model": "m",
                 "value": {"sentiment": "pos"},
                 "probabilities": {"sentiment": {"pos": 1.5, "neg": 0, "neu": 0}},
-            },  # fmt: skip
+            },
             "from 0 to 1",
             "probabilities.sentiment.pos",
         ),
@@ -102,7 +102,7 @@ def test_a_field_with_a_condition_is_checked_on_its_own() -> None:
                 "model": "m",
                 "value": {"topics": ["ship"]},
                 "probabilities": {"topics": {"other": 0.2}},
-            },  # fmt: skip
+            },
             "'other' is not a label of 'topics'",
             "probabilities.topics.other",
         ),

@@ -14,11 +14,11 @@ login page (303) from pages.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from argon2 import PasswordHasher
@@ -501,7 +501,7 @@ def _routes(
                     "predictions": [
                         {"item_id": item_id, "model": "rbac", "value": {"sentiment": "pos"}}
                     ]
-                },  # fmt: skip
+                },
             ),
             "manage",
             200,
@@ -521,17 +521,17 @@ def _routes(
         ),
         project(
             Route("evaluation page", "GET", "/projects/alpha/evaluation", page=True), "review", 200
-        ),  # fmt: skip
+        ),
         project(
             Route("eval run page", "GET", "/projects/alpha/evaluation/runs/999", page=True),
             "review",
             404,
-        ),  # fmt: skip
+        ),
         project(
             Route("compare page", "GET", "/projects/alpha/evaluation/compare?a=x&b=y", page=True),
             "review",
             200,
-        ),  # fmt: skip
+        ),
         (Route("job", "GET", "/api/v1/jobs/999"), no_job),
         (Route("cancel job", "POST", "/api/v1/jobs/999/cancel"), no_job),
         (Route("job download", "GET", "/api/v1/jobs/999/download"), no_job),

@@ -68,7 +68,7 @@ def test_pushing_the_same_item_model_and_version_replaces_it(db: Database) -> No
             "value": {"sentiment": "neg"},
             "score": 0.8,
             "probabilities": None,
-        }  # fmt: skip
+        }
     ]
 
 
@@ -79,7 +79,7 @@ def test_pushing_the_same_item_model_and_version_replaces_it(db: Database) -> No
             [
                 {"item": "r0", "model": "m", "value": {"sentiment": "pos"}},
                 {"item": "nope", "model": "m", "value": {"sentiment": "pos"}},
-            ],  # fmt: skip
+            ],
             "predictions[1].item",
             "no item with external id 'nope'",
         ),
@@ -98,7 +98,7 @@ def test_pushing_the_same_item_model_and_version_replaces_it(db: Database) -> No
             [
                 {"item": "r0", "model": "m", "value": {"sentiment": "pos"}},
                 {"item": "r0", "model": "m", "value": {"sentiment": "neg"}},
-            ],  # fmt: skip
+            ],
             "predictions[1]",
             "predicted twice",
         ),
