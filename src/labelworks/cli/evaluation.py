@@ -323,12 +323,14 @@ def compare(
                     f"({s['items']:,} items): {_signed(s['accuracy_difference'])}",
                     highlight=False,
                 )
-    if found.worse:
+    if found.worse and not as_json:
         console.print(
             f"[red]regression[/]: {escape(found.b)} is worse than {escape(found.a)} by more "
             f"than {found.fail_if_worse} with 95% confidence",
             highlight=False,
         )
+    if found.worse:
+        # A regression: the JSON says "worse": true; the exit code tells a CI pipeline.
         raise typer.Exit(1)
 
 
