@@ -55,7 +55,8 @@ SPEC: dict[str, Any] = {
 # Planted in one party's data; the other party must never receive them.
 ANN1 = ["ann1@example.com", "ACME-NOTE-"]
 ANN2 = ["ann2@example.com", "GLOBEX-NOTE-", "GLOBEX-SKIP-REASON", "globex"]
-HIDDEN = ["GOLD-ANSWER-", "HIDDEN-PROJECT-ITEM"]
+# Models' predictions are not shown to annotators unless the spec says so (it does not here).
+HIDDEN = ["GOLD-ANSWER-", "HIDDEN-PROJECT-ITEM", "SECRET-MODEL"]
 # An expert's gold answer and explanation: only managers outside any vendor may read them.
 EXPERT_ANSWER = {"sentiment": "neg", "note": "EXPERT-ANSWER-NOTE"}
 EXPERT = ["EXPERT-ANSWER-NOTE", "EXPERT-WHY"]
@@ -129,6 +130,18 @@ class World:
         return r.status_code, r.content
 
 
+# Predictions and their evaluation: refused to annotators (no review right) and to vendor
+# staff (scored against labels from every vendor).
+EVALUATION_URLS = [
+    "/api/v1/projects/leaky/predictions/models",
+    "/api/v1/projects/leaky/eval/runs",
+    "/api/v1/projects/leaky/eval/runs/1",
+    "/projects/leaky/evaluation",
+    "/projects/leaky/evaluation/runs/1",
+    "/projects/leaky/evaluation/compare?a=m&b=n",
+]
+
+
 def _label(db: Database, project: str, annotator_id: int, note: str) -> int:
     task = assignment.next_task_for(db, project, annotator_id)
     assert task is not None
@@ -154,6 +167,14 @@ def world(db: Database, tmp_path: Path) -> Iterator[World]:
             "payload": {"text": f"shared review {i}"},
             "metadata": {"gold": f"GOLD-ANSWER-{i}"},
             "pre_annotations": [{"model": "m1", "score": 0.5, "value": {"sentiment": "neg"}}],
+            "predictions": [
+                {
+                    "model": "SECRET-MODEL",
+                    "version": "1",
+                    "score": 0.9,
+                    "value": {"sentiment": "pos"},
+                }
+            ],
         }
         for i in range(4)
     ]
@@ -231,6 +252,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         "/projects/leaky/agreement",
         "/projects/leaky/model",
         "/projects/leaky/model?format=csv",
+        *EVALUATION_URLS,
         "/projects/hidden/label",
         "/settings",
         *(f"/projects/leaky/items/{i}" for i in world.item_ids),
@@ -315,6 +337,7 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         "/projects/leaky/agreement",
         "/projects/leaky/model",
         "/projects/leaky/model?format=csv",
+        *EVALUATION_URLS,
         "/settings",
         "/projects/hidden",
         "/api/v1/projects/hidden/items",
