@@ -31,6 +31,8 @@ from labelworks.stats.ratings import FloatArray, IntArray, InvalidRatingsError
 _CHUNK_CELLS = 4_000_000
 # A multinomial draw costs about as much per type as 32 item draws and their count do.
 _MULTINOMIAL_SHARE = 32
+# Above this many types (or items) a resample's counts are made one resample at a time.
+_ROW_BY_ROW = 32_768
 _K = TypeVar("_K", bound=Hashable)
 
 
@@ -253,10 +255,16 @@ def _resampled_sums(
     type_of = None if t == n else np.repeat(np.arange(t), counts)
     width = max(1, _CHUNK_CELLS // max(n, table.shape[1]))
     for start in range(0, n_resamples, width):
-        weights = np.empty((min(width, n_resamples - start), t))
-        for row in weights:  # one resample at a time: its counts stay in cache
-            draws = rng.integers(0, n, size=n)
-            row[:] = np.bincount(draws if type_of is None else type_of[draws], minlength=t)
+        b = min(width, n_resamples - start)
+        if t > _ROW_BY_ROW:  # one resample at a time, so that its counts stay in cache
+            weights = np.empty((b, t))
+            for row in weights:
+                draws = rng.integers(0, n, size=n)
+                row[:] = np.bincount(draws if type_of is None else type_of[draws], minlength=t)
+        else:
+            draws = rng.integers(0, n, size=(b, n))
+            draws = (draws if type_of is None else type_of[draws]) + (np.arange(b) * t)[:, None]
+            weights = np.bincount(draws.ravel(), minlength=b * t).reshape(b, t).astype(np.float64)
         yield np.asarray(weights @ table)
 
 
@@ -291,8 +299,8 @@ def _estimates(values: FloatArray, replicates: FloatArray, confidence: float) ->
         low = np.nanpercentile(replicates, tail, axis=0)
         high = -np.nanpercentile(-replicates, tail, axis=0)
     defined = np.isfinite(values) & np.isfinite(low)
-    low = np.where(defined, np.minimum(low, values), np.nan)
-    high = np.where(defined, np.maximum(high, values), np.nan)
+    low = np.where(defined, np.minimum(low, values), np.nan) + 0.0  # + 0.0: no −0
+    high = np.where(defined, np.maximum(high, values), np.nan) + 0.0
     return [
         Estimate(float(v), float(a), float(b)) for v, a, b in zip(values, low, high, strict=True)
     ]

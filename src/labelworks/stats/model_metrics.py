@@ -338,6 +338,11 @@ def _calibration(
         p = np.asarray(probabilities, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise InvalidRatingsError("probabilities must be a numeric n × k array") from exc
+    if p.ndim == 2 and p.shape[0] == n and p.shape[1] != k:
+        raise InvalidRatingsError(
+            f"probabilities have {p.shape[1]} columns but there are {k} labels; pass labels= "
+            "naming the label of every column, in column order"
+        )
     if p.shape != (n, k):
         raise InvalidRatingsError(
             f"probabilities must be n × len(labels) = {n} × {k} (one column per label, in "
