@@ -20,6 +20,8 @@ from labelworks.stats.model_comparison import (
     McNemar,
     PairedComparison,
     _mcnemar_p,
+    _resampled_sums,
+    _table,
     paired_comparison,
 )
 
@@ -190,6 +192,24 @@ def test_a_clearly_better_model_has_an_interval_above_zero() -> None:
     diff = got.accuracy_difference
     assert 0 < diff.low < diff.value < diff.high and abs(diff.value - 0.3) < 0.1
     assert got.mcnemar.p_value < 1e-10
+
+
+def test_multinomial_types_resample_like_items() -> None:
+    """Resampling item types as multinomial counts gives the same bootstrap distribution as
+    resampling the items themselves (mean and spread of the resampled accuracy)."""
+    rng = np.random.default_rng(0)
+    correct = (rng.random(3200) < 0.7).astype(np.int64)
+    by_type = _table(2, 1, np.array([1]), np.array([0]))  # type 1 (correct) contributes 1
+    by_item = _table(correct.size, 1, np.flatnonzero(correct), np.zeros(correct.sum(), np.int64))
+    counts = np.bincount(correct, minlength=2)
+    draws = [
+        np.concatenate(list(_resampled_sums(table, c, 4000, np.random.default_rng(1))))[:, 0]
+        / correct.size
+        for table, c in ((by_type, counts), (by_item, np.ones(correct.size, np.int64)))
+    ]
+    assert [round(float(d.mean()), 3) for d in draws] == [round(correct.mean(), 3)] * 2
+    se = np.sqrt(correct.mean() * (1 - correct.mean()) / correct.size)
+    np.testing.assert_allclose([d.std() for d in draws], se, rtol=0.05)
 
 
 BAD: list[tuple[Any, str]] = [

@@ -23,7 +23,6 @@ from sklearn.metrics import (
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from labelworks.stats import InvalidRatingsError, model_comparison, model_metrics
-from labelworks.stats.model_comparison import _resampled_sums, _table
 from labelworks.stats.model_metrics import (
     Estimate,
     classification_report,
@@ -216,24 +215,6 @@ def test_label_metrics_do_not_depend_on_probabilities() -> None:
     assert dataclasses.replace(calibrated, calibration=None) == plain
 
 
-def test_multinomial_types_resample_like_items() -> None:
-    """Resampling item types as multinomial counts gives the same bootstrap distribution as
-    resampling the items themselves (mean and spread of the resampled accuracy)."""
-    rng = np.random.default_rng(0)
-    correct = (rng.random(3200) < 0.7).astype(np.int64)
-    by_type = _table(2, 1, np.array([1]), np.array([0]))  # type 1 (correct) contributes 1
-    by_item = _table(correct.size, 1, np.flatnonzero(correct), np.zeros(correct.sum(), np.int64))
-    counts = np.bincount(correct, minlength=2)
-    draws = [
-        np.concatenate(list(_resampled_sums(table, c, 4000, np.random.default_rng(1))))[:, 0]
-        / correct.size
-        for table, c in ((by_type, counts), (by_item, np.ones(correct.size, np.int64)))
-    ]
-    assert [round(float(d.mean()), 3) for d in draws] == [round(correct.mean(), 3)] * 2
-    se = np.sqrt(correct.mean() * (1 - correct.mean()) / correct.size)
-    np.testing.assert_allclose([d.std() for d in draws], se, rtol=0.05)
-
-
 def test_accuracy_interval_covers_the_true_accuracy() -> None:
     """Over 200 simulated data sets of 100 items (true accuracy 0.8) the 95% interval holds
     the true accuracy in at least 88% of them."""
@@ -396,8 +377,10 @@ def test_structured_matches_the_agreement_matching(
     assert_brackets(got)
 
 
-def ok_probs(n: int = 3) -> list[list[float]]:
-    return [[0.5, 0.5]] * n
+def with_probabilities(rows: list[list[float]], n: int = 2, bins: int = 10) -> Any:
+    """A report on n items labelled a, b, a, … whose probabilities repeat ``rows``."""
+    ref = ["a", "b"] * n
+    return classification_report(ref[:n], ref[:n], probabilities=rows * (n // len(rows)), bins=bins)
 
 
 BAD = [
@@ -409,30 +392,12 @@ BAD = [
     (lambda: classification_report(["a", "b"], ["a", "b"], confidence=1.0), "confidence"),
     (lambda: classification_report(["a", "b"], ["a", "b"], confidence=0), "confidence"),
     (lambda: classification_report(["a", "b"], ["a", "b"], n_resamples=0), "n_resamples"),
-    (
-        lambda: classification_report(["a", "b", "a"], ["a", "b", "b"], probabilities=[[1.0]]),
-        "must be n × len(labels) = 3 × 2",
-    ),
-    (
-        lambda: classification_report(["a", "b"], ["a", "b"], probabilities=[[0.2, 0.3, 0.5]] * 2),
-        "3 columns but there are 2 labels; pass labels=",
-    ),
-    (
-        lambda: classification_report(["a", "b"], ["a", "b"], probabilities=[[NAN, 1.0]] * 2),
-        "NaN or infinite",
-    ),
-    (
-        lambda: classification_report(["a", "b"], ["a", "b"], probabilities=[[1.5, -0.5]] * 2),
-        "are negative",
-    ),
-    (
-        lambda: classification_report(["a", "b"], ["a", "b"], probabilities=[[0.5, 0.6]] * 2),
-        "do not sum to 1",
-    ),
-    (
-        lambda: classification_report(["a", "b", "a"], ["a"] * 3, probabilities=ok_probs(), bins=0),
-        "bins must be a positive integer",
-    ),
+    (lambda: classification_report(REF, PRED, probabilities=[0.5] * 8), "len(labels) = 8 × 3"),
+    (lambda: with_probabilities([[0.2, 0.3, 0.5]]), "3 columns but there are 2 labels"),
+    (lambda: with_probabilities([[NAN, 1.0]]), "NaN or infinite"),
+    (lambda: with_probabilities([[1.5, -0.5]]), "are negative"),
+    (lambda: with_probabilities([[0.5, 0.6]]), "do not sum to 1"),
+    (lambda: with_probabilities([[0.5, 0.5]], bins=0), "bins must be a positive integer"),
     (lambda: multilabel_report([{"x"}], [{"x"}, set()]), "lengths differ"),
     (lambda: multilabel_report([], []), "no items"),
     (lambda: multilabel_report(["xy"], [{"x"}]), "reference item 0 must be a collection"),

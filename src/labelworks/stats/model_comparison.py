@@ -1,5 +1,5 @@
-"""Paired comparison of two models on the same items, and the item bootstrap behind every
-interval of :mod:`labelworks.stats.model_metrics`.
+"""Paired comparison of two models on the same items, and the item bootstrap and input
+checks behind every metric of :mod:`labelworks.stats.model_metrics`.
 
 Every model metric is a function of sums of per-item contributions (confusion counts,
 matched objects, Brier scores, …), so a bootstrap resample is a vector of item
@@ -34,6 +34,8 @@ _MULTINOMIAL_SHARE = 32
 # Above this many types (or items) a resample's counts are made one resample at a time.
 _ROW_BY_ROW = 32_768
 _K = TypeVar("_K", bound=Hashable)
+_Objects = Sequence[tuple[tuple[float, ...], str]]
+_Found = list[tuple[tuple[float, ...], str]]
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,53 @@ def _encode(
     except TypeError as exc:  # an unhashable label
         raise InvalidRatingsError(f"labels must be hashable strings ({exc})") from exc
     return names, codes
+
+
+def _label_sets(items: Sequence[Collection[str]], side: str) -> list[frozenset[str]]:
+    if isinstance(items, str) or not isinstance(items, Sequence):
+        raise InvalidRatingsError(f"{side} must be a sequence of label collections")
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, str) or not isinstance(item, Collection):
+            raise InvalidRatingsError(
+                f"{side} item {i} must be a collection of labels, got {item!r:.60}"
+            )
+        try:
+            out.append(frozenset(item))
+        except TypeError as exc:
+            raise InvalidRatingsError(f"{side} item {i} has an unhashable label") from exc
+    return out
+
+
+def _objects(items: Sequence[_Objects], side: str) -> list[_Found]:
+    if isinstance(items, str) or not isinstance(items, Sequence):
+        raise InvalidRatingsError(f"{side} must be a sequence of items (lists of objects)")
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, str) or not isinstance(item, Sequence):
+            raise InvalidRatingsError(f"{side} item {i} must be a list of (coordinates, label)")
+        objects = []
+        for j, obj in enumerate(item):
+            where = f"{side} item {i}, object {j}"
+            try:
+                coords, label = obj
+                c = tuple(float(v) for v in coords)
+                hash(label)
+            except (TypeError, ValueError) as exc:
+                raise InvalidRatingsError(f"{where} is not (coordinates, label): {obj!r}") from exc
+            half = len(c) // 2
+            if (
+                len(c) not in (2, 4)
+                or not all(np.isfinite(c))
+                or any(c[d + half] <= c[d] for d in range(half))
+            ):
+                raise InvalidRatingsError(
+                    f"{where} needs finite (start, end) or (x_min, y_min, x_max, y_max) "
+                    f"coordinates with end > start, got {coords!r}"
+                )
+            objects.append((c, label))
+        out.append(objects)
+    return out
 
 
 def _types(keys: IntArray) -> tuple[IntArray, IntArray]:

@@ -22,9 +22,13 @@ from labelworks.stats.model_comparison import (
     _check_resampling,
     _distinct,
     _encode,
+    _Found,
     _known,
     _label_names,
+    _label_sets,
     _macro_f1,
+    _Objects,
+    _objects,
     _rows_table,
     _scores,
     _table,
@@ -51,8 +55,6 @@ __all__ = [
 ]
 
 _ROW_SUM_TOLERANCE = 1e-6
-_Objects = Sequence[tuple[tuple[float, ...], str]]
-_Found = list[tuple[tuple[float, ...], str]]
 
 
 @dataclass(frozen=True)
@@ -385,53 +387,6 @@ def _calibration(
         ece,
         [CalibrationBin(float(a), float(b), int(c), float(m), float(y)) for a, b, c, m, y in cells],
     )
-
-
-def _label_sets(items: Sequence[Collection[str]], side: str) -> list[frozenset[str]]:
-    if isinstance(items, str) or not isinstance(items, Sequence):
-        raise InvalidRatingsError(f"{side} must be a sequence of label collections")
-    out = []
-    for i, item in enumerate(items):
-        if isinstance(item, str) or not isinstance(item, Collection):
-            raise InvalidRatingsError(
-                f"{side} item {i} must be a collection of labels, got {item!r:.60}"
-            )
-        try:
-            out.append(frozenset(item))
-        except TypeError as exc:
-            raise InvalidRatingsError(f"{side} item {i} has an unhashable label") from exc
-    return out
-
-
-def _objects(items: Sequence[_Objects], side: str) -> list[_Found]:
-    if isinstance(items, str) or not isinstance(items, Sequence):
-        raise InvalidRatingsError(f"{side} must be a sequence of items (lists of objects)")
-    out = []
-    for i, item in enumerate(items):
-        if isinstance(item, str) or not isinstance(item, Sequence):
-            raise InvalidRatingsError(f"{side} item {i} must be a list of (coordinates, label)")
-        objects = []
-        for j, obj in enumerate(item):
-            where = f"{side} item {i}, object {j}"
-            try:
-                coords, label = obj
-                c = tuple(float(v) for v in coords)
-                hash(label)
-            except (TypeError, ValueError) as exc:
-                raise InvalidRatingsError(f"{where} is not (coordinates, label): {obj!r}") from exc
-            half = len(c) // 2
-            if (
-                len(c) not in (2, 4)
-                or not all(np.isfinite(c))
-                or any(c[d + half] <= c[d] for d in range(half))
-            ):
-                raise InvalidRatingsError(
-                    f"{where} needs finite (start, end) or (x_min, y_min, x_max, y_max) "
-                    f"coordinates with end > start, got {coords!r}"
-                )
-            objects.append((c, label))
-        out.append(objects)
-    return out
 
 
 def _classes(names: list[str], values: list[Estimate], totals: FloatArray) -> list[ClassScores]:
