@@ -29,6 +29,8 @@ __all__ = ["MAX_PUSH", "ModelVersion", "PushResult", "check_for", "model_version
 
 # Predictions per request; a larger set goes in several pushes or with the items' import.
 MAX_PUSH = 10_000
+# Ids are 32-bit on both databases: a larger one names no item (and would overflow).
+MAX_ITEM_ID = 2**31 - 1
 _ITEM_KEYS = ("item", "item_id")
 
 
@@ -54,13 +56,13 @@ def push(
     rows: Sequence[Any],
     *,
     actor: Actor | None = None,
-    source: str = "request",
+    source: str = "request body",
     lines: Sequence[int] | None = None,
     limit: int | None = MAX_PUSH,
 ) -> PushResult:
     """Store ``rows`` (``{"item": external id | "item_id": id, "model", "version"?,
     "value", "score"?, "probabilities"?}``), all or none: the first bad row is refused with
-    its position (``source`` line ``lines[i]``, or ``i + 1``) and field, and nothing is
+    its field (``predictions[i]…``; with ``lines``, also ``source``'s line) and nothing is
     stored. ``limit`` caps a request's size (None: a file pushed from the command line)."""
     if type(rows) is not list or not rows:
         raise InvalidInput("predictions must be a non-empty list of objects")
@@ -68,7 +70,7 @@ def push(
         raise InvalidInput(
             f"{len(rows)} predictions in one push; at most {limit} (send several pushes)"
         )
-    at = (lambda i: lines[i]) if lines is not None else (lambda i: i + 1)
+    at: Callable[[int], int | None] = (lambda i: lines[i]) if lines is not None else _no_line
 
     def work(conn: Any) -> PushResult:
         row = project_for(conn, actor, project, Action.MANAGE)
@@ -108,15 +110,19 @@ def model_versions(db: Database, project: str, *, actor: Actor | None = None) ->
         return store.model_versions(conn, row.id)
 
 
+def _no_line(index: int) -> None:
+    return None
+
+
 def _refused(
-    at: Callable[[int], int], message: str, source: str, index: int, where: str = ""
+    at: Callable[[int], int | None], message: str, source: str, index: int, where: str = ""
 ) -> InvalidInput:
     field = f"predictions[{index}]" + (f".{where}" if where else "")
     return InvalidInput(message, location=Location(file=source, line=at(index), field=field))
 
 
 def _item_names(
-    at: Callable[[int], int], rows: Sequence[Any], source: str
+    at: Callable[[int], int | None], rows: Sequence[Any], source: str
 ) -> tuple[list[str], list[int]]:
     external_ids: list[str] = []
     ids: list[int] = []
@@ -136,12 +142,13 @@ def _item_names(
         given = obj[named[0]]
         if named[0] == "item" and type(given) in (str, int) and str(given):
             external_ids.append(str(given))
-        elif named[0] == "item_id" and type(given) is int and given > 0:
+        elif named[0] == "item_id" and type(given) is int and 0 < given <= MAX_ITEM_ID:
             ids.append(given)
         else:
             raise _refused(
                 at,
-                f"{named[0]} must be {'an external id' if named[0] == 'item' else 'an item id'}, "
+                f"{named[0]} must be "
+                f"{'an external id' if named[0] == 'item' else 'an item id (1 to 2^31 - 1)'}, "
                 f"got {json_kind(given)}",
                 source,
                 index,
@@ -151,7 +158,7 @@ def _item_names(
 
 
 def _item_of(
-    at: Callable[[int], int],
+    at: Callable[[int], int | None],
     obj: dict[str, Any],
     by_external: dict[str, tuple[int, str]],
     by_id: dict[int, str],
