@@ -629,9 +629,9 @@ def _agreement(t: _Table, confidence: float) -> Share | None:
     if rows.size < 2:
         return None
     names = [t.item[k] for k in rows.tolist()] if rows.size < len(t.item) else t.item
-    item = _codes(names, dict(zip(dict.fromkeys(names), range(len(names)))))
+    item = _codes(names, dict(zip(dict.fromkeys(names), range(len(names)), strict=False)))
     people = [t.evaluator[k] for k in rows.tolist()] if rows.size < len(t.item) else t.evaluator
-    known = dict(zip(dict.fromkeys(people), range(len(people))))
+    known = dict(zip(dict.fromkeys(people), range(len(people)), strict=False))
     known.pop(None, None)
     person = _codes(people, known)
     unnamed = person < 0
