@@ -68,10 +68,10 @@ def test_mcnemar_matches_installed_statsmodels(table: list[list[int]], expected:
 def test_mcnemar_published_examples() -> None:
     """Fagerland, Lydersen & Laake (2013, BMC Med Res Methodol 13:91, Table 1): airway
     hyper-responsiveness of 21 children before and after stem cell transplantation, 1 and 7
-    discordant pairs, exact conditional p = 0.070. Agresti (2007, *An Introduction to
-    Categorical Data Analysis*, 2nd ed., Table 8.1): approval of the president's
-    performance in two surveys of 1,600 people, 150 and 86 discordant, "strong evidence"
-    of a drop (z = −4.17; the exact p is below 0.0001 as well)."""
+    discordant pairs, exact conditional p = 0.070. Agresti (1990, *Categorical Data
+    Analysis*, p. 350, the example of R's mcnemar.test): approval of the President in two
+    surveys of 1,600 Americans a month apart, 150 and 86 discordant, a significant drop
+    (χ² = 17.36, p = 3.1e-5 asymptotically; the exact p is 3.7e-5)."""
     assert round(_mcnemar_p(1, 7), 3) == 0.070
     assert round(_mcnemar_p(150, 86), 6) == 0.000037
 

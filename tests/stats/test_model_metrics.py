@@ -377,10 +377,9 @@ def test_structured_matches_the_agreement_matching(
     assert_brackets(got)
 
 
-def with_probabilities(rows: list[list[float]], n: int = 2, bins: int = 10) -> Any:
-    """A report on n items labelled a, b, a, … whose probabilities repeat ``rows``."""
-    ref = ["a", "b"] * n
-    return classification_report(ref[:n], ref[:n], probabilities=rows * (n // len(rows)), bins=bins)
+def with_probabilities(rows: list[list[float]]) -> Any:
+    """A report on two items, labelled a and b, whose probabilities are ``rows`` twice."""
+    return classification_report(["a", "b"], ["a", "b"], probabilities=rows * 2)
 
 
 BAD = [
@@ -397,7 +396,7 @@ BAD = [
     (lambda: with_probabilities([[NAN, 1.0]]), "NaN or infinite"),
     (lambda: with_probabilities([[1.5, -0.5]]), "are negative"),
     (lambda: with_probabilities([[0.5, 0.6]]), "do not sum to 1"),
-    (lambda: with_probabilities([[0.5, 0.5]], bins=0), "bins must be a positive integer"),
+    (lambda: classification_report(["a"], ["a"], bins=0), "bins must be a positive integer"),
     (lambda: multilabel_report([{"x"}], [{"x"}, set()]), "lengths differ"),
     (lambda: multilabel_report([], []), "no items"),
     (lambda: multilabel_report(["xy"], [{"x"}]), "reference item 0 must be a collection"),

@@ -166,6 +166,8 @@ def classification_report(
     (0.75, [[1, 1], [0, 2]], 0.5)
     """
     _check_resampling(n_resamples, confidence)
+    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
+        raise InvalidRatingsError(f"bins must be a positive integer, got {bins!r}")
     names, (ref, pred) = _encode({"reference": reference, "predicted": predicted}, labels)
     n, k = ref.size, len(names)
     rng = np.random.default_rng(seed)
@@ -333,8 +335,6 @@ def _calibration(
     confidence: float,
     rng: np.random.Generator,
 ) -> Calibration:
-    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
-        raise InvalidRatingsError(f"bins must be a positive integer, got {bins!r}")
     n = ref.size
     try:
         p = np.asarray(probabilities, dtype=np.float64)
