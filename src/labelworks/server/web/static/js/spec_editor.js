@@ -2,7 +2,8 @@
 // YAML, the check's problems marked in them (a problem's "Line N" selects that line), and
 // the preview: the labeling page's own widgets for the sample item the check sent back.
 // The preview's form cannot submit; nothing is leased, saved or sent anywhere. The check
-// itself is htmx (spec_parts.html): this module only reacts to what it swaps in.
+// is this module's too: it posts the editor's form to the check URL (spec_parts.html) after
+// a pause in typing, and shows an answer only for the text the editor holds (see "the check").
 import * as boxes from "./widgets/boxes.js";
 import * as choice from "./widgets/choice.js";
 import * as multiChoice from "./widgets/multi_choice.js";
@@ -23,6 +24,9 @@ const checkBox = document.getElementById("spec-check");
 const previewForm = document.getElementById("spec-preview");
 const stale = document.getElementById("preview-stale");
 const sampleBox = document.querySelector("[data-testid=sample-editor]");
+const checkUrl = source.dataset.checkUrl;
+// The check waits for this pause in typing before asking the server.
+const CHECK_DELAY_MS = 400;
 let entries = [];
 let shownConfig = null;
 let lastPayload = {};
@@ -164,10 +168,90 @@ function afterCheck() {
   renderPreview(JSON.parse(shownConfig));
 }
 
+// ---- the check --------------------------------------------------------------------------
+// An answer belongs to the exact text it was asked about (the spec and the sample item), and
+// the box shows it only while the editor still holds that text. A change marks the shown
+// answer busy, aborts the check in flight and numbers a new one; an answer that comes back
+// for an older number, or for text the editor no longer holds, is dropped (and the text the
+// editor holds is checked instead). Text typed before this module ran (a slow page), or put
+// back by the browser (history), differs from the text the page was rendered for: it is
+// checked at once.
+
+const textOf = (spec, sample) => JSON.stringify([spec, sample]);
+const editorText = () => textOf(source.value, sampleBox.value);
+let answeredText = textOf(source.defaultValue, sampleBox.defaultValue);  // what the box answers
+let asked = 0;  // the number of the latest check
+let waiting = null;  // the pause before the next check
+let inFlight = null;  // the AbortController of the check on its way
+
+function setBusy(busy) {
+  checkBox.setAttribute("aria-busy", String(busy));
+  gutter.classList.toggle("checking", busy);
+}
+
+function scheduleCheck(delay) {
+  asked += 1;
+  clearTimeout(waiting);
+  if (inFlight) inFlight.abort();
+  inFlight = null;
+  setBusy(true);
+  waiting = setTimeout(runCheck, delay);
+}
+
+async function runCheck() {
+  waiting = null;
+  const text = editorText();
+  if (text === answeredText) { setBusy(false); return; }  // typed back to the answered text
+  const number = asked;
+  const controller = new AbortController();
+  inFlight = controller;
+  let answer;
+  try {
+    const response = await fetch(checkUrl, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(source.form)),
+      credentials: "same-origin",
+      headers: { Accept: "text/html" },
+      signal: controller.signal,
+    });
+    answer = { ok: response.ok, status: response.status, html: await response.text() };
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    answer = { ok: false, status: 0, html: "" };
+  }
+  if (number !== asked) return;  // a newer check is on its way
+  inFlight = null;
+  if (editorText() !== text) { scheduleCheck(0); return; }  // changed without an input event
+  showAnswer(answer, text);
+}
+
+function showAnswer(answer, text) {
+  if (answer.ok) {
+    const parsed = document.createElement("template");
+    parsed.innerHTML = answer.html;  // inert: its JSON script is data, never run
+    checkBox.replaceChildren(parsed.content);
+    answeredText = text;
+  } else {
+    const why = answer.status ? `the server answered ${answer.status}` : "the server could not be reached";
+    checkBox.replaceChildren(h("p", { class: "flash bad", role: "alert", testid: "check-failed",
+      text: `The spec could not be checked (${why}). Edit it to try again, or reload the page.` }));
+    answeredText = null;  // the next change is checked even if it restores this text
+  }
+  setBusy(false);
+  afterCheck();
+}
+
+/** Check the editor's text now when the box does not answer it and no check is coming. */
+function checkIfStale() {
+  if (waiting === null && inFlight === null && editorText() !== answeredText) scheduleCheck(0);
+}
+
 // ---- wiring -----------------------------------------------------------------------------
 
 previewForm.addEventListener("submit", (event) => event.preventDefault());
+sampleBox.addEventListener("input", () => scheduleCheck(CHECK_DELAY_MS));
 source.addEventListener("input", () => {
+  scheduleCheck(CHECK_DELAY_MS);
   numberLines();
   const outdated = document.getElementById("review-stale");
   if (outdated) {
@@ -183,11 +267,12 @@ checkBox.addEventListener("click", (event) => {
   const jump = event.target instanceof Element ? event.target.closest("button.jump") : null;
   if (jump) goToLine(Number(jump.dataset.line));
 });
-// Whatever htmx settled, the check box may hold a new answer: afterCheck skips an unchanged one.
-document.body.addEventListener("htmx:afterSettle", afterCheck);
+// The browser may put back text typed before (history navigation) without input events.
+window.addEventListener("pageshow", () => { numberLines(); checkIfStale(); });
 document.getElementById("fill-sample").addEventListener("click", () => {
   sampleBox.value = JSON.stringify(lastPayload, null, 2);
   sampleBox.dispatchEvent(new Event("input", { bubbles: true }));
 });
 numberLines();
 afterCheck();
+checkIfStale();
