@@ -62,12 +62,26 @@ def evaluation_page(request: Request, project: str, db: DB, actor: CurrentActor)
     runs = evaluation.eval_runs(db, project, actor=actor)  # review right, no vendor wall
     versions = predictions.model_versions(db, project, actor=actor)
     spec = project_service.get_project(db, project, actor=actor).spec
+    latest = _latest_runs(runs)
     return page(
         request,
         "evaluation.html",
         actor,
         project=project,
         runs=runs,
+        latest_chart=charts.slice_estimates(
+            latest, "Latest run of each model version", signed=False
+        )
+        if latest
+        else None,
+        latest_rows=[
+            (
+                r["value"],
+                f"{r['items']:,}",
+                estimate({"value": r["estimate"], "low": r["low"], "high": r["high"]}),
+            )
+            for r in latest
+        ],
         versions=versions,
         keys=[model_key(v.model, v.version) for v in versions],
         fields=[f.name for f in evaluation.evaluable_fields(spec)],
@@ -75,6 +89,28 @@ def evaluation_page(request: Request, project: str, db: DB, actor: CurrentActor)
         notice=take_flash(request),
         here=_here(project),
     )
+
+
+def _latest_runs(runs: list[EvalRunRow]) -> list[dict[str, Any]]:
+    """The newest run of each model version, field and reference, with its headline
+    interval: how the versions compare at a glance."""
+    seen: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for run in runs:  # newest first
+        key = (run.model, run.version, run.field, run.against)
+        kind = run.report.get("kind", "classification")
+        found = run.report.get(HEADLINE_KEY[kind]) or {}
+        if key in seen or found.get("value") is None or found.get("low") is None:
+            continue
+        label = f"{model_key(run.model, run.version)} · {run.field}"
+        seen[key] = {
+            "value": label if run.against == "final" else f"{label} (gold)",
+            "items": run.items,
+            "estimate": found["value"],
+            "low": found["low"],
+            "high": found["high"],
+            "flagged": False,
+        }
+    return list(seen.values())
 
 
 @router.post("/projects/{project}/evaluation/run")
@@ -195,7 +231,7 @@ def _run_slices(run: EvalRunRow, key: str) -> dict[str, Any] | None:
     table = [
         (str(s["value"]), f"{s['items']:,}", s.get("error") or estimate(s.get(key))) for s in found
     ]
-    title = f"{HEADLINE_KEY_TITLE.get(key, key)} by {run.slice_key}"
+    title = f"{HEADLINE_KEY_TITLE.get(key, key).capitalize()} by {run.slice_key}"
     return {"chart": charts.slice_estimates(rows, title, signed=False) if rows else None,
             "rows": table, "title": title}  # fmt: skip
 

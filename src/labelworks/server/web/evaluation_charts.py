@@ -157,11 +157,24 @@ def reliability(bins: list[dict[str, Any]]) -> dict[str, Any]:
             },
             {
                 "data": {"values": rows},
-                "mark": {"type": "line", "point": True, "color": BLUE},
+                "mark": {"type": "line", "color": BLUE},
                 "encoding": {
                     "x": {**axis, "field": "confidence", "title": "confidence"},
                     "y": {**axis, "field": "accuracy", "title": "accuracy"},
-                    "size": {"field": "count", "type": "quantitative", "legend": None},
+                },
+            },
+            {
+                "data": {"values": rows},
+                "mark": {"type": "circle", "color": BLUE, "opacity": 0.85},
+                "encoding": {
+                    "x": {**axis, "field": "confidence", "title": "confidence"},
+                    "y": {**axis, "field": "accuracy", "title": "accuracy"},
+                    "size": {
+                        "field": "count",
+                        "type": "quantitative",
+                        "scale": {"range": [30, 400]},
+                        "legend": {"title": "items", "orient": "bottom-right"},
+                    },
                     "tooltip": [
                         {"field": "bin", "type": "nominal"},
                         {"field": "confidence", "type": "quantitative", "format": ".1%"},
@@ -183,7 +196,8 @@ def slice_estimates(rows: list[dict[str, Any]], title: str, *, signed: bool) -> 
     """One estimate per slice with its 95% interval (``rows``: value, items, estimate,
     low, high, flagged); ``signed`` draws the zero line of a difference."""
     domain = None if signed else [0, 1]
-    x = {"type": "quantitative", "title": None, "axis": {"format": "+%" if signed else "%"},
+    x = {"type": "quantitative", "title": None,
+         "axis": {"format": "+%" if signed else "%", "tickCount": 6},
          **({"scale": {"domain": domain}} if domain else {})}  # fmt: skip
     y = {"field": "value", "type": "nominal", "title": None, "sort": None,
          "axis": {"labelLimit": 160}}  # fmt: skip
