@@ -215,6 +215,21 @@ def test_length_control_takes_back_a_win_made_only_by_length() -> None:
     assert controlled["verbose"].battles == raw["verbose"].battles
 
 
+def test_length_controlled_intervals_match_the_plain_ones_without_a_length_effect() -> None:
+    """Without a length effect the one-step length-controlled bootstrap intervals have about
+    the widths of the fully refitted plain intervals, except for the model whose lengths
+    stand out, whose rating the covariate now shares (collinearity widens it)."""
+    board = leaderboard(length_world(12, n=4000, effect=0.0), n_resamples=200, seed=1)
+    assert board.length_controlled is not None and board.length_coefficient is not None
+    assert abs(board.length_coefficient) < 0.1
+    plain = {m.model: m.high - m.low for m in board.models}
+    for row in board.length_controlled:
+        if row.model == "verbose":
+            assert row.high - row.low > plain[row.model]
+        else:
+            assert row.high - row.low == pytest.approx(plain[row.model], rel=0.3)
+
+
 def length_design(battles: list[Battle]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """The two-rows-per-tie design: model columns +1/-1 (the last model the reference),
     then the standardised length difference; outcomes and weights."""

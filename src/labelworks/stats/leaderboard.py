@@ -551,22 +551,29 @@ def _length_design(t: _Table) -> tuple[FloatArray, FloatArray] | None:
     return y, diff / rms
 
 
-def _length_terms(
-    t: _Table, z: FloatArray, r: FloatArray, v: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Score and information of the length model from per-battle residuals ``r`` and
-    weights ``v``: models +1 (lo) / −1 (hi), then the length coefficient."""
-    m = len(t.models)
+def _cell_sums(values: FloatArray, counts: IntArray) -> FloatArray:
+    """Column sums of ``values`` (features × battles, grouped by cell) per cell."""
+    sums = np.zeros((values.shape[0], counts.size))
+    filled = np.flatnonzero(counts)
+    starts = (np.cumsum(counts) - counts)[filled]
+    sums[:, filled] = np.add.reduceat(values, starts, axis=1)
+    return sums
+
+
+def _length_terms(cells: _Cells, sums: FloatArray, m: int) -> tuple[FloatArray, FloatArray]:
+    """Score and information of the length model from per-cell sums of ``r``, ``v``,
+    ``v·z``, ``r·z`` and ``v·z²`` (residuals ``r``, weights ``v``, covariate ``z``): the
+    models' columns are +1 (lo) / −1 (hi), the last one the length coefficient."""
+    r, v, vz = sums[:3].reshape(3, -1, 3).sum(axis=2)
+    lo, hi = cells.lo, cells.hi
     grad = np.empty(m + 1)
-    grad[:m] = np.bincount(t.lo, r, m) - np.bincount(t.hi, r, m)
-    grad[m] = r @ z
-    pair = np.bincount(t.lo * m + t.hi, v, m * m).reshape(m, m)
-    pair += pair.T
+    grad[:m] = np.bincount(lo, r, m) - np.bincount(hi, r, m)
+    grad[m] = sums[3].sum()
     info = np.zeros((m + 1, m + 1))
-    info[:m, :m] = np.diag(pair.sum(axis=1)) - pair
-    vz = v * z
-    info[:m, m] = info[m, :m] = np.bincount(t.lo, vz, m) - np.bincount(t.hi, vz, m)
-    info[m, m] = vz @ z
+    info[lo, hi] = info[hi, lo] = -v
+    info[np.arange(m), np.arange(m)] = np.bincount(lo, v, m) + np.bincount(hi, v, m)
+    info[:m, m] = info[m, :m] = np.bincount(lo, vz, m) - np.bincount(hi, vz, m)
+    info[m, m] = sums[4].sum()
     return grad, info
 
 
@@ -580,22 +587,30 @@ def _length_fit(
     rng: np.random.Generator,
 ) -> tuple[FloatArray, FloatArray]:
     """Length-controlled estimate (models then coefficient) by damped Newton steps, and one
-    Newton step from it per kept resample."""
+    Newton step from it per kept resample. Battles are grouped by cell, so that sums over
+    battles become sums over cells (whose models are the same)."""
     y, z = design
     m = len(t.models)
+    order = np.argsort(cells.cell, kind="stable")
+    y, z, lo, hi = y[order], z[order], t.lo[order], t.hi[order]
+    counts = cells.counts.ravel()
     pin = np.zeros((m + 1, m + 1))
     pin[:m, :m] = 1.0 / m
     pin += penalty * np.eye(m + 1)
 
+    def features(beta: FloatArray) -> FloatArray:
+        prob = 1.0 / (1.0 + np.exp(beta[hi] - beta[lo] - beta[m] * z))
+        r, v = y - prob, prob * (1 - prob)
+        return np.stack([r, v, v * z, r * z, v * z * z])
+
     def objective(beta: FloatArray) -> float:
-        eta = beta[t.lo] - beta[t.hi] + beta[m] * z
+        eta = beta[lo] - beta[hi] + beta[m] * z
         return float((y * eta - _softplus(eta)).sum() - 0.5 * penalty * (beta @ beta))
 
-    beta, value = np.append(scores, 0.0), -math.inf
+    beta = np.append(scores, 0.0)
     value = objective(beta)
     for _ in range(100):
-        prob = 1.0 / (1.0 + np.exp(beta[t.hi] - beta[t.lo] - beta[m] * z))
-        grad, info = _length_terms(t, z, y - prob, prob * (1 - prob))
+        grad, info = _length_terms(cells, _cell_sums(features(beta), counts), m)
         step = np.linalg.solve(info + pin, grad - penalty * beta)
         size = 1.0
         while (new := objective(beta + size * step)) < value - 1e-12 * max(1.0, abs(value)):
@@ -605,21 +620,18 @@ def _length_fit(
         beta, value = beta + size * step, new
         if np.abs(size * step).max() < 1e-8:
             break
-    prob = 1.0 / (1.0 + np.exp(beta[t.hi] - beta[t.lo] - beta[m] * z))
-    r0, v0 = y - prob, prob * (1 - prob)
+    at_estimate = features(beta)
     # Each kept resample's cell counts, spread uniformly over the cell's battles: Poisson
     # splitting makes every battle's weight an independent Poisson(1), as in the plain fit.
-    order = np.argsort(cells.cell, kind="stable")
-    size_of = cells.counts.ravel()
-    offset = np.cumsum(size_of) - size_of
+    offset = np.cumsum(counts) - counts
     grads, infos = np.empty((kept.shape[0], m + 1)), np.empty((kept.shape[0], m + 1, m + 1))
     for k, draw in enumerate(kept):
-        cell = np.repeat(np.arange(draw.size), draw)
-        pick = offset[cell] + (rng.random(cell.size) * size_of[cell]).astype(np.int64)
-        weight = np.bincount(order[pick], minlength=y.size).astype(np.float64)
-        grads[k], infos[k] = _length_terms(t, z, weight * r0, weight * v0)
-    replicates = beta + np.linalg.solve(infos + pin, (grads - penalty * beta)[:, :, None])[:, :, 0]
-    return beta, replicates
+        width = np.repeat(counts, draw)
+        pick = np.repeat(offset, draw) + (rng.random(width.size) * width).astype(np.int64)
+        weight = np.bincount(pick, minlength=y.size).astype(np.float64)
+        grads[k], infos[k] = _length_terms(cells, _cell_sums(at_estimate * weight, counts), m)
+    steps = np.linalg.solve(infos + pin, (grads - penalty * beta)[:, :, None])
+    return beta, beta + steps[:, :, 0]
 
 
 def _agreement(t: _Table, confidence: float) -> Share | None:
