@@ -32,8 +32,10 @@ from labelworks.services import (
     auth,
     catalog,
     escalations,
+    evaluation,
     gold,
     ingestion,
+    predictions,
     reviews,
 )
 from labelworks.services import projects as project_service
@@ -281,6 +283,21 @@ def _hostile_model(db: Database) -> None:
             db, task.assignment_id, uid, value=value, seconds=1.0, idempotency_key=f"m{k}"
         )
     assist.train(db, MODEL)
+    # Two versions of a model with a hostile name predict every item (a hostile label on
+    # some); a run sliced by the hostile metadata key is stored: the Evaluation pages.
+    name = HOSTILE.replace("@", "")[:200]
+    for version in ("1", HOSTILE.replace("@", "")[:100]):
+        rows = [
+            {
+                "item": f"m{n}",
+                "model": name,
+                "version": version,
+                "value": {"verdict": ("fine", HOSTILE)[(n + len(version)) % 2]},
+            }
+            for n in range(10)
+        ]
+        predictions.push(db, MODEL, rows)
+    evaluation.run_evaluation(db, MODEL, f"{name}@1", slice_key="source")
     job = records.create_job(db, "train", {}, project=MODEL, actor=None)
     db.run_write(lambda conn: job_store.claim(conn, job.id, HOSTILE[:100], utcnow()))
     db.run_write(
@@ -595,6 +612,12 @@ def _visit_everything(
     visits.visit(f"/projects/{site.review}/review")
     visits.visit(f"/projects/{site.consistency}/consistency")
     visits.visit(f"/projects/{site.model}/model", idle=True)  # idle: its chart is drawn
+    visits.visit(f"/projects/{site.model}/evaluation", idle=True)
+    visits.visit(f"/projects/{site.model}/evaluation/runs/1", idle=True)
+    named = quote(HOSTILE.replace("@", "")[:200])
+    visits.visit(
+        f"/projects/{site.model}/evaluation/compare?a={named}@1&b={named}&slice=source", idle=True
+    )
     visits.visit(f"/projects/{site.review}/agreement")
     # The spec editor's preview draws a hostile label and title (qualification's spec).
     visits.visit(f"/projects/{site.qualification}/settings")
