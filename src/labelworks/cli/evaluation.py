@@ -316,13 +316,24 @@ def compare(
             f"A wrong on {m['only_b']:,}; p = {m['p_value']:.4g}",
             highlight=False,
         )
-        for s in found.slices:
-            if s.get("flagged"):
-                console.print(
-                    f"  slice {escape(str(found.slice_key))}={escape(str(s['value']))} "
-                    f"({s['items']:,} items): {_signed(s['accuracy_difference'])}",
-                    highlight=False,
+        if found.slices:
+            slices = Table(title=f"B − A accuracy by {escape(str(found.slice_key))}")
+            for name in ("value", "items", "A", "B", "B − A (95% CI)", ""):
+                slices.add_column(name, justify="left" if name in ("value", "") else "right")
+            for s in found.slices:
+                if "error" in s:
+                    slices.add_row(escape(str(s["value"])), f"{s['items']:,}", "", "", "",
+                                   escape(s["error"]))  # fmt: skip
+                    continue
+                slices.add_row(
+                    escape(str(s["value"])),
+                    f"{s['items']:,}",
+                    f"{s['accuracy_a']:.1%}",
+                    f"{s['accuracy_b']:.1%}",
+                    _signed(s["accuracy_difference"]),
+                    "[bold]differs[/]" if s.get("flagged") else "",
                 )
+            console.print(slices)
     if found.worse and not as_json:
         console.print(
             f"[red]regression[/]: {escape(found.b)} is worse than {escape(found.a)} by more "
