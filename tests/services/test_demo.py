@@ -16,7 +16,7 @@ import pytest
 
 from labelworks.domain.schema import validate_annotation
 from labelworks.pipelines import samples, samples_answers, samples_media, samples_signals
-from labelworks.services import demo, demo_media
+from labelworks.services import demo, demo_media, evaluation, predictions
 from labelworks.services.demo import DEMO_PASSWORD, DemoInfo, DemoProject, seed_demo
 from labelworks.services.passwords import verify_password
 from labelworks.services.specs import stored_spec
@@ -251,3 +251,21 @@ def test_audio_demo_speaks_with_espeak_ng(tmp_path: Path, monkeypatch: pytest.Mo
     assert struct.unpack("<I", io.BytesIO(content.files["audio/0001.wav"]).read()[24:28]) == (
         16_000,
     )
+
+
+def test_the_demo_scores_both_model_versions_against_its_gold(
+    db: Database, tmp_path: Path, no_video: None, cheap_hash: None
+) -> None:
+    """The sentiment demo holds two versions of a review classifier and a run of each
+    against the gold answers (the last two of its four reviews), newest first; a second
+    seed adds no run."""
+    seed_demo(db, media_dir=tmp_path / "media", n_items=N)
+    versions = predictions.model_versions(db, "sentiment-demo")
+    assert sorted((v.model, v.version, v.items) for v in versions) == [
+        ("review-classifier", "1", N),
+        ("review-classifier", "2", N),
+    ]
+    runs = evaluation.eval_runs(db, "sentiment-demo")
+    assert [(r.version, r.against, r.items) for r in runs] == [("2", "gold", 2), ("1", "gold", 2)]
+    seed_demo(db, media_dir=tmp_path / "media", n_items=N)
+    assert len(evaluation.eval_runs(db, "sentiment-demo")) == 2

@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from labelworks.domain.errors import InvalidInput
 from labelworks.domain.spec import spec_from_dict
-from labelworks.pipelines import samples, samples_answers
-from labelworks.services import demo_media, ingestion
+from labelworks.pipelines import samples, samples_answers, samples_predictions
+from labelworks.services import demo_media, evaluation, ingestion
 from labelworks.services import projects as project_service
 from labelworks.services import users as user_service
 from labelworks.services.demo_media import Builder, DemoContent, Unavailable, project_spec
@@ -98,7 +100,10 @@ def _sentiment(n: int) -> DemoContent:
         ],
         3,
     )
-    return DemoContent(spec, _SENTIMENT_GUIDELINES, samples.reviews(n))
+    # Two versions of a review classifier predicted every review, and the last ones are
+    # gold: the Evaluation tab scores and compares them from the first start.
+    records = samples_predictions.with_predictions(samples.reviews(n))
+    return DemoContent(spec, _SENTIMENT_GUIDELINES, records)
 
 
 def _topics(n: int) -> DemoContent:
@@ -279,6 +284,12 @@ def seed_demo(db: Database, *, media_dir: Path, n_items: int = 200) -> DemoInfo:
                 projects.append(seeded)
         password_hash = hashing.result() if hashing is not None else None
     people = _seed_people(db, [p.name for p in projects], missing, password_hash)
+    if any(p.name == DEMO_PROJECT and p.created for p in projects):
+        # The Evaluation tab opens on a run of each version against the gold answers.
+        for version in ("1", "2"):
+            model = f"{samples_predictions.MODEL}@{version}"
+            with suppress(InvalidInput):  # a demo of a handful of items may score nothing
+                evaluation.run_evaluation(db, DEMO_PROJECT, model, against="gold")
     return DemoInfo(
         project=DEMO_PROJECT,
         created=any(p.created for p in projects),
