@@ -80,7 +80,7 @@ def worker(args: argparse.Namespace) -> None:
     battles = simulate(args.models, args.battles, args.seed, args.method == "leaderboard+length")
     data_mb = peak_mb()
     result: dict[str, Any] = {"data_mb": data_mb}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if args.method == "BradleyTerry":
         triples = [(x.model_a, x.model_b, x.winner) for x in battles]
         bt = BradleyTerry(penalty=1e-6).fit(triples)
@@ -96,6 +96,7 @@ def worker(args: argparse.Namespace) -> None:
         result["top"] = board.models[0].model
         result["coefficient"] = board.length_coefficient
     result["seconds"] = time.perf_counter() - started
+    result["cpu"] = time.process_time() - cpu
     result["peak_mb"] = peak_mb()
     print(json.dumps(result))
 
@@ -120,7 +121,7 @@ def main() -> None:
         f"{args.models} models, {args.battles:,} battles, {args.resamples} resamples "
         f"({args.length_resamples} for length control)"
     )
-    print(f"{'method':<20} {'seconds':>8} {'peak MB':>8} {'data MB':>8}  note")
+    print(f"{'method':<20} {'seconds':>8} {'cpu s':>8} {'peak MB':>8} {'data MB':>8}  note")
     for method in methods:
         command = [sys.executable, __file__, "--method", method] + [
             f"--{k.replace('_', '-')}={v}"
@@ -135,8 +136,8 @@ def main() -> None:
         elif row.get("coefficient") is not None:
             note = f"length coefficient {row['coefficient']:.3f} (planted 0.3; ties pull it in)"
         print(
-            f"{method:<20} {row['seconds']:8.2f} {row['peak_mb']:8.0f} {row['data_mb']:8.0f}  "
-            f"{note}"
+            f"{method:<20} {row['seconds']:8.2f} {row['cpu']:8.2f} {row['peak_mb']:8.0f} "
+            f"{row['data_mb']:8.0f}  {note}"
         )
 
 

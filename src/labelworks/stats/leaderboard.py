@@ -17,16 +17,21 @@ large one); ratings are ``1000 + 400·log10(strength)``, mean 1000.
 Intervals. The Poisson bootstrap (Hanley & MacGibbon 2006; Chamandy et al. 2012): every
 resample weights each battle by an independent Poisson(1) count, which for the plain model
 is one Poisson draw per (pair, outcome) cell. It approximates resampling the battles with
-replacement and is about 2.5 times cheaper to draw at 15,000 cells; the resamples are
-refitted all at once by damped Newton steps warm-started at the estimate. Percentile
-intervals; a model's rank is 1 + the number of models whose lower bound exceeds its upper
-bound (ties in rank where intervals overlap), as :meth:`BradleyTerry.bootstrap_ci`.
+replacement and is about 2.5 times cheaper to draw at 15,000 cells. The resamples are
+refitted all at once by Newton steps from the estimate, each solved by conjugate gradients
+preconditioned with the full data's Hessian (no LAPACK call per resample: on a busy
+2-core machine OpenBLAS's threads made :meth:`BradleyTerry.bootstrap_ci`'s per-resample
+solves the bottleneck). Percentile intervals; a model's rank is 1 + the number of models
+whose lower bound exceeds its upper bound (ties in rank where intervals overlap), as
+:meth:`BradleyTerry.bootstrap_ci`.
 
 Length control. A logistic regression of the outcome on model indicators (+1 for a, −1 for
 b) and the length difference ``(len_a − len_b)/(len_a + len_b)`` scaled to unit root mean
-square (not centred, so calling either model ``a`` means the same), ties as half a win. Its
-bootstrap refits every resample over the individual battles, so it uses at most
-``length_resamples`` (default 200) resamples.
+square (not centred, so calling either model ``a`` means the same), ties as half a win
+(the same as two rows weighted ½), with the same penalty. Its bootstrap uses the first
+``length_resamples`` (default 200) of the same resamples, each battle's weight drawn by
+spreading its cell's count uniformly over the cell's battles, and moves the estimate by one
+Newton step on each resample (see :func:`leaderboard`).
 
 Everything is invariant to which model of a battle is called ``a`` (with the winner and
 ``left`` swapped accordingly): the bootstrap draws are made on orientation-free cells.
