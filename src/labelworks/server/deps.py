@@ -96,10 +96,15 @@ def _may_manage(project: ProjectName, db: DB, actor: CurrentActor) -> None:
     access.require(db, actor, project, Action.MANAGE)
 
 
+def _may_review(project: ProjectName, db: DB, actor: CurrentActor) -> None:
+    access.require(db, actor, project, Action.REVIEW)
+
+
 def _may_apply_spec(project: ProjectName, db: DB, actor: CurrentActor) -> None:
     projects.check_may_apply(db, project, actor=actor)
 
 
 # Declared before a body parameter, these refuse a caller before their body is read.
 MayManage = Annotated[None, Depends(_may_manage)]
+MayReview = Annotated[None, Depends(_may_review)]
 MayApplySpec = Annotated[None, Depends(_may_apply_spec)]

@@ -6,25 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from labelworks.domain.access import Action
 from labelworks.schemas.duplicates import DuplicateReportOut, KeepOneIn, KeptOneOut
 from labelworks.schemas.sampling import SampleIn, SampleOut
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import RawBody, json_body_doc, parse_body
-from labelworks.server.deps import DB, AppSettings, CurrentActor
+from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
 from labelworks.server.params import ProjectName
-from labelworks.services import access, duplicates, sampling
+from labelworks.services import duplicates, sampling
 
 router = APIRouter(prefix="/api/v1", tags=["duplicates"], responses=ERRORS)
 
 
-def _may_manage(project: ProjectName, db: DB, actor: CurrentActor) -> None:
-    access.require(db, actor, project, Action.MANAGE)
-
-
-MayManage = Annotated[None, Depends(_may_manage)]
 Key = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 

@@ -3,11 +3,8 @@ and read evaluations, compare two model versions."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from labelworks.domain.access import Action
 from labelworks.schemas.evaluation import (
     CompareIn,
     ComparisonOut,
@@ -20,25 +17,12 @@ from labelworks.schemas.evaluation import (
 )
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import RawBody, json_body_doc, parse_body
-from labelworks.server.deps import DB, CurrentActor
+from labelworks.server.deps import DB, CurrentActor, MayManage, MayReview
 from labelworks.server.params import ProjectName, RowId
-from labelworks.services import access, evaluation, predictions
+from labelworks.services import evaluation, predictions
 from labelworks.services.model_comparison import compare_models
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"], responses=ERRORS)
-
-
-# Declared before the body, these refuse a caller before their body is read.
-def _may_manage(project: ProjectName, db: DB, actor: CurrentActor) -> None:
-    access.require(db, actor, project, Action.MANAGE)
-
-
-def _may_review(project: ProjectName, db: DB, actor: CurrentActor) -> None:
-    access.require(db, actor, project, Action.REVIEW)
-
-
-MayManage = Annotated[None, Depends(_may_manage)]
-MayReview = Annotated[None, Depends(_may_review)]
 
 
 @router.post(

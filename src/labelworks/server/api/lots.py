@@ -4,33 +4,17 @@ last verdict accepts or rejects the lot."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from labelworks.domain.access import Action
 from labelworks.schemas.lots import LotDetailOut, LotIn, LotOut, SampleOut, SampleVerdictIn
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import RawBody, json_body_doc, parse_body
-from labelworks.server.deps import DB, CurrentActor
+from labelworks.server.deps import DB, CurrentActor, MayManage, MayReview
 from labelworks.server.params import ProjectName, RowId
-from labelworks.services import access, lots
+from labelworks.services import lots
 from labelworks.services.lots import LotRow, LotView
 
 router = APIRouter(prefix="/api/v1", tags=["lots"], responses=ERRORS)
-
-
-# Declared before the body, these refuse a caller before their body is read.
-def _may_manage(project: ProjectName, db: DB, actor: CurrentActor) -> None:
-    access.require(db, actor, project, Action.MANAGE)
-
-
-def _may_review(project: ProjectName, db: DB, actor: CurrentActor) -> None:
-    access.require(db, actor, project, Action.REVIEW)
-
-
-MayManage = Annotated[None, Depends(_may_manage)]
-MayReview = Annotated[None, Depends(_may_review)]
 
 
 def lot_out(row: LotRow) -> LotOut:

@@ -3,11 +3,8 @@ peaks, perceptual hashes) and read the report of what was found and what failed.
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from labelworks.domain.access import Action
 from labelworks.jobs import records
 from labelworks.schemas.jobs import JobOut
 from labelworks.schemas.media import (
@@ -18,19 +15,11 @@ from labelworks.schemas.media import (
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.api.jobs import Queue, job_out
 from labelworks.server.bodies import RawBody, json_body_doc, parse_body
-from labelworks.server.deps import DB, CurrentActor
+from labelworks.server.deps import DB, CurrentActor, MayManage
 from labelworks.server.params import ProjectName
-from labelworks.services import access
 from labelworks.services.media_report import MediaReport, media_report
 
 router = APIRouter(prefix="/api/v1", tags=["media"], responses=ERRORS)
-
-
-def _may_manage(project: ProjectName, db: DB, actor: CurrentActor) -> None:
-    access.require(db, actor, project, Action.MANAGE)
-
-
-MayManage = Annotated[None, Depends(_may_manage)]
 
 
 def report_out(report: MediaReport) -> MediaReportOut:

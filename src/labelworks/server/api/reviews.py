@@ -4,11 +4,9 @@ reason code, fix), and each annotator's review outcomes."""
 from __future__ import annotations
 
 import math
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from labelworks.domain.access import Action
 from labelworks.schemas.reviews import (
     MAX_REVIEWS_PAGE,
     ReviewDecisionIn,
@@ -20,20 +18,12 @@ from labelworks.schemas.reviews import (
 )
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import RawBody, json_body_doc, parse_body
-from labelworks.server.deps import DB, CurrentActor
+from labelworks.server.deps import DB, CurrentActor, MayReview
 from labelworks.server.params import AfterId, ProjectName, RowId
-from labelworks.services import access, reviews
+from labelworks.services import reviews
 from labelworks.services.reviews import ReviewOutcomes
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"], responses=ERRORS)
-
-
-# Declared before the body, this refuses a caller before their body is read.
-def _may_review(project: ProjectName, db: DB, actor: CurrentActor) -> None:
-    access.require(db, actor, project, Action.REVIEW)
-
-
-MayReview = Annotated[None, Depends(_may_review)]
 
 
 def _finite(x: float | None) -> float | None:
