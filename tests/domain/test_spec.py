@@ -168,7 +168,7 @@ BAD = [
             "unknown key 'lease_minute' (did you mean 'lease_minutes'?); allowed keys: name, "
             "description, fields, overlap, lease_minutes, priority, guidelines, "
             "guidelines_changelog, allow_remote_media, show_other_annotations, quality, privacy, "
-            "assist",
+            "assist, predictions, routing",
         ),
         id="unknown-top-key",
     ),
@@ -337,6 +337,24 @@ BAD = [
             "fields",
         ),
         id="assist-rating-field",
+    ),
+    pytest.param(
+        ISSUE_EXAMPLE.replace("quality: {}", "routing: {order: uncertainty}"),
+        spec_error(
+            11,
+            "routing.order",
+            "routing.order 'uncertainty' serves first the items the assist model is least sure "
+            "about: add an assist section (assist: {field: NAME}), or use 'random' or "
+            "'sequential'",
+        ),
+        id="routing-uncertainty-without-assist",
+    ),
+    pytest.param(
+        ISSUE_EXAMPLE.replace("quality: {}", "routing: {order: active}"),
+        spec_error(
+            11, "routing.order", "must be 'sequential', 'random' or 'uncertainty', got 'active'"
+        ),
+        id="routing-unknown-order",
     ),
 ]
 
@@ -535,6 +553,9 @@ def specs(draw: st.DrawFn) -> ProjectSpec:
             "every": draw(st.integers(1, 1_000_000)),
             "min_labels": draw(st.integers(2, 1_000_000)),
         }
+    orders = ["sequential", "random", *(["uncertainty"] if "assist" in data else [])]
+    if draw(st.booleans()):
+        data["routing"] = {"order": draw(st.sampled_from(orders))}
     return spec_from_dict(data)
 
 

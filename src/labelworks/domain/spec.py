@@ -34,6 +34,7 @@ from labelworks.domain.fields import (
 )
 from labelworks.domain.predictions import PredictionsSpec
 from labelworks.domain.privacy import PrivacySpec
+from labelworks.domain.routing import RoutingSpec, order_problem
 from labelworks.domain.schema import labels_in_use_check
 from labelworks.domain.spec_document import (
     Path,
@@ -229,6 +230,7 @@ class ProjectSpec(BaseModel):
     privacy: PrivacySpec | None = None
     assist: AssistSpec | None = None
     predictions: PredictionsSpec | None = None
+    routing: RoutingSpec | None = None
 
     @field_validator("name")
     @classmethod
@@ -288,6 +290,13 @@ class ProjectSpec(BaseModel):
                 "quality.consensus (majority, wawa or dawid_skene)",
                 "assist",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _routing_fits(self) -> ProjectSpec:
+        problem = self.routing and order_problem(self.routing.order, self.assist is not None)
+        if problem:
+            raise spec_error(problem, "routing", "order")
         return self
 
     @model_validator(mode="after")

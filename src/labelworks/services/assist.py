@@ -1,7 +1,8 @@
 """The baseline model of a project's ``assist`` spec: trained from decided final labels (as
-a background job), its suggestions written as pre-annotations on the items still open,
-every training recorded with its held-out accuracy, and retraining due every ``every``
-new final labels."""
+a background job), its suggestions written as pre-annotations on the items still open (and,
+with ``routing.order: uncertainty``, the waiting items' priorities from them, in the same
+transaction), every training recorded with its held-out accuracy, and retraining due every
+``every`` new final labels."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from labelworks.domain.access import Action, Actor
 from labelworks.domain.assist import AssistSpec
 from labelworks.domain.errors import Conflict, InvalidInput
 from labelworks.domain.spec import ProjectSpec
+from labelworks.services import routing
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import assist as assist_store
@@ -143,6 +145,11 @@ def train(
         # The outgoing version's record of how its suggestions fared, before they go.
         assist_store.settle_latest(conn, row.id, *_fared(conn, row.id, assist))
         assist_store.replace_suggestions(conn, row.id, assist.model_name, suggestions)
+        # The spec as it is now: routing may have changed while the model trained.
+        current = project_store.by_name(conn, row.name)
+        if current is not None:
+            scores = [(s["item_id"], s["score"]) for s in suggestions]
+            routing.route_suggestions(conn, row.id, stored_spec(current.spec), scores)
         return assist_store.add_model(conn, row.id, values)
 
     db.run_write(store)

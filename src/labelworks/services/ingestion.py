@@ -16,6 +16,7 @@ from labelworks.domain.schema import required_payload_keys, validate_annotation
 from labelworks.pipelines.content_hash import compact_json
 from labelworks.pipelines.prefetch import read_ahead
 from labelworks.pipelines.rows import ImportRow, read_rows
+from labelworks.services import routing
 from labelworks.services.access import project_for
 from labelworks.services.external_ids import ExternalIds
 from labelworks.services.history_import import HistoryImport
@@ -184,6 +185,7 @@ def _import(
     shown = stored_spec(project.spec).predictions
     if predicted and shown is not None:
         prediction_store.refresh_suggestions(conn, project.id, sorted(predicted), shown)
+    routing.route_import(conn, project.id, stored_spec(project.spec), import_id)
     item_store.finish_import(conn, import_id, rows=total, inserted=inserted)
     return ImportSummary(
         project=project.name,

@@ -14,7 +14,8 @@ any vendor wall: items, their queue and their annotations are shared by every ve
   target are in the queue already and stay as they are. Gold questions (served by the gold
   draw, not the queue) and items whose final label an adjudicator decided are refused.
 - **priority** sets the selected items' priority (higher is served first among items as
-  far along; see ``domain.assignment``).
+  far along; see ``domain.assignment``). The spec's routing keeps its hands off a priority
+  set here, except 0, which hands the item back to it (``domain.routing``).
 - **delete** deletes items nobody has worked on: refused for an item with annotations, a
   live lease, gold, or work kept for it (annotations set aside, late submissions,
   consistency retests, flags), so that nothing submitted is ever lost.

@@ -20,6 +20,7 @@ from labelworks.domain.errors import (
 from labelworks.domain.schema import labels_in_use, labels_in_use_check
 from labelworks.domain.spec import ProjectSpec, parse_spec, spec_from_dict, spec_to_yaml
 from labelworks.formats.json_input import load_json
+from labelworks.services import routing
 from labelworks.services.access import a_role, project_for, visible_project_ids
 from labelworks.services.specs import stored_spec
 from labelworks.services.status import ProjectStatus, project_status
@@ -213,6 +214,8 @@ def _apply(
             item_store.refresh_pools(conn, project.id, spec.overlap)
         if spec.predictions != stored_spec(project.spec).predictions:
             prediction_store.resync_suggestions(conn, project.id, spec.predictions)
+        if spec.routing != stored_spec(project.spec).routing:
+            routing.reroute(conn, project.id, spec)
     version = project.guideline_version
     if plan.guidelines_changed:
         version = project_store.add_guideline_version(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, case, delete, func, literal, null, select, update
+from sqlalchemy import Connection, case, delete, func, literal, null, or_, select, update
 
 from labelworks.domain.assignment import POOL_STARTED
 from labelworks.storage.tables import (
@@ -86,13 +86,14 @@ def with_kept_work(conn: Connection, project_id: int, ids: Sequence[int]) -> set
 
 
 def set_priority(conn: Connection, ids: Sequence[int], priority: int) -> int:
-    """Give the items ``priority``; returns how many changed."""
+    """Give the items ``priority``, set by hand from now on (the spec's routing leaves it
+    alone, ``storage/routing.py``); returns how many changed."""
     changed = 0
     for chunk in _chunks(ids):
         result = conn.execute(
             update(items)
-            .where(items.c.id.in_(chunk), items.c.priority != priority)
-            .values(priority=priority)
+            .where(items.c.id.in_(chunk), or_(items.c.priority != priority, items.c.routed))
+            .values(priority=priority, routed=False)
         )
         changed += int(result.rowcount)
     return changed

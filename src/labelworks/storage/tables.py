@@ -213,6 +213,8 @@ items = Table(
     # The item's own overlap when dynamic overlap asked for more annotations than the
     # project's (NULL: the project's), migration 0007.
     Column("target", SmallInteger, nullable=True),
+    # The spec's routing wrote ``priority`` (not a manager's bulk action), migration 0021.
+    Column("routed", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("project_id", "content_hash"),
     UniqueConstraint("project_id", "external_id"),

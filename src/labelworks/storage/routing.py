@@ -1,0 +1,78 @@
+"""The spec's routing, written as items' ``priority`` (``domain.routing``): the items it may
+set, the shuffle as one UPDATE, the uncertainty priorities, and the way back.
+
+An item routing may set is an ordinary item still waiting for its first annotation whose
+priority routing set before or nobody set (0); ``routed`` marks what it wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, literal, or_, select, update
+
+from labelworks.domain.routing import SHUFFLE_MODULUS, Shuffle
+from labelworks.storage.tables import items, pre_annotations
+
+__all__ = ["clear", "set_priorities", "shuffle", "suggestion_scores"]
+
+
+def _routable(project_id: int) -> Any:
+    return and_(
+        items.c.project_id == project_id,
+        items.c.n_submitted == 0,
+        ~items.c.gold,
+        or_(items.c.routed, items.c.priority == 0),
+    )
+
+
+def clear(conn: Connection, project_id: int) -> int:
+    """Give every item whose priority routing set the default (0) back; how many."""
+    result = conn.execute(
+        update(items)
+        .where(items.c.project_id == project_id, items.c.routed)
+        .values(priority=0, routed=False)
+    )
+    return int(result.rowcount)
+
+
+def shuffle(
+    conn: Connection, project_id: int, order: Shuffle, *, import_id: int | None = None
+) -> int:
+    """Give the routable items (of one import, with ``import_id``) their place in the
+    shuffle ``order``, in one statement; how many. Integer arithmetic only, every product
+    under 2³¹: the same numbers on SQLite and PostgreSQL (``Shuffle.priority``)."""
+    p = literal(SHUFFLE_MODULUS)
+    x = (items.c.id % p + literal(order.s)) % p
+    cube = (x * x % p) * x % p
+    where = _routable(project_id)
+    if import_id is not None:
+        where = and_(where, items.c.import_id == import_id)
+    level = (literal(order.a) * cube + literal(order.b)) % p
+    result = conn.execute(update(items).where(where).values(priority=level, routed=True))
+    return int(result.rowcount)
+
+
+def set_priorities(conn: Connection, project_id: int, rows: Sequence[tuple[int, int]]) -> None:
+    """Give each routable item of ``rows`` (item id, priority) its priority."""
+    if not rows:
+        return
+    query = (
+        update(items)
+        .where(_routable(project_id), items.c.id == bindparam("item"))
+        .values(priority=bindparam("level"), routed=True)
+    )
+    conn.execute(query, [{"item": i, "level": level} for i, level in rows])
+
+
+def suggestion_scores(conn: Connection, project_id: int, model: str) -> list[tuple[int, float]]:
+    """(item id, score) of ``model``'s suggestions on the routable items."""
+    query = (
+        select(pre_annotations.c.item_id, pre_annotations.c.score)
+        .join(items, items.c.id == pre_annotations.c.item_id)
+        .where(_routable(project_id), pre_annotations.c.model == model)
+        .where(pre_annotations.c.score.is_not(None))
+        .order_by(pre_annotations.c.item_id)
+    )
+    return [(int(r.item_id), float(r.score)) for r in conn.execute(query)]
