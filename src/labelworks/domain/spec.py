@@ -23,6 +23,7 @@ from pydantic import (
 
 from labelworks.domain.acceptance import agreement_field_problem
 from labelworks.domain.assist import AssistSpec, field_problem
+from labelworks.domain.campaign import CampaignSpec, campaign_problem
 from labelworks.domain.fields import (
     Condition,
     FieldSpec,
@@ -230,6 +231,7 @@ class ProjectSpec(BaseModel):
     privacy: PrivacySpec | None = None
     assist: AssistSpec | None = None
     predictions: PredictionsSpec | None = None
+    evaluation: CampaignSpec | None = None
     routing: RoutingSpec | None = None
 
     @field_validator("name")
@@ -290,6 +292,13 @@ class ProjectSpec(BaseModel):
                 "quality.consensus (majority, wawa or dawid_skene)",
                 "assist",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _campaign_fits(self) -> ProjectSpec:
+        problem = self.evaluation and campaign_problem(self.evaluation, self.fields)
+        if problem:
+            raise spec_error(problem[0], "evaluation", *problem[1:])
         return self
 
     @model_validator(mode="after")
