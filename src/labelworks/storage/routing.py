@@ -15,10 +15,11 @@ from sqlalchemy import Connection, and_, bindparam, literal, or_, select, update
 from labelworks.domain.routing import SHUFFLE_MODULUS, Shuffle
 from labelworks.storage.tables import items, pre_annotations
 
-__all__ = ["clear", "set_priorities", "shuffle", "suggestion_scores"]
+__all__ = ["clear", "routable", "set_priorities", "shuffle", "suggestion_scores"]
 
 
-def _routable(project_id: int) -> Any:
+def routable(project_id: int) -> Any:
+    """The condition an item routing (or an adaptive campaign) may order meets."""
     return and_(
         items.c.project_id == project_id,
         items.c.n_submitted == 0,
@@ -46,7 +47,7 @@ def shuffle(
     p = literal(SHUFFLE_MODULUS)
     x = (items.c.id % p + literal(order.s)) % p
     cube = (x * x % p) * x % p
-    where = _routable(project_id)
+    where = routable(project_id)
     if import_id is not None:
         where = and_(where, items.c.import_id == import_id)
     level = (literal(order.a) * cube + literal(order.b)) % p
@@ -60,7 +61,7 @@ def set_priorities(conn: Connection, project_id: int, rows: Sequence[tuple[int, 
         return
     query = (
         update(items)
-        .where(_routable(project_id), items.c.id == bindparam("item"))
+        .where(routable(project_id), items.c.id == bindparam("item"))
         .values(priority=bindparam("level"), routed=True)
     )
     conn.execute(query, [{"item": i, "level": level} for i, level in rows])
@@ -71,7 +72,7 @@ def suggestion_scores(conn: Connection, project_id: int, model: str) -> list[tup
     query = (
         select(pre_annotations.c.item_id, pre_annotations.c.score)
         .join(items, items.c.id == pre_annotations.c.item_id)
-        .where(_routable(project_id), pre_annotations.c.model == model)
+        .where(routable(project_id), pre_annotations.c.model == model)
         .where(pre_annotations.c.score.is_not(None))
         .order_by(pre_annotations.c.item_id)
     )
