@@ -104,6 +104,7 @@ def test_which_model_is_called_a_does_not_matter() -> None:
         (["x", "y"], [("x", "z", "a")], r"battle 0 \('x', 'z', 'a'\) is not"),
         (["x", "y"], [("x", "y", "a"), ("x", "y", "draw")], "battle 1"),
         (["x", "y"], [("x", "y")], "battle 0"),
+        (["x", "y"], [("x", "y", "a"), (["x"], "y", "a")], "battle 1"),
         (["x", "y"], [("y", "y", "a")], "battle 0 compares 'y' with itself"),
     ],
 )

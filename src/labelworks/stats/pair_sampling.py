@@ -32,6 +32,8 @@ millisecond for 30 models, plus reading the battles.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import repeat
+from operator import itemgetter
 from typing import Literal
 
 import numpy as np
@@ -78,20 +80,33 @@ def pair_priorities(
     if len(names) < 2:
         raise InvalidRatingsError("pair sampling needs at least two models")
     m = len(names)
-    wins = np.zeros((m, m))
-    for k, battle in enumerate(battles):
-        try:
-            a, b, outcome = battle
-            i, j, share = index[a], index[b], _SHARE_OF_A[outcome]
-        except (KeyError, TypeError, ValueError):
-            raise InvalidRatingsError(
-                f"battle {k} {battle!r} is not (a, b, outcome) between listed models with "
-                "outcome 'a', 'b' or 'tie'"
-            ) from None
-        if i == j:
-            raise InvalidRatingsError(f"battle {k} compares {a!r} with itself")
-        wins[i, j] += share
-        wins[j, i] += 1.0 - share
+    rows = list(battles)
+    try:  # the fast path; a battle that is not a triple of known values is found below
+        if rows and set(map(len, rows)) != {3}:
+            raise ValueError
+        i = np.fromiter(map(index.get, map(itemgetter(0), rows), repeat(-1)), np.int64, len(rows))
+        j = np.fromiter(map(index.get, map(itemgetter(1), rows), repeat(-1)), np.int64, len(rows))
+        share = np.fromiter(
+            map(_SHARE_OF_A.get, map(itemgetter(2), rows), repeat(-1.0)), np.float64, len(rows)
+        )
+        valid = bool((i >= 0).all() and (j >= 0).all() and (share >= 0).all())
+    except (TypeError, ValueError):
+        valid = False
+    if not valid:
+        k = next(
+            k for k, row in enumerate(rows)
+            if not (isinstance(row, tuple | list) and len(row) == 3 and _known(row[0], index)
+                    and _known(row[1], index) and _known(row[2], _SHARE_OF_A))
+        )  # fmt: skip
+        raise InvalidRatingsError(
+            f"battle {k} {rows[k]!r} is not (a, b, outcome) between listed models with "
+            "outcome 'a', 'b' or 'tie'"
+        )
+    if (i == j).any():
+        k = int(np.flatnonzero(i == j)[0])
+        raise InvalidRatingsError(f"battle {k} compares {rows[k][0]!r} with itself")
+    wins = np.bincount(i * m + j, share, m * m).reshape(m, m).astype(np.float64)
+    wins += np.bincount(j * m + i, 1.0 - share, m * m).reshape(m, m)
     scores, _ = bradley_terry_scores(wins, penalty)
     covariance = _posterior_covariance(wins + wins.T, scores, penalty)
     lo, hi = np.triu_indices(m, 1)
@@ -104,6 +119,13 @@ def pair_priorities(
         (names[a], names[b]) if names[a] < names[b] else (names[b], names[a]): float(g)
         for a, b, g in zip(lo.tolist(), hi.tolist(), gain.tolist(), strict=True)
     }
+
+
+def _known(value: object, index: dict[str, int] | dict[str, float]) -> bool:
+    try:
+        return value in index
+    except TypeError:  # unhashable
+        return False
 
 
 def _posterior_covariance(games: FloatArray, scores: FloatArray, penalty: float) -> FloatArray:
