@@ -18,6 +18,7 @@ from huey.consumer import Consumer
 from labelworks.config import Settings
 from labelworks.jobs.assist_tasks import start_due_trainings
 from labelworks.jobs.runner import run_job, sweep
+from labelworks.services.campaigns import refresh_due_campaigns
 from labelworks.storage.engine import Database
 
 log = logging.getLogger("labelworks.jobs")
@@ -66,6 +67,8 @@ class JobQueue:
             log.warning("job %s: its consumer stopped reporting; queued again", job_id)
         # Baseline models due a retraining (spec assist: every N new final labels).
         start_due_trainings(self.db, self.enqueue)
+        # Adaptive campaigns: the waiting pairs reordered by the votes so far.
+        refresh_due_campaigns(self.db, log.info)
 
     def consumer(self, workers: int, *, in_server: bool = False) -> Any:
         """A thread consumer; ``in_server`` leaves the process's signals to the server.

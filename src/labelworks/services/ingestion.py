@@ -18,6 +18,7 @@ from labelworks.pipelines.prefetch import read_ahead
 from labelworks.pipelines.rows import ImportRow, read_rows
 from labelworks.services import routing
 from labelworks.services.access import project_for
+from labelworks.services.campaigns import campaign_stream, refresh_adaptive
 from labelworks.services.external_ids import ExternalIds
 from labelworks.services.history_import import HistoryImport
 from labelworks.services.predictions import check_for
@@ -142,7 +143,10 @@ def _import(
     options: _History,
 ) -> ImportSummary:
     now = utcnow()
-    fields = stored_spec(project.spec).fields
+    spec = stored_spec(project.spec)
+    fields = spec.fields
+    # A campaign's prompts and outputs become its blind comparison items first.
+    stream, fmt = campaign_stream(stream, spec, fmt, source)
 
     def check_pre_annotation(value: Any, payload: Any) -> None:
         validate_annotation(fields, value, payload)
@@ -182,7 +186,8 @@ def _import(
             if progress is not None:
                 progress(len(batch))
     history.finish()
-    shown = stored_spec(project.spec).predictions
+    refresh_adaptive(conn, project.id, spec)
+    shown = spec.predictions
     if predicted and shown is not None:
         prediction_store.refresh_suggestions(conn, project.id, sorted(predicted), shown)
     routing.route_import(conn, project.id, stored_spec(project.spec), import_id)
