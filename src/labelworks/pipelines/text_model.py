@@ -21,7 +21,15 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
 
-__all__ = ["Evaluation", "Suggestion", "TextModel", "fit_text_model"]
+__all__ = [
+    "Evaluation",
+    "Suggestion",
+    "TextModel",
+    "fit_text_model",
+    "new_classifier",
+    "new_vectorizer",
+    "wilson",
+]
 
 # Held-out folds for the accuracy estimate; fewer when a label has fewer examples.
 FOLDS = 5
@@ -74,6 +82,19 @@ def _macro_f1(truth: np.ndarray, guess: np.ndarray) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
+def new_vectorizer() -> Any:
+    """The model's features: TF-IDF over words and word pairs (unfitted)."""
+    return TfidfVectorizer(
+        ngram_range=(1, 2), sublinear_tf=True, max_features=_MAX_FEATURES, dtype=np.float32
+    )
+
+
+def new_classifier(*, multi: bool, seed: int = 0) -> Any:
+    """The model's classifier (unfitted): logistic regression, one per label for a set."""
+    base = LogisticRegression(max_iter=1000, C=4.0, random_state=seed)
+    return OneVsRestClassifier(base) if multi else base
+
+
 class TextModel:
     """A fitted baseline: ``suggest`` answers texts; ``labels`` are those it can give."""
 
@@ -86,11 +107,7 @@ class TextModel:
         self._binarizer: MultiLabelBinarizer | None = None
 
     def _new(self) -> tuple[Any, Any]:
-        vectorizer = TfidfVectorizer(
-            ngram_range=(1, 2), sublinear_tf=True, max_features=_MAX_FEATURES, dtype=np.float32
-        )
-        base = LogisticRegression(max_iter=1000, C=4.0, random_state=self.seed)
-        return vectorizer, OneVsRestClassifier(base) if self.multi else base
+        return new_vectorizer(), new_classifier(multi=self.multi, seed=self.seed)
 
     def _targets(self, answers: Sequence[str | Sequence[str]]) -> Any:
         if not self.multi:
