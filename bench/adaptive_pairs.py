@@ -123,12 +123,12 @@ def main() -> None:
         f"{args.models} models {args.gap:g} Elo apart, {args.repetitions} repetitions, "
         f"budget {args.budget} votes, checked every {args.check_every}, batch {args.batch}"
     )
-    print(f"{'strategy':<10} {'mean':>7} {'median':>7} {'q25':>7} {'q75':>7} {'at budget':>10}")
+    print(f"{'strategy':<12} {'mean':>7} {'median':>7} {'q25':>7} {'q75':>7} {'at budget':>10}")
     for strategy, runs in results.items():
         v = np.array(runs)
         q25, med, q75 = np.percentile(v, [25, 50, 75])
         print(
-            f"{strategy:<10} {v.mean():7.0f} {med:7.0f} {q25:7.0f} {q75:7.0f} "
+            f"{strategy:<12} {v.mean():7.0f} {med:7.0f} {q25:7.0f} {q75:7.0f} "
             f"{int((v >= args.budget).sum()):>10}"
         )
     for rule in ("information", "ranking"):
