@@ -1,21 +1,26 @@
-"""``labelworks model train`` and ``model show`` on an embedded data directory: a training
-runs as a job with its figures printed, show lists it, and a project without assist is
-told how to add it."""
+"""``labelworks model train``, ``model show`` and ``model curve`` on an embedded data
+directory: a training runs as a job with its figures printed, show lists it, curve prints
+the simulation of active learning, and a project without assist is told how to add it."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 from tests.cli.runner import lw
 from tests.services.builders import make_project
+from tests.services.test_learning_curve import assisted_reviews
 
+from labelworks.cli.model import saving_line
 from labelworks.config import Settings
 from labelworks.jobs.queue import JobQueue
+from labelworks.schemas.assist import LearningCurveOut
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.ingestion import import_items
+from labelworks.services.learning_curve import learning_curve
 from labelworks.services.users import add_user
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
@@ -120,4 +125,45 @@ def test_waiting_for_a_refused_job_exits_as_the_refusal(data_dir: Path) -> None:
         2,
         "error [invalid_input] job 1 failed: project 'plain' has no assist section in its "
         "spec: add assist: {field: NAME} to train a baseline model (docs/project-spec.md)",
+    )
+
+
+@pytest.fixture
+def curve_dir(tmp_path: Path) -> Path:
+    """'sentiment' (assist) with 60 demo reviews, 50 decided, and 'plain' without assist."""
+    folder = tmp_path / "curve"
+    folder.mkdir()
+    db = Database(Settings(data_dir=folder).effective_database_url)
+    migration.upgrade(db)
+    assisted_reviews(db, 60, 50)
+    make_project(db, name="plain")
+    db.dispose()
+    return folder
+
+
+def test_curve_prints_both_strategies_and_the_saving(curve_dir: Path) -> None:
+    """curve --json is the service's report; the table has a row per count of labels with
+    both accuracies and ends with the saving; a project without assist is told why."""
+    db = Database(Settings(data_dir=curve_dir).effective_database_url)
+    report = learning_curve(db, "sentiment")
+    db.dispose()
+    as_json = lw(curve_dir, "model", "curve", "sentiment", "--json")
+    table = lw(curve_dir, "model", "curve", "sentiment")
+    plain = lw(curve_dir, "model", "curve", "plain")
+    expected = LearningCurveOut.model_validate(report, from_attributes=True)
+    lines = table.stdout.splitlines()
+    rows = [line for line in lines if re.match(r"^\D*\d[\d,]* +│", line)]
+    assert (as_json.exit_code, json.loads(as_json.stdout)) == (
+        0, expected.model_dump(mode="json"),
+    )  # fmt: skip
+    assert lines[0] == (
+        f"sentiment: 'sentiment' simulated on 50 of 50 final labels ({report.test} held out, "
+        f"{report.pool} to label, 3 runs)"
+    )
+    assert [r.split("│")[1].strip() for r in rows] == [f"{n:,}" for n in report.steps]
+    assert lines[-1] == saving_line(report)
+    assert (plain.exit_code, " ".join(plain.stdout.split())) == (
+        0,
+        "plain: no learning curve: project 'plain' has no assist section in its spec: add "
+        "assist: {field: NAME} to learn a field (docs/project-spec.md)",
     )

@@ -482,6 +482,8 @@ def _routes(
         # The baseline model: its report needs the review right, training the manage right
         # (alpha has no assist section: the job is queued and fails with the reason).
         project(Route("model report", "GET", f"{alpha}/model"), "review", 200),
+        # Active learning simulated on its final labels (alpha has no assist: the reason).
+        project(Route("model learning curve", "GET", f"{alpha}/model/curve"), "review", 200),
         project(
             Route("start train job", "POST", f"{alpha}/jobs", body={"kind": "train"}),
             "manage",
@@ -490,6 +492,11 @@ def _routes(
         # Its page (alpha has none: the page says how to turn it on; ?format=csv, its
         # versions' CSV, is the same route).
         project(Route("model page", "GET", "/projects/alpha/model", page=True), "review", 200),
+        project(
+            Route("model curve page", "GET", "/projects/alpha/model/curve", page=True),
+            "review",
+            200,
+        ),
         # Predictions and evaluation: pushing needs the manage right, the rest the review
         # right (no model 'none' has predictions: 404 for those who may ask).
         project(

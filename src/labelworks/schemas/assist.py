@@ -52,3 +52,46 @@ class AssistReportOut(BaseModel):
     models: list[ModelVersionOut]
     checked: int
     confirmed: int
+
+
+class CurvePointOut(BaseModel):
+    """A strategy's held-out accuracy after ``labels`` labels, pooled over the runs: of
+    ``tested`` test answers ``right`` were, with the 95% Wilson interval ``low``–``high``."""
+
+    strategy: str
+    labels: int
+    accuracy: float
+    low: float
+    high: float
+    right: int
+    tested: int
+
+
+class SavingOut(BaseModel):
+    """At ``accuracy`` (random order's with its last labels), the labels each strategy
+    first reaches it with (null: not within the budget) and ``saved``, their difference."""
+
+    accuracy: float
+    random_labels: int | None
+    uncertainty_labels: int | None
+    saved: int | None
+
+
+class LearningCurveOut(BaseModel):
+    """Active learning simulated on the project's final labels of its assist ``field``:
+    ``decided`` usable final labels, ``used`` of them (``test`` held out, ``pool`` to label,
+    in each of ``runs`` runs), the label counts measured at (``steps``), both strategies'
+    ``points`` (``uncertainty`` and ``random``) and the ``saving``; without a curve,
+    ``reason`` says why (no assist section, too few final labels)."""
+
+    project: str
+    field: str | None
+    decided: int
+    used: int
+    test: int
+    pool: int
+    runs: int
+    steps: list[int]
+    points: list[CurvePointOut]
+    saving: SavingOut | None
+    reason: str | None

@@ -70,6 +70,7 @@ from labelworks.server.web import media_files as media_file_routes
 from labelworks.server.web import media_settings as media_pages
 from labelworks.server.web import members as member_pages
 from labelworks.server.web import model as model_pages
+from labelworks.server.web import model_curve as model_curve_pages
 from labelworks.server.web import people as people_pages
 from labelworks.server.web import privacy as privacy_pages
 from labelworks.server.web import project as project_pages
@@ -151,6 +152,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     lot_pages.router,
     job_pages.router,
     model_pages.router,
+    model_curve_pages.router,
     evaluation_pages.router,
     simulate_pages.router,
     duplicate_pages.router,

@@ -25,7 +25,15 @@ from labelworks.storage import projects as project_store
 from labelworks.storage.assist import ModelRow
 from labelworks.storage.engine import Database, utcnow
 
-__all__ = ["AssistReport", "ModelRow", "assist_report", "due_projects", "train"]
+__all__ = [
+    "AssistReport",
+    "Labelled",
+    "ModelRow",
+    "assist_report",
+    "due_projects",
+    "labelled",
+    "train",
+]
 
 Progress = Callable[[int, int | None], None]
 
@@ -67,6 +75,35 @@ def _answer(value: Any, multi: bool) -> str | list[str] | None:
     return value if isinstance(value, str) else None
 
 
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """What the model learns from: of the ``decided`` final labels, those whose item has a
+    text under ``source`` and whose value of the field is a label (or a set), as pairs."""
+
+    source: str
+    multi: bool
+    decided: int
+    texts: list[str]
+    answers: list[str | list[str]]
+
+
+def labelled(conn: Any, project_id: int, spec: ProjectSpec, assist: AssistSpec) -> Labelled:
+    """The project's decided final labels of the assisted field with their texts."""
+    field = spec.field(assist.field)
+    source = str(getattr(field, "source", "") or "")
+    multi = field.kind == "multi_choice"
+    texts: list[str] = []
+    answers: list[str | list[str]] = []
+    for payload_json, value_json in assist_store.decided_rows(conn, project_id):
+        text = _text(json.loads(payload_json), source)
+        answer = _answer(json.loads(value_json).get(assist.field), multi)
+        if text is not None and answer is not None:
+            texts.append(text)
+            answers.append(answer)
+    decided = assist_store.count_decided(conn, project_id)
+    return Labelled(source, multi, decided, texts, answers)
+
+
 def train(
     db: Database,
     project: str,
@@ -86,17 +123,8 @@ def train(
         row = project_for(conn, actor, project, Action.MANAGE)
         spec = stored_spec(row.spec)
         assist = _assist_of(spec, project)
-        decided = assist_store.count_decided(conn, row.id)
-        field = spec.field(assist.field)
-        source = str(getattr(field, "source", "") or "")
-        multi = field.kind == "multi_choice"
-        texts, answers = [], []
-        for payload_json, value_json in assist_store.decided_rows(conn, row.id):
-            text = _text(json.loads(payload_json), source)
-            answer = _answer(json.loads(value_json).get(assist.field), multi)
-            if text is not None and answer is not None:
-                texts.append(text)
-                answers.append(answer)
+        found = labelled(conn, row.id, spec, assist)
+    texts, answers, source, multi = found.texts, found.answers, found.source, found.multi
     if auto and len(texts) < assist.min_labels:
         raise Conflict(
             f"the model of '{project}' needs {assist.min_labels} final labels of "
@@ -130,7 +158,7 @@ def train(
         "trained_at": utcnow(),
         "job_id": job_id,
         "labels": len(texts),
-        "decided": decided,
+        "decided": found.decided,
         "folds": evaluation.folds,
         "accuracy": evaluation.accuracy,
         "low": evaluation.low,

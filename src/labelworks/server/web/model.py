@@ -31,6 +31,7 @@ from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.server.web.quality import percent
 from labelworks.services import assist
 from labelworks.services import projects as project_service
+from labelworks.services.routing import order_of
 
 router = APIRouter(include_in_schema=False)
 # The page lists the latest training jobs only; the Jobs tab has them all.
@@ -234,6 +235,7 @@ def model_page(
         curve_rows=curve_rows(models),
         example=example_field(spec),
         consensus=spec.quality.consensus,
+        order=order_of(spec),
         may_manage=may_train(actor),
         lines=[job_line(j, actor) for j in jobs],
         pills=PILLS,
