@@ -139,6 +139,8 @@ EVALUATION_URLS = [
     "/projects/leaky/evaluation",
     "/projects/leaky/evaluation/runs/1",
     "/projects/leaky/evaluation/compare?a=m&b=n",
+    "/projects/leaky/leaderboard",
+    "/api/v1/projects/leaky/leaderboard",
 ]
 
 
@@ -885,3 +887,68 @@ def test_jobs_hold_and_show_only_what_their_starter_may_see(world: World, db: Da
         world.get("manager", f"/api/v1/jobs/{ids['admin']}/download")[0],
     ]
     assert refused == [404, 404]
+
+
+# A blind campaign: its models' names must never reach an evaluator.
+BLIND_MODELS = ["SECRET-MODEL-ONE", "SECRET-MODEL-TWO", "SECRET-MODEL-THREE"]
+
+
+def _blind_campaign(db: Database, evaluator: str) -> None:
+    spec = {"name": "blind", "fields": [{"name": "pref", "kind": "pairwise"}], "overlap": 1,
+            "evaluation": {"models": BLIND_MODELS}}  # fmt: skip
+    apply_spec(db, spec_from_dict(spec), guidelines="# Pick the better answer")
+    rows = [
+        {
+            "id": f"q{i}",
+            "prompt": f"prompt {i}",
+            "outputs": {m: f"answer {k}-{i}" for k, m in enumerate(BLIND_MODELS)},
+            "metadata": {"category": "c"},
+        }
+        for i in range(3)
+    ]
+    ingestion.import_items(db, "blind", jsonl(rows), format="jsonl", source="c.jsonl")
+    user_service.add_member(db, "blind", evaluator)
+
+
+def test_evaluators_never_learn_which_model_wrote_what(world: World, db: Database) -> None:
+    """An evaluator of a blind campaign leases, votes on and skips comparisons, opens every
+    page and route they can reach (items, export, leaderboard, evaluation): no response
+    names a model, while the manager's leaderboard does."""
+    _blind_campaign(db, "ann1@example.com")
+    seen: dict[str, tuple[int, bytes]] = {}
+    for url in (
+        "/projects/blind/label",
+        "/projects/blind",
+        "/projects/blind/items",
+        "/projects/blind/leaderboard",
+        "/projects/blind/evaluation",
+        "/api/v1/projects/blind",
+        "/api/v1/projects/blind/items",
+        "/api/v1/projects/blind/items/1",
+        "/api/v1/projects/blind/export",
+        "/api/v1/projects/blind/leaderboard",
+        "/api/v1/projects/blind/predictions/models",
+    ):
+        seen[url] = world.get("ann1", url)
+    for k in range(3):
+        status, body = seen[f"POST next {k}"] = world.post("ann1", "/api/v1/projects/blind/next")
+        assert status == 200
+        task = json.loads(body)
+        url = f"/api/v1/assignments/{task['assignment_id']}"
+        if k == 2:
+            seen["POST skip"] = world.post("ann1", f"{url}/skip", {})
+        else:
+            answer = {"value": {"pref": {"choice": "a"}}, "idempotency_key": f"b{k}"}
+            seen[f"POST submit {k}"] = world.post("ann1", f"{url}/submit", answer)
+    leaks = {url: found for url, (_, body) in seen.items() if (found := _found(body, BLIND_MODELS))}
+    statuses = {
+        url: status
+        for url, (status, _) in seen.items()
+        if url.startswith("/api/v1/projects/blind/")
+    }
+    assert leaks == {}
+    assert statuses["/api/v1/projects/blind/leaderboard"] == 403
+    admin = add_user(db, "root@example.com", role="admin", with_token=True).token
+    assert admin is not None
+    world.tokens["admin"] = admin
+    assert _found(world.get("admin", "/api/v1/projects/blind/leaderboard")[1], BLIND_MODELS)

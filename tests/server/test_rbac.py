@@ -526,6 +526,14 @@ def _routes(
             "review",
             404,
         ),
+        # The leaderboard: the review right (alpha has no campaign: 422 for those who may ask;
+        # its page says how to set one up).
+        project(Route("leaderboard", "GET", f"{alpha}/leaderboard"), "review", 422),
+        project(
+            Route("leaderboard page", "GET", "/projects/alpha/leaderboard", page=True),
+            "review",
+            200,
+        ),
         project(
             Route("evaluation page", "GET", "/projects/alpha/evaluation", page=True), "review", 200
         ),

@@ -29,11 +29,17 @@ def campaign_rows(n: int, models: list[str] = MODELS) -> list[dict[str, Any]]:
         {
             "id": f"p{i}",
             "prompt": f"question {i}",
-            "outputs": {m: f"{m} answers {i}" + " more" * (k % 3) for k, m in enumerate(models)},
+            # Outputs never name their model: blindness is checked on what evaluators see.
+            "outputs": {m: output(k, i) for k, m in enumerate(models)},
             "metadata": {"category": ("math", "prose")[i % 2]},
         }
         for i in range(n)
     ]
+
+
+def output(k: int, prompt: int) -> str:
+    """The k-th model's answer to a prompt (longer for some models)."""
+    return f"reply {chr(65 + k)}{prompt}" + " in more words" * (k % 3)
 
 
 def make_arena(

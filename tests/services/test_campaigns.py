@@ -13,6 +13,7 @@ from tests.services.campaign_world import (
     campaign_rows,
     make_arena,
     metadata_of,
+    output,
     rate,
     vote,
 )
@@ -43,7 +44,9 @@ def test_the_import_makes_one_blind_item_per_pair(db: Database) -> None:
             item = item_store.get(conn, row.id)
         assert item is not None
         assert set(item.payload) == {"prompt", "a", "b"}
-        assert item.payload["a"].startswith(record["left"])
+        prompt = int(record["prompt"][1:])
+        assert item.payload["a"] == output(MODELS.index(record["left"]), prompt)
+        assert item.payload["b"] == output(MODELS.index(record["right"]), prompt)
         assert not any(m in str(item.external_id) for m in MODELS)
     assert sorted(lefts) == sorted(MODELS)
     assert max(lefts.values()) - min(lefts.values()) <= 1

@@ -12,6 +12,7 @@ from labelworks.cli import db, gold, items, project, quality, user
 from labelworks.cli import escalations as escalations_cli
 from labelworks.cli import evaluation as evaluation_cli
 from labelworks.cli import jobs as jobs_cli
+from labelworks.cli import leaderboard as leaderboard_cli
 from labelworks.cli import lots as lots_cli
 from labelworks.cli import media as media_cli
 from labelworks.cli import members as members_cli
@@ -64,6 +65,7 @@ app.add_typer(pii_cli.app, name="pii")
 app.add_typer(model_cli.app, name="model")
 app.add_typer(evaluation_cli.predictions_app, name="predictions")
 app.add_typer(evaluation_cli.app, name="eval")
+app.command("leaderboard")(leaderboard_cli.leaderboard)
 app.add_typer(jobs_cli.app, name="jobs")
 app.add_typer(migrate_cli.app, name="migrate")
 app.command("worker")(jobs_cli.worker_command)

@@ -15,6 +15,7 @@ from labelworks.schemas.evaluation import (
     PredictedModelOut,
     PushOut,
 )
+from labelworks.schemas.leaderboard import LeaderboardOut
 from labelworks.sdk.paths import segment
 
 
@@ -93,3 +94,11 @@ class EvaluationApi:
             "POST", f"/projects/{segment(project)}/eval/compare", json_body=body
         )
         return ComparisonOut.model_validate(response.json()).model_dump()
+
+    def leaderboard(self, project: str, *, by: str | None = None) -> dict[str, Any]:
+        """The project's evaluation campaign as a leaderboard (``models`` best first with
+        ``rating``, ``low``, ``high``, ``rank``, ``battles``…; docs/evaluation.md); ``by``
+        adds a board per value of a metadata key under ``categories``."""
+        params = {} if by is None else {"by": by}
+        response = self._request("GET", f"/projects/{segment(project)}/leaderboard", params=params)
+        return LeaderboardOut.model_validate(response.json()).model_dump()

@@ -62,6 +62,7 @@ from labelworks.server.web import dataset_imports as dataset_import_pages
 from labelworks.server.web import duplicates as duplicate_pages
 from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import evaluation as evaluation_pages
+from labelworks.server.web import leaderboard as leaderboard_pages
 from labelworks.server.web import items as item_pages
 from labelworks.server.web import jobs as job_pages
 from labelworks.server.web import lots as lot_pages
@@ -154,6 +155,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     model_pages.router,
     model_curve_pages.router,
     evaluation_pages.router,
+    leaderboard_pages.router,
     simulate_pages.router,
     duplicate_pages.router,
 )

@@ -29,7 +29,7 @@ from labelworks.storage import campaigns as campaign_store
 from labelworks.storage.campaigns import Vote
 from labelworks.storage.engine import Database
 
-__all__ = ["LeaderboardReport", "leaderboard_report"]
+__all__ = ["LeaderboardReport", "leaderboard_report", "wire"]
 
 RESAMPLES = 1000
 MAX_CATEGORIES = 30
@@ -212,3 +212,40 @@ def _alpha(records: list[tuple[int, int, float]], seed: int) -> dict[str, Any] |
         }
     )
     return shown  # fmt: skip
+
+
+def wire(report: LeaderboardReport) -> dict[str, Any]:
+    """The report as the API, the SDK and ``--json`` give it: the board's keys at the top
+    (``models``: rank, rating with its interval, battles, wins…; for a rating campaign each
+    model's mean per criterion)."""
+    board = report.board or {}
+    models = board.get("models", [])
+    if report.mode == "rating":
+        models = [
+            {"model": m, "criteria": {c["field"]: _of(c, m) for c in report.criteria}}
+            for m in report.models
+        ]
+    return {
+        "project": report.project,
+        "mode": report.mode,
+        "campaign_models": report.models,
+        "votes": report.votes,
+        "reason": report.reason,
+        "by": report.by,
+        "models": models,
+        "battles": board.get("battles"),
+        "win_rates": board.get("win_rates"),
+        "tie_rate": board.get("tie_rate"),
+        "position_bias": board.get("position_bias"),
+        "evaluator_agreement": board.get("evaluator_agreement"),
+        "length_controlled": board.get("length_controlled"),
+        "length_coefficient": board.get("length_coefficient"),
+        "categories": report.categories,
+        "criteria": report.criteria,
+        "placement": report.placement,
+    }
+
+
+def _of(criterion: dict[str, Any], model: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(r for r in criterion["models"] if r["model"] == model)
+    return {k: v for k, v in found.items() if k != "model"}

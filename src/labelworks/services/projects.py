@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -342,12 +343,15 @@ class ProjectOverview:
 def project_overview(
     db: Database, name: str, *, actor: Actor | None = None, max_age: float = 0.0
 ) -> ProjectOverview:
-    """The project as the actor may see it: counts only with the review right (totals up
-    to ``max_age`` seconds old, for dashboards)."""
+    """The project as the actor may see it: counts and an evaluation campaign's section only
+    with the review right (totals up to ``max_age`` seconds old, for dashboards)."""
     view = get_project(db, name, actor=actor)
     with db.read() as conn:
         reviewer = actor is None or allowed(
             actor, Action.REVIEW, member=user_store.is_member(conn, view.row.id, actor.id)
         )
-    status = project_status(db, name, actor=actor, max_age=max_age) if reviewer else None
-    return ProjectOverview(view, status)
+    if not reviewer:
+        # A blind campaign's evaluators must not learn which models it compares.
+        view = dataclasses.replace(view, spec=view.spec.model_copy(update={"evaluation": None}))
+        return ProjectOverview(view, None)
+    return ProjectOverview(view, project_status(db, name, actor=actor, max_age=max_age))

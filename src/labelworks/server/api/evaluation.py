@@ -3,7 +3,9 @@ and read evaluations, compare two model versions."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from labelworks.schemas.evaluation import (
     CompareIn,
@@ -15,11 +17,13 @@ from labelworks.schemas.evaluation import (
     PredictionsIn,
     PushOut,
 )
+from labelworks.schemas.leaderboard import LeaderboardOut
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.bodies import RawBody, json_body_doc, parse_body
 from labelworks.server.deps import DB, CurrentActor, MayManage, MayReview
 from labelworks.server.params import ProjectName, RowId
 from labelworks.services import evaluation, predictions
+from labelworks.services.leaderboards import leaderboard_report, wire
 from labelworks.services.model_comparison import compare_models
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"], responses=ERRORS)
@@ -130,3 +134,21 @@ def compare(
         actor=actor,
     )
     return ComparisonOut.model_validate(found, from_attributes=True)
+
+
+@router.get(
+    "/projects/{project}/leaderboard", operation_id="leaderboard", response_model=LeaderboardOut
+)
+def leaderboard(
+    project: ProjectName,
+    db: DB,
+    actor: CurrentActor,
+    by: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> LeaderboardOut:
+    """The project's evaluation campaign as a leaderboard: Bradley-Terry ratings on the Elo
+    scale with 95% bootstrap intervals, ranks by non-overlapping intervals, battles and win
+    rates, the win-rate matrix, tie rate, position bias, agreement between evaluators and
+    length-controlled ratings; ``by``: one board per value of a metadata key. A rating
+    campaign gives each model's mean per criterion and the evaluators' agreement. Needs the
+    review right; vendors' staff may not."""
+    return LeaderboardOut.model_validate(wire(leaderboard_report(db, project, by=by, actor=actor)))

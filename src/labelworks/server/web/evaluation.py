@@ -85,6 +85,7 @@ def evaluation_page(request: Request, project: str, db: DB, actor: CurrentActor)
         versions=versions,
         keys=[model_key(v.model, v.version) for v in versions],
         fields=[f.name for f in evaluation.evaluable_fields(spec)],
+        campaign=spec.evaluation,
         percent=percent,
         notice=take_flash(request),
         here=_here(project),

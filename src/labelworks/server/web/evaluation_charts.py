@@ -15,6 +15,63 @@ MEASURES = ("precision", "recall", "F1")
 PCT = {"format": "%", "tickCount": 5}
 
 
+def win_matrix(models: list[str], rates: list[list[float | None]]) -> dict[str, Any]:
+    """Row model's share of its battles won against the column model (ties half); blank
+    where the two never met."""
+    rows = [
+        {"model": a, "against": b, "share": rates[i][j]}
+        for i, a in enumerate(models)
+        for j, b in enumerate(models)
+        if rates[i][j] is not None
+    ]
+    axis = {"labelAngle": 0, "labelLimit": 120}
+    return {
+        **chart_base("win rates", max(160, 34 * len(models))),
+        "data": {"values": rows},
+        "encoding": {
+            "x": {
+                "field": "against",
+                "type": "nominal",
+                "sort": models,
+                "title": "against",
+                "axis": {**axis, "orient": "top"},
+            },
+            "y": {"field": "model", "type": "nominal", "sort": models, "title": None, "axis": axis},
+        },
+        "layer": [
+            {
+                "mark": {"type": "rect"},
+                "encoding": {
+                    "color": {
+                        "field": "share",
+                        "type": "quantitative",
+                        "scale": {"domain": [0, 1], "scheme": "redblue"},
+                        "legend": {"title": "won", "format": "%"},
+                    },
+                    "tooltip": [
+                        {"field": "model", "type": "nominal"},
+                        {"field": "against", "type": "nominal"},
+                        {"field": "share", "type": "quantitative", "format": ".0%", "title": "won"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "text", "fontSize": 11},
+                "encoding": {
+                    "text": {"field": "share", "type": "quantitative", "format": ".0%"},
+                    "color": {
+                        "condition": {
+                            "test": "datum.share > 0.8 || datum.share < 0.2",
+                            "value": "white",
+                        },
+                        "value": "#222",
+                    },
+                },
+            },
+        ],
+    }
+
+
 def class_bars(classes: list[dict[str, Any]]) -> dict[str, Any]:
     """Precision, recall and F1 per class, side by side, with 95% error bars."""
     rows = []
@@ -192,13 +249,17 @@ def reliability(bins: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def slice_estimates(rows: list[dict[str, Any]], title: str, *, signed: bool) -> dict[str, Any]:
+def slice_estimates(
+    rows: list[dict[str, Any]], title: str, *, signed: bool, number: str | None = None
+) -> dict[str, Any]:
     """One estimate per slice with its 95% interval (``rows``: value, items, estimate,
-    low, high, flagged); ``signed`` draws the zero line of a difference."""
-    domain = None if signed else [0, 1]
+    low, high, flagged); ``signed`` draws the zero line of a difference. ``number``: a d3
+    format for estimates that are not shares (ratings ``",.0f"``, means ``".2f"``)."""
+    domain = None if signed or number else [0, 1]
+    shown = number or ("+%" if signed else "%")
     x = {"type": "quantitative", "title": None,
-         "axis": {"format": "+%" if signed else "%", "tickCount": 6},
-         **({"scale": {"domain": domain}} if domain else {})}  # fmt: skip
+         "axis": {"format": shown, "tickCount": 6},
+         **({"scale": {"domain": domain}} if domain else {"scale": {"zero": False}})}  # fmt: skip
     y = {"field": "value", "type": "nominal", "title": None, "sort": None,
          "axis": {"labelLimit": 160}}  # fmt: skip
     colour = {
@@ -224,9 +285,19 @@ def slice_estimates(rows: list[dict[str, Any]], title: str, *, signed: bool) -> 
                 "tooltip": [
                     {"field": "value", "type": "nominal", "title": "slice"},
                     {"field": "items", "type": "quantitative", "format": ",d"},
-                    {"field": "estimate", "type": "quantitative", "format": ".1%"},
-                    {"field": "low", "type": "quantitative", "format": ".1%", "title": "95% from"},
-                    {"field": "high", "type": "quantitative", "format": ".1%", "title": "95% to"},
+                    {"field": "estimate", "type": "quantitative", "format": number or ".1%"},
+                    {
+                        "field": "low",
+                        "type": "quantitative",
+                        "format": number or ".1%",
+                        "title": "95% from",
+                    },
+                    {
+                        "field": "high",
+                        "type": "quantitative",
+                        "format": number or ".1%",
+                        "title": "95% to",
+                    },
                 ],
             },
         },
