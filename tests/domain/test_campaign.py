@@ -144,11 +144,13 @@ def test_a_bad_row_names_its_key(obj: Any, message: str, where: str) -> None:
     ],
 )
 def test_the_spec_section_fits_the_fields(
-    section: dict[str, Any], fields: list[dict[str, Any]] | None, message: str
+    section: dict[str, Any], fields: list[dict[str, Any]] | str | None, message: str
 ) -> None:
     """A campaign the fields cannot hold is a spec error under 'evaluation'."""
     doc = {**PAIRWISE, "evaluation": section}
-    if fields is not None:
+    if fields == "routing":
+        doc["routing"] = {"order": "random"}
+    elif fields is not None:
         doc["fields"] = fields
     with pytest.raises(InvalidSpec) as caught:
         spec_from_dict(doc)

@@ -299,6 +299,13 @@ class ProjectSpec(BaseModel):
         problem = self.evaluation and campaign_problem(self.evaluation, self.fields)
         if problem:
             raise spec_error(problem[0], "evaluation", *problem[1:])
+        routed = self.routing is not None and self.routing.order != "sequential"
+        if self.evaluation is not None and self.evaluation.pairs == "adaptive" and routed:
+            raise spec_error(
+                "an adaptive campaign orders its comparisons itself: leave routing out",
+                "evaluation",
+                "pairs",
+            )
         return self
 
     @model_validator(mode="after")
