@@ -1,7 +1,8 @@
 """The Model tab in the real browser: a manager reads three versions of a project's baseline
 model (its learning curve drawn), trains a fourth with Train now and sees the job's row
-follow it until the new version is on the page; the page fits 390 px; an annotator then gets
-the model's suggestion prefilled on the labeling page."""
+follow it until the new version is on the page; the page fits 390 px; its Active learning
+page draws uncertainty against random order; an annotator then gets the model's suggestion
+prefilled on the labeling page."""
 
 from __future__ import annotations
 
@@ -100,7 +101,8 @@ def test_the_model_page_trains_and_the_labeling_page_suggests(
     live_server: LiveServer, new_page: PageFactory, page_log: LogLookup, screenshot: Screenshot
 ) -> None:
     """The learning curve draws; Train now's job row shows, ends succeeded and the page then
-    shows v4; nothing scrolls sideways at 390 px; the annotator's task comes with v4's
+    shows v4; nothing scrolls sideways at 390 px; the Active learning page draws its
+    comparison of uncertainty and random order; the annotator's task comes with v4's
     suggestion prefilled and marked."""
     db = live_server.db
     _seed(db)
@@ -137,6 +139,20 @@ def test_the_model_page_trains_and_the_labeling_page_suggests(
     page.locator("[data-chart=chart-learning-curve][data-rendered=true]").wait_for()
     narrow = page.evaluate("() => document.documentElement.scrollWidth")
     screenshot(page, "model-page-390px")
+    # The Active learning page: uncertainty against random order, drawn.
+    with page.expect_navigation():
+        page.click("[data-testid=curve-link]")
+    strategies = page.locator("[data-chart=chart-strategies]")
+    page.locator("[data-chart=chart-strategies][data-rendered]").wait_for()
+    compared = (
+        strategies.get_attribute("data-rendered"),
+        strategies.locator("svg path").count() > 6,
+        page.inner_text("[data-testid=routing-order]"),
+        page.evaluate("() => document.documentElement.scrollWidth") <= 390,
+    )
+    screenshot(page, "model-curve-390px")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "model-curve")
     manager_problems = page_log(page).problems()
 
     annotator = new_page()
@@ -166,6 +182,7 @@ def test_the_model_page_trains_and_the_labeling_page_suggests(
         {"sentiment": True},
         f"suggestion from labelworks-baseline:sentiment ({score}): edit or confirm",
     )
+    assert compared == ("true", True, "sequential", True)
     assert (manager_problems, page_log(annotator).problems()) == ({}, {})
 
 

@@ -65,16 +65,17 @@ def strategies_chart(report: CurveReport) -> dict[str, Any]:
         {"field": "low", "type": "quantitative", "format": ".1%", "title": "95% from"},
         {"field": "high", "type": "quantitative", "format": ".1%", "title": "95% to"},
     ]
+    # One band per strategy in its fixed colour: a colour channel on the bands would merge
+    # into the lines' legend (and a legend switched off there removes it altogether).
     layers: list[dict[str, Any]] = [
         {
-            "mark": {"type": "area", "opacity": 0.12},
-            "encoding": {
-                "x": x,
-                "y": {**y, "field": "low"},
-                "y2": {"field": "high"},
-                "color": {**colour, "legend": None},
-            },
-        },
+            "transform": [{"filter": {"field": "strategy", "equal": NAMES[key]}}],
+            "mark": {"type": "area", "opacity": 0.12, "color": COLOURS[key]},
+            "encoding": {"x": x, "y": {**y, "field": "low"}, "y2": {"field": "high"}},
+        }
+        for key in ("uncertainty", "random")
+    ]
+    layers.append(
         {
             "mark": {"type": "line", "point": {"size": 40}},
             "encoding": {
@@ -89,8 +90,8 @@ def strategies_chart(report: CurveReport) -> dict[str, Any]:
                 },
                 "tooltip": tooltip,
             },
-        },
-    ]
+        }
+    )
     if report.saving is not None:
         target = {"accuracy": report.saving.accuracy, "what": "random order's final accuracy"}
         layers.append(
