@@ -148,6 +148,8 @@ CONSISTENCY = "xss-consistency"
 # The project whose Model tab shows a baseline model of a field with hostile labels, title
 # and text key, and a training job that failed with a hostile error.
 MODEL = "xss-model"
+# The blind campaign whose leaderboard shows hostile model names and categories.
+ARENA = "xss-arena"
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +300,7 @@ def _hostile_model(db: Database) -> None:
         ]
         predictions.push(db, MODEL, rows)
     evaluation.run_evaluation(db, MODEL, f"{name}@1", slice_key="source")
+    _hostile_campaign(db)
     job = records.create_job(db, "train", {}, project=MODEL, actor=None)
     db.run_write(lambda conn: job_store.claim(conn, job.id, HOSTILE[:100], utcnow()))
     db.run_write(
@@ -305,6 +308,38 @@ def _hostile_model(db: Database) -> None:
     )
     for email in ("lead@demo.labelworks", "ada@demo.labelworks"):
         user_service.add_member(db, MODEL, email)
+
+
+def _hostile_campaign(db: Database) -> None:
+    """``ARENA``: a blind campaign of three hostile-named models, hostile prompts, outputs
+    and categories, with votes: the leaderboard page."""
+    names = [f"{HOSTILE.replace('@', '')[:150]} {n}" for n in range(3)]
+    spec = {"name": ARENA, "description": HOSTILE,
+            "fields": [{"name": "pref", "kind": "pairwise", "title": HOSTILE}],
+            "evaluation": {"models": names}}  # fmt: skip
+    project_service.apply_spec(db, spec_from_dict(spec, source="xss"), guidelines=None)
+    rows = [
+        {
+            "id": f"{HOSTILE} {i}",
+            "prompt": HOSTILE,
+            "outputs": {m: f"{HOSTILE} {k}{i}" for k, m in enumerate(names)},
+            "metadata": {"category": f"{HOSTILE} {i % 2}"},
+        }
+        for i in range(6)
+    ]
+    body = "\n".join(json.dumps(r) for r in rows).encode()
+    ingestion.import_items(db, ARENA, io.BytesIO(body), format="jsonl", source="arena.jsonl")
+    uid = user_service.add_user(db, "xss.arena@demo.labelworks", role="annotator",
+                                projects=[ARENA]).user.id  # fmt: skip
+    for k in range(18):
+        task = assignment.next_task_for(db, ARENA, uid)
+        assert task is not None
+        choice = ("a", "b", "tie")[k % 3]
+        assignment.submit_annotation(db, task.assignment_id, uid,
+                                     value={"pref": {"choice": choice}}, seconds=1.0,
+                                     idempotency_key=f"arena{k}")  # fmt: skip
+    for email in ("lead@demo.labelworks", "ada@demo.labelworks"):
+        user_service.add_member(db, ARENA, email)
 
 
 def _hostile_jobs(db: Database) -> None:
@@ -612,6 +647,8 @@ def _visit_everything(
     visits.visit(f"/projects/{site.review}/review")
     visits.visit(f"/projects/{site.consistency}/consistency")
     visits.visit(f"/projects/{site.model}/model", idle=True)  # idle: its chart is drawn
+    visits.visit(f"/projects/{ARENA}/leaderboard?by=category", idle=True)
+    visits.visit(f"/projects/{ARENA}/label", idle=True)
     visits.visit(f"/projects/{site.model}/evaluation", idle=True)
     visits.visit(f"/projects/{site.model}/evaluation/runs/1", idle=True)
     named = quote(HOSTILE.replace("@", "")[:200])
