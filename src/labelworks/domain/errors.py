@@ -87,6 +87,13 @@ class InvalidAnnotation(InvalidInput):
     code = "invalid_annotation"
 
 
+class InvalidPrompt(InvalidInput):
+    """A prompt document fails validation: its YAML, keys, parameters, or a template that
+    does not parse or whose variables differ from the declared ones."""
+
+    code = "invalid_prompt"
+
+
 class NotFound(LabelworksError):
     """The named thing does not exist (or the caller may not know it exists)."""
 
