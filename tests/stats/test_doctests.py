@@ -8,11 +8,16 @@ import importlib
 import pytest
 
 MODULES = [
+    "labelworks.stats.battle_table",
     "labelworks.stats.bootstrap",
+    "labelworks.stats.bradley_terry_bootstrap",
     "labelworks.stats.chance",
     "labelworks.stats.disagreement",
     "labelworks.stats.icc",
     "labelworks.stats.krippendorff",
+    "labelworks.stats.leaderboard",
+    "labelworks.stats.length_control",
+    "labelworks.stats.pair_sampling",
     "labelworks.stats.pairwise",
     "labelworks.stats.structured",
     "labelworks.stats.weights",

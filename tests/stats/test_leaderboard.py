@@ -12,15 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labelworks.stats import InvalidRatingsError
-from labelworks.stats.leaderboard import (
-    Battle,
-    Leaderboard,
-    _bootstrap_pairs,
-    _Cells,
-    _parse,
-    leaderboard,
-    leaderboards_by,
-)
+from labelworks.stats.battle_table import _Cells, _parse
+from labelworks.stats.bradley_terry_bootstrap import _bootstrap_pairs
+from labelworks.stats.leaderboard import Battle, Leaderboard, leaderboard, leaderboards_by
 from labelworks.stats.ranking import BradleyTerry, bradley_terry_scores
 
 Z95 = 1.959963984540054
