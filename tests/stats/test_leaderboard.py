@@ -1,6 +1,8 @@
 """Arena leaderboards: hand-checked counts and shares, Bradley–Terry against ranking.py,
-interval coverage, length control against scikit-learn and statsmodels, groups, bad input,
-and invariance to which model of a battle is called ``a``."""
+interval coverage, length control against scikit-learn, groups, bad input, and invariance
+to which model of a battle is called ``a``. The checks against statsmodels (the shares'
+Wilson intervals, the length-controlled fit as a binomial GLM) are in
+tests/stats/peers/leaderboard_checks.py, against its stored values."""
 
 from __future__ import annotations
 
@@ -95,17 +97,6 @@ def test_counts_win_rates_and_shares_on_a_hand_checked_set() -> None:
     assert (board.position_bias.low, board.position_bias.high) == pytest.approx(wilson(4, 6))
     assert board.evaluator_agreement is None
     assert board.length_controlled is None and board.length_coefficient is None
-
-
-@pytest.mark.peer
-def test_shares_match_statsmodels_wilson_interval() -> None:
-    """The tie rate and position bias intervals are statsmodels' Wilson intervals."""
-    proportion = pytest.importorskip("statsmodels.stats.proportion")
-    board = leaderboard(small(), n_resamples=20, seed=1, confidence=0.9)
-    for share in (board.tie_rate, board.position_bias):
-        k = round(share.value * share.n)
-        low, high = proportion.proportion_confint(k, share.n, alpha=0.1, method="wilson")
-        assert (share.low, share.high) == pytest.approx((low, high), abs=1e-12)
 
 
 def test_ratings_are_ranking_py_bradley_terry_with_the_same_penalty() -> None:
@@ -270,21 +261,6 @@ def test_length_fit_equals_scikit_learns_unpenalised_logistic_regression() -> No
     fit = LogisticRegression(C=np.inf, fit_intercept=False, tol=1e-12, max_iter=10_000)
     fit.fit(x, y, sample_weight=w)
     np.testing.assert_allclose(ours_relative(battles), fit.coef_[0], atol=2e-5)
-
-
-@pytest.mark.peer
-def test_length_fit_equals_statsmodels_binomial_glm() -> None:
-    """The length-controlled fit equals statsmodels' binomial GLM with the same design and
-    frequency weights (no penalty)."""
-    sm = pytest.importorskip("statsmodels.api")
-    battles = length_world(9, n=1500, effect=0.7)
-    battles[::5] = [
-        Battle(x.model_a, x.model_b, "tie", "a", length_a=x.length_a, length_b=x.length_b)
-        for x in battles[::5]
-    ]
-    x, y, w, _ = length_design(battles)
-    glm = sm.GLM(y, x, family=sm.families.Binomial(), freq_weights=w).fit(tol=1e-12)
-    np.testing.assert_allclose(ours_relative(battles), glm.params, atol=1e-6)
 
 
 def test_evaluator_agreement_counts_agreeing_pairs_of_votes_from_different_evaluators() -> None:

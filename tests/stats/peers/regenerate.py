@@ -18,7 +18,7 @@ import warnings
 from importlib.metadata import version
 from typing import Any
 
-from tests.stats.peers import agreement_checks, crowd_checks
+from tests.stats.peers import agreement_checks, crowd_checks, leaderboard_checks
 from tests.stats.peers.check import (
     REFERENCE_PATH,
     REGENERATE,
@@ -29,7 +29,7 @@ from tests.stats.peers.check import (
     plain,
 )
 
-CHECKS: list[Check] = [*agreement_checks.CHECKS, *crowd_checks.CHECKS]
+CHECKS: list[Check] = [*agreement_checks.CHECKS, *crowd_checks.CHECKS, *leaderboard_checks.CHECKS]
 DISTRIBUTIONS = [
     "crowd-kit", "irrCAC", "krippendorff", "scikit-learn", "statsmodels", "pandas", "numpy",
     "scipy",
