@@ -142,6 +142,8 @@ def scored_pairs(
     version: str,
     field_name: str | None,
     against: Against,
+    *,
+    with_item: bool = True,
 ) -> Evaluated:
     """The model version's answers beside the reference on one field (the first field it
     predicts when ``field_name`` is None)."""
@@ -154,7 +156,9 @@ def scored_pairs(
             f"'{field_name}' is not a field predictions can be scored on "
             f"(fields: {', '.join(fields) or 'none'})"
         )
-    rows = list(prediction_store.scored_rows(conn, project.id, model, version, against))
+    rows = list(
+        prediction_store.scored_rows(conn, project.id, model, version, against, with_item=with_item)
+    )
     if field_name is None:
         field_name = next((n for n in fields if any(n in r.value for r in rows)), None)
         if field_name is None:
@@ -218,7 +222,9 @@ def run_evaluation(
     with db.read() as conn:
         row = evaluable_project(conn, actor, project)
         name, version = resolve_model(conn, row.id, model)
-        evaluated = scored_pairs(conn, row, name, version, field, against)
+        evaluated = scored_pairs(
+            conn, row, name, version, field, against, with_item=slice_key is not None
+        )
     try:
         report = report_of(evaluated, evaluated.rows, seed)
         report["skipped"] = evaluated.skipped

@@ -75,8 +75,11 @@ def compare_models(
         name_b, version_b = resolve_model(conn, row.id, b)
         if (name_a, version_a) == (name_b, version_b):
             raise InvalidInput(f"'{a}' and '{b}' are the same model version")
-        first = scored_pairs(conn, row, name_a, version_a, field, against)
-        second = scored_pairs(conn, row, name_b, version_b, first.field.name, against)
+        sliced = slice_key is not None
+        first = scored_pairs(conn, row, name_a, version_a, field, against, with_item=sliced)
+        second = scored_pairs(
+            conn, row, name_b, version_b, first.field.name, against, with_item=False
+        )
     if isinstance(first.field, SpansField | BoxesField | SegmentsField):
         raise InvalidInput(
             f"'{first.field.name}' is a {first.field.kind} field: compare models on a choice, "
