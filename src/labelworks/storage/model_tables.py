@@ -84,3 +84,22 @@ eval_runs = Table(
     Column("created_by", String(200), nullable=True),
     Index("ix_eval_runs_project_id", "project_id", "id"),
 )
+
+# The prompt registry (``domain.prompts``): every version of every prompt, global (no
+# project), immutable once written. ``variables`` is {name: description} and ``parameters``
+# the model parameters given, both JSON; ``content_hash`` tells a push of the same content.
+prompts = Table(
+    "prompts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("template", Text, nullable=False),
+    Column("variables", Text, nullable=False),
+    Column("parameters", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("content_hash", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200), nullable=True),
+    UniqueConstraint("name", "version"),
+)

@@ -22,7 +22,7 @@ from sqlalchemy import (
 
 from labelworks.storage.job_tables import jobs
 from labelworks.storage.metadata import metadata
-from labelworks.storage.model_tables import assist_models, eval_runs, predictions
+from labelworks.storage.model_tables import assist_models, eval_runs, predictions, prompts
 from labelworks.storage.quality_tables import (
     audit_events,
     consensus_models,
@@ -342,6 +342,7 @@ __all__ = [
     "pre_annotations",
     "predictions",
     "projects",
+    "prompts",
     "retests",
     "reviews",
     "sessions",
