@@ -15,9 +15,10 @@ from labelworks.domain.spec import spec_from_dict
 
 
 def test_uncertainty_priority_puts_the_least_sure_first_within_bounds() -> None:
-    """A sure answer gets 0, a coin toss half of ROUTED_MAX, out-of-range scores the ends."""
+    """A sure answer gets 0, a coin toss half of ROUTED_MAX (truncated, as the SQL does),
+    out-of-range scores the ends."""
     scores = [1.0, 0.9, 0.5, 1 / 3, 0.0, 1.2, -0.1]
-    assert [uncertainty_priority(s) for s in scores] == [0, 1000, 5000, 6667, 10_000, 0, 10_000]
+    assert [uncertainty_priority(s) for s in scores] == [0, 1000, 5000, 6666, 10_000, 0, 10_000]
     assert ROUTED_MAX == 10_000
 
 

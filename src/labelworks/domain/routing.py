@@ -63,9 +63,11 @@ def order_problem(order: str, has_assist: bool) -> str | None:
 def uncertainty_priority(score: float) -> int:
     """The priority of an item whose suggestion has ``score``, the model's probability of
     its answer (for a set of labels, its certainty about the least sure one): ``1 - score``
-    (least confidence) scaled to ``0..ROUTED_MAX``, so the least sure come first."""
+    (least confidence) scaled to ``0..ROUTED_MAX``, so the least sure come first. Computed
+    as the SQL does (``ROUTED_MAX - score·ROUTED_MAX`` in doubles, truncated), so that the
+    database's numbers are these."""
     bounded = min(1.0, max(0.0, score))
-    return round((1.0 - bounded) * ROUTED_MAX)
+    return int(ROUTED_MAX - bounded * ROUTED_MAX)
 
 
 class Shuffle:

@@ -176,8 +176,7 @@ def train(
         # The spec as it is now: routing may have changed while the model trained.
         current = project_store.by_name(conn, row.name)
         if current is not None:
-            scores = [(s["item_id"], s["score"]) for s in suggestions]
-            routing.route_suggestions(conn, row.id, stored_spec(current.spec), scores)
+            routing.route_suggestions(conn, row.id, stored_spec(current.spec))
         return assist_store.add_model(conn, row.id, values)
 
     db.run_write(store)

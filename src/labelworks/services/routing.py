@@ -5,11 +5,9 @@ uncertainty. The serving query is untouched: it orders by priority already."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import Connection
 
-from labelworks.domain.routing import Order, shuffle_of, uncertainty_priority
+from labelworks.domain.routing import Order, shuffle_of
 from labelworks.domain.spec import ProjectSpec
 from labelworks.storage import routing as store
 
@@ -29,8 +27,7 @@ def reroute(conn: Connection, project_id: int, spec: ProjectSpec) -> None:
     if order == "random":
         store.shuffle(conn, project_id, shuffle_of(project_id))
     elif order == "uncertainty" and spec.assist is not None:
-        scores = store.suggestion_scores(conn, project_id, spec.assist.model_name)
-        route_suggestions(conn, project_id, spec, scores, cleared=True)
+        store.route_by_suggestions(conn, project_id, spec.assist.model_name)
 
 
 def route_import(conn: Connection, project_id: int, spec: ProjectSpec, import_id: int) -> None:
@@ -39,18 +36,8 @@ def route_import(conn: Connection, project_id: int, spec: ProjectSpec, import_id
         store.shuffle(conn, project_id, shuffle_of(project_id), import_id=import_id)
 
 
-def route_suggestions(
-    conn: Connection,
-    project_id: int,
-    spec: ProjectSpec,
-    scores: Sequence[tuple[int, float]],
-    *,
-    cleared: bool = False,
-) -> None:
-    """In a project routed by uncertainty, the waiting items get their priorities from the
-    model's new suggestions (item id, score); the rest routing had set get 0 back."""
-    if order_of(spec) != "uncertainty":
-        return
-    if not cleared:
-        store.clear(conn, project_id)
-    store.set_priorities(conn, project_id, [(i, uncertainty_priority(s)) for i, s in scores])
+def route_suggestions(conn: Connection, project_id: int, spec: ProjectSpec) -> None:
+    """After a training of a project routed by uncertainty: the waiting items' priorities
+    from the model's new suggestions, the rest routing had set back to 0."""
+    if order_of(spec) == "uncertainty" and spec.assist is not None:
+        reroute(conn, project_id, spec)

@@ -1,5 +1,5 @@
 """The spec's routing, written as items' ``priority`` (``domain.routing``): the items it may
-set, the shuffle as one UPDATE, the uncertainty priorities, and the way back.
+set, the shuffle and the uncertainty priorities each as one UPDATE, and the way back.
 
 An item routing may set is an ordinary item still waiting for its first annotation whose
 priority routing set before or nobody set (0); ``routed`` marks what it wrote.
@@ -10,12 +10,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, literal, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 
-from labelworks.domain.routing import SHUFFLE_MODULUS, Shuffle
+from labelworks.domain.routing import ROUTED_MAX, SHUFFLE_MODULUS, Shuffle
 from labelworks.storage.tables import items, pre_annotations
 
-__all__ = ["clear", "routable", "set_priorities", "shuffle", "suggestion_scores"]
+__all__ = ["clear", "routable", "route_by_suggestions", "set_priorities", "shuffle"]
 
 
 def routable(project_id: int) -> Any:
@@ -67,13 +80,19 @@ def set_priorities(conn: Connection, project_id: int, rows: Sequence[tuple[int, 
     conn.execute(query, [{"item": i, "level": level} for i, level in rows])
 
 
-def suggestion_scores(conn: Connection, project_id: int, model: str) -> list[tuple[int, float]]:
-    """(item id, score) of ``model``'s suggestions on the routable items."""
-    query = (
-        select(pre_annotations.c.item_id, pre_annotations.c.score)
-        .join(items, items.c.id == pre_annotations.c.item_id)
-        .where(routable(project_id), pre_annotations.c.model == model)
-        .where(pre_annotations.c.score.is_not(None))
-        .order_by(pre_annotations.c.item_id)
+def route_by_suggestions(conn: Connection, project_id: int, model: str) -> int:
+    """Give each routable item with a scored suggestion of ``model`` the priority of its
+    score (``domain.routing.uncertainty_priority``), in one statement; how many."""
+    mine = pre_annotations.alias("mine")
+    score = case((mine.c.score > 1, 1.0), (mine.c.score < 0, 0.0), else_=mine.c.score)
+    level: Any = literal(ROUTED_MAX) - score * literal(ROUTED_MAX)
+    if conn.dialect.name == "postgresql":
+        level = func.trunc(level)  # CAST rounds there; SQLite's truncates
+    suggested = (mine.c.item_id == items.c.id, mine.c.model == model, mine.c.score.is_not(None))
+    first = select(cast(level, Integer)).where(*suggested).order_by(mine.c.id).limit(1)
+    result = conn.execute(
+        update(items)
+        .where(routable(project_id), exists().where(*suggested))
+        .values(priority=first.scalar_subquery(), routed=True)
     )
-    return [(int(r.item_id), float(r.score)) for r in conn.execute(query)]
+    return int(result.rowcount)
