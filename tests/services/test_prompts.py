@@ -54,7 +54,8 @@ def test_list_show_and_versions(db: Database) -> None:
         1,
         _content(),
     )
-    assert [r.version for r in prompts.prompt_versions(db, "summary")] == [1, 2]
+    detail = prompts.prompt_detail(db, "summary", 1)
+    assert (detail.row, [r.version for r in detail.versions]) == (first, [1, 2])
 
 
 def test_missing_prompts_and_versions_are_not_found(db: Database) -> None:
@@ -64,7 +65,7 @@ def test_missing_prompts_and_versions_are_not_found(db: Database) -> None:
     for call in (
         lambda: prompts.show_prompt(db, "nothing"),
         lambda: prompts.show_prompt(db, "summary", 4),
-        lambda: prompts.prompt_versions(db, "nothing"),
+        lambda: prompts.prompt_detail(db, "summary", 3),
         lambda: prompts.diff_prompt(db, "summary", 1, 2),
         lambda: prompts.show_prompt(db, "Bad Name"),
     ):
@@ -74,7 +75,7 @@ def test_missing_prompts_and_versions_are_not_found(db: Database) -> None:
     assert found == [
         ("not_found", "prompt 'nothing' does not exist"),
         ("not_found", "prompt 'summary' has no version 4"),
-        ("not_found", "prompt 'nothing' does not exist"),
+        ("not_found", "prompt 'summary' has no version 3"),
         ("not_found", "prompt 'summary' has no version 2"),
         (
             "invalid_input",
@@ -147,5 +148,5 @@ def test_concurrent_pushes_each_get_their_own_version(db: Database) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    stored = sorted(r.content.template[0] for r in prompts.prompt_versions(db, "race"))
+    stored = sorted(r.content.template[0] for r in prompts.prompt_detail(db, "race").versions)
     assert (sorted(made), stored) == ([1, 2, 3, 4], ["0", "1", "2", "3"])

@@ -43,6 +43,7 @@ from labelworks.domain.prompt_templates import (
 )
 from labelworks.domain.spec_diff import unified_diff
 from labelworks.domain.spec_document import (
+    Path,
     SpecDocument,
     SpecSyntaxError,
     dump_document,
@@ -238,6 +239,9 @@ def _validate(data: Any, doc: SpecDocument | None, source: str) -> PromptContent
         shape = "is empty" if data is None else f"is {described(data)}"
         message = f"a prompt must be a mapping with 'template' and 'variables'; this one {shape}"
         raise _as_prompt_error(located_error([((), message)], doc, source))
+    nul = _nul_at(data, ())
+    if nul is not None:  # PostgreSQL's text cannot hold one
+        problems.append((nul, "must not contain a NUL character"))
     try:
         parsed = _Document.model_validate(data)
     except ValidationError as exc:
@@ -252,6 +256,24 @@ def _validate(data: Any, doc: SpecDocument | None, source: str) -> PromptContent
     )
     _check_template(content, doc, source)
     return content
+
+
+def _nul_at(value: Any, path: Path) -> Path | None:
+    """The path of the first text (key or value) holding a NUL character."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items: list[tuple[Any, Any]] = []
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return (*path, key)
+        found = _nul_at(item, (*path, key))
+        if found is not None:
+            return found
+    return None
 
 
 def _check_template(content: PromptContent, doc: SpecDocument | None, source: str) -> None:

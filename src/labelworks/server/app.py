@@ -48,6 +48,7 @@ from labelworks.server.api import media as media_api
 from labelworks.server.api import members as members_api
 from labelworks.server.api import pii as pii_api
 from labelworks.server.api import project_removal as removal_api
+from labelworks.server.api import prompts as prompts_api
 from labelworks.server.api import qualification as qualification_api
 from labelworks.server.api import reviews as reviews_api
 from labelworks.server.api import sources as sources_api
@@ -62,9 +63,9 @@ from labelworks.server.web import dataset_imports as dataset_import_pages
 from labelworks.server.web import duplicates as duplicate_pages
 from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import evaluation as evaluation_pages
-from labelworks.server.web import leaderboard as leaderboard_pages
 from labelworks.server.web import items as item_pages
 from labelworks.server.web import jobs as job_pages
+from labelworks.server.web import leaderboard as leaderboard_pages
 from labelworks.server.web import lots as lot_pages
 from labelworks.server.web import media, pages
 from labelworks.server.web import media_files as media_file_routes
@@ -76,6 +77,7 @@ from labelworks.server.web import people as people_pages
 from labelworks.server.web import privacy as privacy_pages
 from labelworks.server.web import project as project_pages
 from labelworks.server.web import project_settings as settings_pages
+from labelworks.server.web import prompts as prompt_pages
 from labelworks.server.web import quality as quality_pages
 from labelworks.server.web import review as review_pages
 from labelworks.server.web import simulate as simulate_pages
@@ -125,6 +127,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     pii_api.router,
     assist_api.router,
     evaluation_api.router,
+    prompts_api.router,
     jobs_api.router,
     duplicates_api.router,
     escalations.router,
@@ -157,6 +160,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     evaluation_pages.router,
     leaderboard_pages.router,
     simulate_pages.router,
+    prompt_pages.router,
     duplicate_pages.router,
 )
 

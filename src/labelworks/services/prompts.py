@@ -6,25 +6,39 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from labelworks.domain.access import Actor
-from labelworks.domain.errors import Conflict, NotFound, PermissionDenied
+from labelworks.domain.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidPrompt,
+    Location,
+    NotFound,
+    PermissionDenied,
+)
 from labelworks.domain.prompts import (
+    TEMPLATE_SUFFIXES,
     PromptContent,
     check_prompt_name,
     may_push_prompts,
+    parse_prompt,
     prompt_diff,
+    prompt_from_dict,
+    prompt_from_template,
     render_prompt,
 )
+from labelworks.formats.json_input import load_json
 from labelworks.services.access import a_role
 from labelworks.storage import prompts as prompt_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.prompts import PromptRow, PromptSummary
 
 __all__ = [
+    "PromptDetail",
     "PromptDiff",
     "PromptRow",
     "PromptSummary",
@@ -32,13 +46,51 @@ __all__ = [
     "Rendered",
     "diff_prompt",
     "list_prompts",
-    "prompt_versions",
+    "load_prompt_file",
+    "prompt_detail",
+    "prompt_from_upload",
     "push_prompt",
     "render",
     "show_prompt",
 ]
 
 _ATTEMPTS = 5  # pushes of one name racing for its next version number
+MAX_PROMPT_BYTES = 1_000_000
+
+
+def load_prompt_file(path: Path) -> PromptContent:
+    """A prompt file: a plain template (``.txt``, ``.j2``, ``.jinja``, ``.jinja2``, its
+    variables the names it reads) or YAML (any other name)."""
+    where = Location(file=str(path))
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidPrompt(f"cannot read {path} ({exc.strerror})", location=where) from None
+    if len(raw) > MAX_PROMPT_BYTES:
+        raise InvalidPrompt(f"over the {MAX_PROMPT_BYTES:,} byte limit", location=where)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidPrompt(f"not valid UTF-8 (byte {exc.start})", location=where) from None
+    if path.suffix.lower() in TEMPLATE_SUFFIXES:
+        return prompt_from_template(text, source=str(path))
+    return parse_prompt(text, source=str(path))
+
+
+def prompt_from_upload(body: bytes, *, json: bool, source: str) -> PromptContent:
+    """An uploaded prompt: a JSON object when ``json``, else YAML text."""
+    if json:
+        try:
+            data = load_json(body, source=source)
+        except InvalidInput as exc:
+            raise InvalidPrompt(exc.message, location=exc.location) from None
+        return prompt_from_dict(data, source=source)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = Location(file=source)
+        raise InvalidPrompt(f"{source} is not UTF-8 (byte {exc.start})", location=where) from None
+    return parse_prompt(text, source=source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,16 +151,6 @@ def show_prompt(
     return row
 
 
-def prompt_versions(db: Database, name: str, *, actor: Actor | None = None) -> list[PromptRow]:
-    """Every version of the prompt, oldest first; ``NotFound`` if it has none."""
-    check_prompt_name(name)
-    with db.read() as conn:
-        rows = prompt_store.versions_of(conn, name)
-    if not rows:
-        raise NotFound(f"prompt '{name}' does not exist")
-    return rows
-
-
 @dataclass(frozen=True, slots=True)
 class PromptDiff:
     """Version ``a`` against version ``b`` of a prompt: the unified diff of their prompt
@@ -151,3 +193,30 @@ def render(
     exactly its variables."""
     row = show_prompt(db, name, version, actor=actor)
     return Rendered(row, render_prompt(row.content, values))
+
+
+@dataclass(frozen=True, slots=True)
+class PromptDetail:
+    """One version of a prompt, and every version it has (oldest first)."""
+
+    row: PromptRow
+    versions: list[PromptRow]
+
+
+def prompt_detail(
+    db: Database, name: str, version: int | None = None, *, actor: Actor | None = None
+) -> PromptDetail:
+    """Version ``version`` (``None``: the latest) with the prompt's versions, read at once."""
+    check_prompt_name(name)
+    with db.read() as conn:
+        versions = prompt_store.versions_of(conn, name)
+    if not versions:
+        raise NotFound(f"prompt '{name}' does not exist")
+    chosen = (
+        versions[-1]
+        if version is None
+        else next((v for v in versions if v.version == version), None)
+    )
+    if chosen is None:
+        raise NotFound(f"prompt '{name}' has no version {version}")
+    return PromptDetail(chosen, versions)
