@@ -27,9 +27,10 @@ from tests.services.builders import jsonl
 
 from labelworks.config import Settings
 from labelworks.domain.escalation import Flag
+from labelworks.domain.prompts import prompt_from_dict
 from labelworks.domain.spec import spec_from_dict
 from labelworks.server.app import create_app
-from labelworks.services import assignment, catalog, ingestion, passwords
+from labelworks.services import assignment, catalog, ingestion, passwords, prompts
 from labelworks.services.adjudication import adjudication_queue
 from labelworks.services.auth import set_password
 from labelworks.services.projects import apply_spec
@@ -96,6 +97,10 @@ SPEC_YAML = (
     "overlap: 2\nquality: {consensus: majority, review: {first_n: 1}}\n"
 )
 NEW_SPEC_YAML = "name: rbac-new\nfields:\n  - {name: s, kind: choice, labels: [a, b]}\n"
+
+# A prompt callers push, and the one every caller reads ('greeting', made with the world).
+PROMPT = {"variables": ["topic"], "template": "Write about {{ topic }}."}
+GREETING = {"variables": ["who"], "template": "Hello {{ who }}!"}
 
 # A bulk action of the Items table that changes nothing anyone depends on.
 ITEM_ACTION: dict[str, Any] = {"action": "priority", "priority": 1}
@@ -464,6 +469,27 @@ def _routes(
             422,
         ),
         anyone(Route("settings page", "GET", "/settings", page=True), 200),
+        # The prompt registry belongs to no project: admins and managers push (the admin
+        # first, so for the managers the content is the latest version's already: 200),
+        # everyone signed in reads, diffs and renders.
+        (
+            Route("push prompt", "POST", "/api/v1/prompts/rbac", body=PROMPT),
+            {**people, "admin": 201},
+        ),
+        anyone(Route("list prompts", "GET", "/api/v1/prompts"), 200),
+        anyone(Route("prompt", "GET", "/api/v1/prompts/greeting?version=1"), 200),
+        anyone(Route("prompt diff", "GET", "/api/v1/prompts/greeting/diff?a=1&b=1"), 200),
+        anyone(
+            Route(
+                "render prompt",
+                "POST",
+                "/api/v1/prompts/greeting/render",
+                body={"variables": {"who": "rbac"}},
+            ),
+            200,
+        ),
+        anyone(Route("prompts page", "GET", "/prompts", page=True), 200),
+        anyone(Route("prompt page", "GET", "/prompts/greeting", page=True), 200),
         # Background jobs: everyone lists the jobs they may see; an export job needs the
         # review right; job 999 does not exist for anyone.
         anyone(Route("list jobs", "GET", "/api/v1/jobs"), 200),
@@ -647,6 +673,7 @@ def world(db: Database, tmp_path: Path) -> Iterator[World]:
     assignment.skip_task(
         db, flagged.assignment_id, worker, flag=Flag("ambiguous", "rbac")
     )  # escalation 1
+    prompts.push_prompt(db, "greeting", prompt_from_dict(GREETING))
     table = _routes(to_submit.item_id, to_submit.assignment_id, to_skip.assignment_id, gold_id)
     app = create_app(Settings(data_dir=tmp_path / "data"), database=db)
     with TestClient(app, raise_server_exceptions=False) as client:
