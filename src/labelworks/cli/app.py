@@ -19,6 +19,7 @@ from labelworks.cli import members as members_cli
 from labelworks.cli import migrate as migrate_cli
 from labelworks.cli import model as model_cli
 from labelworks.cli import pii as pii_cli
+from labelworks.cli import prompts as prompts_cli
 from labelworks.cli import qualification as qualification_cli
 from labelworks.cli import reviews as reviews_cli
 from labelworks.cli import spec_history as spec_history_cli
@@ -66,6 +67,7 @@ app.add_typer(model_cli.app, name="model")
 app.add_typer(evaluation_cli.predictions_app, name="predictions")
 app.add_typer(evaluation_cli.app, name="eval")
 app.command("leaderboard")(leaderboard_cli.leaderboard)
+app.add_typer(prompts_cli.app, name="prompt")
 app.add_typer(jobs_cli.app, name="jobs")
 app.add_typer(migrate_cli.app, name="migrate")
 app.command("worker")(jobs_cli.worker_command)

@@ -65,7 +65,7 @@ def load_prompt_file(path: Path) -> PromptContent:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InvalidPrompt(f"cannot read {path} ({exc.strerror})", location=where) from None
+        raise InvalidPrompt(f"cannot read it ({exc.strerror})", location=where) from None
     if len(raw) > MAX_PROMPT_BYTES:
         raise InvalidPrompt(f"over the {MAX_PROMPT_BYTES:,} byte limit", location=where)
     try:
