@@ -56,6 +56,7 @@ from labelworks.sdk.people import PeopleApi
 from labelworks.sdk.pii import PiiApi
 from labelworks.sdk.preview import PreviewApi
 from labelworks.sdk.project_removal import ProjectRemovalApi
+from labelworks.sdk.prompts import PromptsApi
 from labelworks.sdk.qualification import QualificationApi
 from labelworks.sdk.quality import QualityApi
 from labelworks.sdk.reviews import ReviewsApi
@@ -101,6 +102,7 @@ class Client(
     AuditApi,
     AgreementApi,
     SpecHistoryApi,
+    PromptsApi,
     AbstractContextManager["Client"],
 ):
     """A session with one labelworks server, authenticated by an API token.
