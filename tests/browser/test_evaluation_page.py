@@ -1,7 +1,7 @@
 """The Evaluation tab in the real browser: a manager scores a model version from the form
 and reads its run (per-class bars, confusion matrix, reliability diagram and slices all
-drawn), sees it on the tab's chart of latest runs, then compares two versions (the slice chart drawn, the verdict shown); every page
-fits 390 px and logs no problem."""
+drawn), sees it on the tab's chart of latest runs, then compares two versions (the slice
+chart drawn, the verdict shown); every page fits 390 px and logs no problem."""
 
 from __future__ import annotations
 
