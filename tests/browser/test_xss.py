@@ -23,6 +23,7 @@ import yaml
 from playwright.sync_api import Page, Response
 
 from labelworks.domain.escalation import Flag
+from labelworks.domain.prompts import prompt_from_dict
 from labelworks.domain.spec import spec_from_dict
 from labelworks.jobs import records
 from labelworks.server.security import CONTENT_SECURITY_POLICY
@@ -36,6 +37,7 @@ from labelworks.services import (
     gold,
     ingestion,
     predictions,
+    prompts,
     reviews,
 )
 from labelworks.services import projects as project_service
@@ -150,6 +152,8 @@ CONSISTENCY = "xss-consistency"
 MODEL = "xss-model"
 # The blind campaign whose leaderboard shows hostile model names and categories.
 ARENA = "xss-arena"
+# The prompt whose pages show a hostile template, description and parameters.
+PROMPT = "xss-prompt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +257,7 @@ def hostile(demo_server: LiveServer) -> HostileSite:
     _hostile_consistency(db)
     _hostile_model(db)
     _hostile_jobs(db)
+    _hostile_prompt(db)
     return HostileSite(demo_server, items, gold_items)
 
 
@@ -340,6 +345,19 @@ def _hostile_campaign(db: Database) -> None:
                                      idempotency_key=f"arena{k}")  # fmt: skip
     for email in ("lead@demo.labelworks", "ada@demo.labelworks"):
         user_service.add_member(db, ARENA, email)
+
+
+def _hostile_prompt(db: Database) -> None:
+    """``PROMPT``: two versions of a prompt whose template, description, variable
+    description and parameters are hostile (its name is a slug: nothing to inject)."""
+    for n in range(2):
+        document = {
+            "description": HOSTILE,
+            "variables": {"text": HOSTILE},
+            "parameters": {"model": HOSTILE[:200], "stop": [HOSTILE[:200], BREAKOUT]},
+            "template": f"{HOSTILE} {n}\n{GUIDELINES}\n{{{{ text }}}}",
+        }
+        prompts.push_prompt(db, PROMPT, prompt_from_dict(document, source="xss"))
 
 
 def _hostile_jobs(db: Database) -> None:
@@ -640,6 +658,9 @@ def _visit_everything(
     visits.visit("/settings")
     visits.visit("/people")
     visits.visit("/jobs")
+    visits.visit("/prompts")
+    visits.visit(f"/prompts/{PROMPT}")
+    visits.visit(f"/prompts/{PROMPT}?version=1&a=1&b=2")
     visits.visit(f"/projects/{site.adjudication}/adjudication")
     visits.visit(f"/projects/{site.qualification}/quality")
     for path in ("escalations", "escalations?status=resolved", "edge-cases", "edge-cases?q=%3C"):
