@@ -15,8 +15,9 @@ from argon2 import PasswordHasher
 from fastapi.routing import APIRoute
 from playwright.sync_api import Browser, Page
 
+from labelworks.domain.prompts import prompt_from_dict
 from labelworks.server.app import ROUTERS
-from labelworks.services import passwords
+from labelworks.services import passwords, prompts
 from labelworks.services.demo import DEMO_BUILDERS, DEMO_MANAGER, DEMO_PASSWORD
 
 if TYPE_CHECKING:
@@ -25,7 +26,10 @@ if TYPE_CHECKING:
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
 PROJECT = "sentiment-demo"
 # What each path parameter of a page is filled with; pages with others are not visited.
-FILLS = {"project": PROJECT, "item_id": "1", "lot_id": "1", "version": "1"}
+FILLS = {"project": PROJECT, "item_id": "1", "lot_id": "1", "version": "1", "prompt": "judge"}
+# The demo has no prompts: the test pushes two versions of 'judge' for the prompt's page.
+JUDGE = {"description": "Is the answer faithful?", "variables": ["source", "answer"],
+         "template": "Source: {{ source }}\nAnswer: {{ answer }}\nReply yes or no.\n"}  # fmt: skip
 # Routes that answer fragments for htmx or stream files, not pages; and /docs, the API
 # reference drawn by the vendored Swagger UI, whose markup is not ours to change (its
 # operation summaries nest buttons, and its version stamps are grey on grey).
@@ -115,6 +119,9 @@ def test_no_serious_accessibility_violations_on_any_page(
     axe violation."""
     if db_kind != "sqlite":
         pytest.skip("the pages are the same on every database; SQLite is enough")
+    for temperature in (0, 0.5):
+        document = {**JUDGE, "parameters": {"temperature": temperature}}
+        prompts.push_prompt(demo_server.db, "judge", prompt_from_dict(document))
     visits = [
         (None, ["/login"]),
         (DEMO_MANAGER, manager_pages()),

@@ -1,4 +1,4 @@
-"""The Prompts pages: every prompt (``/prompts``) and one prompt (``/prompts/{name}``): its
+"""The Prompts pages: every prompt (``/prompts``) and one prompt (``/prompts/{prompt}``): its
 versions, the chosen version's template, variables and parameters, and the diff between any
 two versions chosen in the URL (``?a=1&b=3``, shareable), as on a project's spec history."""
 
@@ -27,10 +27,10 @@ def prompts_page(request: Request, db: DB, actor: CurrentActor) -> HTMLResponse:
     return page(request, "prompts.html", actor, listed=prompts.list_prompts(db, actor=actor))
 
 
-@router.get("/prompts/{name}", response_class=HTMLResponse)
+@router.get("/prompts/{prompt}", response_class=HTMLResponse)
 def prompt_page(
     request: Request,
-    name: str,
+    prompt: str,
     db: DB,
     actor: CurrentActor,
     version: Chosen = None,
@@ -39,12 +39,12 @@ def prompt_page(
 ) -> HTMLResponse:
     """Version ``version`` (by default the latest) whole, the versions, and the diff from
     ``a`` to ``b`` (by default the one before the latest against the latest)."""
-    check_prompt_name(name)
-    found = prompts.prompt_detail(db, name, version, actor=actor)
+    check_prompt_name(prompt)
+    found = prompts.prompt_detail(db, prompt, version, actor=actor)
     latest = found.versions[-1].version
     b = latest if b is None else b
     a = max(1, b - 1) if a is None else a
-    compared = prompts.diff_prompt(db, name, a, b, actor=actor)
+    compared = prompts.diff_prompt(db, prompt, a, b, actor=actor)
     added, removed = changed_lines(compared.diff)
     return page(
         request,
