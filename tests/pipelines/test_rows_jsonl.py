@@ -235,9 +235,9 @@ def test_content_hash_ignores_key_order_and_whitespace() -> None:
                 "unknown key 'metdata' next to 'payload'"
                 " (allowed: external_id, gold, gold_explanation,"
                 " metadata, payload,"
-                " pre_annotations; ignored from exports: annotations, content_hash, created_at,"
-                " final, guideline_versions, id, status, updated_at); put item data inside"
-                " 'payload'",
+                " pre_annotations, predictions; ignored from exports: annotations, content_hash,"
+                " created_at, final, guideline_versions, id, status, updated_at); put item data"
+                " inside 'payload'",
                 "metdata",
             ),
         ),

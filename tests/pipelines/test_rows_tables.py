@@ -139,9 +139,9 @@ def test_csv_with_a_payload_column_is_structured() -> None:
                 "unknown column 'text' next to 'payload'"
                 " (allowed: external_id, gold, gold_explanation,"
                 " metadata, payload,"
-                " pre_annotations; ignored from exports: annotations, content_hash, created_at,"
-                " final, guideline_versions, id, status, updated_at); put item data inside"
-                " 'payload'",
+                " pre_annotations, predictions; ignored from exports: annotations, content_hash,"
+                " created_at, final, guideline_versions, id, status, updated_at); put item data"
+                " inside 'payload'",
                 "text",
             ),
         ),

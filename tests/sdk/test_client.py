@@ -72,6 +72,7 @@ def test_error_classes_are_the_whole_tree() -> None:
         "invalid_spec": E.InvalidSpec,
         "invalid_import": E.InvalidImport,
         "invalid_annotation": E.InvalidAnnotation,
+        "invalid_prompt": E.InvalidPrompt,
         "not_found": E.NotFound,
         "conflict": E.Conflict,
         "unsafe_spec_change": E.UnsafeSpecChange,

@@ -78,6 +78,8 @@ def _url(world: World, path: str, **override: str) -> str:
         "escalation_id": "1",
         "lot_id": "1",
         "annotation_id": "1",
+        "run_id": "1",
+        "name": "greeting",  # a prompt's name
         **override,
     }
     return path.format(**values)
