@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     # A PII analyser for privacy policies with ``analyser: true``: 'module:function', a
     # callable (text) -> iterable of (kind, start, end). docs/project-spec.md, "privacy".
     pii_analyser: str = ""
+    # LLM judges and generation (docs/evaluation.md): the environment variables whose values
+    # may be sent to a chat endpoint as its API key (comma-separated). A spec names the
+    # variable; only those listed here are read, so a spec cannot send any other secret of
+    # the server's environment to an endpoint it chooses.
+    llm_key_variables: str = "OPENAI_API_KEY"
+    llm_timeout: float = Field(default=120.0, gt=0, le=3600)  # seconds per request attempt
+    llm_backoff: float = Field(default=0.5, ge=0, le=60)  # first retry's mean wait, doubling
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -101,6 +108,10 @@ class Settings(BaseSettings):
     @property
     def import_root_list(self) -> list[Path]:
         return [Path(p) for p in self.import_roots.split(os.pathsep) if p.strip()]
+
+    @property
+    def llm_key_variable_list(self) -> list[str]:
+        return [v.strip() for v in self.llm_key_variables.split(",") if v.strip()]
 
     @property
     def trusted_proxy_list(self) -> list[str]:

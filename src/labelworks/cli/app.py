@@ -12,6 +12,7 @@ from labelworks.cli import db, gold, items, project, quality, user
 from labelworks.cli import escalations as escalations_cli
 from labelworks.cli import evaluation as evaluation_cli
 from labelworks.cli import jobs as jobs_cli
+from labelworks.cli import judges as judges_cli
 from labelworks.cli import leaderboard as leaderboard_cli
 from labelworks.cli import lots as lots_cli
 from labelworks.cli import media as media_cli
@@ -67,6 +68,10 @@ app.add_typer(model_cli.app, name="model")
 app.add_typer(evaluation_cli.predictions_app, name="predictions")
 app.add_typer(evaluation_cli.app, name="eval")
 app.command("leaderboard")(leaderboard_cli.leaderboard)
+app.command("judge")(judges_cli.judge_command)
+app.command("judges")(judges_cli.judges_command)
+app.command("generate")(judges_cli.generate_command)
+app.command("calibration")(judges_cli.calibration_command)
 app.add_typer(prompts_cli.app, name="prompt")
 app.add_typer(jobs_cli.app, name="jobs")
 app.add_typer(migrate_cli.app, name="migrate")

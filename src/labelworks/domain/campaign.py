@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from labelworks.domain.json_value import json_kind
+from labelworks.domain.judges import JudgeSpec, check_judges
 
 __all__ = [
     "CAMPAIGN_KEY",
@@ -48,7 +49,8 @@ class CampaignSpec(BaseModel):
     which ``pairs`` are made: ``all`` of them, ``sampled`` (``per_prompt`` of them per
     prompt, the least shown pairs first) or ``adaptive`` (all, served least-certain first).
     ``field`` names the pairwise field (default: the first); in rating mode the prompt and
-    the output fill the payload keys ``prompt_key`` and ``response_key``."""
+    the output fill the payload keys ``prompt_key`` and ``response_key``. ``judges``: the
+    LLM judges that may be run over the items (``domain.judges``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -60,6 +62,12 @@ class CampaignSpec(BaseModel):
     prompt_key: str = Field(default="prompt", min_length=1, max_length=200)
     response_key: str = Field(default="response", min_length=1, max_length=200)
     seed: StrictInt = 0
+    judges: dict[str, JudgeSpec] = Field(default_factory=dict)
+
+    @field_validator("judges")
+    @classmethod
+    def _judges(cls, value: dict[str, JudgeSpec]) -> dict[str, JudgeSpec]:
+        return check_judges(value)
 
     @field_validator("models")
     @classmethod
@@ -85,6 +93,14 @@ def campaign_field(spec: CampaignSpec, fields: Sequence[Any]) -> Any | None:
 
 def campaign_problem(spec: CampaignSpec, fields: Sequence[Any]) -> tuple[str, ...] | None:
     """Why the spec's fields cannot hold the campaign: (message, *path), or None."""
+    for name, judge in spec.judges.items():
+        if judge.field is None:
+            continue
+        if spec.mode == "pairwise":
+            return ("a pairwise campaign's judges answer its pairwise field; leave field out",
+                    "judges", name, "field")  # fmt: skip
+        if not any(f.kind == "rating" and f.name == judge.field for f in fields):
+            return (f"'{judge.field}' is not a rating field", "judges", name, "field")
     if spec.mode == "rating":
         if spec.pairs != "all":
             return ("pairs is for pairwise campaigns; a rating campaign rates every output",

@@ -100,9 +100,9 @@ def register(kind: JobKind) -> JobKind:
 
 
 def kind_of(name: str) -> JobKind:
-    # The built-in kinds register on import (jobs/tasks.py, pipeline_tasks.py, assist_tasks.py),
-    # wherever the first lookup is.
-    from labelworks.jobs import assist_tasks, pipeline_tasks, tasks  # noqa: F401
+    # The built-in kinds register on import (jobs/tasks.py, pipeline_tasks.py, assist_tasks.py,
+    # llm_tasks.py), wherever the first lookup is.
+    from labelworks.jobs import assist_tasks, llm_tasks, pipeline_tasks, tasks  # noqa: F401
 
     try:
         return KINDS[name]

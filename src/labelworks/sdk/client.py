@@ -47,6 +47,7 @@ from labelworks.sdk.gold import GoldApi
 from labelworks.sdk.guidelines import GuidelinesApi
 from labelworks.sdk.items import ItemsApi
 from labelworks.sdk.jobs import JobsApi
+from labelworks.sdk.judges import JudgesApi
 from labelworks.sdk.label_studio import LabelStudioApi
 from labelworks.sdk.lots import LotsApi
 from labelworks.sdk.media import MediaApi
@@ -88,6 +89,7 @@ class Client(
     ReviewsApi,
     LotsApi,
     JobsApi,
+    JudgesApi,
     SourcesApi,
     MediaApi,
     PiiApi,

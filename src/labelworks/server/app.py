@@ -42,6 +42,7 @@ from labelworks.server.api import dataset_imports as dataset_imports_api
 from labelworks.server.api import duplicates as duplicates_api
 from labelworks.server.api import evaluation as evaluation_api
 from labelworks.server.api import jobs as jobs_api
+from labelworks.server.api import judges as judges_api
 from labelworks.server.api import label_studio as label_studio_api
 from labelworks.server.api import lots as lots_api
 from labelworks.server.api import media as media_api
@@ -128,6 +129,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     assist_api.router,
     evaluation_api.router,
     prompts_api.router,
+    judges_api.router,
     jobs_api.router,
     duplicates_api.router,
     escalations.router,

@@ -29,7 +29,7 @@ from labelworks.storage import campaigns as campaign_store
 from labelworks.storage.campaigns import Vote
 from labelworks.storage.engine import Database
 
-__all__ = ["LeaderboardReport", "leaderboard_report", "wire"]
+__all__ = ["LeaderboardReport", "human_battles", "leaderboard_report", "wire"]
 
 RESAMPLES = 1000
 MAX_CATEGORIES = 30
@@ -83,7 +83,7 @@ def leaderboard_report(
         )
     target = campaign_field(campaign, spec.fields)
     assert isinstance(target, PairwiseField)
-    battles = _battles(mine, target, campaign, by)
+    battles = human_battles(mine, target, campaign, by)
     board, reason = _board(battles, seed)
     categories: dict[str, Any] = {}
     if by is not None and battles:
@@ -108,9 +108,10 @@ def leaderboard_report(
     )
 
 
-def _battles(
+def human_battles(
     votes: list[Vote], target: PairwiseField, campaign: CampaignSpec, by: str | None
 ) -> list[Battle]:
+    """The campaign's votes on ``target`` as battles (``item``: the item's id)."""
     found = []
     for v in votes:
         record = v.metadata[CAMPAIGN_KEY]

@@ -1,6 +1,7 @@
 """Tables of the models that assist labelling (SQLAlchemy Core). Migrations must match."""
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from labelworks.storage.metadata import metadata
@@ -102,4 +104,37 @@ prompts = Table(
     Column("created_at", DateTime, nullable=False),
     Column("created_by", String(200), nullable=True),
     UniqueConstraint("name", "version"),
+)
+
+# Replies of language models behind chat endpoints (``services.llm_runs``): an LLM judge's
+# verdicts on campaign items (``task`` "judge:NAME", ``swapped`` for the order with the
+# outputs exchanged) and prompt generations (``task`` "generate:MODEL@VERSION"). One row per
+# distinct request: ``request_hash`` covers the prompt version, the model, the item and the
+# whole rendered request, so a re-run finds its answers here and asks again only for what
+# failed. ``parsed`` is the reply read as the task needs it (JSON), NULL unless ``ok``.
+llm_replies = Table(
+    "llm_replies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("task", String(320), nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("swapped", Boolean, nullable=False, server_default=text("false")),
+    Column("prompt", String(64), nullable=False),
+    Column("prompt_version", Integer, nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    # ok | malformed (answered, but not in the form asked for) | failed (no answer)
+    Column("status", String(16), nullable=False),
+    Column("text", Text, nullable=True),
+    Column("parsed", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("prompt_tokens", Integer, nullable=True),
+    Column("completion_tokens", Integer, nullable=True),
+    Column("seconds", Float, nullable=False),
+    Column("job_id", Integer, ForeignKey("jobs.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("project_id", "task", "request_hash"),
+    Index("ix_llm_replies_task_item", "project_id", "task", "item_id"),
 )

@@ -22,7 +22,13 @@ from sqlalchemy import (
 
 from labelworks.storage.job_tables import jobs
 from labelworks.storage.metadata import metadata
-from labelworks.storage.model_tables import assist_models, eval_runs, predictions, prompts
+from labelworks.storage.model_tables import (
+    assist_models,
+    eval_runs,
+    llm_replies,
+    predictions,
+    prompts,
+)
 from labelworks.storage.quality_tables import (
     audit_events,
     consensus_models,
@@ -334,6 +340,7 @@ __all__ = [
     "items",
     "jobs",
     "late_submissions",
+    "llm_replies",
     "login_failures",
     "lot_samples",
     "lots",

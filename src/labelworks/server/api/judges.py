@@ -1,0 +1,93 @@
+"""LLM judges of a project's evaluation campaign and prompt generations: list the judges,
+run one (a job), read its calibration against people, and start a generation (a job)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from labelworks.jobs import records
+from labelworks.schemas.jobs import JobOut
+from labelworks.schemas.judges import CalibrationOut, GenerateIn, JudgeSummaryOut
+from labelworks.server.api.answers import ERRORS
+from labelworks.server.api.jobs import Queue, job_out
+from labelworks.server.bodies import RawBody, json_body_doc, parse_body
+from labelworks.server.deps import DB, CurrentActor, MayManage
+from labelworks.server.params import ProjectName
+from labelworks.services.judge_calibration import judge_calibration, wire
+from labelworks.services.judges import list_judges
+
+router = APIRouter(prefix="/api/v1", tags=["evaluation"], responses=ERRORS)
+
+JudgeName = Annotated[str, Path(min_length=1, max_length=64, description="judge name")]
+
+
+@router.get(
+    "/projects/{project}/judges", operation_id="judges", response_model=list[JudgeSummaryOut]
+)
+def judges(project: ProjectName, db: DB, actor: CurrentActor) -> list[JudgeSummaryOut]:
+    """The campaign's judges (``evaluation.judges``) with their stored verdicts, malformed
+    replies and failed requests so far. Needs the review right, outside vendors."""
+    found = list_judges(db, project, actor=actor)
+    return [JudgeSummaryOut.model_validate(j, from_attributes=True) for j in found]
+
+
+@router.post(
+    "/projects/{project}/judges/{judge}/runs",
+    operation_id="run_judge",
+    response_model=JobOut,
+    status_code=202,
+)
+def run_judge(
+    project: ProjectName, judge: JudgeName, db: DB, actor: CurrentActor, queue: Queue,
+    _may: MayManage,
+) -> JobOut:  # fmt: skip
+    """Queue a run of the judge over the campaign's items (a ``judge`` job: both orders for
+    pairwise items, cached per request, so a re-run asks only for what is missing). Follow
+    it at ``/api/v1/jobs/{id}``. Needs the manage right."""
+    row = records.create_job(db, "judge", {"judge": judge}, project=project, actor=actor)
+    queue.enqueue(row.id)
+    return job_out(row)
+
+
+@router.get(
+    "/projects/{project}/judges/{judge}/calibration",
+    operation_id="judge_calibration",
+    response_model=CalibrationOut,
+)
+def calibration(
+    project: ProjectName,
+    judge: JudgeName,
+    db: DB,
+    actor: CurrentActor,
+    by: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> CalibrationOut:
+    """How far the judge agrees with the people of the campaign: percent agreement and
+    Cohen's κ with the human consensus (95% bootstrap intervals; per value of ``by``), its
+    position bias and order inconsistency, its leaderboard beside the people's with
+    Kendall's τ, and the items where they disagree most. Needs the review right, outside
+    vendors."""
+    report = judge_calibration(db, project, judge, by=by, actor=actor)
+    return CalibrationOut.model_validate(wire(report))
+
+
+@router.post(
+    "/projects/{project}/generations",
+    operation_id="generate",
+    response_model=JobOut,
+    status_code=202,
+    openapi_extra=json_body_doc(GenerateIn),
+)
+def generate(
+    project: ProjectName, db: DB, actor: CurrentActor, queue: Queue, _may: MayManage,
+    raw: RawBody,
+) -> JobOut:  # fmt: skip
+    """Queue a generation (a ``generate`` job): the registry prompt run over the project's
+    items, each reply stored as a prediction of the model, version ``PROMPT-vN``. Needs the
+    manage right."""
+    body = parse_body(GenerateIn, raw)
+    params = body.model_dump(exclude_none=True)
+    row = records.create_job(db, "generate", params, project=project, actor=actor)
+    queue.enqueue(row.id)
+    return job_out(row)
