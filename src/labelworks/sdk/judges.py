@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from labelworks.schemas.jobs import JobOut
-from labelworks.schemas.judges import CalibrationOut, GenerateIn, JudgeSummaryOut
+from labelworks.schemas.judges import CalibrationOut, JudgeSummaryOut
 from labelworks.sdk.paths import segment
 
 
@@ -61,19 +61,20 @@ class JudgesApi:
         """Queue a generation: the registry ``prompt`` (``NAME@VERSION``) run over the
         project's items at ``endpoint`` with ``model``, each reply stored as a prediction
         (version ``PROMPT-vN``); returns the job. Needs the manage right."""
-        body = GenerateIn(
-            prompt=prompt,
-            endpoint=endpoint,
-            model=model,
-            field=field,
-            as_model=as_model,
-            api_key_env=api_key_env,
-            concurrency=concurrency,
-            temperature=temperature,
-        )
+        # Checked by the server, which answers a refusal naming the field (GenerateIn).
+        body = {
+            "prompt": prompt,
+            "endpoint": endpoint,
+            "model": model,
+            "field": field,
+            "as_model": as_model,
+            "api_key_env": api_key_env,
+            "concurrency": concurrency,
+            "temperature": temperature,
+        }
         response = self._request(
             "POST",
             f"/projects/{segment(project)}/generations",
-            json_body=body.model_dump(exclude_none=True),
+            json_body={k: v for k, v in body.items() if v is not None},
         )
         return JobOut.model_validate(response.json()).model_dump()

@@ -14,9 +14,12 @@ from sqlalchemy import Connection
 from labelworks.config import Settings
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.errors import InvalidInput
+from labelworks.domain.fields import FieldSpec
 from labelworks.domain.generation import prediction_version, reader_for
 from labelworks.domain.predictions import MAX_NAME, Prediction, model_key
+from labelworks.domain.spec import ProjectSpec
 from labelworks.services.access import project_for
+from labelworks.services.chat_endpoint import Endpoint
 from labelworks.services.llm_runs import (
     Planned,
     RunOutcome,
@@ -31,8 +34,9 @@ from labelworks.storage import predictions as prediction_store
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.llm_replies import Reply
 from labelworks.storage.predictions import StoredPrediction
+from labelworks.storage.prompts import PromptRow
 
-__all__ = ["GenerationRun", "generation_task", "run_generation"]
+__all__ = ["GenerationRun", "check_generation", "generation_task", "run_generation"]
 
 CHUNK = 500
 MAX_CONCURRENCY = 64
@@ -58,6 +62,74 @@ def generation_task(field: str, predicted: str) -> str:
     return f"generate:{field}:{predicted}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    project_id: int
+    project: str
+    spec: ProjectSpec
+    target: FieldSpec
+    read: Callable[[str], Any]
+    template: PromptRow
+    endpoint: Endpoint
+    name: str
+    ids: list[int]
+
+
+def _prepare(
+    db: Database,
+    project: str,
+    *,
+    prompt: str,
+    endpoint: str,
+    model: str,
+    settings: Settings,
+    field: str | None,
+    as_model: str | None,
+    api_key_env: str | None,
+    concurrency: int,
+    temperature: float | None,
+    actor: Actor | None,
+) -> _Prepared:
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise InvalidInput(f"concurrency must be from 1 to {MAX_CONCURRENCY}")
+    if temperature is not None and not 0 <= temperature <= 2:
+        raise InvalidInput("temperature must be from 0 to 2")
+    name = as_model or model
+    if not name.strip() or len(name) > MAX_NAME:
+        raise InvalidInput(f"the model's name must be 1-{MAX_NAME} characters")
+    with db.read() as conn:
+        row = project_for(conn, actor, project, Action.MANAGE)
+        template = registered_prompt(conn, prompt)
+        spec = stored_spec(row.spec)
+        target = _field(spec.fields, field)
+        read = reader_for(target)
+        ids = reply_store.item_ids(conn, row.id, gold=True)
+    point = endpoint_for(settings, endpoint, model, api_key_env)
+    return _Prepared(row.id, row.name, spec, target, read, template, point, name, ids)
+
+
+def check_generation(
+    db: Database,
+    project: str,
+    *,
+    prompt: str,
+    endpoint: str,
+    model: str,
+    settings: Settings,
+    field: str | None = None,
+    as_model: str | None = None,
+    api_key_env: str | None = None,
+    concurrency: int = 8,
+    temperature: float | None = None,
+    actor: Actor | None = None,
+) -> None:
+    """Refuse a generation that could not start (unknown prompt or field, a field it cannot
+    fill, a bad endpoint or key variable) before a job is queued for it."""
+    _prepare(db, project, prompt=prompt, endpoint=endpoint, model=model, settings=settings,
+             field=field, as_model=as_model, api_key_env=api_key_env, concurrency=concurrency,
+             temperature=temperature, actor=actor)  # fmt: skip
+
+
 def run_generation(
     db: Database,
     project: str,
@@ -77,25 +149,14 @@ def run_generation(
 ) -> GenerationRun:
     """Ask the prompt about every item of the project not answered yet with this prompt
     version and model, and store each reply as a prediction of ``field``."""
-    if not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise InvalidInput(f"concurrency must be from 1 to {MAX_CONCURRENCY}")
-    if temperature is not None and not 0 <= temperature <= 2:
-        raise InvalidInput("temperature must be from 0 to 2")
-    name = as_model or model
-    if not name.strip() or len(name) > MAX_NAME:
-        raise InvalidInput(f"the model's name must be 1-{MAX_NAME} characters")
-    with db.read() as conn:
-        row = project_for(conn, actor, project, Action.MANAGE)
-        spec = stored_spec(row.spec)
-        target = _field(spec.fields, field)
-        read = reader_for(target)
-        template = registered_prompt(conn, prompt)
-        ids = reply_store.item_ids(conn, row.id, gold=True)
-    point = endpoint_for(settings, endpoint, model, api_key_env)
+    p = _prepare(db, project, prompt=prompt, endpoint=endpoint, model=model, settings=settings,
+                 field=field, as_model=as_model, api_key_env=api_key_env,
+                 concurrency=concurrency, temperature=temperature, actor=actor)  # fmt: skip
+    target, template, name, ids = p.target, p.template, p.name, p.ids
     version = prediction_version(template.name, template.version)
     predicted = model_key(name, version)
     skipped = [0]
-    shown = spec.predictions
+    shown = p.spec.predictions
 
     def store_predictions(conn: Connection, batch: list[Reply]) -> None:
         rows = [
@@ -104,7 +165,7 @@ def run_generation(
             if r.status == "ok"
         ]
         if rows:
-            prediction_store.store(conn, row.id, rows, utcnow(), shown)
+            prediction_store.store(conn, p.project_id, rows, utcnow(), shown)
 
     def plans() -> Iterator[Planned]:
         wanted = template.content.variables
@@ -122,13 +183,13 @@ def run_generation(
 
     outcome = run_requests(
         db,
-        project_id=row.id,
+        project_id=p.project_id,
         task=generation_task(target.name, predicted),
-        endpoint=point,
+        endpoint=p.endpoint,
         prompt=template,
         planned=plans(),
         total=len(ids),
-        parse=read,
+        parse=p.read,
         read_back=lambda parsed, swapped: parsed,
         concurrency=concurrency,
         backoff=settings.llm_backoff,
@@ -137,7 +198,7 @@ def run_generation(
         also=store_predictions,
     )
     return GenerationRun(
-        project=row.name,
+        project=p.project,
         prompt=f"{template.name}@{template.version}",
         model=model,
         field=target.name,

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from labelworks.config import Settings
-from labelworks.domain.access import Action, Actor
+from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.campaign import CAMPAIGN_KEY, CampaignSpec, campaign_field
-from labelworks.domain.errors import InvalidInput, InvalidPrompt, NotFound
+from labelworks.domain.errors import InvalidInput, InvalidPrompt, NotFound, PermissionDenied
 from labelworks.domain.fields import FieldSpec, PairwiseField, RatingField
 from labelworks.domain.judges import (
     JudgeSpec,
@@ -29,6 +29,7 @@ from labelworks.domain.judges import (
 )
 from labelworks.domain.spec import ProjectSpec
 from labelworks.services.access import project_for
+from labelworks.services.chat_endpoint import Endpoint
 from labelworks.services.evaluation import evaluable_project
 from labelworks.services.llm_runs import (
     Planned,
@@ -44,7 +45,7 @@ from labelworks.storage.engine import Database
 from labelworks.storage.llm_replies import CampaignItem
 from labelworks.storage.prompts import PromptRow
 
-__all__ = ["JudgeRun", "JudgeSummary", "judge_task", "list_judges", "run_judge"]
+__all__ = ["JudgeRun", "JudgeSummary", "check_judge", "judge_task", "list_judges", "run_judge"]
 
 CHUNK = 500
 
@@ -119,6 +120,43 @@ def _prompt(conn: Connection, ref: str, mode: str) -> PromptRow:
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class _Setup:
+    project_id: int
+    project: str
+    spec: ProjectSpec
+    campaign: CampaignSpec
+    judge: JudgeSpec
+    prompt: PromptRow
+    endpoint: Endpoint
+    ids: list[int]
+
+
+def _setup(
+    db: Database, project: str, name: str, settings: Settings, actor: Actor | None
+) -> _Setup:
+    with db.read() as conn:
+        row = project_for(conn, actor, project, Action.MANAGE)
+        if wall(actor) is not None:
+            raise PermissionDenied("judges compare models across every vendor's work; "
+                                   "vendors' staff may not run them")  # fmt: skip
+        spec = stored_spec(row.spec)
+        campaign = campaign_of(spec, row.name)
+        judge = judge_of(campaign, row.name, name)
+        prompt = _prompt(conn, judge.prompt, campaign.mode)
+        ids = reply_store.item_ids(conn, row.id, gold=False)
+    endpoint = endpoint_for(settings, judge.endpoint, judge.model, judge.api_key_env)
+    return _Setup(row.id, row.name, spec, campaign, judge, prompt, endpoint, ids)
+
+
+def check_judge(
+    db: Database, project: str, name: str, *, settings: Settings, actor: Actor | None = None
+) -> None:
+    """Refuse a run that could not start (unknown judge, prompt or key variable) before a
+    job is queued for it."""
+    _setup(db, project, name, settings, actor)
+
+
 def run_judge(
     db: Database,
     project: str,
@@ -131,25 +169,19 @@ def run_judge(
 ) -> JudgeRun:
     """Ask judge ``name`` about every campaign item it has not answered with this prompt
     version and model; store each verdict as it comes."""
-    with db.read() as conn:
-        row = project_for(conn, actor, project, Action.MANAGE)
-        spec = stored_spec(row.spec)
-        campaign = campaign_of(spec, row.name)
-        judge = judge_of(campaign, row.name, name)
-        prompt = _prompt(conn, judge.prompt, campaign.mode)
-        ids = reply_store.item_ids(conn, row.id, gold=False)
-    endpoint = endpoint_for(settings, judge.endpoint, judge.model, judge.api_key_env)
+    s = _setup(db, project, name, settings, actor)
+    campaign, judge, prompt, ids = s.campaign, s.judge, s.prompt, s.ids
     overrides = {"temperature": judge.temperature, "max_tokens": judge.max_tokens}
     asks = 2 if campaign.mode == "pairwise" else 1
     parse: Callable[[str], Any]
     read_back: Callable[[Any, bool], Any]
     if campaign.mode == "pairwise":
-        target = campaign_field(campaign, spec.fields)
+        target = campaign_field(campaign, s.spec.fields)
         assert isinstance(target, PairwiseField)
         plans = _pairwise_plans(db, ids, target, prompt, judge.model, overrides)
         parse, read_back = parse_verdict, unswapped
     else:
-        field = rated_field(campaign, judge, spec.fields)
+        field = rated_field(campaign, judge, s.spec.fields)
         plans = _rating_plans(db, ids, campaign, prompt, judge.model, overrides)
         low, high = field.min, field.max
 
@@ -161,9 +193,9 @@ def run_judge(
 
     outcome = run_requests(
         db,
-        project_id=row.id,
+        project_id=s.project_id,
         task=judge_task(name),
-        endpoint=endpoint,
+        endpoint=s.endpoint,
         prompt=prompt,
         planned=plans,
         total=len(ids) * asks,
@@ -175,7 +207,7 @@ def run_judge(
         progress=progress,
     )
     return JudgeRun(
-        project=row.name,
+        project=s.project,
         judge=name,
         prompt=f"{prompt.name}@{prompt.version}",
         model=judge.model,

@@ -13,10 +13,11 @@ from labelworks.schemas.judges import CalibrationOut, GenerateIn, JudgeSummaryOu
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.api.jobs import Queue, job_out
 from labelworks.server.bodies import RawBody, json_body_doc, parse_body
-from labelworks.server.deps import DB, CurrentActor, MayManage
+from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
 from labelworks.server.params import ProjectName
+from labelworks.services.generation import check_generation
 from labelworks.services.judge_calibration import judge_calibration, wire
-from labelworks.services.judges import list_judges
+from labelworks.services.judges import check_judge, list_judges
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"], responses=ERRORS)
 
@@ -41,11 +42,14 @@ def judges(project: ProjectName, db: DB, actor: CurrentActor) -> list[JudgeSumma
 )
 def run_judge(
     project: ProjectName, judge: JudgeName, db: DB, actor: CurrentActor, queue: Queue,
-    _may: MayManage,
+    settings: AppSettings, _may: MayManage,
 ) -> JobOut:  # fmt: skip
     """Queue a run of the judge over the campaign's items (a ``judge`` job: both orders for
     pairwise items, cached per request, so a re-run asks only for what is missing). Follow
-    it at ``/api/v1/jobs/{id}``. Needs the manage right."""
+    it at ``/api/v1/jobs/{id}``. An unknown judge, a prompt missing from the registry or a
+    key variable the server may not send is refused before anything is queued. Needs the
+    manage right, outside vendors."""
+    check_judge(db, project, judge, settings=settings, actor=actor)
     row = records.create_job(db, "judge", {"judge": judge}, project=project, actor=actor)
     queue.enqueue(row.id)
     return job_out(row)
@@ -80,14 +84,16 @@ def calibration(
     openapi_extra=json_body_doc(GenerateIn),
 )
 def generate(
-    project: ProjectName, db: DB, actor: CurrentActor, queue: Queue, _may: MayManage,
-    raw: RawBody,
+    project: ProjectName, db: DB, actor: CurrentActor, queue: Queue, settings: AppSettings,
+    _may: MayManage, raw: RawBody,
 ) -> JobOut:  # fmt: skip
     """Queue a generation (a ``generate`` job): the registry prompt run over the project's
     items, each reply stored as a prediction of the model, version ``PROMPT-vN``. Needs the
-    manage right."""
+    manage right. What could not start (an unknown prompt or field, a field generation
+    cannot fill, a bad endpoint or key variable) is refused before anything is queued."""
     body = parse_body(GenerateIn, raw)
     params = body.model_dump(exclude_none=True)
+    check_generation(db, project, settings=settings, actor=actor, **params)
     row = records.create_job(db, "generate", params, project=project, actor=actor)
     queue.enqueue(row.id)
     return job_out(row)
