@@ -80,6 +80,7 @@ def _url(world: World, path: str, **override: str) -> str:
         "annotation_id": "1",
         "run_id": "1",
         "name": "greeting",  # a prompt's name
+        "judge": "gpt-judge",
         **override,
     }
     return path.format(**values)

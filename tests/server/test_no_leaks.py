@@ -891,11 +891,14 @@ def test_jobs_hold_and_show_only_what_their_starter_may_see(world: World, db: Da
 
 # A blind campaign: its models' names must never reach an evaluator.
 BLIND_MODELS = ["SECRET-MODEL-ONE", "SECRET-MODEL-TWO", "SECRET-MODEL-THREE"]
+# Its LLM judge: where it answers and which model it is are the managers' business too.
+BLIND_JUDGE = {"endpoint": "http://secret-judge-host.example/v1", "model": "SECRET-JUDGE-MODEL",
+               "prompt": "secret-judge-prompt@1"}  # fmt: skip
 
 
 def _blind_campaign(db: Database, evaluator: str) -> None:
     spec = {"name": "blind", "fields": [{"name": "pref", "kind": "pairwise"}], "overlap": 1,
-            "evaluation": {"models": BLIND_MODELS}}  # fmt: skip
+            "evaluation": {"models": BLIND_MODELS, "judges": {"j": BLIND_JUDGE}}}  # fmt: skip
     apply_spec(db, spec_from_dict(spec), guidelines="# Pick the better answer")
     rows = [
         {
@@ -913,7 +916,7 @@ def _blind_campaign(db: Database, evaluator: str) -> None:
 def test_evaluators_never_learn_which_model_wrote_what(world: World, db: Database) -> None:
     """An evaluator of a blind campaign leases, votes on and skips comparisons, opens every
     page and route they can reach (items, export, leaderboard, evaluation): no response
-    names a model, while the manager's leaderboard does."""
+    names a model or the judge, while the manager's leaderboard does."""
     _blind_campaign(db, "ann1@example.com")
     seen: dict[str, tuple[int, bytes]] = {}
     for url in (
@@ -928,6 +931,10 @@ def test_evaluators_never_learn_which_model_wrote_what(world: World, db: Databas
         "/api/v1/projects/blind/export",
         "/api/v1/projects/blind/leaderboard",
         "/api/v1/projects/blind/predictions/models",
+        "/projects/blind/judges",
+        "/projects/blind/judges/j/calibration",
+        "/api/v1/projects/blind/judges",
+        "/api/v1/projects/blind/judges/j/calibration",
     ):
         seen[url] = world.get("ann1", url)
     for k in range(3):
@@ -940,7 +947,8 @@ def test_evaluators_never_learn_which_model_wrote_what(world: World, db: Databas
         else:
             answer = {"value": {"pref": {"choice": "a"}}, "idempotency_key": f"b{k}"}
             seen[f"POST submit {k}"] = world.post("ann1", f"{url}/submit", answer)
-    leaks = {url: found for url, (_, body) in seen.items() if (found := _found(body, BLIND_MODELS))}
+    secrets = [*BLIND_MODELS, "SECRET-JUDGE-MODEL", "secret-judge-host", "secret-judge-prompt"]
+    leaks = {url: found for url, (_, body) in seen.items() if (found := _found(body, secrets))}
     statuses = {
         url: status
         for url, (status, _) in seen.items()
@@ -948,6 +956,7 @@ def test_evaluators_never_learn_which_model_wrote_what(world: World, db: Databas
     }
     assert leaks == {}
     assert statuses["/api/v1/projects/blind/leaderboard"] == 403
+    assert statuses["/api/v1/projects/blind/judges"] == 403
     admin = add_user(db, "root@example.com", role="admin", with_token=True).token
     assert admin is not None
     world.tokens["admin"] = admin

@@ -101,6 +101,7 @@ NEW_SPEC_YAML = "name: rbac-new\nfields:\n  - {name: s, kind: choice, labels: [a
 # A prompt callers push, and the one every caller reads ('greeting', made with the world).
 PROMPT = {"variables": ["topic"], "template": "Write about {{ topic }}."}
 GREETING = {"variables": ["who"], "template": "Hello {{ who }}!"}
+GENERATION = {"prompt": "greeting@1", "endpoint": "http://127.0.0.1:9/v1", "model": "rbac"}
 
 # A bulk action of the Items table that changes nothing anyone depends on.
 ITEM_ACTION: dict[str, Any] = {"action": "priority", "priority": 1}
@@ -562,6 +563,16 @@ def _routes(
         ),
         project(
             Route("evaluation page", "GET", "/projects/alpha/evaluation", page=True), "review", 200
+        ),
+        # LLM judges: reading needs the review right, running the manage right (alpha has no
+        # campaign: 422 for those who may ask, before anything is queued).
+        project(Route("judges", "GET", f"{alpha}/judges"), "review", 422),
+        project(Route("run judge", "POST", f"{alpha}/judges/rbac/runs"), "manage", 422),
+        project(Route("calibration", "GET", f"{alpha}/judges/rbac/calibration"), "review", 422),
+        # A generation of 'greeting' over alpha's items: queued (its endpoint answers nobody;
+        # the job fails when a worker runs it, after the matrix).
+        project(
+            Route("generate", "POST", f"{alpha}/generations", body=GENERATION), "manage", 202
         ),
         project(
             Route("eval run page", "GET", "/projects/alpha/evaluation/runs/999", page=True),

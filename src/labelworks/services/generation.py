@@ -97,6 +97,7 @@ def _prepare(
     name = as_model or model
     if not name.strip() or len(name) > MAX_NAME:
         raise InvalidInput(f"the model's name must be 1-{MAX_NAME} characters")
+    point = endpoint_for(settings, endpoint, model, api_key_env)
     with db.read() as conn:
         row = project_for(conn, actor, project, Action.MANAGE)
         template = registered_prompt(conn, prompt)
@@ -104,7 +105,6 @@ def _prepare(
         target = _field(spec.fields, field)
         read = reader_for(target)
         ids = reply_store.item_ids(conn, row.id, gold=True)
-    point = endpoint_for(settings, endpoint, model, api_key_env)
     return _Prepared(row.id, row.name, spec, target, read, template, point, name, ids)
 
 
