@@ -25,6 +25,7 @@ from labelworks.services.chat_endpoint import (
     complete_all,
 )
 from labelworks.services.chat_retry import backoff_delay, retry_after_seconds
+from labelworks.services.chat_transport import POOL_SIZE
 
 
 def echo(body: dict[str, Any]) -> str:
@@ -87,6 +88,15 @@ def test_fifty_requests_all_answered_with_at_most_concurrency_in_flight() -> Non
     assert threads == {threading.get_ident()}
     assert server.requests == 50
     assert 1 < server.max_in_flight <= 8
+
+
+def test_workers_beyond_one_connection_pool_run_at_once() -> None:
+    """At concurrency 16 the workers' several connection pools (POOL_SIZE each) are all
+    used together: the server serves more than one pool's worth at once."""
+    with ChatServer(echo, latency=0.3) as server:
+        replies, _ = run(Endpoint(server.url, "m"), [ask(k) for k in range(32)], concurrency=16)
+    assert outline(replies) == [answered(k) for k in range(32)]
+    assert POOL_SIZE < server.max_in_flight <= 16
 
 
 def test_the_body_has_the_model_messages_and_only_the_parameters_given() -> None:

@@ -43,13 +43,8 @@ import httpx
 import orjson
 
 from labelworks.domain.errors import InvalidInput
-from labelworks.services.chat_retry import (
-    Outcome,
-    RateGate,
-    backoff_delay,
-    read_reply,
-    redact,
-)
+from labelworks.services.chat_retry import Outcome, RateGate, backoff_delay, redact
+from labelworks.services.chat_transport import attempt, client_pools
 
 __all__ = ["ChatReply", "ChatRequest", "Endpoint", "RunSummary", "complete_all"]
 
@@ -277,16 +272,11 @@ class _Run:
         headers = {"Content-Type": "application/json"}
         if self.endpoint.api_key:
             headers["Authorization"] = f"Bearer {self.endpoint.api_key}"
-        limits = httpx.Limits(
-            max_connections=self.concurrency, max_keepalive_connections=self.concurrency
-        )
         cancelled = False
-        async with httpx.AsyncClient(
-            transport=transport, headers=headers, timeout=self.endpoint.timeout, limits=limits
-        ) as client:
+        pools = client_pools(self.concurrency, headers, self.endpoint.timeout, transport)
+        async with pools as clients:
             workers = [
-                asyncio.create_task(self._worker(client, source, gate, queue))
-                for _ in range(self.concurrency)
+                asyncio.create_task(self._worker(client, source, gate, queue)) for client in clients
             ]
             try:
                 running = len(workers)
@@ -349,37 +339,25 @@ class _Run:
         except TypeError as exc:  # orjson.JSONEncodeError is one
             outcome = Outcome(error=f"the request could not be written as JSON: {exc}")
             return self._reply(request.key, outcome, 0, started)
-        attempt = 0
+        attempts = 0
         while True:
-            attempt += 1
+            attempts += 1
             await gate.passage()
-            outcome = await self._attempt(client, content)
+            outcome = await attempt(
+                client, self.url, content, self.endpoint.timeout, self.parse, self.max_backoff
+            )
             if outcome.rate_limited:
                 self.rate_limited += 1
-            if not outcome.retry or attempt >= self.max_attempts:
-                return self._reply(request.key, outcome, attempt, started)
+            if not outcome.retry or attempts >= self.max_attempts:
+                return self._reply(request.key, outcome, attempts, started)
             self.retries += 1
             wait = outcome.wait
             if wait is None:
-                wait = backoff_delay(attempt, self.backoff, self.max_backoff, self.rng)
+                wait = backoff_delay(attempts, self.backoff, self.max_backoff, self.rng)
             if outcome.rate_limited:
                 await gate.hold(wait)
             else:
                 await self.sleep(wait)
-
-    async def _attempt(self, client: httpx.AsyncClient, content: bytes) -> Outcome:
-        timeout = self.endpoint.timeout
-        try:
-            # httpx's timeout is per phase (connect, each read); this bounds the whole attempt.
-            async with asyncio.timeout(timeout):
-                response = await client.post(self.url, content=content)
-        except (TimeoutError, httpx.TimeoutException):
-            return Outcome(error=f"timed out after {timeout:g} s", retry=True)
-        except httpx.RequestError as exc:
-            return Outcome(error=f"connection error: {str(exc) or type(exc).__name__}", retry=True)
-        return read_reply(
-            response.status_code, response.headers, response.content, self.parse, self.max_backoff
-        )
 
     def _reply(self, key: Hashable, outcome: Outcome, attempts: int, started: float) -> ChatReply:
         status: Literal["ok", "malformed", "failed"]
