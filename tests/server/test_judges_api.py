@@ -108,7 +108,7 @@ def test_the_cli_runs_lists_calibrates_and_generates(tmp_path: Path, server: Cha
     local.dispose()
     ran = lw(fresh, "judge", ARENA, "--judge", "gpt-judge")
     assert ran.exit_code == 0, ran.output
-    assert "120 requests sent, 0 answered before; 120 verdicts, 0 malformed" in ran.output
+    assert "120 requests sent, 0 answered before; 120 new verdicts, 0 malformed" in ran.output
     again = json.loads(lw(fresh, "judge", ARENA, "--judge", "gpt-judge", "--json").output)
     assert (again["requests"], again["cached"]) == (0, 120)
     listed = lw(fresh, "judges", ARENA)
@@ -145,7 +145,7 @@ def test_the_cli_generates_predictions_tagged_with_the_prompt_version(tmp_path: 
         made = lw(folder, "generate", PROJECT, "--prompt", "classify@1", "--endpoint", chat.url,
                   "--model", "gen", "--concurrency", "4")  # fmt: skip
     assert made.exit_code == 0, made.output
-    assert f"{ITEMS} predictions of 'sentiment' stored as gen@classify-v1" in made.output
+    assert f"{ITEMS} new predictions of 'sentiment' stored as gen@classify-v1" in made.output
     models = lw(folder, "predictions", "models", PROJECT)
     assert "classify-v1" in models.output
     bad = lw(folder, "generate", PROJECT, "--prompt", "classify", "--endpoint", "ftp://x",

@@ -43,10 +43,11 @@ def judge_command(
         f"{escape(project)}: judge {escape(judge)} ({escape(result['model'])}, prompt "
         f"{escape(result['prompt'])}) on {result['items']:,} items: "
         f"{result['requests']:,} requests sent, {result['cached']:,} answered before; "
-        f"{result['ok']:,} verdicts, {result['malformed']:,} malformed, "
+        f"{result['ok']:,} new verdicts, {result['malformed']:,} malformed, "
         f"{result['failed']:,} failed ({result['retries']:,} retries, "
         f"{result['rate_limited']:,} rate-limited); "
-        f"{result['prompt_tokens'] + result['completion_tokens']:,} tokens",
+        f"{result['prompt_tokens'] + result['completion_tokens']:,} tokens in "
+        f"{result['seconds']:.1f} s",
         highlight=False,
     )
     if result["failed"]:
@@ -131,13 +132,14 @@ def generate_command(
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
+    lacking = result["skipped"]
     console.print(
         f"{escape(project)}: {escape(result['prompt'])} with {escape(result['model'])} on "
         f"{result['items']:,} items: {result['requests']:,} requests sent, "
-        f"{result['cached']:,} answered before; {result['ok']:,} predictions of "
+        f"{result['cached']:,} answered before; {result['ok']:,} new predictions of "
         f"'{escape(result['field'])}' stored as {escape(result['predicted'])}, "
-        f"{result['malformed']:,} malformed, {result['failed']:,} failed, "
-        f"{result['skipped']:,} items lack a variable the prompt reads",
+        f"{result['malformed']:,} malformed, {result['failed']:,} failed"
+        + (f"; {lacking:,} items lack a variable the prompt reads" if lacking else ""),
         highlight=False,
     )
 
