@@ -5,6 +5,7 @@ the calibration against the people's votes."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.chat_server import ChatServer, faults_first
@@ -13,8 +14,10 @@ from tests.services.judge_world import ARENA, biased_judge, judge_arena, letter_
 
 from labelworks.config import Settings
 from labelworks.domain.errors import InvalidInput, NotFound
+from labelworks.domain.prompts import parse_prompt
 from labelworks.services.judge_calibration import judge_calibration, wire
 from labelworks.services.judges import judge_task, list_judges, run_judge
+from labelworks.services.prompts import push_prompt
 from labelworks.storage import llm_replies as reply_store
 from labelworks.storage import projects as project_store
 from labelworks.storage.engine import Database
@@ -193,3 +196,39 @@ def test_refusals_name_the_judge_the_prompt_and_the_key(
         with pytest.raises(InvalidInput, match="OPENAI_API_KEY is not set"):
             run_judge(db, ARENA, "gpt-judge", settings=settings)
         assert server.requests == 0
+
+
+RATING_PROMPT = """\
+variables: [prompt, response]
+template: |
+  Question: {{ prompt }}
+  Answer: {{ response }}
+  Rate the answer from 1 to 5 as [[N]].
+"""
+
+
+def test_a_rating_judge_scores_each_output_on_the_fields_scale(
+    db: Database, settings: Settings
+) -> None:
+    """A rating campaign's judge is asked once per output; a score off the scale is asked
+    again and then kept as malformed, a score on it stored."""
+    make_arena(db, prompts=3, mode="rating")
+
+    def scorer(body: dict[str, Any]) -> str:
+        content = str(body["messages"][-1]["content"])
+        rank = letter_rank(content.split("Answer: ")[1])
+        return "[[9]]" if rank == 3 else f"Good. [[{5 - rank}]]"
+
+    push_prompt(db, "rater", parse_prompt(RATING_PROMPT))
+    with ChatServer(scorer) as server:
+        judge_arena(db, server.url, prompt="rater@1", field="correct")
+        run = run_judge(db, ARENA, "gpt-judge", settings=settings)
+    assert (run.items, run.outcome.ok, run.outcome.malformed) == (12, 9, 3)
+    with db.read() as conn:
+        row = project_store.by_name(conn, ARENA)
+        assert row is not None
+        setup = reply_store.latest_setup(conn, row.id, judge_task("gpt-judge"))
+        assert setup == ("rater", 1, "judge-1")
+        found = list(reply_store.replies(conn, row.id, judge_task("gpt-judge"), setup))
+    assert sorted(r.parsed for r in found if r.status == "ok") == [3, 3, 3, 4, 4, 4, 5, 5, 5]
+    assert {r.swapped for r in found} == {False}
