@@ -6,7 +6,7 @@ The pairwise counterpart is :mod:`labelworks.stats.judge_calibration`.
 
 Definitions, over the items with a judge score and at least one human score:
 
-- The people's score of an item: their median rounded half up to the scale (a median of
+- The people's score of an item: their median rounded half up to the scale (the median
   3.5 of 3 and 4 becomes 4), and their mean; the judge's score is ``j``.
 - ``exact``: the share of items whose ``j`` equals the rounded median; ``within_one``: the
   share with ``|j − median| ≤ 1``.
