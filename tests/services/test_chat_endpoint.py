@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -203,9 +204,11 @@ def test_a_server_that_never_answers_times_out_on_every_attempt() -> None:
 
 def test_nothing_listening_is_a_connection_error_after_the_retries() -> None:
     """With no server on the port every attempt fails to connect, and the reply says so."""
-    with ChatServer(echo) as server:
-        url = server.url
-    replies, summary = run(Endpoint(url, "m"), [ask(1)], max_attempts=2)
+    # A bound socket that never listens: its port refuses connections and no one else gets it.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{taken.getsockname()[1]}/v1"
+        replies, summary = run(Endpoint(url, "m"), [ask(1)], max_attempts=2)
     [reply] = replies
     assert (reply.status, reply.attempts, reply.text) == ("failed", 2, None)
     assert reply.error is not None

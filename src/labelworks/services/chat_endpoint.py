@@ -6,11 +6,12 @@ at most ``concurrency`` at once, and hands each reply to ``on_reply`` in the cal
 as it finishes. ``requests`` is read lazily, so a generator over a million items costs
 memory for about twice ``concurrency`` of them.
 
-Policy (the rules themselves live in ``chat_retry``):
+Policy (its rules live in ``chat_retry``, the connection pools in ``chat_transport``):
 
 - Every request ends as exactly one ``ChatReply``: "ok", "malformed" (the model answered but
   ``parse`` refused the text on every attempt; the text is kept) or "failed". A single
-  request's trouble never raises.
+  request's trouble never raises (one that cannot even be written as JSON fails unsent,
+  with 0 attempts).
 - Up to ``max_attempts`` attempts in all. Retried: connection errors, timeouts (``timeout``
   per attempt), HTTP 408, 409, 429 and 5xx, a 2xx body that is not a chat completion, and a
   text ``parse`` rejects with ValueError. Any other 4xx fails at once: asking again would get
@@ -26,6 +27,10 @@ Only the caller's own code makes ``complete_all`` raise: ``on_reply`` (a failed 
 write must not be swallowed), the ``requests`` iterable, or a ``parse`` raising something
 other than ValueError. In-flight requests are cancelled first; their replies are lost to
 the caller by choice, exactly as when ``on_reply`` returns True to stop the run.
+
+``on_reply`` and ``parse`` run on the event loop: nothing else moves while they do, so they
+should be quick (a small database write); a slow one eats into the in-flight attempts'
+timeouts.
 """
 
 from __future__ import annotations
