@@ -66,6 +66,7 @@ from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import evaluation as evaluation_pages
 from labelworks.server.web import items as item_pages
 from labelworks.server.web import jobs as job_pages
+from labelworks.server.web import judges as judge_pages
 from labelworks.server.web import leaderboard as leaderboard_pages
 from labelworks.server.web import lots as lot_pages
 from labelworks.server.web import media, pages
@@ -161,6 +162,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     model_curve_pages.router,
     evaluation_pages.router,
     leaderboard_pages.router,
+    judge_pages.router,
     simulate_pages.router,
     prompt_pages.router,
     duplicate_pages.router,

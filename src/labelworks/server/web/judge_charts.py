@@ -1,0 +1,143 @@
+"""Vega-Lite charts of a judge's calibration page: the people's and the judge's leaderboards
+side by side, the people's consensus against the judge's verdict, and agreement per
+category. Each is drawn beside a table of its numbers (``project_nav.chart``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from labelworks.server.web.charts import chart_base
+from labelworks.server.web.evaluation_charts import AMBER, BLUE
+
+PEOPLE = "people"
+JUDGE = "judge"
+# Rows and columns of the confusion matrix, in the order people read a comparison.
+OUTCOMES = ("left wins", "right wins", "tie")
+OUTCOME_OF = {"a": OUTCOMES[0], "b": OUTCOMES[1], "tie": OUTCOMES[2]}
+
+
+def boards(people: list[dict[str, Any]], judge: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each model's rating with its 95% interval by the people's votes and by the judge's
+    verdicts, one line above the other, in the people's order (best first): where the
+    judge's point leaves the people's interval, it ranks that model differently."""
+    order = [m["model"] for m in people]
+    order += [m["model"] for m in judge if m["model"] not in order]
+    rows = [
+        {"model": m["model"], "by": who, "rating": m["rating"], "low": m["low"],
+         "high": m["high"], "rank": m["rank"], "battles": m["battles"]}
+        for who, board in ((PEOPLE, people), (JUDGE, judge))
+        for m in board
+    ]  # fmt: skip
+    y = {"field": "model", "type": "nominal", "sort": order, "title": None,
+         "axis": {"labelLimit": 160}}  # fmt: skip
+    offset = {"field": "by", "type": "nominal", "sort": [PEOPLE, JUDGE]}
+    x = {"type": "quantitative", "title": "rating (Elo scale)", "scale": {"zero": False},
+         "axis": {"format": ",.0f", "tickCount": 6}}  # fmt: skip
+    colour = {
+        "field": "by",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": [PEOPLE, JUDGE], "range": [BLUE, AMBER]},
+        "legend": {"orient": "top"},
+    }
+    tooltip = [
+        {"field": "model", "type": "nominal"},
+        {"field": "by", "type": "nominal", "title": "rated by"},
+        {"field": "rating", "type": "quantitative", "format": ",.0f"},
+        {"field": "low", "type": "quantitative", "format": ",.0f", "title": "95% from"},
+        {"field": "high", "type": "quantitative", "format": ",.0f", "title": "95% to"},
+        {"field": "rank", "type": "quantitative"},
+        {"field": "battles", "type": "quantitative", "format": ",d"},
+    ]
+    return {
+        **chart_base("the people's and the judge's ratings", max(140, 48 * len(order))),
+        "data": {"values": rows},
+        "encoding": {"y": y, "yOffset": offset, "color": colour},
+        "layer": [
+            {
+                "mark": {"type": "rule", "strokeWidth": 2},
+                "encoding": {"x": {**x, "field": "low"}, "x2": {"field": "high"}},
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 70},
+                "encoding": {
+                    "x": {**x, "field": "rating"},
+                    "shape": {
+                        "field": "by",
+                        "type": "nominal",
+                        "scale": {"domain": [PEOPLE, JUDGE], "range": ["circle", "diamond"]},
+                        "legend": None,
+                    },
+                    "tooltip": tooltip,
+                },
+            },
+        ],
+    }
+
+
+def confusion(counts: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """The people's consensus (rows) against the judge's verdict (columns), each cell's
+    share of its row colouring it: the diagonal is where they agree."""
+    rows = []
+    for human, outcome in OUTCOME_OF.items():
+        found = counts.get(human, {})
+        total = sum(found.values())
+        for verdict, said in OUTCOME_OF.items():
+            n = found.get(verdict, 0)
+            share = n / total if total else 0.0
+            rows.append({"people": outcome, "judge": said, "count": n, "share": share})
+    axis = {"labelAngle": 0, "labelLimit": 120}
+    return {
+        **chart_base("people's consensus against the judge's verdict", 150),
+        "data": {"values": rows},
+        "encoding": {
+            "x": {
+                "field": "judge",
+                "type": "nominal",
+                "sort": list(OUTCOMES),
+                "title": "the judge says",
+                "axis": {**axis, "orient": "top"},
+            },
+            "y": {
+                "field": "people",
+                "type": "nominal",
+                "sort": list(OUTCOMES),
+                "title": "people say",
+                "axis": axis,
+            },
+        },
+        "layer": [
+            {
+                "mark": {"type": "rect"},
+                "encoding": {
+                    "color": {
+                        "field": "share",
+                        "type": "quantitative",
+                        "scale": {"domain": [0, 1], "scheme": "blues"},
+                        "legend": {"title": "share of row", "format": "%"},
+                    },
+                    "tooltip": [
+                        {"field": "people", "type": "nominal", "title": "people say"},
+                        {"field": "judge", "type": "nominal", "title": "the judge says"},
+                        {
+                            "field": "count",
+                            "type": "quantitative",
+                            "format": ",d",
+                            "title": "items",
+                        },
+                        {"field": "share", "type": "quantitative", "format": ".0%"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "text", "fontSize": 12},
+                "encoding": {
+                    "text": {"field": "count", "type": "quantitative", "format": ",d"},
+                    "color": {
+                        "condition": {"test": "datum.share > 0.5", "value": "white"},
+                        "value": "#222",
+                    },
+                },
+            },
+        ],
+    }
