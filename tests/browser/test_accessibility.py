@@ -7,6 +7,7 @@ screenshot under ``test-artifacts/screenshots/a11y-*``."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +15,16 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.routing import APIRoute
 from playwright.sync_api import Browser, Page
+from tests.chat_server import ChatServer
+from tests.services.campaign_world import make_arena, vote
+from tests.services.judge_world import ARENA, biased_judge, judge_arena
 
+from labelworks.config import Settings
 from labelworks.domain.prompts import prompt_from_dict
 from labelworks.server.app import ROUTERS
-from labelworks.services import passwords, prompts
+from labelworks.services import passwords, prompts, users
 from labelworks.services.demo import DEMO_BUILDERS, DEMO_MANAGER, DEMO_PASSWORD
+from labelworks.services.judges import run_judge
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer, Screenshot
@@ -65,6 +71,25 @@ def manager_pages() -> list[str]:
                 paths.add(route.path.format(**{n: FILLS[n] for n in names}))
     # Items of other kinds: spans marked in text, segments on a timeline, boxes on an image.
     return [*sorted(paths), *(f"/projects/{p}/items/1" for p in ("ner-demo", "audio-demo"))]
+
+
+def judged_arena(server: LiveServer) -> list[str]:
+    """The campaign world's arena with votes and its judge's verdicts (the demo has no
+    campaign): the pages that need them, for the demo manager."""
+    make_arena(server.db, prompts=6)
+    vote(server.db, 24)
+    with ChatServer(biased_judge) as chat:
+        judge_arena(server.db, chat.url)
+        settings = Settings(data_dir=server.data_dir, llm_backoff=0.01)
+        # In a thread of its own: Playwright's sync API keeps an event loop running here.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(run_judge, server.db, ARENA, "gpt-judge", settings=settings).result()
+    users.add_member(server.db, ARENA, DEMO_MANAGER)
+    return [
+        f"/projects/{ARENA}/leaderboard",
+        f"/projects/{ARENA}/judges",
+        f"/projects/{ARENA}/judges/gpt-judge/calibration?by=category",
+    ]
 
 
 def _violations(page: Page) -> list[Any]:
@@ -114,9 +139,9 @@ def _visit(
 def test_no_serious_accessibility_violations_on_any_page(
     demo_server: LiveServer, browser: Browser, screenshot: Screenshot, db_kind: str, scheme: str
 ) -> None:
-    """The login page, every page a manager opens, the reviewer's review page and the
-    labeling page of every demo project for an annotator: none has a serious or critical
-    axe violation."""
+    """The login page, every page a manager opens (an arena's leaderboard, judges and
+    calibration too), the reviewer's review page and the labeling page of every demo
+    project for an annotator: none has a serious or critical axe violation."""
     if db_kind != "sqlite":
         pytest.skip("the pages are the same on every database; SQLite is enough")
     for temperature in (0, 0.5):
@@ -124,7 +149,7 @@ def test_no_serious_accessibility_violations_on_any_page(
         prompts.push_prompt(demo_server.db, "judge", prompt_from_dict(document))
     visits = [
         (None, ["/login"]),
-        (DEMO_MANAGER, manager_pages()),
+        (DEMO_MANAGER, [*manager_pages(), *judged_arena(demo_server)]),
         ("reviewer@demo.labelworks", [f"/projects/{PROJECT}/review"]),
         ("ada@demo.labelworks", [f"/projects/{name}/label" for name, _, _ in DEMO_BUILDERS]),
     ]

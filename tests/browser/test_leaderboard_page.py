@@ -1,25 +1,34 @@
 """The leaderboard in the real browser: a manager opens the arena's board (ratings and
 win-rate charts drawn, standings in strength order), per category, light, dark and 390 px
 without sideways scroll, no console problem; and the annotator who voted never saw a
-model's name on the labeling page."""
+model's name on the labeling page. Then the judge's pages: the judges list, and the
+calibration's charts drawn (the two boards, the confusion, agreement per category), light,
+dark and 390 px."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import pytest
 from argon2 import PasswordHasher
+from playwright.sync_api import Page
 from tests.browser.conftest import log_in
+from tests.chat_server import ChatServer
 from tests.services.campaign_world import ARENA, MODELS, make_arena, vote
+from tests.services.judge_world import biased_judge, judge_arena
 
+from labelworks.config import Settings
 from labelworks.services import passwords
 from labelworks.services.auth import set_password
+from labelworks.services.judges import run_judge
 from labelworks.services.users import add_user
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer, LogLookup, PageFactory, Screenshot
 
 PASSWORD = "correct horse"
+CALIBRATION_CHARTS = ("boards", "confusion", "categories")
 
 
 @pytest.fixture(autouse=True)
@@ -34,10 +43,18 @@ def test_the_board_draws_and_the_votes_were_blind(
     live_server: LiveServer, new_page: PageFactory, page_log: LogLookup, screenshot: Screenshot
 ) -> None:
     """Both charts render; the standings are in strength order; the page fits 390 px; an
-    evaluator's labeling page shows the prompt and two answers but no model's name."""
+    evaluator's labeling page shows the prompt and two answers but no model's name. The
+    judge's card is listed, and its calibration's three charts render in light and dark,
+    without sideways scroll at 390 px."""
     db = live_server.db
     make_arena(db, prompts=30)
     vote(db, 150)
+    with ChatServer(biased_judge) as chat:
+        judge_arena(db, chat.url)
+        settings = Settings(data_dir=live_server.data_dir, llm_backoff=0.01)
+        # In a thread of its own: Playwright's sync API keeps an event loop running here.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(run_judge, db, ARENA, "gpt-judge", settings=settings).result()
     add_user(db, "lead@example.com", role="manager", projects=[ARENA])
     add_user(db, "eve@example.com", role="annotator", projects=[ARENA])
     for email in ("lead@example.com", "eve@example.com"):
@@ -59,6 +76,7 @@ def test_the_board_draws_and_the_votes_were_blind(
     page.locator("[data-chart=chart-ratings][data-rendered=true]").wait_for()
     narrow = page.evaluate("() => document.documentElement.scrollWidth")
     screenshot(page, "leaderboard-390px")
+    judged = _judge_pages(page, screenshot)
     evaluator = new_page()
     log_in(evaluator, "eve@example.com", PASSWORD)
     evaluator.goto(f"/projects/{ARENA}/label")
@@ -66,5 +84,37 @@ def test_the_board_draws_and_the_votes_were_blind(
     shown = evaluator.content()
     screenshot(evaluator, "leaderboard-evaluator-task")
     assert (order[0], narrow <= 390) == ("atlas", True)
+    assert judged == {"cards": 1, "disagreements": True, "narrow": True}
     assert ("reply " in shown, [m for m in MODELS if m in shown]) == (True, [])
     assert (page_log(page).problems(), page_log(evaluator).problems()) == ({}, {})
+
+
+def _calibration_drawn(page: Page) -> None:
+    for name in CALIBRATION_CHARTS:
+        page.locator(f"[data-chart=chart-{name}][data-rendered=true]").wait_for()
+
+
+def _judge_pages(page: Page, screenshot: Screenshot) -> dict[str, object]:
+    """From the leaderboard at 390 px: the judges list, then the calibration per category
+    (at 390 px, then light and dark at desktop width); what the test asserts."""
+    page.get_by_test_id("judges-link").click()
+    cards = page.locator("[data-testid=judge]").count()
+    narrow = [page.evaluate("() => document.documentElement.scrollWidth")]
+    screenshot(page, "judges-390px")
+    page.get_by_test_id("calibration-link").click()
+    page.get_by_label("Per").fill("category")
+    page.get_by_role("button", name="Show").click()
+    _calibration_drawn(page)
+    narrow.append(page.evaluate("() => document.documentElement.scrollWidth"))
+    screenshot(page, "judge-calibration-390px")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.reload()
+    _calibration_drawn(page)
+    rows = page.locator("[data-testid=disagreement]").count()
+    screenshot(page, "judge-calibration")
+    page.emulate_media(color_scheme="dark")
+    page.reload()
+    _calibration_drawn(page)
+    screenshot(page, "judge-calibration-dark")
+    page.emulate_media(color_scheme="light")
+    return {"cards": cards, "disagreements": rows > 0, "narrow": max(narrow) <= 390}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -21,7 +22,9 @@ from urllib.parse import quote
 import pytest
 import yaml
 from playwright.sync_api import Page, Response
+from tests.chat_server import ChatServer
 
+from labelworks.config import Settings
 from labelworks.domain.escalation import Flag
 from labelworks.domain.prompts import prompt_from_dict
 from labelworks.domain.spec import spec_from_dict
@@ -44,6 +47,7 @@ from labelworks.services import projects as project_service
 from labelworks.services import users as user_service
 from labelworks.services.access import actor_of as auth_actor
 from labelworks.services.adjudication import adjudicate, adjudication_queue
+from labelworks.services.judges import run_judge
 from labelworks.storage import jobs as job_store
 from labelworks.storage.engine import Database, utcnow
 
@@ -150,8 +154,12 @@ CONSISTENCY = "xss-consistency"
 # The project whose Model tab shows a baseline model of a field with hostile labels, title
 # and text key, and a training job that failed with a hostile error.
 MODEL = "xss-model"
-# The blind campaign whose leaderboard shows hostile model names and categories.
+# The blind campaign whose leaderboard shows hostile model names and categories, and whose
+# judge (a hostile model name answering with hostile text) has a calibration page.
 ARENA = "xss-arena"
+JUDGE = "xss-judge"
+JUDGE_PROMPT = {"description": HOSTILE, "variables": ["prompt", "response_a", "response_b"],
+                "template": "{{ prompt }}\nA: {{ response_a }}\nB: {{ response_b }}\n"}  # fmt: skip
 # The prompt whose pages show a hostile template, description and parameters.
 PROMPT = "xss-prompt"
 
@@ -343,8 +351,24 @@ def _hostile_campaign(db: Database) -> None:
         assignment.submit_annotation(db, task.assignment_id, uid,
                                      value={"pref": {"choice": choice}}, seconds=1.0,
                                      idempotency_key=f"arena{k}")  # fmt: skip
+    _hostile_judge(db, spec)
     for email in ("lead@demo.labelworks", "ada@demo.labelworks"):
         user_service.add_member(db, ARENA, email)
+
+
+def _hostile_judge(db: Database, spec: dict[str, Any]) -> None:
+    """``JUDGE`` of ``ARENA``: a hostile model name, verdicts given with hostile text (always
+    the first shown: every item's two orders differ), stored by a run against a local chat
+    server; its calibration page lists the hostile items, models and categories."""
+    prompts.push_prompt(db, JUDGE, prompt_from_dict(JUDGE_PROMPT, source="xss"))
+    with ChatServer(lambda body: f"{HOSTILE} [[A]]") as server:
+        judge = {"endpoint": server.url, "model": HOSTILE[:200], "prompt": f"{JUDGE}@1"}
+        judged = {**spec, "evaluation": {**spec["evaluation"], "judges": {JUDGE: judge}}}
+        project_service.apply_spec(db, spec_from_dict(judged, source="xss"), guidelines=None)
+        # In a thread of its own: Playwright's sync API keeps an event loop running in this
+        # one, and the run's client runs its own loop.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(run_judge, db, ARENA, JUDGE, settings=Settings(llm_backoff=0.01)).result()
 
 
 def _hostile_prompt(db: Database) -> None:
@@ -669,6 +693,8 @@ def _visit_everything(
     visits.visit(f"/projects/{site.consistency}/consistency")
     visits.visit(f"/projects/{site.model}/model", idle=True)  # idle: its chart is drawn
     visits.visit(f"/projects/{ARENA}/leaderboard?by=category", idle=True)
+    visits.visit(f"/projects/{ARENA}/judges")
+    visits.visit(f"/projects/{ARENA}/judges/{JUDGE}/calibration?by=category", idle=True)
     visits.visit(f"/projects/{ARENA}/label", idle=True)
     visits.visit(f"/projects/{site.model}/evaluation", idle=True)
     visits.visit(f"/projects/{site.model}/evaluation/runs/1", idle=True)
@@ -905,6 +931,22 @@ def test_hostile_text_is_shown_as_text(
     )
     seen["model training error"] = page.locator("[data-testid=job-error]").inner_text() == HOSTILE
     screenshot(page, "xss-model-page")
+    page.goto(f"/projects/{ARENA}/judges/{JUDGE}/calibration?by=category")
+    row = page.locator("[data-testid=disagreement]").first
+    cells = row.locator("td").all_inner_texts()
+    seen["disagreement external id"] = cells[0].startswith(f"{HOSTILE} ")
+    seen["disagreement category"] = cells[1].startswith(f"{HOSTILE} ")
+    seen["disagreement models"] = all(
+        c.startswith(HOSTILE.replace("@", "")[:150]) for c in cells[2:4]
+    )
+    seen["judge model"] = (
+        HOSTILE[:200] in page.locator("[data-testid=calibration-title]").inner_text()
+    )
+    screenshot(page, "xss-judge-calibration")
+    page.goto(f"/projects/{ARENA}/judges")
+    seen["judge card model"] = (
+        page.locator("[data-testid=judge-model]").inner_text() == HOSTILE[:200]
+    )
     assert seen == dict.fromkeys(seen, True)
 
 
