@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from tests.chat_server import ChatServer, faults_first
-from tests.services.campaign_world import make_arena, vote
+from tests.services.campaign_world import make_arena, rate, vote
 from tests.services.judge_world import ARENA, biased_judge, judge_arena, letter_rank
 
 from labelworks.config import Settings
@@ -232,3 +232,30 @@ def test_a_rating_judge_scores_each_output_on_the_fields_scale(
         found = list(reply_store.replies(conn, row.id, judge_task("gpt-judge"), setup))
     assert sorted(r.parsed for r in found if r.status == "ok") == [3, 3, 3, 4, 4, 4, 5, 5, 5]
     assert {r.swapped for r in found} == {False}
+
+
+def test_a_rating_judge_is_calibrated_against_the_peoples_scores(
+    db: Database, settings: Settings
+) -> None:
+    """On a rubric campaign the calibration compares the judge's score of each output with
+    the people's: a judge half a point more lenient than people's averages (atlas 5 down to
+    dune 2) shows its leniency and ranks the models as they do."""
+    make_arena(db, prompts=10, mode="rating")
+    rate(db, 40, who="r1", seed=1)
+    rate(db, 40, who="r2", seed=2)
+
+    def lenient(body: dict[str, Any]) -> str:
+        content = str(body["messages"][-1]["content"])
+        return f"[[{5 - letter_rank(content.split('Answer: ')[1])}]]"
+
+    push_prompt(db, "rater", parse_prompt(RATING_PROMPT))
+    with ChatServer(lenient) as server:
+        judge_arena(db, server.url, prompt="rater@1", field="correct")
+        run_judge(db, ARENA, "gpt-judge", settings=settings)
+    report = wire(judge_calibration(db, ARENA, "gpt-judge"))
+    rating = report["rating"]
+    assert (report["mode"], report["reason"], rating["field"]) == ("rating", None, "correct")
+    assert report["judged"] == 40 and report["judge_only"] == 0
+    assert rating["overall"]["mean_difference"]["value"] > 0
+    assert [m["model"] for m in rating["models"]] == ["atlas", "birch", "cedar", "dune"]
+    assert rating["model_tau"]["tau"] == 1.0

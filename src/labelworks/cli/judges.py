@@ -187,6 +187,9 @@ def calibration_command(
         f"{report['humans_only']:,} by people only, {report['judge_only']:,} by the judge only",
         highlight=False,
     )
+    if report["rating"] is not None:
+        _rating(report["rating"], by)
+        return
     overall = report["overall"]
     _share("agreement with the people's consensus", overall["percent"])
     _share("Cohen's kappa", overall["kappa"], percent=False)
@@ -236,3 +239,44 @@ def _interval(e: dict[str, Any] | None, percent: bool) -> str:
         return "—"
     v, low, high = (_number(e[k], percent, 0) for k in ("value", "low", "high"))
     return f"{v} ({low}–{high})"
+
+
+def _rating(r: dict[str, Any], by: str | None) -> None:
+    o = r["overall"]
+    console.print(f"scores on '{escape(r['field'])}' against the people's:", highlight=False)
+    _share("the same as the people's median", o["exact"])
+    _share("within one point of it", o["within_one"])
+    _share("judge minus people's mean (+: more lenient)", o["mean_difference"], percent=False)
+    _share("weighted kappa (quadratic)", o["kappa"], percent=False)
+    _share("Kendall's tau across outputs", o["tau"], percent=False)
+    tau = r["model_tau"]
+    if tau is not None:
+        console.print(
+            f"Kendall's tau between the model means: {tau['tau']:.2f} (p = {tau['p_value']:.3g},"
+            f" {tau['n']} models)",
+            highlight=False,
+        )
+    table = Table("model", "people: mean (95% CI)", "judge: mean (95% CI)")
+    for m in r["models"]:
+        table.add_row(
+            escape(m["model"]), _interval(m["human"], False), _interval(m["judge"], False)
+        )
+    console.print(table)
+    if r["by_category"]:
+        table = Table(escape(by or "category"), "outputs", "exact (95% CI)", "kappa (95% CI)")
+        for name, a in r["by_category"].items():
+            table.add_row(escape(name), f"{a['items']:,}", _interval(a["exact"], True),
+                          _interval(a["kappa"], False))  # fmt: skip
+        console.print(table)
+    if r["disagreements"]:
+        table = Table("item", "model", "people", "judge", "gap")
+        for d in r["disagreements"][:20]:
+            table.add_row(
+                escape(str(d.get("external_id") or d["item"])),
+                escape(d["model"]),
+                ", ".join(str(n) for n in d["human"]),
+                str(d["judge"]),
+                f"{d['gap']:.2f}",
+            )
+        console.print("largest disagreements (review these first):")
+        console.print(table)

@@ -33,9 +33,14 @@ class CalibrationOut(BaseModel):
     ``{value, low, high, n}`` with 95% bootstrap intervals, and a ``confusion`` of human
     consensus → judge verdict), ``position_bias``, the judge's leaderboard beside the
     people's with Kendall's ``tau`` between their ratings, and the ``disagreements`` to
-    review, largest gap first."""
+    review, largest gap first. A rating campaign's judge is compared in ``rating``
+    instead: ``field``, ``overall`` and ``by_category`` (``exact`` and ``within_one``
+    agreement with the people's median, ``mean_difference``, quadratic-weighted ``kappa``,
+    Kendall's ``tau`` across items), ``models`` (people's and judge's mean per model),
+    ``model_tau`` and ``disagreements``."""
 
     project: str
+    mode: str
     judge: str
     prompt: str | None
     model: str | None
@@ -51,6 +56,7 @@ class CalibrationOut(BaseModel):
     judge_board: list[dict[str, Any]]
     tau: dict[str, Any] | None
     disagreements: list[dict[str, Any]]
+    rating: dict[str, Any] | None
 
 
 class GenerateIn(BaseModel):

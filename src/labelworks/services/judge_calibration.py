@@ -16,8 +16,9 @@ from labelworks.domain.campaign import CAMPAIGN_KEY, campaign_field
 from labelworks.domain.fields import PairwiseField
 from labelworks.services.evaluation import evaluable_project
 from labelworks.services.evaluation_data import plain
-from labelworks.services.judges import campaign_of, judge_of, judge_task
+from labelworks.services.judges import campaign_of, judge_of, judge_task, rated_field
 from labelworks.services.leaderboards import RESAMPLES, human_battles
+from labelworks.services.rating_calibration import rating_calibration
 from labelworks.services.specs import stored_spec
 from labelworks.stats.judge_calibration import (
     Calibration,
@@ -30,6 +31,7 @@ from labelworks.stats.judge_calibration import (
 )
 from labelworks.stats.leaderboard import Battle, leaderboard
 from labelworks.stats.ratings import InvalidRatingsError
+from labelworks.stats.score_calibration import ScoreCalibration
 from labelworks.storage import campaigns as campaign_store
 from labelworks.storage import llm_replies as reply_store
 from labelworks.storage.engine import Database
@@ -41,8 +43,9 @@ TOP = 50
 
 @dataclass(frozen=True, slots=True)
 class CalibrationReport:
-    """``calibration`` is None with ``reason`` when there is nothing to compare yet;
-    ``shown`` gives each listed disagreement's external id and (left, right) models."""
+    """``calibration`` (pairwise) or ``rating`` (a rating campaign, its judge's ``field``)
+    is None with ``reason`` when there is nothing to compare yet; ``shown`` gives each
+    listed disagreement's external id (and pairwise, its left and right models)."""
 
     project: str
     judge: str
@@ -55,6 +58,8 @@ class CalibrationReport:
     judge_board: list[dict[str, Any]] = field(default_factory=list)
     tau: RankCorrelation | None = None
     shown: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rating: ScoreCalibration | None = None
+    field: str | None = None
 
 
 def judge_calibration(
@@ -79,11 +84,15 @@ def judge_calibration(
     prompt = f"{setup[0]}@{setup[1]}" if setup else None
     model = setup[2] if setup else None
     base = CalibrationReport(row.name, judge, prompt, model, None, by)
-    if campaign.mode != "pairwise":
-        reason = "calibration compares pairwise verdicts; this is a rating campaign"
-        return replace(base, reason=reason)
     if not replies:
         return replace(base, reason=f"no verdicts yet: labelworks judge {row.name} --judge {judge}")
+    if campaign.mode == "rating":
+        field = rated_field(campaign, judge_of(campaign, row.name, judge), spec.fields)
+        ids = sorted({v.item_id for v in votes} | {r.item_id for r in replies})
+        with db.read() as conn:
+            outputs = {i.item_id: i for i in reply_store.items_by_id(conn, ids)}
+        rated, shown = rating_calibration(votes, replies, field, outputs, by, seed)
+        return replace(base, rating=rated, field=field.name, shown=shown)
     target = campaign_field(campaign, spec.fields)
     assert isinstance(target, PairwiseField)
     mine = [v for v in votes if isinstance(v.metadata.get(CAMPAIGN_KEY), dict)]
@@ -189,16 +198,31 @@ def wire(report: CalibrationReport) -> dict[str, Any]:
     if c is not None:
         for d in c.disagreements:
             disagreements.append({**plain(d), **report.shown.get(d.item, {})})
+    rating = None
+    if report.rating is not None:
+        r = report.rating
+        rating = {
+            "field": report.field,
+            "overall": plain(r.overall),
+            "by_category": plain(r.by_category),
+            "models": plain(r.models),
+            "model_tau": plain(r.model_tau),
+            "disagreements": [
+                {**plain(d), **report.shown.get(d.item, {})} for d in r.disagreements
+            ],
+        }
+    counted: ScoreCalibration | Calibration | None = report.rating or c
     return {
         "project": report.project,
+        "mode": "rating" if report.rating is not None else "pairwise",
         "judge": report.judge,
         "prompt": report.prompt,
         "model": report.model,
         "reason": report.reason,
         "by": report.by,
-        "judged": c.judged if c else 0,
-        "humans_only": c.humans_only if c else 0,
-        "judge_only": c.judge_only if c else 0,
+        "judged": counted.judged if counted else 0,
+        "humans_only": counted.humans_only if counted else 0,
+        "judge_only": counted.judge_only if counted else 0,
         "overall": plain(c.overall) if c else None,
         "by_category": plain(c.by_category) if c else {},
         "position_bias": plain(c.position_bias) if c else None,
@@ -206,4 +230,5 @@ def wire(report: CalibrationReport) -> dict[str, Any]:
         "judge_board": report.judge_board,
         "tau": plain(report.tau),
         "disagreements": disagreements,
+        "rating": rating,
     }
