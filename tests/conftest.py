@@ -96,7 +96,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_kind" in metafunc.fixturenames:
         dbs, _ = _selected(metafunc.config)
         choice = metafunc.config.getoption("--db")
-        if len(dbs) > 1 and choice != "postgresql" and not _on_both(metafunc):
+        once = metafunc.definition.get_closest_marker("one_database") is not None
+        if len(dbs) > 1 and choice != "postgresql" and (once or not _on_both(metafunc)):
             dbs = ["sqlite"]
         metafunc.parametrize("db_kind", dbs, scope="session")
 

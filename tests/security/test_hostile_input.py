@@ -117,6 +117,9 @@ def _send(client: TestClient, world: World, who: str | None, method: str, url: s
     return client.request(method, url, content=body, headers=headers)
 
 
+# Bodies are refused before any storage is touched: the database makes no difference, and
+# every operation × caller × body on PostgreSQL again cost the suite a minute.
+@pytest.mark.one_database
 def test_hostile_bodies_are_refused_cleanly_everywhere(world: World, strict: TestClient) -> None:
     """Every body-taking operation × every caller × every hostile body (and one just over
     the route's limit): refused with a declared ``{code, message}`` answer, never accepted."""
