@@ -571,9 +571,7 @@ def _routes(
         project(Route("calibration", "GET", f"{alpha}/judges/rbac/calibration"), "review", 422),
         # A generation of 'greeting' over alpha's items: queued (its endpoint answers nobody;
         # the job fails when a worker runs it, after the matrix).
-        project(
-            Route("generate", "POST", f"{alpha}/generations", body=GENERATION), "manage", 202
-        ),
+        project(Route("generate", "POST", f"{alpha}/generations", body=GENERATION), "manage", 202),
         project(
             Route("eval run page", "GET", "/projects/alpha/evaluation/runs/999", page=True),
             "review",

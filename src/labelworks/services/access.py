@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from labelworks.domain.access import Action, Actor, Role, allowed
+from labelworks.domain.access import Action, Actor, Role, allowed, wall
 from labelworks.domain.errors import NotFound, PermissionDenied
 from labelworks.storage import projects as project_store
 from labelworks.storage import users as user_store
@@ -48,6 +48,17 @@ def project_for(
         conn, name, actor.id, for_update=for_update
     )
     return admit(actor, name, action, found, member=member)
+
+
+def unwalled_project(
+    conn: Connection, actor: Actor | None, name: str, action: Action, why: str
+) -> ProjectRow:
+    """``project_for``, for work that shows every vendor's work together (final labels,
+    evaluations, judges): a vendor's staff is refused, ``why`` saying why."""
+    project = project_for(conn, actor, name, action)
+    if wall(actor) is not None:
+        raise PermissionDenied(why)
+    return project
 
 
 def admit(

@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection
 
-from labelworks.domain.access import Action, Actor, wall
-from labelworks.domain.errors import InvalidInput, NotFound, PermissionDenied
+from labelworks.domain.access import Action, Actor
+from labelworks.domain.errors import InvalidInput, NotFound
 from labelworks.domain.fields import (
     BoxesField,
     ChoiceField,
@@ -26,7 +26,7 @@ from labelworks.domain.fields import (
 from labelworks.domain.gold import MATCH_IOU
 from labelworks.domain.predictions import model_key, split_model
 from labelworks.domain.spec import ProjectSpec
-from labelworks.services.access import project_for
+from labelworks.services.access import unwalled_project
 from labelworks.services.evaluation_data import Pairs, plain, slice_value
 from labelworks.services.specs import stored_spec
 from labelworks.stats.model_metrics import (
@@ -87,10 +87,9 @@ def against_of(given: str) -> Against:
 
 def evaluable_project(conn: Connection, actor: Actor | None, project: str) -> ProjectRow:
     """The project, for someone who may review it from outside any vendor's wall."""
-    row = project_for(conn, actor, project, Action.REVIEW)
-    if wall(actor) is not None:
-        raise PermissionDenied(f"{_WALLED}; vendors' staff may not")
-    return row
+    return unwalled_project(
+        conn, actor, project, Action.REVIEW, f"{_WALLED}; vendors' staff may not"
+    )
 
 
 def resolve_model(conn: Connection, project_id: int, given: str) -> tuple[str, str]:

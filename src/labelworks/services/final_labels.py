@@ -11,18 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
-from labelworks.domain.access import Action, Actor, wall
-from labelworks.domain.errors import Conflict, InvalidInput, PermissionDenied
-from labelworks.services.access import project_for
+from labelworks.domain.access import Action, Actor
+from labelworks.domain.errors import Conflict, InvalidInput
+from labelworks.services.access import unwalled_project
 from labelworks.services.consensus import method_of, refit_project
 from labelworks.services.privacy import annotation_value_for, text_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import consensus as store
 from labelworks.storage import users as user_store
 from labelworks.storage.engine import Database
-from labelworks.storage.projects import ProjectRow
 
 MAX_PAGE = 500
 STATUSES = ("final", "adjudication", "adjudicated")
@@ -73,20 +70,11 @@ class ConsensusSummary:
 _WALLED = "final labels are decided from every vendor's work; vendors' staff may not"
 
 
-def _walled_off(
-    conn: Connection, actor: Actor | None, name: str, action: Action, why: str = _WALLED
-) -> ProjectRow:
-    project = project_for(conn, actor, name, action)
-    if wall(actor) is not None:
-        raise PermissionDenied(why)
-    return project
-
-
 def check_may_adjudicate(db: Database, project_name: str, *, actor: Actor | None = None) -> None:
     """``services.adjudication``'s rule alone, in a transaction of its own (interfaces ask
     before they read the decision): the review right and no vendor wall."""
     with db.read() as conn:
-        _walled_off(
+        unwalled_project(
             conn,
             actor,
             project_name,
@@ -112,7 +100,7 @@ def final_labels(
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
     with db.read() as conn:
-        project = _walled_off(conn, actor, project_name, Action.REVIEW)
+        project = unwalled_project(conn, actor, project_name, Action.REVIEW, _WALLED)
         rows = store.finals(conn, project.id, status=status, after=after, limit=limit)
         emails: dict[int, str] = {}
         for by in {f.decided_by for f in rows if f.decided_by is not None}:
@@ -145,7 +133,7 @@ def consensus_summary(
     """The project's consensus method, dynamic overlap rule, final labels per status, items
     still without one, and its fitted model if any."""
     with db.read() as conn:
-        project = _walled_off(conn, actor, project_name, Action.REVIEW)
+        project = unwalled_project(conn, actor, project_name, Action.REVIEW, _WALLED)
         counts = store.final_counts(conn, project.id)
         without = store.without_final(conn, project.id)
         model = store.model_info(conn, project.id)
@@ -171,7 +159,7 @@ def refit_consensus(
     back for ``more`` annotations, and wait to ``adjudicate``. A project that keeps no
     final labels is a ``Conflict``."""
     with db.read() as conn:
-        project = _walled_off(conn, actor, project_name, Action.MANAGE)
+        project = unwalled_project(conn, actor, project_name, Action.MANAGE, _WALLED)
     if method_of(stored_spec(project.spec)) is None:
         raise Conflict(
             f"project '{project.name}' keeps no final labels: its spec sets neither "

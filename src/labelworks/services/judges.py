@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from labelworks.config import Settings
-from labelworks.domain.access import Action, Actor, wall
+from labelworks.domain.access import Action, Actor
 from labelworks.domain.campaign import CAMPAIGN_KEY, CampaignSpec, campaign_field
-from labelworks.domain.errors import InvalidInput, InvalidPrompt, NotFound, PermissionDenied
+from labelworks.domain.errors import InvalidInput, InvalidPrompt, NotFound
 from labelworks.domain.fields import FieldSpec, PairwiseField, RatingField
 from labelworks.domain.judges import (
     JudgeSpec,
@@ -28,7 +28,7 @@ from labelworks.domain.judges import (
     unswapped,
 )
 from labelworks.domain.spec import ProjectSpec
-from labelworks.services.access import project_for
+from labelworks.services.access import unwalled_project
 from labelworks.services.chat_endpoint import Endpoint
 from labelworks.services.evaluation import evaluable_project
 from labelworks.services.llm_runs import (
@@ -136,10 +136,8 @@ def _setup(
     db: Database, project: str, name: str, settings: Settings, actor: Actor | None
 ) -> _Setup:
     with db.read() as conn:
-        row = project_for(conn, actor, project, Action.MANAGE)
-        if wall(actor) is not None:
-            raise PermissionDenied("judges compare models across every vendor's work; "
-                                   "vendors' staff may not run them")  # fmt: skip
+        why = "judges compare models across every vendor's work; vendors' staff may not run them"
+        row = unwalled_project(conn, actor, project, Action.MANAGE, why)
         spec = stored_spec(row.spec)
         campaign = campaign_of(spec, row.name)
         judge = judge_of(campaign, row.name, name)
