@@ -569,6 +569,12 @@ def _routes(
         project(Route("judges", "GET", f"{alpha}/judges"), "review", 422),
         project(Route("run judge", "POST", f"{alpha}/judges/rbac/runs"), "manage", 422),
         project(Route("calibration", "GET", f"{alpha}/judges/rbac/calibration"), "review", 422),
+        project(Route("judges page", "GET", "/projects/alpha/judges", page=True), "review", 200),
+        project(
+            Route("calibration page", "GET", "/projects/alpha/judges/rbac/calibration", page=True),
+            "review",
+            422,
+        ),
         # A generation of 'greeting' over alpha's items: queued (its endpoint answers nobody;
         # the job fails when a worker runs it, after the matrix).
         project(Route("generate", "POST", f"{alpha}/generations", body=GENERATION), "manage", 202),
