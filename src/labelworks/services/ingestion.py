@@ -190,7 +190,7 @@ def _import(
     shown = spec.predictions
     if predicted and shown is not None:
         prediction_store.refresh_suggestions(conn, project.id, sorted(predicted), shown)
-    routing.route_import(conn, project.id, stored_spec(project.spec), import_id)
+    routing.route_import(conn, project.id, spec, import_id)
     item_store.finish_import(conn, import_id, rows=total, inserted=inserted)
     return ImportSummary(
         project=project.name,
