@@ -19,6 +19,7 @@ from labelworks.pipelines import samples, samples_answers, samples_media, sample
 from labelworks.services import demo, demo_media, evaluation, predictions
 from labelworks.services.demo import DEMO_PASSWORD, DemoInfo, DemoProject, seed_demo
 from labelworks.services.passwords import verify_password
+from labelworks.services.prompts import list_prompts
 from labelworks.services.specs import stored_spec
 from labelworks.services.users import list_users, user_for_token
 from labelworks.storage import items as item_store
@@ -157,12 +158,15 @@ def test_seed_stores_the_generators_items_and_suggestions(
 def test_seed_again_changes_nothing(
     db: Database, tmp_path: Path, no_video: None, cheap_hash: None
 ) -> None:
-    """A second seed creates nothing, shows no tokens and leaves items and files alone."""
+    """A second seed creates nothing, shows no tokens and leaves items, files and the
+    demo's prompts (one version each) alone."""
     media = tmp_path / "media"
     seed_demo(db, media_dir=media, n_items=N)
     files = {p: p.read_bytes() for p in media.rglob("*") if p.is_file()}
     users = list_users(db)
     again = seed_demo(db, media_dir=media, n_items=N)
+    registry = [(p.name, p.latest, p.versions) for p in list_prompts(db)]
+    assert registry == [("pairwise-judge", 1, 1), ("review-sentiment", 1, 1)]
     assert again == DemoInfo(
         project="sentiment-demo",
         created=False,

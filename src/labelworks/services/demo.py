@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from labelworks.domain.errors import InvalidInput
+from labelworks.domain.prompts import parse_prompt
 from labelworks.domain.spec import spec_from_dict
-from labelworks.pipelines import samples, samples_answers, samples_predictions
+from labelworks.pipelines import samples, samples_answers, samples_predictions, samples_prompts
 from labelworks.services import demo_media, evaluation, ingestion
 from labelworks.services import projects as project_service
+from labelworks.services import prompts as prompt_service
 from labelworks.services import users as user_service
 from labelworks.services.demo_media import Builder, DemoContent, Unavailable, project_spec
 from labelworks.services.passwords import hash_password
@@ -284,6 +286,9 @@ def seed_demo(db: Database, *, media_dir: Path, n_items: int = 200) -> DemoInfo:
                 projects.append(seeded)
         password_hash = hashing.result() if hashing is not None else None
     people = _seed_people(db, [p.name for p in projects], missing, password_hash)
+    for name, text in samples_prompts.PROMPTS.items():
+        # Unchanged content makes no new version: seeding again leaves the registry alone.
+        prompt_service.push_prompt(db, name, parse_prompt(text, source=f"{name}.yaml"))
     if any(p.name == DEMO_PROJECT and p.created for p in projects):
         # The Evaluation tab opens on a run of each version against the gold answers.
         for version in ("1", "2"):
