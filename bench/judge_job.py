@@ -46,7 +46,9 @@ def one(concurrency: int, latency: float, prompts: int) -> dict[str, float]:
             wall, cpu = time.perf_counter(), time.process_time()
             run = run_judge(db, ARENA, "gpt-judge", settings=settings)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            rerun = time.perf_counter()
             again = run_judge(db, ARENA, "gpt-judge", settings=settings)
+            rerun = time.perf_counter() - rerun
         db.dispose()
     sent = run.outcome.requests
     assert run.outcome.ok == sent and again.outcome.requests == 0
@@ -55,6 +57,7 @@ def one(concurrency: int, latency: float, prompts: int) -> dict[str, float]:
         "per_second": sent / wall,
         "cpu_ms": 1000 * cpu / sent,
         "seconds": wall,
+        "rerun": rerun,
         "ideal": concurrency / latency if latency else float("inf"),
     }
 
@@ -65,11 +68,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     args = parser.parse_args()
     print(f"judge job, server latency {args.latency * 1000:.0f} ms (SQLite, both orders)")
-    print(f"{'concurrency':>11} {'requests':>9} {'req/s':>8} {'ideal':>8} {'CPU ms/req':>11}")
+    print(
+        f"{'concurrency':>11} {'requests':>9} {'req/s':>8} {'ideal':>8} {'CPU ms/req':>11} "
+        f"{'re-run s':>9}"
+    )
     for c in args.concurrency:
         r = one(c, args.latency, PROMPTS.get(c, 100))
         print(f"{c:>11} {r['requests']:>9,} {r['per_second']:>8.1f} {r['ideal']:>8.0f} "
-              f"{r['cpu_ms']:>11.2f}")  # fmt: skip
+              f"{r['cpu_ms']:>11.2f} {r['rerun']:>9.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
