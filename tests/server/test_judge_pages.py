@@ -1,7 +1,8 @@
 """The LLM judges pages: the judges of the arena's campaign with their counts and a Run
 button that starts a judge job; a judge's calibration page with the service's figures, its
 charts, the disagreement list and its CSV; the empty states (no judges, no campaign, no
-verdicts); who may see and run; hostile names, categories and ids shown as text."""
+verdicts); who may see and run; hostile names, categories and ids shown as text. A rating
+campaign's judge: test_judge_rating_pages.py."""
 
 from __future__ import annotations
 
@@ -312,26 +313,3 @@ def judge_arena_on(db: Database, project: str, url: str) -> None:
         "gpt-judge": {"endpoint": url, "model": "judge-1", "prompt": "pairwise-judge@1"}
     }
     apply_spec(db, spec_from_dict(spec), guidelines=None)
-
-
-def test_a_rating_campaigns_judge_has_no_pairwise_calibration(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A rating campaign's judge is listed without a Calibration link, and its calibration
-    page draws no pairwise figure: it says what there is instead."""
-    fast_passwords(monkeypatch)
-    make_arena(db, prompts=2, mode="rating")
-    judge_arena(db, "http://127.0.0.1:9/v1")
-    add_user(db, "lead@x.example", role="manager", projects=[ARENA])
-    set_password(db, "lead@x.example", PASSWORD)
-    client = TestClient(create_app(Settings(data_dir=tmp_path / "data"), database=db))
-    log_in(client, "lead@x.example")
-    listed = client.get(JUDGES).text
-    shown = client.get(CALIBRATION)
-    assert (
-        texts(listed, "judge-name"),
-        texts(listed, "calibration-link"),
-        shown.status_code,
-        texts(shown.text, "calibration-figures"),
-        bool(texts(shown.text, "no-calibration") or texts(shown.text, "rating-calibration")),
-    ) == (["gpt-judge"], [], 200, [], True)

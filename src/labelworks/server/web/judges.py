@@ -2,8 +2,9 @@
 have answered and a Run button for managers, and each judge's calibration against the
 people: agreement and Cohen's κ with their intervals, position bias, the two leaderboards
 side by side, the confusion of their verdicts, agreement per category and the items where
-they disagree most (also as CSV, ``?format=csv``). The browser face of
-``services.judges`` and ``services.judge_calibration``."""
+they disagree most (also as CSV, ``?format=csv``); a rating campaign's judge score by
+score (``judge_scores``). The browser face of ``services.judges`` and
+``services.judge_calibration``."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from labelworks.jobs import records
 from labelworks.server.api.jobs import job_queue
 from labelworks.server.deps import DB, AppSettings, CurrentActor
 from labelworks.server.security import CSRF_FIELD
-from labelworks.server.web import judge_charts
-from labelworks.server.web.evaluation_charts import slice_estimates
+from labelworks.server.web import judge_charts, judge_scores
+from labelworks.server.web.judge_scores import interval
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.server.web.quality import percent
 from labelworks.services import projects as project_service
@@ -189,38 +190,11 @@ def _category_rows(by_category: dict[str, Any]) -> list[tuple[Any, ...]]:
         (
             value,
             f"{found['items']:,}",
-            _interval(found["percent"], share=True),
-            _interval(found["kappa"], share=False),
+            interval(found["percent"], share=True),
+            interval(found["kappa"], share=False),
         )
         for value, found in by_category.items()
     ]
-
-
-def _interval(estimate: dict[str, Any] | None, *, share: bool) -> str:
-    if estimate is None:
-        return "–"
-    if share:
-        low, high = percent(estimate["low"], 1), percent(estimate["high"], 1)
-        return f"{percent(estimate['value'], 1)} ({low}–{high})"
-    return f"{estimate['value']:.2f} ({estimate['low']:.2f} to {estimate['high']:.2f})"
-
-
-def _category_chart(by_category: dict[str, Any], by: str) -> dict[str, Any] | None:
-    rows = [
-        {
-            "value": value,
-            "items": found["items"],
-            "estimate": found["percent"]["value"],
-            "low": found["percent"]["low"],
-            "high": found["percent"]["high"],
-            "flagged": False,
-        }
-        for value, found in by_category.items()
-        if found["percent"] is not None
-    ]
-    if not rows:
-        return None
-    return slice_estimates(rows, f"agreement per {by}", signed=False)
 
 
 @router.get("/projects/{project}/judges/{judge}/calibration", response_class=HTMLResponse)
@@ -235,13 +209,22 @@ def calibration_page(
 ) -> Response:
     chosen = by.strip() or None
     report = wire(judge_calibration(db, project, judge, by=chosen, actor=actor))
+    spec = project_service.get_project(db, project, actor=actor).spec
+    pairwise = spec.evaluation is not None and spec.evaluation.mode == "pairwise"
+    rating = report["rating"]
     disagreements = _disagreement_rows(report["disagreements"])
+    if format == "csv" and not pairwise:  # a rating judge's list, empty before its run
+        found = rating or {"disagreements": []}
+        return judge_scores.disagreements_csv(report["project"], judge, found)
     if format == "csv":
         return _disagreements_csv(report, disagreements)
     overall = report["overall"]
-    spec = project_service.get_project(db, project, actor=actor).spec
-    pairwise = spec.evaluation is not None and spec.evaluation.mode == "pairwise"
     people, judged = report["human_board"], report["judge_board"]
+    scores = None
+    if rating is not None:
+        scale = judge_scores.scale_of(spec.fields, rating["field"])
+        scores = judge_scores.view(rating, scale, chosen)
+    agreement = (rating["overall"] if rating else overall) or {}
     return page(
         request,
         "judge_calibration.html",
@@ -253,9 +236,7 @@ def calibration_page(
         overall=overall,
         bias=report["position_bias"],
         tau=report["tau"],
-        kappa_words=kappa_words(
-            overall["kappa"]["value"] if overall and overall["kappa"] else None
-        ),
+        kappa_words=kappa_words(agreement["kappa"]["value"] if agreement.get("kappa") else None),
         boards=judge_charts.boards(people, judged) if people or judged else None,
         board_rows=_board_rows(people, judged),
         confusion=judge_charts.confusion(overall["confusion"]) if overall else None,
@@ -268,15 +249,19 @@ def calibration_page(
         ]
         if overall
         else [],
-        category_chart=_category_chart(report["by_category"], chosen) if chosen else None,
+        category_chart=judge_charts.per_category(
+            report["by_category"], "percent", f"agreement per {chosen}"
+        )
+        if chosen
+        else None,
         category_rows=_category_rows(report["by_category"]),
         disagreements=disagreements,
-        # Nothing answered yet (a pairwise campaign's judge that never ran): the page
-        # offers the run rather than the service's reason.
-        waiting=pairwise and report["reason"] is not None and report["prompt"] is None,
-        # A rating campaign's judge is compared score by score (the API's ``rating``): this
-        # page draws pairwise calibrations only, and says so rather than showing blanks.
-        scored=not pairwise and report["reason"] is None,
+        # Nothing answered yet (a judge that never ran): the page offers the run rather
+        # than the service's reason.
+        waiting=report["reason"] is not None and report["prompt"] is None,
+        pairwise=pairwise,
+        # A rating campaign's judge is compared score by score (the API's ``rating``).
+        scores=scores,
         may_run=may_run(actor),
         percent=percent,
         here=_here(report["project"]),
