@@ -60,6 +60,7 @@ class CalibrationReport:
     shown: dict[str, dict[str, Any]] = field(default_factory=dict)
     rating: ScoreCalibration | None = None
     field: str | None = None
+    mode: str = "pairwise"
 
 
 def judge_calibration(
@@ -83,7 +84,7 @@ def judge_calibration(
         votes = list(campaign_store.votes(conn, row.id))
     prompt = f"{setup[0]}@{setup[1]}" if setup else None
     model = setup[2] if setup else None
-    base = CalibrationReport(row.name, judge, prompt, model, None, by)
+    base = CalibrationReport(row.name, judge, prompt, model, None, by, mode=campaign.mode)
     if not replies:
         return replace(base, reason=f"no verdicts yet: labelworks judge {row.name} --judge {judge}")
     if campaign.mode == "rating":
@@ -214,7 +215,7 @@ def wire(report: CalibrationReport) -> dict[str, Any]:
     counted: ScoreCalibration | Calibration | None = report.rating or c
     return {
         "project": report.project,
-        "mode": "rating" if report.rating is not None else "pairwise",
+        "mode": report.mode,
         "judge": report.judge,
         "prompt": report.prompt,
         "model": report.model,
