@@ -5,6 +5,7 @@ the people who judged the same items."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from labelworks.cli.context import console, reported, state
 from labelworks.cli.jobs import queue_here, run_here
+from labelworks.domain.errors import InvalidInput
 from labelworks.schemas.judges import CalibrationOut, JudgeSummaryOut
 from labelworks.services.judge_calibration import judge_calibration, wire
 from labelworks.services.judges import list_judges
@@ -104,6 +106,14 @@ def generate_command(
     temperature: float | None = typer.Option(
         None, "--temperature", help="overrides the prompt's temperature"
     ),
+    rows: Path | None = typer.Option(
+        None,
+        "--rows",
+        help="a campaign's input rows (JSONL or JSON): write them with --as's outputs added",
+    ),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="with --rows: the campaign file to write"
+    ),
     background: bool = typer.Option(
         False, "--background", help="queue a job for a worker or the server and return"
     ),
@@ -112,7 +122,9 @@ def generate_command(
     """Run a registry prompt over the project's items and store each reply as a prediction
     of MODEL, version PROMPT-vN (compare prompt versions with labelworks eval compare).
     The prompt reads payload keys by name; replies are cached, so an interrupted run
-    resumes and a re-run costs nothing."""
+    resumes and a re-run costs nothing. With --rows, a campaign's outputs instead: the
+    prompt reads each row's prompt (and metadata), and the rows are written to --output
+    with the reply as the output of --as (a model of the campaign), ready to import."""
     params: dict[str, Any] = {
         "prompt": prompt,
         "endpoint": endpoint,
@@ -125,10 +137,17 @@ def generate_command(
     }
     params = {k: v for k, v in params.items() if v is not None}
     with reported():
+        if rows is not None:
+            params.update(_rows_params(rows, output, background))
+        elif output is not None:
+            raise InvalidInput("-o is for --rows (a campaign's outputs)")
         if background:
             queue_here(ctx, "generate", params, project)
             return
         result = run_here(ctx, "generate", params, project, f"generate {prompt}")
+    if rows is not None:
+        _outputs_done(project, result, as_json, output)
+        return
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
@@ -280,3 +299,36 @@ def _rating(r: dict[str, Any], by: str | None) -> None:
             )
         console.print("largest disagreements (review these first):")
         console.print(table)
+
+
+def _rows_params(rows: Path, output: Path | None, background: bool) -> dict[str, Any]:
+    if not rows.is_file():
+        raise InvalidInput(f"{rows}: no such file")
+    params: dict[str, Any] = {
+        "rows": str(rows.resolve()),
+        "rows_format": "json" if rows.suffix.lower() == ".json" else "jsonl",
+        "source": rows.name,
+    }
+    if background:
+        if output is not None:
+            raise InvalidInput("-o with --background: the job keeps its file (jobs show)")
+        return params
+    if output is None:
+        raise InvalidInput("--rows needs -o FILE: where to write the campaign's rows")
+    return {**params, "output": str(output.resolve())}
+
+
+def _outputs_done(project: str, result: dict[str, Any], as_json: bool, output: Path | None) -> None:
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    missing = result["missing"]
+    console.print(
+        f"{escape(project)}: {escape(result['prompt'])} with {escape(result['model'])} on "
+        f"{result['rows']:,} rows: {result['requests']:,} requests sent, "
+        f"{result['cached']:,} answered before; {result['written']:,} rows written to "
+        f"{escape(str(output))} with '{escape(result['name'])}''s output"
+        + (f"; {missing:,} rows without one (asked again next run)" if missing else ""),
+        highlight=False,
+        soft_wrap=True,
+    )

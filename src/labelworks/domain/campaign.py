@@ -140,8 +140,11 @@ class PlannedItem:
     metadata: dict[str, Any]
 
 
-def parse_campaign_row(obj: Any, spec: CampaignSpec) -> CampaignRow:
-    """Check one input row against the campaign's models."""
+def parse_campaign_row(
+    obj: Any, spec: CampaignSpec, *, min_outputs: int | None = None
+) -> CampaignRow:
+    """Check one input row against the campaign's models; it needs ``min_outputs``
+    outputs (default: 2 for pairwise, 1 for rating; generation's input may have none)."""
     if type(obj) is not dict:
         raise InvalidCampaignRow(
             f"a campaign row must be an object with id, prompt and outputs, not {json_kind(obj)}"
@@ -178,7 +181,7 @@ def parse_campaign_row(obj: Any, spec: CampaignSpec) -> CampaignRow:
                 f"not {json_kind(text)}",
                 f"outputs.{model}",
             )
-    needed = 2 if spec.mode == "pairwise" else 1
+    needed = min_outputs if min_outputs is not None else 2 if spec.mode == "pairwise" else 1
     if len(outputs) < needed:
         raise InvalidCampaignRow(
             f"a {spec.mode} campaign needs at least {needed} outputs per prompt, got "

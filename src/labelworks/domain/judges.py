@@ -179,7 +179,7 @@ class RequestKey:
     prompt: str
     prompt_version: int
     model: str
-    item_id: int
+    item_id: int | str  # an item's id, or a campaign input row's id
     swapped: bool
     body: dict[str, Any]
 

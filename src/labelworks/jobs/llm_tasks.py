@@ -6,11 +6,13 @@ what is still missing."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from labelworks.domain.access import Action
 from labelworks.domain.errors import InvalidInput
 from labelworks.jobs.kinds import JobContext, JobKind, listed, register, text_param
+from labelworks.services.campaign_outputs import generate_outputs
 from labelworks.services.generation import run_generation
 from labelworks.services.judges import run_judge
 from labelworks.services.llm_runs import RunOutcome
@@ -76,7 +78,8 @@ JUDGE = register(
 
 
 _GENERATE_TEXTS = ("prompt", "endpoint", "model")
-_GENERATE_OPTIONAL = ("field", "as_model", "api_key_env")
+_GENERATE_OPTIONAL = ("field", "as_model", "api_key_env", "rows", "source", "output")
+ROWS_FILE = "rows.jsonl"
 
 
 def _check_generate(params: dict[str, Any]) -> dict[str, Any]:
@@ -93,11 +96,63 @@ def _check_generate(params: dict[str, Any]) -> dict[str, Any]:
         if isinstance(temperature, bool) or not isinstance(temperature, int | float):
             raise InvalidInput("job parameter 'temperature' must be a number")
         checked["temperature"] = float(temperature)
+    if "rows" in checked:
+        # A campaign's input rows (a file the command line names, or an upload the server
+        # kept): the outputs go to a campaign file under the name the campaign knows.
+        if "as_model" not in checked:
+            raise InvalidInput("a campaign's outputs need the model's name in the campaign (as)")
+        checked["rows_format"] = text_param(params, "rows_format", choices=("jsonl", "json"))
+        checked["staged"] = params.get("staged", False) is True
     return checked
+
+
+def _run_outputs(ctx: JobContext) -> dict[str, Any]:
+    p = ctx.params
+    rows = Path(p["rows"])
+    # The command line names its output file; a queued job keeps its file for download.
+    target = Path(p["output"]) if "output" in p else ctx.output_dir() / ROWS_FILE
+    try:
+        with rows.open("rb") as given, target.open("wb") as out:
+            run = generate_outputs(
+                ctx.db,
+                ctx.project,
+                given,
+                out,
+                fmt=p["rows_format"],
+                source=p.get("source", rows.name),
+                prompt=p["prompt"],
+                endpoint=p["endpoint"],
+                model=p["model"],
+                name=p["as_model"],
+                settings=ctx.settings,
+                api_key_env=p.get("api_key_env"),
+                concurrency=p["concurrency"],
+                temperature=p.get("temperature"),
+                actor=ctx.actor,
+                job_id=ctx.job.id,
+                progress=ctx.progress,
+            )
+    except FileNotFoundError:
+        raise InvalidInput(f"{p.get('source', rows.name)}: the rows file is gone") from None
+    finally:
+        if p.get("staged"):
+            rows.unlink(missing_ok=True)
+    return {
+        "prompt": run.prompt,
+        "model": run.model,
+        "name": run.name,
+        "rows": run.rows,
+        "written": run.written,
+        "missing": run.missing,
+        **({} if "output" in p else {"file": ROWS_FILE}),
+        **outcome_dict(run.outcome),
+    }
 
 
 def _run_generate(ctx: JobContext) -> dict[str, Any]:
     p = ctx.params
+    if "rows" in p:
+        return _run_outputs(ctx)
     run = run_generation(
         ctx.db,
         ctx.project,

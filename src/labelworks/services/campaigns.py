@@ -39,7 +39,7 @@ from labelworks.storage import projects as project_store
 from labelworks.storage import routing as routing_store
 from labelworks.storage.engine import Database
 
-__all__ = ["campaign_stream", "refresh_adaptive", "refresh_due_campaigns"]
+__all__ = ["campaign_stream", "read_campaign_rows", "refresh_adaptive", "refresh_due_campaigns"]
 
 # Adaptive priorities use routing's range (domain.routing): the highest goes first.
 TOP_PRIORITY = 10_000
@@ -60,7 +60,7 @@ def campaign_stream(
             f"{fmt.upper()}",
             location=Location(file=source),
         )
-    rows = _read_rows(stream, campaign, fmt, source)
+    rows = read_campaign_rows(stream, campaign, fmt, source)
     field = campaign_field(campaign, spec.fields)
     keys = (
         (field.prompt_source, field.a_source, field.b_source)
@@ -85,9 +85,16 @@ def campaign_stream(
     return spool, "jsonl"  # type: ignore[return-value]
 
 
-def _read_rows(
-    stream: BinaryIO, campaign: CampaignSpec, fmt: ImportFormat, source: str
+def read_campaign_rows(
+    stream: BinaryIO,
+    campaign: CampaignSpec,
+    fmt: ImportFormat,
+    source: str,
+    *,
+    min_outputs: int | None = None,
 ) -> list[CampaignRow]:
+    """A campaign's input rows, each checked (``InvalidImport`` naming the file, line and
+    key); ids unique."""
     found: list[tuple[int, Any]] = []
     if fmt == "json":
         data = load_json(stream.read(), source=source)
@@ -105,7 +112,7 @@ def _read_rows(
     seen: dict[str, int] = {}
     for line, obj in found:
         try:
-            row = parse_campaign_row(obj, campaign)
+            row = parse_campaign_row(obj, campaign, min_outputs=min_outputs)
         except InvalidCampaignRow as exc:
             raise InvalidImport(
                 exc.message, location=Location(file=source, line=line, field=exc.where or None)

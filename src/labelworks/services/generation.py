@@ -162,7 +162,7 @@ def run_generation(
         rows = [
             StoredPrediction(r.item_id, Prediction(name, version, {target.name: r.parsed}))
             for r in batch
-            if r.status == "ok"
+            if r.status == "ok" and r.item_id is not None
         ]
         if rows:
             prediction_store.store(conn, p.project_id, rows, utcnow(), shown)

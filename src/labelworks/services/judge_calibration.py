@@ -80,7 +80,9 @@ def judge_calibration(
         judge_of(campaign, row.name, judge)
         task = judge_task(judge)
         setup = reply_store.latest_setup(conn, row.id, task)
-        replies = list(reply_store.replies(conn, row.id, task, setup)) if setup else []
+        stored = reply_store.replies(conn, row.id, task, setup) if setup else iter(())
+        # A judge's replies are about items (never about campaign input rows).
+        replies = [r for r in stored if r.item_id is not None]
         votes = list(campaign_store.votes(conn, row.id))
     prompt = f"{setup[0]}@{setup[1]}" if setup else None
     model = setup[2] if setup else None
@@ -89,7 +91,7 @@ def judge_calibration(
         return replace(base, reason=f"no verdicts yet: labelworks judge {row.name} --judge {judge}")
     if campaign.mode == "rating":
         field = rated_field(campaign, judge_of(campaign, row.name, judge), spec.fields)
-        ids = sorted({v.item_id for v in votes} | {r.item_id for r in replies})
+        ids = sorted({v.item_id for v in votes} | {r.item_id or 0 for r in replies} - {0})
         with db.read() as conn:
             outputs = {i.item_id: i for i in reply_store.items_by_id(conn, ids)}
         rated, shown = rating_calibration(votes, replies, field, outputs, by, seed)
@@ -100,10 +102,11 @@ def judge_calibration(
     people = human_battles(mine, target, campaign, None)
     verdicts: dict[int, dict[bool, Verdict]] = defaultdict(dict)
     for r in replies:
+        item_id = r.item_id or 0
         if r.status == "ok" and r.parsed in ("a", "b", "tie"):
-            verdicts[r.item_id][r.swapped] = r.parsed
+            verdicts[item_id][r.swapped] = r.parsed
         else:
-            verdicts[r.item_id].pop(r.swapped, None)
+            verdicts[item_id].pop(r.swapped, None)
     records: dict[int, dict[str, Any]] = {}
     for v in mine:
         records[v.item_id] = {**v.metadata[CAMPAIGN_KEY], "category": _category(v, by)}

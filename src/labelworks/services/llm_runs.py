@@ -47,11 +47,13 @@ Progress = Callable[[int, int | None], None]
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """One request to make: for ``item_id`` (its outputs ``swapped`` or not)."""
+    """One request to make: for ``item_id`` (its outputs ``swapped`` or not), or for a
+    campaign input row (``row_key``) that is no item yet."""
 
-    item_id: int
+    item_id: int | None
     swapped: bool
     request: ChatRequest
+    row_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +105,12 @@ def registered_prompt(conn: Connection, ref: str) -> PromptRow:
 def plan_request(
     prompt: PromptRow,
     model: str,
-    item_id: int,
+    item_id: int | None,
     swapped: bool,
     values: dict[str, Any],
     overrides: dict[str, Any],
+    *,
+    row_key: str | None = None,
 ) -> Planned:
     """The request asking ``prompt`` about one item: the template rendered with ``values``
     and the prompt's parameters, ``overrides`` (the judge's) taking precedence."""
@@ -122,7 +126,8 @@ def plan_request(
         "stop": stop,
         "seed": params.get("seed"),
     }
-    key = request_hash(RequestKey(prompt.name, prompt.version, model, item_id, swapped, body))
+    about: int | str = item_id if item_id is not None else f"row:{row_key}"
+    key = request_hash(RequestKey(prompt.name, prompt.version, model, about, swapped, body))
     request = ChatRequest(
         key=key,
         messages=messages,
@@ -132,7 +137,7 @@ def plan_request(
         stop=None if stop is None else tuple(stop),
         seed=body["seed"],
     )
-    return Planned(item_id, swapped, request)
+    return Planned(item_id, swapped, request, row_key)
 
 
 class _Batcher:
@@ -221,6 +226,7 @@ def run_requests(
         batcher.add(
             Reply(
                 item_id=plan.item_id,
+                row_key=plan.row_key,
                 swapped=plan.swapped,
                 prompt=prompt.name,
                 prompt_version=prompt.version,

@@ -42,7 +42,9 @@ def rating_calibration(
             scores[v.item_id].append(given)
     judged: dict[int, int | None] = {}
     for r in replies:  # oldest first: the newest reply to an item is its score
-        judged[r.item_id] = r.parsed if r.status == "ok" and _on_scale(r.parsed, field) else None
+        if r.item_id is not None:
+            ok = r.status == "ok" and _on_scale(r.parsed, field)
+            judged[r.item_id] = r.parsed if ok else None
     rated = []
     for item_id, item in sorted(items.items()):
         record = item.metadata.get(CAMPAIGN_KEY)

@@ -21,9 +21,10 @@ CHUNK = 500
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One request's outcome, as stored."""
+    """One request's outcome, as stored (``item_id`` None: about a campaign input row,
+    ``row_key``)."""
 
-    item_id: int
+    item_id: int | None
     swapped: bool
     prompt: str
     prompt_version: int
@@ -37,6 +38,7 @@ class Reply:
     prompt_tokens: int | None
     completion_tokens: int | None
     seconds: float
+    row_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,7 @@ def _record(
         "project_id": project_id,
         "task": task,
         "item_id": r.item_id,
+        "row_key": r.row_key,
         "swapped": r.swapped,
         "prompt": r.prompt,
         "prompt_version": r.prompt_version,
@@ -149,7 +152,8 @@ def replies(
     )
     for row in conn.execute(query, execution_options={"yield_per": 5000}):
         yield Reply(
-            item_id=int(row.item_id),
+            item_id=None if row.item_id is None else int(row.item_id),
+            row_key=row.row_key,
             swapped=bool(row.swapped),
             prompt=row.prompt,
             prompt_version=int(row.prompt_version),

@@ -118,7 +118,10 @@ llm_replies = Table(
     Column("id", Integer, primary_key=True),
     Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     Column("task", String(320), nullable=False),
-    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    # The item asked about; NULL for a campaign input row not imported yet (``row_key``: the
+    # row's id), whose outputs a generation writes for a campaign import.
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=True),
+    Column("row_key", String(400), nullable=True),
     Column("swapped", Boolean, nullable=False, server_default=text("false")),
     Column("prompt", String(64), nullable=False),
     Column("prompt_version", Integer, nullable=False),
