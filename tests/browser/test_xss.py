@@ -697,6 +697,7 @@ def _visit_everything(
     visits.visit(f"/projects/{ARENA}/judges/{JUDGE}/calibration?by=category", idle=True)
     visits.visit(f"/projects/{ARENA}/label", idle=True)
     visits.visit(f"/projects/{site.model}/evaluation", idle=True)
+    visits.visit(f"/projects/{site.model}/evaluation/generate")  # hostile prompt descriptions
     visits.visit(f"/projects/{site.model}/evaluation/runs/1", idle=True)
     named = quote(HOSTILE.replace("@", "")[:200])
     visits.visit(

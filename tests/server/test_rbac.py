@@ -578,6 +578,14 @@ def _routes(
         # A generation of 'greeting' over alpha's items: queued (its endpoint answers nobody;
         # the job fails when a worker runs it, after the matrix).
         project(Route("generate", "POST", f"{alpha}/generations", body=GENERATION), "manage", 202),
+        # The generations so far (none has replied): the review right, as evaluations; the
+        # Generate page shows reviewers the list without the form.
+        project(Route("generations", "GET", f"{alpha}/generations"), "review", 200),
+        project(
+            Route("generate page", "GET", "/projects/alpha/evaluation/generate", page=True),
+            "review",
+            200,
+        ),
         project(
             Route("eval run page", "GET", "/projects/alpha/evaluation/runs/999", page=True),
             "review",

@@ -11,6 +11,7 @@ from labelworks import __version__
 from labelworks.cli import db, gold, items, project, quality, user
 from labelworks.cli import escalations as escalations_cli
 from labelworks.cli import evaluation as evaluation_cli
+from labelworks.cli import generations as generations_cli
 from labelworks.cli import jobs as jobs_cli
 from labelworks.cli import judges as judges_cli
 from labelworks.cli import leaderboard as leaderboard_cli
@@ -71,6 +72,7 @@ app.command("leaderboard")(leaderboard_cli.leaderboard)
 app.command("judge")(judges_cli.judge_command)
 app.command("judges")(judges_cli.judges_command)
 app.command("generate")(judges_cli.generate_command)
+app.command("generations")(generations_cli.generations_command)
 app.command("calibration")(judges_cli.calibration_command)
 app.add_typer(prompts_cli.app, name="prompt")
 app.add_typer(jobs_cli.app, name="jobs")

@@ -43,6 +43,7 @@ from labelworks.sdk.duplicates import DuplicatesApi
 from labelworks.sdk.errors import error_from_response
 from labelworks.sdk.escalations import EscalationsApi
 from labelworks.sdk.evaluation import EvaluationApi
+from labelworks.sdk.generations import GenerationsApi
 from labelworks.sdk.gold import GoldApi
 from labelworks.sdk.guidelines import GuidelinesApi
 from labelworks.sdk.items import ItemsApi
@@ -90,6 +91,7 @@ class Client(
     LotsApi,
     JobsApi,
     JudgesApi,
+    GenerationsApi,
     SourcesApi,
     MediaApi,
     PiiApi,

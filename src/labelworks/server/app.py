@@ -41,6 +41,7 @@ from labelworks.server.api import dataset_exports as dataset_exports_api
 from labelworks.server.api import dataset_imports as dataset_imports_api
 from labelworks.server.api import duplicates as duplicates_api
 from labelworks.server.api import evaluation as evaluation_api
+from labelworks.server.api import generations as generations_api
 from labelworks.server.api import jobs as jobs_api
 from labelworks.server.api import judges as judges_api
 from labelworks.server.api import label_studio as label_studio_api
@@ -64,6 +65,7 @@ from labelworks.server.web import dataset_imports as dataset_import_pages
 from labelworks.server.web import duplicates as duplicate_pages
 from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import evaluation as evaluation_pages
+from labelworks.server.web import generations as generation_pages
 from labelworks.server.web import items as item_pages
 from labelworks.server.web import jobs as job_pages
 from labelworks.server.web import judges as judge_pages
@@ -131,6 +133,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     evaluation_api.router,
     prompts_api.router,
     judges_api.router,
+    generations_api.router,
     jobs_api.router,
     duplicates_api.router,
     escalations.router,
@@ -163,6 +166,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     evaluation_pages.router,
     leaderboard_pages.router,
     judge_pages.router,
+    generation_pages.router,
     simulate_pages.router,
     prompt_pages.router,
     duplicate_pages.router,
