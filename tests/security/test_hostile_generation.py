@@ -32,7 +32,10 @@ def test_hostile_generations_queue_nothing(world: World, strict: TestClient) -> 
         "Infinity concurrency": b"{" + GOOD + b',"concurrency":Infinity}',
         "bad UTF-8": b'{"prompt":"\xff\xfe","endpoint":"http://x/v1","model":"m"}',
         "surrogate": b'{"prompt":"greeting","endpoint":"http://x/v1","model":"\\ud800"}',
-        "oversized": b"{" + GOOD + b',"field":"' + b"x" * (1 << 17) + b'"}',
+        # The route takes campaign rows: it has the import limit (1 MiB here).
+        "oversized": b"{" + GOOD + b',"field":"' + b"x" * (1 << 20) + b'"}',
+        "rows not a list": b"{" + GOOD + b',"as_model":"m","rows":{"id":1}}',
+        "rows without a name": b"{" + GOOD + b',"rows":[{"id":"q","prompt":"p"}]}',
         "unknown key": b"{" + GOOD + b',"shell":"rm -rf /"}',
         "hot": b"{" + GOOD + b',"temperature":9}',
         "crowded": b"{" + GOOD + b',"concurrency":100000}',
@@ -62,7 +65,12 @@ def test_hostile_generations_queue_nothing(world: World, strict: TestClient) -> 
             f"{BODY}: {BODY} holds an unpaired UTF-16 surrogate (such as \\ud800), which is "
             "not valid Unicode",
         ),
-        "oversized": (413, "the request body is over this route's limit of 65,536 bytes"),
+        "oversized": (413, "the request body is over this route's limit of 1,048,576 bytes"),
+        "rows not a list": (422, f"{at} 'rows': Input should be a valid list"),
+        "rows without a name": (
+            422,
+            "a campaign's outputs need as_model (one of its models), no field",
+        ),
         "unknown key": (422, f"{at} 'shell': Extra inputs are not permitted"),
         "hot": (422, f"{at} 'temperature': Input should be less than or equal to 2"),
         "crowded": (422, f"{at} 'concurrency': Input should be less than or equal to 64"),

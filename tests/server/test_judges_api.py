@@ -16,11 +16,14 @@ from tests.server.worlds import api_client
 from tests.services.campaign_world import make_arena, vote
 from tests.services.eval_world import ITEMS, PROJECT, make_eval_world
 from tests.services.judge_world import ARENA, biased_judge, judge_arena
+from tests.services.test_campaign_outputs import ROWS, echo
+from tests.services.test_campaign_outputs import _campaign as campaign
 from tests.services.test_generation import PROMPT_V1, reviewer
 
 from labelworks.config import Settings
 from labelworks.domain.errors import InvalidInput, NotFound, PermissionDenied
 from labelworks.sdk.client import Client
+from labelworks.sdk.jobs import JobFailed
 from labelworks.services.judge_calibration import judge_calibration, wire
 from labelworks.services.users import add_user
 from labelworks.storage import migration
@@ -151,3 +154,52 @@ def test_the_cli_generates_predictions_tagged_with_the_prompt_version(tmp_path: 
     bad = lw(folder, "generate", PROJECT, "--prompt", "classify", "--endpoint", "ftp://x",
              "--model", "gen")  # fmt: skip
     assert bad.exit_code == 2 and "must be an http:// or https:// URL" in bad.output
+
+
+def test_campaign_outputs_through_the_sdk_and_the_cli(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """generate(rows=…) queues a job whose file holds the rows with the new model's output;
+    the CLI's --rows -o writes the same file; a bad row fails the job naming it."""
+    campaign(db)
+    boss = add_user(db, "lead@x.example", role="manager", projects=["answers"], with_token=True)
+    assert boss.token is not None
+    with ChatServer(echo) as chat, api_client(db, tmp_path, run_jobs=True) as client:
+        sdk = Client.from_httpx(client, boss.token)
+        job = sdk.generate("answers", prompt="answer@1", endpoint=chat.url, model="small",
+                           as_model="answer-v1", rows=ROWS)  # fmt: skip
+        done = sdk.wait_job(job["id"], timeout=120, poll=0.1)
+        got = [json.loads(line) for line in sdk.download_job_result(job["id"], tmp_path / "o")
+               .read_text().splitlines()]  # fmt: skip
+        bad = sdk.generate("answers", prompt="answer@1", endpoint=chat.url, model="small",
+                           as_model="answer-v1", rows=[{"id": "x", "prompt": 3}])  # fmt: skip
+        with pytest.raises(JobFailed, match="request body, line 1, field 'prompt'"):
+            sdk.wait_job(bad["id"], timeout=60, poll=0.1)
+        with pytest.raises(InvalidInput, match="need as_model"):
+            sdk.generate("answers", prompt="answer@1", endpoint=chat.url, model="small",
+                         rows=ROWS)  # fmt: skip
+    assert (done["result"]["written"], done["result"]["file"]) == (5, "rows.jsonl")
+    assert got[0]["outputs"] == {"human-written": "answer 0", "answer-v1": "Reply to question 0"}
+
+    folder = tmp_path / "cli"
+    folder.mkdir()
+    local = Database(Settings(data_dir=folder).effective_database_url)
+    migration.upgrade(local)
+    campaign(local)
+    local.dispose()
+    given = tmp_path / "rows.jsonl"
+    given.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    out = tmp_path / "out.jsonl"
+    with ChatServer(echo) as chat:
+        made = lw(folder, "generate", "answers", "--prompt", "answer@2", "--endpoint", chat.url,
+                  "--model", "small", "--as", "answer-v2", "--rows", str(given),
+                  "-o", str(out))  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert "5 rows written to" in made.output
+    assert json.loads(out.read_text().splitlines()[0])["outputs"]["answer-v2"] == (
+        "Reply to question 0"
+    )
+    refused = lw(folder, "generate", "answers", "--prompt", "answer@2", "--endpoint",
+                 "http://127.0.0.1:9/v1", "--model", "small", "--as", "answer-v2",
+                 "--rows", str(given))  # fmt: skip
+    assert refused.exit_code == 2 and "--rows needs -o FILE" in refused.output

@@ -64,7 +64,10 @@ class GenerateIn(BaseModel):
     (``NAME@VERSION`` or ``NAME``), the OpenAI-compatible ``endpoint`` base URL and its
     ``model``; optionally the ``field`` the replies answer, the model name the predictions
     are stored under (``as_model``), the environment variable of the API key (one the
-    server's ``LABELWORKS_LLM_KEY_VARIABLES`` lists), ``concurrency`` and ``temperature``."""
+    server's ``LABELWORKS_LLM_KEY_VARIABLES`` lists), ``concurrency`` and ``temperature``.
+    With ``rows`` (a campaign's input rows, ``{id, prompt, outputs?, metadata?}``, up to
+    10,000) the outputs go to a campaign file instead, under ``as_model`` (one of the
+    campaign's models): the finished job's file, at ``/api/v1/jobs/{id}/download``."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -76,3 +79,4 @@ class GenerateIn(BaseModel):
     api_key_env: Annotated[str, Field(min_length=1, max_length=128)] | None = None
     concurrency: Annotated[int, Field(ge=1, le=64)] = 8
     temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    rows: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=10_000)] | None = None

@@ -3,7 +3,7 @@ against people, and prompt generations."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -57,10 +57,13 @@ class JudgesApi:
         api_key_env: str | None = None,
         concurrency: int = 8,
         temperature: float | None = None,
+        rows: Sequence[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Queue a generation: the registry ``prompt`` (``NAME@VERSION``) run over the
         project's items at ``endpoint`` with ``model``, each reply stored as a prediction
-        (version ``PROMPT-vN``); returns the job. Needs the manage right."""
+        (version ``PROMPT-vN``); returns the job. With ``rows`` (a campaign's input rows),
+        the rows with ``as_model``'s output added become the job's file instead
+        (``download_job_result``). Needs the manage right."""
         # Checked by the server, which answers a refusal naming the field (GenerateIn).
         body = {
             "prompt": prompt,
@@ -71,6 +74,7 @@ class JudgesApi:
             "api_key_env": api_key_env,
             "concurrency": concurrency,
             "temperature": temperature,
+            "rows": None if rows is None else list(rows),
         }
         response = self._request(
             "POST",

@@ -18,10 +18,12 @@ from typing import Any, BinaryIO
 
 from labelworks.config import Settings
 from labelworks.domain.access import Action, Actor
+from labelworks.domain.campaign import CampaignSpec
 from labelworks.domain.errors import InvalidInput, InvalidPrompt
 from labelworks.pipelines.rows import ImportFormat
 from labelworks.services.access import unwalled_project
 from labelworks.services.campaigns import read_campaign_rows
+from labelworks.services.chat_endpoint import Endpoint
 from labelworks.services.judges import campaign_of
 from labelworks.services.llm_runs import (
     Planned,
@@ -34,8 +36,10 @@ from labelworks.services.llm_runs import (
 from labelworks.services.specs import stored_spec
 from labelworks.storage import llm_replies as reply_store
 from labelworks.storage.engine import Database
+from labelworks.storage.projects import ProjectRow
+from labelworks.storage.prompts import PromptRow
 
-__all__ = ["OutputsRun", "generate_outputs", "outputs_task"]
+__all__ = ["OutputsRun", "check_outputs", "generate_outputs", "outputs_task"]
 
 VARIABLES = ("prompt", "metadata")
 MAX_CONCURRENCY = 64
@@ -68,6 +72,64 @@ def _reply_text(text: str) -> str:
     return answer
 
 
+def _prepare(
+    db: Database,
+    project: str,
+    *,
+    prompt: str,
+    endpoint: str,
+    model: str,
+    name: str,
+    settings: Settings,
+    api_key_env: str | None,
+    concurrency: int,
+    temperature: float | None,
+    actor: Actor | None,
+) -> tuple[ProjectRow, CampaignSpec, PromptRow, Endpoint]:
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise InvalidInput(f"concurrency must be from 1 to {MAX_CONCURRENCY}")
+    if temperature is not None and not 0 <= temperature <= 2:
+        raise InvalidInput("temperature must be from 0 to 2")
+    point = endpoint_for(settings, endpoint, model, api_key_env)
+    with db.read() as conn:
+        why = "a campaign's outputs are generated from outside any vendor's wall"
+        row = unwalled_project(conn, actor, project, Action.MANAGE, why)
+        template = registered_prompt(conn, prompt)
+    campaign = campaign_of(stored_spec(row.spec), row.name)
+    if name not in campaign.models:
+        raise InvalidInput(
+            f"'{name[:200]}' is not one of the campaign's models ({', '.join(campaign.models)}):"
+            " add it to evaluation.models first"
+        )
+    extra = [v for v in template.content.variables if v not in VARIABLES]
+    if extra:
+        raise InvalidPrompt(
+            f"prompt {template.name}@{template.version} reads {extra[0]!r}; a campaign "
+            f"output's prompt may read {', '.join(VARIABLES)}"
+        )
+    return row, campaign, template, point
+
+
+def check_outputs(
+    db: Database,
+    project: str,
+    *,
+    prompt: str,
+    endpoint: str,
+    model: str,
+    name: str,
+    settings: Settings,
+    api_key_env: str | None = None,
+    concurrency: int = 8,
+    temperature: float | None = None,
+    actor: Actor | None = None,
+) -> None:
+    """Refuse a campaign-output generation that could not start, before a job is queued."""
+    _prepare(db, project, prompt=prompt, endpoint=endpoint, model=model, name=name,
+             settings=settings, api_key_env=api_key_env, concurrency=concurrency,
+             temperature=temperature, actor=actor)  # fmt: skip
+
+
 def generate_outputs(
     db: Database,
     project: str,
@@ -90,27 +152,11 @@ def generate_outputs(
 ) -> OutputsRun:
     """Write ``rows`` (a campaign file, JSONL or a JSON array) to ``out`` as JSONL with
     ``name``'s output added to each, asking the prompt for the outputs not answered yet."""
-    if not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise InvalidInput(f"concurrency must be from 1 to {MAX_CONCURRENCY}")
-    if temperature is not None and not 0 <= temperature <= 2:
-        raise InvalidInput("temperature must be from 0 to 2")
-    point = endpoint_for(settings, endpoint, model, api_key_env)
-    with db.read() as conn:
-        why = "a campaign's outputs are generated from outside any vendor's wall"
-        row = unwalled_project(conn, actor, project, Action.MANAGE, why)
-        template = registered_prompt(conn, prompt)
-    campaign = campaign_of(stored_spec(row.spec), row.name)
-    if name not in campaign.models:
-        raise InvalidInput(
-            f"'{name[:200]}' is not one of the campaign's models ({', '.join(campaign.models)}):"
-            " add it to evaluation.models first"
-        )
-    extra = [v for v in template.content.variables if v not in VARIABLES]
-    if extra:
-        raise InvalidPrompt(
-            f"prompt {template.name}@{template.version} reads {extra[0]!r}; a campaign "
-            f"output's prompt may read {', '.join(VARIABLES)}"
-        )
+    row, campaign, template, point = _prepare(
+        db, project, prompt=prompt, endpoint=endpoint, model=model, name=name,
+        settings=settings, api_key_env=api_key_env, concurrency=concurrency,
+        temperature=temperature, actor=actor,
+    )  # fmt: skip
     parsed = read_campaign_rows(rows, campaign, fmt, source, min_outputs=0)
     wanted = template.content.variables
 

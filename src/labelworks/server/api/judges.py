@@ -3,10 +3,13 @@ run one (a job), read its calibration against people, and start a generation (a 
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Path, Query
 
+from labelworks.domain.errors import InvalidInput
 from labelworks.jobs import records
 from labelworks.schemas.jobs import JobOut
 from labelworks.schemas.judges import CalibrationOut, GenerateIn, JudgeSummaryOut
@@ -15,6 +18,7 @@ from labelworks.server.api.jobs import Queue, job_out
 from labelworks.server.bodies import RawBody, json_body_doc, parse_body
 from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
 from labelworks.server.params import ProjectName
+from labelworks.services.campaign_outputs import check_outputs
 from labelworks.services.generation import check_generation
 from labelworks.services.judge_calibration import judge_calibration, wire
 from labelworks.services.judges import check_judge, list_judges
@@ -81,7 +85,7 @@ def calibration(
     operation_id="generate",
     response_model=JobOut,
     status_code=202,
-    openapi_extra=json_body_doc(GenerateIn),
+    openapi_extra=json_body_doc(GenerateIn, "import"),
 )
 def generate(
     project: ProjectName, db: DB, actor: CurrentActor, queue: Queue, settings: AppSettings,
@@ -90,10 +94,31 @@ def generate(
     """Queue a generation (a ``generate`` job): the registry prompt run over the project's
     items, each reply stored as a prediction of the model, version ``PROMPT-vN``. Needs the
     manage right. What could not start (an unknown prompt or field, a field generation
-    cannot fill, a bad endpoint or key variable) is refused before anything is queued."""
+    cannot fill, a bad endpoint or key variable) is refused before anything is queued.
+    With ``rows``, a campaign's outputs: the rows come back with ``as_model``'s output added,
+    as the job's file (``/api/v1/jobs/{id}/download``); bad rows fail the job, naming the
+    row and key."""
     body = parse_body(GenerateIn, raw)
-    params = body.model_dump(exclude_none=True)
-    check_generation(db, project, settings=settings, actor=actor, **params)
-    row = records.create_job(db, "generate", params, project=project, actor=actor)
+    params = body.model_dump(exclude_none=True, exclude={"rows"})
+    if body.rows is None:
+        check_generation(db, project, settings=settings, actor=actor, **params)
+        row = records.create_job(db, "generate", params, project=project, actor=actor)
+        queue.enqueue(row.id)
+        return job_out(row)
+    if body.as_model is None or body.field is not None:
+        raise InvalidInput("a campaign's outputs need as_model (one of its models), no field")
+    options = {k: v for k, v in params.items() if k != "as_model"}
+    check_outputs(db, project, name=body.as_model, settings=settings, actor=actor, **options)
+    # The rows wait in the data directory for the job, which removes them when done.
+    folder = settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in body.rows))
+    staged = {"rows": str(path), "rows_format": "jsonl", "source": "request body", "staged": True}
+    try:
+        row = records.create_job(db, "generate", {**params, **staged}, project=project, actor=actor)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     queue.enqueue(row.id)
     return job_out(row)
