@@ -40,6 +40,7 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -141,19 +142,12 @@ def complete_all(
     delivered, no more are taken, and the summary says ``cancelled``. ``parse`` turns a
     reply's text into ``ChatReply.parsed``; its ValueError means "malformed, ask again".
     ``transport`` and ``sleep`` (awaited for every wait between attempts) are for tests.
-    Runs its own event loop: call it from a thread with no running loop. Raises
-    ``InvalidInput`` for an endpoint or setting out of range, before sending anything.
+    Runs its own event loop, in the calling thread; where that thread already runs one
+    (a caller inside a coroutine, or a process driving Playwright's sync API), in a thread
+    of its own while the caller waits (``on_reply`` is then called there, one at a time).
+    Raises ``InvalidInput`` for an endpoint or setting out of range, before sending anything.
     """
     _check(endpoint, concurrency, max_attempts, backoff, max_backoff)
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass  # no loop here: the only place complete_all can run
-    else:
-        raise RuntimeError(
-            "complete_all runs its own event loop and was called from inside a running "
-            "one; call it from a worker thread (e.g. `await asyncio.to_thread(...)`)"
-        )
     run = _Run(
         endpoint,
         on_reply=on_reply,
@@ -164,7 +158,15 @@ def complete_all(
         max_backoff=max_backoff,
         sleep=sleep or asyncio.sleep,
     )
-    return asyncio.run(run.main(iter(requests), transport))
+    work = run.main(iter(requests), transport)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)  # no loop in this thread: the usual case (jobs, the CLI)
+    # A second loop cannot run in a thread that runs one; blocking the caller's loop is
+    # the caller's choice (it called a blocking function).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="complete_all") as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def _whole(value: object) -> bool:
