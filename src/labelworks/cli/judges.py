@@ -327,7 +327,7 @@ def _outputs_done(project: str, result: dict[str, Any], as_json: bool, output: P
         f"{escape(project)}: {escape(result['prompt'])} with {escape(result['model'])} on "
         f"{result['rows']:,} rows: {result['requests']:,} requests sent, "
         f"{result['cached']:,} answered before; {result['written']:,} rows written to "
-        f"{escape(str(output))} with '{escape(result['name'])}''s output"
+        f"{escape(str(output))} with {escape(result['name'])}'s output added"
         + (f"; {missing:,} rows without one (asked again next run)" if missing else ""),
         highlight=False,
         soft_wrap=True,
