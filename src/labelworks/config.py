@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # the server's environment to an endpoint it chooses.
     llm_key_variables: str = "OPENAI_API_KEY"
     llm_timeout: float = Field(default=120.0, gt=0, le=3600)  # seconds per request attempt
+    # The origins (scheme://host[:port], comma-separated) judges and generations may call;
+    # empty: any. A spec names its endpoint: a deployment that must not reach its internal
+    # network from a manager's spec lists the model gateways here.
+    llm_endpoints: str = ""
     llm_backoff: float = Field(default=0.5, ge=0, le=60)  # first retry's mean wait, doubling
 
     @field_validator("trusted_proxies")
@@ -108,6 +112,10 @@ class Settings(BaseSettings):
     @property
     def import_root_list(self) -> list[Path]:
         return [Path(p) for p in self.import_roots.split(os.pathsep) if p.strip()]
+
+    @property
+    def llm_endpoint_list(self) -> list[str]:
+        return [v.strip() for v in self.llm_endpoints.split(",") if v.strip()]
 
     @property
     def llm_key_variable_list(self) -> list[str]:

@@ -259,3 +259,20 @@ def test_a_rating_judge_is_calibrated_against_the_peoples_scores(
     assert rating["overall"]["mean_difference"]["value"] > 0
     assert [m["model"] for m in rating["models"]] == ["atlas", "birch", "cedar", "dune"]
     assert rating["model_tau"]["tau"] == 1.0
+
+
+def test_a_deployment_may_allow_only_its_own_model_gateways(db: Database, tmp_path: Path) -> None:
+    """With LABELWORKS_LLM_ENDPOINTS set, an endpoint at another origin is refused before
+    anything is sent, and one at a listed origin (default port spelt or not) is called."""
+    make_arena(db, prompts=2)
+    with ChatServer(biased_judge) as server:
+        judge_arena(db, server.url)
+        port = server.url.split(":")[2].split("/")[0]
+        closed = Settings(data_dir=tmp_path, llm_endpoints="https://llm.example.com")
+        with pytest.raises(InvalidInput, match="LABELWORKS_LLM_ENDPOINTS lists https://llm"):
+            run_judge(db, ARENA, "gpt-judge", settings=closed)
+        assert server.requests == 0
+        listed = f"https://llm.example.com:443, http://127.0.0.1:{port}"
+        opened = Settings(data_dir=tmp_path, llm_endpoints=listed, llm_backoff=0.01)
+        run = run_judge(db, ARENA, "gpt-judge", settings=opened)
+    assert (run.outcome.ok, server.requests) == (24, 24)  # 12 comparisons, both orders

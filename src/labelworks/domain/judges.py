@@ -73,6 +73,19 @@ def endpoint_problem(url: str) -> str | None:
     return None
 
 
+def origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL, the port filled in; None if it has none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    default = 443 if parts.scheme == "https" else 80
+    return parts.scheme, parts.hostname.lower(), port or default
+
+
 class JudgeSpec(BaseModel):
     """One judge: where it answers (``endpoint``, ``model``, the key's environment variable
     ``api_key_env``), how it is asked (``prompt``, ``temperature``, ``max_tokens``), how

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from labelworks.config import Settings
 from labelworks.domain.errors import InvalidInput, NotFound
-from labelworks.domain.judges import RequestKey, endpoint_problem, request_hash
+from labelworks.domain.judges import RequestKey, endpoint_problem, origin, request_hash
 from labelworks.domain.prompt_templates import render_template
 from labelworks.domain.prompts import parse_ref
 from labelworks.services.chat_endpoint import ChatReply, ChatRequest, Endpoint, complete_all
@@ -78,6 +78,12 @@ def endpoint_for(
     problem = endpoint_problem(base_url)
     if problem is not None:
         raise InvalidInput(f"endpoint {base_url[:200]!r} {problem}")
+    allowed_origins = settings.llm_endpoint_list
+    if allowed_origins and origin(base_url) not in {origin(o) for o in allowed_origins}:
+        raise InvalidInput(
+            f"endpoint {base_url[:200]!r} is not one this server may call: "
+            f"LABELWORKS_LLM_ENDPOINTS lists {', '.join(allowed_origins)}"
+        )
     key = None
     if key_variable is not None:
         allowed = settings.llm_key_variable_list
