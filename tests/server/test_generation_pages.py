@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from tests.server.test_escalation_pages import texts
 from tests.server.worlds import PASSWORD, csrf_of, fast_passwords, log_in
 from tests.services.builders import make_project
 from tests.services.eval_world import DECIDED, ITEMS, PROJECT, make_eval_world
+from tests.services.test_campaign_outputs import ROWS, echo
+from tests.services.test_campaign_outputs import _campaign as campaign
 from tests.services.test_generation import PROMPT_V1, PROMPT_V2, reviewer
 
 from labelworks.config import Settings
@@ -305,3 +308,49 @@ def test_the_cli_lists_generations(tmp_path: Path) -> None:
         ("gen@classify-v1", "classify@1", ITEMS, 0, 0)
     ]
     assert lw(folder, "generations", "nope").exit_code == 3
+
+
+def test_a_campaign_project_generates_outputs_from_an_uploaded_rows_file(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a campaign project the form asks for a rows file and one of the campaign's models;
+    posting it queues a generate job whose run writes the rows with that model's output,
+    offered for download on the Jobs page; without a file it says what is missing."""
+    fast_passwords(monkeypatch)
+    campaign(db)
+    add_user(db, "lead@x.example", role="manager", projects=["answers"])
+    set_password(db, "lead@x.example", PASSWORD)
+    settings = Settings(data_dir=tmp_path / "data", llm_backoff=0.01)
+    app = create_app(settings, database=db, run_jobs=True)
+    page_url = "/projects/answers/evaluation/generate"
+    with ChatServer(echo) as chat, TestClient(app, follow_redirects=False) as client:
+        log_in(client, "lead@x.example")
+        form_page = client.get(page_url).text
+        csrf = csrf_of(form_page)
+        body = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
+        fields = {"csrf_token": csrf, "prompt": "answer@1", "endpoint": chat.url,
+                  "model": "small", "as_model": "answer-v1"}  # fmt: skip
+        posted = client.post(page_url, data=fields, files={"rows": ("rows.jsonl", body)})
+        job = records.list_jobs(db, actor=None, project="answers", kind="generate", limit=1)[0]
+        for _ in range(600):
+            if records.get_job(db, job.id).state not in ("queued", "running"):
+                break
+            time.sleep(0.05)
+        done = records.get_job(db, job.id)
+        jobs_page = client.get("/projects/answers/jobs?kind=generate").text
+        got = client.get(f"/api/v1/jobs/{job.id}/download").text.splitlines()
+        missing = client.post(page_url, data=fields)
+    assert _options(form_page, "as_model") == [
+        ("human-written", False),
+        ("answer-v1", False),
+        ("answer-v2", False),
+    ]
+    assert (posted.status_code, posted.headers["location"]) == (
+        303,
+        "/projects/answers/jobs?kind=generate",
+    )
+    assert (done.state, done.result["written"] if done.result else None) == ("succeeded", 5)
+    assert f"/api/v1/jobs/{job.id}/download" in jobs_page
+    assert json.loads(got[0])["outputs"]["answer-v1"] == "Reply to question 0"
+    assert missing.status_code == 422
+    assert "the project has no choice, multi_choice, rating or text field" in missing.text

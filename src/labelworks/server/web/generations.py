@@ -7,11 +7,12 @@ compare each. The browser face of ``services.generation`` and ``services.generat
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -30,6 +31,7 @@ from labelworks.server.web.judges import ACTIVE, may_run, prompt_link
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.services import evaluation, predictions, prompts
 from labelworks.services import projects as project_service
+from labelworks.services.campaign_outputs import check_outputs
 from labelworks.services.generation import MAX_CONCURRENCY, check_generation
 from labelworks.services.generations import GenerationSummary, list_generations
 from labelworks.storage.engine import Database
@@ -139,6 +141,8 @@ def _render(
                                  data_dir=settings.data_dir)  # fmt: skip
         running = [j for j in jobs if j.state in ACTIVE]
     fields = [(f.name, f.kind) for f in spec.fields if f.kind in GENERATED_KINDS]
+    # A campaign's outputs are generated from a rows file, under one of its models.
+    campaign_models = spec.evaluation.models if spec.evaluation is not None else []
     form = {**DEFAULTS, **(typed or {})}
     offered = {value for g in groups for value, _ in g["options"]}
     if typed is None:
@@ -158,6 +162,8 @@ def _render(
         form=form,
         problem=problem,
         key_variables=settings.llm_key_variable_list,
+        campaign_models=campaign_models,
+        max_rows_bytes=settings.max_request_bytes,
         max_concurrency=MAX_CONCURRENCY,
         running=running,
         notice=take_flash(request),
@@ -199,6 +205,7 @@ def start_generation(
     api_key_env: str = Form("", max_length=400),
     concurrency: str = Form("", max_length=40),
     temperature: str = Form("", max_length=40),
+    rows: UploadFile | None = File(None),
 ) -> Response:
     check_form_csrf(request, csrf)
     list_generations(db, project, actor=actor)  # a project the actor may review (else 404/403)
@@ -206,8 +213,12 @@ def start_generation(
         raise PermissionDenied("starting a generation needs the manage right")
     values = (prompt, endpoint, model, field, as_model, api_key_env, concurrency, temperature)
     typed = dict(zip(FORM_KEYS, values, strict=True))
+    upload = rows.file.read() if rows is not None else b""
     try:
         params = _params(typed)
+        if upload:
+            return _start_outputs(request, project, db, settings, actor, params, upload,
+                                  rows.filename if rows is not None else None)  # fmt: skip
         check_generation(db, project, settings=settings, actor=actor, **params)
     except (InvalidInput, NotFound) as exc:
         # The refusal belongs beside the form, with what was typed kept.
@@ -217,4 +228,39 @@ def start_generation(
     shown = params.get("as_model", params["model"])
     flash(request, f"Generation with {params['prompt']} started as job {job.id}: its replies "
                    f"are stored as predictions of {shown}.")  # fmt: skip
+    return RedirectResponse(f"/projects/{quote(project)}/jobs?kind=generate", status_code=303)
+
+
+def _start_outputs(
+    request: Request,
+    project: str,
+    db: Database,
+    settings: Settings,
+    actor: Actor,
+    params: dict[str, Any],
+    upload: bytes,
+    filename: str | None,
+) -> Response:
+    """Queue a campaign-output generation of the uploaded rows (kept for the job, which
+    removes them); its file is on the Jobs page when done."""
+    name = params.get("as_model")
+    if name is None:
+        raise InvalidInput("choose the campaign model the outputs are for")
+    options = {k: v for k, v in params.items() if k not in ("as_model", "field")}
+    check_outputs(db, project, name=name, settings=settings, actor=actor, **options)
+    folder = settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    fmt = "json" if (filename or "").lower().endswith(".json") else "jsonl"
+    path = folder / f"{uuid.uuid4().hex}.{fmt}"
+    path.write_bytes(upload)
+    source = (filename or "rows")[:200]
+    staged = {"rows": str(path), "rows_format": fmt, "source": source, "staged": True}
+    try:
+        job = records.create_job(db, "generate", {**params, **staged}, project=project, actor=actor)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    job_queue(request).enqueue(job.id)
+    flash(request, f"Outputs of {name} for {source} started as job {job.id}: download the rows "
+                   "from the Jobs page when it is done.")  # fmt: skip
     return RedirectResponse(f"/projects/{quote(project)}/jobs?kind=generate", status_code=303)
