@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 from labelworks.config import Settings
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.campaign import CampaignSpec
-from labelworks.domain.errors import InvalidInput, InvalidPrompt
+from labelworks.domain.errors import InvalidInput
 from labelworks.pipelines.rows import ImportFormat
 from labelworks.services.access import unwalled_project
 from labelworks.services.campaigns import read_campaign_rows
@@ -28,9 +28,10 @@ from labelworks.services.judges import campaign_of
 from labelworks.services.llm_runs import (
     Planned,
     RunOutcome,
+    check_run_options,
     endpoint_for,
     plan_request,
-    registered_prompt,
+    prompt_reading,
     run_requests,
 )
 from labelworks.services.specs import stored_spec
@@ -42,7 +43,6 @@ from labelworks.storage.prompts import PromptRow
 __all__ = ["OutputsRun", "check_outputs", "generate_outputs", "outputs_task"]
 
 VARIABLES = ("prompt", "metadata")
-MAX_CONCURRENCY = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,26 +86,17 @@ def _prepare(
     temperature: float | None,
     actor: Actor | None,
 ) -> tuple[ProjectRow, CampaignSpec, PromptRow, Endpoint]:
-    if not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise InvalidInput(f"concurrency must be from 1 to {MAX_CONCURRENCY}")
-    if temperature is not None and not 0 <= temperature <= 2:
-        raise InvalidInput("temperature must be from 0 to 2")
+    check_run_options(concurrency, temperature)
     point = endpoint_for(settings, endpoint, model, api_key_env)
     with db.read() as conn:
         why = "a campaign's outputs are generated from outside any vendor's wall"
         row = unwalled_project(conn, actor, project, Action.MANAGE, why)
-        template = registered_prompt(conn, prompt)
+        template = prompt_reading(conn, prompt, VARIABLES, "a campaign output's prompt")
     campaign = campaign_of(stored_spec(row.spec), row.name)
     if name not in campaign.models:
         raise InvalidInput(
             f"'{name[:200]}' is not one of the campaign's models ({', '.join(campaign.models)}):"
             " add it to evaluation.models first"
-        )
-    extra = [v for v in template.content.variables if v not in VARIABLES]
-    if extra:
-        raise InvalidPrompt(
-            f"prompt {template.name}@{template.version} reads {extra[0]!r}; a campaign "
-            f"output's prompt may read {', '.join(VARIABLES)}"
         )
     return row, campaign, template, point
 

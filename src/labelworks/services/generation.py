@@ -23,6 +23,7 @@ from labelworks.services.chat_endpoint import Endpoint
 from labelworks.services.llm_runs import (
     Planned,
     RunOutcome,
+    check_run_options,
     endpoint_for,
     plan_request,
     registered_prompt,
@@ -39,7 +40,6 @@ from labelworks.storage.prompts import PromptRow
 __all__ = ["GenerationRun", "check_generation", "generation_task", "run_generation"]
 
 CHUNK = 500
-MAX_CONCURRENCY = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +90,7 @@ def _prepare(
     temperature: float | None,
     actor: Actor | None,
 ) -> _Prepared:
-    if not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise InvalidInput(f"concurrency must be from 1 to {MAX_CONCURRENCY}")
-    if temperature is not None and not 0 <= temperature <= 2:
-        raise InvalidInput("temperature must be from 0 to 2")
+    check_run_options(concurrency, temperature)
     name = as_model or model
     if not name.strip() or len(name) > MAX_NAME:
         raise InvalidInput(f"the model's name must be 1-{MAX_NAME} characters")

@@ -17,7 +17,7 @@ from labelworks.domain.fields import PairwiseField
 from labelworks.services.evaluation import evaluable_project
 from labelworks.services.evaluation_data import plain
 from labelworks.services.judges import campaign_of, judge_of, judge_task, rated_field
-from labelworks.services.leaderboards import RESAMPLES, human_battles
+from labelworks.services.leaderboards import RESAMPLES, board_of, category_of, human_battles
 from labelworks.services.rating_calibration import rating_calibration
 from labelworks.services.specs import stored_spec
 from labelworks.stats.judge_calibration import (
@@ -29,7 +29,7 @@ from labelworks.stats.judge_calibration import (
     judge_verdict,
     kendall_tau,
 )
-from labelworks.stats.leaderboard import Battle, leaderboard
+from labelworks.stats.leaderboard import Battle
 from labelworks.stats.ratings import InvalidRatingsError
 from labelworks.stats.score_calibration import ScoreCalibration
 from labelworks.storage import campaigns as campaign_store
@@ -109,7 +109,10 @@ def judge_calibration(
             verdicts[item_id].pop(r.swapped, None)
     records: dict[int, dict[str, Any]] = {}
     for v in mine:
-        records[v.item_id] = {**v.metadata[CAMPAIGN_KEY], "category": _category(v, by)}
+        records[v.item_id] = {
+            **v.metadata[CAMPAIGN_KEY],
+            "category": category_of(v.metadata, v.payload, by),
+        }
     votes_of: dict[int, list[Verdict]] = defaultdict(list)
     for battle in people:
         votes_of[int(battle.item or 0)].append(battle.winner)
@@ -122,7 +125,9 @@ def judge_calibration(
         if item is None or not isinstance(item.metadata.get(CAMPAIGN_KEY), dict):
             continue
         record = item.metadata[CAMPAIGN_KEY]
-        records.setdefault(item_id, {**record, "category": _category(item, by)})
+        records.setdefault(
+            item_id, {**record, "category": category_of(item.metadata, item.payload, by)}
+        )
         orders = verdicts.get(item_id, {})
         items.append(
             JudgedItem(
@@ -154,13 +159,6 @@ def judge_calibration(
     )
 
 
-def _category(source: Any, by: str | None) -> str | None:
-    if by is None:
-        return None
-    given = source.metadata.get(by, source.payload.get(by))
-    return None if given is None else str(given)[:200]
-
-
 def _judge_battles(items: list[JudgedItem], records: dict[int, dict[str, Any]]) -> list[Battle]:
     found = []
     for item in items:
@@ -174,13 +172,8 @@ def _judge_battles(items: list[JudgedItem], records: dict[int, dict[str, Any]]) 
 
 
 def _standings(battles: list[Battle], seed: int) -> list[dict[str, Any]]:
-    if not battles:
-        return []
-    try:
-        board = leaderboard(battles, n_resamples=RESAMPLES, seed=seed)
-    except InvalidRatingsError:
-        return []
-    standings: list[dict[str, Any]] = plain(board.models)
+    board, _ = board_of(battles, seed)
+    standings: list[dict[str, Any]] = board["models"] if board else []
     return standings
 
 

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from labelworks.config import Settings
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.campaign import CAMPAIGN_KEY, CampaignSpec, campaign_field
-from labelworks.domain.errors import InvalidInput, InvalidPrompt, NotFound
+from labelworks.domain.errors import InvalidInput, NotFound
 from labelworks.domain.fields import FieldSpec, PairwiseField, RatingField
 from labelworks.domain.judges import (
     JudgeSpec,
@@ -36,7 +34,7 @@ from labelworks.services.llm_runs import (
     RunOutcome,
     endpoint_for,
     plan_request,
-    registered_prompt,
+    prompt_reading,
     run_requests,
 )
 from labelworks.services.specs import stored_spec
@@ -108,18 +106,6 @@ def rated_field(campaign: CampaignSpec, judge: JudgeSpec, fields: list[FieldSpec
     return chosen[0]
 
 
-def _prompt(conn: Connection, ref: str, mode: str) -> PromptRow:
-    row = registered_prompt(conn, ref)
-    allowed = judge_variables(mode)
-    extra = [v for v in row.content.variables if v not in allowed]
-    if extra:
-        raise InvalidPrompt(
-            f"prompt {row.name}@{row.version} reads {extra[0]!r}; a {mode} judge's prompt "
-            f"may read {', '.join(allowed)}"
-        )
-    return row
-
-
 @dataclass(frozen=True, slots=True)
 class _Setup:
     project_id: int
@@ -141,7 +127,8 @@ def _setup(
         spec = stored_spec(row.spec)
         campaign = campaign_of(spec, row.name)
         judge = judge_of(campaign, row.name, name)
-        prompt = _prompt(conn, judge.prompt, campaign.mode)
+        reader = f"a {campaign.mode} judge's prompt"
+        prompt = prompt_reading(conn, judge.prompt, judge_variables(campaign.mode), reader)
         ids = reply_store.item_ids(conn, row.id, gold=False)
     endpoint = endpoint_for(settings, judge.endpoint, judge.model, judge.api_key_env)
     return _Setup(row.id, row.name, spec, campaign, judge, prompt, endpoint, ids)

@@ -29,7 +29,14 @@ from labelworks.storage import campaigns as campaign_store
 from labelworks.storage.campaigns import Vote
 from labelworks.storage.engine import Database
 
-__all__ = ["LeaderboardReport", "human_battles", "leaderboard_report", "wire"]
+__all__ = [
+    "LeaderboardReport",
+    "board_of",
+    "category_of",
+    "human_battles",
+    "leaderboard_report",
+    "wire",
+]
 
 RESAMPLES = 1000
 MAX_CATEGORIES = 30
@@ -84,7 +91,7 @@ def leaderboard_report(
     target = campaign_field(campaign, spec.fields)
     assert isinstance(target, PairwiseField)
     battles = human_battles(mine, target, campaign, by)
-    board, reason = _board(battles, seed)
+    board, reason = board_of(battles, seed)
     categories: dict[str, Any] = {}
     if by is not None and battles:
         sizes = Counter(b.category for b in battles if b.category is not None)
@@ -108,6 +115,14 @@ def leaderboard_report(
     )
 
 
+def category_of(metadata: dict[str, Any], payload: dict[str, Any], by: str | None) -> str | None:
+    """An item's value of ``by`` (its metadata's, else its payload's) as a category name."""
+    if by is None:
+        return None
+    given = metadata.get(by, payload.get(by))
+    return None if given is None else str(given)[:200]
+
+
 def human_battles(
     votes: list[Vote], target: PairwiseField, campaign: CampaignSpec, by: str | None
 ) -> list[Battle]:
@@ -122,10 +137,7 @@ def human_battles(
             continue
         if right not in campaign.models:
             continue
-        category = None
-        if by is not None:
-            given = v.metadata.get(by, v.payload.get(by))
-            category = None if given is None else str(given)[:200]
+        category = category_of(v.metadata, v.payload, by)
         a_text, b_text = v.payload.get(target.a_source), v.payload.get(target.b_source)
         found.append(
             Battle(
@@ -143,7 +155,8 @@ def human_battles(
     return found
 
 
-def _board(battles: list[Battle], seed: int) -> tuple[dict[str, Any] | None, str | None]:
+def board_of(battles: list[Battle], seed: int) -> tuple[dict[str, Any] | None, str | None]:
+    """The battles' leaderboard as JSON-ready values, or None and why there is none."""
     if not battles:
         return None, "no votes yet"
     try:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from labelworks.config import Settings
-from labelworks.domain.errors import InvalidInput, NotFound
+from labelworks.domain.errors import InvalidInput, InvalidPrompt, NotFound
 from labelworks.domain.judges import RequestKey, endpoint_problem, origin, request_hash
 from labelworks.domain.prompt_templates import render_template
 from labelworks.domain.prompts import parse_ref
@@ -26,14 +26,19 @@ from labelworks.storage.llm_replies import Reply
 from labelworks.storage.prompts import PromptRow
 
 __all__ = [
+    "MAX_CONCURRENCY",
     "Planned",
     "RunOutcome",
+    "check_run_options",
     "endpoint_for",
     "plan_request",
+    "prompt_reading",
     "registered_prompt",
     "run_requests",
 ]
 
+# Requests one judge or generation may have in flight (JudgeSpec and GenerateIn say the same).
+MAX_CONCURRENCY = 64
 # Replies are stored in batches this large, or this often, whichever comes first.
 FLUSH_REPLIES = 200
 FLUSH_SECONDS = 2.0
@@ -105,6 +110,27 @@ def registered_prompt(conn: Connection, ref: str) -> PromptRow:
     row = prompt_store.version_of(conn, name, version)
     if row is None:
         raise NotFound(f"prompt {ref[:100]!r} is not in the registry (labelworks prompt list)")
+    return row
+
+
+def check_run_options(concurrency: int, temperature: float | None) -> None:
+    """A generation's own options, refused before anything is read or sent."""
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise InvalidInput(f"concurrency must be from 1 to {MAX_CONCURRENCY}")
+    if temperature is not None and not 0 <= temperature <= 2:
+        raise InvalidInput("temperature must be from 0 to 2")
+
+
+def prompt_reading(conn: Connection, ref: str, allowed: tuple[str, ...], reader: str) -> PromptRow:
+    """Registry prompt ``ref``, which may read only ``allowed`` (``reader``: who gives them,
+    for the refusal: "a pairwise judge's prompt")."""
+    row = registered_prompt(conn, ref)
+    extra = [v for v in row.content.variables if v not in allowed]
+    if extra:
+        raise InvalidPrompt(
+            f"prompt {row.name}@{row.version} reads {extra[0]!r}; {reader} may read "
+            f"{', '.join(allowed)}"
+        )
     return row
 
 

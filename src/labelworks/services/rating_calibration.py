@@ -11,6 +11,7 @@ from typing import Any
 
 from labelworks.domain.campaign import CAMPAIGN_KEY
 from labelworks.domain.fields import RatingField
+from labelworks.services.leaderboards import category_of
 from labelworks.stats.score_calibration import ScoreCalibration, ScoredItem, score_calibration
 from labelworks.storage.campaigns import Vote
 from labelworks.storage.llm_replies import CampaignItem, Reply
@@ -50,10 +51,7 @@ def rating_calibration(
         record = item.metadata.get(CAMPAIGN_KEY)
         if not isinstance(record, dict) or not isinstance(record.get("model"), str):
             continue
-        category = None
-        if by is not None:
-            given = item.metadata.get(by, item.payload.get(by))
-            category = None if given is None else str(given)[:200]
+        category = category_of(item.metadata, item.payload, by)
         human = tuple(scores.get(item_id, ()))
         rated.append(
             ScoredItem(str(item_id), record["model"], category, human, judged.get(item_id))

@@ -32,8 +32,9 @@ from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.services import evaluation, predictions, prompts
 from labelworks.services import projects as project_service
 from labelworks.services.campaign_outputs import check_outputs
-from labelworks.services.generation import MAX_CONCURRENCY, check_generation
+from labelworks.services.generation import check_generation
 from labelworks.services.generations import GenerationSummary, list_generations
+from labelworks.services.llm_runs import MAX_CONCURRENCY
 from labelworks.storage.engine import Database
 
 router = APIRouter(include_in_schema=False)
