@@ -4,24 +4,29 @@ run one (a job), read its calibration against people, and start a generation (a 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Path, Query
 
+from labelworks.config import Settings
+from labelworks.domain.access import Actor
 from labelworks.domain.errors import InvalidInput
 from labelworks.jobs import records
+from labelworks.jobs.queue import JobQueue
 from labelworks.schemas.jobs import JobOut
 from labelworks.schemas.judges import CalibrationOut, GenerateIn, JudgeSummaryOut
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.api.jobs import Queue, job_out
-from labelworks.server.bodies import RawBody, json_body_doc, parse_body
+from labelworks.server.bodies import BODY, RawBody, json_body_doc, parse_body
 from labelworks.server.deps import DB, AppSettings, CurrentActor, MayManage
 from labelworks.server.params import ProjectName
 from labelworks.services.campaign_outputs import check_outputs
 from labelworks.services.generation import check_generation
 from labelworks.services.judge_calibration import judge_calibration, wire
 from labelworks.services.judges import check_judge, list_judges
+from labelworks.storage.engine import Database
+from labelworks.storage.jobs import JobRow
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"], responses=ERRORS)
 
@@ -107,18 +112,36 @@ def generate(
         return job_out(row)
     if body.as_model is None or body.field is not None:
         raise InvalidInput("a campaign's outputs need as_model (one of its models), no field")
-    options = {k: v for k, v in params.items() if k != "as_model"}
-    check_outputs(db, project, name=body.as_model, settings=settings, actor=actor, **options)
-    # The rows wait in the data directory for the job, which removes them when done.
+    rows = b"".join(orjson.dumps(r) + b"\n" for r in body.rows)
+    queued = queue_outputs(db, queue, settings, project, actor, params, rows, "jsonl", BODY)
+    return job_out(queued)
+
+
+def queue_outputs(
+    db: Database,
+    queue: JobQueue,
+    settings: Settings,
+    project: str,
+    actor: Actor,
+    params: dict[str, Any],
+    rows: bytes,
+    fmt: str,
+    source: str,
+) -> JobRow:
+    """Check and queue a campaign-output generation (``params["as_model"]`` names the
+    campaign's model) of ``rows``, kept in the data directory until the job removes them."""
+    options = {k: v for k, v in params.items() if k not in ("as_model", "field")}
+    name = params["as_model"]
+    check_outputs(db, project, name=name, settings=settings, actor=actor, **options)
     folder = settings.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.jsonl"
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in body.rows))
-    staged = {"rows": str(path), "rows_format": "jsonl", "source": "request body", "staged": True}
+    path = folder / f"{uuid.uuid4().hex}.{fmt}"
+    path.write_bytes(rows)
+    staged = {"rows": str(path), "rows_format": fmt, "source": source, "staged": True}
     try:
         row = records.create_job(db, "generate", {**params, **staged}, project=project, actor=actor)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     queue.enqueue(row.id)
-    return job_out(row)
+    return row

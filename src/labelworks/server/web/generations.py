@@ -7,7 +7,6 @@ compare each. The browser face of ``services.generation`` and ``services.generat
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -24,6 +23,7 @@ from labelworks.domain.predictions import model_key
 from labelworks.jobs import records
 from labelworks.schemas.judges import GenerateIn
 from labelworks.server.api.jobs import job_queue
+from labelworks.server.api.judges import queue_outputs
 from labelworks.server.bodies import invalid_input
 from labelworks.server.deps import DB, AppSettings, CurrentActor
 from labelworks.server.security import CSRF_FIELD
@@ -31,7 +31,6 @@ from labelworks.server.web.judges import ACTIVE, may_run, prompt_link
 from labelworks.server.web.pages import check_form_csrf, flash, page, take_flash
 from labelworks.services import evaluation, predictions, prompts
 from labelworks.services import projects as project_service
-from labelworks.services.campaign_outputs import check_outputs
 from labelworks.services.generation import check_generation
 from labelworks.services.generations import GenerationSummary, list_generations
 from labelworks.services.llm_runs import MAX_CONCURRENCY
@@ -247,21 +246,10 @@ def _start_outputs(
     name = params.get("as_model")
     if name is None:
         raise InvalidInput("choose the campaign model the outputs are for")
-    options = {k: v for k, v in params.items() if k not in ("as_model", "field")}
-    check_outputs(db, project, name=name, settings=settings, actor=actor, **options)
-    folder = settings.data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
     fmt = "json" if (filename or "").lower().endswith(".json") else "jsonl"
-    path = folder / f"{uuid.uuid4().hex}.{fmt}"
-    path.write_bytes(upload)
     source = (filename or "rows")[:200]
-    staged = {"rows": str(path), "rows_format": fmt, "source": source, "staged": True}
-    try:
-        job = records.create_job(db, "generate", {**params, **staged}, project=project, actor=actor)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    job_queue(request).enqueue(job.id)
+    queue = job_queue(request)
+    job = queue_outputs(db, queue, settings, project, actor, params, upload, fmt, source)
     flash(request, f"Outputs of {name} for {source} started as job {job.id}: download the rows "
                    "from the Jobs page when it is done.")  # fmt: skip
     return RedirectResponse(f"/projects/{quote(project)}/jobs?kind=generate", status_code=303)
