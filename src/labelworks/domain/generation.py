@@ -26,7 +26,7 @@ from labelworks.domain.fields import (
 )
 from labelworks.domain.judges import parse_score
 
-__all__ = ["GENERATED_KINDS", "prediction_version", "reader_for"]
+__all__ = ["GENERATED_KINDS", "prediction_version", "reader_for", "reply_text"]
 
 GENERATED_KINDS = ("choice", "multi_choice", "rating", "text")
 _BRACKETED = re.compile(r"\[\[\s*(.+?)\s*\]\]", re.DOTALL)
@@ -50,6 +50,14 @@ def _label(labels: list[str], given: str) -> str:
         shown = ", ".join(labels[:20])
         raise ValueError(f"{given[:80]!r} is not one of the labels ({shown})")
     return label
+
+
+def reply_text(text: str) -> str:
+    """A reply as free text: trimmed, and not empty (``ValueError``: asked again)."""
+    answer = text.strip()
+    if not answer:
+        raise ValueError("the reply is empty")
+    return answer
 
 
 def reader_for(field: FieldSpec) -> Callable[[str], Any]:
@@ -81,10 +89,7 @@ def reader_for(field: FieldSpec) -> Callable[[str], Any]:
         limit = field.max_length
 
         def read_text(text: str) -> str:
-            answer = text.strip()
-            if not answer:
-                raise ValueError("the reply is empty")
-            return answer[:limit]
+            return reply_text(text)[:limit]
 
         return read_text
     raise InvalidInput(

@@ -20,6 +20,7 @@ from labelworks.config import Settings
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.campaign import CampaignSpec
 from labelworks.domain.errors import InvalidInput
+from labelworks.domain.generation import reply_text
 from labelworks.pipelines.rows import ImportFormat
 from labelworks.services.access import unwalled_project
 from labelworks.services.campaigns import read_campaign_rows
@@ -63,13 +64,6 @@ class OutputsRun:
 def outputs_task(name: str) -> str:
     """The ``llm_replies`` task a campaign model's generated outputs are stored under."""
     return f"outputs:{name}"
-
-
-def _reply_text(text: str) -> str:
-    answer = text.strip()
-    if not answer:
-        raise ValueError("the reply is empty")
-    return answer
 
 
 def _prepare(
@@ -167,7 +161,7 @@ def generate_outputs(
         prompt=template,
         planned=plans(),
         total=len(parsed),
-        parse=_reply_text,
+        parse=reply_text,
         read_back=lambda text, swapped: text,
         concurrency=concurrency,
         backoff=settings.llm_backoff,
