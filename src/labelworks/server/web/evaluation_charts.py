@@ -129,31 +129,66 @@ def class_bars(classes: list[dict[str, Any]]) -> dict[str, Any]:
 def confusion_matrix(labels: list[str], confusion: list[list[int]]) -> dict[str, Any]:
     """Reference label (rows) against predicted label (columns); each cell's share of its
     row colours it, so a rare class's mistakes show as plainly as a common one's."""
-    rows = []
-    for i, truth in enumerate(labels):
-        total = sum(confusion[i])
-        for j, guess in enumerate(labels):
-            n = confusion[i][j]
-            rows.append(
-                {
-                    "reference": truth,
-                    "predicted": guess,
-                    "count": n,
-                    "share": n / total if total else 0.0,
-                }
-            )
+    cells = [
+        (truth, guess, confusion[i][j])
+        for i, truth in enumerate(labels)
+        for j, guess in enumerate(labels)
+    ]
+    return row_share_heatmap(
+        "confusion matrix",
+        max(160, 36 * len(labels)),
+        cells,
+        labels,
+        row=("reference", None),
+        column=("predicted", None),
+    )
+
+
+def row_share_heatmap(
+    title: str,
+    height: int,
+    cells: list[tuple[str, str, int]],
+    order: list[str],
+    *,
+    row: tuple[str, str | None],
+    column: tuple[str, str | None],
+    count_title: str | None = None,
+    share_format: str = ".1%",
+    font_size: int = 11,
+) -> dict[str, Any]:
+    """A heatmap of (row, column, count) cells in ``order`` on both axes, each cell coloured
+    by its share of its row and labelled with its count. ``row`` and ``column`` are each
+    (field name, axis title or None)."""
+    totals: dict[str, int] = {}
+    for r, _, n in cells:
+        totals[r] = totals.get(r, 0) + n
+    (row_field, row_title), (column_field, column_title) = row, column
+    values = [
+        {row_field: r, column_field: c, "count": n, "share": n / totals[r] if totals[r] else 0.0}
+        for r, c, n in cells
+    ]
     axis = {"labelAngle": 0, "labelLimit": 120}
+
+    def titled(entry: dict[str, Any], text: str | None) -> dict[str, Any]:
+        return entry if text is None else {**entry, "title": text}
+
+    count_tip = titled({"field": "count", "type": "quantitative", "format": ",d"}, count_title)
     return {
-        **chart_base("confusion matrix", max(160, 36 * len(labels))),
-        "data": {"values": rows},
+        **chart_base(title, height),
+        "data": {"values": values},
         "encoding": {
-            "x": {
-                "field": "predicted",
-                "type": "nominal",
-                "sort": labels,
-                "axis": {**axis, "orient": "top"},
-            },
-            "y": {"field": "reference", "type": "nominal", "sort": labels, "axis": axis},
+            "x": titled(
+                {
+                    "field": column_field,
+                    "type": "nominal",
+                    "sort": order,
+                    "axis": {**axis, "orient": "top"},
+                },
+                column_title,
+            ),
+            "y": titled(
+                {"field": row_field, "type": "nominal", "sort": order, "axis": axis}, row_title
+            ),
         },
         "layer": [
             {
@@ -166,15 +201,15 @@ def confusion_matrix(labels: list[str], confusion: list[list[int]]) -> dict[str,
                         "legend": {"title": "share of row", "format": "%"},
                     },
                     "tooltip": [
-                        {"field": "reference", "type": "nominal"},
-                        {"field": "predicted", "type": "nominal"},
-                        {"field": "count", "type": "quantitative", "format": ",d"},
-                        {"field": "share", "type": "quantitative", "format": ".1%"},
+                        titled({"field": row_field, "type": "nominal"}, row_title),
+                        titled({"field": column_field, "type": "nominal"}, column_title),
+                        count_tip,
+                        {"field": "share", "type": "quantitative", "format": share_format},
                     ],
                 },
             },
             {
-                "mark": {"type": "text", "fontSize": 11},
+                "mark": {"type": "text", "fontSize": font_size},
                 "encoding": {
                     "text": {"field": "count", "type": "quantitative", "format": ",d"},
                     "color": {

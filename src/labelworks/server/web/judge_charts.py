@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from labelworks.server.web.charts import chart_base
-from labelworks.server.web.evaluation_charts import AMBER, BLUE, slice_estimates
+from labelworks.server.web.evaluation_charts import AMBER, BLUE, row_share_heatmap, slice_estimates
 
 PEOPLE = "people"
 JUDGE = "judge"
@@ -124,69 +124,22 @@ def _side_by_side(
 def confusion(counts: dict[str, dict[str, int]]) -> dict[str, Any]:
     """The people's consensus (rows) against the judge's verdict (columns), each cell's
     share of its row colouring it: the diagonal is where they agree."""
-    rows = []
-    for human, outcome in OUTCOME_OF.items():
-        found = counts.get(human, {})
-        total = sum(found.values())
-        for verdict, said in OUTCOME_OF.items():
-            n = found.get(verdict, 0)
-            share = n / total if total else 0.0
-            rows.append({"people": outcome, "judge": said, "count": n, "share": share})
-    axis = {"labelAngle": 0, "labelLimit": 120}
-    return {
-        **chart_base("people's consensus against the judge's verdict", 150),
-        "data": {"values": rows},
-        "encoding": {
-            "x": {
-                "field": "judge",
-                "type": "nominal",
-                "sort": list(OUTCOMES),
-                "title": "the judge says",
-                "axis": {**axis, "orient": "top"},
-            },
-            "y": {
-                "field": "people",
-                "type": "nominal",
-                "sort": list(OUTCOMES),
-                "title": "people say",
-                "axis": axis,
-            },
-        },
-        "layer": [
-            {
-                "mark": {"type": "rect"},
-                "encoding": {
-                    "color": {
-                        "field": "share",
-                        "type": "quantitative",
-                        "scale": {"domain": [0, 1], "scheme": "blues"},
-                        "legend": {"title": "share of row", "format": "%"},
-                    },
-                    "tooltip": [
-                        {"field": "people", "type": "nominal", "title": "people say"},
-                        {"field": "judge", "type": "nominal", "title": "the judge says"},
-                        {
-                            "field": "count",
-                            "type": "quantitative",
-                            "format": ",d",
-                            "title": "items",
-                        },
-                        {"field": "share", "type": "quantitative", "format": ".0%"},
-                    ],
-                },
-            },
-            {
-                "mark": {"type": "text", "fontSize": 12},
-                "encoding": {
-                    "text": {"field": "count", "type": "quantitative", "format": ",d"},
-                    "color": {
-                        "condition": {"test": "datum.share > 0.5", "value": "white"},
-                        "value": "#222",
-                    },
-                },
-            },
-        ],
-    }
+    cells = [
+        (outcome, said, counts.get(human, {}).get(verdict, 0))
+        for human, outcome in OUTCOME_OF.items()
+        for verdict, said in OUTCOME_OF.items()
+    ]
+    return row_share_heatmap(
+        "people's consensus against the judge's verdict",
+        150,
+        cells,
+        list(OUTCOMES),
+        row=("people", "people say"),
+        column=("judge", "the judge says"),
+        count_title="items",
+        share_format=".0%",
+        font_size=12,
+    )
 
 
 def per_category(by_category: dict[str, Any], share: str, title: str) -> dict[str, Any] | None:
