@@ -7,7 +7,6 @@ screenshot under ``test-artifacts/screenshots/a11y-*``."""
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,9 +80,7 @@ def judged_arena(server: LiveServer) -> list[str]:
     with ChatServer(biased_judge) as chat:
         judge_arena(server.db, chat.url)
         settings = Settings(data_dir=server.data_dir, llm_backoff=0.01)
-        # In a thread of its own: Playwright's sync API keeps an event loop running here.
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(run_judge, server.db, ARENA, "gpt-judge", settings=settings).result()
+        run_judge(server.db, ARENA, "gpt-judge", settings=settings)
     users.add_member(server.db, ARENA, DEMO_MANAGER)
     return [
         f"/projects/{ARENA}/leaderboard",

@@ -8,7 +8,6 @@ drawn, at desktop width and 390 px."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -63,9 +62,7 @@ def test_the_board_draws_and_the_votes_were_blind(
     settings = Settings(data_dir=live_server.data_dir, llm_backoff=0.01)
     with ChatServer(biased_judge) as chat:
         judge_arena(db, chat.url)
-        # In a thread of its own: Playwright's sync API keeps an event loop running here.
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(run_judge, db, ARENA, "gpt-judge", settings=settings).result()
+        run_judge(db, ARENA, "gpt-judge", settings=settings)
     _rubric(db, settings)
     add_user(db, "lead@example.com", role="manager", projects=[ARENA, RUBRIC])
     add_user(db, "eve@example.com", role="annotator", projects=[ARENA])
@@ -159,8 +156,7 @@ def _rubric(db: Database, settings: Settings) -> None:
                 submit_annotation(db, task.assignment_id, person.user.id,
                                   value={"correct": score}, seconds=1.0,
                                   idempotency_key=f"{who}{task.item_id}")  # fmt: skip
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(run_judge, db, RUBRIC, "gpt-judge", settings=settings).result()
+        run_judge(db, RUBRIC, "gpt-judge", settings=settings)
 
 
 def _rating_calibration(page: Page, screenshot: Screenshot) -> dict[str, object]:

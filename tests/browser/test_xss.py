@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 import random
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -365,10 +364,7 @@ def _hostile_judge(db: Database, spec: dict[str, Any]) -> None:
         judge = {"endpoint": server.url, "model": HOSTILE[:200], "prompt": f"{JUDGE}@1"}
         judged = {**spec, "evaluation": {**spec["evaluation"], "judges": {JUDGE: judge}}}
         project_service.apply_spec(db, spec_from_dict(judged, source="xss"), guidelines=None)
-        # In a thread of its own: Playwright's sync API keeps an event loop running in this
-        # one, and the run's client runs its own loop.
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(run_judge, db, ARENA, JUDGE, settings=Settings(llm_backoff=0.01)).result()
+        run_judge(db, ARENA, JUDGE, settings=Settings(llm_backoff=0.01))
 
 
 def _hostile_prompt(db: Database) -> None:
