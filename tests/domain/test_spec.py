@@ -168,7 +168,7 @@ BAD = [
             "unknown key 'lease_minute' (did you mean 'lease_minutes'?); allowed keys: name, "
             "description, fields, overlap, lease_minutes, priority, guidelines, "
             "guidelines_changelog, allow_remote_media, show_other_annotations, quality, privacy, "
-            "assist, predictions, evaluation, routing",
+            "assist, predictions, evaluation, routing, plan",
         ),
         id="unknown-top-key",
     ),

@@ -33,6 +33,7 @@ from labelworks.domain.fields import (
     quoted,
     spec_error,
 )
+from labelworks.domain.plan_spec import PlanSpec
 from labelworks.domain.predictions import PredictionsSpec
 from labelworks.domain.privacy import PrivacySpec
 from labelworks.domain.routing import RoutingSpec, order_problem
@@ -233,6 +234,7 @@ class ProjectSpec(BaseModel):
     predictions: PredictionsSpec | None = None
     evaluation: CampaignSpec | None = None
     routing: RoutingSpec | None = None
+    plan: PlanSpec | None = None
 
     @field_validator("name")
     @classmethod

@@ -29,6 +29,15 @@ from labelworks.storage.model_tables import (
     predictions,
     prompts,
 )
+from labelworks.storage.operations_tables import (
+    coaching_notes,
+    event_marks,
+    experiment_units,
+    experiments,
+    vendor_terms,
+    webhook_deliveries,
+    webhooks,
+)
 from labelworks.storage.quality_tables import (
     audit_events,
     consensus_models,
@@ -328,10 +337,14 @@ __all__ = [
     "assignments",
     "assist_models",
     "audit_events",
+    "coaching_notes",
     "consensus_models",
     "deliveries",
     "escalations",
     "eval_runs",
+    "event_marks",
+    "experiment_units",
+    "experiments",
     "final_labels",
     "gold_answers",
     "gold_results",
@@ -357,5 +370,8 @@ __all__ = [
     "spec_revisions",
     "teams",
     "users",
+    "vendor_terms",
     "vendors",
+    "webhook_deliveries",
+    "webhooks",
 ]
