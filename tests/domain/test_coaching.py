@@ -15,6 +15,7 @@ from labelworks.domain.coaching import (
     MAX_NOTE,
     MIN_TEAM,
     Section,
+    guideline_url,
     iso_week,
     note_body,
     section_named,
@@ -95,6 +96,20 @@ def test_the_section_named_is_the_longest_heading_said_else_one_holding_the_refe
         None,
         None,
         None,
+    ]
+
+
+def test_a_guideline_link_opens_the_version_at_its_heading() -> None:
+    """The version's page, with the heading as a text fragment (dashes escaped, as they
+    separate a fragment's parts); the project name is one path segment."""
+    assert [
+        guideline_url("a/b", 2),
+        guideline_url("p", 3, "Mixed feelings"),
+        guideline_url("p", 1, "Co-reference & names"),
+    ] == [
+        "/projects/a%2Fb/settings/guidelines/2",
+        "/projects/p/settings/guidelines/3#:~:text=Mixed%20feelings",
+        "/projects/p/settings/guidelines/1#:~:text=Co%2Dreference%20%26%20names",
     ]
 
 

@@ -129,6 +129,13 @@ def test_a_manager_sees_each_mistake_with_the_expert_answer_and_its_section(db: 
             None,
         ),
     ]
+    guide = f"/projects/{PROJECT}/settings/guidelines/1#:~:text="
+    assert [m.guideline.url for m in [*page.gold_mistakes, *page.review_mistakes]] == [
+        f"{guide}Mixed%20feelings",
+        f"{guide}Sarcasm",
+        f"{guide}Mixed%20feelings",
+        f"{guide}Sarcasm",
+    ]
     assert page.gold_mistakes[1].guideline.text == (
         "## Sarcasm\n\nSarcasm flips the literal words: label what is meant, not what is said."
     )
@@ -260,6 +267,15 @@ def test_annotators_and_reviewers_see_only_their_own_page(db: Database) -> None:
         False,
     )
     assert [(m.expert, m.explanation) for m in own.gold_mistakes] == [(None, None)] * 2
+    assert [
+        (m.guideline.section, m.guideline.url, m.guideline.edge_case_url)
+        for m in [*own.gold_mistakes, *own.review_mistakes]
+    ] == [
+        ("Mixed feelings", None, None),
+        ("Sarcasm", None, None),
+        ("Mixed feelings", None, None),
+        ("Sarcasm", None, None),
+    ]
     assert [(w.team_accuracy, w.team_median_seconds) for w in own.trend] == [
         (pytest.approx(2 / 3), 6.0),
         (None, 40.0),

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote
 
 from labelworks.domain.errors import InvalidInput, Location
 from labelworks.domain.gold import wilson_bounds
@@ -111,6 +112,17 @@ def section_named(sections: Sequence[Section], text: str) -> Section | None:
     if len(said) < MIN_TITLE:
         return None
     return next((s for s in sections if said in _normal(s.title)), None)
+
+
+def guideline_url(project: str, version: int, section: str | None = None) -> str:
+    """The page of guideline ``version``, scrolled to the heading ``section`` by a text
+    fragment (``#:~:text=``, which browsers that know it highlight; the rest open the
+    page at its top)."""
+    url = f"/projects/{quote(project, safe='')}/settings/guidelines/{version}"
+    if not section:
+        return url
+    # A dash separates a text fragment's parts: it is escaped too.
+    return f"{url}#:~:text={quote(section, safe='').replace('-', '%2D')}"
 
 
 def iso_week(day: date) -> str:

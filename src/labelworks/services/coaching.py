@@ -31,6 +31,7 @@ from labelworks.domain.access import Action, Actor, allowed, sees_person, wall
 from labelworks.domain.coaching import (
     Section,
     TrendWeek,
+    guideline_url,
     note_body,
     section_named,
     sections_of,
@@ -78,7 +79,8 @@ class GuidelineRef:
     (its heading, or the name an expert gave when no heading matches) with its Markdown
     ``text`` ("" when unknown); ``named_by`` says where the section came from
     (``escalation``, ``explanation``, ``comment``); ``edge_case_url`` is the resolved flag
-    that named it, for those who may open the edge-case library."""
+    that named it, for those who may open the edge-case library, and ``url`` the guideline
+    version's page, at the section, for those who may open it."""
 
     version: int | None
     current: int | None
@@ -86,6 +88,7 @@ class GuidelineRef:
     text: str = ""
     named_by: str | None = None
     edge_case_url: str | None = None
+    url: str | None = None  # the version's page (at the section), for those it opens for
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +271,7 @@ def coaching_page(
     experts = actor is None or (seen.manages and wall(actor) is None) or bool(spec.quality.training)
     edge_cases = seen.reviews and wall(actor) is None
     sections = {v: sections_of(t) for v, t in texts.items()}
-    shown = _Shown(actor, spec, project, sections, flagged, edge_cases, experts)
+    shown = _Shown(actor, spec, project, sections, flagged, edge_cases, experts, seen.reviews)
     return CoachingPage(
         project=project.name,
         email=person.email,
@@ -342,6 +345,7 @@ class _Shown:
     flagged: dict[int, tuple[int, str]]
     edge_cases: bool
     experts: bool
+    guideline_pages: bool
 
     def mistake(self, m: Mistake, kind: Literal["gold", "review"]) -> CoachingMistake:
         actor, spec = self.actor, self.spec
@@ -379,20 +383,22 @@ class _Shown:
         version, current = m.guideline_version, self.project.guideline_version
         sections = self.sections.get(version, []) if version is not None else []
         flag = self.flagged.get(m.item_id)
+        # The section an explanation names is guideline text, which every viewer may
+        # read, even when the explanation itself is kept from them.
+        found = section_named(sections, flag[1] if flag is not None else said)
+        url = None
+        if version is not None and self.guideline_pages:
+            url = guideline_url(self.project.name, version, found.title if found else None)
         if flag is not None:
-            found = section_named(sections, flag[1])
-            url = case_url(self.project.name, flag[0]) if self.edge_cases else None
             return GuidelineRef(
                 version,
                 current,
                 found.title if found else flag[1],
                 found.text if found else "",
                 "escalation",
+                case_url(self.project.name, flag[0]) if self.edge_cases else None,
                 url,
             )
-        # The section an explanation names is guideline text, which every viewer may
-        # read, even when the explanation itself is kept from them.
-        found = section_named(sections, said)
         if found is None:
-            return GuidelineRef(version, current)
-        return GuidelineRef(version, current, found.title, found.text, said_by)
+            return GuidelineRef(version, current, url=url)
+        return GuidelineRef(version, current, found.title, found.text, said_by, url=url)
