@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 PROJECT = "sentiment-demo"
 
 
-def _label_some(server: LiveServer, n: int) -> None:
-    who = users.add_user(server.db, "chart@example.com", role="annotator", projects=[PROJECT])
+def _label_some(server: LiveServer, n: int, email: str, vendor: str | None = None) -> None:
+    who = users.add_user(server.db, email, role="annotator", vendor=vendor, projects=[PROJECT])
     for k in range(n):
         task = assignment.next_task_for(server.db, PROJECT, who.user.id)
         assert task is not None
@@ -29,7 +29,7 @@ def _label_some(server: LiveServer, n: int) -> None:
             who.user.id,
             value={"sentiment": label},
             seconds=3.0,
-            idempotency_key=f"chart-{k}",
+            idempotency_key=f"{email}-{k}",
         )
 
 
@@ -53,10 +53,12 @@ def _drawn(page: Page, timeout: float = 15.0) -> dict[str, str | None]:
 def test_the_overview_draws_its_charts_and_leads_to_every_tab(
     demo_server: LiveServer, page_as: LoginFactory, page_log: LogLookup, screenshot: Screenshot
 ) -> None:
-    """The three charts render as SVG with marks, the tabs lead to Items, Quality, People
+    """The three charts render as SVG with marks (the throughput split by vendor once a
+    vendor's people work beside the organisation's), the tabs lead to Items, Quality, People
     and Settings, a phone never scrolls sideways, the system's dark mode darkens the page,
     and the console stays clean."""
-    _label_some(demo_server, 6)
+    _label_some(demo_server, 6, "chart@example.com")
+    _label_some(demo_server, 3, "chart@acme.example", vendor="acme")
     page = page_as("manager")
     page.goto(f"/projects/{PROJECT}")
     states = _drawn(page)
@@ -66,6 +68,9 @@ def test_the_overview_draws_its_charts_and_leads_to_every_tab(
         ).count()
         for name in states
     }
+    split = page.locator("figure:has([data-chart='chart-throughput']) figcaption").inner_text()
+    cells = "figure:has([data-chart='chart-throughput']) tbody td:nth-child(2)"
+    vendors = sorted(set(page.locator(cells).all_text_contents()))
     screenshot(page, "overview")
     page.set_viewport_size({"width": 390, "height": 844})
     narrow = page.evaluate("() => document.documentElement.scrollWidth")
@@ -81,6 +86,7 @@ def test_the_overview_draws_its_charts_and_leads_to_every_tab(
             page.get_by_test_id(f"tab-{tab}").click()
         reached[tab] = page.locator("[data-testid=project-tabs] [aria-current=page]").inner_text()
     assert states == dict.fromkeys(["chart-burn-up", "chart-throughput", "chart-labels"], "true")
+    assert (split, vendors) == ("Annotations per day, by vendor", ["acme", "internal"])
     assert (all(n > 3 for n in marks.values()), narrow <= 390, dark, reached) == (
         True,
         True,

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pytest
-from tests.services.builders import add_annotators, load_texts, make_project
+from tests.services.builders import add_annotators, jsonl, load_texts, make_project
 
 from labelworks.domain.access import Actor, Role
-from labelworks.services import activity
-from labelworks.services.activity import DAYS, project_activity
+from labelworks.domain.gold import wilson_bounds
+from labelworks.services import activity, ingestion
+from labelworks.services.activity import DAYS, VendorDay, project_activity
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.users import add_user
 from labelworks.storage.engine import Database
@@ -83,6 +84,36 @@ def test_a_vendor_manager_counts_their_vendor_only(db: Database) -> None:
     actor = Actor(boss.user.id, "boss@acme.example", Role.MANAGER, vendor="acme")
     found = project_activity(db, project, annotations=3, actor=actor, today=TODAY)
     assert (found.done, found.labels) == (1, [("negative", 1)])
+
+
+def test_days_split_by_vendor_and_gold_accuracy_per_week(db: Database) -> None:
+    """Days are split by the annotators' vendors (the organisation's own people under
+    ``None``) and gold answers are scored per ISO week with their Wilson interval."""
+    project = make_project(db, overlap=2, quality={"gold_rate": 1.0})
+    rows = [{"text": f"g{i}", "gold": {"sentiment": "positive"}} for i in range(3)]
+    rows += [{"text": f"t{i}"} for i in range(4)]  # gold is served only beside ordinary work
+    ingestion.import_items(db, project, jsonl(rows), format="jsonl", source="gold.jsonl")
+    acme = add_user(db, "a@acme.example", role="annotator", vendor="acme", projects=[project])
+    (own,) = add_annotators(db, project, 1)
+    monday = datetime(2026, 3, 2, 12)  # ISO week 10; the week before is 9
+    _label(db, project, acme.user.id, "positive", monday - timedelta(days=3))
+    _label(db, project, acme.user.id, "negative", monday)
+    _label(db, project, own, "positive", monday)
+    _label(db, project, own, "positive", monday + timedelta(days=1))
+    found = project_activity(db, project, annotations=4, today=TODAY)
+    weeks = [
+        (w.week, w.correct, w.answered, round(w.low, 4), round(w.high, 4)) for w in found.gold_weeks
+    ]
+    low, high = wilson_bounds(2, 3)
+    assert (found.vendor_days, weeks) == (
+        [
+            VendorDay("2026-02-27", "acme", 1),
+            VendorDay("2026-03-02", None, 1),
+            VendorDay("2026-03-02", "acme", 1),
+            VendorDay("2026-03-03", None, 1),
+        ],
+        [("2026-W09", 1, 1, 0.2065, 1.0), ("2026-W10", 2, 3, round(low, 4), round(high, 4))],
+    )
 
 
 def test_figures_are_reused_until_the_count_changes(db: Database) -> None:

@@ -18,6 +18,21 @@ class LabelCountOut(BaseModel):
     annotations: int
 
 
+class VendorDayOut(BaseModel):
+    day: str
+    vendor: str | None
+    annotations: int
+
+
+class GoldWeekOut(BaseModel):
+    week: str
+    correct: int
+    answered: int
+    accuracy: float
+    low: float
+    high: float
+
+
 class EventOut(BaseModel):
     at: UtcDatetime
     kind: str
@@ -27,7 +42,9 @@ class EventOut(BaseModel):
 
 class ActivityOut(BaseModel):
     """The last 30 days (oldest first, every day present), annotations done and needed,
-    the last 7 days' total, the first categorical field's label counts, and the newest
+    the last 7 days' total, the first categorical field's label counts, the days split by
+    the annotators' vendors (``vendor`` null for the organisation's own people), gold
+    accuracy per ISO week of the last 12 with its 95% Wilson interval, and the newest
     events (imports, spec and guideline changes, and quality actions for those who may
     read the audit trail)."""
 
@@ -38,4 +55,6 @@ class ActivityOut(BaseModel):
     last_week: int
     label_field: str | None
     labels: list[LabelCountOut]
+    vendor_days: list[VendorDayOut]
+    gold_weeks: list[GoldWeekOut]
     recent: list[EventOut]

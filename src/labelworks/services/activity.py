@@ -23,6 +23,7 @@ from threading import Lock
 
 from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.consensus import categories_of
+from labelworks.domain.gold import wilson_bounds
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import activity as store
@@ -30,6 +31,7 @@ from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.projects import ProjectRow
 
 DAYS = 30
+GOLD_WEEKS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,28 @@ class Day:
     day: str  # YYYY-MM-DD, UTC
     annotations: int
     cumulative: int  # annotations up to the end of the day
+
+
+@dataclass(frozen=True, slots=True)
+class VendorDay:
+    day: str
+    vendor: str | None  # None: the organisation's own people
+    annotations: int
+
+
+@dataclass(frozen=True, slots=True)
+class GoldWeek:
+    """Gold answers scored in an ISO week, with the 95% Wilson interval of their accuracy."""
+
+    week: str  # e.g. 2026-W48
+    correct: int
+    answered: int
+    low: float
+    high: float
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +75,10 @@ class Activity:
     done: int
     label_field: str | None = None
     labels: list[tuple[str, int]] = field(default_factory=list)
+    # The same days split by the annotators' vendors (days without work left out).
+    vendor_days: list[VendorDay] = field(default_factory=list)
+    # The last ``GOLD_WEEKS`` ISO weeks that scored gold answers, oldest first.
+    gold_weeks: list[GoldWeek] = field(default_factory=list)
 
     @property
     def last_week(self) -> int:
@@ -180,6 +208,12 @@ def _compute(
         spec = stored_spec(project.spec)
         first = next((f for f in spec.fields if categories_of(f) is not None), None)
         labels = [] if first is None else store.label_counts(conn, project.id, first.name, walled)
+        since = datetime(start.year, start.month, start.day)
+        by_vendor = store.per_day_and_vendor(conn, project.id, since, walled)
+        gold_start = day - timedelta(days=day.weekday() + 7 * (GOLD_WEEKS - 1))
+        gold = store.gold_per_day(
+            conn, project.id, datetime(gold_start.year, gold_start.month, gold_start.day), walled
+        )
     per = dict(counted)
     days, total = [], before
     for k in range(DAYS):
@@ -193,8 +227,22 @@ def _compute(
         done=total,
         label_field=None if first is None else first.name,
         labels=labels,
+        vendor_days=[VendorDay(d, v, n) for d, v, n in by_vendor],
+        gold_weeks=_gold_weeks(gold),
     )
     finished = time.monotonic()
     with _lock:
         _cache[key] = _Kept(finished, annotations, finished - started, found)
     return found
+
+
+def _gold_weeks(per_day: list[tuple[str, int, int]]) -> list[GoldWeek]:
+    weeks: dict[str, list[int]] = {}
+    for day, correct, answered in per_day:
+        year, week, _ = date.fromisoformat(day).isocalendar()
+        tally = weeks.setdefault(f"{year}-W{week:02d}", [0, 0])
+        tally[0] += correct
+        tally[1] += answered
+    return [
+        GoldWeek(week, c, n, *wilson_bounds(c, n)) for week, (c, n) in sorted(weeks.items()) if n
+    ]

@@ -101,6 +101,8 @@ class Pulse:
             "last_week": a.last_week,
             "label_field": a.label_field,
             "labels": [{"label": label, "annotations": n} for label, n in a.labels],
+            "vendor_days": [asdict(v) for v in a.vendor_days],
+            "gold_weeks": [{**asdict(w), "accuracy": w.accuracy} for w in a.gold_weeks],
             "recent": [asdict(e) for e in self.events],
         }
 

@@ -8,9 +8,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, literal_column, select, text
+from sqlalchemy import Connection, case, func, literal_column, select, text
 
-from labelworks.storage.tables import annotations_table, items
+from labelworks.storage.tables import annotations_table, gold_results, items, users, vendors
 from labelworks.storage.walls import within_wall
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -35,6 +35,49 @@ def per_day(
         .order_by(day)
     ).all()
     return int(before), [(str(r.day)[:10], int(r.n)) for r in rows]
+
+
+def per_day_and_vendor(
+    conn: Connection, project_id: int, since: datetime, wall: str | None
+) -> list[tuple[str, str | None, int]]:
+    """Annotations per UTC day and annotator's vendor from ``since`` on (vendor ``None``: the
+    organisation's own people), by day then vendor."""
+    day = func.date(annotations_table.c.created_at)
+    rows = conn.execute(
+        select(day.label("day"), vendors.c.name.label("vendor"), func.count().label("n"))
+        .select_from(
+            annotations_table.join(users, users.c.id == annotations_table.c.annotator_id).outerjoin(
+                vendors, vendors.c.id == users.c.vendor_id
+            )
+        )
+        .where(
+            annotations_table.c.project_id == project_id,
+            within_wall(annotations_table.c.annotator_id, wall),
+            annotations_table.c.created_at >= since,
+        )
+        .group_by(day, vendors.c.name)
+        .order_by(day, vendors.c.name.nulls_first())
+    ).all()
+    return [(str(r.day)[:10], r.vendor, int(r.n)) for r in rows]
+
+
+def gold_per_day(
+    conn: Connection, project_id: int, since: datetime, wall: str | None
+) -> list[tuple[str, int, int]]:
+    """Gold answers scored per UTC day from ``since`` on: (day, correct, answered)."""
+    day = func.date(gold_results.c.created_at)
+    correct = func.sum(case((gold_results.c.correct, 1), else_=0))
+    rows = conn.execute(
+        select(day.label("day"), correct.label("correct"), func.count().label("n"))
+        .where(
+            gold_results.c.project_id == project_id,
+            within_wall(gold_results.c.annotator_id, wall),
+            gold_results.c.created_at >= since,
+        )
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    return [(str(r.day)[:10], int(r.correct or 0), int(r.n)) for r in rows]
 
 
 def scope(conn: Connection, project_id: int, overlap: int) -> int:

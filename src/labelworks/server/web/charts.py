@@ -82,6 +82,85 @@ def throughput(activity: Activity) -> dict[str, Any]:
     }
 
 
+def throughput_by_vendor(activity: Activity) -> dict[str, Any]:
+    """Annotations per day, each bar split by the annotators' vendors."""
+    rows = [
+        {"day": v.day, "vendor": v.vendor or "internal", "annotations": v.annotations}
+        for v in activity.vendor_days
+    ]
+    # Days without work keep their place on the axis (as a zero bar of a vendor shown).
+    worked = {v.day for v in activity.vendor_days}
+    some = rows[0]["vendor"] if rows else "internal"
+    rows += [
+        {"day": d.day, "vendor": some, "annotations": 0}
+        for d in activity.days
+        if d.day not in worked
+    ]
+    chart = throughput(activity)
+    chart["data"] = {"values": rows}
+    chart["mark"] = {"type": "bar"}
+    chart["encoding"]["color"] = {
+        "field": "vendor",
+        "type": "nominal",
+        "title": None,
+        "legend": {"orient": "bottom"},
+    }
+    chart["encoding"]["tooltip"] = [
+        {"field": "day", "type": "temporal", "format": "%Y-%m-%d"},
+        {"field": "vendor", "type": "nominal"},
+        {"field": "annotations", "type": "quantitative"},
+    ]
+    return chart
+
+
+def gold_quality(activity: Activity) -> dict[str, Any]:
+    """Gold accuracy per ISO week, its 95% Wilson interval as a band around it."""
+    rows = [
+        {
+            "week": w.week,
+            "accuracy": w.accuracy,
+            "low": w.low,
+            "high": w.high,
+            "answered": w.answered,
+        }
+        for w in activity.gold_weeks
+    ]
+    x = {"field": "week", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}}
+    band = {
+        "mark": {"type": "area", "color": ACCENT, "opacity": 0.18},
+        "encoding": {
+            "x": x,
+            "y": {
+                "field": "low",
+                "type": "quantitative",
+                "title": "gold accuracy",
+                "scale": {"domain": [0, 1]},
+                "axis": {"format": "%"},
+            },
+            "y2": {"field": "high"},
+        },
+    }
+    line = {
+        "mark": {"type": "line", "color": ACCENT, "point": True},
+        "encoding": {
+            "x": x,
+            "y": {"field": "accuracy", "type": "quantitative"},
+            "tooltip": [
+                {"field": "week", "type": "ordinal"},
+                {"field": "accuracy", "type": "quantitative", "format": ".1%"},
+                {"field": "low", "type": "quantitative", "format": ".1%", "title": "95% from"},
+                {"field": "high", "type": "quantitative", "format": ".1%", "title": "95% to"},
+                {"field": "answered", "type": "quantitative", "title": "gold answers"},
+            ],
+        },
+    }
+    return {
+        **chart_base("gold accuracy per week", 160),
+        "data": {"values": rows},
+        "layer": [band, line],
+    }
+
+
 def labels(activity: Activity) -> dict[str, Any]:
     """How often each label of the first categorical field was given."""
     rows = [{"label": label, "annotations": n} for label, n in activity.labels[:20]]

@@ -36,14 +36,31 @@ def overview_page(request: Request, project: str, db: DB, actor: CurrentActor) -
     # answers at once and reloads itself when they are ready (a million annotations take
     # seconds to count by day and label the first time).
     activity = kept_activity(db, project, annotations=overview.status.annotations, actor=actor)
-    specs, tables = {}, {}
+    specs, tables, split = {}, {}, False
     if activity is not None:
-        specs = {"burn-up": charts.burn_up(activity), "throughput": charts.throughput(activity)}
+        # Bars split by vendor once more than one group of people works on the project.
+        split = len({v.vendor for v in activity.vendor_days}) > 1
+        specs = {
+            "burn-up": charts.burn_up(activity),
+            "throughput": (
+                charts.throughput_by_vendor(activity) if split else charts.throughput(activity)
+            ),
+        }
         if activity.labels:
             specs["labels"] = charts.labels(activity)
+        if activity.gold_weeks:
+            specs["gold"] = charts.gold_quality(activity)
         tables = {
             "burn-up": [(d.day, d.cumulative) for d in activity.days],
-            "throughput": [(d.day, d.annotations) for d in activity.days],
+            "throughput": (
+                [(v.day, v.vendor or "internal", v.annotations) for v in activity.vendor_days]
+                if split
+                else [(d.day, d.annotations) for d in activity.days]
+            ),
+            "gold": [
+                (w.week, w.answered, f"{w.accuracy:.1%}", f"{w.low:.1%}–{w.high:.1%}")
+                for w in activity.gold_weeks
+            ],
         }
     return page(
         request,
@@ -58,6 +75,7 @@ def overview_page(request: Request, project: str, db: DB, actor: CurrentActor) -
         consensus=quality_view.consensus_summary(db, project, actor=actor),
         escalations=escalation_service.open_count_for(db, project, actor=actor),
         pending_reviews=sum(r.pending for r in reviews.review_report(db, project, actor=actor)),
+        split_by_vendor=split,
         tab="overview",
     )
 
