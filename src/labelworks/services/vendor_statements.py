@@ -1,0 +1,188 @@
+"""A vendor's usage statement for a period: one line per annotation of theirs still in the
+data set and submitted in the period, its billing status (``stats.vendor_billing``), the
+kinds of fields it answered, its rate and amount; the total is the sum of the lines.
+
+The lines are the vendor's annotations that ``labelworks export`` writes (an export holds
+every annotation in the data set): the same annotation on both sides is the same item id,
+annotator and submit time. Annotations set aside before the statement was drawn are not in
+the export and not billed; the statement counts them apart (rejected in review, or set
+aside for another reason).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from labelworks.domain.access import Actor, wall
+from labelworks.domain.errors import InvalidInput
+from labelworks.domain.vendor_terms import Money, Period, VendorTerms, decimal_of, total
+from labelworks.formats import escape_formula
+from labelworks.formats.json_text import utc_text
+from labelworks.services.access import visible_project_ids
+from labelworks.services.specs import stored_spec
+from labelworks.services.vendor_facts import kinds_by_project, kinds_of_value
+from labelworks.services.vendors import known_vendor, stored_terms
+from labelworks.stats.vendor_billing import Status, billing_status
+from labelworks.storage import projects as project_store
+from labelworks.storage import vendor_stats as store
+from labelworks.storage.engine import Database
+from labelworks.storage.vendor_stats import Scope
+
+CSV_COLUMNS = (
+    "annotation_id",
+    "project",
+    "item_id",
+    "external_id",
+    "annotator",
+    "submitted_at",
+    "field_kinds",
+    "status",
+    "active_seconds",
+    "rate",
+    "amount",
+    "currency",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One annotation: ``rate`` is the per-annotation price of its kinds (``None``: not
+    priced), ``amount`` what it is billed (0 unless ``status`` is ``billed``; ``None``
+    when a billed line cannot be priced)."""
+
+    annotation_id: int
+    project: str
+    item_id: int
+    external_id: str | None
+    annotator: str
+    submitted_at: datetime
+    kinds: tuple[str, ...]
+    status: Status
+    seconds: float | None
+    rate: Decimal | None
+    amount: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A vendor's statement for ``period``; ``total`` is ``None`` without terms or when no
+    billed line could be priced; ``missing`` the kinds the card has no rate for."""
+
+    vendor: str
+    period: str
+    terms: VendorTerms | None
+    lines: list[StatementLine]
+    total: Money | None
+    rejected: int
+    set_aside: int
+    missing: tuple[str, ...]
+
+    def count(self, status: Status) -> int:
+        return sum(1 for line in self.lines if line.status == status)
+
+    @property
+    def unpriced(self) -> int:
+        return sum(1 for line in self.lines if line.status == "billed" and line.amount is None)
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines and not self.rejected and not self.set_aside
+
+
+def usage_statement(
+    db: Database, vendor: str, *, period: Period, actor: Actor | None = None
+) -> Statement:
+    """The vendor's statement for ``period`` over the projects the actor may see."""
+    with db.read(snapshot=True) as conn:
+        name = known_vendor(conn, actor, vendor, internal=True)
+        if name is None:
+            raise InvalidInput("in-house people have no statement: they have no rate card")
+        terms = stored_terms(conn, [name]).get(name)
+        visible = visible_project_ids(conn, actor)
+        scope = Scope(
+            period.start, period.end, None if visible is None else frozenset(visible), wall(actor)
+        )
+        rows = store.lines(conn, name, scope)
+        ids = {r.project_id for r in rows}
+        specs = {p.id: stored_spec(p.spec) for p in project_store.all_projects(conn) if p.id in ids}
+        kinds = kinds_by_project(specs)
+        optional = [r.annotation_id for r in rows if kinds[r.project_id][1]]
+        values = store.values_of(conn, optional)
+        rejected = set_aside = 0
+        for v, _, was_rejected, n in store.set_aside_counts(conn, scope):
+            if v == name:
+                rejected += n if was_rejected else 0
+                set_aside += 0 if was_rejected else n
+    lines = []
+    missing: set[str] = set()
+    for r in rows:
+        always, maybe = kinds[r.project_id]
+        answered = kinds_of_value(values[r.annotation_id], always, maybe) if maybe else always
+        status = billing_status(r.review)
+        rate = amount = None
+        if terms is not None:
+            missing.update(terms.missing(answered))
+            rate = _rate(terms, answered)
+            price = terms.price(answered, r.seconds)
+            if status != "billed":
+                amount = Decimal(0)
+            elif price is not None:
+                amount = price.amount
+        line = StatementLine(
+            r.annotation_id,
+            r.project,
+            r.item_id,
+            r.external_id,
+            r.annotator,
+            r.created_at,
+            answered,
+            status,
+            r.seconds,
+            rate,
+            amount,
+        )
+        lines.append(line)
+    found = None
+    if terms is not None:
+        priced = [Money(x.amount, terms.currency) for x in lines if x.amount is not None]
+        if any(x.status == "billed" and x.amount is not None for x in lines):
+            found = total(priced, terms.currency)
+    return Statement(
+        name, period.label, terms, lines, found, rejected, set_aside, tuple(sorted(missing))
+    )
+
+
+def _rate(terms: VendorTerms, kinds: tuple[str, ...]) -> Decimal | None:
+    """The per-annotation part of the price of ``kinds`` (0 on an hourly-only card)."""
+    if not terms.priced or terms.missing(kinds):
+        return None
+    return sum((decimal_of(terms.per_annotation[k]) for k in kinds), Decimal(0))
+
+
+def statement_csv(statement: Statement) -> str:
+    """The statement's lines as CSV, cells a spreadsheet would run escaped."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    currency = statement.terms.currency if statement.terms is not None else ""
+    for x in statement.lines:
+        cells = (
+            x.annotation_id,
+            x.project,
+            x.item_id,
+            x.external_id or "",
+            x.annotator,
+            utc_text(x.submitted_at),
+            "+".join(x.kinds),
+            x.status,
+            "" if x.seconds is None else repr(x.seconds),
+            "" if x.rate is None else str(x.rate),
+            "" if x.amount is None else str(x.amount),
+            currency,
+        )
+        writer.writerow([escape_formula(str(c)) for c in cells])
+    return out.getvalue()

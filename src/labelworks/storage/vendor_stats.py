@@ -1,0 +1,299 @@
+"""Vendors' work in SQL, aggregated where it is read: annotations per vendor, project, UTC
+day and review status; reviews, set-aside work and gold answers per day; turnarounds as
+histograms of whole minutes (lease → submit from ``assignments.leased_at`` to
+``annotations.created_at``; import → final label from ``items.created_at`` to
+``final_labels.decided_at``). Vendor ``None`` is in-house people (no vendor).
+
+Each query takes a ``Scope``: the period, the projects the caller may see, and the vendor
+wall. A million annotations come back as a few thousand grouped rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Integer, case, cast, func, literal_column, select
+
+from labelworks.storage.tables import (
+    annotations_table,
+    assignments,
+    audit_events,
+    final_labels,
+    gold_results,
+    items,
+    projects,
+    reviews,
+    set_aside_annotations,
+    users,
+    vendors,
+)
+from labelworks.storage.walls import within_wall
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """``[since, until)`` (``None``: unbounded); ``project_ids`` the projects to count
+    (``None``: every project); ``wall`` a vendor whose people alone count."""
+
+    since: datetime | None
+    until: datetime | None
+    project_ids: frozenset[int] | None
+    wall: str | None
+
+
+def _where(scope: Scope, moment: Any, project: Any, annotator: Any) -> list[Any]:
+    found = [within_wall(annotator, scope.wall)]
+    if scope.since is not None:
+        found.append(moment >= scope.since)
+    if scope.until is not None:
+        found.append(moment < scope.until)
+    if scope.project_ids is not None:
+        found.append(project.in_(sorted(scope.project_ids)))
+    return found
+
+
+def _day(moment: Any) -> Any:
+    return func.date(moment)
+
+
+def _minutes(conn: Connection, later: Any, earlier: Any) -> Any:
+    """Whole minutes from ``earlier`` to ``later``, rounded."""
+    if conn.dialect.name == "postgresql":
+        span = func.extract("epoch", later - earlier) / 60
+    else:
+        span = (func.julianday(later) - func.julianday(earlier)) * 1440
+    return cast(func.round(span), Integer)
+
+
+def _present(conn: Connection, field: str) -> Any:
+    """1 when the annotation's value holds ``field`` (not null), else 0."""
+    if not _IDENTIFIER.match(field):
+        raise ValueError(f"not a field name: {field!r}")
+    value: Any
+    if conn.dialect.name == "postgresql":
+        # Field names are identifiers (checked above), so the name is safe inline.
+        value = literal_column(f"(annotations.value::json ->> '{field}')")
+    else:
+        value = func.json_extract(annotations_table.c.value, f'$."{field}"')
+    return case((value.is_not(None), 1), else_=0)
+
+
+def work(
+    conn: Connection, scope: Scope, fields: Sequence[str] = ()
+) -> list[tuple[str | None, int, str, str | None, tuple[int, ...], int, float]]:
+    """``(vendor, project id, day, review status, presence of each of ``fields``, count,
+    active seconds)`` of the annotations in the data set submitted in the scope."""
+    a, r = annotations_table, reviews
+    vendor = vendors.c.name
+    day = _day(a.c.created_at)
+    flags = [_present(conn, f).label(f"f{i}") for i, f in enumerate(fields)]
+    query = (
+        select(
+            vendor,
+            a.c.project_id,
+            day.label("day"),
+            r.c.status,
+            *flags,
+            func.count().label("n"),
+            func.coalesce(func.sum(a.c.seconds), 0.0).label("seconds"),
+        )
+        .select_from(a)
+        .join(users, users.c.id == a.c.annotator_id)
+        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
+        .outerjoin(r, r.c.annotation_id == a.c.id)
+        .where(*_where(scope, a.c.created_at, a.c.project_id, a.c.annotator_id))
+        .group_by(vendor, a.c.project_id, day, r.c.status, *(f for f in flags))
+    )
+    return [
+        (
+            row[0],
+            int(row[1]),
+            str(row[2])[:10],
+            row[3],
+            tuple(int(row[4 + i]) for i in range(len(fields))),
+            int(row[-2]),
+            float(row[-1]),
+        )
+        for row in conn.execute(query)
+    ]
+
+
+def review_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, str, str, int]]:
+    """``(vendor, day, status, count)`` of the reviews queued in the scope."""
+    r = reviews
+    day = _day(r.c.created_at)
+    query = (
+        select(vendors.c.name, day, r.c.status, func.count())
+        .select_from(r)
+        .join(users, users.c.id == r.c.annotator_id)
+        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
+        .where(*_where(scope, r.c.created_at, r.c.project_id, r.c.annotator_id))
+        .group_by(vendors.c.name, day, r.c.status)
+    )
+    return [(v, str(d)[:10], str(s), int(n)) for v, d, s, n in conn.execute(query)]
+
+
+def set_aside_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, str, bool, int]]:
+    """``(vendor, day, rejected in review, count)`` of the annotations submitted in the
+    scope and set aside since (by submit day)."""
+    s = set_aside_annotations
+    day = _day(s.c.created_at)
+    rejected = case((reviews.c.status == "rejected", 1), else_=0)
+    query = (
+        select(vendors.c.name, day, rejected, func.count())
+        .select_from(s)
+        .join(users, users.c.id == s.c.annotator_id)
+        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
+        .outerjoin(reviews, reviews.c.annotation_id == s.c.annotation_id)
+        .where(*_where(scope, s.c.created_at, s.c.project_id, s.c.annotator_id))
+        .group_by(vendors.c.name, day, rejected)
+    )
+    return [(v, str(d)[:10], bool(x), int(n)) for v, d, x, n in conn.execute(query)]
+
+
+def gold_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, str, bool, int]]:
+    """``(vendor, day, correct, count)`` of the gold answers given in the scope."""
+    g = gold_results
+    day = _day(g.c.created_at)
+    query = (
+        select(vendors.c.name, day, g.c.correct, func.count())
+        .select_from(g)
+        .join(users, users.c.id == g.c.annotator_id)
+        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
+        .where(*_where(scope, g.c.created_at, g.c.project_id, g.c.annotator_id))
+        .group_by(vendors.c.name, day, g.c.correct)
+    )
+    return [(v, str(d)[:10], bool(c), int(n)) for v, d, c, n in conn.execute(query)]
+
+
+def lease_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, str, int, int]]:
+    """``(vendor, day, minutes from lease to submit, count)`` of the annotations submitted
+    in the scope."""
+    a = annotations_table
+    day = _day(a.c.created_at)
+    minutes = _minutes(conn, a.c.created_at, assignments.c.leased_at)
+    query = (
+        select(vendors.c.name, day, minutes, func.count())
+        .select_from(a)
+        .join(assignments, assignments.c.id == a.c.assignment_id)
+        .join(users, users.c.id == a.c.annotator_id)
+        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
+        .where(*_where(scope, a.c.created_at, a.c.project_id, a.c.annotator_id))
+        .group_by(vendors.c.name, day, minutes)
+    )
+    return [(v, str(d)[:10], max(0, int(m)), int(n)) for v, d, m, n in conn.execute(query)]
+
+
+def final_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, str, int, int]]:
+    """``(vendor, day, minutes from import to final label, count)`` of the items given a
+    final label in the scope, counted once for each vendor (in-house: ``None``) who
+    annotated them."""
+    f, a = final_labels, annotations_table
+    contributed = (
+        select(a.c.item_id, users.c.vendor_id)
+        .distinct()
+        .join(users, users.c.id == a.c.annotator_id)
+        .join(final_labels, final_labels.c.item_id == a.c.item_id)
+        .where(*_where(scope, f.c.decided_at, a.c.project_id, a.c.annotator_id))
+        .subquery()
+    )
+    day = _day(f.c.decided_at)
+    minutes = _minutes(conn, f.c.decided_at, items.c.created_at)
+    query = (
+        select(vendors.c.name, day, minutes, func.count())
+        .select_from(f)
+        .join(items, items.c.id == f.c.item_id)
+        .join(contributed, contributed.c.item_id == f.c.item_id)
+        .outerjoin(vendors, vendors.c.id == contributed.c.vendor_id)
+        .where(f.c.status.in_(("final", "adjudicated")))
+        .group_by(vendors.c.name, day, minutes)
+    )
+    return [(v, str(d)[:10], max(0, int(m)), int(n)) for v, d, m, n in conn.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One annotation of a vendor's, as a statement lists it."""
+
+    annotation_id: int
+    project_id: int
+    project: str
+    item_id: int
+    external_id: str | None
+    annotator: str
+    created_at: datetime
+    seconds: float | None
+    review: str | None
+
+
+def lines(conn: Connection, vendor: str, scope: Scope) -> list[Line]:
+    """The vendor's annotations in the data set submitted in the scope, by id."""
+    a = annotations_table
+    query = (
+        select(
+            a.c.id,
+            a.c.project_id,
+            projects.c.name,
+            a.c.item_id,
+            items.c.external_id,
+            users.c.email,
+            a.c.created_at,
+            a.c.seconds,
+            reviews.c.status,
+        )
+        .select_from(a)
+        .join(projects, projects.c.id == a.c.project_id)
+        .join(items, items.c.id == a.c.item_id)
+        .join(users, users.c.id == a.c.annotator_id)
+        .join(vendors, vendors.c.id == users.c.vendor_id)
+        .outerjoin(reviews, reviews.c.annotation_id == a.c.id)
+        .where(
+            vendors.c.name == vendor,
+            *_where(scope, a.c.created_at, a.c.project_id, a.c.annotator_id),
+        )
+        .order_by(a.c.id)
+    )
+    return [Line(*row) for row in conn.execute(query)]
+
+
+def values_of(conn: Connection, annotation_ids: Sequence[int]) -> dict[int, str]:
+    """The stored value text of each annotation (for projects whose fields are optional)."""
+    found: dict[int, str] = {}
+    ids = sorted(annotation_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(annotations_table.c.id, annotations_table.c.value).where(
+            annotations_table.c.id.in_(chunk)
+        )
+        found.update({int(i): str(v) for i, v in conn.execute(query)})
+    return found
+
+
+def gold_answers(conn: Connection, project_id: int) -> list[tuple[str | None, int, bool]]:
+    """``(vendor, item id, correct)`` of every gold answer in the project, oldest first."""
+    g = gold_results
+    query = (
+        select(vendors.c.name, g.c.item_id, g.c.correct)
+        .select_from(g)
+        .join(users, users.c.id == g.c.annotator_id)
+        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
+        .where(g.c.project_id == project_id)
+        .order_by(g.c.annotation_id)
+    )
+    return [(v, int(i), bool(c)) for v, i, c in conn.execute(query)]
+
+
+def stamp(conn: Connection) -> tuple[int, ...]:
+    """What changes whenever a vendor figure may: the newest annotation, set-aside
+    annotation and audit event (review decisions, adjudications and deletions are
+    audited), each read from its primary key's index."""
+    return tuple(
+        int(conn.execute(select(func.max(table.c.id))).scalar() or 0)
+        for table in (annotations_table, set_aside_annotations, audit_events)
+    )
