@@ -9,6 +9,7 @@ other CLI commands do not pay for them.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import io
@@ -285,9 +286,20 @@ def _video(n: int) -> DemoContent | Unavailable:
         "# Ball activity\n\nCover the whole clip: **moving** while the ball moves, "
         "**still** while it stands still, **empty** while no ball is visible.\n"
     )
+    records, files = _clips(n, encode)
+    return DemoContent(spec, guidelines, list(records), dict(files))
+
+
+# Encoding is nearly all of a demo seed's time (seconds of CPU), and the clips are the same
+# for the same ``n`` and encoder: a process that seeds several databases (tests, a demo
+# seeded again) encodes them once.
+@functools.lru_cache(maxsize=2)
+def _clips(n: int, encode: Encoder) -> tuple[tuple[Record, ...], tuple[tuple[str, bytes], ...]]:
+    from labelworks.pipelines import samples_signals
+
     made = samples_signals.video_clips(n)
-    files = {clip.path: encode(clip.frames, samples_signals.VIDEO_FPS) for clip in made}
-    return DemoContent(spec, guidelines, [clip.record for clip in made], files)
+    files = tuple((clip.path, encode(clip.frames, samples_signals.VIDEO_FPS)) for clip in made)
+    return tuple(clip.record for clip in made), files
 
 
 # The media demo projects in display order: name, widget kind, builder.
