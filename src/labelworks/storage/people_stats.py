@@ -1,0 +1,380 @@
+"""People analytics in SQL: what each annotator of a project did in a period — their
+annotations (time and label), gold results, review outcomes, retests, work per day, and
+the leases they hold or let lapse — each within the caller's vendor wall.
+
+Every function takes the period as ``since``/``until`` (naive UTC, half-open, ``None``
+open) and the wall as a vendor name (``None``: everyone). Annotations, gold results,
+reviews and retests fall in a period by when they were made (a review by when the
+annotation it reviews was submitted), leases by when they were taken.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, and_, case, extract, func, literal_column, select
+
+from labelworks.stats.ratings import FloatArray, IntArray
+from labelworks.storage.quality_tables import final_labels, gold_results, retests, reviews
+from labelworks.storage.tables import (
+    annotations_table,
+    assignments,
+    guideline_versions,
+    items,
+    teams,
+    users,
+    vendors,
+)
+from labelworks.storage.walls import within_wall
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    email: str
+    name: str
+    vendor: str | None
+    team: str | None
+
+
+@dataclass(frozen=True)
+class AnnotationRows:
+    """One entry per annotation: who, which item, active seconds (NaN: not measured), the
+    label of the field asked for (``None``: no field asked, or not given) and whether the
+    item is gold."""
+
+    annotator: IntArray
+    item: IntArray
+    seconds: FloatArray
+    label: list[str | None]
+    gold: np.ndarray[Any, np.dtype[np.bool_]]
+
+
+def _between(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    found = []
+    if since is not None:
+        found.append(column >= since)
+    if until is not None:
+        found.append(column < until)
+    return found
+
+
+def _json_text(conn: Connection, table: str, column: Any, field: str) -> Any:
+    """``column``'s JSON value under ``field``, as the database reads it."""
+    if not _IDENTIFIER.match(field):
+        raise ValueError(f"not a field name: {field!r}")
+    if conn.dialect.name == "postgresql":
+        # A spec's field names are identifiers (checked above), so the name is safe inline.
+        return literal_column(f"({table}.value::json ->> '{field}')")
+    return func.json_extract(column, f'$."{field}"')
+
+
+def _label_text(value: Any) -> str | None:
+    # SQLite hands back numbers as numbers, PostgreSQL's ->> as text: one spelling.
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def annotation_count(conn: Connection, project_id: int) -> int:
+    """The project's annotations (answered from an index)."""
+    return int(
+        conn.execute(
+            select(func.count()).where(annotations_table.c.project_id == project_id)
+        ).scalar_one()
+    )
+
+
+def annotation_rows(
+    conn: Connection,
+    project_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    wall: str | None,
+    field: str | None,
+) -> AnnotationRows:
+    """The period's annotations within the wall (see ``AnnotationRows``)."""
+    a = annotations_table
+    label = (
+        literal_column("NULL")
+        if field is None
+        else _json_text(conn, "annotations", a.c.value, field)
+    )
+    query = (
+        select(a.c.annotator_id, a.c.item_id, a.c.seconds, label, items.c.gold)
+        .join(items, items.c.id == a.c.item_id)
+        .where(
+            a.c.project_id == project_id,
+            within_wall(a.c.annotator_id, wall),
+            *_between(a.c.created_at, since, until),
+        )
+    )
+    rows = conn.execute(query).all()
+    return AnnotationRows(
+        annotator=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+        item=np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)),
+        seconds=np.fromiter(
+            (np.nan if r[2] is None else r[2] for r in rows), dtype=np.float64, count=len(rows)
+        ),
+        label=[_label_text(r[3]) for r in rows],
+        gold=np.fromiter((bool(r[4]) for r in rows), dtype=bool, count=len(rows)),
+    )
+
+
+def final_label_of(conn: Connection, project_id: int, field: str) -> dict[int, str | None]:
+    """Each decided item's final label of ``field`` (adjudication pending: left out)."""
+    f = final_labels
+    rows = conn.execute(
+        select(f.c.item_id, _json_text(conn, "final_labels", f.c.value, field)).where(
+            f.c.project_id == project_id, f.c.status.in_(("final", "adjudicated"))
+        )
+    ).all()
+    return {int(r[0]): _label_text(r[1]) for r in rows}
+
+
+def newest_guideline_change(conn: Connection, project_id: int) -> int | None:
+    """The newest guideline version, when there is an older one to compare with."""
+    g = guideline_versions
+    row = conn.execute(
+        select(func.max(g.c.version), func.count()).where(g.c.project_id == project_id)
+    ).one()
+    return int(row[0]) if row[1] and int(row[1]) > 1 else None
+
+
+def gold_counts(
+    conn: Connection,
+    project_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    wall: str | None,
+    version: int | None,
+) -> list[tuple[int, bool, bool, int]]:
+    """(annotator, correct, after, count): gold results of the period, ``after`` when made
+    at or after the annotator's first annotation under guideline ``version`` (always
+    false without a version)."""
+    g = gold_results
+    a = annotations_table
+    if version is None:
+        after: Any = literal_column("0")
+        source: Any = g
+    else:
+        first = (
+            select(a.c.annotator_id, func.min(a.c.created_at).label("first_at"))
+            .where(a.c.project_id == project_id, a.c.guideline_version == version)
+            .group_by(a.c.annotator_id)
+            .subquery()
+        )
+        after = case(
+            (and_(first.c.first_at.is_not(None), g.c.created_at >= first.c.first_at), 1), else_=0
+        )
+        source = g.outerjoin(first, first.c.annotator_id == g.c.annotator_id)
+    rows = conn.execute(
+        select(g.c.annotator_id, g.c.correct, after.label("after"), func.count())
+        .select_from(source)
+        .where(
+            g.c.project_id == project_id,
+            within_wall(g.c.annotator_id, wall),
+            *_between(g.c.created_at, since, until),
+        )
+        .group_by(g.c.annotator_id, g.c.correct, literal_column("3"))
+    ).all()
+    return [(int(r[0]), bool(r[1]), bool(r[2]), int(r[3])) for r in rows]
+
+
+def review_counts(
+    conn: Connection,
+    project_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    wall: str | None,
+) -> list[tuple[int, str, int]]:
+    """(annotator, status, count) of the reviews of the period's annotations; status is
+    pending, accepted, rejected or fixed."""
+    r = reviews
+    rows = conn.execute(
+        select(r.c.annotator_id, r.c.status, func.count())
+        .where(
+            r.c.project_id == project_id,
+            within_wall(r.c.annotator_id, wall),
+            *_between(r.c.created_at, since, until),
+        )
+        .group_by(r.c.annotator_id, r.c.status)
+    ).all()
+    return [(int(x[0]), str(x[1]), int(x[2])) for x in rows]
+
+
+def retest_pairs(
+    conn: Connection,
+    project_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    wall: str | None,
+) -> list[tuple[int, bool]]:
+    """(annotator, same): each retest of the period whose first answer is known, and
+    whether the second answer was the same as the first (as JSON values)."""
+    r = retests
+    rows = conn.execute(
+        select(r.c.annotator_id, r.c.first_value, r.c.value).where(
+            r.c.project_id == project_id,
+            r.c.first_value.is_not(None),
+            within_wall(r.c.annotator_id, wall),
+            *_between(r.c.created_at, since, until),
+        )
+    ).all()
+    return [(int(x[0]), json.loads(x[1]) == json.loads(x[2])) for x in rows]
+
+
+def per_day(
+    conn: Connection,
+    project_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    wall: str | None,
+) -> list[tuple[int, str, int]]:
+    """(annotator, UTC day YYYY-MM-DD, annotations) for the period."""
+    a = annotations_table
+    day = func.date(a.c.created_at)
+    rows = conn.execute(
+        select(a.c.annotator_id, day, func.count())
+        .where(
+            a.c.project_id == project_id,
+            within_wall(a.c.annotator_id, wall),
+            *_between(a.c.created_at, since, until),
+        )
+        .group_by(a.c.annotator_id, day)
+    ).all()
+    return [(int(r[0]), str(r[1])[:10], int(r[2])) for r in rows]
+
+
+def gold_per_day(
+    conn: Connection,
+    project_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    wall: str | None,
+) -> list[tuple[int, str, int, int]]:
+    """(annotator, UTC day, gold answers right, gold answers) for the period."""
+    g = gold_results
+    day = func.date(g.c.created_at)
+    right = func.sum(case((g.c.correct, 1), else_=0))
+    rows = conn.execute(
+        select(g.c.annotator_id, day, right, func.count())
+        .where(
+            g.c.project_id == project_id,
+            within_wall(g.c.annotator_id, wall),
+            *_between(g.c.created_at, since, until),
+        )
+        .group_by(g.c.annotator_id, day)
+    ).all()
+    return [(int(r[0]), str(r[1])[:10], int(r[2]), int(r[3])) for r in rows]
+
+
+def _seconds_between(conn: Connection, start: Any, end: Any) -> Any:
+    if conn.dialect.name == "postgresql":
+        return extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseFigures:
+    """Per annotator: leases taken in the period, those that lapsed without a submit, the
+    mean seconds from lease to submit of those submitted, and when the oldest lease they
+    hold now was taken (``None``: none held)."""
+
+    annotator: int
+    taken: int
+    lapsed: int
+    mean_to_submit: float | None
+    holding_since: datetime | None
+
+
+def lease_figures(
+    conn: Connection,
+    project_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    wall: str | None,
+) -> list[LeaseFigures]:
+    """``LeaseFigures`` of everyone with a lease in the period or one held now."""
+    s = assignments
+    mine = (s.c.project_id == project_id, within_wall(s.c.annotator_id, wall))
+    submitted = s.c.state.in_(("submitted", "late"))
+    to_submit = case((submitted, _seconds_between(conn, s.c.leased_at, s.c.closed_at)))
+    taken = conn.execute(
+        select(
+            s.c.annotator_id,
+            func.count(),
+            func.sum(case((s.c.state == "expired", 1), else_=0)),
+            func.avg(to_submit),
+        )
+        .where(*mine, *_between(s.c.leased_at, since, until))
+        .group_by(s.c.annotator_id)
+    ).all()
+    held = conn.execute(
+        select(s.c.annotator_id, func.min(s.c.leased_at))
+        .where(*mine, s.c.state == "leased")
+        .group_by(s.c.annotator_id)
+    ).all()
+    holding = {int(r[0]): _as_time(r[1]) for r in held}
+    out = {
+        int(r[0]): LeaseFigures(
+            int(r[0]),
+            int(r[1]),
+            int(r[2] or 0),
+            None if r[3] is None else float(r[3]),
+            holding.get(int(r[0])),
+        )
+        for r in taken
+    }
+    for who, at in holding.items():
+        out.setdefault(who, LeaseFigures(who, 0, 0, None, at))
+    return list(out.values())
+
+
+def _as_time(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def people(conn: Connection, ids: Iterable[int]) -> list[Person]:
+    """Who the ids are: email, name, vendor and team, by email."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    rows = conn.execute(
+        select(users.c.id, users.c.email, users.c.name, vendors.c.name, teams.c.name)
+        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
+        .outerjoin(teams, teams.c.id == users.c.team_id)
+        .where(users.c.id.in_(wanted))
+        .order_by(users.c.email)
+    ).all()
+    return [Person(int(r[0]), str(r[1]), str(r[2] or ""), r[3], r[4]) for r in rows]
+
+
+def person_id(conn: Connection, email: str, wall: str | None) -> int | None:
+    """The id of the person with ``email`` behind the wall (``None``: nobody there)."""
+    found = conn.execute(
+        select(users.c.id).where(
+            func.lower(users.c.email) == email.strip().lower(), within_wall(users.c.id, wall)
+        )
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def has_worked(conn: Connection, project_id: int, user_id: int) -> bool:
+    """Whether the person ever held a task of the project (members who left included)."""
+    found = conn.execute(
+        select(assignments.c.id)
+        .where(assignments.c.project_id == project_id, assignments.c.annotator_id == user_id)
+        .limit(1)
+    ).first()
+    return found is not None
