@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # network from a manager's spec lists the model gateways here.
     llm_endpoints: str = ""
     llm_backoff: float = Field(default=0.5, ge=0, le=60)  # first retry's mean wait, doubling
+    # Webhooks (docs/operations.md): seconds a receiver has to answer one delivery attempt
+    # (connect, send, read each), after which the attempt fails and is retried later.
+    webhook_timeout: float = Field(default=10.0, gt=0, le=300)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -18,6 +18,7 @@ from huey.consumer import Consumer
 from labelworks.config import Settings
 from labelworks.jobs.assist_tasks import start_due_trainings
 from labelworks.jobs.runner import run_job, sweep
+from labelworks.jobs.webhook_dispatch import WebhookDispatcher
 from labelworks.services.campaigns import refresh_due_campaigns
 from labelworks.storage.engine import Database
 
@@ -26,7 +27,18 @@ log = logging.getLogger("labelworks.jobs")
 QUEUE_NAME = "labelworks"
 
 
-class _QuietConsumer(Consumer):  # type: ignore[misc]
+class _Consumer(Consumer):  # type: ignore[misc]
+    """A consumer with the webhook dispatcher beside it, stopped with it."""
+
+    dispatcher: WebhookDispatcher | None = None
+
+    def start(self) -> None:
+        super().start()
+        if self.dispatcher is not None:
+            self.dispatcher.start(self.stop_flag)
+
+
+class _QuietConsumer(_Consumer):
     """A consumer inside a server process: the server owns the process's signals."""
 
     def _set_signal_handlers(self) -> None:
@@ -71,7 +83,9 @@ class JobQueue:
         refresh_due_campaigns(self.db, log.info)
 
     def consumer(self, workers: int, *, in_server: bool = False) -> Any:
-        """A thread consumer; ``in_server`` leaves the process's signals to the server.
-        Idle workers look for work at least once a second."""
-        kind = _QuietConsumer if in_server else Consumer
-        return kind(self.huey, workers=workers, worker_type="thread", max_delay=1.0)
+        """A thread consumer, with the webhook dispatcher; ``in_server`` leaves the
+        process's signals to the server. Idle workers look for work at least once a second."""
+        kind = _QuietConsumer if in_server else _Consumer
+        consumer = kind(self.huey, workers=workers, worker_type="thread", max_delay=1.0)
+        consumer.dispatcher = WebhookDispatcher(self.db, self.settings)
+        return consumer

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.annotation import validate_annotation
 from labelworks.domain.errors import InvalidInput, NotFound, PermissionDenied
-from labelworks.services import audit
+from labelworks.services import audit, webhooks
 from labelworks.services.access import project_for
 from labelworks.services.privacy import annotation_value_for, restored, rows_for
 from labelworks.services.specs import stored_spec
@@ -129,6 +129,12 @@ def adjudicate(
             actor, spec, value, [final.value, *(v for _, _, v in votes)], payload=item.payload
         )
         validate_annotation(spec.fields, value, item.payload)
+        now = utcnow()
+        webhooks.announce_final(
+            conn, spec, project.id, item_id, value=value, status="adjudicated",
+            method="adjudication", confidence=1.0, decided_at=now,
+            decided_by=None if actor is None else actor.email,
+        )  # fmt: skip
         store.record_final(
             conn,
             item_id=item_id,
@@ -139,7 +145,7 @@ def adjudicate(
             fields={name: 1.0 for name in value},
             annotation_ids=[i for i, _, _ in votes],
             status="adjudicated",
-            now=utcnow(),
+            now=now,
             by=None if actor is None else actor.id,
             note=note,
         )

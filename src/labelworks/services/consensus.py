@@ -40,7 +40,7 @@ from labelworks.domain.consensus import (
     next_step,
 )
 from labelworks.domain.spec import ProjectSpec
-from labelworks.services import audit
+from labelworks.services import audit, webhooks
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.services.structured import similarities
@@ -89,6 +89,11 @@ def settle(
         store.raise_target(conn, item_id, len(votes) + 1)
         store.drop_final(conn, item_id)
     else:
+        if step is Next.FINAL:  # the webhooks' item.finalised, when the label is news
+            webhooks.announce_final(
+                conn, spec, project_id, item_id, value=decision.value, status="final",
+                method=method, confidence=decision.confidence, decided_at=now,
+            )  # fmt: skip
         _record(conn, project_id, item_id, decision, method, [i for i, _, _ in votes], step, now)
     _note_settled(scope, project_id)
     return step

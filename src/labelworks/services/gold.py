@@ -22,7 +22,7 @@ from labelworks.domain.errors import InvalidInput, NotFound, PermissionDenied
 from labelworks.domain.gold import PauseRule, is_correct, pause_reason, score_answer, wilson_bounds
 from labelworks.domain.identity import email_key
 from labelworks.domain.spec import ProjectSpec
-from labelworks.services import audit
+from labelworks.services import audit, webhooks
 from labelworks.services.access import actor_of, project_for
 from labelworks.services.privacy import annotation_value_for, restored, text_for
 from labelworks.services.specs import stored_spec
@@ -214,6 +214,12 @@ def score_gold(
             correct=correct,
             total=total,
         )
+        webhooks.emit(
+            conn, a.project_id, "annotator.paused",
+            {"annotator": who.email if who else None, "vendor": who.vendor if who else None,
+             "reason": reason,
+             "automatic": True, "gold_correct": correct, "gold_total": total, "paused_at": now},
+        )  # fmt: skip
     return outcome
 
 
@@ -351,8 +357,14 @@ def pause_annotator(
         if actor is not None and user.id == actor.id:
             raise InvalidInput("you cannot pause yourself")
         by = "a manager" if actor is None else actor.email
-        gold_store.pause(conn, project.id, user.id, f"paused by {by}: {reason}", utcnow())
+        now = utcnow()
+        gold_store.pause(conn, project.id, user.id, f"paused by {by}: {reason}", now)
         audit.record(conn, project, actor, "annotator.pause", user.email, reason=reason)
+        webhooks.emit(
+            conn, project.id, "annotator.paused",
+            {"annotator": user.email, "vendor": user.vendor, "reason": reason,
+             "automatic": False, "paused_by": by, "paused_at": now},
+        )  # fmt: skip
 
 
 def reinstate_annotator(

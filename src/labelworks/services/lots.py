@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from labelworks.services import audit
+from labelworks.services import audit, webhooks
 from labelworks.services.access import project_for
 from labelworks.services.privacy import annotation_value_for, payload_for, text_for
 from labelworks.services.specs import stored_spec
@@ -204,6 +204,13 @@ def audit_sample(
         status = "accepted" if decision.accepted else "rejected"
         evidence = {**asdict(decision), "summary": decision.summary, "plan": plan.summary}
         store.decide(conn, lot_id, status=status, decision=evidence, now=now)
+        webhooks.emit(
+            conn, project.id, f"lot.{status}",
+            {"lot_id": lot_id, "name": lot.name, "size": lot.size, "selector": lot.selector,
+             "sample_size": plan.sample_size, "acceptance_number": plan.acceptance_number,
+             "defects": decision.defects, "rate_upper_bound": decision.rate_upper_bound,
+             "summary": decision.summary, "decided_at": now},
+        )  # fmt: skip
         if not decision.accepted:
             ids = [s.annotation_id for s in store.samples(conn, lot_id)]
             every = _lot_annotations(conn, project.id, lot)
