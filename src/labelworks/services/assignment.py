@@ -35,6 +35,7 @@ from labelworks.services import consensus, retests, reviews
 from labelworks.services.access import actor_of, admit, project_for
 from labelworks.services.auth import Credential, hashes, refused
 from labelworks.services.escalations import flag as flag_item
+from labelworks.services.experiment_treatments import suggestions_hidden
 from labelworks.services.gold import GoldOutcome, feedback_for, feedback_shown, score_gold
 from labelworks.services.guidelines import check_acknowledged
 from labelworks.services.privacy import payload_for, restored, suggestions_for
@@ -177,6 +178,10 @@ def next_task_for(
         pre = lease.pre_annotations
         if pre is None:
             pre = item_store.pre_annotations_of(conn, lease.item_id)
+        if pre and suggestions_hidden(
+            conn, db.cache_scope, project.id, annotator_id, lease.item_id
+        ):
+            pre = []  # the arm of a running experiment that is not shown suggestions
         done_today = None if standing is None else standing.done_today
         shared = items_shared(project, spec)
         progress = progress_in(

@@ -53,6 +53,8 @@ ACTIONS = (
     "items.requeue",
     "items.priority",
     "items.delete",
+    "experiment.create",
+    "experiment.stop",
 )
 
 # Details that hold what a person decided or typed about an item, screened on the way out:
