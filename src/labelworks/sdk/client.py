@@ -65,6 +65,7 @@ from labelworks.sdk.reviews import ReviewsApi
 from labelworks.sdk.sources import SourcesApi
 from labelworks.sdk.spec_history import SpecHistoryApi
 from labelworks.sdk.spec_upload import Spec, spec_upload
+from labelworks.sdk.vendors import VendorsApi
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 CsvFormulas = Literal["escape", "raw"]
@@ -107,6 +108,7 @@ class Client(
     AgreementApi,
     SpecHistoryApi,
     PromptsApi,
+    VendorsApi,
     AbstractContextManager["Client"],
 ):
     """A session with one labelworks server, authenticated by an API token.

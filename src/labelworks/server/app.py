@@ -55,6 +55,7 @@ from labelworks.server.api import qualification as qualification_api
 from labelworks.server.api import reviews as reviews_api
 from labelworks.server.api import sources as sources_api
 from labelworks.server.api import spec_history as spec_history_api
+from labelworks.server.api import vendors as vendors_api
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
@@ -135,6 +136,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     judges_api.router,
     generations_api.router,
     jobs_api.router,
+    vendors_api.router,
     duplicates_api.router,
     escalations.router,
     delivery.router,

@@ -85,6 +85,22 @@ class Statement:
         return sum(1 for line in self.lines if line.status == status)
 
     @property
+    def currency(self) -> str | None:
+        return None if self.terms is None else self.terms.currency
+
+    @property
+    def billed(self) -> int:
+        return self.count("billed")
+
+    @property
+    def held(self) -> int:
+        return self.count("held")
+
+    @property
+    def reworked(self) -> int:
+        return self.count("reworked")
+
+    @property
     def unpriced(self) -> int:
         return sum(1 for line in self.lines if line.status == "billed" and line.amount is None)
 
