@@ -78,6 +78,7 @@ WORK_SECONDS = {ANN: [30.0, 50.0], BEN: [20.0, 22.0], CY: [60.0, 80.0]}
 class CoachingWorld:
     project: str
     ids: dict[str, int]  # email → user id
+    tokens: dict[str, str]  # email → API token (when asked for)
     gold_items: dict[str, int]  # gold text → item id
     weeks: tuple[date, date]  # the Mondays of the two weeks of work
     rejected_item: int
@@ -88,7 +89,8 @@ class CoachingWorld:
 def build(
     db: Database, today: date, *, password_hash: str | None = None, tokens: bool = False
 ) -> CoachingWorld:
-    """The world above, its two weeks being the two before ``today``'s week."""
+    """The world above, its two weeks being the two before ``today``'s week; everyone
+    gets ``password_hash`` and, with ``tokens``, an API token."""
     apply_spec(db, spec_from_dict(SPEC), guidelines=GUIDELINES)
     ingestion.import_items(
         db,
@@ -101,6 +103,7 @@ def build(
     for text, (answer, why) in GOLD.items():
         gold.mark_gold(db, PROJECT, by_text[text], value={"sentiment": answer}, explanation=why)
     ids: dict[str, int] = {}
+    made_tokens: dict[str, str] = {}
     people = [
         (ANN, "annotator", "acme"),
         (BEN, "annotator", "acme"),
@@ -122,6 +125,8 @@ def build(
             with_token=tokens,
         )
         ids[email] = made.user.id
+        if made.token is not None:
+            made_tokens[email] = made.token
     monday = today - timedelta(days=today.weekday())
     weeks = (monday - timedelta(days=14), monday - timedelta(days=7))
     first = datetime.combine(weeks[0] + timedelta(days=1), time(10))
@@ -184,6 +189,7 @@ def build(
     return CoachingWorld(
         project=PROJECT,
         ids=ids,
+        tokens=made_tokens,
         gold_items={t: by_text[t] for t in GOLD},
         weeks=weeks,
         rejected_item=rejected_item,

@@ -28,6 +28,7 @@ from labelworks.cli import spec_history as spec_history_cli
 from labelworks.cli.activity import activity_command
 from labelworks.cli.agreement import agreement_command
 from labelworks.cli.audit import audit_command
+from labelworks.cli.coaching import coaching_command
 from labelworks.cli.consistency import consistency_command
 from labelworks.cli.context import CliState, RootGroup, fail, wrap_only_on_terminals
 from labelworks.cli.deliver import acceptance_command, deliver_command
@@ -93,6 +94,7 @@ app.command("activity")(activity_command)
 app.command("deliver")(deliver_command)
 app.command("duplicates")(duplicates_command)
 app.command("sample")(sample_command)
+app.command("coaching")(coaching_command)
 
 
 def _version(value: bool) -> None:

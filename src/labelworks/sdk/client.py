@@ -36,6 +36,7 @@ from labelworks.sdk.activity import ActivityApi
 from labelworks.sdk.agreement import AgreementApi
 from labelworks.sdk.assist import AssistApi
 from labelworks.sdk.audit import AuditApi
+from labelworks.sdk.coaching import CoachingApi
 from labelworks.sdk.dataset_exports import DatasetExportsApi
 from labelworks.sdk.dataset_imports import DatasetImportsApi
 from labelworks.sdk.delivery import DeliveryApi
@@ -105,6 +106,7 @@ class Client(
     DuplicatesApi,
     EscalationsApi,
     AuditApi,
+    CoachingApi,
     AgreementApi,
     SpecHistoryApi,
     PromptsApi,

@@ -37,6 +37,7 @@ from labelworks.server.api import (
     work,
 )
 from labelworks.server.api import assist as assist_api
+from labelworks.server.api import coaching as coaching_api
 from labelworks.server.api import dataset_exports as dataset_exports_api
 from labelworks.server.api import dataset_imports as dataset_imports_api
 from labelworks.server.api import duplicates as duplicates_api
@@ -139,6 +140,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     vendors_api.router,
     duplicates_api.router,
     escalations.router,
+    coaching_api.router,
     delivery.router,
     media.router,
     media_file_routes.router,

@@ -21,7 +21,7 @@ privacy policy as the viewer may see them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
@@ -170,6 +170,47 @@ class CoachingPage:
     notes: list[CoachingNote]
     fields: list[FieldSpec]
     allow_remote_media: bool
+    # The person's people-analytics figures (``PersonRecord.to_dict()``), when known.
+    figures: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The page as the API's ``CoachingOut`` has it (times as ``datetime``)."""
+        h = self.headline
+        return {
+            "project": self.project,
+            "email": self.email,
+            "name": self.name,
+            "vendor": self.vendor,
+            "own": self.own,
+            "team_vendor": self.team_vendor,
+            "may_add_note": self.may_add_note,
+            "expert_answers_shown": self.expert_answers_shown,
+            "guideline_version": self.guideline_version,
+            "headline": {
+                "annotations": h.annotations,
+                "gold": _share(h.gold_correct, h.gold_answered, h.gold_interval),
+                "acceptance": _share(h.accepted, h.reviews_decided, h.acceptance_interval),
+                "fixed": h.fixed,
+                "rejected": h.rejected,
+            },
+            "figures": self.figures,
+            "trend": [asdict(w) for w in self.trend],
+            "gold_mistakes": [asdict(m) for m in self.gold_mistakes],
+            "gold_mistakes_total": self.gold_mistakes_total,
+            "review_mistakes": [asdict(m) for m in self.review_mistakes],
+            "review_mistakes_total": self.review_mistakes_total,
+            "notes": [asdict(n) for n in self.notes],
+        }
+
+
+def _share(correct: int, total: int, interval: tuple[float, float] | None) -> dict[str, Any]:
+    return {
+        "correct": correct,
+        "total": total,
+        "share": correct / total if total else None,
+        "low": None if interval is None else interval[0],
+        "high": None if interval is None else interval[1],
+    }
 
 
 @dataclass(frozen=True, slots=True)
