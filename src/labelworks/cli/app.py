@@ -25,6 +25,7 @@ from labelworks.cli import prompts as prompts_cli
 from labelworks.cli import qualification as qualification_cli
 from labelworks.cli import reviews as reviews_cli
 from labelworks.cli import spec_history as spec_history_cli
+from labelworks.cli import vendors as vendors_cli
 from labelworks.cli.activity import activity_command
 from labelworks.cli.agreement import agreement_command
 from labelworks.cli.audit import audit_command
@@ -94,6 +95,8 @@ app.command("activity")(activity_command)
 app.command("deliver")(deliver_command)
 app.command("duplicates")(duplicates_command)
 app.command("sample")(sample_command)
+app.command("vendors")(vendors_cli.vendors_command)
+app.add_typer(vendors_cli.app, name="vendor")
 app.command("coaching")(coaching_command)
 
 
