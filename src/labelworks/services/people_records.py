@@ -146,9 +146,10 @@ def gather(
     """Everything the project's report needs for ``period`` behind ``wall``."""
     since, until = period.since, period.until
     first = next((f for f in spec.fields if categories_of(f) is not None), None)
-    labels = [] if first is None else [str(c) for c in categories_of(first) or []]
+    categories = [] if first is None else list(categories_of(first) or [])
+    labels = [str(c) for c in categories]
     field_name = None if first is None else first.name
-    rows = store.annotation_rows(conn, project.id, since, until, wall, field_name)
+    rows = store.annotation_rows(conn, project.id, since, until, wall, field_name, categories)
     version = store.newest_guideline_change(conn, project.id)
     gold: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for who, correct, after, n in store.gold_counts(conn, project.id, since, until, wall, version):
@@ -167,8 +168,9 @@ def gather(
     agreed: dict[int, list[int]] = {}
     confusions: dict[int, list[list[float]]] = {}
     if field_name is not None:
-        finals = store.final_label_of(conn, project.id, field_name)
-        label_counts, agreed, confusions = _label_figures(rows, labels, finals)
+        finals = store.final_codes(conn, project.id, field_name, categories)
+        gold_ids = store.gold_items(conn, project.id)
+        label_counts, agreed, confusions = _label_figures(rows, len(labels), finals, gold_ids)
     leases = {f.annotator: f for f in store.lease_figures(conn, project.id, since, until, wall)}
     return Gathered(
         project=project.name,
@@ -191,27 +193,33 @@ def gather(
 
 
 def _label_figures(
-    rows: store.AnnotationRows, labels: list[str], finals: dict[int, str | None]
+    rows: store.AnnotationRows,
+    n_labels: int,
+    finals: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
+    gold_ids: np.ndarray[Any, Any],
 ) -> tuple[dict[int, list[int]], dict[int, list[int]], dict[int, list[list[float]]]]:
     """Per user id: how often they gave each label, their answers that matched the final
     label of those compared, and their Dawid–Skene confusion matrix (ordinary items)."""
-    code = {label: k for k, label in enumerate(labels)}
-    given = np.fromiter((code.get(x, -1) if x is not None else -1 for x in rows.label), np.int64)
+    given = rows.label
     users, person = np.unique(rows.annotator, return_inverse=True)
     has = given >= 0
-    counts = np.zeros((users.size, len(labels)), dtype=np.int64)
+    counts = np.zeros((users.size, n_labels), dtype=np.int64)
     np.add.at(counts, (person[has], given[has]), 1)
-    final = np.fromiter(
-        (code.get(finals.get(int(i)) or "", -1) for i in rows.item), np.int64, rows.item.size
-    )
+    final_items, final_labels = finals
+    # Each annotation's item looked up among the decided items (sorted ids).
+    at = np.searchsorted(final_items, rows.item)
+    found = at < final_items.size
+    found[found] = final_items[at[found]] == rows.item[found]
+    final = np.full(rows.item.size, -1, dtype=np.int64)
+    final[found] = final_labels[at[found]]
     compared = has & (final >= 0)
     right = np.bincount(
         person[compared], weights=given[compared] == final[compared], minlength=users.size
     )
     total = np.bincount(person[compared], minlength=users.size)
-    ordinary = has & ~rows.gold
+    ordinary = has & ~np.isin(rows.item, gold_ids)
     matrices = confusion_matrices(
-        rows.item[ordinary], person[ordinary], given[ordinary], users.size, len(labels)
+        rows.item[ordinary], person[ordinary], given[ordinary], users.size, n_labels
     )
     ids = users.tolist()
     return (
@@ -331,38 +339,58 @@ def figures(
 
 
 def _indices(user_ids: np.ndarray[Any, Any], index: dict[int, int]) -> np.ndarray[Any, Any]:
-    return np.fromiter((index[int(u)] for u in user_ids), np.int64, user_ids.size)
+    """Each user id's position in the report (every id must be in ``index``)."""
+    keys = np.fromiter(index, dtype=np.int64, count=len(index))
+    order = np.argsort(keys)
+    positions = np.fromiter(index.values(), dtype=np.int64, count=len(index))[order]
+    return positions[np.searchsorted(keys[order], user_ids)]
 
 
 def _weeks(
     parts: list[Gathered], index: dict[int, int], n: int
 ) -> tuple[list[list[Week]], list[Week]]:
+    """Each person's weeks and the team's, from the days the gatherings counted."""
     per: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    weeks: dict[str, str] = {}
+
+    def week(day: str) -> str:
+        found = weeks.get(day)
+        if found is None:
+            found = weeks[day] = week_of(date.fromisoformat(day))
+        return found
+
     for g in parts:
         for who, day, count in g.days:
             if who in index:
-                per[(index[who], week_of(date.fromisoformat(day)))][0] += count
+                per[(index[who], week(day))][0] += count
         for who, day, right, answered in g.gold_days:
             if who in index:
-                slot = per[(index[who], week_of(date.fromisoformat(day)))]
+                slot = per[(index[who], week(day))]
                 slot[1] += right
                 slot[2] += answered
-    names = sorted({w for _, w in per})
+    keys = sorted(per, key=lambda k: (k[1], k[0]))
+    shares = proportions([per[k][1] for k in keys], [per[k][2] for k in keys])
     people: list[list[Week]] = [[] for _ in range(n)]
-    for (k, week), (count, right, answered) in sorted(per.items(), key=lambda x: x[0][1]):
-        people[k].append(Week(week, count, proportions([right], [answered])[0]))
+    by_week: dict[str, list[Week]] = defaultdict(list)
+    for key, share in zip(keys, shares, strict=True):
+        found = Week(key[1], per[key][0], share)
+        people[key[0]].append(found)
+        by_week[key[1]].append(found)
+    names = sorted(by_week)
+    pooled = proportions(
+        [sum(w.gold.successes for w in by_week[x]) for x in names],
+        [sum(w.gold.trials for w in by_week[x]) for x in names],
+    )
     team = []
-    for week in names:
-        mine = [w for ws in people for w in ws if w.week == week]
+    for name, share in zip(names, pooled, strict=True):
+        mine = by_week[name]
         accuracies = [w.gold.value for w in mine if w.gold.value is not None]
         team.append(
             Week(
-                week,
+                name,
                 sum(w.annotations for w in mine),
-                proportions(
-                    [sum(w.gold.successes for w in mine)], [sum(w.gold.trials for w in mine)]
-                )[0],
-                float(np.median([w.annotations for w in mine])) if mine else None,
+                share,
+                float(np.median([w.annotations for w in mine])),
                 float(np.median(accuracies)) if accuracies else None,
             )
         )

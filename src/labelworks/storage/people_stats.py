@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy import Connection, and_, case, extract, func, literal_column, se
 
 from labelworks.stats.ratings import FloatArray, IntArray
 from labelworks.storage.quality_tables import final_labels, gold_results, retests, reviews
+from labelworks.storage.sql import sqlite_time
 from labelworks.storage.tables import (
     annotations_table,
     assignments,
@@ -47,15 +48,14 @@ class Person:
 
 @dataclass(frozen=True)
 class AnnotationRows:
-    """One entry per annotation: who, which item, active seconds (NaN: not measured), the
-    label of the field asked for (``None``: no field asked, or not given) and whether the
-    item is gold."""
+    """One entry per annotation: who, which item, active seconds (NaN: not measured) and
+    the label given to the field asked for, as its index among the categories (-1: no
+    field asked, or a value outside them)."""
 
     annotator: IntArray
     item: IntArray
     seconds: FloatArray
-    label: list[str | None]
-    gold: np.ndarray[Any, np.dtype[np.bool_]]
+    label: IntArray
 
 
 def _between(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
@@ -77,13 +77,15 @@ def _json_text(conn: Connection, table: str, column: Any, field: str) -> Any:
     return func.json_extract(column, f'$."{field}"')
 
 
-def _label_text(value: Any) -> str | None:
-    # SQLite hands back numbers as numbers, PostgreSQL's ->> as text: one spelling.
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _label_code(conn: Connection, value: Any, categories: Sequence[Any]) -> Any:
+    """The index of ``value`` among ``categories`` (-1 for anything else), computed by the
+    database so a million labels travel as small integers. SQLite reads JSON numbers as
+    numbers and PostgreSQL's ``->>`` gives text, so each gets the categories its way."""
+    if conn.dialect.name == "postgresql":
+        categories = [str(c) for c in categories]
+    if not categories:
+        return literal_column("-1")
+    return case({c: k for k, c in enumerate(categories)}, value=value, else_=-1)
 
 
 def annotation_count(conn: Connection, project_id: int) -> int:
@@ -95,6 +97,15 @@ def annotation_count(conn: Connection, project_id: int) -> int:
     )
 
 
+def _whole_project(conn: Connection, project_id: int) -> Any:
+    """The condition for reading a project's whole history of annotations. On SQLite, in
+    table order rather than through the (project, annotator, time) index, whose order sends
+    each row lookup to another page (three times slower at 100k rows, bench/people.py)."""
+    if conn.dialect.name == "sqlite":
+        return literal_column("+annotations.project_id") == project_id
+    return annotations_table.c.project_id == project_id
+
+
 def annotation_rows(
     conn: Connection,
     project_id: int,
@@ -102,44 +113,79 @@ def annotation_rows(
     until: datetime | None,
     wall: str | None,
     field: str | None,
+    categories: Sequence[Any] = (),
 ) -> AnnotationRows:
-    """The period's annotations within the wall (see ``AnnotationRows``)."""
+    """The period's annotations within the wall (see ``AnnotationRows``), read on the
+    driver's cursor: at a million rows SQLAlchemy's row objects would cost more than the
+    query."""
     a = annotations_table
     label = (
-        literal_column("NULL")
+        literal_column("-1")
         if field is None
-        else _json_text(conn, "annotations", a.c.value, field)
+        else _label_code(conn, _json_text(conn, "annotations", a.c.value, field), categories)
     )
-    query = (
-        select(a.c.annotator_id, a.c.item_id, a.c.seconds, label, items.c.gold)
-        .join(items, items.c.id == a.c.item_id)
-        .where(
-            a.c.project_id == project_id,
-            within_wall(a.c.annotator_id, wall),
-            *_between(a.c.created_at, since, until),
-        )
+    query = select(a.c.annotator_id, a.c.item_id, a.c.seconds, label).where(
+        _whole_project(conn, project_id),
+        within_wall(a.c.annotator_id, wall),
+        *_between(a.c.created_at, since, until),
     )
-    rows = conn.execute(query).all()
+    rows = _fetch(conn, query)
+    n = len(rows)
     return AnnotationRows(
-        annotator=np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
-        item=np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)),
+        annotator=np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+        item=np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
         seconds=np.fromiter(
-            (np.nan if r[2] is None else r[2] for r in rows), dtype=np.float64, count=len(rows)
+            (np.nan if r[2] is None else r[2] for r in rows), dtype=np.float64, count=n
         ),
-        label=[_label_text(r[3]) for r in rows],
-        gold=np.fromiter((bool(r[4]) for r in rows), dtype=bool, count=len(rows)),
+        label=np.fromiter((r[3] for r in rows), dtype=np.int64, count=n),
     )
 
 
-def final_label_of(conn: Connection, project_id: int, field: str) -> dict[int, str | None]:
-    """Each decided item's final label of ``field`` (adjudication pending: left out)."""
+def _fetch(conn: Connection, query: Any) -> list[Sequence[Any]]:
+    """All rows of a Core query, fetched as the driver's plain tuples."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    values = dict(compiled.construct_params())
+    if conn.dialect.name == "sqlite":
+        # Date-times as SQLAlchemy stores them on SQLite, so text order is time order.
+        values = {k: sqlite_time(v) if isinstance(v, datetime) else v for k, v in values.items()}
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if compiled.positiontup is not None:
+            cursor.execute(str(compiled), [values[k] for k in compiled.positiontup])
+        else:
+            cursor.execute(str(compiled), values)
+        rows: list[Sequence[Any]] = cursor.fetchall()
+    finally:
+        cursor.close()
+    return rows
+
+
+def gold_items(conn: Connection, project_id: int) -> IntArray:
+    """The ids of the project's gold items."""
+    found = conn.execute(
+        select(items.c.id).where(items.c.project_id == project_id, items.c.gold)
+    ).scalars()
+    return np.fromiter((int(i) for i in found), dtype=np.int64)
+
+
+def final_codes(
+    conn: Connection, project_id: int, field: str, categories: Sequence[Any]
+) -> tuple[IntArray, IntArray]:
+    """Item ids (ascending) and the index of their final label of ``field`` among
+    ``categories`` (-1: none of them); items waiting for adjudication are left out."""
     f = final_labels
-    rows = conn.execute(
-        select(f.c.item_id, _json_text(conn, "final_labels", f.c.value, field)).where(
-            f.c.project_id == project_id, f.c.status.in_(("final", "adjudicated"))
-        )
-    ).all()
-    return {int(r[0]): _label_text(r[1]) for r in rows}
+    code = _label_code(conn, _json_text(conn, "final_labels", f.c.value, field), categories)
+    rows = _fetch(
+        conn,
+        select(f.c.item_id, code)
+        .where(f.c.project_id == project_id, f.c.status.in_(("final", "adjudicated")))
+        .order_by(f.c.item_id),
+    )
+    n = len(rows)
+    return (
+        np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+        np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
+    )
 
 
 def newest_guideline_change(conn: Connection, project_id: int) -> int | None:
@@ -163,17 +209,11 @@ def gold_counts(
     at or after the annotator's first annotation under guideline ``version`` (always
     false without a version)."""
     g = gold_results
-    a = annotations_table
     if version is None:
         after: Any = literal_column("0")
         source: Any = g
     else:
-        first = (
-            select(a.c.annotator_id, func.min(a.c.created_at).label("first_at"))
-            .where(a.c.project_id == project_id, a.c.guideline_version == version)
-            .group_by(a.c.annotator_id)
-            .subquery()
-        )
+        first = _first_under(conn, project_id, version)
         after = case(
             (and_(first.c.first_at.is_not(None), g.c.created_at >= first.c.first_at), 1), else_=0
         )
@@ -189,6 +229,33 @@ def gold_counts(
         .group_by(g.c.annotator_id, g.c.correct, literal_column("3"))
     ).all()
     return [(int(r[0]), bool(r[1]), bool(r[2]), int(r[3])) for r in rows]
+
+
+def _first_under(conn: Connection, project_id: int, version: int) -> Any:
+    """(annotator, first_at): when each person with gold results first annotated under
+    guideline ``version``. Each is one index seek from the project's first annotation
+    under it onwards, not a walk through all their earlier work."""
+    a = annotations_table
+    g = gold_results
+    published = (
+        select(func.min(a.c.created_at))
+        .where(_whole_project(conn, project_id), a.c.guideline_version == version)
+        .scalar_subquery()
+    )
+    people = select(g.c.annotator_id).where(g.c.project_id == project_id).distinct().subquery()
+    first_at = (
+        select(a.c.created_at)
+        .where(
+            a.c.project_id == project_id,
+            a.c.annotator_id == people.c.annotator_id,
+            a.c.created_at >= published,
+            a.c.guideline_version == version,
+        )
+        .order_by(a.c.created_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(people.c.annotator_id, first_at.label("first_at")).subquery()
 
 
 def review_counts(
