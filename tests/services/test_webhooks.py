@@ -83,7 +83,7 @@ def test_bad_webhooks_and_unknown_ids_are_refused_and_change_nothing(db: Databas
     project = make_project(db)
     other = make_project(db, name="other")
     theirs = service.create_webhook(db, other, url="https://x.example/h", events=["lot.accepted"])
-    with pytest.raises(InvalidInput, match="url must not hold credentials"):
+    with pytest.raises(InvalidInput, match="must not hold credentials"):
         service.create_webhook(db, project, url="https://u:p@x.example/", events=["lot.accepted"])
     with pytest.raises(InvalidInput, match="choose at least one event"):
         service.create_webhook(db, project, url="https://x.example/h", events=[])
@@ -481,3 +481,18 @@ def test_removing_a_webhook_removes_its_log_and_its_queue(
         service.remove_webhook(db, project, made.webhook.id)
         sent = deliver_due(db, now=_later(), client=client)
     assert (sent, hook.requests, service.delivery_log(db, project)) == ([], [], [])
+
+
+def test_deliveries_per_day_count_every_day_of_the_window(db: Database) -> None:
+    """Three days ending today: two zero days, then today's two deliveries, pending."""
+    project = make_project(db)
+    service.create_webhook(db, project, url="https://x.example/", events=["lot.accepted"])
+    for k in range(2):
+        _emit(db, project, "lot.accepted", {"k": k})
+    today = utcnow().date()
+    days = service.delivery_days(db, project, days=3)
+    assert days == [
+        service.DeliveryDay((today - timedelta(days=2)).isoformat(), 0, 0, 0),
+        service.DeliveryDay((today - timedelta(days=1)).isoformat(), 0, 0, 0),
+        service.DeliveryDay(today.isoformat(), 0, 2, 0),
+    ]

@@ -25,6 +25,7 @@ from labelworks.cli import prompts as prompts_cli
 from labelworks.cli import qualification as qualification_cli
 from labelworks.cli import reviews as reviews_cli
 from labelworks.cli import spec_history as spec_history_cli
+from labelworks.cli import webhooks as webhooks_cli
 from labelworks.cli import vendors as vendors_cli
 from labelworks.cli.activity import activity_command
 from labelworks.cli.agreement import agreement_command
@@ -65,6 +66,7 @@ app.add_typer(quality.adjudication_app, name="adjudication")
 app.add_typer(escalations_cli.app, name="escalations")
 app.add_typer(reviews_cli.app, name="review")
 app.add_typer(lots_cli.app, name="lots")
+app.add_typer(webhooks_cli.app, name="webhook")
 app.add_typer(media_cli.app, name="media")
 app.add_typer(pii_cli.app, name="pii")
 app.add_typer(model_cli.app, name="model")

@@ -103,7 +103,7 @@ def check_webhook(url: str, events: Sequence[str]) -> WebhookSpec:
     url = url.strip()
     problem = url_problem(url)
     if problem is not None:
-        raise InvalidInput(f"url {problem}", location=Location(field="url"))
+        raise InvalidInput(problem, location=Location(field="url"))
     unknown = [e for e in events if e not in EVENTS]
     if unknown:
         raise InvalidInput(

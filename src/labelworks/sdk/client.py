@@ -66,6 +66,7 @@ from labelworks.sdk.reviews import ReviewsApi
 from labelworks.sdk.sources import SourcesApi
 from labelworks.sdk.spec_history import SpecHistoryApi
 from labelworks.sdk.spec_upload import Spec, spec_upload
+from labelworks.sdk.webhooks import WebhooksApi
 from labelworks.sdk.vendors import VendorsApi
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
@@ -91,6 +92,7 @@ class Client(
     QualificationApi,
     ReviewsApi,
     LotsApi,
+    WebhooksApi,
     JobsApi,
     JudgesApi,
     GenerationsApi,

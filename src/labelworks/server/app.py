@@ -56,6 +56,7 @@ from labelworks.server.api import qualification as qualification_api
 from labelworks.server.api import reviews as reviews_api
 from labelworks.server.api import sources as sources_api
 from labelworks.server.api import spec_history as spec_history_api
+from labelworks.server.api import webhooks as webhooks_api
 from labelworks.server.api import vendors as vendors_api
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
@@ -90,6 +91,7 @@ from labelworks.server.web import simulate as simulate_pages
 from labelworks.server.web import spec_editor as spec_editor_pages
 from labelworks.server.web import spec_history as spec_history_pages
 from labelworks.server.web import transfer as transfer_pages
+from labelworks.server.web import webhooks as webhook_pages
 from labelworks.services import privacy
 from labelworks.storage import migration
 from labelworks.storage.engine import Database
@@ -128,6 +130,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     agreement.router,
     reviews_api.router,
     lots_api.router,
+    webhooks_api.router,
     sources_api.router,
     media_api.router,
     pii_api.router,
@@ -153,6 +156,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     people_pages.router,
     member_pages.router,
     privacy_pages.router,
+    webhook_pages.router,
     transfer_pages.router,
     dataset_import_pages.router,
     media_pages.router,

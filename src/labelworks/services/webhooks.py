@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -42,6 +42,7 @@ from labelworks.storage.webhooks import DeliveryRow, WebhookRow
 __all__ = [
     "Attempt",
     "Created",
+    "DeliveryDay",
     "DeliveryRow",
     "WebhookRow",
     "announce_final",
@@ -49,6 +50,7 @@ __all__ = [
     "announce_sla_breach",
     "create_webhook",
     "deliver_due",
+    "delivery_days",
     "delivery_log",
     "emit",
     "emit_once",
@@ -287,6 +289,46 @@ def announce_forecast_slip(
 
 
 # ---- the delivery log -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryDay:
+    """Deliveries made on one UTC day, by where they stand now."""
+
+    day: str
+    delivered: int
+    pending: int
+    failed: int
+
+
+def delivery_days(
+    db: Database,
+    project_name: str,
+    *,
+    days: int = 14,
+    now: datetime | None = None,
+    actor: Actor | None = None,
+) -> list[DeliveryDay]:
+    """The last ``days`` UTC days up to ``now``'s, oldest first, each with its deliveries
+    by status (days without any included, as zeros)."""
+    today = (now or utcnow()).date()
+    first = today - timedelta(days=days - 1)
+    with db.read() as conn:
+        project = _project(conn, actor, project_name)
+        counts = store.per_day(conn, project.id, datetime.combine(first, time()))
+    by_day: dict[str, dict[str, int]] = {}
+    for day, status, n in counts:
+        by_day.setdefault(day, {})[status] = n
+    out = []
+    for k in range(days):
+        day = (first + timedelta(days=k)).isoformat()
+        found = by_day.get(day, {})
+        out.append(
+            DeliveryDay(
+                day, found.get("delivered", 0), found.get("pending", 0), found.get("failed", 0)
+            )
+        )
+    return out
 
 
 def ping_webhook(

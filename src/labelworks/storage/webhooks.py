@@ -395,6 +395,18 @@ def delivery(conn: Connection, project_id: int, delivery_id: int) -> DeliveryRow
     return None if row is None else _delivery(row)
 
 
+def per_day(conn: Connection, project_id: int, since: datetime) -> list[tuple[str, str, int]]:
+    """(UTC day made, status, deliveries) of the project's deliveries made from ``since``."""
+    day = func.date(deliveries.c.created_at)
+    rows = conn.execute(
+        select(day.label("day"), deliveries.c.status, func.count().label("n"))
+        .where(deliveries.c.project_id == project_id, deliveries.c.created_at >= since)
+        .group_by(day, deliveries.c.status)
+        .order_by(day, deliveries.c.status)
+    )
+    return [(str(r.day)[:10], str(r.status), int(r.n)) for r in rows]
+
+
 def requeue(conn: Connection, delivery_id: int, now: datetime) -> None:
     """Send a delivery again from the start of the retry schedule, due now."""
     conn.execute(
