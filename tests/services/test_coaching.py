@@ -197,6 +197,14 @@ def test_the_trend_sets_each_week_against_the_median_of_the_team(db: Database) -
         page.team_vendor,
     ) == (5, 3, 1, 2, 0, 1, 1, 0.0, "acme")
     assert h.gold_interval == pytest.approx((wilson.low, wilson.high), abs=1e-12)
+    # People analytics' figures of her agree on the gold and review counts.
+    figures = page.figures or {}
+    assert (
+        figures["gold"]["successes"],
+        figures["gold"]["trials"],
+        figures["review"]["successes"],
+        figures["review"]["trials"],
+    ) == (1, 3, 0, 2)
 
 
 def test_a_team_of_one_has_no_median(db: Database) -> None:

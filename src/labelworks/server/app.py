@@ -63,6 +63,7 @@ from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
 from labelworks.server.web import agreement as agreement_pages
 from labelworks.server.web import audit as audit_pages
+from labelworks.server.web import coaching as coaching_pages
 from labelworks.server.web import consistency as consistency_pages
 from labelworks.server.web import dataset_imports as dataset_import_pages
 from labelworks.server.web import duplicates as duplicate_pages
@@ -154,6 +155,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     settings_pages.router,
     spec_history_pages.router,
     people_pages.router,
+    coaching_pages.router,
     member_pages.router,
     privacy_pages.router,
     webhook_pages.router,

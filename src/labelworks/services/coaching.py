@@ -44,6 +44,7 @@ from labelworks.domain.gold import wilson_bounds
 from labelworks.domain.identity import email_key
 from labelworks.domain.spec import ProjectSpec
 from labelworks.services.access import project_for
+from labelworks.services.people_analytics import person_figures
 from labelworks.services.privacy import annotation_value_for, payload_for, text_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import coaching as store
@@ -308,6 +309,9 @@ def coaching_page(
             store.team_seconds(conn, project.id, since, person.vendor),
         )
         notes = store.notes_of(conn, person.id, project.id)
+    # People analytics' figures of the person (throughput, gold and review with their
+    # intervals, warning signs), under its own access rules, which agree with ours.
+    figures = person_figures(db, project.name, person.email, actor=actor).to_dict()
     own = actor is not None and actor.id == person.id
     experts = actor is None or (seen.manages and wall(actor) is None) or bool(spec.quality.training)
     edge_cases = seen.reviews and wall(actor) is None
@@ -333,6 +337,7 @@ def coaching_page(
         notes=[_note(n, actor, own) for n in notes],
         fields=list(spec.fields),
         allow_remote_media=spec.allow_remote_media,
+        figures=figures,
     )
 
 
