@@ -153,8 +153,8 @@ def days_until(today: date, deadline: date) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Outlook:
-    """A scenario's work, forecast, finishing days (``None``: beyond any horizon) and
-    cost (``None`` without a rate)."""
+    """A scenario's work (the whole project's), forecast and finishing days (``None``:
+    beyond any horizon) and cost (``None`` without a rate) of its share."""
 
     workload: Workload
     forecast: Forecast
@@ -175,13 +175,20 @@ def what_if(
     headcount: float | None = None,
     observed_headcount: float | None = None,
     rate: float | None = None,
+    share: float = 1.0,
     seed: int | np.random.Generator | None = None,
     simulations: int = SIMULATIONS,
 ) -> Outlook:
     """The work, dates and cost of a scenario: ``groups`` counted at ``overlap`` with
     ``overheads``; the forecast over ``daily_done`` scaled to ``headcount`` people when
     the history was made by ``observed_headcount`` on average; the cost at ``rate`` per
-    annotation."""
+    annotation. ``share`` is the part of the work the history's people do (a vendor's
+    share of a project): the forecast and the cost are of that part.
+
+    Rejected annotations are not billed, so the rework costs nothing: the cost is the
+    work without it."""
+    if not (math.isfinite(share) and 0 < share <= 1):
+        raise InvalidInput(f"share must lie in (0, 1], not {share}")
     work = workload(groups, overlap, overheads)
     speedup = 1.0
     if headcount is not None:
@@ -193,13 +200,15 @@ def what_if(
     if rate is not None and not (math.isfinite(rate) and rate >= 0):
         raise InvalidInput(f"rate must be a number ≥ 0, not {rate}")
     history = np.asarray(daily_done, dtype=np.float64) * speedup
-    forecast = forecast_completion(history, work.total, seed=seed, simulations=simulations)
+    forecast = forecast_completion(
+        history, work.total * share, seed=seed, simulations=simulations
+    )
     return Outlook(
         workload=work,
         forecast=forecast,
         p10_date=finish_date(today, forecast.p10),
         p50_date=finish_date(today, forecast.p50),
         p90_date=finish_date(today, forecast.p90),
-        cost=None if rate is None else work.total * rate,
+        cost=None if rate is None else (work.total - work.rework) * share * rate,
         speedup=speedup,
     )
