@@ -50,9 +50,9 @@ def test_show_a_vendor(data_dir: Path) -> None:
     assert shown.exit_code == 0, shown.output
     for words in (
         "5 (5 billed, 0 held in review)",
-        "P50 0.5 h, P90 0.8 h (target 0.75 h: missed)",
+        "P50 30 min, P90 50 min (target 45 min: missed)",
         "P50 29.0 h, P90 30.0 h",
-        "breach 2026-W10: P90 lease to submit 0.8 h, over the 0.75 h target",
+        "breach 2026-W10: P90 lease to submit 50 min, over the 45 min target",
         "watch 2026-W10: gold accuracy 50.0% (1/2) under the 90% floor",
     ):
         assert words in shown.output, words

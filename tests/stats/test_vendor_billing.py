@@ -106,6 +106,6 @@ def test_breaches_per_week() -> None:
         ("2026-W12", "quality_floor", 0.5, 0.9, True),
     ]
     assert found[0] == Breach(
-        "2026-W10", "lease_to_submit", 2.0, 1.0, "P90 lease to submit 2.0 h, over the 1 h target"
+        "2026-W10", "lease_to_submit", 2.0, 1.0, "P90 lease to submit 2.0 h, over the 1.0 h target"
     )
     assert "not certain" in found[2].text

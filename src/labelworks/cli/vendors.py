@@ -38,7 +38,9 @@ def _share(p: Proportion) -> str:
 
 
 def _hours(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f} h"
+    if value is None:
+        return "–"
+    return f"{round(value * 60)} min" if value < 1 else f"{value:.1f} h"
 
 
 def _turnaround(t: Turnaround) -> str:
@@ -46,7 +48,7 @@ def _turnaround(t: Turnaround) -> str:
         return "no data"
     found = f"P50 {_hours(t.p50)}, P{t.percentile:g} {_hours(t.at_percentile)}"
     if t.target is not None:
-        found += f" (target {t.target:g} h: {'met' if t.met else 'missed'})"
+        found += f" (target {_hours(t.target)}: {'met' if t.met else 'missed'})"
     return found
 
 

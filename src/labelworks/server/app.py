@@ -92,6 +92,7 @@ from labelworks.server.web import simulate as simulate_pages
 from labelworks.server.web import spec_editor as spec_editor_pages
 from labelworks.server.web import spec_history as spec_history_pages
 from labelworks.server.web import transfer as transfer_pages
+from labelworks.server.web import vendors as vendor_pages
 from labelworks.server.web import webhooks as webhook_pages
 from labelworks.services import privacy
 from labelworks.storage import migration
@@ -155,6 +156,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     settings_pages.router,
     spec_history_pages.router,
     people_pages.router,
+    vendor_pages.router,
     coaching_pages.router,
     member_pages.router,
     privacy_pages.router,

@@ -184,6 +184,11 @@ class WeekFacts:
     final: Counter[int] = field(default_factory=Counter)
 
 
+def hours_text(hours: float) -> str:
+    """A duration for people: minutes under an hour, else hours to a tenth."""
+    return f"{round(hours * 60)} min" if hours < 1 else f"{hours:.1f} h"
+
+
 Target = Literal["lease_to_submit", "import_to_final", "quality_floor", "weekly_volume"]
 
 
@@ -221,7 +226,7 @@ def sla_breaches(weeks: Iterable[WeekFacts], sla: SlaTargets, full_weeks: set[st
                         target,  # type: ignore[arg-type]
                         at / 60,
                         limit,
-                        f"P{q:g} {what} {at / 60:.1f} h, over the {limit:g} h target",
+                        f"P{q:g} {what} {hours_text(at / 60)}, over the {hours_text(limit)} target",
                     )
                 )
         floor = sla.quality_floor
