@@ -92,8 +92,8 @@ def test_json_is_the_api_shape_and_a_note_comes_back_as_json(
 
 
 def test_bad_input_is_refused_and_changes_nothing(world: tuple[Path, CoachingWorld]) -> None:
-    """An empty note, an unknown person and an unknown project each fail with a message
-    naming what is wrong; the log stays empty."""
+    """An empty note (exit 2), an unknown person and an unknown project (exit 3) each
+    fail with a message naming what is wrong; the log stays empty."""
     folder, _ = world
     runs = [
         lw(folder, "coaching", PROJECT, ANN, "--note", "   "),
@@ -102,10 +102,10 @@ def test_bad_input_is_refused_and_changes_nothing(world: tuple[Path, CoachingWor
         lw(folder, "coaching", PROJECT, "nobody@example.com", "--note", "hi"),
     ]
     notes = json.loads(lw(folder, "coaching", PROJECT, ANN, "--json").output)["notes"]
-    assert [(r.exit_code != 0, flat(r.output)) for r in runs] == [
-        (True, "error [invalid_input] field 'body': a note must not be empty"),
-        (True, "error [not_found] user 'nobody@example.com' does not exist"),
-        (True, "error [not_found] project 'nope' does not exist"),
-        (True, "error [not_found] user 'nobody@example.com' does not exist"),
+    assert [(r.exit_code, flat(r.output)) for r in runs] == [
+        (2, "error [invalid_input] field 'body': a note must not be empty"),
+        (3, "error [not_found] user 'nobody@example.com' does not exist"),
+        (3, "error [not_found] project 'nope' does not exist"),
+        (3, "error [not_found] user 'nobody@example.com' does not exist"),
     ]
     assert (notes, LEAD in json.dumps(notes)) == ([], False)
