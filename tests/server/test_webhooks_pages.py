@@ -98,7 +98,7 @@ def test_adding_shows_the_secret_once_and_a_bad_form_changes_nothing(site: Site)
             "events": ["lot.accepted", "item.finalised"]}  # fmt: skip
     added = client.post(PAGE, data=form)
     (made,) = webhooks.project_webhooks(site.db, "wp")
-    secret = re.search(r'data-testid="webhook-secret">.*?<code>([^<]+)</code>', added.text, re.S)
+    secret = re.search(r'data-testid="webhook-secret-value">([^<]+)<', added.text)
     assert (added.status_code, secret is not None) == (200, True)
     assert secret is not None and len(secret.group(1)) == 43
     later = client.get(PAGE).text
@@ -143,19 +143,24 @@ def test_the_buttons_pause_resume_ping_rotate_and_remove(site: Site) -> None:
 
 
 def test_the_log_figures_chart_and_redeliver(site: Site) -> None:
-    """A delivered and a retrying delivery show with their badges, attempts and answers;
-    the figures count them; the chart's numbers list today's; Redeliver queues the
-    delivered one again."""
+    """A delivered and a retrying delivery show with their badges, answers and what they
+    are about; the figures count them; the chart's numbers list today's; Redeliver queues
+    the delivered one again."""
     with Receiver(answers=[200, 500]) as hook, httpx.Client(timeout=5) as http:
         webhooks.create_webhook(site.db, "wp", url=hook.url, events=["lot.accepted"])
         for k in range(2):  # one at a time: the first is answered 200, the second 500
             with site.db.write() as conn:
-                webhooks.emit(conn, 1, "lot.accepted", {"lot_id": k})
+                data = {"lot_id": k, "name": f"week {k}", "defects": k, "sample_size": 32}
+                webhooks.emit(conn, 1, "lot.accepted", data)
             deliver_due(site.db, now=utcnow() + timedelta(seconds=1), client=http)
     client, csrf = site.session("manager")
     page = client.get(PAGE).text
     assert texts(page, "delivery-status") == ["pending", "delivered"]
     assert texts(page, "delivery-response") == ["500", "200"]
+    assert texts(page, "delivery-about") == [
+        "lot 'week 1': 1 defective of 32",
+        "lot 'week 0': 0 defective of 32",
+    ]
     figures = texts(page, "webhook-figures")[0]
     assert "1 of 1 webhooks active" in figures and "1 delivered in 14 days" in figures
     assert "1 waiting to be sent or retried" in figures

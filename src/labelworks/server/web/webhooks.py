@@ -64,6 +64,25 @@ def schedule(delays: tuple[float, ...]) -> str:
     return ", ".join(said(s) for s in delays)
 
 
+def about(event: str, data: dict[str, Any]) -> str:
+    """A delivery's event data in a few words, for the log (the data itself is what the
+    receiver got; the API and CLI show it whole)."""
+    d = data
+    if event == rules.ITEM_FINALISED:
+        name = f" ({d['external_id']})" if d.get("external_id") else ""
+        return f"item {d.get('item_id')}{name}: {d.get('status')} by {d.get('method')}"
+    if event in (rules.LOT_ACCEPTED, rules.LOT_REJECTED):
+        return f"lot '{d.get('name')}': {d.get('defects')} defective of {d.get('sample_size')}"
+    if event == rules.ANNOTATOR_PAUSED:
+        how = "automatically" if d.get("automatic") else "by hand"
+        return f"{d.get('annotator')} paused {how}"
+    if event == rules.SLA_BREACHED:
+        return f"{d.get('vendor')} missed {d.get('measure')} in {d.get('period')}"
+    if event == rules.FORECAST_SLIPPED:
+        return f"forecast {d.get('forecast')} after the deadline {d.get('deadline')}"
+    return "a test from this page, the CLI or the API"
+
+
 def deliveries_chart(days: list[DeliveryDay]) -> dict[str, Any]:
     """Deliveries made per day, stacked by where they stand now."""
     rows = [
@@ -143,6 +162,7 @@ def _page(
         events=rules.EVENTS,
         schedule=schedule(rules.RETRY_DELAYS),
         max_attempts=rules.MAX_ATTEMPTS,
+        about=about,
         filters=filters,
         older=None if older is None else urlencode(older),
         secret=secret,
