@@ -11,6 +11,7 @@ from labelworks import __version__
 from labelworks.cli import db, gold, items, project, quality, user
 from labelworks.cli import escalations as escalations_cli
 from labelworks.cli import evaluation as evaluation_cli
+from labelworks.cli import experiments as experiments_cli
 from labelworks.cli import generations as generations_cli
 from labelworks.cli import jobs as jobs_cli
 from labelworks.cli import judges as judges_cli
@@ -25,16 +26,19 @@ from labelworks.cli import prompts as prompts_cli
 from labelworks.cli import qualification as qualification_cli
 from labelworks.cli import reviews as reviews_cli
 from labelworks.cli import spec_history as spec_history_cli
-from labelworks.cli import webhooks as webhooks_cli
 from labelworks.cli import vendors as vendors_cli
+from labelworks.cli import webhooks as webhooks_cli
 from labelworks.cli.activity import activity_command
 from labelworks.cli.agreement import agreement_command
 from labelworks.cli.audit import audit_command
+from labelworks.cli.capacity import capacity_command, forecast_command
 from labelworks.cli.coaching import coaching_command
 from labelworks.cli.consistency import consistency_command
 from labelworks.cli.context import CliState, RootGroup, fail, wrap_only_on_terminals
 from labelworks.cli.deliver import acceptance_command, deliver_command
 from labelworks.cli.duplicates import duplicates_command
+from labelworks.cli.people import people_command
+from labelworks.cli.report import report_command
 from labelworks.cli.sample import sample_command
 from labelworks.cli.server import demo_command, serve_command
 from labelworks.cli.simulate import simulate_command
@@ -66,6 +70,7 @@ app.add_typer(quality.adjudication_app, name="adjudication")
 app.add_typer(escalations_cli.app, name="escalations")
 app.add_typer(reviews_cli.app, name="review")
 app.add_typer(lots_cli.app, name="lots")
+app.add_typer(experiments_cli.app, name="experiment")
 app.add_typer(webhooks_cli.app, name="webhook")
 app.add_typer(media_cli.app, name="media")
 app.add_typer(pii_cli.app, name="pii")
@@ -78,6 +83,7 @@ app.command("judges")(judges_cli.judges_command)
 app.command("generate")(judges_cli.generate_command)
 app.command("generations")(generations_cli.generations_command)
 app.command("calibration")(judges_cli.calibration_command)
+app.command("report")(report_command)
 app.add_typer(prompts_cli.app, name="prompt")
 app.add_typer(jobs_cli.app, name="jobs")
 app.add_typer(migrate_cli.app, name="migrate")
@@ -96,10 +102,13 @@ app.command("agreement")(agreement_command)
 app.command("activity")(activity_command)
 app.command("deliver")(deliver_command)
 app.command("duplicates")(duplicates_command)
+app.command("people")(people_command)
 app.command("sample")(sample_command)
 app.command("vendors")(vendors_cli.vendors_command)
 app.add_typer(vendors_cli.app, name="vendor")
 app.command("coaching")(coaching_command)
+app.command("forecast")(forecast_command)
+app.command("capacity")(capacity_command)
 
 
 def _version(value: bool) -> None:

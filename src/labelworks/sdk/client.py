@@ -36,6 +36,7 @@ from labelworks.sdk.activity import ActivityApi
 from labelworks.sdk.agreement import AgreementApi
 from labelworks.sdk.assist import AssistApi
 from labelworks.sdk.audit import AuditApi
+from labelworks.sdk.capacity import CapacityApi
 from labelworks.sdk.coaching import CoachingApi
 from labelworks.sdk.dataset_exports import DatasetExportsApi
 from labelworks.sdk.dataset_imports import DatasetImportsApi
@@ -44,6 +45,7 @@ from labelworks.sdk.duplicates import DuplicatesApi
 from labelworks.sdk.errors import error_from_response
 from labelworks.sdk.escalations import EscalationsApi
 from labelworks.sdk.evaluation import EvaluationApi
+from labelworks.sdk.experiments import ExperimentsApi
 from labelworks.sdk.generations import GenerationsApi
 from labelworks.sdk.gold import GoldApi
 from labelworks.sdk.guidelines import GuidelinesApi
@@ -62,12 +64,13 @@ from labelworks.sdk.project_removal import ProjectRemovalApi
 from labelworks.sdk.prompts import PromptsApi
 from labelworks.sdk.qualification import QualificationApi
 from labelworks.sdk.quality import QualityApi
+from labelworks.sdk.report import ReportApi
 from labelworks.sdk.reviews import ReviewsApi
 from labelworks.sdk.sources import SourcesApi
 from labelworks.sdk.spec_history import SpecHistoryApi
 from labelworks.sdk.spec_upload import Spec, spec_upload
-from labelworks.sdk.webhooks import WebhooksApi
 from labelworks.sdk.vendors import VendorsApi
+from labelworks.sdk.webhooks import WebhooksApi
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 CsvFormulas = Literal["escape", "raw"]
@@ -82,6 +85,8 @@ _PROJECTS = TypeAdapter(list[ProjectOut])
 class Client(
     PeopleApi,
     ActivityApi,
+    CapacityApi,
+    ReportApi,
     ProjectRemovalApi,
     MembersApi,
     ItemsApi,
@@ -92,6 +97,7 @@ class Client(
     QualificationApi,
     ReviewsApi,
     LotsApi,
+    ExperimentsApi,
     WebhooksApi,
     JobsApi,
     JudgesApi,

@@ -37,11 +37,13 @@ from labelworks.server.api import (
     work,
 )
 from labelworks.server.api import assist as assist_api
+from labelworks.server.api import capacity as capacity_api
 from labelworks.server.api import coaching as coaching_api
 from labelworks.server.api import dataset_exports as dataset_exports_api
 from labelworks.server.api import dataset_imports as dataset_imports_api
 from labelworks.server.api import duplicates as duplicates_api
 from labelworks.server.api import evaluation as evaluation_api
+from labelworks.server.api import experiments as experiments_api
 from labelworks.server.api import generations as generations_api
 from labelworks.server.api import jobs as jobs_api
 from labelworks.server.api import judges as judges_api
@@ -49,15 +51,17 @@ from labelworks.server.api import label_studio as label_studio_api
 from labelworks.server.api import lots as lots_api
 from labelworks.server.api import media as media_api
 from labelworks.server.api import members as members_api
+from labelworks.server.api import people_analytics as people_analytics_api
 from labelworks.server.api import pii as pii_api
 from labelworks.server.api import project_removal as removal_api
 from labelworks.server.api import prompts as prompts_api
 from labelworks.server.api import qualification as qualification_api
+from labelworks.server.api import report as report_api
 from labelworks.server.api import reviews as reviews_api
 from labelworks.server.api import sources as sources_api
 from labelworks.server.api import spec_history as spec_history_api
-from labelworks.server.api import webhooks as webhooks_api
 from labelworks.server.api import vendors as vendors_api
+from labelworks.server.api import webhooks as webhooks_api
 from labelworks.server.bodies import BodyLimits
 from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
@@ -69,6 +73,7 @@ from labelworks.server.web import dataset_imports as dataset_import_pages
 from labelworks.server.web import duplicates as duplicate_pages
 from labelworks.server.web import escalations as escalation_pages
 from labelworks.server.web import evaluation as evaluation_pages
+from labelworks.server.web import experiments as experiment_pages
 from labelworks.server.web import generations as generation_pages
 from labelworks.server.web import items as item_pages
 from labelworks.server.web import jobs as job_pages
@@ -82,11 +87,13 @@ from labelworks.server.web import members as member_pages
 from labelworks.server.web import model as model_pages
 from labelworks.server.web import model_curve as model_curve_pages
 from labelworks.server.web import people as people_pages
+from labelworks.server.web import people_analytics as people_analytics_pages
 from labelworks.server.web import privacy as privacy_pages
 from labelworks.server.web import project as project_pages
 from labelworks.server.web import project_settings as settings_pages
 from labelworks.server.web import prompts as prompt_pages
 from labelworks.server.web import quality as quality_pages
+from labelworks.server.web import report as report_pages
 from labelworks.server.web import review as review_pages
 from labelworks.server.web import simulate as simulate_pages
 from labelworks.server.web import spec_editor as spec_editor_pages
@@ -116,12 +123,14 @@ ROUTERS: tuple[APIRouter, ...] = (
     projects.router,
     dataset_exports_api.router,
     dataset_imports_api.router,
+    report_api.router,
     label_studio_api.router,
     activity.router,
     removal_api.router,
     spec_history_api.router,
     items.router,
     people.router,
+    people_analytics_api.router,
     members_api.router,
     gold.router,
     guidelines.router,
@@ -132,6 +141,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     agreement.router,
     reviews_api.router,
     lots_api.router,
+    experiments_api.router,
     webhooks_api.router,
     sources_api.router,
     media_api.router,
@@ -143,6 +153,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     generations_api.router,
     jobs_api.router,
     vendors_api.router,
+    capacity_api.router,
     duplicates_api.router,
     escalations.router,
     coaching_api.router,
@@ -156,6 +167,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     settings_pages.router,
     spec_history_pages.router,
     people_pages.router,
+    people_analytics_pages.router,
     vendor_pages.router,
     coaching_pages.router,
     member_pages.router,
@@ -163,6 +175,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     webhook_pages.router,
     transfer_pages.router,
     dataset_import_pages.router,
+    report_pages.router,
     media_pages.router,
     quality_pages.router,
     consistency_pages.router,
@@ -172,6 +185,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     escalation_pages.router,
     review_pages.router,
     lot_pages.router,
+    experiment_pages.router,
     job_pages.router,
     model_pages.router,
     model_curve_pages.router,

@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, literal_column, select, text
+from sqlalchemy import Connection, case, func, literal_column, select, text, true
 
 from labelworks.storage.tables import annotations_table, gold_results, items, users, vendors
 from labelworks.storage.walls import within_wall
@@ -38,10 +38,14 @@ def per_day(
 
 
 def per_day_and_vendor(
-    conn: Connection, project_id: int, since: datetime, wall: str | None
+    conn: Connection,
+    project_id: int,
+    since: datetime,
+    wall: str | None,
+    until: datetime | None = None,
 ) -> list[tuple[str, str | None, int]]:
-    """Annotations per UTC day and annotator's vendor from ``since`` on (vendor ``None``: the
-    organisation's own people), by day then vendor."""
+    """Annotations per UTC day and annotator's vendor in ``[since, until)`` (vendor
+    ``None``: the organisation's own people), by day then vendor."""
     day = func.date(annotations_table.c.created_at)
     rows = conn.execute(
         select(day.label("day"), vendors.c.name.label("vendor"), func.count().label("n"))
@@ -54,6 +58,7 @@ def per_day_and_vendor(
             annotations_table.c.project_id == project_id,
             within_wall(annotations_table.c.annotator_id, wall),
             annotations_table.c.created_at >= since,
+            true() if until is None else annotations_table.c.created_at < until,
         )
         .group_by(day, vendors.c.name)
         .order_by(day, vendors.c.name.nulls_first())
@@ -62,9 +67,13 @@ def per_day_and_vendor(
 
 
 def gold_per_day(
-    conn: Connection, project_id: int, since: datetime, wall: str | None
+    conn: Connection,
+    project_id: int,
+    since: datetime,
+    wall: str | None,
+    until: datetime | None = None,
 ) -> list[tuple[str, int, int]]:
-    """Gold answers scored per UTC day from ``since`` on: (day, correct, answered)."""
+    """Gold answers scored per UTC day in ``[since, until)``: (day, correct, answered)."""
     day = func.date(gold_results.c.created_at)
     correct = func.sum(case((gold_results.c.correct, 1), else_=0))
     rows = conn.execute(
@@ -73,6 +82,7 @@ def gold_per_day(
             gold_results.c.project_id == project_id,
             within_wall(gold_results.c.annotator_id, wall),
             gold_results.c.created_at >= since,
+            true() if until is None else gold_results.c.created_at < until,
         )
         .group_by(day)
         .order_by(day)
