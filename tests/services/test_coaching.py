@@ -10,7 +10,19 @@ from datetime import date
 import pytest
 from scipy.stats import binomtest
 from tests.services.builders import jsonl
-from tests.services.coaching_world import ANN, BEN, BOSS, CY, GIL, LEAD, PROJECT, REV, build
+from tests.services.coaching_world import (
+    ANN,
+    BEN,
+    BOSS,
+    CY,
+    GIL,
+    GUIDELINES,
+    LEAD,
+    PROJECT,
+    REV,
+    SPEC,
+    build,
+)
 
 from labelworks.domain.access import Actor, Role
 from labelworks.domain.coaching import MAX_NOTE
@@ -378,4 +390,33 @@ def test_a_training_project_shows_its_annotator_the_expert_answer(db: Database) 
     page = coaching_page(db, "drill", "trainee@example.com", actor=me)
     assert [(m.expert, m.explanation, m.guideline.section) for m in page.gold_mistakes] == [
         ({"sentiment": "negative"}, "Tone.", "Tone")
+    ]
+
+
+def test_personal_data_is_masked_for_those_the_privacy_policy_masks_it_for(
+    db: Database,
+) -> None:
+    """Under a privacy policy (vendors' staff redact), the address in a gold item Cy
+    missed is masked on his own page and on acme's manager's view of it, and shown as
+    stored to the in-house manager."""
+    world = build(db, TODAY)
+    apply_spec(db, spec_from_dict({**SPEC, "privacy": {}}), guidelines=GUIDELINES)
+    text = "Write to jo@example.org, loved it"
+    ingestion.import_items(db, PROJECT, jsonl([{"text": text}]), format="jsonl", source="p")
+    (item,) = catalog.list_items(db, PROJECT, text="jo@example").items
+    gold.mark_gold(db, PROJECT, item.id, value={"sentiment": "positive"})
+    task = next_task_for(db, PROJECT, world.ids[CY])
+    assert task is not None and task.item_id == item.id
+    submit_annotation(
+        db, task.assignment_id, world.ids[CY], value={"sentiment": "negative"}, seconds=2.0,
+        idempotency_key="pii",
+    )  # fmt: skip
+    seen = {
+        who: coaching_page(db, PROJECT, CY, actor=_as(world.ids, who)).gold_mistakes[0].summary
+        for who in (CY, BOSS, LEAD)
+    }
+    assert seen[LEAD] == text
+    assert [("jo@example.org" in s, len(s)) for s in (seen[CY], seen[BOSS])] == [
+        (False, len(text)),
+        (False, len(text)),
     ]
