@@ -56,7 +56,8 @@ def test_the_overview_draws_its_charts_and_leads_to_every_tab(
     """The three charts render as SVG with marks (the throughput split by vendor once a
     vendor's people work beside the organisation's), the tabs lead to Items, Quality, People
     and Settings, a phone never scrolls sideways, the system's dark mode darkens the page,
-    and the console stays clean."""
+    the weekly report opens with its cards and server-drawn charts and downloads as one
+    HTML file without script, and the console stays clean."""
     _label_some(demo_server, 6, "chart@example.com")
     _label_some(demo_server, 3, "chart@acme.example", vendor="acme")
     page = page_as("manager")
@@ -98,5 +99,19 @@ def test_the_overview_draws_its_charts_and_leads_to_every_tab(
             "settings": "Settings",
             "overview": "Overview",
         },
+    )
+    with page.expect_navigation():
+        page.get_by_test_id("report-link").click()
+    report_charts = page.locator("[data-testid=report] figure svg").count()
+    report_cards = page.locator("[data-testid=report] .cards .card").count()
+    screenshot(page, "weekly-report")
+    with page.expect_download() as download:
+        page.get_by_test_id("download-html").click()
+    report_file = download.value.path().read_text()
+    assert (report_charts, report_cards, "<svg" in report_file, "<script" in report_file) == (
+        2,
+        4,
+        True,
+        False,
     )
     assert page_log(page).problems() == {}
