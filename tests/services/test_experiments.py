@@ -271,8 +271,9 @@ def test_items_as_units_withhold_per_item(db: Database) -> None:
 
 def test_bad_designs_change_nothing(db: Database) -> None:
     """One arm, two arms of one name, an unknown unit or treatment, a suggestions
-    treatment without suggestions, a second experiment of the same name and a second
-    running suggestions experiment are each refused, naming the problem."""
+    treatment without suggestions, a second experiment of the same name, a second running
+    suggestions experiment, an empty name and a name with a slash (it is a URL segment)
+    are each refused, naming the problem."""
     project = make_project(db)
     _items(db, project, 2)
     add_annotators(db, project, 2)
@@ -292,6 +293,7 @@ def test_bad_designs_change_nothing(db: Database) -> None:
         (project, {"name": "taken", "unit": "item", "arms": ARMS}),
         (suggested, {"name": "s2", "unit": "item", "arms": ARMS, "treatment": "suggestions"}),
         (project, {"name": " ", "unit": "item", "arms": ARMS}),
+        (project, {"name": "a/b", "unit": "item", "arms": ARMS}),
     ]
     said = []
     for name, options in cases:
@@ -320,6 +322,7 @@ def test_bad_designs_change_nothing(db: Database) -> None:
             "stop it first",
         ),
         ("InvalidInput", "field 'name': name must not be empty"),
+        ("InvalidInput", "field 'name': name must not contain '/'"),
     ]
     assert [e.name for e in service.project_experiments(db, project)] == ["taken"]
 

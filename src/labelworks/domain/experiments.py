@@ -69,6 +69,9 @@ def design(
     Arm(name='B', description='v4', suggestions=False)
     """
     name = _text(name, "name", MAX_NAME, required=True)
+    if "/" in name:
+        # The name is a segment of the experiment's URLs.
+        raise InvalidInput("name must not contain '/'", location=Location(field="name"))
     description = _text(description, "description", MAX_DESCRIPTION, required=False)
     if unit not in UNITS:
         raise InvalidInput(

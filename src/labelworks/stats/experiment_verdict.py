@@ -83,7 +83,8 @@ def _power_sentence(power: Power | None, figure: str, unit: str, effect: str) ->
         return None
     said = (
         f"The experiment had {power.power:.0%} power to detect {effect} in {figure} "
-        f"(ICC {power.icc:.2f}, design effect {power.design_effect:.1f})"
+        f"(ICC {power.icc:.2f}{', read as 0' if power.icc < 0 else ''}, "
+        f"design effect {power.design_effect:.1f})"
     )
     if power.power >= 0.8 or power.units_for_80 is None:
         return said + "."

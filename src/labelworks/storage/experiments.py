@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, insert, select, text, update
 
-from labelworks.domain.experiments import Arm, arms_from_json, arms_json
+from labelworks.domain.experiments import Arm, arms_from_json, arms_json, treatment_of
 from labelworks.storage.operations_tables import experiment_units, experiments
 from labelworks.storage.quality_tables import final_labels, gold_results
 from labelworks.storage.sql import Sql
@@ -44,6 +44,10 @@ class ExperimentRow:
     created_by: str | None  # the creator's email
     created_at: datetime
     stopped_at: datetime | None
+
+    @property
+    def treatment(self) -> str | None:
+        return treatment_of(self.arms)
 
 
 def _query() -> Any:
