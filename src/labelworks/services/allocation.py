@@ -8,7 +8,8 @@ deadline from the spec's ``plan`` (none when unset or passed) and the project's 
 **People**: those behind the caller's wall who worked on these projects in the last
 ``WINDOW`` days and are still active. A person's current share of a project is the share
 of their working days spent on it; their pace there, full time, is what they did there per
-calendar day divided by that share. They may work on the projects they are a member of,
+calendar day (in the window, from their first day of work if that came later) divided by
+that share. They may work on the projects they are a member of,
 not paused and (where the spec asks for qualification) qualified; on such a project they
 have not worked on lately, their pace is that project's median full-time pace (else their
 own mean). Time spent on projects outside the plan is not seen.
@@ -16,9 +17,10 @@ own mean). Time spent on projects outside the plan is not seen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from statistics import median
+from typing import Any
 
 from labelworks.domain.access import Actor, Role, wall
 from labelworks.domain.errors import PermissionDenied
@@ -46,6 +48,11 @@ class ProjectLine:
     current: float
     planned: float
     on_track: bool | None
+
+    @property
+    def shortfall(self) -> float:
+        """Annotations a day the deadline still lacks after the plan (0 without one)."""
+        return 0.0 if self.need is None else round(max(self.need - self.planned, 0.0), 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +88,7 @@ def allocation_plan(
     work: dict[int, dict[str, tuple[int, int]]] = {}
     people: dict[int, store.Person] = {}
     needs_qualification: set[int] = set()
+    began: dict[int, str] = {}  # each person's first day of work in these projects
     for project in rows:
         spec = stored_spec(project.spec)
         if spec.quality.qualification is not None:
@@ -97,8 +105,13 @@ def allocation_plan(
             if recent and facts.people[who].active:
                 people[who] = facts.people[who]
                 work.setdefault(who, {})[project.name] = (sum(recent), len(recent))
+                began[who] = min(began.get(who, until), min(counts))
     allowed = _allowed(members, {p.id: p.name for p in rows}, needs_qualification)
-    planned = allocate(_people(people, work, allowed), demands)
+    spans = {
+        who: (date.fromisoformat(until) - date.fromisoformat(max(first, since))).days + 1
+        for who, first in began.items()
+    }
+    planned = allocate(_people(people, work, spans, allowed), demands)
     out = [
         ProjectLine(
             project=plan.name,
@@ -132,6 +145,7 @@ def _allowed(
 def _people(
     people: dict[int, store.Person],
     work: dict[int, dict[str, tuple[int, int]]],
+    spans: dict[int, int],
     allowed: dict[int, set[str]],
 ) -> list[Person]:
     """Each person's current shares and full-time paces (module docstring)."""
@@ -140,7 +154,7 @@ def _people(
     for who, done in work.items():
         days = sum(d for _, d in done.values())
         shares[who] = {p: d / days for p, (_, d) in done.items()}
-        paces[who] = {p: n / (shares[who][p] * WINDOW) for p, (n, _) in done.items()}
+        paces[who] = {p: n / (shares[who][p] * spans[who]) for p, (n, _) in done.items()}
     by_project: dict[str, list[float]] = {}
     for mine in paces.values():
         for project, pace in mine.items():
@@ -156,3 +170,25 @@ def _people(
         person = people[who]
         out.append(Person(person.email, person.role, person.vendor, rates, shares[who]))
     return out
+
+
+def plan_dict(plan: AllocationPlan) -> dict[str, Any]:
+    """The wire form (``schemas.capacity.CapacityOut``), paces rounded to a hundredth."""
+    return {
+        "today": plan.today,
+        "vendor": plan.vendor,
+        "window": plan.window,
+        "people": plan.people,
+        "projects": [
+            {
+                **asdict(line),
+                "need": None if line.need is None else round(line.need, 2),
+                "current": round(line.current, 2),
+                "planned": round(line.planned, 2),
+                "remaining": round(line.remaining, 2),
+                "shortfall": line.shortfall,
+            }
+            for line in plan.projects
+        ],
+        "moves": [asdict(m) for m in plan.moves],
+    }

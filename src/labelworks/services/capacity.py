@@ -27,9 +27,10 @@ same rate, an estimate (the vendors' usage statements have the billed amounts).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from threading import Lock
+from typing import Any
 
 from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.errors import InvalidInput
@@ -324,3 +325,42 @@ def _deadline(
         passed=False,
         headcount_needed=needed,
     )
+
+
+def _days(value: float) -> float | None:
+    return None if math.isinf(value) else round(value, 3)
+
+
+def forecast_dict(found: CapacityForecast) -> dict[str, Any]:
+    """The wire form (``schemas.capacity.CapacityForecastOut``): shares and counts rounded,
+    days beyond any bound as ``None``."""
+    f, d, c, w = found.forecast, found.deadline, found.cost, found.workload
+    return {
+        "project": found.project,
+        "today": found.today,
+        "vendor": found.vendor,
+        "done": found.done,
+        "share": round(found.share, 6),
+        "remaining": round(found.remaining, 3),
+        "workload": {**asdict(w), "total": w.total},
+        "observed": asdict(found.observed),
+        "overheads": asdict(found.overheads),
+        "days": [{"day": day, "annotations": n} for day, n in found.days],
+        "headcount_observed": round(found.headcount_observed, 3),
+        "headcount_planned": found.headcount_planned,
+        "forecast": None
+        if f is None
+        else {
+            "p10_days": _days(f.p10),
+            "p50_days": _days(f.p50),
+            "p90_days": _days(f.p90),
+            "p10_date": found.p10_date,
+            "p50_date": found.p50_date,
+            "p90_date": found.p90_date,
+        },
+        "deadline": None if d is None else asdict(d),
+        "cost": None
+        if c is None
+        else {**asdict(c), "projected": c.projected, "over_budget": c.over_budget},
+        "notes": list(found.notes),
+    }
