@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 import random
 import string
+import time
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -207,3 +210,33 @@ def test_wire_moments_are_utc() -> None:
     """An aware moment in another zone is written as the same instant in UTC."""
     moment = datetime(2026, 3, 1, 1, 0, tzinfo=UTC) + timedelta(minutes=5)
     assert rules.data_text({"at": moment}) == '{"at":"2026-03-01T01:05:00Z"}'
+
+
+def _docs_snippet() -> str:
+    """The receiver's check from docs/operations.md: the Python block of "Checking the
+    signature"."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    section = docs.split("### Checking the signature", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_documented_receiver_check_accepts_what_labelworks_sends() -> None:
+    """The docs' snippet, run as written, accepts a body signed now with its headers and
+    refuses it with another secret, a changed body or a timestamp ten minutes old."""
+    found: dict[str, Any] = {}
+    exec(compile(_docs_snippet(), "operations.md", "exec"), found)  # the docs' own code
+    verified = found["verified"]
+    payload = rules.body(5, "lot.accepted", "reviews", datetime(2026, 1, 1), {"lot_id": 1})
+    now = int(time.time())
+    sent = rules.headers(
+        SECRET, event="lot.accepted", delivery_id=5, timestamp=now, payload=payload
+    )
+    stale = rules.headers(
+        SECRET, event="lot.accepted", delivery_id=5, timestamp=now - 600, payload=payload
+    )
+    assert [
+        verified(SECRET, sent, payload),
+        verified("not it", sent, payload),
+        verified(SECRET, sent, payload.replace(b"1}", b"2}")),
+        verified(SECRET, stale, payload),
+    ] == [True, False, False, False]

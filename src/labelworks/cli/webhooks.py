@@ -126,13 +126,14 @@ def list_(
     table = Table(title=f"{escape(project)}: webhooks")
     for name, justify in (("id", "right"), ("url", "left"), ("events", "left"),
                           ("state", "left"), ("waiting", "right"), ("failed", "right"),
-                          ("last attempt", "left")):  # fmt: skip
+                          ("last tried", "left")):  # fmt: skip
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for w in hooks:
         last = (
             "-"
             if w.last_status is None
-            else f"{w.last_status} {w.last_response or 'no answer'} at {_when(w.last_at)}"
+            else f"{w.last_status} {w.last_response or 'no answer'}, "
+            f"{'delivered' if w.last_status == 'delivered' else 'made'} {_when(w.last_at)}"
         )
         table.add_row(
             str(w.id),

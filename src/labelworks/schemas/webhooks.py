@@ -47,8 +47,8 @@ class WebhookChangeIn(BaseModel):
 
 class WebhookOut(BaseModel):
     """A webhook, never with its secret: its deliveries ``pending`` and ``failed`` now,
-    and its last attempt's ``last_status``, ``last_response`` (HTTP status) and
-    ``last_at``."""
+    and of the last delivery tried, ``last_status``, ``last_response`` (its last answer's
+    HTTP status) and ``last_at`` (when it was delivered, else made)."""
 
     id: int
     url: str

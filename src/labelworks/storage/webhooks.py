@@ -25,7 +25,8 @@ _MARK = Sql(
 @dataclass(frozen=True, slots=True)
 class WebhookRow:
     """A webhook without its secret (which only the dispatcher reads), with how its
-    deliveries stand: ``pending``, ``failed`` now, and the last attempt's outcome."""
+    deliveries stand: ``pending``, ``failed`` now, and the last delivery tried (its
+    status, its last answer's HTTP status, when it was delivered, else made)."""
 
     id: int
     url: str
