@@ -29,11 +29,11 @@ from labelworks.services import ingestion, vendor_facts
 from labelworks.services.exports import export_project
 from labelworks.services.reviews import decide_review, review_queue
 from labelworks.services.users import add_member, add_user
-from labelworks.services.vendor_comparison import compare_vendors
+from labelworks.services.vendor_comparison import compare_vendors, reading
 from labelworks.services.vendor_statements import statement_csv, usage_statement
 from labelworks.services.vendor_usage import cost_per_annotation, scorecard, scorecards
 from labelworks.services.vendors import get_terms, list_vendors, set_terms
-from labelworks.stats.vendor_comparison import paired
+from labelworks.stats.vendor_comparison import independent, paired
 from labelworks.storage.engine import Database
 
 APRIL = datetime(2026, 4, 1)
@@ -213,7 +213,16 @@ def test_comparison_is_paired_on_shared_gold(db: Database) -> None:
     assert (found.items_a, found.items_b, found.shared) == (12, 12, 12)
     assert found.difference == paired(6, 4, 2, 0)
     assert found.difference is not None and found.difference.p_value == pytest.approx(44 / 64)
-    assert found.reading.startswith("No clear difference: acme 83.3%, beta 66.7%")
+    assert found.reading == (
+        "No clear difference: acme 83.3%, beta 66.7%; acme − beta = +16.7 points, 95% "
+        "interval -22.3 to +50.0 points, which includes 0 (paired on the 12 gold items both "
+        "answered, McNemar p = 0.688)."
+    )
+    assert reading("acme", "beta", independent(48, 80, 56, 70), 80, 70) == (
+        "beta is more accurate than acme by 20.0 points (acme 60.0%, beta 80.0%; 95% interval "
+        "-33.4 to -5.2 points; 80 and 70 gold items, fewer than 10 of them shared: compared "
+        "as independent samples)."
+    )
     solo = compare_vendors(db, "acme", "internal", project=project)
     assert (solo.difference, solo.reading) == (
         None,
@@ -307,6 +316,7 @@ def test_dear_figures_are_refreshed_in_the_background(
     queued: list[Callable[[], None]] = []
     monkeypatch.setattr(vendor_facts, "CHEAP_SECONDS", 0.0)
     monkeypatch.setattr(vendor_facts, "REFRESH_EVERY", 0.0)
+    monkeypatch.setattr(vendor_facts, "REFRESH_FACTOR", 0.0)
     monkeypatch.setattr(vendor_facts, "runner", queued.append)
     world = build(db)
     first = scorecard(db, "acme", now=APRIL).delivered

@@ -3,7 +3,6 @@ percentile of a turnaround histogram, and which weeks breach which target."""
 
 from __future__ import annotations
 
-from collections import Counter
 from decimal import Decimal
 
 import numpy as np
@@ -14,6 +13,7 @@ from labelworks.domain.vendor_terms import Money, SlaTargets, terms_from_dict
 from labelworks.stats.vendor_billing import (
     Breach,
     Cost,
+    Histogram,
     WeekFacts,
     WorkGroup,
     billing_status,
@@ -71,12 +71,14 @@ def test_percentile_is_numpys_inverted_cdf(histogram: dict[int, int], q: float) 
     values = np.repeat(list(histogram), list(histogram.values()))
     expected = np.percentile(values, q, method="inverted_cdf")
     assert percentile(histogram, q) == int(expected)
+    limit = sorted(histogram)[len(histogram) // 2]
+    assert Histogram(histogram).at_most(limit) == int((values <= limit).sum())
 
 
 def test_turnaround_against_a_target() -> None:
     """Ten submits at 10…100 minutes: P50 50 min, P90 90 min; with a 1.25 h target at P90,
     7 of 10 are within and the target is missed (90 min > 75)."""
-    minutes = Counter({10 * k: 1 for k in range(1, 11)})
+    minutes = Histogram({10 * k: 1 for k in range(1, 11)})
     found = turnaround(minutes, 90, 1.25)
     assert (found.n, found.p50, found.p90, found.at_percentile, found.within, found.met) == (
         10,
@@ -86,7 +88,7 @@ def test_turnaround_against_a_target() -> None:
         0.7,
         False,
     )
-    assert turnaround(Counter(), 90, 1.0).met is None
+    assert turnaround(Histogram({}), 90, 1.0).met is None
 
 
 def test_breaches_per_week() -> None:
@@ -94,9 +96,9 @@ def test_breaches_per_week() -> None:
     to be sure; W12 is clearly under it and still running, so its volume is not judged."""
     sla = SlaTargets(lease_to_submit_hours=1, quality_floor=0.9, weekly_volume=100)
     weeks = [
-        WeekFacts("2026-W10", 80, 9, 10, Counter({30: 5, 120: 5})),
-        WeekFacts("2026-W11", 150, 8, 10, Counter({30: 10})),
-        WeekFacts("2026-W12", 10, 50, 100, Counter()),
+        WeekFacts("2026-W10", 80, 9, 10, Histogram({30: 5, 120: 5})),
+        WeekFacts("2026-W11", 150, 8, 10, Histogram({30: 10})),
+        WeekFacts("2026-W12", 10, 50, 100),
     ]
     found = sla_breaches(weeks, sla, {"2026-W10", "2026-W11"})
     assert [(b.week, b.target, b.observed, b.limit, b.certain) for b in found] == [

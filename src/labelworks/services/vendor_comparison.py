@@ -100,9 +100,10 @@ def reading(a: str, b: str, d: Difference | None, items_a: int, items_b: int) ->
         nobody = [name for name, n in ((a, items_a), (b, items_b)) if n == 0]
         return f"No comparison: {' and '.join(nobody)} answered no gold item of this project."
     how = (
-        f"paired on the {d.n_a} gold items both answered (McNemar p = {d.p_value:.3g})"
+        f"paired on the {d.n_a} gold items both answered, McNemar p = {d.p_value:.3g}"
         if d.design == "paired"
-        else f"{d.n_a} and {d.n_b} gold items, compared as independent samples"
+        else f"{d.n_a} and {d.n_b} gold items, fewer than {MIN_SHARED} of them shared: "
+        "compared as independent samples"
     )
     span = f"95% interval {100 * d.low:+.1f} to {100 * d.high:+.1f} points"
     if not d.significant:

@@ -8,7 +8,8 @@ set-aside annotation and audit event, read from their indexes) and how long they
 view uses them while the stamp is unchanged and they are under ``MAX_AGE`` seconds old.
 When the stamp moved, facts that were cheap (under ``CHEAP_SECONDS``) are gathered again
 on the spot, so a small installation is always current; dear ones are refreshed in a
-background thread at most every ``REFRESH_EVERY`` seconds while views show the last ones.
+background thread at most every ``REFRESH_EVERY`` seconds (and ten times as long as they
+took) while views show the last ones.
 Only the first view gathers them in the request (as ``services.activity`` does).
 """
 
@@ -28,22 +29,32 @@ from sqlalchemy import Connection
 from labelworks.domain.spec import ProjectSpec
 from labelworks.domain.vendor_terms import Period, iso_week
 from labelworks.services.specs import stored_spec
-from labelworks.stats.vendor_billing import WeekFacts, WorkGroup, billing_status
+from labelworks.stats.vendor_billing import (
+    EMPTY,
+    Histogram,
+    WeekFacts,
+    WorkGroup,
+    billing_status,
+)
 from labelworks.storage import projects as project_store
 from labelworks.storage import vendor_stats as store
 from labelworks.storage.engine import Database
-from labelworks.storage.vendor_stats import Scope
+from labelworks.storage.vendor_stats import Scope, week_monday
 
 MAX_AGE = 60.0
 CHEAP_SECONDS = 0.1
 REFRESH_EVERY = 10.0
+# A refresh waits at least this many times as long as the last gathering took, so the
+# background thread of a big, busy installation spends at most a tenth of a core on it.
+REFRESH_FACTOR = 10.0
 
 
 @dataclass(slots=True)
 class VendorFacts:
     """One vendor's (``None``: in-house) work in the period: billing groups, each week's
     facts, review outcomes, set-aside annotations (``rejected`` in review, ``other``),
-    gold answers and turnaround histograms (minutes)."""
+    gold answers, turnaround histograms (minutes), and the Mondays of its first and last
+    weeks of work."""
 
     vendor: str | None
     groups: list[WorkGroup] = field(default_factory=list)
@@ -52,16 +63,16 @@ class VendorFacts:
     set_aside: Counter[str] = field(default_factory=Counter)
     gold_correct: int = 0
     gold_total: int = 0
-    lease: Counter[int] = field(default_factory=Counter)
-    final: Counter[int] = field(default_factory=Counter)
+    lease: Histogram = EMPTY
+    final: Histogram = EMPTY
     first_day: date | None = None
     last_day: date | None = None
 
-    def week(self, day: str) -> WeekFacts:
-        d = date.fromisoformat(day)
-        self.first_day = d if self.first_day is None else min(self.first_day, d)
-        self.last_day = d if self.last_day is None else max(self.last_day, d)
-        key = iso_week(d)
+    def week(self, number: int) -> WeekFacts:
+        monday = week_monday(number)
+        self.first_day = monday if self.first_day is None else min(self.first_day, monday)
+        self.last_day = monday if self.last_day is None else max(self.last_day, monday)
+        key = iso_week(monday)
         found = self.weeks.get(key)
         if found is None:
             found = self.weeks[key] = WeekFacts(key)
@@ -113,7 +124,7 @@ def vendor_facts(
         if kept.stamp == now_stamp and age < MAX_AGE:
             return kept.facts
         if kept.took >= CHEAP_SECONDS:
-            if age >= REFRESH_EVERY:
+            if age >= max(REFRESH_EVERY, REFRESH_FACTOR * kept.took):
                 _refresh_later(db, period, scope, key)
             return kept.facts
     return _gather(db, period, scope, key)
@@ -208,15 +219,28 @@ def gather(conn: Connection, period: Period, scope: Scope) -> Facts:
         if correct:
             week.gold_correct += n
             facts.gold_correct += n
-    for vendor, day, minutes, n in store.lease_minutes(conn, scope):
-        facts = of(vendor)
-        facts.week(day).lease[minutes] += n
-        facts.lease[minutes] += n
-    for vendor, day, minutes, n in store.final_minutes(conn, scope):
-        facts = of(vendor)
-        facts.week(day).final[minutes] += n
-        facts.final[minutes] += n
+    _histograms(by, of, store.lease_minutes(conn, scope), "lease")
+    _histograms(by, of, store.final_minutes(conn, scope), "final")
     return Facts(period, by, names)
+
+
+def _histograms(
+    by: dict[str | None, VendorFacts],
+    of: Callable[[str | None], VendorFacts],
+    rows: list[tuple[str | None, int, int, int]],
+    measure: str,
+) -> None:
+    """Each vendor's and each of its weeks' histogram of ``measure`` from grouped rows."""
+    overall: dict[str | None, Counter[int]] = {}
+    weekly: dict[tuple[str | None, str], Counter[int]] = {}
+    for vendor, number, minutes, n in rows:
+        week = of(vendor).week(number).week
+        overall.setdefault(vendor, Counter())[minutes] += n
+        weekly.setdefault((vendor, week), Counter())[minutes] += n
+    for vendor, counts in overall.items():
+        setattr(by[vendor], measure, Histogram(counts))
+    for (vendor, week), counts in weekly.items():
+        setattr(by[vendor].weeks[week], measure, Histogram(counts))
 
 
 def kinds_of_value(

@@ -4,8 +4,11 @@ histograms of whole minutes (lease → submit from ``assignments.leased_at`` to
 ``annotations.created_at``; import → final label from ``items.created_at`` to
 ``final_labels.decided_at``). Vendor ``None`` is in-house people (no vendor).
 
-Each query takes a ``Scope``: the period, the projects the caller may see, and the vendor
-wall. A million annotations come back as a few thousand grouped rows.
+Rows are grouped by ISO week, numbered from Monday 1970-01-05 (``week_monday`` turns a
+number back into its Monday). Lease → submit is counted in whole minutes and import → final
+in steps of ``FINAL_STEP`` minutes, both rounded up. Each query takes a ``Scope``: the
+period, the projects the caller may see, and the vendor wall. A million annotations come
+back as a few thousand grouped rows.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Integer, case, cast, func, literal_column, select
@@ -34,6 +37,12 @@ from labelworks.storage.tables import (
 from labelworks.storage.walls import within_wall
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+FINAL_STEP = 10
+
+
+def week_monday(number: int) -> date:
+    """The Monday of week ``number`` (as the queries count them)."""
+    return date(1970, 1, 5) + timedelta(weeks=number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +67,30 @@ def _where(scope: Scope, moment: Any, project: Any, annotator: Any) -> list[Any]
     return found
 
 
-def _day(moment: Any) -> Any:
-    return func.date(moment)
+# Monday 1970-01-05: weeks are counted from it, so a week number is an ISO week.
+_FIRST_MONDAY_JULIAN = 2440591.5
+_FIRST_MONDAY_EPOCH = 4 * 86400
+# A hair under one step: the float arithmetic of a difference of times must not push an
+# exact 10 minutes into the 11th.
+_EPSILON = 1e-6
 
 
-def _minutes(conn: Connection, later: Any, earlier: Any) -> Any:
-    """Whole minutes from ``earlier`` to ``later``, rounded."""
+def _week(conn: Connection, moment: Any) -> Any:
+    """The number of the ISO week ``moment`` falls in, counted from 1970-01-05."""
     if conn.dialect.name == "postgresql":
-        span = func.extract("epoch", later - earlier) / 60
-    else:
-        span = (func.julianday(later) - func.julianday(earlier)) * 1440
-    return cast(func.round(span), Integer)
+        weeks = (func.extract("epoch", moment) - _FIRST_MONDAY_EPOCH) / (7 * 86400)
+        return cast(func.floor(weeks), Integer)
+    return cast((func.julianday(moment) - _FIRST_MONDAY_JULIAN) / 7, Integer)
+
+
+def _steps(conn: Connection, later: Any, earlier: Any, minutes: int) -> Any:
+    """Steps of ``minutes`` from ``earlier`` to ``later``, rounded up."""
+    if conn.dialect.name == "postgresql":
+        span = func.extract("epoch", later - earlier) / (60 * minutes) - _EPSILON
+        return cast(func.ceil(span), Integer)
+    span = (func.julianday(later) - func.julianday(earlier)) * 1440 / minutes - _EPSILON
+    whole = cast(span, Integer)
+    return whole + case((span > whole, 1), else_=0)
 
 
 def _present(conn: Connection, field: str) -> Any:
@@ -86,12 +108,12 @@ def _present(conn: Connection, field: str) -> Any:
 
 def work(
     conn: Connection, scope: Scope, fields: Sequence[str] = ()
-) -> list[tuple[str | None, int, str, str | None, tuple[int, ...], int, float]]:
-    """``(vendor, project id, day, review status, presence of each of ``fields``, count,
+) -> list[tuple[str | None, int, int, str | None, tuple[int, ...], int, float]]:
+    """``(vendor, project id, week, review status, presence of each of ``fields``, count,
     active seconds)`` of the annotations in the data set submitted in the scope."""
     a, r = annotations_table, reviews
     vendor = vendors.c.name
-    day = _day(a.c.created_at)
+    day = _week(conn, a.c.created_at)
     flags = [_present(conn, f).label(f"f{i}") for i, f in enumerate(fields)]
     query = (
         select(
@@ -114,7 +136,7 @@ def work(
         (
             row[0],
             int(row[1]),
-            str(row[2])[:10],
+            int(row[2]),
             row[3],
             tuple(int(row[4 + i]) for i in range(len(fields))),
             int(row[-2]),
@@ -124,10 +146,10 @@ def work(
     ]
 
 
-def review_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, str, str, int]]:
-    """``(vendor, day, status, count)`` of the reviews queued in the scope."""
+def review_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, int, str, int]]:
+    """``(vendor, week, status, count)`` of the reviews queued in the scope."""
     r = reviews
-    day = _day(r.c.created_at)
+    day = _week(conn, r.c.created_at)
     query = (
         select(vendors.c.name, day, r.c.status, func.count())
         .select_from(r)
@@ -136,14 +158,14 @@ def review_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, str,
         .where(*_where(scope, r.c.created_at, r.c.project_id, r.c.annotator_id))
         .group_by(vendors.c.name, day, r.c.status)
     )
-    return [(v, str(d)[:10], str(s), int(n)) for v, d, s, n in conn.execute(query)]
+    return [(v, int(d), str(s), int(n)) for v, d, s, n in conn.execute(query)]
 
 
-def set_aside_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, str, bool, int]]:
-    """``(vendor, day, rejected in review, count)`` of the annotations submitted in the
-    scope and set aside since (by submit day)."""
+def set_aside_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, int, bool, int]]:
+    """``(vendor, week, rejected in review, count)`` of the annotations submitted in the
+    scope and set aside since (by submit week)."""
     s = set_aside_annotations
-    day = _day(s.c.created_at)
+    day = _week(conn, s.c.created_at)
     rejected = case((reviews.c.status == "rejected", 1), else_=0)
     query = (
         select(vendors.c.name, day, rejected, func.count())
@@ -154,13 +176,13 @@ def set_aside_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, s
         .where(*_where(scope, s.c.created_at, s.c.project_id, s.c.annotator_id))
         .group_by(vendors.c.name, day, rejected)
     )
-    return [(v, str(d)[:10], bool(x), int(n)) for v, d, x, n in conn.execute(query)]
+    return [(v, int(d), bool(x), int(n)) for v, d, x, n in conn.execute(query)]
 
 
-def gold_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, str, bool, int]]:
-    """``(vendor, day, correct, count)`` of the gold answers given in the scope."""
+def gold_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, int, bool, int]]:
+    """``(vendor, week, correct, count)`` of the gold answers given in the scope."""
     g = gold_results
-    day = _day(g.c.created_at)
+    day = _week(conn, g.c.created_at)
     query = (
         select(vendors.c.name, day, g.c.correct, func.count())
         .select_from(g)
@@ -169,15 +191,15 @@ def gold_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, str, b
         .where(*_where(scope, g.c.created_at, g.c.project_id, g.c.annotator_id))
         .group_by(vendors.c.name, day, g.c.correct)
     )
-    return [(v, str(d)[:10], bool(c), int(n)) for v, d, c, n in conn.execute(query)]
+    return [(v, int(d), bool(c), int(n)) for v, d, c, n in conn.execute(query)]
 
 
-def lease_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, str, int, int]]:
-    """``(vendor, day, minutes from lease to submit, count)`` of the annotations submitted
+def lease_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, int, int, int]]:
+    """``(vendor, week, minutes from lease to submit, count)`` of the annotations submitted
     in the scope."""
     a = annotations_table
-    day = _day(a.c.created_at)
-    minutes = _minutes(conn, a.c.created_at, assignments.c.leased_at)
+    day = _week(conn, a.c.created_at)
+    minutes = _steps(conn, a.c.created_at, assignments.c.leased_at, 1)
     query = (
         select(vendors.c.name, day, minutes, func.count())
         .select_from(a)
@@ -187,13 +209,13 @@ def lease_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, str,
         .where(*_where(scope, a.c.created_at, a.c.project_id, a.c.annotator_id))
         .group_by(vendors.c.name, day, minutes)
     )
-    return [(v, str(d)[:10], max(0, int(m)), int(n)) for v, d, m, n in conn.execute(query)]
+    return [(v, int(d), max(0, int(m)), int(n)) for v, d, m, n in conn.execute(query)]
 
 
-def final_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, str, int, int]]:
-    """``(vendor, day, minutes from import to final label, count)`` of the items given a
+def final_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, int, int, int]]:
+    """``(vendor, week, minutes from import to final label, count)`` of the items given a
     final label in the scope, counted once for each vendor (in-house: ``None``) who
-    annotated them."""
+    annotated them; minutes in steps of ``FINAL_STEP``."""
     f, a = final_labels, annotations_table
     contributed = (
         select(a.c.item_id, users.c.vendor_id)
@@ -203,8 +225,8 @@ def final_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, str,
         .where(*_where(scope, f.c.decided_at, a.c.project_id, a.c.annotator_id))
         .subquery()
     )
-    day = _day(f.c.decided_at)
-    minutes = _minutes(conn, f.c.decided_at, items.c.created_at)
+    day = _week(conn, f.c.decided_at)
+    minutes = _steps(conn, f.c.decided_at, items.c.created_at, FINAL_STEP)
     query = (
         select(vendors.c.name, day, minutes, func.count())
         .select_from(f)
@@ -214,7 +236,8 @@ def final_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, str,
         .where(f.c.status.in_(("final", "adjudicated")))
         .group_by(vendors.c.name, day, minutes)
     )
-    return [(v, str(d)[:10], max(0, int(m)), int(n)) for v, d, m, n in conn.execute(query)]
+    found = conn.execute(query)
+    return [(v, int(d), max(0, int(m)) * FINAL_STEP, int(n)) for v, d, m, n in found]
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,7 @@ def _vendor_page(
             comparison = compare_vendors(db, name, other, project=project, actor=actor)
         except LabelworksError as exc:
             compare_error = str(exc)
-    choices = [c.vendor for c in scorecards(db, period=period_of(None), actor=actor).cards]
+    choices = [v.vendor for v in vendors.list_vendors(db, actor=actor)]
     if actor.vendor is None and INTERNAL not in choices:
         choices.append(INTERNAL)
     charts = {
