@@ -106,7 +106,9 @@ def invalid_input(error: ValidationError | list[Any], *, file: str | None = None
     ``path.item_id``, or a body field)."""
     errors = error.errors() if isinstance(error, ValidationError) else error
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-    field = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    loc = tuple(first.get("loc", ()))
+    # FastAPI prefixes a request body's locations with "body"; a field may be named "body".
+    field = ".".join(str(p) for p in (loc[1:] if loc[:1] == ("body",) else loc))
     return InvalidInput(str(first.get("msg")), location=Location(file=file, field=field or None))
 
 
