@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from scipy.stats import binom, binomtest, chi2_contingency, f_oneway, norm
 
 from labelworks.stats.clustered import (
+    affordable,
     anova_icc,
     design_effect,
     normal_power,
@@ -403,3 +404,15 @@ def test_verdict_reads_no_difference_and_low_power() -> None:
     assert verdict(_analysis(worse, None, flat), ("A", "B"))[0] == (
         "A is 6 points more accurate on gold than B (95% CI 2–10, p = 0.002)."
     )
+
+
+def test_resampling_is_bounded_on_big_experiments() -> None:
+    """Resamples and re-deals are as asked up to 5,000 units, then about 10 million
+    unit-cells in all, never below 200 (nor above what was asked)."""
+    assert [affordable(2000, n) for n in (40, 5_000, 20_000, 10**6)] + [affordable(100, 10**6)] == [
+        2000,
+        2000,
+        500,
+        200,
+        100,
+    ]

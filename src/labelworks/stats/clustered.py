@@ -25,6 +25,10 @@ FLOOR_SECONDS = 0.1
 _GRID = 0.005
 # Resample-count matrices (draws × units) are built in chunks of about this many cells.
 _CHUNK_CELLS = 2_000_000
+# Resamples and re-deals stay under about this many unit-cells each, and never below
+# MIN_DRAWS: 2,000 of each up to 5,000 units, 500 at 20,000, 200 from 50,000.
+WORK = 10_000_000
+MIN_DRAWS = 200
 _TIE = 1e-12
 
 
@@ -78,6 +82,13 @@ def unit_sums(unit: IntArray, arm: IntArray, values: FloatArray) -> UnitSums:
     )
 
 
+def affordable(requested: int, n_units: int) -> int:
+    """Resamples (or re-deals) to make over ``n_units`` units: as asked, but at most about
+    ``WORK`` unit-cells in all and never fewer than ``MIN_DRAWS`` (a big experiment's
+    intervals are narrow, so the coarser Monte Carlo costs little)."""
+    return max(min(requested, MIN_DRAWS), min(requested, WORK // max(n_units, 1)))
+
+
 def cluster_draws(arm: IntArray, n_boot: int, rng: np.random.Generator) -> Iterator[FloatArray]:
     """Chunks of the cluster bootstrap's resample counts (draws × units): each arm's units
     resampled with replacement within the arm. Arms are drawn in the order of their first
@@ -91,48 +102,80 @@ def cluster_draws(arm: IntArray, n_boot: int, rng: np.random.Generator) -> Itera
         offsets = (np.arange(b) * n)[:, None]
         counts = np.zeros(b * n)
         for members in strata:
-            picks = members[rng.integers(0, members.size, size=(b, members.size))]
-            counts += np.bincount((picks + offsets).ravel(), minlength=b * n)
+            # Uniform floats scaled are several times faster than bounded integers.
+            at = np.minimum((rng.random((b, members.size)) * members.size).astype(np.intp),
+                            members.size - 1)  # fmt: skip
+            counts += np.bincount((members[at] + offsets).ravel(), minlength=b * n)
         yield counts.reshape(b, n)
 
 
-def ratio_replicates(m: UnitSums, n_boot: int, rng: np.random.Generator) -> FloatArray:
-    """(draws × 2) the pooled ratio of each arm on each resample."""
-    out = []
-    for counts in cluster_draws(m.arm, n_boot, rng):
-        reps = np.empty((counts.shape[0], N_ARMS))
+@dataclass(frozen=True, slots=True)
+class UnitTable:
+    """Every unit with an answer (sorted by id) and its arm; per metric (rows) each unit's
+    sum and count of values; and, for medians, each unit's seconds counted on the grid
+    (units × cells, the cells' seconds in ``cells``)."""
+
+    units: IntArray
+    arm: IntArray
+    sums: FloatArray
+    counts: FloatArray
+    grid: sparse.csr_matrix
+    cells: FloatArray
+
+
+def unit_table(
+    unit: IntArray, arm: IntArray, columns: list[FloatArray], seconds: FloatArray
+) -> UnitTable:
+    units, inverse = np.unique(unit, return_inverse=True)
+    arm_of = np.zeros(units.size, dtype=np.int64)
+    arm_of[inverse] = arm
+    sums = np.zeros((len(columns), units.size))
+    counts = np.zeros((len(columns), units.size))
+    for k, values in enumerate(columns):
+        have = np.isfinite(values)
+        sums[k] = np.bincount(inverse[have], weights=values[have], minlength=units.size)
+        counts[k] = np.bincount(inverse[have], minlength=units.size)
+    have = np.isfinite(seconds)
+    cells, bins = np.unique(_grid(seconds[have]), return_inverse=True)
+    grid = sparse.csr_matrix(
+        (np.ones(bins.size), (inverse[have], bins)), shape=(units.size, cells.size)
+    )
+    return UnitTable(units, arm_of, sums, counts, grid, np.exp(cells * _GRID))
+
+
+@dataclass(frozen=True, slots=True)
+class Replicates:
+    """The cluster bootstrap's resamples: each metric's pooled ratio per arm (draws ×
+    metrics × 2) and each arm's median seconds (draws × 2)."""
+
+    ratios: FloatArray
+    medians: FloatArray
+
+
+def resample(table: UnitTable, n_boot: int, rng: np.random.Generator) -> Replicates:
+    """One set of cluster resamples serves every metric: each draw resamples each arm's
+    units, and every figure is read off the same draw."""
+    k = table.sums.shape[0]
+    ratios, medians = [], []
+    for counts in cluster_draws(table.arm, n_boot, rng):
+        b = counts.shape[0]
+        r = np.empty((b, k, N_ARMS))
+        med = np.empty((b, N_ARMS))
         for a in (0, 1):
-            mine = m.arm == a
+            mask = (table.arm == a).astype(np.float64)
             with np.errstate(invalid="ignore", divide="ignore"):
-                reps[:, a] = (counts[:, mine] @ m.sums[mine]) / (counts[:, mine] @ m.counts[mine])
-        out.append(reps)
-    return np.concatenate(out) if out else np.empty((0, N_ARMS))
+                r[:, :, a] = (counts @ (table.sums * mask).T) / (counts @ (table.counts * mask).T)
+            weights = np.asarray(table.grid.T @ (counts * mask).T).T
+            med[:, a] = weighted_medians(weights, table.cells)
+        ratios.append(r)
+        medians.append(med)
+    if not ratios:
+        return Replicates(np.empty((0, k, N_ARMS)), np.empty((0, N_ARMS)))
+    return Replicates(np.concatenate(ratios), np.concatenate(medians))
 
 
 def _grid(seconds: FloatArray) -> IntArray:
     return np.rint(np.log(np.maximum(seconds, FLOOR_SECONDS)) / _GRID).astype(np.int64)
-
-
-def median_replicates(
-    unit: IntArray, arm: IntArray, seconds: FloatArray, n_boot: int, rng: np.random.Generator
-) -> FloatArray:
-    """(draws × 2) each arm's median seconds on each cluster resample, read on the grid."""
-    have = np.isfinite(seconds)
-    units, inverse = np.unique(unit[have], return_inverse=True)
-    arm_of = np.zeros(units.size, dtype=np.int64)
-    arm_of[inverse] = arm[have]
-    cells, bins = np.unique(_grid(seconds[have]), return_inverse=True)
-    values = np.exp(cells * _GRID)
-    table = sparse.csr_matrix((np.ones(bins.size), (inverse, bins)), shape=(units.size, cells.size))
-    out = []
-    for counts in cluster_draws(arm_of, n_boot, rng):
-        reps = np.empty((counts.shape[0], N_ARMS))
-        for a in (0, 1):
-            mine = arm_of == a
-            weights = np.asarray((table[mine].T @ counts[:, mine].T).T)
-            reps[:, a] = weighted_medians(weights, values)
-        out.append(reps)
-    return np.concatenate(out) if out else np.empty((0, N_ARMS))
 
 
 def weighted_medians(weights: FloatArray, values: FloatArray) -> FloatArray:
@@ -158,28 +201,52 @@ def percentile_bounds(reps: FloatArray, confidence: float) -> tuple[float | None
     return float(low), float(high)
 
 
+def redeal_p(
+    table: UnitTable, observed: FloatArray, n_perm: int, rng: np.random.Generator
+) -> list[float | None]:
+    """Two-sided randomisation p-value of each metric's difference in pooled ratios (second
+    arm minus first): the arm labels re-dealt among the units ``n_perm`` times, as the
+    split dealt them. One set of re-deals serves every metric; each row is a shuffle of the
+    labels, which does not depend on what the labels are, so swapping the arms gives the
+    same p. ``None`` for a metric whose units with data are fewer than three, or absent
+    from an arm."""
+    have = table.counts > 0
+    n1 = (have & (table.arm == 1)).sum(axis=1)
+    n0 = (have & (table.arm == 0)).sum(axis=1)
+    testable = (n0 >= 1) & (n1 >= 1) & (n0 + n1 >= 3) & np.isfinite(observed)
+    if not testable.any():
+        return [None] * observed.size
+    total_s, total_n = table.sums.sum(axis=1), table.counts.sum(axis=1)
+    labels = table.arm.astype(np.float64)
+    width = max(1, _CHUNK_CELLS // max(labels.size, 1))
+    extreme = np.zeros(observed.size, dtype=np.int64)
+    tolerance = _TIE * np.maximum(1.0, np.abs(np.nan_to_num(observed)))
+    for start in range(0, n_perm, width):
+        b = min(width, n_perm - start)
+        # A permutation per row is several times faster than Generator.permuted on a matrix.
+        dealt = labels[np.stack([rng.permutation(labels.size) for _ in range(b)])]
+        s1, c1 = dealt @ table.sums.T, dealt @ table.counts.T
+        with np.errstate(invalid="ignore", divide="ignore"):
+            diff = s1 / c1 - (total_s - s1) / (total_n - c1)
+        extreme += np.count_nonzero(np.abs(diff) >= np.abs(observed) - tolerance, axis=0)
+    return [
+        (1 + int(e)) / (n_perm + 1) if ok else None for e, ok in zip(extreme, testable, strict=True)
+    ]
+
+
 def permutation_p(
     m: UnitSums, observed: float, n_perm: int, rng: np.random.Generator
 ) -> float | None:
-    """Two-sided randomisation p-value of the difference in pooled ratios: the arm labels
-    re-dealt among the units ``n_perm`` times (each row a shuffle of the labels, which
-    does not depend on what the labels are, so swapping the arms gives the same p)."""
-    n0, n1 = int((m.arm == 0).sum()), int((m.arm == 1).sum())
-    if n0 < 1 or n1 < 1 or n0 + n1 < 3:
-        return None
-    total_s, total_n = float(m.sums.sum()), float(m.counts.sum())
-    labels = m.arm.astype(float)
-    width = max(1, _CHUNK_CELLS // max(m.arm.size, 1))
-    extreme = 0
-    tolerance = _TIE * max(1.0, abs(observed))
-    for start in range(0, n_perm, width):
-        b = min(width, n_perm - start)
-        dealt = rng.permuted(np.broadcast_to(labels, (b, labels.size)), axis=1)
-        s1, c1 = dealt @ m.sums, dealt @ m.counts
-        with np.errstate(invalid="ignore", divide="ignore"):
-            diff = s1 / c1 - (total_s - s1) / (total_n - c1)
-        extreme += int(np.count_nonzero(np.abs(diff) >= abs(observed) - tolerance))
-    return (1 + extreme) / (n_perm + 1)
+    """:func:`redeal_p` of one metric held as unit sums."""
+    table = UnitTable(
+        m.units,
+        m.arm,
+        m.sums[None, :],
+        m.counts[None, :],
+        sparse.csr_matrix((m.units.size, 0)),
+        np.empty(0),
+    )
+    return redeal_p(table, np.array([observed]), n_perm, rng)[0]
 
 
 def anova_icc(groups: IntArray, arm: IntArray, values: FloatArray) -> float | None:

@@ -43,13 +43,14 @@ from labelworks.stats.clustered import (
     FLOOR_SECONDS,
     Power,
     UnitSums,
-    median_replicates,
+    affordable,
     percentile_bounds,
-    permutation_p,
     proportion_power,
-    ratio_replicates,
+    redeal_p,
+    resample,
     time_power,
     unit_sums,
+    unit_table,
 )
 from labelworks.stats.ratings import FloatArray, IntArray
 
@@ -241,26 +242,27 @@ def analyze(
         raise ExperimentDataError("n_boot must be at least 2 and n_perm at least 1")
     rng = np.random.default_rng(seed)
     logs = np.log(np.maximum(answers.seconds, FLOOR_SECONDS))
-    data = {
-        "gold_accuracy": answers.gold,
-        "agreement": answers.agree,
-        "log_seconds": logs,
-    }
+    columns = {"gold_accuracy": answers.gold, "agreement": answers.agree, "log_seconds": logs}
+    table = unit_table(answers.unit, answers.arm, list(columns.values()), answers.seconds)
+    boot = affordable(n_boot, table.units.size)
+    perm = affordable(n_perm, table.units.size)
+    reps = resample(table, boot, rng)
+    metrics = [unit_sums(answers.unit, answers.arm, values) for values in columns.values()]
+    observed = np.array([_gap(m) for m in metrics])
+    p_values = redeal_p(table, observed, perm, rng)
     figures: dict[str, list[Estimate]] = {}
     differences: dict[str, Difference] = {}
     power: dict[str, Power | None] = {}
-    for name, values in data.items():
-        m = unit_sums(answers.unit, answers.arm, values)
-        reps = ratio_replicates(m, n_boot, rng)
-        figures[name] = [_estimate(m, a, reps[:, a], confidence) for a in (0, 1)]
-        differences[name] = _difference(m, reps, confidence, n_perm, rng)
+    for k, (name, m) in enumerate(zip(columns, metrics, strict=True)):
+        figures[name] = [_estimate(m, a, reps.ratios[:, k, a], confidence) for a in (0, 1)]
+        differences[name] = _difference(m, reps.ratios[:, k, :], confidence, p_values[k])
         per_arm = (float(m.counts[m.arm == 0].sum()), float(m.counts[m.arm == 1].sum()))
         if name == "log_seconds":
             power[name] = time_power(m, min_time_change, confidence, per_arm)
         else:
             power[name] = proportion_power(m, min_effect, confidence, per_arm)
     figures["median_seconds"], differences["median_seconds"] = _medians(
-        answers, n_boot, confidence, rng
+        answers, reps.medians, confidence
     )
     arms = []
     for a in (0, 1):
@@ -277,8 +279,8 @@ def analyze(
         differences,
         power,
         confidence,
-        n_boot,
-        n_perm,
+        boot,
+        perm,
         seed,
         min_effect,
         min_time_change,
@@ -290,6 +292,11 @@ def _units(m: UnitSums, arm: int) -> int:
     return int((m.arm == arm).sum())
 
 
+def _gap(m: UnitSums) -> float:
+    first, second = m.rate(0), m.rate(1)
+    return float("nan") if first is None or second is None else second - first
+
+
 def _estimate(m: UnitSums, arm: int, reps: FloatArray, confidence: float) -> Estimate:
     units = _units(m, arm)
     low, high = percentile_bounds(reps, confidence) if units >= 2 else (None, None)
@@ -298,24 +305,22 @@ def _estimate(m: UnitSums, arm: int, reps: FloatArray, confidence: float) -> Est
 
 
 def _difference(
-    m: UnitSums, reps: FloatArray, confidence: float, n_perm: int, rng: np.random.Generator
+    m: UnitSums, reps: FloatArray, confidence: float, p_value: float | None
 ) -> Difference:
-    first, second = m.rate(0), m.rate(1)
-    if first is None or second is None:
+    value = _gap(m)
+    if not np.isfinite(value):
         return Difference(None, None, None, None)
-    value = second - first
     enough = min(_units(m, 0), _units(m, 1)) >= 2
     low, high = percentile_bounds(reps[:, 1] - reps[:, 0], confidence) if enough else (None, None)
-    return Difference(value, low, high, permutation_p(m, value, n_perm, rng))
+    return Difference(value, low, high, p_value)
 
 
 def _medians(
-    answers: Answers, n_boot: int, confidence: float, rng: np.random.Generator
+    answers: Answers, reps: FloatArray, confidence: float
 ) -> tuple[list[Estimate], Difference]:
     """Each arm's median seconds (exact) with the cluster bootstrap's interval (read on the
     grid), and the difference of medians; no test of its own (the log-seconds one is it)."""
     m = unit_sums(answers.unit, answers.arm, answers.seconds)
-    reps = median_replicates(answers.unit, answers.arm, answers.seconds, n_boot, rng)
     medians = []
     for a in (0, 1):
         mine = np.isfinite(answers.seconds) & (answers.arm == a)
