@@ -108,7 +108,7 @@ class ArmFiguresOut(BaseModel):
     median_seconds: EstimateOut
 
 
-class DifferenceOut(BaseModel):
+class ArmDifferenceOut(BaseModel):
     """Second arm minus first, its interval and the randomisation test's two-sided
     p-value (``null`` for the median, and with too few units)."""
 
@@ -140,7 +140,7 @@ class ExperimentAnalysisOut(BaseModel):
     experiment: ExperimentOut
     until: UtcDatetime
     arms: list[ArmFiguresOut]
-    differences: dict[Metric, DifferenceOut]
+    differences: dict[Metric, ArmDifferenceOut]
     power: dict[str, PowerOut | None]
     verdict: list[str]
     notes: list[str]
@@ -177,7 +177,7 @@ def analysis_out(
             for name, figures in zip(names, analysis.arms, strict=True)
         ],
         differences={
-            metric: DifferenceOut.model_validate(d, from_attributes=True)
+            metric: ArmDifferenceOut.model_validate(d, from_attributes=True)
             for metric, d in analysis.differences.items()
         },
         power={
