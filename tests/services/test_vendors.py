@@ -26,6 +26,7 @@ from labelworks.domain.access import Actor, Role
 from labelworks.domain.errors import InvalidInput, NotFound, PermissionDenied
 from labelworks.domain.vendor_terms import Money, period_of
 from labelworks.services import ingestion, vendor_facts
+from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.exports import export_project
 from labelworks.services.reviews import decide_review, review_queue
 from labelworks.services.users import add_member, add_user
@@ -176,6 +177,59 @@ def test_review_outcomes_decide_what_is_billed(db: Database) -> None:
         True,
         1,
         None,
+    )
+
+
+def test_each_answered_field_is_priced_and_missing_kinds_named(db: Database) -> None:
+    """A choice and an optional text field: an annotation with a note costs 0.05 + 0.50,
+    one without 0.05; with no text rate, the noted ones are unpriced and named."""
+    project = make_project(
+        db,
+        overlap=1,
+        fields=[
+            {"name": "sentiment", "kind": "choice", "labels": ["positive", "negative"]},
+            {"name": "note", "kind": "text", "required": False},
+        ],
+    )
+    ingestion.import_items(
+        db, project, jsonl([{"text": f"t{i}"} for i in range(3)]), format="jsonl", source="x"
+    )
+    ann = add_user(db, "a@acme.example", role="annotator", vendor="acme", projects=[project])
+    for k, value in enumerate(
+        [
+            {"sentiment": "positive", "note": "sarcastic"},
+            {"sentiment": "negative"},
+            {"sentiment": "positive", "note": None},
+        ]
+    ):
+        task = next_task_for(db, project, ann.user.id, now=MONDAY + timedelta(hours=k))
+        assert task is not None
+        submit_annotation(
+            db, task.assignment_id, ann.user.id, value=value, seconds=None,
+            idempotency_key=str(k), now=MONDAY + timedelta(hours=k, minutes=1),
+        )  # fmt: skip
+    set_terms(db, "acme", {"currency": "USD", "per_annotation": {"choice": 0.05, "text": 0.5}})
+    found = usage_statement(db, "acme", period=period_of("2026-03"))
+    assert [(x.kinds, x.rate, x.amount) for x in found.lines] == [
+        (("choice", "text"), Decimal("0.55"), Decimal("0.5500")),
+        (("choice",), Decimal("0.05"), Decimal("0.0500")),
+        (("choice",), Decimal("0.05"), Decimal("0.0500")),
+    ]
+    assert found.total == Money(Decimal("0.65"), "USD")
+    assert scorecard(db, "acme", now=APRIL).cost.amount == Money(Decimal("0.65"), "USD")
+    set_terms(db, "acme", {"currency": "USD", "per_annotation": {"choice": 0.05}})
+    found = usage_statement(db, "acme", period=period_of("2026-03"))
+    cost = scorecard(db, "acme", now=APRIL).cost
+    assert (found.total, found.unpriced, found.missing) == (
+        Money(Decimal("0.1"), "USD"),
+        1,
+        ("text",),
+    )
+    assert (cost.amount, cost.priced, cost.unpriced, cost.missing) == (
+        Money(Decimal("0.1"), "USD"),
+        2,
+        1,
+        ("text",),
     )
 
 

@@ -15,11 +15,11 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from labelworks.domain.access import Actor, wall
 from labelworks.domain.errors import InvalidInput
-from labelworks.domain.vendor_terms import Money, Period, VendorTerms, decimal_of, total
+from labelworks.domain.vendor_terms import LINE_STEP, Money, Period, VendorTerms, decimal_of
 from labelworks.formats import escape_formula
 from labelworks.formats.json_text import utc_text
 from labelworks.services.access import visible_project_ids
@@ -69,8 +69,9 @@ class StatementLine:
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """A vendor's statement for ``period``; ``total`` is ``None`` without terms or when no
-    billed line could be priced; ``missing`` the kinds the card has no rate for."""
+    """A vendor's statement for ``period``; ``total`` is the sum of the priced lines
+    (``None`` without lines or without a price on the card); ``missing`` the kinds the card
+    has no rate for (their billed lines are unpriced, and not in the total)."""
 
     vendor: str
     period: str
@@ -135,41 +136,67 @@ def usage_statement(
                 set_aside += 0 if was_rejected else n
     lines = []
     missing: set[str] = set()
+    price = _Pricer(terms) if terms is not None else None
+    billed = Decimal(0)
     for r in rows:
         always, maybe = kinds[r.project_id]
         answered = kinds_of_value(values[r.annotation_id], always, maybe) if maybe else always
         status = billing_status(r.review)
         rate = amount = None
-        if terms is not None:
-            missing.update(terms.missing(answered))
-            rate = _rate(terms, answered)
-            price = terms.price(answered, r.seconds)
+        if price is not None:
+            rate, amount, gaps = price(answered, r.seconds)
+            missing.update(gaps)
             if status != "billed":
                 amount = Decimal(0)
-            elif price is not None:
-                amount = price.amount
-        line = StatementLine(
-            r.annotation_id,
-            r.project,
-            r.item_id,
-            r.external_id,
-            r.annotator,
-            r.created_at,
-            answered,
-            status,
-            r.seconds,
-            rate,
-            amount,
+            elif amount is not None:
+                billed += amount
+        lines.append(
+            StatementLine(
+                r.annotation_id,
+                r.project,
+                r.item_id,
+                r.external_id,
+                r.annotator,
+                r.created_at,
+                answered,
+                status,
+                r.seconds,
+                rate,
+                amount,
+            )
         )
-        lines.append(line)
     found = None
-    if terms is not None:
-        priced = [Money(x.amount, terms.currency) for x in lines if x.amount is not None]
-        if any(x.status == "billed" and x.amount is not None for x in lines):
-            found = total(priced, terms.currency)
+    if terms is not None and terms.priced and lines:
+        found = Money(billed, terms.currency)
     return Statement(
         name, period.label, terms, lines, found, rejected, set_aside, tuple(sorted(missing))
     )
+
+
+class _Pricer:
+    """``VendorTerms.price`` for many lines: the per-annotation part worked out once per
+    combination of kinds (a month's statement has a hundred thousand lines)."""
+
+    def __init__(self, terms: VendorTerms) -> None:
+        self.terms = terms
+        self.hourly = None if terms.per_hour is None else decimal_of(terms.per_hour)
+        self.known: dict[tuple[str, ...], tuple[Decimal | None, list[str]]] = {}
+
+    def __call__(
+        self, kinds: tuple[str, ...], seconds: float | None
+    ) -> tuple[Decimal | None, Decimal | None, list[str]]:
+        """The line's rate, its price to ``LINE_STEP`` (``None``: unpriced) and the kinds
+        without a rate."""
+        found = self.known.get(kinds)
+        if found is None:
+            found = self.known[kinds] = (_rate(self.terms, kinds), self.terms.missing(kinds))
+        rate, gaps = found
+        if rate is None:
+            return None, None, gaps
+        amount = rate
+        if self.hourly is not None and seconds:
+            amount = rate + self.hourly * decimal_of(seconds) / 3600
+        return rate, amount.quantize(LINE_STEP, rounding=ROUND_HALF_UP), gaps
 
 
 def _rate(terms: VendorTerms, kinds: tuple[str, ...]) -> Decimal | None:
@@ -186,19 +213,21 @@ def statement_csv(statement: Statement) -> str:
     writer.writerow(CSV_COLUMNS)
     currency = statement.terms.currency if statement.terms is not None else ""
     for x in statement.lines:
-        cells = (
-            x.annotation_id,
-            x.project,
-            x.item_id,
-            x.external_id or "",
-            x.annotator,
-            utc_text(x.submitted_at),
-            "+".join(x.kinds),
-            x.status,
-            "" if x.seconds is None else repr(x.seconds),
-            "" if x.rate is None else str(x.rate),
-            "" if x.amount is None else str(x.amount),
-            currency,
+        # Only text people typed can start like a formula; numbers and our words cannot.
+        writer.writerow(
+            (
+                x.annotation_id,
+                escape_formula(x.project),
+                x.item_id,
+                escape_formula(x.external_id or ""),
+                escape_formula(x.annotator),
+                utc_text(x.submitted_at),
+                "+".join(x.kinds),
+                x.status,
+                "" if x.seconds is None else repr(x.seconds),
+                "" if x.rate is None else str(x.rate),
+                "" if x.amount is None else str(x.amount),
+                currency,
+            )
         )
-        writer.writerow([escape_formula(str(c)) for c in cells])
     return out.getvalue()

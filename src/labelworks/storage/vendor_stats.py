@@ -112,38 +112,47 @@ def work(
     """``(vendor, project id, week, review status, presence of each of ``fields``, count,
     active seconds)`` of the annotations in the data set submitted in the scope."""
     a, r = annotations_table, reviews
-    vendor = vendors.c.name
-    day = _week(conn, a.c.created_at)
+    week = _week(conn, a.c.created_at)
     flags = [_present(conn, f).label(f"f{i}") for i, f in enumerate(fields)]
+    # By annotator, not vendor: no join per annotation; 500 people make few groups.
+    keys = (a.c.annotator_id, a.c.project_id, week, r.c.status, *flags)
     query = (
         select(
-            vendor,
-            a.c.project_id,
-            day.label("day"),
-            r.c.status,
-            *flags,
+            *keys,
             func.count().label("n"),
             func.coalesce(func.sum(a.c.seconds), 0.0).label("seconds"),
         )
         .select_from(a)
-        .join(users, users.c.id == a.c.annotator_id)
-        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
         .outerjoin(r, r.c.annotation_id == a.c.id)
         .where(*_where(scope, a.c.created_at, a.c.project_id, a.c.annotator_id))
-        .group_by(vendor, a.c.project_id, day, r.c.status, *(f for f in flags))
+        .group_by(*keys)
     )
-    return [
-        (
-            row[0],
+    vendor_of = _vendors_of_people(conn)
+    found: dict[tuple[Any, ...], list[float]] = {}
+    for row in conn.execute(query):
+        key = (
+            vendor_of.get(int(row[0])),
             int(row[1]),
             int(row[2]),
             row[3],
             tuple(int(row[4 + i]) for i in range(len(fields))),
-            int(row[-2]),
-            float(row[-1]),
         )
-        for row in conn.execute(query)
-    ]
+        kept = found.setdefault(key, [0, 0.0])
+        kept[0] += int(row[-2])
+        kept[1] += float(row[-1])
+    return [(*key, int(n), seconds) for key, (n, seconds) in found.items()]
+
+
+def _vendors_of_people(conn: Connection) -> dict[int, str | None]:
+    """Every person's vendor by name (``None``: in-house)."""
+    query = select(users.c.id, vendors.c.name).outerjoin(vendors, vendors.c.id == users.c.vendor_id)
+    return {int(i): v for i, v in conn.execute(query)}
+
+
+def _vendor_names(conn: Connection) -> dict[int | None, str | None]:
+    found: dict[int | None, str | None] = {None: None}
+    found.update({int(i): str(n) for i, n in conn.execute(select(vendors.c.id, vendors.c.name))})
+    return found
 
 
 def review_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, int, str, int]]:
@@ -151,14 +160,14 @@ def review_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, int,
     r = reviews
     day = _week(conn, r.c.created_at)
     query = (
-        select(vendors.c.name, day, r.c.status, func.count())
+        select(users.c.vendor_id, day, r.c.status, func.count())
         .select_from(r)
         .join(users, users.c.id == r.c.annotator_id)
-        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
         .where(*_where(scope, r.c.created_at, r.c.project_id, r.c.annotator_id))
-        .group_by(vendors.c.name, day, r.c.status)
+        .group_by(users.c.vendor_id, day, r.c.status)
     )
-    return [(v, int(d), str(s), int(n)) for v, d, s, n in conn.execute(query)]
+    names = _vendor_names(conn)
+    return [(names[v], int(d), str(s), int(n)) for v, d, s, n in conn.execute(query)]
 
 
 def set_aside_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, int, bool, int]]:
@@ -168,15 +177,15 @@ def set_aside_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, i
     day = _week(conn, s.c.created_at)
     rejected = case((reviews.c.status == "rejected", 1), else_=0)
     query = (
-        select(vendors.c.name, day, rejected, func.count())
+        select(users.c.vendor_id, day, rejected, func.count())
         .select_from(s)
         .join(users, users.c.id == s.c.annotator_id)
-        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
         .outerjoin(reviews, reviews.c.annotation_id == s.c.annotation_id)
         .where(*_where(scope, s.c.created_at, s.c.project_id, s.c.annotator_id))
-        .group_by(vendors.c.name, day, rejected)
+        .group_by(users.c.vendor_id, day, rejected)
     )
-    return [(v, int(d), bool(x), int(n)) for v, d, x, n in conn.execute(query)]
+    names = _vendor_names(conn)
+    return [(names[v], int(d), bool(x), int(n)) for v, d, x, n in conn.execute(query)]
 
 
 def gold_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, int, bool, int]]:
@@ -184,14 +193,14 @@ def gold_counts(conn: Connection, scope: Scope) -> list[tuple[str | None, int, b
     g = gold_results
     day = _week(conn, g.c.created_at)
     query = (
-        select(vendors.c.name, day, g.c.correct, func.count())
+        select(users.c.vendor_id, day, g.c.correct, func.count())
         .select_from(g)
         .join(users, users.c.id == g.c.annotator_id)
-        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
         .where(*_where(scope, g.c.created_at, g.c.project_id, g.c.annotator_id))
-        .group_by(vendors.c.name, day, g.c.correct)
+        .group_by(users.c.vendor_id, day, g.c.correct)
     )
-    return [(v, int(d), bool(c), int(n)) for v, d, c, n in conn.execute(query)]
+    names = _vendor_names(conn)
+    return [(names[v], int(d), bool(c), int(n)) for v, d, c, n in conn.execute(query)]
 
 
 def lease_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, int, int, int]]:
@@ -201,15 +210,15 @@ def lease_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, int,
     day = _week(conn, a.c.created_at)
     minutes = _steps(conn, a.c.created_at, assignments.c.leased_at, 1)
     query = (
-        select(vendors.c.name, day, minutes, func.count())
+        select(users.c.vendor_id, day, minutes, func.count())
         .select_from(a)
         .join(assignments, assignments.c.id == a.c.assignment_id)
         .join(users, users.c.id == a.c.annotator_id)
-        .outerjoin(vendors, vendors.c.id == users.c.vendor_id)
         .where(*_where(scope, a.c.created_at, a.c.project_id, a.c.annotator_id))
-        .group_by(vendors.c.name, day, minutes)
+        .group_by(users.c.vendor_id, day, minutes)
     )
-    return [(v, int(d), max(0, int(m)), int(n)) for v, d, m, n in conn.execute(query)]
+    names = _vendor_names(conn)
+    return [(names[v], int(d), max(0, int(m)), int(n)) for v, d, m, n in conn.execute(query)]
 
 
 def final_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, int, int, int]]:
@@ -228,16 +237,16 @@ def final_minutes(conn: Connection, scope: Scope) -> list[tuple[str | None, int,
     day = _week(conn, f.c.decided_at)
     minutes = _steps(conn, f.c.decided_at, items.c.created_at, FINAL_STEP)
     query = (
-        select(vendors.c.name, day, minutes, func.count())
+        select(contributed.c.vendor_id, day, minutes, func.count())
         .select_from(f)
         .join(items, items.c.id == f.c.item_id)
         .join(contributed, contributed.c.item_id == f.c.item_id)
-        .outerjoin(vendors, vendors.c.id == contributed.c.vendor_id)
         .where(f.c.status.in_(("final", "adjudicated")))
-        .group_by(vendors.c.name, day, minutes)
+        .group_by(contributed.c.vendor_id, day, minutes)
     )
+    names = _vendor_names(conn)
     found = conn.execute(query)
-    return [(v, int(d), max(0, int(m)) * FINAL_STEP, int(n)) for v, d, m, n in found]
+    return [(names[v], int(d), max(0, int(m)) * FINAL_STEP, int(n)) for v, d, m, n in found]
 
 
 @dataclass(frozen=True, slots=True)
