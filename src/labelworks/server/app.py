@@ -67,6 +67,7 @@ from labelworks.server.security import SESSION_COOKIE, SecurityHeaders
 from labelworks.server.web import adjudication as adjudication_pages
 from labelworks.server.web import agreement as agreement_pages
 from labelworks.server.web import audit as audit_pages
+from labelworks.server.web import capacity as capacity_pages
 from labelworks.server.web import coaching as coaching_pages
 from labelworks.server.web import consistency as consistency_pages
 from labelworks.server.web import dataset_imports as dataset_import_pages
@@ -169,6 +170,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     people_pages.router,
     people_analytics_pages.router,
     vendor_pages.router,
+    capacity_pages.router,
     coaching_pages.router,
     member_pages.router,
     privacy_pages.router,
