@@ -92,18 +92,34 @@ def _answer(email: str, item: int, gold: bool, version: int, first_v2_gold: bool
     return TRUTH[item]
 
 
-def build(db: Database) -> PeopleWorld:
+def build(db: Database, *, password_hash: str | None = None) -> PeopleWorld:
     apply_spec(db, spec_from_dict(SPEC), guidelines="# Rules\nVersion one.")
     rows = [{"text": f"gold {k}", "gold": {"sentiment": "negative"}} for k in range(12)]
     rows += [{"text": f"review {k}"} for k in range(len(TRUTH) + 1)]
     ingestion.import_items(db, PROJECT, jsonl(rows), format="jsonl", source="people.jsonl")
     ids = {
-        email: add_user(db, email, role="annotator", vendor=vendor, projects=[PROJECT]).user.id
+        email: add_user(
+            db,
+            email,
+            role="annotator",
+            vendor=vendor,
+            projects=[PROJECT],
+            password_hash=password_hash,
+        ).user.id
         for email, vendor, _ in ANNOTATORS
     }
-    rita = add_user(db, "rita@inhouse.example", role="reviewer", projects=[PROJECT]).user
-    boss = add_user(db, "boss@acme.example", role="manager", vendor="acme", projects=[PROJECT]).user
-    root = add_user(db, "root@inhouse.example", role="admin").user
+    rita = add_user(
+        db, "rita@inhouse.example", role="reviewer", projects=[PROJECT], password_hash=password_hash
+    ).user
+    boss = add_user(
+        db,
+        "boss@acme.example",
+        role="manager",
+        vendor="acme",
+        projects=[PROJECT],
+        password_hash=password_hash,
+    ).user
+    root = add_user(db, "root@inhouse.example", role="admin", password_hash=password_hash).user
     today = datetime.now(UTC).replace(tzinfo=None).date()
     monday_b = today - timedelta(days=today.weekday() + 7)
     start_a = datetime.combine(monday_b - timedelta(days=7), datetime.min.time()) + timedelta(

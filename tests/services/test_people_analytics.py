@@ -19,9 +19,15 @@ from tests.services.people_world import PeopleWorld
 from labelworks.domain.access import Actor, Role
 from labelworks.domain.errors import InvalidInput, NotFound, PermissionDenied
 from labelworks.domain.period import date_range, iso_week
-from labelworks.services import people_analytics
+from labelworks.services import kept_reports
 from labelworks.services.assignment import next_task_for, submit_annotation
-from labelworks.services.people_analytics import people_overall, people_report, person_figures
+from labelworks.services.people_analytics import (
+    kept_people_overall,
+    kept_people_report,
+    people_overall,
+    people_report,
+    person_figures,
+)
 from labelworks.services.retests import retest_report
 from labelworks.services.users import add_member
 from labelworks.storage.engine import Database
@@ -283,7 +289,7 @@ def test_a_cheap_report_is_made_again_when_the_count_moves(
     world: PeopleWorld, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same report while nothing changed; a new one at once after a new annotation."""
-    monkeypatch.setattr(people_analytics, "CHEAP_SECONDS", 1e9)
+    monkeypatch.setattr(kept_reports, "CHEAP_SECONDS", 1e9)
     first = people_report(db, world.project)
     assert people_report(db, world.project) is first
     _one_more(db, world)
@@ -297,9 +303,9 @@ def test_a_dear_report_is_refreshed_in_the_background(
     """When making the report took long, a moved count first gets the kept report and
     queues one refresh; once it ran, the fresh report is returned."""
     queued: list[Callable[[], None]] = []
-    monkeypatch.setattr(people_analytics, "CHEAP_SECONDS", 0.0)
-    monkeypatch.setattr(people_analytics, "REFRESH_EVERY", 0.0)
-    monkeypatch.setattr(people_analytics, "runner", queued.append)
+    monkeypatch.setattr(kept_reports, "CHEAP_SECONDS", 0.0)
+    monkeypatch.setattr(kept_reports, "REFRESH_EVERY", 0.0)
+    monkeypatch.setattr(kept_reports, "runner", queued.append)
     first = people_report(db, world.project)
     _one_more(db, world)
     stale = people_report(db, world.project)
@@ -325,3 +331,21 @@ def test_bad_input_is_refused(world: PeopleWorld, db: Database) -> None:
     strict = people_report(db, world.project, floor_seconds=25.0)
     flagged = {p.email for p in strict.people if any(s.code == "too_fast" for _, s in p.signs)}
     assert flagged == {"ada@acme.example", "cy@globex.example"}
+
+
+def test_a_page_does_not_wait_for_a_big_projects_first_report(
+    world: PeopleWorld, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the inline limit the page gets nothing while the report is made in the
+    background, then the kept report."""
+    queued: list[Callable[[], None]] = []
+    monkeypatch.setattr(kept_reports, "runner", queued.append)
+    assert kept_people_report(db, world.project, inline_up_to=10) is None
+    assert kept_people_overall(db, inline_up_to=10) is None
+    assert len(queued) == 2
+    for work in queued:
+        work()
+    found = kept_people_report(db, world.project, inline_up_to=10)
+    overall = kept_people_overall(db, inline_up_to=10)
+    assert found is not None and found.team.annotations == 60
+    assert overall is not None and overall.team.annotations == 60

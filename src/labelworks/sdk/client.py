@@ -58,6 +58,7 @@ from labelworks.sdk.media import MediaApi
 from labelworks.sdk.members import MembersApi
 from labelworks.sdk.paths import segment
 from labelworks.sdk.people import PeopleApi
+from labelworks.sdk.people_analytics import PeopleAnalyticsApi
 from labelworks.sdk.pii import PiiApi
 from labelworks.sdk.preview import PreviewApi
 from labelworks.sdk.project_removal import ProjectRemovalApi
@@ -84,6 +85,7 @@ _PROJECTS = TypeAdapter(list[ProjectOut])
 
 class Client(
     PeopleApi,
+    PeopleAnalyticsApi,
     ActivityApi,
     CapacityApi,
     ReportApi,

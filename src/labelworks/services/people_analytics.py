@@ -10,23 +10,18 @@ wall every figure — the team the percentiles compare with included — is that
 people's. An annotator may read their own record (``person_figures``) and nobody else's.
 
 Reading a million annotations takes seconds (bench/people.py), so reports are kept per
-(project, vendor wall, period, floor) with the annotation count they were made at, as
-``services.activity`` keeps the Overview's figures: a view uses the kept report while the
-count is unchanged and it is under ``MAX_AGE`` seconds old; when the count moved, a
-report that was cheap to make (under ``CHEAP_SECONDS``) is made again on the spot, a dear
-one is refreshed in a background thread at most every ``REFRESH_EVERY`` seconds while
-views get the last one. Reviews decided and leases taken do not move the count: they
-show within ``MAX_AGE``.
+(project, vendor wall, period, floor) with the annotation count they were made at
+(``services.kept_reports``): a view uses the kept report while the count is unchanged and
+it is under a minute old; a dear report is refreshed in the background while views get
+the last one, and the pages of a big project do not wait even for the first. Reviews
+decided and leases taken do not move the count: they show within the minute.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from threading import Lock
 from typing import Any
 
 from sqlalchemy import Connection
@@ -35,6 +30,7 @@ from labelworks.domain.access import Action, Actor, Role, allowed, wall
 from labelworks.domain.errors import InvalidInput, NotFound, PermissionDenied
 from labelworks.domain.period import EVERYTHING, Period
 from labelworks.services.access import project_for, visible_project_ids
+from labelworks.services.kept_reports import INLINE_UP_TO, kept, kept_or_later
 from labelworks.services.people_records import (
     Gathered,
     PersonRecord,
@@ -56,14 +52,13 @@ __all__ = [
     "PeopleReport",
     "PersonRecord",
     "Week",
+    "kept_people_overall",
+    "kept_people_report",
     "people_overall",
     "people_report",
     "person_figures",
 ]
 
-MAX_AGE = 60.0
-CHEAP_SECONDS = 0.1
-REFRESH_EVERY = 10.0
 MAX_FLOOR_SECONDS = 3600.0
 
 
@@ -122,70 +117,6 @@ class PeopleReport:
         }
 
 
-# ---- kept reports -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Kept:
-    at: float
-    annotations: int
-    took: float
-    report: PeopleReport
-
-
-_cache: dict[Hashable, _Kept] = {}
-_refreshing: set[Hashable] = set()
-_lock = Lock()
-
-
-def _in_thread(work: Callable[[], None]) -> None:
-    threading.Thread(target=work, name="labelworks-people", daemon=True).start()
-
-
-# How background refreshes start; tests replace it to run them where they are asked for.
-runner: Callable[[Callable[[], None]], None] = _in_thread
-
-
-def _kept(key: Hashable, annotations: int, make: Callable[[], PeopleReport]) -> PeopleReport:
-    with _lock:
-        kept = _cache.get(key)
-    now = time.monotonic()
-    if kept is not None:
-        age = now - kept.at
-        if kept.annotations == annotations and age < MAX_AGE:
-            return kept.report
-        if kept.took >= CHEAP_SECONDS:
-            if age >= REFRESH_EVERY:
-                _refresh_later(key, annotations, make)
-            return kept.report
-    return _keep(key, annotations, make)
-
-
-def _keep(key: Hashable, annotations: int, make: Callable[[], PeopleReport]) -> PeopleReport:
-    started = time.monotonic()
-    report = make()
-    finished = time.monotonic()
-    with _lock:
-        _cache[key] = _Kept(finished, annotations, finished - started, report)
-    return report
-
-
-def _refresh_later(key: Hashable, annotations: int, make: Callable[[], PeopleReport]) -> None:
-    with _lock:
-        if key in _refreshing:
-            return
-        _refreshing.add(key)
-
-    def work() -> None:
-        try:
-            _keep(key, annotations, make)
-        finally:
-            with _lock:
-                _refreshing.discard(key)
-
-    runner(work)
-
-
 def _check_floor(floor_seconds: float | None) -> None:
     if floor_seconds is not None and not 0 < floor_seconds <= MAX_FLOOR_SECONDS:
         raise InvalidInput(
@@ -208,6 +139,33 @@ def people_report(
     """The project's people for ``period`` (everything by default): the review right;
     behind a vendor wall, that vendor's people only. ``floor_seconds``: the time per item
     under which answers are implausibly fast (default: a quarter of the team's median)."""
+    key, count, make = _project_work(db, project, actor, period, floor_seconds)
+    return kept(key, count, make)
+
+
+def kept_people_report(
+    db: Database,
+    project: str,
+    *,
+    actor: Actor | None = None,
+    period: Period | None = None,
+    inline_up_to: int = INLINE_UP_TO,
+) -> PeopleReport | None:
+    """``people_report`` for the page: ``None`` while a big project's first report is
+    being made in the background (see ``_kept_or_later``)."""
+    key, count, make = _project_work(db, project, actor, period, None)
+    return kept_or_later(key, count, make, inline_up_to)
+
+
+def _project_work(
+    db: Database,
+    project: str,
+    actor: Actor | None,
+    period: Period | None,
+    floor_seconds: float | None,
+) -> tuple[Hashable, int, Callable[[], PeopleReport]]:
+    """The cache key, the annotation count and the maker of a project's report, after
+    checking the caller may read it."""
     _check_floor(floor_seconds)
     chosen = period or EVERYTHING
     with db.read() as conn:
@@ -215,7 +173,7 @@ def people_report(
         count = store.annotation_count(conn, row.id)
     walled = wall(actor)
     key = ("project", db.cache_scope, row.id, walled, chosen.since, chosen.until, floor_seconds)
-    return _kept(key, count, lambda: _project_report(db, row, chosen, walled, floor_seconds))
+    return key, count, lambda: _project_report(db, row, chosen, walled, floor_seconds)
 
 
 def _project_report(
@@ -314,7 +272,7 @@ def person_figures(
         with db.read() as conn:
             count = store.annotation_count(conn, row.id)
         key = ("project", db.cache_scope, row.id, walled, chosen.since, chosen.until, None)
-        report = _kept(key, count, lambda: _project_report(db, row, chosen, walled, None))
+        report = kept(key, count, lambda: _project_report(db, row, chosen, walled, None))
     else:
         report = people_report(db, project, actor=actor, period=chosen)
     found = report.person(email)
@@ -353,6 +311,25 @@ def people_overall(
     counts summed, medians over all their timed work per kind of task, percentiles among
     everyone in the report; each warning sign is the project's own, named with it.
     Annotators are refused (they read their own figures per project)."""
+    key, count, make = _overall_work(db, actor, period)
+    return kept(key, count, make)
+
+
+def kept_people_overall(
+    db: Database,
+    *,
+    actor: Actor | None = None,
+    period: Period | None = None,
+    inline_up_to: int = INLINE_UP_TO,
+) -> PeopleReport | None:
+    """``people_overall`` for the page (``None`` while it is made in the background)."""
+    key, count, make = _overall_work(db, actor, period)
+    return kept_or_later(key, count, make, inline_up_to)
+
+
+def _overall_work(
+    db: Database, actor: Actor | None, period: Period | None
+) -> tuple[Hashable, int, Callable[[], PeopleReport]]:
     if actor is not None and actor.role is Role.ANNOTATOR:
         raise PermissionDenied("an annotator may not read people analytics across projects")
     chosen = period or EVERYTHING
@@ -362,7 +339,7 @@ def people_overall(
     walled = wall(actor)
     ids = tuple(sorted(p.id for p in rows))
     key = ("overall", db.cache_scope, ids, walled, chosen.since, chosen.until)
-    return _kept(key, count, lambda: _overall_report(db, rows, chosen, walled))
+    return key, count, lambda: _overall_report(db, rows, chosen, walled)
 
 
 def _reviewable(conn: Connection, actor: Actor | None) -> list[ProjectRow]:

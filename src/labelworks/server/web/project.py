@@ -1,7 +1,8 @@
 """A project's console frame: the tabs every project page shares (Overview, Items,
-Quality, People, Settings) and the pages of the first and fourth. Items (``items``),
-Settings (``project_settings``) and the Quality tab's pages (quality, review, consistency,
-adjudication, lots, audit) live in their own modules under the same frame.
+Quality, People, Settings) and the Overview's page. Items (``items``), People
+(``people_analytics``), Settings (``project_settings``) and the Quality tab's pages
+(quality, review, consistency, adjudication, lots, audit) live in their own modules under
+the same frame.
 
 The Overview is one screen: progress, throughput and labels as charts (Vega-Lite specs
 from ``charts``), who is working now, the figures that need attention, and links to the
@@ -78,14 +79,6 @@ def overview_page(request: Request, project: str, db: DB, actor: CurrentActor) -
         split_by_vendor=split,
         tab="overview",
     )
-
-
-@router.get("/projects/{project}/people", response_class=HTMLResponse)
-def people_tab(request: Request, project: str, db: DB, actor: CurrentActor) -> Response:
-    overview = project_service.project_overview(db, project, actor=actor, max_age=DASHBOARD_MAX_AGE)
-    if overview.status is None:
-        return RedirectResponse(f"/projects/{quote(project)}/label", status_code=303)
-    return page(request, "project_people.html", actor, overview=overview, tab="people")
 
 
 @router.get("/projects/{project}/overview/ready")
