@@ -16,6 +16,11 @@ from labelworks.storage.tables import items, projects, users
 from labelworks.storage.tables import webhook_deliveries as deliveries
 from labelworks.storage.tables import webhooks as hooks
 
+# ``active`` is a boolean column: 1/0 on SQLite, true/false on PostgreSQL.
+_SUBSCRIBERS = Sql(
+    "SELECT id, events FROM webhooks WHERE project_id = :project AND active = 1",
+    postgresql="SELECT id, events FROM webhooks WHERE project_id = :project AND active",
+)
 _MARK = Sql(
     "INSERT INTO event_marks (project_id, key, created_at) VALUES (:project, :key, :now) "
     "ON CONFLICT (project_id, key) DO NOTHING"
@@ -157,13 +162,10 @@ def set_secret(conn: Connection, project_id: int, webhook_id: int, secret: str) 
 
 
 def subscribers(conn: Connection, project_id: int, event: str) -> list[int]:
-    """The project's active webhooks that subscribe to ``event``, by id."""
-    rows = conn.execute(
-        select(hooks.c.id, hooks.c.events).where(
-            hooks.c.project_id == project_id, hooks.c.active.is_(True)
-        )
-    )
-    return [int(r.id) for r in rows if event in json.loads(r.events)]
+    """The project's active webhooks that subscribe to ``event``, by id. Asked on the
+    submit path (every item that gets a final label), hence fixed SQL."""
+    rows = _SUBSCRIBERS.all(conn, {"project": project_id})
+    return [int(i) for i, events in rows if event in json.loads(events)]
 
 
 def queue(
