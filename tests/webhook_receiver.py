@@ -97,10 +97,6 @@ class Receiver:
 
 def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        # The answer's head and body are written apart: with Nagle's algorithm on, the
-        # body waits for the client's delayed ACK, 40 ms an answer.
-        disable_nagle_algorithm = True
-
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
