@@ -55,6 +55,7 @@ def test_a_valid_webhook_is_trimmed_and_its_events_put_in_order_once() -> None:
         ("example.com/hook", "must be an http:// or https:// URL with a host"),
         ("https://user:pw@example.com/", "must not hold credentials"),
         ("https://example.com/#part", "must not have a #fragment"),
+        ("https://bücher.example/", "must have an ASCII host"),
         ("https://example.com/a b", "must not contain spaces or control characters"),
         ("https://example.com/\x00", "must not contain spaces or control characters"),
         ("https://example.com:99999/", "is not a URL"),

@@ -314,6 +314,27 @@ def test_an_unreachable_receiver_and_a_redirect_are_failed_attempts(
     )
 
 
+def test_a_url_the_client_cannot_send_to_fails_its_attempt_not_the_batch(
+    db: Database, client: httpx.Client
+) -> None:
+    """A host that passes the checks but that the HTTP client cannot encode is an error
+    recorded on its delivery; the other delivery of the same batch is delivered."""
+    project = make_project(db)
+    with Receiver() as hook:
+        service.create_webhook(db, project, url="http://xn--a/", events=["lot.accepted"])
+        service.create_webhook(db, project, url=hook.url, events=["lot.accepted"])
+        _emit(db, project, "lot.accepted", {"lot_id": 3})
+        bad, good = sorted(
+            deliver_due(db, now=_later(), client=client), key=lambda a: a.delivery_id
+        )
+    assert (bad.status, bad.response_status, (bad.error or "").split(":")[0]) == (
+        "pending",
+        None,
+        "InvalidCodepoint",
+    )
+    assert (good.status, len(hook.requests)) == ("delivered", 1)
+
+
 def test_after_the_last_attempt_the_delivery_fails_then_redelivery_sends_it(
     db: Database, client: httpx.Client
 ) -> None:

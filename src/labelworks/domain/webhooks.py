@@ -91,6 +91,8 @@ def url_problem(url: str) -> str | None:
         return "is not a URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an http:// or https:// URL with a host"
+    if not parts.hostname.isascii():
+        return "must have an ASCII host: write an international name in its xn-- form"
     if parts.username or parts.password:
         return "must not hold credentials: receivers check the signature instead"
     if parts.fragment:

@@ -60,9 +60,10 @@ def _send(client: httpx.Client, d: Claimed, now: datetime) -> tuple[int | None, 
         response = client.post(d.url, content=payload, headers=headers)
     except httpx.TimeoutException as exc:
         return None, rules.short_error(f"timed out ({type(exc).__name__})")
-    except httpx.HTTPError as exc:
-        # The message of a transport error says which (refused, unresolvable, TLS), never
-        # what the receiver answered: an answer's body is never kept.
+    except Exception as exc:
+        # A transport error says which (refused, unresolvable, TLS), never what the
+        # receiver answered: an answer's body is never kept. Anything else (a host name
+        # the client cannot encode) fails this delivery's attempt, not the batch's.
         return None, rules.short_error(f"{type(exc).__name__}: {exc}")
     if rules.succeeded(response.status_code):
         return response.status_code, None
