@@ -23,6 +23,7 @@ from urllib.parse import quote
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from tests.server.rbac_operations import operations_routes
 from tests.services.builders import jsonl
 
 from labelworks.config import Settings
@@ -631,6 +632,7 @@ def _routes(
             Route("guideline page", "GET", "/projects/alpha/settings/guidelines/1", page=True),
             pages_project,
         ),
+        *operations_routes(Route, project, CALLERS),
     ]
 
 
@@ -686,6 +688,7 @@ def world(db: Database, tmp_path: Path) -> Iterator[World]:
             now=utcnow(),
         )
     worker = add_user(db, "worker@example.com", role="annotator", projects=["alpha"]).user.id
+    add_user(db, "hand@acme.example", role="annotator", vendor="acme", projects=["alpha"])
     work = assignment.next_task_for(db, "alpha", worker)
     assert work is not None
     assignment.submit_annotation(
