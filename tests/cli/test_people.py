@@ -80,7 +80,7 @@ def test_the_table_and_the_signs(site: tuple[Path, Database, PeopleWorld]) -> No
     text = _flat(done.output)
     assert "people-demo · all time" in text
     assert "4 people, 60 annotations" in text
-    assert "ada@acme.example" in text and "100% (76%–100%) few" in text
+    assert "│ ada@acme.example │ acme │ 20 │ 180 │ 20.0 │ 100% (76–100)* │ 100% (68–100)* │" in text
     assert "cy@globex.example: Faster than a plausible floor. Half of her" not in text
     assert "cy@globex.example: Faster than a plausible floor. Half of their 20 timed" in text
     assert "Gives 'positive' far more than the team." in text

@@ -17,8 +17,8 @@ from labelworks.stats.people import Percentile, Proportion
 def _share(s: Proportion) -> str:
     if s.value is None or s.low is None or s.high is None:
         return "–"
-    few = " [yellow]few[/]" if s.few else ""
-    return f"{s.value:.0%} ({s.low:.0%}–{s.high:.0%}){few}"
+    few = "[yellow]*[/]" if s.few else ""
+    return f"{s.value:.0%} ({100 * s.low:.0f}–{100 * s.high:.0f}){few}"
 
 
 def _standing(p: Percentile) -> str:
@@ -42,10 +42,14 @@ def _print(report: PeopleReport) -> None:
         f"hour, {median} per item; gold {_share(t.gold)}, review {_share(t.review)}, "
         f"agree with final {_share(t.agreement)}"
     )
-    table = Table(
-        "person", "vendor", "annotations", "per hour", "median s", "gold", "review",
-        "agree w/ final", "retest", "gold pctile", "warnings", title="people",
-    )  # fmt: skip
+    retests = t.retest.trials > 0
+    table = Table("person", "vendor", "annotations", "per hour", "s/item", "gold", "review",
+                  "agree w/ final", title="people")  # fmt: skip
+    for name in (["retest"] if retests else []) + ["gold pctile", "warnings"]:
+        table.add_column(name)
+    for column in table.columns[:-1]:
+        column.no_wrap = True
+    table.columns[-1].overflow = "fold"
     for r in report.people:
         f = r.figures
         table.add_row(
@@ -57,11 +61,16 @@ def _print(report: PeopleReport) -> None:
             _share(f.gold),
             _share(f.review),
             _share(f.agreement),
-            _share(f.retest),
+            *([_share(f.retest)] if retests else []),
             _standing(f.percentiles["gold"]),
-            escape(", ".join(s.code for _, s in r.signs)),
+            escape(" ".join(s.code for _, s in r.signs)),
         )
     console.print(table)
+    console.print(
+        "shares with their 95% interval; [yellow]*[/] few answers (under 20, or an interval "
+        "wider than 30 points); gold pctile: the share of the rest of the team below them, "
+        "with where the ends of their interval would stand"
+    )
     for r in report.people:
         for project, sign in r.signs:
             named = f" ({project})" if project else ""

@@ -74,6 +74,15 @@ def _s(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds < 100 else f"{seconds:.0f} s"
 
 
+def _duration(seconds: float) -> str:
+    minutes = seconds / 60
+    if minutes < 120:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.0f} h"
+    return f"{minutes / 1440:.0f} days"
+
+
 def _p(p: float) -> str:
     return "p < 0.0001" if p < 1e-4 else f"p = {p:.4f}" if p < 0.01 else f"p = {p:.3f}"
 
@@ -272,8 +281,8 @@ def idle_leases(
                 else "nobody has submitted yet to compare with"
             )
             said.append(
-                f"They have held a task for {held[k] / 60:.0f} min without submitting it "
-                f"({typical}; the limit here is {limit / 60:.0f} min)."
+                f"They have held a task for {_duration(float(held[k]))} without submitting it "
+                f"({typical}; the limit here is {_duration(limit)})."
             )
         if lapsing:
             said.append(
