@@ -143,6 +143,43 @@ EVALUATION_URLS = [
     "/api/v1/projects/leaky/leaderboard",
 ]
 
+# Running the operation: people analytics, coaching, capacity, vendors, experiments,
+# webhooks and the weekly report. Behind acme's wall: acme's people and work only.
+OPERATIONS_URLS = [
+    "/api/v1/projects/leaky/people",
+    "/api/v1/people",
+    "/projects/leaky/people",
+    "/people/analytics",
+    "/api/v1/projects/leaky/me/coaching",
+    "/projects/leaky/me",
+    "/api/v1/projects/leaky/forecast",
+    "/api/v1/capacity",
+    "/projects/leaky/capacity",
+    "/capacity",
+    "/api/v1/vendors",
+    "/vendors",
+    "/api/v1/vendors/acme",
+    "/vendors/acme",
+    "/api/v1/vendors/acme/statement?period=all",
+    "/api/v1/projects/leaky/experiments",
+    "/projects/leaky/experiments",
+    "/api/v1/projects/leaky/webhooks",
+    "/api/v1/projects/leaky/webhooks/deliveries",
+    "/projects/leaky/settings/webhooks",
+    "/api/v1/projects/leaky/report",
+    "/api/v1/projects/leaky/report?format=md",
+    "/projects/leaky/report",
+    "/projects/leaky/report/download?format=html",
+]
+# Another vendor's records and people, asked for by name: they do not exist for acme.
+OTHER_VENDOR_URLS = [
+    "/api/v1/vendors/globex",
+    "/vendors/globex",
+    "/api/v1/vendors/globex/statement?period=all",
+    "/api/v1/projects/leaky/people/ann2@example.com/coaching",
+    "/projects/leaky/people/ann2@example.com",
+]
+
 
 def _label(db: Database, project: str, annotator_id: int, note: str) -> int:
     task = assignment.next_task_for(db, project, annotator_id)
@@ -262,6 +299,7 @@ def _annotator_crawl(world: World, who: str) -> dict[str, tuple[int, bytes]]:
         *(f"/projects/leaky/items/{i}" for i in world.item_ids),
         *(f"/api/v1/projects/leaky/items/{i}" for i in world.item_ids),
         *SPEC_HISTORY_URLS,
+        *OPERATIONS_URLS,
     ]
     for url in gets:
         seen[url] = world.get(who, url)
@@ -351,6 +389,9 @@ def _manager_crawl(world: World) -> dict[str, bytes]:
         *(f"/api/v1/projects/leaky/items/{i}" for i in world.item_ids),
         *(f"/projects/leaky/items/{i}" for i in range(1, 8) if i not in world.item_ids),
         *SPEC_HISTORY_URLS,
+        *OPERATIONS_URLS,
+        "/api/v1/projects/leaky/people/ann1@example.com/coaching",
+        "/projects/leaky/people/ann1@example.com",
     ]
     return {url: _without_echo(url, world.get("manager", url)[1]) for url in urls}
 
@@ -384,6 +425,20 @@ def test_vendor_walled_manager_sees_only_their_vendor(world: World) -> None:
         [],
         [],
     ]
+
+
+def test_another_vendors_records_and_people_do_not_exist_behind_a_wall(world: World) -> None:
+    """Asked for by name, globex's vendor record, statement and its annotator's coaching
+    page are 'not found' for acme's manager, as for a name nobody has, and the annotators
+    may open no one's coaching page but their own."""
+    manager = [world.get("manager", url)[0] for url in OTHER_VENDOR_URLS]
+    nobody = [
+        world.get("manager", url.replace("globex", "nobody").replace("ann2@", "nobody@"))[0]
+        for url in OTHER_VENDOR_URLS
+    ]
+    peers = [world.get("ann1", url)[0] for url in OTHER_VENDOR_URLS[3:]]
+    own = [world.get("ann1", url.replace("ann2", "ann1"))[0] for url in OTHER_VENDOR_URLS[3:]]
+    assert (manager, nobody, peers, own) == ([404] * 5, [404] * 5, [403, 403], [200, 200])
 
 
 def test_vendor_walled_manager_status_export_and_project_page(world: World) -> None:
@@ -546,11 +601,18 @@ def test_final_labels_and_adjudication_reach_no_annotator_or_vendor_manager(
         for name, url in writes.items():
             crawls[who][name] = world.post(who, url, decision if name == "decide" else None)
     others = {"ann1": ANN2, "ann2": ANN1, "manager": [*ANN2, '"final"', "annotations,final"]}
+
+    def markers(who: str, url: str) -> list[str]:
+        # A vendor's scorecard names its SLA's turnaround to a final label "final": hours,
+        # never a label; its people and labels are still searched for.
+        vendor_card = url.startswith(("/api/v1/vendors", "/vendors"))
+        return [m for m in others[who] if not (vendor_card and m == '"final"')]
+
     leaks = {
         (who, url): found
         for who, crawl in crawls.items()
         for url, (_, body) in crawl.items()
-        if (found := _found(body, others[who]))
+        if (found := _found(body, markers(who, url)))
     }
     statuses = {
         who: [crawls[who][url][0] for url in [*CONSENSUS_URLS, *writes]] for who in ("ann1", "ann2")
