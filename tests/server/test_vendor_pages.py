@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from tests.server.worlds import PASSWORD, api_client, csrf_of, fast_passwords, log_in
 from tests.services.vendor_world import World, build
 
+from labelworks.services import vendor_facts
 from labelworks.services.auth import set_password
 from labelworks.services.users import add_user
 from labelworks.services.vendors import get_terms
@@ -160,3 +161,24 @@ def test_vendor_walls_on_pages(browser: TestClient) -> None:
     log_in(browser, "rev@inhouse.example")
     assert browser.get("/vendors").status_code == 403
     assert 'href="/vendors"' not in browser.get("/").text
+
+
+def test_a_big_installation_measures_in_the_background(
+    browser: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When nothing is kept and the installation is big, the pages answer at once with
+    "Measuring…" (reloading themselves) while the facts are gathered; then the cards."""
+    queued: list[Callable[[], None]] = []
+    monkeypatch.setattr(vendor_facts, "INLINE_UP_TO", 0)
+    monkeypatch.setattr(vendor_facts, "runner", queued.append)
+    log_in(browser, "lead@inhouse.example")
+    first = browser.get("/vendors?period=2026-W10").text
+    one = browser.get("/vendors/acme?period=2026-W10").text
+    assert 'data-testid="vendors-measuring"' in first and 'http-equiv="refresh"' in first
+    assert 'data-testid="vendor-measuring"' in one and 'data-testid="scorecard"' not in one
+    assert len(queued) == 1  # one gathering for the period, whichever page asked
+    for job in queued:
+        job()
+    ready = browser.get("/vendors?period=2026-W10").text
+    assert re.findall(r'data-vendor="([^"]+)"', ready) == ["acme", "beta"]
+    assert 'http-equiv="refresh"' not in ready

@@ -10,7 +10,8 @@ When the stamp moved, facts that were cheap (under ``CHEAP_SECONDS``) are gather
 on the spot, so a small installation is always current; dear ones are refreshed in a
 background thread at most every ``REFRESH_EVERY`` seconds (and ten times as long as they
 took) while views show the last ones.
-Only the first view gathers them in the request (as ``services.activity`` does).
+Only the first view gathers them in the request (as ``services.activity`` does); a page's
+first view of a big installation does not wait for that either (``kept_facts``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ REFRESH_EVERY = 10.0
 # A refresh waits at least this many times as long as the last gathering took, so the
 # background thread of a big, busy installation spends at most a tenth of a core on it.
 REFRESH_FACTOR = 10.0
+# Installations with more annotations than this (the newest annotation's id, a bound on the
+# count) gather a period's first facts in the background when a page asks (``kept_facts``).
+INLINE_UP_TO = 20_000
 
 
 @dataclass(slots=True)
@@ -112,6 +116,28 @@ def vendor_facts(
     db: Database, period: Period, project_ids: frozenset[int] | None, wall: str | None
 ) -> Facts:
     """The facts of ``period`` over ``project_ids`` behind ``wall``, kept or gathered."""
+    found = _facts(db, period, project_ids, wall, wait=True)
+    assert found is not None
+    return found
+
+
+def kept_facts(
+    db: Database, period: Period, project_ids: frozenset[int] | None, wall: str | None
+) -> Facts | None:
+    """``vendor_facts`` for pages, which must not wait: when nothing is kept yet and the
+    installation has more than ``INLINE_UP_TO`` annotations, ``None``, with the facts
+    gathered in the background for the next view."""
+    return _facts(db, period, project_ids, wall, wait=False)
+
+
+def _facts(
+    db: Database,
+    period: Period,
+    project_ids: frozenset[int] | None,
+    wall: str | None,
+    *,
+    wait: bool,
+) -> Facts | None:
     scope = Scope(period.start, period.end, project_ids, wall)
     key: _Key = (db.cache_scope, period.label, project_ids, wall)
     with db.read() as conn:
@@ -127,6 +153,9 @@ def vendor_facts(
             if age >= max(REFRESH_EVERY, REFRESH_FACTOR * kept.took):
                 _refresh_later(db, period, scope, key)
             return kept.facts
+    if not wait and now_stamp[0] > INLINE_UP_TO:
+        _refresh_later(db, period, scope, key)
+        return None
     return _gather(db, period, scope, key)
 
 

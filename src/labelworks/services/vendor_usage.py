@@ -29,7 +29,7 @@ from labelworks.domain.vendor_terms import (
     weeks_between,
 )
 from labelworks.services.access import project_for, visible_project_ids
-from labelworks.services.vendor_facts import VendorFacts, vendor_facts
+from labelworks.services.vendor_facts import Facts, VendorFacts, kept_facts, vendor_facts
 from labelworks.services.vendors import known_vendor, readable_vendors, stored_terms
 from labelworks.stats.vendor_billing import (
     Breach,
@@ -115,11 +115,29 @@ def scorecards(
     """The scorecards of every vendor the actor may read (in-house people too, for callers
     outside a vendor wall, when they worked in the period); weekly volumes are judged on
     the weeks over by ``now``."""
+    found = _scorecards(db, period, actor, now, wait=True)
+    assert found is not None
+    return found
+
+
+def ready_scorecards(
+    db: Database, *, period: Period = ALL_TIME, actor: Actor | None = None
+) -> Scorecards | None:
+    """``scorecards`` for pages: ``None`` while a big installation's first facts of the
+    period are gathered in the background (``vendor_facts.kept_facts``)."""
+    return _scorecards(db, period, actor, None, wait=False)
+
+
+def _scorecards(
+    db: Database, period: Period, actor: Actor | None, now: datetime | None, *, wait: bool
+) -> Scorecards | None:
     with db.read() as conn:
         names = readable_vendors(conn, actor)
         terms = stored_terms(conn, names)
         projects = _scope_of(conn, actor)
-    facts = vendor_facts(db, period, projects, wall(actor))
+    facts = _facts(db, period, projects, wall(actor), wait)
+    if facts is None:
+        return None
     now = now or utcnow()
     cards = [card(facts.vendors.get(n) or VendorFacts(n), terms.get(n), period, now) for n in names]
     internal = facts.vendors.get(None)
@@ -137,13 +155,44 @@ def scorecard(
     now: datetime | None = None,
 ) -> Scorecard:
     """One vendor's scorecard (``internal``: the in-house people's)."""
+    found = _scorecard(db, vendor, period, actor, now, wait=True)
+    assert found is not None
+    return found
+
+
+def ready_scorecard(
+    db: Database, vendor: str, *, period: Period = ALL_TIME, actor: Actor | None = None
+) -> Scorecard | None:
+    """``scorecard`` for pages (see ``ready_scorecards``); the vendor is checked first."""
+    return _scorecard(db, vendor, period, actor, None, wait=False)
+
+
+def _scorecard(
+    db: Database,
+    vendor: str,
+    period: Period,
+    actor: Actor | None,
+    now: datetime | None,
+    *,
+    wait: bool,
+) -> Scorecard | None:
     with db.read() as conn:
         name = known_vendor(conn, actor, vendor, internal=True)
         terms = stored_terms(conn, [name]) if name is not None else {}
         projects = _scope_of(conn, actor)
-    facts = vendor_facts(db, period, projects, wall(actor))
+    facts = _facts(db, period, projects, wall(actor), wait)
+    if facts is None:
+        return None
     found = facts.vendors.get(name) or VendorFacts(name)
     return card(found, terms.get(name or ""), period, now or utcnow())
+
+
+def _facts(
+    db: Database, period: Period, projects: frozenset[int] | None, walled: str | None, wait: bool
+) -> Facts | None:
+    if wait:
+        return vendor_facts(db, period, projects, walled)
+    return kept_facts(db, period, projects, walled)
 
 
 def judged_weeks(facts: VendorFacts, period: Period, now: datetime) -> list[str]:

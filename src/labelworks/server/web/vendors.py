@@ -29,7 +29,7 @@ from labelworks.services import projects as project_service
 from labelworks.services import vendors
 from labelworks.services.vendor_comparison import Comparison, compare_vendors
 from labelworks.services.vendor_statements import Statement, statement_csv, usage_statement
-from labelworks.services.vendor_usage import Scorecard, scorecard, scorecards
+from labelworks.services.vendor_usage import Scorecard, ready_scorecard, ready_scorecards
 from labelworks.storage.engine import Database, utcnow
 
 router = APIRouter(include_in_schema=False)
@@ -64,7 +64,7 @@ def vendors_page(
     request: Request, db: DB, actor: CurrentActor, period: str | None = PeriodText
 ) -> HTMLResponse:
     chosen, error = _period(period)
-    found = scorecards(db, period=chosen, actor=actor) if chosen is not None else None
+    found = ready_scorecards(db, period=chosen, actor=actor) if chosen is not None else None
     chart = vendor_charts.stacked_volume(found) if found is not None else None
     totals: dict[str, Any] = {}
     if found is not None:
@@ -106,7 +106,12 @@ def _vendor_page(
     typed: dict[str, str] | None = None,
 ) -> HTMLResponse:
     chosen, error = _period(period)
-    card = scorecard(db, name, period=chosen or period_of(None), actor=actor)
+    card = ready_scorecard(db, name, period=chosen or period_of(None), actor=actor)
+    if card is None:
+        return page(
+            request, "vendor.html", actor, card=None, vendor=name, slug=_slug(name),
+            asked=period or "", periods=periods(utcnow().date()), error=error,
+        )  # fmt: skip
     statement: Statement | None = None
     if chosen is not None and chosen.start is not None and not card.in_house:
         statement = usage_statement(db, name, period=chosen, actor=actor)
