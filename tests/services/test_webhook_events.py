@@ -53,7 +53,11 @@ def test_a_final_label_is_announced_once_and_a_refit_that_agrees_is_silent(db: D
     decides the same again and sends nothing more."""
     project = make_project(db, quality={"consensus": "majority"})
     ingestion.import_items(
-        db, project, jsonl([{"external_id": "r-1", "text": "great"}]), format="jsonl", source="a.jsonl"
+        db,
+        project,
+        jsonl([{"external_id": "r-1", "text": "great"}]),
+        format="jsonl",
+        source="a.jsonl",
     )
     _hook(db, project, "item.finalised", "lot.accepted")
     a, b = add_annotators(db, project, 2)
