@@ -5,7 +5,7 @@ each on a small world computed by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -14,12 +14,13 @@ from tests.services.builders import load_texts, make_project
 from labelworks.domain.access import Actor, Role
 from labelworks.domain.errors import InvalidInput, PermissionDenied
 from labelworks.planning import Forecast, Overheads, Workload
-from labelworks.services import capacity_facts
+from labelworks.services import capacity_facts, capacity_price
 from labelworks.services.allocation import ProjectLine, allocation_plan
 from labelworks.services.assignment import next_task_for, submit_annotation
 from labelworks.services.capacity import Cost, Deadline, Knobs, project_forecast
 from labelworks.services.reviews import decide_review, review_queue
 from labelworks.services.users import add_user
+from labelworks.services.vendors import set_terms
 from labelworks.storage.engine import Database
 from labelworks.storage.projects import by_name
 
@@ -229,3 +230,25 @@ def test_allocation_is_for_managers_and_admins(db: Database) -> None:
     with pytest.raises(PermissionDenied) as caught:
         allocation_plan(db, actor, today=TODAY)
     assert caught.value.message == "capacity planning across projects is for managers and admins"
+
+
+def test_a_big_project_s_price_is_worked_out_in_the_background(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the inline size the first view says the price is being worked out and queues
+    it; once worked out, the next view prices the work at acme's 0.05 USD."""
+    queued: list[Callable[[], None]] = []
+    monkeypatch.setattr(capacity_facts, "runner", queued.append)
+    monkeypatch.setattr(capacity_price, "PRICE_INLINE_UP_TO", 0)
+    project, _, _ = steady_world(db)
+    set_terms(db, "acme", {"currency": "USD", "per_annotation": {"choice": 0.05}})
+    first = project_forecast(db, project, today=TODAY)
+    assert (first.cost, first.notes) == (
+        None, ["The price from the vendors' rate cards is being worked out: reload in a minute."]
+    )  # fmt: skip
+    assert len(queued) == 1
+    queued.pop()()
+    second = project_forecast(db, project, today=TODAY)
+    assert second.cost == Cost(0.05, "USD", "rate cards", pytest.approx(0.4),
+                               pytest.approx(0.2), 100.0, "EUR")  # fmt: skip
+    assert second.notes == ["The budget is in EUR and the rate in USD: they are not compared."]

@@ -52,10 +52,11 @@ from labelworks.services.capacity_facts import (
     history,
     people_per_day,
     person_day_counts,
+    wall_work,
     work_left,
 )
+from labelworks.services.capacity_price import price_of
 from labelworks.services.specs import stored_spec
-from labelworks.services.vendor_usage import cost_per_annotation
 from labelworks.storage.engine import Database, utcnow
 from labelworks.storage.projects import ProjectRow
 
@@ -178,24 +179,19 @@ def project_forecast(
         project = project_for(conn, actor, project_name, Action.REVIEW)
     facts = facts_of(db, project.id)
     walled = wall(actor)
-    key = (db.cache_scope, project.id, project.spec_revision, walled, knobs, day, facts.version())
+    rate, currency, note = knobs.rate, None, None
+    if rate is None:
+        priced, note = price_of(db, project, actor, facts.newest)
+        if priced is not None:
+            rate, currency = priced
+    key = (db.cache_scope, project.id, project.spec_revision, walled, knobs, day,
+           facts.version(), rate, currency)  # fmt: skip
     with _lock:
         kept = _kept.get(key)
     if kept is not None:
         return kept
-    rate = knobs.rate
-    currency: str | None = None
-    notes: list[str] = []
-    if rate is None:
-        try:
-            priced = cost_per_annotation(db, project.name, actor=actor)
-        except InvalidInput as exc:
-            priced = None
-            notes.append(f"No cost: {exc.message}.")
-        if priced is not None:
-            rate, currency = priced
-    found = _view(project, stored_spec(project.spec), facts, walled, knobs, day, rate, currency)
-    found.notes[:0] = notes
+    spec = stored_spec(project.spec)
+    found = _view(project, spec, facts, walled, knobs, day, (rate, currency, note))
     with _lock:
         if len(_kept) >= _KEEP:
             _kept.clear()
@@ -215,17 +211,15 @@ def _view(
     walled: str | None,
     knobs: Knobs,
     today: date,
-    rate: float | None,
-    currency: str | None,
+    price: tuple[float | None, str | None, str | None],
 ) -> CapacityForecast:
+    """The view; ``price`` is the rate per annotation, its currency, and why there is none
+    (or ``None``)."""
+    rate, currency, price_note = price
     left = work_left(project, spec, facts, walled, overlap=knobs.overlap,
                      gold_rate=knobs.gold_rate, review_rate=knobs.review_rate)  # fmt: skip
     per_person, done, share, work = left.per_person, left.done, left.share, left.workload
-    by_day: dict[str, int] = {}
-    for counts in per_person.values():
-        for d, n in counts.items():
-            by_day[d] = by_day.get(d, 0) + n
-    days = history(by_day, today)
+    days = history(wall_work(facts, walled).by_day, today)
     observed_people = people_per_day(per_person, [d for d, _ in days])
     plan = spec.plan
     planned = knobs.headcount or (plan.headcount if plan is not None else None)
@@ -271,7 +265,9 @@ def _view(
                 "they are not compared."
             )
     else:
-        notes.append("No cost: no rate was given and no vendor rate card prices this work.")
+        notes.append(
+            price_note or "No cost: no rate was given and no vendor rate card prices this work."
+        )
     return CapacityForecast(
         project=project.name,
         today=today,

@@ -181,6 +181,49 @@ class WorkLeft:
         return self.workload.total * self.share
 
 
+@dataclass(frozen=True, slots=True)
+class WallWork:
+    """The facts' person-days behind one wall: per person and day, per day, their total,
+    and everyone's total (every vendor's)."""
+
+    mine: frozenset[int]
+    per_person: dict[int, dict[str, int]]
+    by_day: dict[str, int]
+    done: int
+    everyone: int
+
+
+# The split of each kept Facts per wall, reused while those facts are current (a what-if
+# changes knobs, not facts). Keyed by the Facts object itself.
+_split: dict[tuple[int, str | None], tuple[Facts, WallWork]] = {}
+_SPLITS = 64
+
+
+def wall_work(facts: Facts, walled: str | None) -> WallWork:
+    """``facts``' work behind ``walled``'s wall (``None``: everyone's)."""
+    key = (id(facts), walled)
+    with _lock:
+        found = _split.get(key)
+    if found is not None and found[0] is facts:
+        return found[1]
+    mine = frozenset(a for a, p in facts.people.items() if walled is None or p.vendor == walled)
+    per_person: dict[int, dict[str, int]] = {}
+    by_day: dict[str, int] = {}
+    everyone = done = 0
+    for (who, d), n in facts.person_days.items():
+        everyone += n
+        if who in mine:
+            per_person.setdefault(who, {})[d] = n
+            by_day[d] = by_day.get(d, 0) + n
+            done += n
+    work = WallWork(mine, per_person, by_day, done, everyone)
+    with _lock:
+        if len(_split) >= _SPLITS:
+            _split.clear()
+        _split[key] = (facts, work)
+    return work
+
+
 def work_left(
     project: ProjectRow,
     spec: ProjectSpec,
@@ -193,27 +236,21 @@ def work_left(
 ) -> WorkLeft:
     """The project's remaining work and the share of it behind ``walled``'s wall, at the
     given overlap, gold and review rates (``None``: the project's, as observed)."""
-    mine = {a for a, p in facts.people.items() if walled is None or p.vendor == walled}
-    per_person: dict[int, dict[str, int]] = {}
-    everyone = 0
-    for (who, d), n in facts.person_days.items():
-        everyone += n
-        if who in mine:
-            per_person.setdefault(who, {})[d] = n
-    done = sum(n for counts in per_person.values() for n in counts.values())
+    split = wall_work(facts, walled)
+    done, everyone = split.done, split.everyone
     share = 1.0 if walled is None or not everyone else done / everyone
-    observed = _observed(project, spec, facts, mine, done)
+    observed = _observed(project, spec, facts, split.mine, done)
     overheads = replace(
         observed,
         gold_rate=observed.gold_rate if gold_rate is None else gold_rate,
         review_rate=observed.review_rate if review_rate is None else review_rate,
     )
     work = workload(facts.groups, float(overlap or project.overlap), overheads)
-    return WorkLeft(per_person, done, share, observed, overheads, work)
+    return WorkLeft(split.per_person, done, share, observed, overheads, work)
 
 
 def _observed(
-    project: ProjectRow, spec: ProjectSpec, facts: Facts, mine: set[int], done: int
+    project: ProjectRow, spec: ProjectSpec, facts: Facts, mine: frozenset[int], done: int
 ) -> Overheads:
     """The overheads seen in ``mine``'s work; before any, the spec's settings."""
     extra = observed_dynamic_extra(facts.groups, project.overlap)
@@ -257,16 +294,21 @@ def history(by_day: dict[str, int], today: date) -> list[tuple[str, int]]:
 def person_day_counts(per_person: dict[int, dict[str, int]], today: date) -> list[int]:
     """Each person's days from their first to their last day of work (idle ones as 0),
     today left out unless it is their only day."""
+    if not per_person:
+        return []
+    first_day = date.fromisoformat(min(min(c) for c in per_person.values()))
+    last_day = max(today, date.fromisoformat(max(max(c) for c in per_person.values())))
+    names = [
+        (first_day + timedelta(days=k)).isoformat() for k in range((last_day - first_day).days + 1)
+    ]
+    where = {name: k for k, name in enumerate(names)}
+    yesterday = (today - timedelta(days=1)).isoformat()
     out: list[int] = []
     for counts in per_person.values():
-        first = date.fromisoformat(min(counts))
-        last = date.fromisoformat(max(counts))
-        if last >= today > first:
-            last = today - timedelta(days=1)
-        d = first
-        while d <= last:
-            out.append(counts.get(d.isoformat(), 0))
-            d += timedelta(days=1)
+        first, last = min(counts), max(counts)
+        if last > yesterday and first <= yesterday:
+            last = yesterday
+        out.extend(counts.get(d, 0) for d in names[where[first] : where[last] + 1])
     return out
 
 
@@ -275,6 +317,19 @@ def people_per_day(per_person: dict[int, dict[str, int]], days: list[str]) -> fl
     work) over the history's days."""
     if not days:
         return 0.0
-    spans = [(min(c), max(c)) for c in per_person.values()]
-    on = sum(1 for d in days for first, last in spans if first <= d <= last)
+    where = {d: k for k, d in enumerate(days)}
+    # +1 where a person's span starts, -1 after it ends; the running sum is who is on.
+    steps = [0] * (len(days) + 1)
+    for counts in per_person.values():
+        first, last = min(counts), max(counts)
+        if last < days[0] or first > days[-1]:
+            continue
+        start = where.get(first, 0)
+        end = where.get(last, len(days) - 1)
+        steps[start] += 1
+        steps[end + 1] -= 1
+    on = running = 0
+    for k in range(len(days)):
+        running += steps[k]
+        on += running
     return on / len(days)
