@@ -1,14 +1,14 @@
 """The forecast's 80% interval holds the true completion day about 80% of the time when the
 future behaves like the past: the check the issue asks for, and proof that it has teeth.
 
-Each trial draws a past of 28 days from one population of days (weekends idle, weekdays a
-gamma–Poisson count around 300), asks for the work of 1 to 40 weekdays, then draws the
+Each trial draws a past of 28 days from one population of days (two in seven idle, the
+others a gamma–Poisson count around 300), asks for the work of 1 to 40 weekdays, then draws the
 future from the same population and records the day the work is truly done, with the
 forecast's own convention (``k − 1 + share of day k still needed``). Over 400 trials the
 interval [p10, p90] must hold that day in 74–86% of them: three binomial standard errors
-around 80% (√(0.8 · 0.2 / 400) = 2 points). A forecaster whose interval holds 70% or 90%
-of the time passes that band with a chance under 5% and 0.01% respectively; the ones below
-hold 0%, 100% and about 70%.
+around 80% (√(0.8 · 0.2 / 400) = 2 points). A calibrated forecaster passes it 99.8% of the
+time; one whose interval holds 70% or 90% passes with a chance of 4.4% and 0.7% (binomial
+tails); the wrong ones below hold 0%, over 97% and about 70%.
 """
 
 from __future__ import annotations
