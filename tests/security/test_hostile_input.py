@@ -81,6 +81,10 @@ def _url(world: World, path: str, **override: str) -> str:
         "run_id": "1",
         "name": "greeting",  # a prompt's name
         "judge": "gpt-judge",
+        "webhook_id": "1",
+        "delivery_id": "1",
+        "vendor": "acme",
+        "other": "globex",
         **override,
     }
     return path.format(**values)
