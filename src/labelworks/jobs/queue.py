@@ -20,6 +20,7 @@ from labelworks.jobs.assist_tasks import start_due_trainings
 from labelworks.jobs.runner import run_job, sweep
 from labelworks.jobs.webhook_dispatch import WebhookDispatcher
 from labelworks.services.campaigns import refresh_due_campaigns
+from labelworks.services.operation_alerts import announce_due_alerts
 from labelworks.storage.engine import Database
 
 log = logging.getLogger("labelworks.jobs")
@@ -81,6 +82,8 @@ class JobQueue:
         start_due_trainings(self.db, self.enqueue)
         # Adaptive campaigns: the waiting pairs reordered by the votes so far.
         refresh_due_campaigns(self.db, log.info)
+        # Webhook events no request raises: SLA breaches, forecasts past their deadline.
+        announce_due_alerts(self.db, log.warning)
 
     def consumer(self, workers: int, *, in_server: bool = False) -> Any:
         """A thread consumer, with the webhook dispatcher; ``in_server`` leaves the

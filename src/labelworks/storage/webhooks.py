@@ -417,3 +417,19 @@ def requeue(conn: Connection, delivery_id: int, now: datetime) -> None:
         .where(deliveries.c.id == delivery_id)
         .values(status="pending", attempts=0, next_attempt_at=now, delivered_at=None)
     )
+
+
+def projects_subscribed(conn: Connection, events: Sequence[str]) -> list[tuple[int, str]]:
+    """Projects (id, name) not archived with an active webhook subscribed to one of
+    ``events``, by id."""
+    rows = conn.execute(
+        select(projects.c.id, projects.c.name, hooks.c.events)
+        .join(hooks, hooks.c.project_id == projects.c.id)
+        .where(hooks.c.active, projects.c.archived_at.is_(None))
+        .order_by(projects.c.id)
+    ).all()
+    found: dict[int, str] = {}
+    for project_id, name, subscribed in rows:
+        if set(json.loads(subscribed)) & set(events):
+            found[int(project_id)] = str(name)
+    return list(found.items())
