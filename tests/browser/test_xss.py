@@ -764,6 +764,24 @@ def test_no_hostile_content_runs_for_a_manager(
     screenshot(page, "xss-item-page")
     visits.visit("/projects/pairwise-demo")
     screenshot(page, "xss-project-page")
+    # Running the operation over the Review project's hostile person (name, vendor, answers,
+    # a fixed and a rejected annotation): people, their coaching page, vendors, capacity,
+    # experiments, webhooks and the weekly report.
+    review = quote(REVIEW)
+    for url in (
+        f"/projects/{review}/people",
+        f"/projects/{review}/people/{quote('xss.reviewed@demo.labelworks')}",
+        "/people/analytics",
+        "/vendors",
+        f"/vendors/{quote(HOSTILE[:200], safe='')}",
+        f"/projects/{review}/capacity",
+        "/capacity",
+        f"/projects/{review}/experiments",
+        f"/projects/{review}/settings/webhooks",
+        f"/projects/{review}/report",
+    ):
+        visits.visit(url)
+    screenshot(page, "xss-weekly-report")
     # Uploads named with markup: the counts, then a refusal, each naming the file.
     page = visits.visit("/projects/sentiment-demo/settings/data")
     shown = []
