@@ -13,6 +13,14 @@ from labelworks.schemas.people_analytics import PeopleReportOut
 from labelworks.services.people_analytics import PeopleReport, people_overall, people_report
 from labelworks.stats.people import Percentile, Proportion
 
+# Each sign in a word or two for the table; the explanations follow it in full.
+SHORT = {
+    "too_fast": "too-fast",
+    "straight_lining": "straight-lining",
+    "guideline_drop": "gold-drop",
+    "idle_leases": "idle-lease",
+}
+
 
 def _share(s: Proportion) -> str:
     if s.value is None or s.low is None or s.high is None:
@@ -50,6 +58,7 @@ def _print(report: PeopleReport) -> None:
     for column in table.columns[:-1]:
         column.no_wrap = True
     table.columns[-1].overflow = "fold"
+    table.columns[-1].min_width = len(max(SHORT.values(), key=len))
     for r in report.people:
         f = r.figures
         table.add_row(
@@ -63,7 +72,7 @@ def _print(report: PeopleReport) -> None:
             _share(f.agreement),
             *([_share(f.retest)] if retests else []),
             _standing(f.percentiles["gold"]),
-            escape(" ".join(s.code for _, s in r.signs)),
+            escape(" ".join(SHORT.get(s.code, s.code) for _, s in r.signs)),
         )
     console.print(table)
     console.print(

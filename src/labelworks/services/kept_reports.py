@@ -2,12 +2,13 @@
 ``services.activity`` keeps the Overview's figures (people analytics uses it).
 
 A report is kept under a key with the annotation count it was made at and how long it
-took. A view uses it while the count is unchanged and it is under ``MAX_AGE`` seconds old.
-When the count moved, a report that was cheap (under ``CHEAP_SECONDS``) is made again on
-the spot; a dear one is refreshed in a background thread at most every
-``REFRESH_EVERY`` seconds while views get the last one. Pages that must not wait use
-``kept_or_later``: above ``INLINE_UP_TO`` annotations the first report is made in the
-background too, and the page says so.
+took. A cheap report (made in under ``CHEAP_SECONDS``) is used while the count is
+unchanged and it is under ``MAX_AGE`` seconds old, and made again on the spot otherwise. A
+dear one is used for ``MAX_AGE`` seconds without even counting (counting a million
+annotations costs more than the whole kept view), then refreshed in a background thread
+at most every ``REFRESH_EVERY`` seconds while views get the last one. Pages that must not
+wait use ``kept_or_later``: above ``INLINE_UP_TO`` annotations the first report is made
+in the background too, and the page says so.
 """
 
 from __future__ import annotations
@@ -48,39 +49,47 @@ def _in_thread(work: Callable[[], None]) -> None:
 runner: Callable[[Callable[[], None]], None] = _in_thread
 
 
-def kept(key: Hashable, annotations: int, make: Callable[[], R]) -> R:
-    """The report kept under ``key``, or made now (see the module docstring)."""
+def kept(key: Hashable, count: Callable[[], int], make: Callable[[], R]) -> R:
+    """The report kept under ``key``, or made now (see the module docstring); ``count``
+    gives the current annotation count, asked only when the answer matters."""
     with _lock:
         found = _cache.get(key)
     if found is not None:
         age = time.monotonic() - found.at
-        if found.annotations == annotations and age < MAX_AGE:
+        dear = found.took >= CHEAP_SECONDS
+        if age < MAX_AGE and (dear or count() == found.annotations):
             report: R = found.report
             return report
-        if found.took >= CHEAP_SECONDS:
+        if dear:
             if age >= REFRESH_EVERY:
-                _refresh_later(key, annotations, make)
+                _refresh_later(key, count, make)
             stale: R = found.report
             return stale
-    return _keep(key, annotations, make)
+    return _keep(key, count, make)
 
 
 def kept_or_later(
-    key: Hashable, annotations: int, make: Callable[[], R], inline_up_to: int = INLINE_UP_TO
+    key: Hashable,
+    count: Callable[[], int],
+    make: Callable[[], R],
+    inline_up_to: int = INLINE_UP_TO,
 ) -> R | None:
     """``kept``, for pages that must not wait: a kept report, or one made now when there
     are at most ``inline_up_to`` annotations; else ``None``, the report being made in the
     background for the next view."""
     with _lock:
         found = _cache.get(key)
-    if found is not None or annotations <= inline_up_to:
-        return kept(key, annotations, make)
-    _refresh_later(key, annotations, make)
+    if found is not None or count() <= inline_up_to:
+        return kept(key, count, make)
+    _refresh_later(key, count, make)
     return None
 
 
-def _keep(key: Hashable, annotations: int, make: Callable[[], R]) -> R:
+def _keep(key: Hashable, count: Callable[[], int], make: Callable[[], R]) -> R:
     started = time.monotonic()
+    # Counted first: annotations arriving while the report is made move the count, so the
+    # next view makes it again rather than keeping a report that misses them.
+    annotations = count()
     report = make()
     finished = time.monotonic()
     with _lock:
@@ -88,7 +97,7 @@ def _keep(key: Hashable, annotations: int, make: Callable[[], R]) -> R:
     return report
 
 
-def _refresh_later(key: Hashable, annotations: int, make: Callable[[], Any]) -> None:
+def _refresh_later(key: Hashable, count: Callable[[], int], make: Callable[[], Any]) -> None:
     with _lock:
         if key in _refreshing:
             return
@@ -96,7 +105,7 @@ def _refresh_later(key: Hashable, annotations: int, make: Callable[[], Any]) -> 
 
     def work() -> None:
         try:
-            _keep(key, annotations, make)
+            _keep(key, count, make)
         finally:
             with _lock:
                 _refreshing.discard(key)

@@ -11,10 +11,10 @@ people's. An annotator may read their own record (``person_figures``) and nobody
 
 Reading a million annotations takes seconds (bench/people.py), so reports are kept per
 (project, vendor wall, period, floor) with the annotation count they were made at
-(``services.kept_reports``): a view uses the kept report while the count is unchanged and
-it is under a minute old; a dear report is refreshed in the background while views get
-the last one, and the pages of a big project do not wait even for the first. Reviews
-decided and leases taken do not move the count: they show within the minute.
+(``services.kept_reports``): a view uses the kept report while the count is unchanged (a
+small project's) or for a minute (a big one's, refreshed in the background while views get
+the last one); the pages of a big project do not wait even for the first. Reviews decided
+and leases taken do not move the count: they show within the minute.
 """
 
 from __future__ import annotations
@@ -163,17 +163,25 @@ def _project_work(
     actor: Actor | None,
     period: Period | None,
     floor_seconds: float | None,
-) -> tuple[Hashable, int, Callable[[], PeopleReport]]:
-    """The cache key, the annotation count and the maker of a project's report, after
+) -> tuple[Hashable, Callable[[], int], Callable[[], PeopleReport]]:
+    """The cache key, the annotation counter and the maker of a project's report, after
     checking the caller may read it."""
     _check_floor(floor_seconds)
     chosen = period or EVERYTHING
     with db.read() as conn:
         row = project_for(conn, actor, project, Action.REVIEW)
-        count = store.annotation_count(conn, row.id)
     walled = wall(actor)
     key = ("project", db.cache_scope, row.id, walled, chosen.since, chosen.until, floor_seconds)
-    return key, count, lambda: _project_report(db, row, chosen, walled, floor_seconds)
+    return (
+        key,
+        lambda: _count(db, [row.id]),
+        lambda: _project_report(db, row, chosen, walled, floor_seconds),
+    )
+
+
+def _count(db: Database, project_ids: list[int]) -> int:
+    with db.read() as conn:
+        return sum(store.annotation_count(conn, p) for p in project_ids)
 
 
 def _project_report(
@@ -269,10 +277,12 @@ def person_figures(
     walled = wall(actor)
     if own and actor is not None and actor.role is Role.ANNOTATOR:
         # An annotator's own figures, compared with the people behind their own wall.
-        with db.read() as conn:
-            count = store.annotation_count(conn, row.id)
         key = ("project", db.cache_scope, row.id, walled, chosen.since, chosen.until, None)
-        report = kept(key, count, lambda: _project_report(db, row, chosen, walled, None))
+        report = kept(
+            key,
+            lambda: _count(db, [row.id]),
+            lambda: _project_report(db, row, chosen, walled, None),
+        )
     else:
         report = people_report(db, project, actor=actor, period=chosen)
     found = report.person(email)
@@ -329,17 +339,16 @@ def kept_people_overall(
 
 def _overall_work(
     db: Database, actor: Actor | None, period: Period | None
-) -> tuple[Hashable, int, Callable[[], PeopleReport]]:
+) -> tuple[Hashable, Callable[[], int], Callable[[], PeopleReport]]:
     if actor is not None and actor.role is Role.ANNOTATOR:
         raise PermissionDenied("an annotator may not read people analytics across projects")
     chosen = period or EVERYTHING
     with db.read() as conn:
         rows = _reviewable(conn, actor)
-        count = sum(store.annotation_count(conn, p.id) for p in rows)
     walled = wall(actor)
     ids = tuple(sorted(p.id for p in rows))
     key = ("overall", db.cache_scope, ids, walled, chosen.since, chosen.until)
-    return key, count, lambda: _overall_report(db, rows, chosen, walled)
+    return key, lambda: _count(db, list(ids)), lambda: _overall_report(db, rows, chosen, walled)
 
 
 def _reviewable(conn: Connection, actor: Actor | None) -> list[ProjectRow]:

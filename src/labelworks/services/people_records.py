@@ -127,6 +127,8 @@ class Gathered:
     days: list[tuple[int, str, int]]
     gold_days: list[tuple[int, str, int, int]]
     confusions: dict[int, list[list[float]]]
+    # The median seconds from lease to submit of the period's newest submits.
+    typical_lease: float | None = None
 
     def user_ids(self) -> set[int]:
         found = set(np.unique(self.annotator).tolist())
@@ -172,6 +174,7 @@ def gather(
         gold_ids = store.gold_items(conn, project.id)
         label_counts, agreed, confusions = _label_figures(rows, len(labels), finals, gold_ids)
     leases = {f.annotator: f for f in store.lease_figures(conn, project.id, since, until, wall)}
+    held_for = store.lease_to_submit(conn, project.id, since, until, wall)
     return Gathered(
         project=project.name,
         kind=kind_of(spec),
@@ -189,6 +192,7 @@ def gather(
         days=store.per_day(conn, project.id, since, until, wall),
         gold_days=store.gold_per_day(conn, project.id, since, until, wall),
         confusions=confusions,
+        typical_lease=float(np.median(held_for)) if held_for else None,
     )
 
 
@@ -276,7 +280,7 @@ def figures(
     held = np.full(n, np.nan)
     lapsed = np.zeros(n, dtype=np.int64)
     taken = np.zeros(n, dtype=np.int64)
-    means: list[float] = []
+    typicals = [g.typical_lease for g in parts if g.typical_lease is not None]
     for g in parts:
         for who, lease in g.leases.items():
             if who not in index:
@@ -287,8 +291,6 @@ def figures(
             if lease.holding_since is not None:
                 age = (now - lease.holding_since).total_seconds()
                 held[k] = age if np.isnan(held[k]) else max(held[k], age)
-            if lease.mean_to_submit is not None:
-                means.append(lease.mean_to_submit)
     data = replace(
         data,
         annotator=annotator.astype(np.int64),
@@ -308,7 +310,7 @@ def figures(
         held_seconds=held,
         lapsed=lapsed,
         leases=taken,
-        typical_lease_seconds=float(np.median(means)) if means else None,
+        typical_lease_seconds=float(np.median(typicals)) if typicals else None,
         version=one.version if one else None,
         floor_seconds=floor,
     )

@@ -176,7 +176,10 @@ def group_medians(group: IntArray, values: FloatArray, n_groups: int) -> FloatAr
     values = np.asarray(values, dtype=np.float64)
     keep = np.isfinite(values)
     g, v = group[keep], values[keep]
-    order = np.lexsort((v, g))
+    # By value, then stably by group: two plain sorts, several times faster than lexsort
+    # at a million rows.
+    order = np.argsort(v, kind="stable")
+    order = order[np.argsort(g[order], kind="stable")]
     g, v = g[order], v[order]
     sizes = np.bincount(g, minlength=n_groups)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))

@@ -166,8 +166,12 @@ def team_figures(data: TeamInput) -> TeamFigures:
     rates = hourly_rates(timed_counts, active)
     medians = group_medians(annotator, seconds, n)
     n_kinds = max(len(data.kinds), 1)
-    by_kind = group_medians(annotator * n_kinds + data.kind, seconds, n * n_kinds).reshape(
-        n, n_kinds
+    by_kind = (
+        medians.reshape(n, 1)
+        if n_kinds == 1
+        else group_medians(annotator * n_kinds + data.kind, seconds, n * n_kinds).reshape(
+            n, n_kinds
+        )
     )
     gold_k = data.gold_before_correct + data.gold_after_correct
     gold_n = data.gold_before_total + data.gold_after_total

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from labelworks.domain.period import Period, parse_period
 from labelworks.schemas.lots import NO_NUL
@@ -12,13 +13,16 @@ from labelworks.schemas.people_analytics import PeopleReportOut
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.params import ProjectName
+from labelworks.server.rendered import Renderings
 from labelworks.services.people_analytics import (
     MAX_FLOOR_SECONDS,
+    PeopleReport,
     people_overall,
     people_report,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["people"], responses=ERRORS)
+_json = Renderings()
 
 Week = Annotated[
     str | None,
@@ -36,6 +40,16 @@ Until = Annotated[
 
 def _period(period: str | None, since: str | None, until: str | None) -> Period:
     return parse_period(period, since, until)
+
+
+def _answer(report: PeopleReport) -> Response:
+    """The report as JSON, validated by its wire model once per kept report."""
+    body = _json.get(
+        report,
+        None,
+        lambda: PeopleReportOut.model_validate(report.to_dict()).model_dump_json(),
+    )
+    return Response(content=body, media_type="application/json")
 
 
 @router.get(
@@ -58,7 +72,7 @@ def project_people(
         description="seconds per item under which answers count as too fast "
         "(default: a quarter of the team's median person)",
     ),
-) -> PeopleReportOut:
+) -> Response:
     """Each annotator's figures for the period (all time by default; ``period`` an ISO
     week, or ``since``/``until`` dates, not both): annotations per active hour with a
     Poisson interval, median seconds per item, gold accuracy (and before/after the newest
@@ -75,7 +89,7 @@ def project_people(
         period=_period(period, since, until),
         floor_seconds=floor_seconds,
     )
-    return PeopleReportOut.model_validate(report.to_dict())
+    return _answer(report)
 
 
 @router.get("/people", operation_id="people_overall", response_model=PeopleReportOut)
@@ -85,10 +99,10 @@ def overall_people(
     period: Week = None,
     since: Since = None,
     until: Until = None,
-) -> PeopleReportOut:
+) -> Response:
     """Every annotator across the projects where the caller has the review right, their
     counts pooled (medians per kind of task), percentiles among everyone in the report,
     and each project's warning signs named with the project. Annotators are refused (403);
     behind a vendor wall, that vendor's people only."""
     report = people_overall(db, actor=actor, period=_period(period, since, until))
-    return PeopleReportOut.model_validate(report.to_dict())
+    return _answer(report)

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from labelworks.domain.access import Action, Actor
 from labelworks.domain.errors import InvalidInput, PermissionDenied
@@ -25,8 +26,9 @@ from labelworks.domain.period import Period, parse_period
 from labelworks.schemas.lots import NO_NUL
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.params import ProjectName
+from labelworks.server.rendered import Renderings
 from labelworks.server.web import people_charts
-from labelworks.server.web.pages import page
+from labelworks.server.web.pages import page, templates
 from labelworks.services.access import require
 from labelworks.services.people_analytics import (
     PeopleReport,
@@ -35,6 +37,7 @@ from labelworks.services.people_analytics import (
 )
 
 router = APIRouter(include_in_schema=False)
+_bodies = Renderings()
 
 Week = Annotated[str, Query(max_length=8, pattern=NO_NUL)]
 Day = Annotated[str, Query(max_length=10, pattern=NO_NUL)]
@@ -66,10 +69,9 @@ def _render(
     except InvalidInput as exc:
         if ready:
             return Response(status_code=204)
-        return page(
-            request, template, actor, status=422, report=None, error=str(exc), choice=choice,
-            here=here, charts={}, **context,
-        )  # fmt: skip
+        parts = templates(request).env.get_template("people_parts.html").module
+        body = parts.body(None, str(exc), {}, "", here, choice, None)  # type: ignore[attr-defined]
+        return page(request, template, actor, status=422, body=body, report=None, **context)
     report = load(period)
     if ready:
         if report is None:
@@ -77,10 +79,19 @@ def _render(
         return Response(status_code=200, headers={"HX-Refresh": "true"})
     chosen = {k: v for k, v in choice.items() if v}
     poll = f"{here}?{urlencode({**chosen, 'ready': '1'})}"
-    return page(
-        request, template, actor, report=report, error=None, choice=choice, here=here,
-        poll=poll, charts=_charts(report), **context,
-    )  # fmt: skip
+    link = here if context.get("project") else None
+
+    def render() -> Markup:
+        parts = templates(request).env.get_template("people_parts.html").module
+        html: Markup = parts.body(report, None, _charts(report), poll, here, choice, link)  # type: ignore[attr-defined]
+        return html
+
+    # A kept report's body is the same for everyone it is handed to (the caller's wall is
+    # in the report): rendered once, not for every view.
+    body = (
+        render() if report is None else _bodies.get(report, (here, tuple(chosen.items())), render)
+    )
+    return page(request, template, actor, body=body, report=report, **context)
 
 
 @router.get("/projects/{project}/people", response_class=HTMLResponse)
