@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from statistics import median
+from threading import Lock
 from typing import Any
 
 from labelworks.domain.access import Actor, Role, wall
@@ -82,6 +83,16 @@ def allocation_plan(
         members = store.memberships_of(conn, {p.id for p in rows})
     since = (day - timedelta(days=WINDOW)).isoformat()
     until = (day - timedelta(days=1)).isoformat()
+    kept_facts = {p.id: facts_of(db, p.id) for p in rows}
+    key = (
+        db.cache_scope, walled, day,
+        tuple((p.id, p.spec_revision, p.priority, kept_facts[p.id].version()) for p in rows),
+        tuple(sorted((m.project_id, m.user_id, m.paused, m.qualified) for m in members)),
+    )  # fmt: skip
+    with _lock:
+        kept = _plans.get(key)
+    if kept is not None:
+        return kept
     demands: list[Demand] = []
     lines: dict[str, tuple[date | None, bool, float]] = {}
     # person id → project → (annotations, working days) in the window
@@ -93,7 +104,7 @@ def allocation_plan(
         spec = stored_spec(project.spec)
         if spec.quality.qualification is not None:
             needs_qualification.add(project.id)
-        facts = facts_of(db, project.id)
+        facts = kept_facts[project.id]
         left = work_left(project, spec, facts, walled)
         deadline = spec.plan.deadline if spec.plan is not None else None
         passed = deadline is not None and deadline <= day
@@ -127,7 +138,18 @@ def allocation_plan(
         for plan in planned.projects
     ]
     out.sort(key=lambda line: (-line.priority, line.project))
-    return AllocationPlan(day, walled, WINDOW, len(work), out, planned.moves, planned.shares)
+    found = AllocationPlan(day, walled, WINDOW, len(work), out, planned.moves, planned.shares)
+    with _lock:
+        if len(_plans) >= _KEEP:
+            _plans.clear()
+        _plans[key] = found
+    return found
+
+
+# Plans kept for the facts, projects and memberships they were made from.
+_plans: dict[tuple[object, ...], AllocationPlan] = {}
+_KEEP = 64
+_lock = Lock()
 
 
 def _allowed(
