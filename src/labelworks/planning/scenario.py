@@ -200,9 +200,7 @@ def what_if(
     if rate is not None and not (math.isfinite(rate) and rate >= 0):
         raise InvalidInput(f"rate must be a number ≥ 0, not {rate}")
     history = np.asarray(daily_done, dtype=np.float64) * speedup
-    forecast = forecast_completion(
-        history, work.total * share, seed=seed, simulations=simulations
-    )
+    forecast = forecast_completion(history, work.total * share, seed=seed, simulations=simulations)
     return Outlook(
         workload=work,
         forecast=forecast,
