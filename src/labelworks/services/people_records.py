@@ -25,8 +25,10 @@ from labelworks.domain.spec import ProjectSpec
 from labelworks.stats.people import Proportion, confusion_matrices, proportions
 from labelworks.stats.people_signs import Sign
 from labelworks.stats.people_team import PersonFigures, TeamFigures, TeamInput, team_figures
+from labelworks.storage import people_leases as leases_store
 from labelworks.storage import people_stats as store
-from labelworks.storage.people_stats import LeaseFigures, Person
+from labelworks.storage.people_leases import LeaseFigures
+from labelworks.storage.people_stats import Person
 from labelworks.storage.projects import ProjectRow
 
 
@@ -173,8 +175,10 @@ def gather(
         finals = store.final_codes(conn, project.id, field_name, categories)
         gold_ids = store.gold_items(conn, project.id)
         label_counts, agreed, confusions = _label_figures(rows, len(labels), finals, gold_ids)
-    leases = {f.annotator: f for f in store.lease_figures(conn, project.id, since, until, wall)}
-    held_for = store.lease_to_submit(conn, project.id, since, until, wall)
+    leases = {
+        f.annotator: f for f in leases_store.lease_figures(conn, project.id, since, until, wall)
+    }
+    held_for = leases_store.lease_to_submit(conn, project.id, since, until, wall)
     return Gathered(
         project=project.name,
         kind=kind_of(spec),

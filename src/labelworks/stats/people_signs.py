@@ -14,8 +14,8 @@ explanation that says what was measured, against what, and how sure it is.
   with at least ``DROP_MIN`` gold answers on each side.
 - **idle_leases**: they hold a task far longer than people take to submit one
   (``IDLE_FACTOR`` times the team's typical lease-to-submit time, as the caller measures
-  it, and at least ``IDLE_MIN_SECONDS``), or let ``LAPSE_MIN`` or more leases lapse, at least ``LAPSE_SHARE``
-  of the leases they took in the period.
+  it, and at least ``IDLE_MIN_SECONDS``), or let ``LAPSE_MIN`` or more leases lapse, at
+  least ``LAPSE_SHARE`` of the leases they took in the period.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """People analytics in SQL: what each annotator of a project did in a period — their
-annotations (time and label), gold results, review outcomes, retests, work per day, and
-the leases they hold or let lapse — each within the caller's vendor wall.
+annotations (time and label), gold results, review outcomes, retests and work per day —
+each within the caller's vendor wall (their leases: ``people_leases``).
 
 Every function takes the period as ``since``/``until`` (naive UTC, half-open, ``None``
 open) and the wall as a vendor name (``None``: everyone). Annotations, gold results,
@@ -58,7 +58,7 @@ class AnnotationRows:
     label: IntArray
 
 
-def _between(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+def between(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
     found = []
     if since is not None:
         found.append(column >= since)
@@ -97,7 +97,7 @@ def annotation_count(conn: Connection, project_id: int) -> int:
     )
 
 
-def _unindexed(conn: Connection, column: Any) -> Any:
+def unindexed(conn: Connection, column: Any) -> Any:
     """``column`` as SQLite's planner must not pick an index for (a unary ``+``). Without
     statistics it reaches for any index on a filtered column, even when reading most of
     the table through it costs a random page per row and another index (or the primary
@@ -113,7 +113,7 @@ def _whole_project(conn: Connection, project_id: int) -> Any:
     """The condition for reading a project's whole history of annotations: on SQLite in
     table order rather than through the (project, annotator, time) index, whose order sends
     each row lookup to another page (three times slower at 100k rows)."""
-    return _unindexed(conn, annotations_table.c.project_id) == project_id
+    return unindexed(conn, annotations_table.c.project_id) == project_id
 
 
 def annotation_rows(
@@ -137,7 +137,7 @@ def annotation_rows(
     query = select(a.c.annotator_id, a.c.item_id, a.c.seconds, label).where(
         _whole_project(conn, project_id),
         within_wall(a.c.annotator_id, wall),
-        *_between(a.c.created_at, since, until),
+        *between(a.c.created_at, since, until),
     )
     rows = _fetch(conn, query)
     n = len(rows)
@@ -234,7 +234,7 @@ def gold_counts(
         .where(
             g.c.project_id == project_id,
             within_wall(g.c.annotator_id, wall),
-            *_between(g.c.created_at, since, until),
+            *between(g.c.created_at, since, until),
         )
         .group_by(g.c.annotator_id, g.c.correct, literal_column("3"))
     ).all()
@@ -283,7 +283,7 @@ def review_counts(
         .where(
             r.c.project_id == project_id,
             within_wall(r.c.annotator_id, wall),
-            *_between(r.c.created_at, since, until),
+            *between(r.c.created_at, since, until),
         )
         .group_by(r.c.annotator_id, r.c.status)
     ).all()
@@ -305,7 +305,7 @@ def retest_pairs(
             r.c.project_id == project_id,
             r.c.first_value.is_not(None),
             within_wall(r.c.annotator_id, wall),
-            *_between(r.c.created_at, since, until),
+            *between(r.c.created_at, since, until),
         )
     ).all()
     return [(int(x[0]), json.loads(x[1]) == json.loads(x[2])) for x in rows]
@@ -326,7 +326,7 @@ def per_day(
         .where(
             a.c.project_id == project_id,
             within_wall(a.c.annotator_id, wall),
-            *_between(a.c.created_at, since, until),
+            *between(a.c.created_at, since, until),
         )
         .group_by(a.c.annotator_id, day)
     ).all()
@@ -349,88 +349,11 @@ def gold_per_day(
         .where(
             g.c.project_id == project_id,
             within_wall(g.c.annotator_id, wall),
-            *_between(g.c.created_at, since, until),
+            *between(g.c.created_at, since, until),
         )
         .group_by(g.c.annotator_id, day)
     ).all()
     return [(int(r[0]), str(r[1])[:10], int(r[2]), int(r[3])) for r in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class LeaseFigures:
-    """Per annotator: leases taken in the period, those that lapsed without a submit, and
-    when the oldest lease they hold now was taken (``None``: none held)."""
-
-    annotator: int
-    taken: int
-    lapsed: int
-    holding_since: datetime | None
-
-
-TYPICAL_SAMPLE = 2000
-
-
-def lease_figures(
-    conn: Connection,
-    project_id: int,
-    since: datetime | None,
-    until: datetime | None,
-    wall: str | None,
-) -> list[LeaseFigures]:
-    """``LeaseFigures`` of everyone with a lease in the period or one held now."""
-    s = assignments
-    # Counted through the (annotator, project, state) index, which holds all it needs.
-    counted = (_unindexed(conn, s.c.project_id) == project_id, within_wall(s.c.annotator_id, wall))
-    mine = (s.c.project_id == project_id, within_wall(s.c.annotator_id, wall))
-    taken = conn.execute(
-        select(s.c.annotator_id, func.count(), func.sum(case((s.c.state == "expired", 1), else_=0)))
-        .where(*counted, *_between(s.c.leased_at, since, until))
-        .group_by(s.c.annotator_id)
-    ).all()
-    held = conn.execute(
-        select(s.c.annotator_id, func.min(s.c.leased_at))
-        .where(*mine, s.c.state == "leased")
-        .group_by(s.c.annotator_id)
-    ).all()
-    holding = {int(r[0]): _as_time(r[1]) for r in held}
-    out = {
-        int(r[0]): LeaseFigures(int(r[0]), int(r[1]), int(r[2] or 0), holding.get(int(r[0])))
-        for r in taken
-    }
-    for who, at in holding.items():
-        out.setdefault(who, LeaseFigures(who, 0, 0, at))
-    return list(out.values())
-
-
-def lease_to_submit(
-    conn: Connection,
-    project_id: int,
-    since: datetime | None,
-    until: datetime | None,
-    wall: str | None,
-) -> list[float]:
-    """Seconds from lease to submit of the period's newest ``TYPICAL_SAMPLE`` submitted
-    tasks: enough to say how long a task typically stays with someone, without reading
-    every one of a million (newest first, by the primary key)."""
-    s = assignments
-    rows = conn.execute(
-        select(s.c.leased_at, s.c.closed_at)
-        .where(
-            # Newest first along the primary key, stopping at the sample's size.
-            _unindexed(conn, s.c.project_id) == project_id,
-            _unindexed(conn, s.c.state).in_(("submitted", "late")),
-            s.c.closed_at.is_not(None),
-            within_wall(s.c.annotator_id, wall),
-            *_between(s.c.leased_at, since, until),
-        )
-        .order_by(s.c.id.desc())
-        .limit(TYPICAL_SAMPLE)
-    ).all()
-    return [(_as_time(r[1]) - _as_time(r[0])).total_seconds() for r in rows]
-
-
-def _as_time(value: Any) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
 def people(conn: Connection, ids: Iterable[int]) -> list[Person]:
