@@ -45,8 +45,11 @@ def test_scorecards_volume_quality_turnaround_cost_and_breaches(db: Database) ->
     P90 50 min against a 45-minute target (4 of 5 within: breached), the quality floor
     missed but not certainly; beta: 5 for 0.20 EUR, no targets; both 28–30 h import→final."""
     build(db)
-    cards = {c.vendor: c for c in scorecards(db, now=APRIL).cards}
+    found = scorecards(db, now=APRIL)
+    cards = {c.vendor: c for c in found.cards}
     acme, beta = cards["acme"], cards["beta"]
+    # Totals per currency, never added across them.
+    assert found.totals == [Money(Decimal("0.20"), "EUR"), Money(Decimal("1.25"), "USD")]
     assert list(cards) == ["acme", "beta"]  # in-house staff did no work: no card
     assert (acme.delivered, acme.billed, acme.held, acme.reworked, acme.rejected) == (5, 5, 0, 0, 0)
     assert (acme.cost.amount, acme.cost.per_accepted) == (

@@ -26,6 +26,7 @@ from labelworks.domain.vendor_terms import (
     Money,
     Period,
     VendorTerms,
+    total,
     weeks_between,
 )
 from labelworks.services.access import project_for, visible_project_ids
@@ -93,6 +94,13 @@ class Scorecards:
 
     period: str
     cards: list[Scorecard]
+
+    @property
+    def totals(self) -> list[Money]:
+        """What the vendors billed in all: one sum per currency, never added across."""
+        amounts = [c.cost.amount for c in self.cards if c.cost.amount is not None]
+        currencies = sorted({a.currency for a in amounts})
+        return [total((a for a in amounts if a.currency == c), c) for c in currencies]
 
     @property
     def weekly(self) -> list[tuple[str, str, int]]:

@@ -66,14 +66,6 @@ def vendors_page(
     chosen, error = _period(period)
     found = ready_scorecards(db, period=chosen, actor=actor) if chosen is not None else None
     chart = vendor_charts.stacked_volume(found) if found is not None else None
-    totals: dict[str, Any] = {}
-    if found is not None:
-        for c in found.cards:
-            if c.cost.amount is not None:
-                kept = totals.get(c.cost.amount.currency)
-                totals[c.cost.amount.currency] = (
-                    c.cost.amount if kept is None else kept + c.cost.amount
-                )
     return page(
         request,
         "vendors.html",
@@ -81,7 +73,7 @@ def vendors_page(
         status=200 if error is None else 422,
         found=found,
         weekly=chart,
-        totals=sorted(totals.values(), key=lambda m: m.currency),
+        totals=found.totals if found is not None else [],
         error=error,
         asked=period or "",
         periods=periods(utcnow().date()),
