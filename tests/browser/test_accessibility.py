@@ -31,14 +31,16 @@ if TYPE_CHECKING:
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
 PROJECT = "sentiment-demo"
 # What each path parameter of a page is filled with; pages with others are not visited.
-FILLS = {"project": PROJECT, "item_id": "1", "lot_id": "1", "version": "1", "prompt": "judge"}
+FILLS = {"project": PROJECT, "item_id": "1", "lot_id": "1", "version": "1", "prompt": "judge",
+         "email": "ada@demo.labelworks"}  # fmt: skip
 # The demo has no prompts: the test pushes two versions of 'judge' for the prompt's page.
 JUDGE = {"description": "Is the answer faithful?", "variables": ["source", "answer"],
          "template": "Source: {{ source }}\nAnswer: {{ answer }}\nReply yes or no.\n"}  # fmt: skip
-# Routes that answer fragments for htmx or stream files, not pages; and /docs, the API
+# Routes that answer fragments for htmx or stream files (the weekly report's download),
+# not pages; and /docs, the API
 # reference drawn by the vendored Swagger UI, whose markup is not ours to change (its
 # operation summaries nest buttons, and its version stamps are grey on grey).
-NOT_PAGES = ("/media/", "/ready", "/docs")
+NOT_PAGES = ("/media/", "/ready", "/docs", "/download")
 SERIOUS = ("serious", "critical")
 RUN = """async () => {
   const result = await axe.run(document, { resultTypes: ["violations"] });

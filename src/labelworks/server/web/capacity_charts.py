@@ -67,7 +67,13 @@ def burn_up(found: CapacityForecast) -> Chart:
     layers: list[dict[str, Any]] = [
         {
             "data": {"values": history},
-            "mark": {"type": "area", "line": {"color": ACCENT}, "color": ACCENT, "opacity": 0.2},
+            "mark": {
+                "type": "area",
+                # The area's tooltip names it; its outline is drawing only.
+                "line": {"color": ACCENT, "aria": False},
+                "color": ACCENT,
+                "opacity": 0.2,
+            },
             "encoding": {
                 "x": _DAY,
                 "y": {"field": "annotations", "type": "quantitative", "title": "annotations"},
@@ -105,17 +111,31 @@ def burn_up(found: CapacityForecast) -> Chart:
             {
                 "data": {"values": cone},
                 "mark": {"type": "line", "color": ACCENT, "strokeDash": [6, 3]},
-                "encoding": {"x": band, "y": {"field": "likely", "type": "quantitative"}},
+                # A tooltip also names each mark for screen readers (axe: svg-img-alt).
+                "encoding": {
+                    "x": band,
+                    "y": {"field": "likely", "type": "quantitative"},
+                    "tooltip": [_tip("likely", "P50 pace", ",.0f")],
+                },
             },
         ]  # fmt: skip
     if found.deadline is not None:
         layers.append(_rule_x(found.deadline.day, "deadline (the end of that day)"))
-    spec = {**chart_base("burn-up and forecast", 240), "layer": layers}
+    spec = {**chart_base("burn-up and forecast", 240), "layer": [_named(x) for x in layers]}
     rows = [[_shown(r["day"]), r["annotations"], "", "", ""] for r in history]
     rows += [
         [_shown(c["day"]), "", round(c["fast"]), round(c["likely"]), round(c["slow"])] for c in cone
     ]
     return spec, ["UTC", "done", "P10 pace", "P50 pace", "P90 pace"], rows
+
+
+def _named(layer: dict[str, Any]) -> dict[str, Any]:
+    """An empty layer's marks out of the accessibility tree: an empty mark group would be
+    an image without a name (axe: svg-img-alt). The chart's box is named by its caption."""
+    if layer.get("data", {}).get("values") != []:
+        return layer
+    mark = layer["mark"] if isinstance(layer["mark"], dict) else {"type": layer["mark"]}
+    return {**layer, "mark": {**mark, "aria": False}}
 
 
 def _shown(moment: str) -> str:

@@ -138,6 +138,11 @@ def gold_quality(activity: Activity) -> dict[str, Any]:
                 "axis": {"format": "%"},
             },
             "y2": {"field": "high"},
+            "tooltip": [
+                {"field": "week", "type": "ordinal"},
+                {"field": "low", "type": "quantitative", "format": ".1%", "title": "95% from"},
+                {"field": "high", "type": "quantitative", "format": ".1%", "title": "95% to"},
+            ],
         },
     }
     line = {

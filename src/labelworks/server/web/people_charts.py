@@ -54,6 +54,11 @@ def speed_accuracy(report: PeopleReport) -> tuple[dict[str, Any], list[tuple[Any
                     "y": {"field": "low", "type": "quantitative"},
                     "y2": {"field": "high"},
                     "color": colour,
+                    "tooltip": [
+                        {"field": "person", "type": "nominal"},
+                        {"field": "low", "type": "quantitative", "format": ".0%"},
+                        {"field": "high", "type": "quantitative", "format": ".0%"},
+                    ],
                 },
             },
             {
@@ -160,15 +165,33 @@ def weekly(report: PeopleReport) -> tuple[dict[str, Any], list[tuple[Any, ...]]]
                 "transform": [{"filter": "isValid(datum.accuracy)"}],
                 "layer": [
                     {
-                        "mark": {"type": "rule", "color": ACCENT, "strokeWidth": 2, "opacity": 0.4},
+                        "mark": {
+                            "type": "rule",
+                            "color": ACCENT,
+                            "strokeWidth": 2,
+                            "opacity": 0.4,
+                            # Weeks without gold leave this layer empty; an empty mark
+                            # group would be an image without a name (axe: svg-img-alt).
+                            "aria": False,
+                        },
                         "encoding": {
                             "x": week,
                             "y": {"field": "low", **accuracy_axis, "title": "gold accuracy"},
                             "y2": {"field": "high"},
+                            "tooltip": [
+                                {"field": "week", "type": "ordinal"},
+                                {"field": "low", "type": "quantitative", "format": ".1%"},
+                                {"field": "high", "type": "quantitative", "format": ".1%"},
+                            ],
                         },
                     },
                     {
-                        "mark": {"type": "line", "color": ACCENT, "point": True},
+                        "mark": {
+                            "type": "line",
+                            "color": ACCENT,
+                            "point": {"aria": False},
+                            "aria": False,
+                        },
                         "encoding": {
                             "x": week,
                             "y": {"field": "accuracy", **accuracy_axis, "title": "gold accuracy"},
