@@ -38,7 +38,6 @@ from labelworks.cli.context import CliState, RootGroup, fail, wrap_only_on_termi
 from labelworks.cli.deliver import acceptance_command, deliver_command
 from labelworks.cli.duplicates import duplicates_command
 from labelworks.cli.people import people_command
-from labelworks.cli.people import people_command
 from labelworks.cli.report import report_command
 from labelworks.cli.sample import sample_command
 from labelworks.cli.server import demo_command, serve_command
@@ -103,7 +102,6 @@ app.command("agreement")(agreement_command)
 app.command("activity")(activity_command)
 app.command("deliver")(deliver_command)
 app.command("duplicates")(duplicates_command)
-app.command("people")(people_command)
 app.command("people")(people_command)
 app.command("sample")(sample_command)
 app.command("vendors")(vendors_cli.vendors_command)

@@ -52,7 +52,6 @@ from labelworks.server.api import lots as lots_api
 from labelworks.server.api import media as media_api
 from labelworks.server.api import members as members_api
 from labelworks.server.api import people_analytics as people_analytics_api
-from labelworks.server.api import people_analytics as people_analytics_api
 from labelworks.server.api import pii as pii_api
 from labelworks.server.api import project_removal as removal_api
 from labelworks.server.api import prompts as prompts_api
@@ -89,7 +88,6 @@ from labelworks.server.web import members as member_pages
 from labelworks.server.web import model as model_pages
 from labelworks.server.web import model_curve as model_curve_pages
 from labelworks.server.web import people as people_pages
-from labelworks.server.web import people_analytics as people_analytics_pages
 from labelworks.server.web import people_analytics as people_analytics_pages
 from labelworks.server.web import privacy as privacy_pages
 from labelworks.server.web import project as project_pages
@@ -134,7 +132,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     items.router,
     people.router,
     people_analytics_api.router,
-    people_analytics_api.router,
     members_api.router,
     gold.router,
     guidelines.router,
@@ -171,7 +168,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     settings_pages.router,
     spec_history_pages.router,
     people_pages.router,
-    people_analytics_pages.router,
     people_analytics_pages.router,
     vendor_pages.router,
     capacity_pages.router,
