@@ -180,12 +180,27 @@ def load(db: Database, n: int, seed: int = 7) -> None:
         )  # fmt: skip
         _insert(
             conn,
-            "INSERT INTO assignments (project_id, item_id, annotator_id, state, leased_at, "
-            "expires_at) VALUES (1, :item, :who, 'leased', :t, :e)",
-            [{"item": GOLD_ITEMS + 1 + k, "who": int(first[k] + 80) % ANNOTATORS + 1,
-              "t": DAY - timedelta(hours=2),
+            "INSERT INTO assignments (id, project_id, item_id, annotator_id, state, leased_at, "
+            "expires_at) VALUES (:id, 1, :item, :who, 'leased', :t, :e)",
+            [{"id": n + 1 + k, "item": GOLD_ITEMS + 1 + k,
+              "who": int(first[k] + 80) % ANNOTATORS + 1, "t": DAY - timedelta(hours=2),
               "e": DAY + timedelta(days=365)} for k in range(50)],
         )  # fmt: skip
+
+
+def _sequences(db: Database) -> None:
+    """PostgreSQL's id sequences past the ids written by hand (SQLite needs nothing)."""
+    if db.is_sqlite:
+        return
+    with db.engine.begin() as conn:
+        for table in ("vendors", "users", "projects", "guideline_versions", "items",
+                      "assignments", "annotations", "gold_results", "reviews"):  # fmt: skip
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            )
 
 
 def timed(work: Callable[[], Any]) -> tuple[float, Any]:
@@ -240,6 +255,7 @@ def main() -> None:
         db = Database(url)
         upgrade(db)
         took, _ = timed(lambda: load(db, args.annotations))
+        _sequences(db)
         print(f"{args.db:10} {args.annotations:>9,} annotations loaded in {took:.0f} s")
         for name, seconds in stages(db).items():
             print(f"{args.db:10} stage {name:28} {seconds:6.2f} s")
