@@ -122,7 +122,17 @@ def test_project_tabs_split_the_old_page(site: Site) -> None:
     tabs = re.findall(r'data-testid="tab-(\w+)"', overview.text)
     assert (overview.status_code, tabs, counts) == (
         200,
-        ["overview", "items", "quality", "model", "evaluation", "people", "jobs", "settings"],
+        [
+            "overview",
+            "items",
+            "quality",
+            "model",
+            "evaluation",
+            "people",
+            "capacity",
+            "jobs",
+            "settings",
+        ],
         [
             ("3.6%", "complete: 2 of 55 items"),
             ("4", "annotations, of 110 needed"),
