@@ -15,7 +15,7 @@ from tests.cli.runner import lw
 from tests.services.coaching_world import ANN, LEAD, PROJECT, CoachingWorld, build
 
 from labelworks.config import Settings
-from labelworks.domain.coaching import iso_week
+from labelworks.domain.period import week_of
 from labelworks.storage import migration
 from labelworks.storage.engine import Database, utcnow
 
@@ -46,7 +46,7 @@ def test_the_page_prints_headline_trend_mistakes_and_notes(
     added = lw(folder, "coaching", PROJECT, ANN, "--note", "  We read the Sarcasm section.  ")
     shown = lw(folder, "coaching", PROJECT, ANN)
     out = flat(shown.output)
-    weeks = [iso_week(d) for d in w.weeks]
+    weeks = [week_of(d) for d in w.weeks]
     assert (added.exit_code, flat(added.output)) == (0, f"Note 1 added to {ANN}'s log in coach.")
     assert shown.exit_code == 0, shown.output
     expected = [

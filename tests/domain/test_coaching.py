@@ -16,13 +16,13 @@ from labelworks.domain.coaching import (
     MIN_TEAM,
     Section,
     guideline_url,
-    iso_week,
     note_body,
     section_named,
     sections_of,
     weekly_trend,
 )
 from labelworks.domain.errors import InvalidInput
+from labelworks.domain.period import week_of
 
 GUIDE = """# Sentiment
 Label the feeling.
@@ -116,7 +116,7 @@ def test_a_guideline_link_opens_the_version_at_its_heading() -> None:
 def test_iso_weeks_cross_the_new_year_as_iso_8601_says() -> None:
     """Days at the turn of a year belong to the ISO year of their week."""
     days = [date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 4), date(2026, 3, 9)]
-    assert [iso_week(d) for d in days] == ["2026-W53", "2026-W53", "2027-W01", "2026-W11"]
+    assert [week_of(d) for d in days] == ["2026-W53", "2026-W53", "2027-W01", "2026-W11"]
 
 
 MONDAY = date(2026, 3, 2)
@@ -140,19 +140,19 @@ def test_the_trend_matches_numpy_medians_for_any_team(
     g = [(who, MONDAY + timedelta(days=d), min(c, n), n) for who, d, c, n in gold]
     s = [(who, MONDAY + timedelta(days=d), x) for who, d, x in seconds]
     trend = {w.week: w for w in weekly_trend(1, g, s)}
-    weeks = {iso_week(day) for _, day, *_ in [*g, *s]}
+    weeks = {week_of(day) for _, day, *_ in [*g, *s]}
     expected = {}
     for week in sorted(weeks):
         tally: dict[int, list[int]] = {}
         for who, day, c, n in g:
-            if iso_week(day) == week:
+            if week_of(day) == week:
                 tally.setdefault(who, [0, 0])
                 tally[who][0] += c
                 tally[who][1] += n
         timed: dict[int, list[float]] = {}
         counts: dict[int, int] = {}
         for who, day, x in s:
-            if iso_week(day) == week:
+            if week_of(day) == week:
                 counts[who] = counts.get(who, 0) + 1
                 if x is not None:
                     timed.setdefault(who, []).append(x)

@@ -10,7 +10,8 @@ from typing import Any
 from labelworks.domain.period import iso_week
 from labelworks.formats.report_charts import chart_specs, forecast_cone, to_svg
 from labelworks.formats.stakeholder_report import to_html, to_markdown
-from labelworks.services.stakeholder_report import Share, StakeholderReport, _risks
+from labelworks.services.stakeholder_report import StakeholderReport, _risks, share_dict
+from labelworks.stats.vendor_billing import Proportion
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -46,9 +47,9 @@ def _report(**changes: Any) -> dict[str, Any]:
             "notes": [],
         },
         "quality": {
-            "gold": Share(8, 10).to_dict(),
-            "gold_previous": Share(9, 10).to_dict(),
-            "gold_weeks": [{"week": "2026-W11", **Share(8, 10).to_dict()}],
+            "gold": share_dict(Proportion(8, 10)),
+            "gold_previous": share_dict(Proportion(9, 10)),
+            "gold_weeks": [{"week": "2026-W11", **share_dict(Proportion(8, 10))}],
             "alpha": {"field": "sentiment", "items": 12, "value": 0.71, "low": 0.6, "high": 0.8},
         },
         "vendors": [],
@@ -110,14 +111,17 @@ def test_a_quality_drop_is_a_risk_only_when_the_intervals_part() -> None:
     """95 of 100 last week against 60 of 100 this week is a drop; 9 of 10 against 8 of 10
     is noise."""
 
-    def risks(now: Share, before: Share) -> list[str]:
-        quality = {"gold": now.to_dict(), "gold_previous": before.to_dict()}
+    def risks(now: Proportion, before: Proportion) -> list[str]:
+        quality = {"gold": share_dict(now), "gold_previous": share_dict(before)}
         found = StakeholderReport(
             "reviews", "", iso_week("2026-W11"), datetime(2026, 3, 11), {}, None, quality, []
         )
         return [r.text for r in _risks(found)]
 
-    assert (risks(Share(60, 100), Share(95, 100)), risks(Share(8, 10), Share(9, 10))) == (
+    assert (
+        risks(Proportion(60, 100), Proportion(95, 100)),
+        risks(Proportion(8, 10), Proportion(9, 10)),
+    ) == (
         [
             "Gold accuracy fell from 95% (89%–98%) last week to 60% (50%–69%) this week; the "
             "intervals do not overlap."

@@ -25,7 +25,7 @@ from tests.services.coaching_world import (
     build,
 )
 
-from labelworks.domain.coaching import iso_week
+from labelworks.domain.period import week_of
 from labelworks.storage.engine import Database, utcnow
 
 BASE = f"/api/v1/projects/{PROJECT}"
@@ -61,7 +61,7 @@ def test_a_manager_reads_the_page_with_mistakes_trend_and_headline(env: Env) -> 
     and sections, her review mistakes, two weeks of trend against acme's medians, and the
     headline shares with their intervals; times say they are UTC."""
     body = env.json(LEAD, "GET", page_url(ANN), 200)
-    weeks = [iso_week(d) for d in env.world.weeks]
+    weeks = [week_of(d) for d in env.world.weeks]
     assert (body["email"], body["vendor"], body["team_vendor"], body["own"]) == (
         ANN,
         "acme",

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from labelworks.domain.errors import InvalidInput, Location
 from labelworks.domain.gold import wilson_bounds
+from labelworks.domain.period import week_of
 
 MAX_NOTE = 5_000
 MIN_TEAM = 3
@@ -125,12 +126,6 @@ def guideline_url(project: str, version: int, section: str | None = None) -> str
     return f"{url}#:~:text={quote(section, safe='').replace('-', '%2D')}"
 
 
-def iso_week(day: date) -> str:
-    """The ISO week of ``day``, as ``2026-W03``."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 @dataclass(frozen=True, slots=True)
 class TrendWeek:
     """One ISO week of the trend. The person's figures are ``None`` in a week they did not
@@ -172,12 +167,12 @@ def weekly_trend(
     """
     tallies: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for who, day, correct, answered in gold:
-        tally = tallies[iso_week(day)][who]
+        tally = tallies[week_of(day)][who]
         tally[0] += correct
         tally[1] += answered
     times: dict[str, dict[int, list[float | None]]] = defaultdict(lambda: defaultdict(list))
     for who, day, spent in seconds:
-        times[iso_week(day)][who].append(spent)
+        times[week_of(day)][who].append(spent)
     weeks = []
     for week in sorted(set(tallies) | set(times)):
         scored = {who: c / n for who, (c, n) in tallies[week].items() if n}

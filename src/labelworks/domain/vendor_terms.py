@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from labelworks.domain.errors import InvalidInput, Location
 from labelworks.domain.fields import FIELD_KINDS, StrictInt
+from labelworks.domain.period import week_of
 from labelworks.domain.plan_spec import CURRENCY
 
 MAX_RATE = 1_000_000.0
@@ -226,17 +227,11 @@ def period_of(text: str | None) -> Period:
 _PERIOD = Location(field="period")
 
 
-def iso_week(moment: datetime | date) -> str:
-    """The ISO week a moment falls in, as ``2026-W48``."""
-    year, week, _ = moment.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def weeks_between(start: date, end: date) -> list[str]:
     """The ISO weeks from the one holding ``start`` to the one holding ``end``, in order."""
     monday = start - timedelta(days=start.weekday())
     found = []
     while monday <= end:
-        found.append(iso_week(monday))
+        found.append(week_of(monday))
         monday += timedelta(days=7)
     return found

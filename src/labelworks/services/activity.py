@@ -24,6 +24,7 @@ from threading import Lock
 from labelworks.domain.access import Action, Actor, wall
 from labelworks.domain.consensus import categories_of
 from labelworks.domain.gold import wilson_bounds
+from labelworks.domain.period import week_of
 from labelworks.services.access import project_for
 from labelworks.services.specs import stored_spec
 from labelworks.storage import activity as store
@@ -228,7 +229,7 @@ def _compute(
         label_field=None if first is None else first.name,
         labels=labels,
         vendor_days=[VendorDay(d, v, n) for d, v, n in by_vendor],
-        gold_weeks=_gold_weeks(gold),
+        gold_weeks=gold_weeks(gold),
     )
     finished = time.monotonic()
     with _lock:
@@ -236,11 +237,12 @@ def _compute(
     return found
 
 
-def _gold_weeks(per_day: list[tuple[str, int, int]]) -> list[GoldWeek]:
+def gold_weeks(per_day: list[tuple[str, int, int]]) -> list[GoldWeek]:
+    """Gold answers scored per day (day, correct, answered) summed per ISO week, oldest
+    first; weeks without answers left out."""
     weeks: dict[str, list[int]] = {}
     for day, correct, answered in per_day:
-        year, week, _ = date.fromisoformat(day).isocalendar()
-        tally = weeks.setdefault(f"{year}-W{week:02d}", [0, 0])
+        tally = weeks.setdefault(week_of(date.fromisoformat(day)), [0, 0])
         tally[0] += correct
         tally[1] += answered
     return [

@@ -19,9 +19,10 @@ from labelworks.domain.gold import wilson_bounds
 from labelworks.domain.period import Period, iso_week, week_of
 from labelworks.domain.vendor_terms import period_of
 from labelworks.formats import report_charts, stakeholder_report
-from labelworks.services import agreement, capacity, vendor_usage
+from labelworks.services import activity, agreement, capacity, vendor_usage
 from labelworks.services.access import project_for
 from labelworks.services.status import project_status
+from labelworks.stats.vendor_billing import Proportion
 from labelworks.storage import activity as activity_store
 from labelworks.storage.engine import Database, utcnow
 
@@ -30,17 +31,11 @@ from labelworks.storage.engine import Database, utcnow
 MAX_RISKS = 12
 
 
-@dataclass(frozen=True, slots=True)
-class Share:
-    """``hits`` of ``n`` with the 95% Wilson interval (``None`` figures when ``n`` is 0)."""
-
-    hits: int
-    n: int
-
-    def to_dict(self) -> dict[str, Any]:
-        low, high = wilson_bounds(self.hits, self.n) if self.n else (None, None)
-        value = self.hits / self.n if self.n else None
-        return {"hits": self.hits, "n": self.n, "value": value, "low": low, "high": high}
+def share_dict(share: Proportion) -> dict[str, Any]:
+    """A share as the report's JSON: ``hits``, ``n``, ``value`` and the 95% Wilson
+    interval (``None`` figures when ``n`` is 0)."""
+    low, high = wilson_bounds(share.hits, share.n) if share.n else (None, None)
+    return {"hits": share.hits, "n": share.n, "value": share.value, "low": low, "high": high}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +117,12 @@ def weekly_report(
     progress = _progress(status.items, status.complete, status.annotations, days, before)
     forecast = _forecast(db, project_name, actor, at.date())
     quality = {
-        "gold": _share(gold_now).to_dict(),
-        "gold_previous": _share(gold_before).to_dict(),
-        "gold_weeks": _gold_weeks(gold_weeks),
+        "gold": share_dict(_share(gold_now)),
+        "gold_previous": share_dict(_share(gold_before)),
+        "gold_weeks": [
+            {"week": w.week, **share_dict(Proportion(w.correct, w.answered))}
+            for w in activity.gold_weeks(gold_weeks)
+        ],
         "alpha": _alpha(db, project_name, period, actor),
     }
     vendors = _vendors(db, period, actor, {v for _, v, _ in days}, at)
@@ -169,17 +167,8 @@ def _progress(
     }
 
 
-def _share(per_day: list[tuple[str, int, int]]) -> Share:
-    return Share(sum(c for _, c, _ in per_day), sum(n for _, _, n in per_day))
-
-
-def _gold_weeks(per_day: list[tuple[str, int, int]]) -> list[dict[str, Any]]:
-    weeks: dict[str, list[int]] = {}
-    for day, correct, answered in per_day:
-        tally = weeks.setdefault(week_of(date.fromisoformat(day)), [0, 0])
-        tally[0] += correct
-        tally[1] += answered
-    return [{"week": w, **Share(c, n).to_dict()} for w, (c, n) in sorted(weeks.items()) if n]
+def _share(per_day: list[tuple[str, int, int]]) -> Proportion:
+    return Proportion(sum(c for _, c, _ in per_day), sum(n for _, _, n in per_day))
 
 
 def _forecast(
@@ -261,8 +250,8 @@ def _card(c: vendor_usage.Scorecard) -> dict[str, Any]:
         "delivered": c.delivered,
         "billed": c.billed,
         "rejected": c.rejected,
-        "accuracy": Share(c.accuracy.hits, c.accuracy.n).to_dict(),
-        "review_acceptance": Share(c.review_acceptance.hits, c.review_acceptance.n).to_dict(),
+        "accuracy": share_dict(c.accuracy),
+        "review_acceptance": share_dict(c.review_acceptance),
         "lease_p50_hours": c.lease.p50,
         "cost": None if c.cost.amount is None else str(c.cost.amount.amount),
         "cost_per_accepted": None if per is None else str(per.amount),

@@ -27,8 +27,9 @@ from threading import Lock
 
 from sqlalchemy import Connection
 
+from labelworks.domain.period import week_of
 from labelworks.domain.spec import ProjectSpec
-from labelworks.domain.vendor_terms import Period, iso_week
+from labelworks.domain.vendor_terms import Period
 from labelworks.services.specs import stored_spec
 from labelworks.stats.vendor_billing import (
     EMPTY,
@@ -76,7 +77,7 @@ class VendorFacts:
         monday = week_monday(number)
         self.first_day = monday if self.first_day is None else min(self.first_day, monday)
         self.last_day = monday if self.last_day is None else max(self.last_day, monday)
-        key = iso_week(monday)
+        key = week_of(monday)
         found = self.weeks.get(key)
         if found is None:
             found = self.weeks[key] = WeekFacts(key)

@@ -19,7 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from labelworks.domain.access import Actor
 from labelworks.domain.errors import InvalidInput, LabelworksError, Location
 from labelworks.domain.fields import FIELD_KINDS
-from labelworks.domain.vendor_terms import INTERNAL, Period, iso_week, period_of
+from labelworks.domain.period import week_of
+from labelworks.domain.vendor_terms import INTERNAL, Period, period_of
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.params import TextKey
 from labelworks.server.security import CSRF_FIELD
@@ -47,7 +48,7 @@ def periods(today: date) -> list[tuple[str, str]]:
         found.append((f"{month:%Y-%m}", f"{month:%B %Y}"))
         month = (month - timedelta(days=1)).replace(day=1)
     for k in range(6):
-        week = iso_week(today - timedelta(weeks=k))
+        week = week_of(today - timedelta(weeks=k))
         found.append((week, f"week {week[6:]} of {week[:4]}"))
     return found
 
