@@ -10,7 +10,12 @@ from labelworks.schemas.report import ReportOut
 from labelworks.server.api.answers import ERRORS
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.params import ProjectName
-from labelworks.services.stakeholder_report import FORMATS, render, weekly_report
+from labelworks.services.stakeholder_report import (
+    FORMATS,
+    StakeholderReport,
+    render,
+    weekly_report,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["projects"], responses=ERRORS)
 
@@ -48,6 +53,11 @@ def project_report(
     if format == "json":
         body = ReportOut.model_validate(found.to_dict()).model_dump_json()
         return Response(body, media_type="application/json")
+    return report_file(found, format)
+
+
+def report_file(found: StakeholderReport, format: str) -> Response:
+    """The report rendered as ``format``, as a file to save (the API's and the page's)."""
     name = f"{found.project}-{found.period.label}.{format}"
     return Response(
         render(found, format),

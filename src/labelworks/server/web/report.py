@@ -12,10 +12,11 @@ from markupsafe import Markup
 
 from labelworks.domain.period import week_of
 from labelworks.formats.stakeholder_report import body_html
+from labelworks.server.api.report import report_file
 from labelworks.server.deps import DB, CurrentActor
 from labelworks.server.web.pages import DASHBOARD_MAX_AGE, page
 from labelworks.services import projects as project_service
-from labelworks.services.stakeholder_report import FORMATS, charts_svg, render, weekly_report
+from labelworks.services.stakeholder_report import charts_svg, weekly_report
 from labelworks.storage.engine import utcnow
 
 router = APIRouter(include_in_schema=False)
@@ -54,10 +55,4 @@ def report_download(
     period: str | None = Week,
     format: Literal["html", "md", "json"] = Query("html"),
 ) -> Response:
-    found = weekly_report(db, project, week=period, actor=actor)
-    name = f"{found.project}-{found.period.label}.{format}"
-    return Response(
-        render(found, format),
-        media_type=f"{FORMATS[format]}; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return report_file(weekly_report(db, project, week=period, actor=actor), format)
