@@ -108,7 +108,8 @@ def main() -> None:
         load(db, args.annotations)
         since = DAY - timedelta(days=29)
         queries: dict[str, Callable[[Connection], Any]] = {
-            "per day": lambda c: store.per_day(c, 1, since, None),
+            "before": lambda c: store.count_before(c, 1, since, None),
+            "per day": lambda c: store.per_day_and_vendor(c, 1, since, None),
             "needed": lambda c: store.scope(c, 1, 1),
             "labels": lambda c: store.label_counts(c, 1, "label", None),
         }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -202,20 +203,21 @@ def _compute(
     started = time.monotonic()
     start = day - timedelta(days=DAYS - 1)
     with db.read() as conn:
-        before, counted = store.per_day(
-            conn, project.id, datetime(start.year, start.month, start.day), walled
-        )
+        since = datetime(start.year, start.month, start.day)
+        before = store.count_before(conn, project.id, since, walled)
         needed = store.scope(conn, project.id, project.overlap)
         spec = stored_spec(project.spec)
         first = next((f for f in spec.fields if categories_of(f) is not None), None)
         labels = [] if first is None else store.label_counts(conn, project.id, first.name, walled)
-        since = datetime(start.year, start.month, start.day)
         by_vendor = store.per_day_and_vendor(conn, project.id, since, walled)
         gold_start = day - timedelta(days=day.weekday() + 7 * (GOLD_WEEKS - 1))
         gold = store.gold_per_day(
             conn, project.id, datetime(gold_start.year, gold_start.month, gold_start.day), walled
         )
-    per = dict(counted)
+    # The days' totals are the sums over vendors: one grouping of the window, not two.
+    per: Counter[str] = Counter()
+    for d, _, n in by_vendor:
+        per[d] += n
     days, total = [], before
     for k in range(DAYS):
         d = (start + timedelta(days=k)).isoformat()

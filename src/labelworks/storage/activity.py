@@ -8,33 +8,26 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, literal_column, select, text, true
+from sqlalchemy import Connection, case, func, literal_column, select, text
 
+from labelworks.storage.people_stats import between
 from labelworks.storage.tables import annotations_table, gold_results, items, users, vendors
 from labelworks.storage.walls import within_wall
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
-def per_day(
-    conn: Connection, project_id: int, since: datetime, wall: str | None
-) -> tuple[int, list[tuple[str, int]]]:
-    """Annotations before ``since``, and per UTC day from then on (``YYYY-MM-DD``)."""
-    mine = (
-        annotations_table.c.project_id == project_id,
-        within_wall(annotations_table.c.annotator_id, wall),
+def count_before(conn: Connection, project_id: int, since: datetime, wall: str | None) -> int:
+    """Annotations submitted before ``since`` (the burn-up's starting height)."""
+    return int(
+        conn.execute(
+            select(func.count()).where(
+                annotations_table.c.project_id == project_id,
+                within_wall(annotations_table.c.annotator_id, wall),
+                annotations_table.c.created_at < since,
+            )
+        ).scalar_one()
     )
-    before = conn.execute(
-        select(func.count()).where(*mine, annotations_table.c.created_at < since)
-    ).scalar_one()
-    day = func.date(annotations_table.c.created_at)
-    rows = conn.execute(
-        select(day.label("day"), func.count().label("n"))
-        .where(*mine, annotations_table.c.created_at >= since)
-        .group_by(day)
-        .order_by(day)
-    ).all()
-    return int(before), [(str(r.day)[:10], int(r.n)) for r in rows]
 
 
 def per_day_and_vendor(
@@ -57,8 +50,7 @@ def per_day_and_vendor(
         .where(
             annotations_table.c.project_id == project_id,
             within_wall(annotations_table.c.annotator_id, wall),
-            annotations_table.c.created_at >= since,
-            true() if until is None else annotations_table.c.created_at < until,
+            *between(annotations_table.c.created_at, since, until),
         )
         .group_by(day, vendors.c.name)
         .order_by(day, vendors.c.name.nulls_first())
@@ -81,8 +73,7 @@ def gold_per_day(
         .where(
             gold_results.c.project_id == project_id,
             within_wall(gold_results.c.annotator_id, wall),
-            gold_results.c.created_at >= since,
-            true() if until is None else gold_results.c.created_at < until,
+            *between(gold_results.c.created_at, since, until),
         )
         .group_by(day)
         .order_by(day)
