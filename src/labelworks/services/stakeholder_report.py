@@ -97,32 +97,26 @@ def weekly_report(
     walled = wall(actor)
     with db.read() as conn:
         project = project_for(conn, actor, project_name, Action.REVIEW)
-        days = activity_store.per_day_and_vendor(
-            conn, project.id, period.since, walled, until=period.until
+        # One read of each: the two weeks' work, and gold over the 12 weeks the trend
+        # shows (this week and last are two of them).
+        both = activity_store.per_day_and_vendor(
+            conn, project.id, previous.since or period.since, walled, until=period.until
         )
-        before = activity_store.per_day_and_vendor(
-            conn, project.id, previous.since or period.since, walled, until=period.since
+        gold_days = activity_store.gold_per_day(
+            conn, project.id, period.since - timedelta(weeks=11), walled, until=period.until
         )
-        gold_now = activity_store.gold_per_day(
-            conn, project.id, period.since, walled, until=period.until
-        )
-        gold_before = activity_store.gold_per_day(
-            conn, project.id, previous.since or period.since, walled, until=period.since
-        )
-        weeks_start = period.since - timedelta(weeks=11)
-        gold_weeks = activity_store.gold_per_day(
-            conn, project.id, weeks_start, walled, until=period.until
-        )
+    first = period.since.date().isoformat()
+    days = [row for row in both if row[0] >= first]
+    before = [row for row in both if row[0] < first]
+    gold_weeks = activity.gold_weeks(gold_days)
+    gold = {w.week: Proportion(w.correct, w.answered) for w in gold_weeks}
     status = project_status(db, project_name, actor=actor, max_age=2.0)
     progress = _progress(status.items, status.complete, status.annotations, days, before)
     forecast = _forecast(db, project_name, actor, at.date())
     quality = {
-        "gold": share_dict(_share(gold_now)),
-        "gold_previous": share_dict(_share(gold_before)),
-        "gold_weeks": [
-            {"week": w.week, **share_dict(Proportion(w.correct, w.answered))}
-            for w in activity.gold_weeks(gold_weeks)
-        ],
+        "gold": share_dict(gold.get(period.label, Proportion(0, 0))),
+        "gold_previous": share_dict(gold.get(previous.label, Proportion(0, 0))),
+        "gold_weeks": [{"week": w, **share_dict(share)} for w, share in gold.items()],
         "alpha": _alpha(db, project_name, period, actor),
     }
     vendors = _vendors(db, period, actor, {v for _, v, _ in days}, at)
@@ -165,10 +159,6 @@ def _progress(
             for v, n in sorted(per_vendor.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
     }
-
-
-def _share(per_day: list[tuple[str, int, int]]) -> Proportion:
-    return Proportion(sum(c for _, c, _ in per_day), sum(n for _, _, n in per_day))
 
 
 def _forecast(
